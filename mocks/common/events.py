@@ -1,0 +1,86 @@
+"""The event log: every request a fake handles becomes one event.
+
+Handlers describe what happened with :func:`annotate` (caller, subject, error code and a
+claims summary); the service middleware writes the event once the status is known. Tokens
+are never stored whole: use :func:`token_fingerprint` to refer to one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from flask import has_request_context, request
+
+from .clock import Clock, isoformat
+from .store import Store
+
+ENVIRON_KEY = "dsop.event"
+
+
+@dataclass
+class EventDraft:
+    operation: str
+    method: str
+    path: str
+    trace_id: str
+    caller: str | None = None
+    subject: str | None = None
+    error: str | None = None
+    outcome: str | None = None
+    details: dict = field(default_factory=dict)
+
+
+def annotate(caller: str | None = None, subject: str | None = None, error: str | None = None, **details) -> None:
+    """Add facts to the event of the request being handled (no-op outside a request)."""
+    if not has_request_context():
+        return
+    draft: EventDraft | None = request.environ.get(ENVIRON_KEY)
+    if draft is None:
+        return
+    if caller is not None:
+        draft.caller = caller
+    if subject is not None:
+        draft.subject = subject
+    if error is not None:
+        draft.error = error
+    draft.details.update({k: v for k, v in details.items() if v is not None})
+
+
+def token_fingerprint(token: str) -> str:
+    """A short, stable reference to a token that does not reveal it."""
+    return "sha256:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+class EventLog:
+    def __init__(self, service: str, store: Store, clock: Clock):
+        self.service = service
+        self.store = store
+        self.clock = clock
+
+    def record(self, draft: EventDraft, status: int) -> int:
+        outcome = draft.outcome or ("ok" if status < 400 else "error")
+        with self.store.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO events(time, calendar_time, service, operation, method, path, status, outcome,"
+                " caller, subject, error, trace_id, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (isoformat_ms(self.clock), isoformat(self.clock.calendar()), self.service, draft.operation,
+                 draft.method, draft.path, status, outcome, draft.caller, draft.subject, draft.error,
+                 draft.trace_id, json.dumps(draft.details, ensure_ascii=False, default=str)),
+            )
+            return cursor.lastrowid
+
+    def since(self, last_id: int = 0, limit: int = 1000) -> list[dict]:
+        rows = self.store.query("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (last_id, limit))
+        return [event_dict(row) for row in rows]
+
+
+def isoformat_ms(clock: Clock) -> str:
+    """Protocol time with milliseconds, so that events order well across services."""
+    return clock.now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def event_dict(row) -> dict:
+    event = dict(row)
+    event["details"] = json.loads(event["details"])
+    return event

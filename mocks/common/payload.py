@@ -1,0 +1,52 @@
+"""Reading request bodies strictly: the right content type, a size limit, well-formed content.
+
+Werkzeug enforces ``MAX_CONTENT_LENGTH`` (413) when the body is read; these helpers add the
+content-type check (415) and the parse check (400), raising through the service's error shape.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import request
+
+from .errors import ErrorShape, ServiceError
+
+
+def trace_id() -> str:
+    return request.environ.get("dsop.trace_id", "")
+
+
+def content_type() -> str:
+    return (request.mimetype or "").lower()
+
+
+def is_json_type(mimetype: str) -> bool:
+    return mimetype == "application/json" or mimetype.endswith("+json")
+
+
+def read_json(shape: ErrorShape, *, optional: bool = False, kind: type | tuple = dict):
+    """The JSON body as ``kind`` (a dict by default); an empty body gives None when optional."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        if optional:
+            return None
+        raise shape.error(400, "invalid_request", "the request needs a JSON body", trace_id())
+    if not is_json_type(content_type()):
+        raise shape.error(415, "unsupported_media_type",
+                          f"send Content-Type: application/json, not {request.mimetype or 'nothing'}", trace_id())
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise shape.error(400, "invalid_request", f"malformed JSON: {exc}", trace_id()) from exc
+    if not isinstance(value, kind):
+        expected = "a JSON object" if kind is dict else "JSON of another type"
+        raise shape.error(400, "invalid_request", f"the body must be {expected}", trace_id())
+    return value
+
+
+def require_form(shape: ErrorShape, error_code: str = "invalid_request") -> None:
+    """Refuse a body that is not ``application/x-www-form-urlencoded``."""
+    if content_type() != "application/x-www-form-urlencoded":
+        raise ServiceError(400, shape.build(400, error_code,
+                                            "Content-Type must be application/x-www-form-urlencoded", trace_id()),
+                           error_code)

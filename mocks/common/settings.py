@@ -1,0 +1,264 @@
+"""The one settings object: defaults, then a TOML file, then environment variables.
+
+Every port, base URL, issuer string, lifetime and the state directory lives here. The TOML
+file and the environment use the same keys::
+
+    state_dir = ".sandbox"
+    [services.maskinporten]
+    port = 7102
+    [lifetimes]
+    "maskinporten.access_token" = 120
+
+Environment variables are ``DSOP_SANDBOX__`` followed by the key path in upper case, joined
+by ``__``: ``DSOP_SANDBOX__SERVICES__MASKINPORTEN__PORT=0``,
+``DSOP_SANDBOX__STATE_DIR=/tmp/s``, ``DSOP_SANDBOX__LIFETIMES__MASKINPORTEN.ACCESS_TOKEN=60``.
+Values are read as TOML scalars (``0`` is a number, ``true`` a boolean, anything else a string).
+
+A port of 0 asks the launcher for a free port; base URLs and issuers left empty are derived
+from the port the service actually got (see :meth:`Settings.with_ports`).
+"""
+from __future__ import annotations
+
+import copy
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ENV_PREFIX = "DSOP_SANDBOX__"
+
+#: Services in start order. The control plane is not a fake but is served the same way.
+SERVICE_NAMES = ("control", "idporten", "maskinporten", "altinn", "nav")
+DEFAULT_PORTS = {"control": 7100, "idporten": 7101, "maskinporten": 7102, "altinn": 7103, "nav": 7104}
+
+#: Lifetimes in seconds, by the service that owns them. Adjustable at runtime via /_sandbox/lifetimes.
+DEFAULT_LIFETIMES = {
+    "maskinporten.access_token": 120,
+    "idporten.authorization_code": 60,
+    "idporten.id_token": 120,
+    "idporten.access_token": 120,
+    "idporten.refresh_token": 600,
+    "idporten.sso_session": 1800,
+    "idporten.par_request": 120,
+    "altinn.consent_token": 30,
+}
+
+PROFILES = ("altinn2", "altinn3")
+
+DEFAULTS: dict = {
+    "state_dir": ".sandbox",
+    "bind_host": "127.0.0.1",
+    "public_host": "localhost",
+    "tls": False,
+    "profile": "altinn2",
+    "max_body_bytes": 1024 * 1024,
+    "services": {name: {"port": port, "base_url": "", "issuer": ""} for name, port in DEFAULT_PORTS.items()},
+    "lifetimes": dict(DEFAULT_LIFETIMES),
+    "maskinporten": {
+        # The real server (Altinn/altinn-studio#19603) allows exp - iat up to 180 s with 10 s skew;
+        # the documentation says 120 s. strict_assertion_lifetime = true applies the documented rule.
+        "max_assertion_lifetime": 180,
+        "strict_assertion_lifetime": False,
+        "clock_skew": 10,
+        "delegation_source": "",
+    },
+    "altinn": {"consent_token_issuer": "altinn.no"},
+}
+
+
+class SettingsError(ValueError):
+    """A setting that is unknown or has the wrong type."""
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    name: str
+    port: int
+    base_url: str = ""
+    issuer: str = ""
+
+
+@dataclass(frozen=True)
+class MaskinportenRules:
+    max_assertion_lifetime: int = 180
+    strict_assertion_lifetime: bool = False
+    clock_skew: int = 10
+    delegation_source: str = ""
+
+    @property
+    def assertion_lifetime_limit(self) -> int:
+        return 120 if self.strict_assertion_lifetime else self.max_assertion_lifetime
+
+
+@dataclass(frozen=True)
+class Settings:
+    state_dir: Path
+    bind_host: str
+    public_host: str
+    tls: bool
+    profile: str
+    max_body_bytes: int
+    services: dict[str, ServiceSettings]
+    lifetimes: dict[str, int]
+    maskinporten: MaskinportenRules
+    consent_token_issuer: str = "altinn.no"
+    sources: tuple[str, ...] = field(default=("defaults",), compare=False)
+
+    # -- loading ---------------------------------------------------------------------------------
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, environ: dict | None = None,
+             overrides: dict | None = None) -> "Settings":
+        data = copy.deepcopy(DEFAULTS)
+        sources = ["defaults"]
+        if config_file is not None:
+            path = Path(config_file)
+            try:
+                with path.open("rb") as handle:
+                    _merge(data, tomllib.load(handle), str(path))
+            except FileNotFoundError as exc:
+                raise SettingsError(f"config file not found: {path}") from exc
+            except tomllib.TOMLDecodeError as exc:
+                raise SettingsError(f"{path} is not valid TOML: {exc}") from exc
+            sources.append(str(path))
+        env = os.environ if environ is None else environ
+        from_env = _from_environment(env)
+        if from_env:
+            _merge(data, from_env, "environment")
+            sources.append("environment")
+        if overrides:
+            _merge(data, overrides, "overrides")
+            sources.append("overrides")
+        return cls._build(data, tuple(sources))
+
+    @classmethod
+    def _build(cls, data: dict, sources: tuple[str, ...]) -> "Settings":
+        profile = _typed(data, "profile", str)
+        if profile not in PROFILES:
+            raise SettingsError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
+        services = {}
+        for name in SERVICE_NAMES:
+            raw = data["services"][name]
+            port = _typed(raw, "port", int, f"services.{name}.")
+            if not 0 <= port <= 65535:
+                raise SettingsError(f"services.{name}.port must be 0-65535, not {port}")
+            services[name] = ServiceSettings(name, port, _typed(raw, "base_url", str, f"services.{name}."),
+                                             _typed(raw, "issuer", str, f"services.{name}."))
+        lifetimes = {}
+        for key, value in data["lifetimes"].items():
+            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                raise SettingsError(f"lifetimes.{key} must be a positive number of seconds, not {value!r}")
+            lifetimes[key] = value
+        mp = data["maskinporten"]
+        rules = MaskinportenRules(
+            max_assertion_lifetime=_typed(mp, "max_assertion_lifetime", int, "maskinporten."),
+            strict_assertion_lifetime=_typed(mp, "strict_assertion_lifetime", bool, "maskinporten."),
+            clock_skew=_typed(mp, "clock_skew", int, "maskinporten."),
+            delegation_source=_typed(mp, "delegation_source", str, "maskinporten."),
+        )
+        max_body = _typed(data, "max_body_bytes", int)
+        if max_body < 1024:
+            raise SettingsError("max_body_bytes must be at least 1024")
+        return cls(
+            state_dir=Path(_typed(data, "state_dir", str)),
+            bind_host=_typed(data, "bind_host", str),
+            public_host=_typed(data, "public_host", str),
+            tls=_typed(data, "tls", bool),
+            profile=profile,
+            max_body_bytes=max_body,
+            services=services,
+            lifetimes=lifetimes,
+            maskinporten=rules,
+            consent_token_issuer=_typed(data["altinn"], "consent_token_issuer", str, "altinn."),
+            sources=sources,
+        )
+
+    # -- derived values --------------------------------------------------------------------------
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    def base_url(self, service: str) -> str:
+        """The service's base URL without a trailing slash."""
+        svc = self.services[service]
+        if svc.base_url:
+            return svc.base_url.rstrip("/")
+        return f"{self.scheme}://{self.public_host}:{svc.port}"
+
+    def issuer(self, service: str) -> str:
+        """The exact issuer string. Maskinporten keeps its trailing slash; ID-porten has none."""
+        svc = self.services[service]
+        if svc.issuer:
+            return svc.issuer
+        if service == "maskinporten":
+            return self.base_url(service) + "/"
+        return self.base_url(service)
+
+    def with_ports(self, ports: dict[str, int]) -> "Settings":
+        """These settings with the ports a launcher actually bound (for port 0)."""
+        services = dict(self.services)
+        for name, port in ports.items():
+            services[name] = replace(services[name], port=port)
+        return replace(self, services=services)
+
+    def with_state_dir(self, state_dir: Path) -> "Settings":
+        return replace(self, state_dir=Path(state_dir))
+
+    def with_changes(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    def lifetimes_of(self, service: str) -> dict[str, int]:
+        prefix = service + "."
+        return {key: value for key, value in self.lifetimes.items() if key.startswith(prefix)}
+
+    def describe(self) -> dict:
+        return {
+            "state_dir": str(self.state_dir),
+            "profile": self.profile,
+            "tls": self.tls,
+            "services": {name: {"port": svc.port, "base_url": self.base_url(name), "issuer": self.issuer(name)}
+                         for name, svc in self.services.items()},
+            "lifetimes": dict(self.lifetimes),
+            "sources": list(self.sources),
+        }
+
+
+def _typed(section: dict, key: str, kind: type, where: str = ""):
+    value = section.get(key)
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise SettingsError(f"{where}{key} must be {kind.__name__}, not {value!r}")
+    return value
+
+
+def _merge(base: dict, new: dict, source: str, path: str = "") -> None:
+    for key, value in new.items():
+        where = f"{path}{key}"
+        if key not in base and not (path == "lifetimes." and "." in key):
+            raise SettingsError(f"unknown setting {where!r} in {source}")
+        if isinstance(base.get(key), dict):
+            if not isinstance(value, dict):
+                raise SettingsError(f"{where} in {source} must be a table")
+            _merge(base[key], value, source, where + ".")
+        else:
+            base[key] = value
+
+
+def _from_environment(environ) -> dict:
+    result: dict = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        parts = [p.lower() for p in name[len(ENV_PREFIX):].split("__") if p]
+        if not parts:
+            continue
+        node = result
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = _scalar(raw)
+    return result
+
+
+def _scalar(raw: str):
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        return raw

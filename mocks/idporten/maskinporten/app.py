@@ -1,0 +1,127 @@
+"""The Maskinporten fake: OAuth AS metadata, ``/jwk`` and ``POST /token`` (JWT-bearer grant only).
+
+There is deliberately no OIDC discovery document and no authorize endpoint, as in the real
+service: generic OIDC libraries that expect them fail here as they would against Maskinporten.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, abort, current_app, request
+from markupsafe import escape
+
+from mocks.authority import KeyAuthority
+from mocks.authority.admin import key_admin_blueprint
+from mocks.common.clock import Clock
+from mocks.common.errors import json_response
+from mocks.common.events import annotate, token_fingerprint
+from mocks.common.payload import require_form, trace_id
+from mocks.common.service import create_service_app, runtime
+from mocks.common.settings import Settings
+
+from . import access_token
+from .errors import CATALOGUE, ERRORS, MaskinportenErrors
+from .fixtures import fixtures
+from .grant import ALLOWED_ALGORITHMS, AUTHORIZATION_DETAIL_TYPES, GrantValidator
+from .openapi import openapi_document
+from .registry import REGISTRATION_TABLES, RUNTIME_TABLES, SCHEMA, Registry
+
+SERVICE = "maskinporten"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+class Maskinporten:
+    """The service's parts, kept on ``app.extensions["maskinporten"]``."""
+
+    def __init__(self, settings: Settings, rt, authority: KeyAuthority):
+        self.issuer = settings.issuer(SERVICE)
+        self.base_url = settings.base_url(SERVICE)
+        self.authority = authority
+        self.delegation_source = settings.maskinporten.delegation_source or settings.base_url("altinn") + "/"
+        self.registry = Registry(rt.store, rt.clock, self.delegation_source)
+        self.errors = MaskinportenErrors(self.base_url)
+        self.validator = GrantValidator(self.registry, authority, self.issuer, settings.maskinporten, self.errors)
+
+    def metadata(self) -> dict:
+        return {
+            "issuer": self.issuer,
+            "token_endpoint": f"{self.base_url}/token",
+            "jwks_uri": f"{self.base_url}/jwk",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "grant_types_supported": [JWT_BEARER],
+            "token_endpoint_auth_signing_alg_values_supported": list(ALLOWED_ALGORITHMS),
+            "authorization_details_types_supported": list(AUTHORIZATION_DETAIL_TYPES),
+        }
+
+
+def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
+    app = create_service_app(SERVICE, settings, errors=ERRORS, schema=SCHEMA, runtime_tables=RUNTIME_TABLES,
+                             registration_tables=REGISTRATION_TABLES, clock=clock)
+    rt = app.extensions["sandbox"]
+    authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
+    service = Maskinporten(settings, rt, authority)
+    app.extensions[SERVICE] = service
+    service.registry.seed_default_scopes()
+    rt.on_reset(lambda registrations: service.registry.seed_default_scopes())
+    app.register_blueprint(public_blueprint())
+    app.register_blueprint(fixtures())
+    app.register_blueprint(key_admin_blueprint(authority, SERVICE))
+    return app
+
+
+def _service() -> Maskinporten:
+    return current_app.extensions[SERVICE]
+
+
+def public_blueprint() -> Blueprint:
+    bp = Blueprint(SERVICE, __name__)
+
+    @bp.get("/.well-known/oauth-authorization-server")
+    def metadata():
+        return json_response(_service().metadata())
+
+    @bp.get("/jwk")
+    def jwk():
+        return json_response(_service().authority.jwks(SERVICE))
+
+    @bp.post("/token")
+    def token():
+        service, rt = _service(), runtime()
+        require_form(ERRORS)
+        grant_type = request.form.get("grant_type")
+        if not grant_type:
+            raise ERRORS.error(400, "invalid_request", "Missing parameter grant_type", trace_id())
+        if grant_type != JWT_BEARER:
+            raise ERRORS.error(400, "unsupported_grant_type",
+                               f"Unsupported grant_type {grant_type!r}: Maskinporten only takes {JWT_BEARER}",
+                               trace_id())
+        assertion = request.form.get("assertion")
+        if not assertion:
+            raise service.errors("MP-011", trace_id(), "Missing parameter assertion")
+        grant = service.validator.validate(assertion, trace_id())
+        lifetime = access_token.token_lifetime(grant, service.registry, rt.lifetimes["maskinporten.access_token"])
+        token_value, claims = access_token.mint(grant, issuer=service.issuer, authority=service.authority,
+                                                clock=rt.clock, lifetime=lifetime,
+                                                delegation_source=service.delegation_source)
+        annotate(caller=grant.client.client_id, subject=grant.pid, org=grant.client.org,
+                 consumer=grant.consumer_org, supplier=grant.supplier_org, scopes=list(grant.scopes),
+                 client_amr=grant.client_amr, token=token_fingerprint(token_value), token_jti=claims["jti"],
+                 iat=claims["iat"], exp=claims["exp"], grant_jti=grant.jti)
+        return json_response({"access_token": token_value, "token_type": "Bearer", "expires_in": lifetime,
+                              "scope": claims["scope"]},
+                             headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    @bp.get("/errors/<code>")
+    def error_page(code: str):
+        if code not in CATALOGUE:
+            abort(404, description=f"no Maskinporten error {code}")
+        error, text, hint = CATALOGUE[code]
+        html = (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{code}</title>"
+                f"<body style='font-family:system-ui;max-width:40rem;margin:3rem auto'>"
+                f"<h1>{code}</h1><p><code>{escape(error)}</code></p><p>{escape(text)}</p><p>{escape(hint)}</p>"
+                f"<p><small>dsop-sandbox Maskinporten</small></p></body></html>")
+        return Response(html, mimetype="text/html")
+
+    @bp.get("/openapi.json")
+    def openapi():
+        return json_response(openapi_document(_service().base_url))
+
+    return bp

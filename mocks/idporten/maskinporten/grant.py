@@ -1,0 +1,239 @@
+"""Validating a JWT-bearer grant the way Maskinporten does (RFC 7523 §2.1 + Digdir's rules).
+
+Order of checks: the header (alg, x5c/kid), the client named by ``iss``, the key (registered
+JWK or enterprise certificate chain), the signature, then the claims (known claims only, aud,
+lifetime, scope, access list or delegation, optional claims) and last the ``jti`` replay store,
+so that a refused grant does not use up its ``jti``.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass, field
+
+import jwt
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+from mocks.authority import ChainError, KeyAuthority, organisation_number
+from mocks.common.identifiers import fnr_problem, org_number_problem
+from mocks.common.settings import MaskinportenRules
+
+from . import errors as mp
+from .registry import KEY_MAX_AGE, Client, Registry
+
+ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
+#: Claims Maskinporten documents for a grant; anything else is refused ("Invalid assertion").
+#: nbf and sub are not in the table but are written by common JWT libraries (.NET adds nbf).
+KNOWN_CLAIMS = frozenset({
+    "aud", "iss", "iat", "exp", "jti", "scope", "resource", "pid", "consumer_org", "iss_onbehalfof",
+    "authorization_details", "nbf", "sub",
+})
+AUTHORIZATION_DETAIL_TYPES = ("urn:altinn:systemuser", "urn:altinn:consent")
+
+
+@dataclass
+class Grant:
+    """What a valid grant entitles the client to."""
+
+    client: Client
+    client_amr: str
+    scopes: tuple[str, ...]
+    consumer_org: str
+    supplier_org: str | None = None
+    audience: object = None
+    pid: str | None = None
+    jti: str | None = None
+    claims: dict = field(default_factory=dict)
+
+
+class GrantValidator:
+    def __init__(self, registry: Registry, authority: KeyAuthority, issuer: str, rules: MaskinportenRules,
+                 errors: mp.MaskinportenErrors):
+        self.registry = registry
+        self.authority = authority
+        self.issuer = issuer
+        self.rules = rules
+        self.fail = errors
+
+    def validate(self, assertion: str, trace_id: str) -> Grant:
+        def fail(code: str, detail: str | None = None, text: str | None = None):
+            return self.fail(code, trace_id, detail, text=text)
+
+        # -- header -------------------------------------------------------------------------------
+        try:
+            header = jwt.get_unverified_header(assertion)
+            claims = jwt.decode(assertion, options={"verify_signature": False})
+        except jwt.PyJWTError as exc:
+            raise fail("MP-011", f"The assertion is not a signed JWT ({exc})") from exc
+        alg = header.get("alg")
+        if alg not in ALLOWED_ALGORITHMS:
+            raise fail("MP-124", f"Algorithm {alg!r} is not allowed; use RS256, RS384 or RS512")
+        has_x5c, has_kid = "x5c" in header, "kid" in header
+        if has_x5c and has_kid:
+            raise fail("MP-011", "The JWT header must carry exactly one of x5c and kid")
+
+        # -- client -------------------------------------------------------------------------------
+        client_id = claims.get("iss")
+        if not isinstance(client_id, str) or not client_id:
+            raise fail("MP-011", "Missing claim iss (the client_id)")
+        client = self.registry.client(client_id)
+        if client is None or not client.active:
+            raise fail("MP-100")
+
+        # -- key ----------------------------------------------------------------------------------
+        if client.kids:
+            if not has_kid:
+                raise fail("MP-100", text=f"{mp.CLIENT_AUTH} {mp.REQUIRES_KID}")
+            found = self.registry.key(client.client_id, str(header["kid"]))
+            if found is None:
+                raise fail("MP-100", f"{mp.UNKNOWN_KID}: {header['kid']}")
+            jwk, created = found
+            if self.registry.clock.timestamp() - created > KEY_MAX_AGE:
+                raise fail("MP-121")
+            public_key = RSAAlgorithm.from_jwk(json.dumps(jwk))
+            client_amr = "private_key_jwt"
+        else:
+            if not has_x5c:
+                detail = (f"{mp.UNKNOWN_KID}: the client has no registered keys; send the enterprise certificate "
+                          "in x5c" if has_kid else f"{mp.NO_CERTIFICATE}: no x5c header")
+                raise fail("MP-120" if not has_kid else "MP-100", detail)
+            chain = self._certificate_chain(header["x5c"], fail)
+            try:
+                leaf = self.authority.verify_chain(chain, self.registry.clock.now())
+            except ChainError as exc:
+                raise fail("MP-120", f"({exc})") from exc
+            if organisation_number(leaf) != client.org:
+                raise fail("MP-122")
+            public_key = leaf.public_key()
+            client_amr = "virksomhetssertifikat"
+        if not isinstance(public_key, (rsa.RSAPublicKey, rsa.RSAPrivateKey)):
+            raise fail("MP-124", "The key is not an RSA key")
+
+        # -- signature ----------------------------------------------------------------------------
+        try:
+            jwt.decode(assertion, public_key, algorithms=[alg],
+                       options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
+                                "verify_nbf": False, "verify_iss": False, "require": []})
+        except jwt.InvalidSignatureError as exc:
+            raise fail("MP-124") from exc
+        except jwt.PyJWTError as exc:
+            raise fail("MP-011", f"({exc})") from exc
+
+        # -- claims -------------------------------------------------------------------------------
+        unknown = sorted(set(claims) - KNOWN_CLAIMS)
+        if unknown:
+            raise fail("MP-011", f"Unknown claim(s) in the grant: {', '.join(unknown)}")
+        aud = claims.get("aud")
+        if aud != self.issuer:
+            why = "aud must be a single string, not an array" if isinstance(aud, list) else \
+                f"expected {self.issuer!r}, got {aud!r}"
+            raise fail("MP-110", f"({why})")
+        self._check_times(claims, fail)
+
+        scopes = self._scopes(claims, client, fail)
+        consumer, supplier = self._consumer(claims, client, scopes, fail)
+        audience = self._resource(claims, fail)
+        pid = claims.get("pid")
+        if pid is not None and fnr_problem(pid):
+            raise fail("MP-011", f"pid: {fnr_problem(pid)}")
+        if "iss_onbehalfof" in claims:
+            raise fail("MP-011", "iss_onbehalfof (onbehalfof sub-clients) is not served by dsop-sandbox")
+        if "authorization_details" in claims:
+            self._authorization_details(claims["authorization_details"], fail)
+
+        jti = claims.get("jti")
+        if jti is not None:
+            if not isinstance(jti, str) or not jti:
+                raise fail("MP-011", "jti must be a non-empty string")
+            expires = float(claims["exp"]) + self.rules.clock_skew
+            if not self.registry.use_grant(client.client_id, jti, expires):
+                raise fail("MP-012")
+        return Grant(client, client_amr, scopes, consumer, supplier, audience, pid, jti, claims)
+
+    # -- pieces ---------------------------------------------------------------------------------------
+    @staticmethod
+    def _certificate_chain(x5c, fail) -> list[x509.Certificate]:
+        if not isinstance(x5c, list) or not x5c or not all(isinstance(item, str) for item in x5c):
+            raise fail("MP-123", "(x5c must be a JSON array of base64 certificates)")
+        try:
+            return [x509.load_der_x509_certificate(base64.b64decode(item, validate=True)) for item in x5c]
+        except (ValueError, binascii.Error) as exc:
+            raise fail("MP-123", f"({mp.NO_CERTIFICATE})") from exc
+
+    def _check_times(self, claims: dict, fail) -> None:
+        for name in ("iat", "exp"):
+            value = claims.get(name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise fail("MP-011", f"Missing or non-numeric claim {name}")
+        iat, exp = float(claims["iat"]), float(claims["exp"])
+        now, skew = self.registry.clock.timestamp(), self.rules.clock_skew
+        limit = self.rules.assertion_lifetime_limit
+        if exp - iat > limit:
+            raise fail("MP-130", f"{mp.TOO_LONG_LIFETIME}: exp - iat = {int(exp - iat)} s, at most {limit} s")
+        if iat > now + skew:
+            raise fail("MP-130", f"{mp.ISSUED_IN_FUTURE}: iat is {int(iat - now)} s ahead of the server clock")
+        if exp < now - skew:
+            raise fail("MP-130")
+        if self.rules.strict_assertion_lifetime and iat < now - skew:
+            raise fail("MP-130", f"{mp.ISSUED_TOO_LONG_AGO}: iat must be within {skew} s of the server clock")
+        nbf = claims.get("nbf")
+        if nbf is not None:
+            if isinstance(nbf, bool) or not isinstance(nbf, (int, float)):
+                raise fail("MP-011", "nbf must be a number")
+            if nbf > now + skew:
+                raise fail("MP-130", mp.NOT_YET_VALID)
+
+    def _scopes(self, claims: dict, client: Client, fail) -> tuple[str, ...]:
+        raw = claims.get("scope")
+        if not isinstance(raw, str) or not raw.strip():
+            raise fail("MP-011", "Missing claim scope (Maskinporten reads the scope from the grant)")
+        scopes = tuple(dict.fromkeys(raw.split()))
+        unregistered = [scope for scope in scopes if scope not in client.scopes or self.registry.scope(scope) is None]
+        if unregistered:
+            raise fail("MP-200", f"({', '.join(unregistered)})")
+        for scope in scopes:
+            if client.integration_type not in self.registry.scope(scope).allowed_integration_types:
+                raise fail("MP-201", f"({scope})")
+        return scopes
+
+    def _consumer(self, claims: dict, client: Client, scopes, fail) -> tuple[str, str | None]:
+        consumer_org = claims.get("consumer_org")
+        if consumer_org is None:
+            for scope in scopes:
+                details = self.registry.scope(scope)
+                if not details.accessible_for_all and not self.registry.has_access(scope, client.org):
+                    raise fail("MP-250", text=f"Consumer {client.org} has not been granted access to the scope {scope}")
+            return client.org, None
+        problem = org_number_problem(consumer_org)
+        if problem:
+            raise fail("MP-011", f"consumer_org: {problem}")
+        if consumer_org == client.org:
+            raise fail("MP-011", mp.CONSUMER_ORG_IS_CLIENT)
+        for scope in scopes:
+            if not self.registry.has_delegation(scope, consumer_org, client.org):
+                raise fail("MP-251", f"(Consumer {consumer_org} has not delegated access to the scope {scope} "
+                                     f"to supplier {client.org})")
+        return consumer_org, client.org
+
+    @staticmethod
+    def _resource(claims: dict, fail):
+        if "resource" not in claims:
+            return None
+        resource = claims["resource"]
+        if not isinstance(resource, list) or not resource or \
+                not all(isinstance(item, str) and item for item in resource):
+            raise fail("MP-011", "resource: currently only a non-empty array of strings is supported")
+        return resource[0] if len(resource) == 1 else resource
+
+    @staticmethod
+    def _authorization_details(details, fail) -> None:
+        if not isinstance(details, list) or not details or not all(isinstance(item, dict) for item in details):
+            raise fail("MP-303", "(authorization_details must be an array of objects)")
+        for item in details:
+            if item.get("type") not in AUTHORIZATION_DETAIL_TYPES:
+                raise fail("MP-301", f"({item.get('type')!r})")
+        raise fail("MP-303", "(system users and Altinn 3 consents are served by the altinn3 profile, "
+                             "which this sandbox does not run yet)")

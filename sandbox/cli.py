@@ -1,0 +1,218 @@
+"""``dsop-sandbox``: run the sandbox, register insurers, move the calendar, read events."""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+from mocks.common.settings import PROFILES, SERVICE_NAMES, Settings, SettingsError
+
+from .insurer_files import write_insurer_files
+from .launcher import Sandbox, StartupError
+
+EXIT_OK, EXIT_FAILED, EXIT_CANNOT_START = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except SettingsError as exc:
+        print(f"dsop-sandbox: bad settings: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dsop-sandbox", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def settings_options(command):
+        command.add_argument("--config", metavar="FILE", help="TOML settings file")
+        command.add_argument("--state-dir", metavar="DIR", help="where keys and databases live (default .sandbox)")
+
+    up = commands.add_parser("up", help="start every service in this process")
+    settings_options(up)
+    up.add_argument("--ephemeral", action="store_true", help="use a temporary state directory, removed on exit")
+    up.add_argument("--profile", choices=PROFILES, help="consent protocol generation (default altinn2)")
+    up.add_argument("--tls", action="store_true", help="serve every service over HTTPS")
+    up.add_argument("--with-insurer", action="store_true", help="also start the reference insurer")
+    up.set_defaults(run=cmd_up)
+
+    serve = commands.add_parser("serve", help="run one service alone")
+    settings_options(serve)
+    serve.add_argument("service", choices=SERVICE_NAMES)
+    serve.set_defaults(run=cmd_serve)
+
+    register = commands.add_parser("register-insurer", help="register an insurer with every service")
+    settings_options(register)
+    register.add_argument("--org", required=True, help="the insurer's organisation number")
+    register.add_argument("--name", required=True, help="the insurer's name, as the citizen will see it")
+    register.add_argument("--redirect-uri", required=True, action="append", metavar="URL",
+                          help="where Altinn and ID-porten may send the citizen back (repeatable)")
+    register.add_argument("--out", default=".", metavar="DIR", help="where to write key, certificate, insurer.toml")
+    register.add_argument("--control-url", help="the control plane (default from settings)")
+    register.set_defaults(run=cmd_register)
+
+    clock = commands.add_parser("clock", help="show or move the sandbox calendar for every service")
+    settings_options(clock)
+    clock.add_argument("--control-url", help="the control plane (default from settings)")
+    actions = clock.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("show", help="print protocol and calendar time")
+    advance = actions.add_parser("advance", help="move the calendar by an ISO 8601 duration (P3Y, P1D, -PT1H)")
+    advance.add_argument("duration")
+    set_time = actions.add_parser("set", help="set the calendar to a time (2029-12-01T12:00:00Z)")
+    set_time.add_argument("time")
+    actions.add_parser("reset", help="back to real time")
+    clock.set_defaults(run=cmd_clock)
+
+    events = commands.add_parser("events", help="print the merged event timeline")
+    settings_options(events)
+    events.add_argument("--control-url", help="the control plane (default from settings)")
+    events.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    events.add_argument("--json", action="store_true", help="one JSON object per line")
+    events.set_defaults(run=cmd_events)
+    return parser
+
+
+def load_settings(args, **overrides) -> Settings:
+    changes = {key: value for key, value in overrides.items() if value is not None}
+    if getattr(args, "state_dir", None):
+        changes["state_dir"] = args.state_dir
+    return Settings.load(getattr(args, "config", None), overrides=changes or None)
+
+
+# -- up / serve ------------------------------------------------------------------------------------
+def cmd_up(args) -> int:
+    if args.profile == "altinn3":
+        print("dsop-sandbox: the altinn3 profile is not available yet; use altinn2 (the default)", file=sys.stderr)
+        return EXIT_CANNOT_START
+    if args.with_insurer:
+        print("dsop-sandbox: --with-insurer is not available yet (the reference insurer comes with the "
+              "conformance suite)", file=sys.stderr)
+        return EXIT_CANNOT_START
+    temporary = tempfile.mkdtemp(prefix="dsop-sandbox-") if args.ephemeral else None
+    try:
+        settings = load_settings(args, profile=args.profile, tls=args.tls or None)
+        if temporary:
+            settings = settings.with_state_dir(Path(temporary))
+        return _run(Sandbox(settings), banner=True)
+    finally:
+        if temporary:
+            shutil.rmtree(temporary, ignore_errors=True)
+
+
+def cmd_serve(args) -> int:
+    return _run(Sandbox(load_settings(args), services=(args.service,)), banner=False)
+
+
+def _run(sandbox: Sandbox, banner: bool) -> int:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        sandbox.start()
+    except StartupError as exc:
+        print(f"dsop-sandbox: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    try:
+        _print_started(sandbox, banner)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sandbox.stop()
+    print("dsop-sandbox: stopped", flush=True)
+    return EXIT_OK
+
+
+def _print_started(sandbox: Sandbox, banner: bool) -> None:
+    settings = sandbox.settings
+    lines = []
+    if banner:
+        lines.append(f"dsop-sandbox is up in {sandbox.startup_seconds:.2f} s "
+                     f"(profile {settings.profile}, state in {settings.state_dir})")
+    for name in sandbox.services:
+        issuer = f"   issuer {settings.issuer(name)}" if name in ("idporten", "maskinporten") else ""
+        lines.append(f"  {name:<13} {settings.base_url(name)}{issuer}")
+    if "control" in sandbox.services:
+        registered = sandbox.app("control").extensions["control"].insurers.all()
+        lines.append("  insurers     " + (", ".join(f"{i['name']} ({i['org']})" for i in registered)
+                                          or "none yet: dsop-sandbox register-insurer --help"))
+    lines.append("healthy; Ctrl-C stops" if banner else f"{sandbox.services[0]} healthy; Ctrl-C stops")
+    print("\n".join(lines), flush=True)
+
+
+# -- commands that talk to a running sandbox -----------------------------------------------------
+def _control(args) -> str:
+    return (args.control_url or load_settings(args).base_url("control")).rstrip("/")
+
+
+def _call(args, method: str, path: str, **kwargs):
+    url = _control(args) + path
+    try:
+        response = requests.request(method, url, timeout=30, **kwargs)
+    except requests.RequestException:
+        print(f"dsop-sandbox: no sandbox answers at {_control(args)}; start one with: dsop-sandbox up",
+              file=sys.stderr)
+        raise SystemExit(EXIT_CANNOT_START) from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = {"message": response.text}
+    if response.status_code >= 400:
+        message = body.get("message") if isinstance(body, dict) else body
+        print(f"dsop-sandbox: {response.status_code}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_FAILED)
+    return body
+
+
+def cmd_register(args) -> int:
+    facts = _call(args, "POST", "/_sandbox/insurers",
+                  json={"org": args.org, "name": args.name, "redirect_uris": args.redirect_uri})
+    facts = write_insurer_files(facts, Path(args.out))
+    print(json.dumps(facts, indent=2, ensure_ascii=False))
+    return EXIT_OK
+
+
+def cmd_clock(args) -> int:
+    bodies = {"show": None, "advance": {"advance": getattr(args, "duration", None)},
+              "set": {"set": getattr(args, "time", None)}, "reset": {"reset": True}}
+    body = bodies[args.action]
+    answer = _call(args, "GET", "/_sandbox/clock") if body is None else _call(args, "POST", "/_sandbox/clock", json=body)
+    print(f"protocol time  {answer['protocol_time']}\ncalendar time  {answer['calendar_time']}"
+          f"  (offset {answer['offset_seconds']} s, on {len(answer.get('services', {}))} services)")
+    return EXIT_OK
+
+
+def cmd_events(args) -> int:
+    cursor = ""
+    while True:
+        answer = _call(args, "GET", "/_sandbox/events", params={"since": cursor})
+        for event in answer["events"]:
+            print(json.dumps(event, ensure_ascii=False) if args.json else format_event(event), flush=True)
+        cursor = answer["cursor"]
+        if not args.follow:
+            return EXIT_OK
+        time.sleep(1)
+
+
+def format_event(event: dict) -> str:
+    who = event.get("caller") or "-"
+    subject = f" pid={event['subject']}" if event.get("subject") else ""
+    error = f" {event['error']}" if event.get("error") else ""
+    return (f"{event['time']}  {event['service']:<12} {event['operation']:<22} {event['status']:>3} "
+            f"{event['outcome']:<7} {who}{subject}{error}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

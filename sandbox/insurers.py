@@ -1,0 +1,71 @@
+"""Registering an insurer everywhere it must be known, in one call.
+
+Maskinporten: a client authenticated by the enterprise certificate, with the DSOP scopes and the
+insurer on each scope's access list. ID-porten: an OIDC client for the insurer's own citizen
+login. Altinn: a consent consumer with an API key and the redirect URL's domain. NAV: the
+access list. The enterprise certificate comes from the key authority.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mocks.authority import KeyAuthority
+from mocks.common.clock import Clock
+
+from mocks.idporten.maskinporten.registry import DSOP_SCOPES
+
+from .fanout import Fanout
+
+NAV_SERVICE_CODE = "5252"
+NAV_SERVICE_EDITION = 2
+
+
+@dataclass(frozen=True)
+class Registration:
+    facts: dict          # the JSON of DESIGN.md §4, with PEM texts under "certificate"
+    key_pem: str
+    chain_pem: str
+    ca_pem: str
+
+
+def register(fanout: Fanout, authority: KeyAuthority, clock: Clock, org: str, name: str,
+             redirect_uris: list[str]) -> Registration:
+    settings = fanout.settings
+    credentials = authority.issue_enterprise_certificate(org, name, clock.now())
+    client = fanout.call("maskinporten", "POST", "/_sandbox/clients",
+                         json={"org": org, "name": name, "scopes": list(DSOP_SCOPES)})
+    for scope in DSOP_SCOPES:
+        fanout.call("maskinporten", "PUT", f"/_sandbox/scopes/access/{org}", params={"scope": scope})
+    oidc_client = fanout.call("idporten", "POST", "/_sandbox/clients",
+                              json={"client_name": name, "org": org, "redirect_uris": redirect_uris,
+                                    "post_logout_redirect_uris": redirect_uris,
+                                    "token_endpoint_auth_method": "client_secret_basic"})
+    consumer = fanout.call("altinn", "POST", "/_sandbox/consumers",
+                           json={"org": org, "name": name, "redirect_urls": redirect_uris})
+    fanout.call("nav", "POST", "/_sandbox/access-list", json={"org": org, "name": name})
+    facts = {
+        "org": org,
+        "name": name,
+        "certificate": {},
+        "maskinporten": {
+            "issuer": settings.issuer("maskinporten"),
+            "token_endpoint": settings.base_url("maskinporten") + "/token",
+            "client_id": client["client_id"],
+            "scopes": list(DSOP_SCOPES),
+        },
+        "idporten": {
+            "issuer": settings.issuer("idporten"),
+            "client_id": oidc_client["client_id"],
+            "client_secret": oidc_client["client_secret"],
+            "redirect_uris": oidc_client["redirect_uris"],
+        },
+        "altinn": {
+            "base_url": settings.base_url("altinn"),
+            "api_key": consumer["api_key"],
+            "service_code": NAV_SERVICE_CODE,
+            "service_edition": NAV_SERVICE_EDITION,
+        },
+        "nav": {"base_url": settings.base_url("nav")},
+    }
+    return Registration(facts, credentials.key_pem.decode(), credentials.chain_pem.decode(),
+                        credentials.ca_pem.decode())

@@ -1,0 +1,72 @@
+"""Shared fixtures: settings on free ports and a temporary state directory, a running sandbox,
+and a registered insurer."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from mocks.common.settings import SERVICE_NAMES, Settings
+from sandbox.launcher import Sandbox
+from tests.support import InsurerKeys
+
+INSURER_ORG = "310000019"
+INSURER_NAME = "Eksempel Forsikring AS"
+REDIRECT_URI = "http://localhost:7200/claims/callback"
+
+
+def free_port_settings(state_dir, **overrides) -> Settings:
+    """Settings with port 0 everywhere (never the default ports) and the given state directory."""
+    data = {"state_dir": str(state_dir), "services": {name: {"port": 0} for name in SERVICE_NAMES}}
+    data.update(overrides)
+    return Settings.load(environ={}, overrides=data)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return free_port_settings(tmp_path / "state")
+
+
+@pytest.fixture
+def sandbox(settings):
+    with Sandbox(settings) as running:
+        yield running
+
+
+@pytest.fixture
+def http():
+    with requests.Session() as session:
+        session.trust_env = False
+        yield session
+
+
+class Control:
+    """The control plane of a running sandbox, over HTTP."""
+
+    def __init__(self, sandbox: Sandbox, http: requests.Session):
+        self.sandbox, self.http = sandbox, http
+        self.base = sandbox.url("control")
+
+    def get(self, path, **kw):
+        return self.http.get(self.base + path, timeout=10, **kw)
+
+    def post(self, path, **kw):
+        return self.http.post(self.base + path, timeout=30, **kw)
+
+    def delete(self, path, **kw):
+        return self.http.delete(self.base + path, timeout=10, **kw)
+
+
+@pytest.fixture
+def control(sandbox, http) -> Control:
+    return Control(sandbox, http)
+
+
+@pytest.fixture
+def insurer(control) -> dict:
+    """A registered insurer: the facts of register-insurer plus ``keys`` to sign grants with."""
+    answer = control.post("/_sandbox/insurers", json={"org": INSURER_ORG, "name": INSURER_NAME,
+                                                      "redirect_uri": REDIRECT_URI})
+    assert answer.status_code == 201, answer.text
+    facts = answer.json()
+    facts["keys"] = InsurerKeys.from_pem(facts["certificate"]["key_pem"], facts["certificate"]["chain_pem"])
+    return facts
