@@ -1,0 +1,169 @@
+"""The dsop-sandbox command as a user runs it: a real process, real signals, real files."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import requests
+
+from mocks.common.settings import SERVICE_NAMES
+from tests.support import InsurerKeys, grant
+
+pytestmark = pytest.mark.slow
+URL_LINE = re.compile(r"^\s+(\w+)\s+(https?://\S+)", re.M)
+
+
+def cli_env(extra: dict | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
+    env.update({f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": "0" for name in SERVICE_NAMES})
+    env.update(extra or {})
+    return env
+
+
+def run_cli(*args, env=None, timeout=60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sandbox.cli", *args], capture_output=True, text=True,
+                          env=env or cli_env(), timeout=timeout)
+
+
+class Running:
+    """``dsop-sandbox up`` in a child process, with the URLs it printed."""
+
+    def __init__(self, *args, env=None):
+        self.process = subprocess.Popen([sys.executable, "-m", "sandbox.cli", *args], stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True, env=env or cli_env())
+        self.lines = []
+        for line in self.process.stdout:
+            self.lines.append(line)
+            if line.startswith("healthy") or " healthy; " in line:
+                break
+        self.urls = dict(URL_LINE.findall("".join(self.lines)))
+
+    def stop(self, signum=signal.SIGINT, timeout=15) -> int:
+        self.process.send_signal(signum)
+        code = self.process.wait(timeout=timeout)
+        self.rest = self.process.stdout.read()
+        return code
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def refuses_connections(url: str) -> bool:
+    host, port = url.split("//", 1)[1].split(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+        return False
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_up_ephemeral_reports_healthy_and_stops_cleanly(signum):
+    up = Running("up", "--ephemeral")
+    try:
+        assert "dsop-sandbox is up" in "".join(up.lines), "".join(up.lines)
+        assert set(up.urls) == set(SERVICE_NAMES)
+        assert all(not url.endswith((":7100", ":7101", ":7102", ":7103", ":7104")) for url in up.urls.values())
+        for name, url in up.urls.items():
+            assert requests.get(url + "/_sandbox/health", timeout=5).json() == {"status": "ok", "service": name}
+        state_dir = re.search(r"state in (\S+)\)", "".join(up.lines)).group(1)
+        assert Path(state_dir, "authority", "ca.pem").exists()
+        assert children_of(up.process.pid) == []
+    finally:
+        code = up.stop(signum)
+    assert code == 0
+    assert "stopped" in up.rest
+    assert all(refuses_connections(url) for url in up.urls.values())
+    assert not Path(state_dir).exists(), "--ephemeral must remove its state directory"
+
+
+def test_state_survives_a_restart_with_the_same_jwks(tmp_path):
+    env = cli_env({"DSOP_SANDBOX__STATE_DIR": str(tmp_path)})
+    first = Running("up", env=env)
+    jwks = requests.get(first.urls["maskinporten"] + "/jwk", timeout=5).json()
+    assert first.stop() == 0
+    second = Running("up", env=env)
+    try:
+        assert requests.get(second.urls["maskinporten"] + "/jwk", timeout=5).json() == jwks
+    finally:
+        assert second.stop() == 0
+
+
+def test_register_insurer_writes_its_files_and_prints_the_facts(tmp_path):
+    up = Running("up", "--ephemeral")
+    try:
+        out = tmp_path / "insurer"
+        done = run_cli("register-insurer", "--org", "310000019", "--name", "Eksempel Forsikring AS",
+                       "--redirect-uri", "http://localhost:7200/claims/callback", "--out", str(out),
+                       "--control-url", up.urls["control"])
+        assert done.returncode == 0, done.stderr
+        facts = json.loads(done.stdout)
+        assert set(facts) == {"org", "name", "certificate", "maskinporten", "idporten", "altinn", "nav"}
+        assert facts["certificate"] == {"key": str(out / "enterprise.key.pem"),
+                                        "chain": str(out / "enterprise.cert.pem"), "ca": str(out / "ca.pem")}
+        assert facts["maskinporten"]["issuer"] == up.urls["maskinporten"] + "/"
+        assert facts["altinn"]["service_code"] == "5252"
+        assert oct((out / "enterprise.key.pem").stat().st_mode)[-3:] == "600"
+        profile = tomllib.loads((out / "insurer.toml").read_text())
+        assert profile["insurer"] == {"name": "Eksempel Forsikring AS", "org": "310000019"}
+        for table in ("certificate", "maskinporten", "idporten", "altinn", "nav"):
+            assert profile[table] == facts[table]
+        # The written key and chain are all an insurer needs for a Maskinporten token.
+        keys = InsurerKeys.from_files(out / "enterprise.key.pem", out / "enterprise.cert.pem")
+        assert len(keys.chain) == 3
+        mp = facts["maskinporten"]
+        answer = requests.post(mp["token_endpoint"], timeout=10, data={
+            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "assertion": grant(keys, mp["client_id"], mp["issuer"], " ".join(mp["scopes"]))})
+        assert answer.status_code == 200, answer.text
+        listed = run_cli("events", "--control-url", up.urls["control"])
+        assert "maskinporten" in listed.stdout and "token" in listed.stdout
+        moved = run_cli("clock", "--control-url", up.urls["control"], "advance", "P3Y")
+        assert moved.returncode == 0 and "on 4 services" in moved.stdout
+        shown = run_cli("clock", "--control-url", up.urls["control"], "show")
+        assert re.search(r"calendar time\s+(\d{4})", shown.stdout).group(1) == \
+            str(int(re.search(r"protocol time\s+(\d{4})", shown.stdout).group(1)) + 3)
+        bad = run_cli("register-insurer", "--org", "310000001", "--name", "X", "--redirect-uri",
+                      "http://localhost/cb", "--out", str(tmp_path / "bad"), "--control-url", up.urls["control"])
+        assert bad.returncode == 1 and "mod-11" in bad.stderr
+    finally:
+        assert up.stop() == 0
+
+
+def test_serve_runs_one_service_alone(tmp_path):
+    env = cli_env({"DSOP_SANDBOX__STATE_DIR": str(tmp_path)})
+    alone = Running("serve", "maskinporten", env=env)
+    try:
+        assert list(alone.urls) == ["maskinporten"]
+        metadata = requests.get(alone.urls["maskinporten"] + "/.well-known/oauth-authorization-server", timeout=5)
+        assert metadata.json()["issuer"] == alone.urls["maskinporten"] + "/"
+    finally:
+        assert alone.stop() == 0
+
+
+def test_commands_that_cannot_start_exit_2(tmp_path):
+    assert run_cli("up", "--profile", "altinn3", timeout=20).returncode == 2
+    bad_config = tmp_path / "bad.toml"
+    bad_config.write_text("[maskinporten]\nclock_skew = 'ten'\n")
+    done = run_cli("up", "--config", str(bad_config), timeout=20)
+    assert done.returncode == 2 and "maskinporten.clock_skew" in done.stderr
+    nobody = run_cli("clock", "--control-url", "http://127.0.0.1:9", "show")
+    assert nobody.returncode == 2 and "dsop-sandbox up" in nobody.stderr
