@@ -9,7 +9,6 @@ from mocks.authority import KeyAuthority
 from mocks.common.clock import Clock
 
 from .grant import Grant
-from .registry import Registry
 
 ISO6523 = "iso6523-actorid-upis"
 
@@ -19,13 +18,12 @@ def org_party(org: str) -> dict:
     return {"authority": ISO6523, "ID": f"0192:{org}"}
 
 
-def token_lifetime(grant: Grant, registry: Registry, default: int) -> int:
+def token_lifetime(grant: Grant, default: int) -> int:
     """The client's lifetime (or the sandbox default), capped by every scope's ``at_max_age``."""
     lifetime = grant.client.access_token_lifetime or default
     for scope in grant.scopes:
-        cap = registry.scope(scope).at_max_age
-        if cap:
-            lifetime = min(lifetime, cap)
+        if scope.at_max_age:
+            lifetime = min(lifetime, scope.at_max_age)
     return lifetime
 
 
@@ -36,7 +34,7 @@ def mint(grant: Grant, *, issuer: str, authority: KeyAuthority, clock: Clock, li
     if grant.audience is not None:
         claims["aud"] = grant.audience
     claims.update({
-        "scope": " ".join(grant.scopes),
+        "scope": " ".join(scope.scope for scope in grant.scopes),
         "iss": issuer,
         "client_amr": grant.client_amr,
         "token_type": "Bearer",

@@ -97,12 +97,12 @@ def public_blueprint() -> Blueprint:
         if not assertion:
             raise service.errors("MP-011", trace_id(), "Missing parameter assertion")
         grant = service.validator.validate(assertion, trace_id())
-        lifetime = access_token.token_lifetime(grant, service.registry, rt.lifetimes["maskinporten.access_token"])
+        lifetime = access_token.token_lifetime(grant, rt.lifetimes["maskinporten.access_token"])
         token_value, claims = access_token.mint(grant, issuer=service.issuer, authority=service.authority,
                                                 clock=rt.clock, lifetime=lifetime,
                                                 delegation_source=service.delegation_source)
         annotate(caller=grant.client.client_id, subject=grant.pid, org=grant.client.org,
-                 consumer=grant.consumer_org, supplier=grant.supplier_org, scopes=list(grant.scopes),
+                 consumer=grant.consumer_org, supplier=grant.supplier_org, scopes=claims["scope"].split(),
                  client_amr=grant.client_amr, token=token_fingerprint(token_value), token_jti=claims["jti"],
                  iat=claims["iat"], exp=claims["exp"], grant_jti=grant.jti)
         return json_response({"access_token": token_value, "token_type": "Bearer", "expires_in": lifetime,

@@ -10,19 +10,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 from dataclasses import dataclass, field
 
-import jwt
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from mocks.authority import ChainError, KeyAuthority, organisation_number
+from mocks.common import jose
 from mocks.common.identifiers import fnr_problem, org_number_problem
 from mocks.common.settings import MaskinportenRules
 
 from . import errors as mp
-from .registry import KEY_MAX_AGE, Client, Registry
+from .registry import KEY_MAX_AGE, Client, Registry, Scope
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
 #: Claims Maskinporten documents for a grant; anything else is refused ("Invalid assertion").
@@ -40,7 +41,7 @@ class Grant:
 
     client: Client
     client_amr: str
-    scopes: tuple[str, ...]
+    scopes: tuple[Scope, ...]
     consumer_org: str
     supplier_org: str | None = None
     audience: object = None
@@ -64,10 +65,13 @@ class GrantValidator:
 
         # -- header -------------------------------------------------------------------------------
         try:
-            header = jwt.get_unverified_header(assertion)
-            claims = jwt.decode(assertion, options={"verify_signature": False})
-        except jwt.PyJWTError as exc:
+            jws = jose.parse(assertion)
+        except jose.JoseError as exc:
             raise fail("MP-011", f"The assertion is not a signed JWT ({exc})") from exc
+        header, claims = jws.header, jws.claims
+        if _has_lone_surrogate(header) or _has_lone_surrogate(claims):
+            # JSON may escape half a UTF-16 pair ("\ud800"); such a string cannot be stored or echoed.
+            raise fail("MP-011", "The assertion contains a string that is not valid Unicode (a lone surrogate)")
         alg = header.get("alg")
         if alg not in ALLOWED_ALGORITHMS:
             raise fail("MP-124", f"Algorithm {alg!r} is not allowed; use RS256, RS384 or RS512")
@@ -109,18 +113,12 @@ class GrantValidator:
                 raise fail("MP-122")
             public_key = leaf.public_key()
             client_amr = "virksomhetssertifikat"
-        if not isinstance(public_key, (rsa.RSAPublicKey, rsa.RSAPrivateKey)):
+        if not isinstance(public_key, rsa.RSAPublicKey):
             raise fail("MP-124", "The key is not an RSA key")
 
         # -- signature ----------------------------------------------------------------------------
-        try:
-            jwt.decode(assertion, public_key, algorithms=[alg],
-                       options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
-                                "verify_nbf": False, "verify_iss": False, "require": []})
-        except jwt.InvalidSignatureError as exc:
-            raise fail("MP-124") from exc
-        except jwt.PyJWTError as exc:
-            raise fail("MP-011", f"({exc})") from exc
+        if not jose.verify_rsa(jws, public_key, alg):
+            raise fail("MP-124")
 
         # -- claims -------------------------------------------------------------------------------
         unknown = sorted(set(claims) - KNOWN_CLAIMS)
@@ -164,11 +162,12 @@ class GrantValidator:
             raise fail("MP-123", f"({mp.NO_CERTIFICATE})") from exc
 
     def _check_times(self, claims: dict, fail) -> None:
+        times = {}
         for name in ("iat", "exp"):
-            value = claims.get(name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            times[name] = _finite_number(claims.get(name))
+            if times[name] is None:
                 raise fail("MP-011", f"Missing or non-numeric claim {name}")
-        iat, exp = float(claims["iat"]), float(claims["exp"])
+        iat, exp = times["iat"], times["exp"]
         now, skew = self.registry.clock.timestamp(), self.rules.clock_skew
         limit = self.rules.assertion_lifetime_limit
         if exp - iat > limit:
@@ -181,31 +180,33 @@ class GrantValidator:
             raise fail("MP-130", f"{mp.ISSUED_TOO_LONG_AGO}: iat must be within {skew} s of the server clock")
         nbf = claims.get("nbf")
         if nbf is not None:
-            if isinstance(nbf, bool) or not isinstance(nbf, (int, float)):
+            nbf = _finite_number(nbf)
+            if nbf is None:
                 raise fail("MP-011", "nbf must be a number")
             if nbf > now + skew:
                 raise fail("MP-130", mp.NOT_YET_VALID)
 
-    def _scopes(self, claims: dict, client: Client, fail) -> tuple[str, ...]:
+    def _scopes(self, claims: dict, client: Client, fail) -> tuple[Scope, ...]:
         raw = claims.get("scope")
         if not isinstance(raw, str) or not raw.strip():
             raise fail("MP-011", "Missing claim scope (Maskinporten reads the scope from the grant)")
-        scopes = tuple(dict.fromkeys(raw.split()))
-        unregistered = [scope for scope in scopes if scope not in client.scopes or self.registry.scope(scope) is None]
+        names = tuple(dict.fromkeys(raw.split()))
+        scopes = self.registry.scopes_named(names)
+        unregistered = [name for name in names if name not in client.scopes or name not in scopes]
         if unregistered:
             raise fail("MP-200", f"({', '.join(unregistered)})")
-        for scope in scopes:
-            if client.integration_type not in self.registry.scope(scope).allowed_integration_types:
-                raise fail("MP-201", f"({scope})")
-        return scopes
+        for scope in scopes.values():
+            if client.integration_type not in scope.allowed_integration_types:
+                raise fail("MP-201", f"({scope.scope})")
+        return tuple(scopes[name] for name in names)
 
     def _consumer(self, claims: dict, client: Client, scopes, fail) -> tuple[str, str | None]:
         consumer_org = claims.get("consumer_org")
         if consumer_org is None:
             for scope in scopes:
-                details = self.registry.scope(scope)
-                if not details.accessible_for_all and not self.registry.has_access(scope, client.org):
-                    raise fail("MP-250", text=f"Consumer {client.org} has not been granted access to the scope {scope}")
+                if not scope.accessible_for_all and not self.registry.has_access(scope.scope, client.org):
+                    raise fail("MP-250", text=f"Consumer {client.org} has not been granted access to the scope "
+                                              f"{scope.scope}")
             return client.org, None
         problem = org_number_problem(consumer_org)
         if problem:
@@ -213,8 +214,8 @@ class GrantValidator:
         if consumer_org == client.org:
             raise fail("MP-011", mp.CONSUMER_ORG_IS_CLIENT)
         for scope in scopes:
-            if not self.registry.has_delegation(scope, consumer_org, client.org):
-                raise fail("MP-251", f"(Consumer {consumer_org} has not delegated access to the scope {scope} "
+            if not self.registry.has_delegation(scope.scope, consumer_org, client.org):
+                raise fail("MP-251", f"(Consumer {consumer_org} has not delegated access to the scope {scope.scope} "
                                      f"to supplier {client.org})")
         return consumer_org, client.org
 
@@ -237,3 +238,33 @@ class GrantValidator:
                 raise fail("MP-301", f"({item.get('type')!r})")
         raise fail("MP-303", "(system users and Altinn 3 consents are served by the altinn3 profile, "
                              "which this sandbox does not run yet)")
+
+
+def _finite_number(value) -> float | None:
+    """A JSON number as a finite float, or None: booleans, strings, NaN, ±Infinity (Python's json
+    reads them) and integers too large for a float are no NumericDate."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _has_lone_surrogate(value) -> bool:
+    """True if any string in a decoded JSON value (keys included) cannot be encoded as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False

@@ -147,6 +147,13 @@ class Registry:
         row = self.store.query_one("SELECT * FROM scopes WHERE scope = ?", (name,))
         return _scope(row) if row else None
 
+    def scopes_named(self, names) -> dict[str, Scope]:
+        """The existing scopes among ``names``, by name (one query)."""
+        names = list(names)
+        rows = self.store.query(f"SELECT * FROM scopes WHERE scope IN ({','.join('?' * len(names))})",  # noqa: S608
+                                tuple(names))
+        return {row["scope"]: _scope(row) for row in rows}
+
     def scopes(self) -> list[Scope]:
         return [_scope(row) for row in self.store.query("SELECT * FROM scopes ORDER BY scope")]
 
