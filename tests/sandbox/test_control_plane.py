@@ -175,3 +175,31 @@ def test_control_plane_reports_an_unreachable_service(settings, tmp_path):
         assert answer.json()["error"] == "service_unreachable"
         assert requests.get(alone.url("control") + "/_sandbox/services", timeout=30).json()["services"]["nav"]["health"] \
             == "unreachable"
+
+
+def test_a_dropped_connection_fault_closes_the_socket_without_an_answer(control, sandbox, http):
+    armed = control.post("/_sandbox/faults", json={"service": "maskinporten", "operation": "jwk", "drop": True,
+                                                   "count": 1})
+    assert armed.status_code == 201, armed.text
+    with requests.Session() as fresh:
+        fresh.trust_env = False
+        try:
+            fresh.get(sandbox.url("maskinporten") + "/jwk", timeout=5)
+            raise AssertionError("the connection should have been dropped")
+        except requests.ConnectionError:
+            pass
+        assert fresh.get(sandbox.url("maskinporten") + "/jwk", timeout=5).status_code == 200
+    events = control.get("/_sandbox/events").json()["events"]
+    assert [e["outcome"] for e in events if e["operation"] == "jwk"] == ["dropped", "ok"]
+
+
+def test_a_refused_grant_is_in_the_timeline_with_who_tried_and_the_mp_code(control, sandbox, http, insurer):
+    mp = insurer["maskinporten"]
+    assertion = grant(insurer["keys"], mp["client_id"], mp["token_endpoint"], "nav:arbeid/v1/aap")  # wrong aud
+    answer = http.post(mp["token_endpoint"], timeout=10, data={
+        "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
+    assert answer.status_code == 400 and answer.json()["error_uri"].endswith("MP-110")
+    event = [e for e in control.get("/_sandbox/events").json()["events"] if e["operation"] == "token"][-1]
+    assert (event["caller"], event["status"], event["outcome"], event["error"]) == \
+        (mp["client_id"], 400, "error", "MP-110")
+    assert answer.json()["error_description"].endswith(f"(trace_id: {event['trace_id']})")

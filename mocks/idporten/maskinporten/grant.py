@@ -19,6 +19,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from mocks.authority import ChainError, KeyAuthority, organisation_number
 from mocks.common import jose
+from mocks.common.events import annotate
 from mocks.common.identifiers import fnr_problem, org_number_problem
 from mocks.common.settings import MaskinportenRules
 
@@ -83,6 +84,7 @@ class GrantValidator:
         client_id = claims.get("iss")
         if not isinstance(client_id, str) or not client_id:
             raise fail("MP-011", "Missing claim iss (the client_id)")
+        annotate(caller=client_id)  # who claims to be calling, for the event log, refused or not
         client = self.registry.client(client_id)
         if client is None or not client.active:
             raise fail("MP-100")
