@@ -191,7 +191,8 @@ def admin_api() -> Blueprint:
     @bp.post("/insurers")
     def register_insurer():
         """``{"org", "name", "redirect_uri" | "redirect_uris": [...]}``: what ``register-insurer`` calls.
-        Answers the facts of DESIGN.md §4 with the PEM texts under ``certificate``."""
+        Answers the facts of DESIGN.md §4 with the PEM texts under ``certificate``. Registering an
+        org again replaces its earlier registration (new key, client ids and API key)."""
         cp = _cp()
         body = admin_json()
         org = check.org_number(body.get("org"))
@@ -201,12 +202,13 @@ def admin_api() -> Blueprint:
             raise admin_error(400, "invalid_request", "redirect_uri (the insurer's consent callback) is required")
         uris = [check.absolute_url(uri, "redirect_uri") for uri in check.string_list({"u": uris}, "u")]
         try:
-            registration = insurers.register(cp.fanout, cp.authority, cp.clock, org, name, uris)
+            registration = insurers.register(cp.fanout, cp.authority, cp.clock, org, name, uris,
+                                             replacing=cp.insurers.get(org))
         except ServiceUnreachable as exc:
             raise admin_error(502, "service_unreachable", str(exc)) from exc
         except ServiceRefused as exc:
             raise admin_error(502, "registration_refused", f"{exc.service} refused: {exc.body}") from exc
-        cp.insurers.put(f"{org}:{registration.facts['maskinporten']['client_id']}", registration.facts)
+        cp.insurers.put(org, registration.facts)
         return json_response({**registration.facts, "certificate": {
             "key_pem": registration.key_pem, "chain_pem": registration.chain_pem, "ca_pem": registration.ca_pem}},
             201)

@@ -14,7 +14,7 @@ from mocks.common.clock import Clock
 
 from mocks.idporten.maskinporten.registry import DSOP_SCOPES
 
-from .fanout import Fanout
+from .fanout import Fanout, ServiceRefused
 
 NAV_SERVICE_CODE = "5252"
 NAV_SERVICE_EDITION = 2
@@ -29,8 +29,12 @@ class Registration:
 
 
 def register(fanout: Fanout, authority: KeyAuthority, clock: Clock, org: str, name: str,
-             redirect_uris: list[str]) -> Registration:
+             redirect_uris: list[str], replacing: dict | None = None) -> Registration:
+    """Register the insurer; ``replacing`` (an earlier registration of the same org) is removed
+    first, so registering again hands out fresh credentials and leaves no stale clients behind."""
     settings = fanout.settings
+    if replacing:
+        _forget(fanout, replacing)
     credentials = authority.issue_enterprise_certificate(org, name, clock.now())
     client = fanout.call("maskinporten", "POST", "/_sandbox/clients",
                          json={"org": org, "name": name, "scopes": list(DSOP_SCOPES)})
@@ -69,3 +73,13 @@ def register(fanout: Fanout, authority: KeyAuthority, clock: Clock, org: str, na
     }
     return Registration(facts, credentials.key_pem.decode(), credentials.chain_pem.decode(),
                         credentials.ca_pem.decode())
+
+
+def _forget(fanout: Fanout, facts: dict) -> None:
+    for service, path in (("maskinporten", f"/_sandbox/clients/{facts['maskinporten']['client_id']}"),
+                          ("idporten", f"/_sandbox/clients/{facts['idporten']['client_id']}")):
+        try:
+            fanout.call(service, "DELETE", path)
+        except ServiceRefused as exc:
+            if exc.status != 404:  # already gone (a reset) is fine
+                raise

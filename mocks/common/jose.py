@@ -53,7 +53,7 @@ def parse(token: str) -> CompactJws:
     try:
         header = json.loads(b64url_decode(header_b64))
         claims = json.loads(b64url_decode(claims_b64))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # RecursionError: absurdly nested JSON
         raise JoseError("the header and payload must be base64url JSON") from exc
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise JoseError("the header and payload must be JSON objects")

@@ -11,7 +11,8 @@ file and the environment use the same keys::
 
 Environment variables are ``DSOP_SANDBOX__`` followed by the key path in upper case, joined
 by ``__``: ``DSOP_SANDBOX__SERVICES__MASKINPORTEN__PORT=0``,
-``DSOP_SANDBOX__STATE_DIR=/tmp/s``, ``DSOP_SANDBOX__LIFETIMES__MASKINPORTEN.ACCESS_TOKEN=60``.
+``DSOP_SANDBOX__STATE_DIR=/tmp/s``, ``DSOP_SANDBOX__LIFETIMES__ALTINN__CONSENT_TOKEN=2`` (a lifetime's
+service and name are two path parts, since shells do not allow dots in variable names).
 Values are read as TOML scalars (``0`` is a number, ``true`` a boolean, anything else a string).
 
 A port of 0 asks the launcher for a free port; base URLs and issuers left empty are derived
@@ -232,8 +233,9 @@ def _typed(section: dict, key: str, kind: type, where: str = ""):
 def _merge(base: dict, new: dict, source: str, path: str = "") -> None:
     for key, value in new.items():
         where = f"{path}{key}"
-        if key not in base and not (path == "lifetimes." and "." in key):
-            raise SettingsError(f"unknown setting {where!r} in {source}")
+        if key not in base:
+            known = f"; lifetimes are {', '.join(DEFAULT_LIFETIMES)}" if path == "lifetimes." else ""
+            raise SettingsError(f"unknown setting {where!r} in {source}{known}")
         if isinstance(base.get(key), dict):
             if not isinstance(value, dict):
                 raise SettingsError(f"{where} in {source} must be a table")
@@ -250,6 +252,8 @@ def _from_environment(environ) -> dict:
         parts = [p.lower() for p in name[len(ENV_PREFIX):].split("__") if p]
         if not parts:
             continue
+        if parts[0] == "lifetimes" and len(parts) == 3:
+            parts = ["lifetimes", f"{parts[1]}.{parts[2]}"]  # LIFETIMES__ALTINN__CONSENT_TOKEN
         node = result
         for part in parts[:-1]:
             node = node.setdefault(part, {})

@@ -203,3 +203,17 @@ def test_a_refused_grant_is_in_the_timeline_with_who_tried_and_the_mp_code(contr
     assert (event["caller"], event["status"], event["outcome"], event["error"]) == \
         (mp["client_id"], 400, "error", "MP-110")
     assert answer.json()["error_description"].endswith(f"(trace_id: {event['trace_id']})")
+
+
+def test_registering_an_org_again_replaces_its_credentials(control, sandbox, http, insurer):
+    again = control.post("/_sandbox/insurers", json={"org": insurer["org"], "name": "Eksempel Forsikring ASA",
+                                                     "redirect_uri": "http://localhost:7300/callback"}).json()
+    assert again["maskinporten"]["client_id"] != insurer["maskinporten"]["client_id"]
+    assert again["altinn"]["api_key"] != insurer["altinn"]["api_key"]
+    clients = http.get(sandbox.url("maskinporten") + "/_sandbox/clients").json()["clients"]
+    assert [c["client_id"] for c in clients] == [again["maskinporten"]["client_id"]]
+    oidc = http.get(sandbox.url("idporten") + "/_sandbox/clients").json()["clients"]
+    assert [c["client_id"] for c in oidc] == [again["idporten"]["client_id"]]
+    listed = control.get("/_sandbox/insurers").json()["insurers"]
+    assert [(i["org"], i["name"]) for i in listed] == [(insurer["org"], "Eksempel Forsikring ASA")]
+    assert token(http, sandbox, insurer).json()["error_uri"].endswith("MP-100")  # the old client is gone

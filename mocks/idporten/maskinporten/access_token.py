@@ -27,8 +27,7 @@ def token_lifetime(grant: Grant, default: int) -> int:
     return lifetime
 
 
-def mint(grant: Grant, *, issuer: str, authority: KeyAuthority, clock: Clock, lifetime: int,
-         delegation_source: str) -> tuple[str, dict]:
+def mint(grant: Grant, *, issuer: str, authority: KeyAuthority, clock: Clock, lifetime: int) -> tuple[str, dict]:
     iat = clock.epoch()
     claims: dict = {}
     if grant.audience is not None:
@@ -46,7 +45,7 @@ def mint(grant: Grant, *, issuer: str, authority: KeyAuthority, clock: Clock, li
     })
     if grant.supplier_org:
         claims["supplier"] = org_party(grant.supplier_org)
-        claims["delegation_source"] = delegation_source
+        claims["delegation_source"] = grant.scopes[0].delegation_source  # delegated scopes all carry one
     if grant.pid:
         claims["pid"] = grant.pid
     key = authority.signing_key("maskinporten")

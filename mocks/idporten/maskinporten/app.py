@@ -99,8 +99,7 @@ def public_blueprint() -> Blueprint:
         grant = service.validator.validate(assertion, trace_id())
         lifetime = access_token.token_lifetime(grant, rt.lifetimes["maskinporten.access_token"])
         token_value, claims = access_token.mint(grant, issuer=service.issuer, authority=service.authority,
-                                                clock=rt.clock, lifetime=lifetime,
-                                                delegation_source=service.delegation_source)
+                                                clock=rt.clock, lifetime=lifetime)
         annotate(caller=grant.client.client_id, subject=grant.pid, org=grant.client.org,
                  consumer=grant.consumer_org, supplier=grant.supplier_org, scopes=claims["scope"].split(),
                  client_amr=grant.client_amr, token=token_fingerprint(token_value), token_jti=claims["jti"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 import math
 from dataclasses import dataclass, field
 
@@ -33,6 +34,7 @@ KNOWN_CLAIMS = frozenset({
     "aud", "iss", "iat", "exp", "jti", "scope", "resource", "pid", "consumer_org", "iss_onbehalfof",
     "authorization_details", "nbf", "sub",
 })
+CHAIN_CACHE_SIZE = 256
 AUTHORIZATION_DETAIL_TYPES = ("urn:altinn:systemuser", "urn:altinn:consent")
 
 
@@ -59,6 +61,8 @@ class GrantValidator:
         self.issuer = issuer
         self.rules = rules
         self.fail = errors
+        self._chains: dict[tuple, tuple] = {}
+        self._chains_lock = threading.Lock()
 
     def validate(self, assertion: str, trace_id: str) -> Grant:
         def fail(code: str, detail: str | None = None, text: str | None = None):
@@ -76,6 +80,8 @@ class GrantValidator:
         alg = header.get("alg")
         if alg not in ALLOWED_ALGORITHMS:
             raise fail("MP-124", f"Algorithm {alg!r} is not allowed; use RS256, RS384 or RS512")
+        if "crit" in header:  # RFC 7515 §4.1.11: extensions we do not understand must be refused
+            raise fail("MP-011", "The JWT header lists critical extensions (crit) Maskinporten does not support")
         has_x5c, has_kid = "x5c" in header, "kid" in header
         if has_x5c and has_kid:
             raise fail("MP-011", "The JWT header must carry exactly one of x5c and kid")
@@ -95,7 +101,7 @@ class GrantValidator:
                 raise fail("MP-100", text=f"{mp.CLIENT_AUTH} {mp.REQUIRES_KID}")
             found = self.registry.key(client.client_id, str(header["kid"]))
             if found is None:
-                raise fail("MP-100", f"{mp.UNKNOWN_KID}: {header['kid']}")
+                raise fail("MP-100", text=f"{mp.CLIENT_AUTH} {mp.UNKNOWN_KID}: {header['kid']}")
             jwk, created = found
             if self.registry.clock.timestamp() - created > KEY_MAX_AGE:
                 raise fail("MP-121")
@@ -103,14 +109,11 @@ class GrantValidator:
             client_amr = "private_key_jwt"
         else:
             if not has_x5c:
-                detail = (f"{mp.UNKNOWN_KID}: the client has no registered keys; send the enterprise certificate "
-                          "in x5c" if has_kid else f"{mp.NO_CERTIFICATE}: no x5c header")
-                raise fail("MP-120" if not has_kid else "MP-100", detail)
-            chain = self._certificate_chain(header["x5c"], fail)
-            try:
-                leaf = self.authority.verify_chain(chain, self.registry.clock.now())
-            except ChainError as exc:
-                raise fail("MP-120", f"({exc})") from exc
+                if has_kid:
+                    raise fail("MP-100", text=f"{mp.CLIENT_AUTH} {mp.UNKNOWN_KID}: the client has no registered "
+                                              "keys; send the enterprise certificate in x5c")
+                raise fail("MP-120", f"{mp.NO_CERTIFICATE}: no x5c header")
+            leaf = self._verified_leaf(header["x5c"], fail)
             if organisation_number(leaf) != client.org:
                 raise fail("MP-122")
             public_key = leaf.public_key()
@@ -126,6 +129,8 @@ class GrantValidator:
         unknown = sorted(set(claims) - KNOWN_CLAIMS)
         if unknown:
             raise fail("MP-011", f"Unknown claim(s) in the grant: {', '.join(unknown)}")
+        if "sub" in claims and claims["sub"] != client.client_id:
+            raise fail("MP-011", "sub, when present, must be the client_id")
         aud = claims.get("aud")
         if aud != self.issuer:
             why = "aud must be a single string, not an array" if isinstance(aud, list) else \
@@ -154,6 +159,30 @@ class GrantValidator:
         return Grant(client, client_amr, scopes, consumer, supplier, audience, pid, jti, claims)
 
     # -- pieces ---------------------------------------------------------------------------------------
+    def _verified_leaf(self, x5c, fail) -> x509.Certificate:
+        """The leaf of an ``x5c`` chain that leads to the sandbox root and is valid now.
+
+        A chain that verified before is not built again while the clock is inside the window in
+        which all of its certificates are valid (chain building is a sixth of a token request)."""
+        now = self.registry.clock.now()
+        key = tuple(x5c) if isinstance(x5c, list) and all(isinstance(item, str) for item in x5c) else None
+        with self._chains_lock:
+            known = self._chains.get(key) if key else None
+        if known and known[1] <= now <= known[2]:
+            return known[0]
+        chain = self._certificate_chain(x5c, fail)
+        try:
+            leaf = self.authority.verify_chain(chain, now)
+        except ChainError as exc:
+            raise fail("MP-120", f"({exc})") from exc
+        certificates = chain + [self.authority.root_cert]
+        window = (max(c.not_valid_before_utc for c in certificates), min(c.not_valid_after_utc for c in certificates))
+        with self._chains_lock:
+            self._chains[key] = (leaf, *window)
+            while len(self._chains) > CHAIN_CACHE_SIZE:
+                self._chains.pop(next(iter(self._chains)))
+        return leaf
+
     @staticmethod
     def _certificate_chain(x5c, fail) -> list[x509.Certificate]:
         if not isinstance(x5c, list) or not x5c or not all(isinstance(item, str) for item in x5c):
@@ -203,19 +232,25 @@ class GrantValidator:
         return tuple(scopes[name] for name in names)
 
     def _consumer(self, claims: dict, client: Client, scopes, fail) -> tuple[str, str | None]:
+        """(consumer, supplier): the client's own org, or with ``consumer_org`` the customer it acts for.
+        The consumer must be on every scope's access list; a supplier also needs a delegable scope
+        and the customer's delegation of it."""
         consumer_org = claims.get("consumer_org")
-        if consumer_org is None:
-            for scope in scopes:
-                if not scope.accessible_for_all and not self.registry.has_access(scope.scope, client.org):
-                    raise fail("MP-250", text=f"Consumer {client.org} has not been granted access to the scope "
-                                              f"{scope.scope}")
-            return client.org, None
-        problem = org_number_problem(consumer_org)
-        if problem:
-            raise fail("MP-011", f"consumer_org: {problem}")
-        if consumer_org == client.org:
-            raise fail("MP-011", mp.CONSUMER_ORG_IS_CLIENT)
+        if consumer_org is not None:
+            problem = org_number_problem(consumer_org)
+            if problem:
+                raise fail("MP-011", f"consumer_org: {problem}")
+            if consumer_org == client.org:
+                raise fail("MP-011", mp.CONSUMER_ORG_IS_CLIENT)
+        consumer = consumer_org or client.org
         for scope in scopes:
+            if not scope.accessible_for_all and not self.registry.has_access(scope.scope, consumer):
+                raise fail("MP-250", text=f"Consumer {consumer} has not been granted access to the scope {scope.scope}")
+        if consumer_org is None:
+            return client.org, None
+        for scope in scopes:
+            if not scope.delegation_source:
+                raise fail("MP-011", f"{mp.CONSUMER_ORG_IS_CLIENT} ({scope.scope} cannot be delegated)")
             if not self.registry.has_delegation(scope.scope, consumer_org, client.org):
                 raise fail("MP-251", f"(Consumer {consumer_org} has not delegated access to the scope {scope.scope} "
                                      f"to supplier {client.org})")

@@ -53,7 +53,7 @@ def openapi_document(base_url: str) -> dict:
                         "properties": {"access_token": {"type": "string"}, "token_type": {"enum": ["Bearer"]},
                                        "expires_in": {"type": "integer", "minimum": 1},
                                        "scope": {"type": "string"}}}}}},
-                    **_error_responses(400, 413, 415),
+                    **_error_responses(400, 405, 413),
                 }}},
             "/errors/{code}": {"get": {
                 "operationId": "error_page",

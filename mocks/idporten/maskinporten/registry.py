@@ -239,7 +239,8 @@ class Registry:
     def add_key(self, client_id: str, kid: str, jwk: dict) -> None:
         with self.store.transaction() as db:
             db.execute("INSERT INTO client_keys(client_id, kid, jwk, created) VALUES (?,?,?,?)"
-                       " ON CONFLICT(client_id, kid) DO UPDATE SET jwk = excluded.jwk, created = excluded.created",
+                       " ON CONFLICT(client_id, kid) DO UPDATE SET jwk = excluded.jwk,"
+                       " created = CASE WHEN jwk = excluded.jwk THEN created ELSE excluded.created END",
                        (client_id, kid, json.dumps(jwk), self.clock.timestamp()))
 
     def key(self, client_id: str, kid: str) -> tuple[dict, float] | None:
