@@ -11,10 +11,10 @@ from flask import Blueprint, Flask, current_app
 from mocks.authority import KeyAuthority
 from mocks.authority.admin import key_admin_blueprint
 from mocks.common import validation as check
-from mocks.common.admin import admin_error, admin_json, fixtures_blueprint
+from mocks.common.admin import admin_json, fixtures_blueprint
 from mocks.common.clock import Clock
 from mocks.common.errors import ErrorShape, json_response
-from mocks.common.records import Records, records_schema
+from mocks.common.records import Records, record_routes, records_schema
 from mocks.common.service import create_service_app
 from mocks.common.settings import Settings
 
@@ -72,14 +72,5 @@ def consumer_fixtures() -> Blueprint:
                   "redirect_urls": urls, "redirect_domains": list(dict.fromkeys(domains))}
         return json_response(_consumers().put(org, record), 201)
 
-    @bp.get("/consumers")
-    def list_consumers():
-        return json_response({"consumers": _consumers().all()})
-
-    @bp.delete("/consumers/<org>")
-    def delete_consumer(org: str):
-        if not _consumers().delete(org):
-            raise admin_error(404, "unknown_consumer", f"no consumer {org}")
-        return json_response({"deleted": org})
-
+    record_routes(bp, "/consumers", _consumers, listing="consumers", missing="unknown_consumer")
     return bp

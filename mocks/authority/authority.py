@@ -19,7 +19,7 @@ import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from cryptography import x509
@@ -189,7 +189,8 @@ class KeyAuthority:
         if not chain:
             raise ChainError("empty certificate chain")
         leaf, intermediates = chain[0], chain[1:]
-        verifier = (verification.PolicyBuilder().store(self._verifier_store).time(at.replace(tzinfo=None))
+        utc = at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
+        verifier = (verification.PolicyBuilder().store(self._verifier_store).time(utc)
                     .build_client_verifier())
         try:
             verifier.verify(leaf, intermediates)
@@ -203,11 +204,13 @@ class KeyAuthority:
         return self.directory / "ca.pem"
 
     def tls_certificate(self, service: str, hostnames: list[str], now: datetime) -> tuple[Path, Path]:
-        """(certificate chain path, key path) for a service's TLS server; created on first use."""
+        """(certificate chain path, key path) for a service's TLS server; created on first use, and
+        again when the host names it must cover change (a new ``public_host``)."""
         folder = self.directory / "tls"
         cert_path, key_path = folder / f"{service}.cert.pem", folder / f"{service}.key.pem"
         with self._file_lock():
-            if not (cert_path.exists() and key_path.exists()):
+            if not (cert_path.exists() and key_path.exists()) or \
+                    pki.host_names(pki.load_cert(cert_path.read_bytes())) != set(hostnames):
                 key = pki.new_rsa_key()
                 cert = pki.tls_server_certificate(key, hostnames, self.root_key, self.root_cert, now)
                 _write(key_path, pki.key_pem(key), private=True)

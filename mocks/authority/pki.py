@@ -134,6 +134,12 @@ def tls_server_certificate(key, hostnames: list[str], issuer_key, issuer_cert: x
     )
 
 
+def host_names(certificate: x509.Certificate) -> set[str]:
+    """The DNS names and IP addresses a server certificate covers."""
+    san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    return {str(value) for value in san.get_values_for_type(x509.DNSName) + san.get_values_for_type(x509.IPAddress)}
+
+
 def _authority_key_id(issuer_cert: x509.Certificate) -> x509.AuthorityKeyIdentifier:
     ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)

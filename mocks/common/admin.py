@@ -125,13 +125,13 @@ def calendar_offset_from(body: dict, clock) -> float:
     value = body[key]
     try:
         if key == "advance":
-            return clock.offset_after_advance(value)
+            return clock.checked_offset(clock.offset_after_advance(value))
         if key == "set":
-            return clock.offset_for(value)
+            return clock.checked_offset(clock.offset_for(value))
         if key == "offset_seconds":
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ClockError("offset_seconds must be a number")
-            return float(value)
+            return clock.checked_offset(value)
         if value is not True:
             raise ClockError("reset must be true")
         return 0.0
@@ -147,6 +147,8 @@ def _int_arg(name: str, default: int, minimum: int | None = None, maximum: int |
         value = int(raw)
     except ValueError as exc:
         raise admin_error(400, "invalid_request", f"{name} must be a whole number") from exc
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise admin_error(400, "invalid_request", f"{name} must be between {minimum} and {maximum}")
+    if minimum is not None and value < minimum:
+        raise admin_error(400, "invalid_request", f"{name} must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise admin_error(400, "invalid_request", f"{name} must be at most {maximum}")
     return value

@@ -12,6 +12,7 @@ Two readings (DESIGN.md §2):
 from __future__ import annotations
 
 import calendar as _calendar
+import math
 import re
 import threading
 import time
@@ -139,6 +140,18 @@ class Clock:
     def set_calendar_offset(self, seconds: float) -> None:
         with self._lock:
             self._calendar_offset = float(seconds)
+
+    def checked_offset(self, seconds: float) -> float:
+        """``seconds`` if it is a usable calendar offset (finite, calendar within years 2-9998)."""
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds):
+            raise ClockError("a calendar offset is a finite number of seconds")
+        try:
+            year = datetime.fromtimestamp(self.timestamp() + seconds, UTC).year
+        except (OverflowError, OSError, ValueError):
+            year = 0
+        if not 2 <= year <= 9998:
+            raise ClockError("the calendar must stay within the years 2-9998")
+        return float(seconds)
 
     def offset_after_advance(self, duration: str) -> float:
         """The calendar offset that moving the calendar by ``duration`` would give."""

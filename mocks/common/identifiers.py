@@ -7,7 +7,10 @@
 """
 from __future__ import annotations
 
+import re
 from datetime import date
+
+_DIGITS = {9: re.compile(r"[0-9]{9}"), 11: re.compile(r"[0-9]{11}")}
 
 _ORG_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
 _K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
@@ -25,15 +28,20 @@ def _mod11(digits: str, weights: tuple[int, ...]) -> int | None:
     return None if check == 10 else check
 
 
+def _digits(value, length: int) -> bool:
+    """Exactly ``length`` ASCII digits (str.isdigit would also take '¹' and full-width digits)."""
+    return isinstance(value, str) and _DIGITS[length].fullmatch(value) is not None
+
+
 def is_org_number(value) -> bool:
-    if not isinstance(value, str) or len(value) != 9 or not value.isdigit():
+    if not _digits(value, 9):
         return False
     return _mod11(value[:8], _ORG_WEIGHTS) == int(value[8])
 
 
 def org_number_problem(value) -> str | None:
     """Why ``value`` is not an organisation number, or None."""
-    if not isinstance(value, str) or len(value) != 9 or not value.isdigit():
+    if not _digits(value, 9):
         return "an organisation number is 9 digits"
     if not is_org_number(value):
         return f"{value} fails the mod-11 check digit"
@@ -52,7 +60,7 @@ def fnr_check_digits(first_nine: str) -> str | None:
 
 
 def has_valid_check_digits(value) -> bool:
-    if not isinstance(value, str) or len(value) != 11 or not value.isdigit():
+    if not _digits(value, 11):
         return False
     return fnr_check_digits(value[:9]) == value[9:]
 
@@ -76,8 +84,10 @@ def birth_date(value: str) -> date | None:
         century = 1800
     elif individual >= 900 and year2 >= 40:
         century = 1900
-    else:
+    elif year2 <= 39:
         century = 2000
+    else:
+        return None  # 500-899 with year 40-99 (and 500-749 with 40-53) belong to no century
     try:
         return date(century + year2, month, day)
     except ValueError:
@@ -86,7 +96,7 @@ def birth_date(value: str) -> date | None:
 
 def fnr_problem(value) -> str | None:
     """Why ``value`` is not a synthetic fødselsnummer the sandbox accepts, or None."""
-    if not isinstance(value, str) or len(value) != 11 or not value.isdigit():
+    if not _digits(value, 11):
         return "a fødselsnummer is 11 digits"
     if not has_valid_check_digits(value):
         return "the check digits are wrong (mod 11)"

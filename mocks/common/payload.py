@@ -35,8 +35,8 @@ def read_json(shape: ErrorShape, *, optional: bool = False, kind: type | tuple =
         raise shape.error(415, "unsupported_media_type",
                           f"send Content-Type: application/json, not {request.mimetype or 'nothing'}", trace_id())
     try:
-        value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        value = json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise shape.error(400, "invalid_request", f"malformed JSON: {exc}", trace_id()) from exc
     if not isinstance(value, kind):
         expected = "a JSON object" if kind is dict else "JSON of another type"
@@ -50,3 +50,7 @@ def require_form(shape: ErrorShape, error_code: str = "invalid_request") -> None
         raise ServiceError(400, shape.build(400, error_code,
                                             "Content-Type must be application/x-www-form-urlencoded", trace_id()),
                            error_code)
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")

@@ -35,3 +35,30 @@ class Records:
     def delete(self, key: str) -> bool:
         with self.store.transaction() as db:
             return db.execute(f"DELETE FROM {self.table} WHERE key = ?", (key,)).rowcount > 0  # noqa: S608
+
+
+def record_routes(bp, path: str, records, *, listing: str, missing: str) -> None:
+    """``GET path`` (``{listing: [...]}``), ``GET path/<key>`` and ``DELETE path/<key>`` on ``bp``
+    for the table ``records()`` returns; an unknown key is a 404 with error ``missing``."""
+    from .admin import admin_error
+    from .errors import json_response
+
+    def found(key: str) -> dict:
+        record = records().get(key)
+        if record is None:
+            raise admin_error(404, missing, f"nothing registered as {key} in {path}")
+        return record
+
+    @bp.get(path, endpoint=f"list_{listing}")
+    def list_records():
+        return json_response({listing: records().all()})
+
+    @bp.get(f"{path}/<key>", endpoint=f"show_{listing}")
+    def show_record(key: str):
+        return json_response(found(key))
+
+    @bp.delete(f"{path}/<key>", endpoint=f"delete_{listing}")
+    def delete_record(key: str):
+        found(key)
+        records().delete(key)
+        return json_response({"deleted": key})

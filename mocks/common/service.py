@@ -136,7 +136,7 @@ class ServiceMiddleware:
                 time.sleep(fault.delay_ms / 1000)
             if fault.drop:
                 draft.outcome = "dropped"
-                self.rt.events.record(draft, 0)
+                self._record(draft, 0)
                 raise ConnectionResetError(errno.ECONNRESET, "dsop-sandbox fault: connection dropped")
             if fault.status is not None:
                 return self._fault_response(fault, draft, start_response)
@@ -149,11 +149,14 @@ class ServiceMiddleware:
 
         result = self.inner(environ, capture)
         if record:
-            try:
-                self.rt.events.record(draft, statuses[0] if statuses else 0)
-            except Exception:  # noqa: BLE001 - the answer must not be lost to the log
-                log.exception("could not record event for %s %s", method, path)
+            self._record(draft, statuses[0] if statuses else 0)
         return result
+
+    def _record(self, draft: EventDraft, status: int) -> None:
+        try:
+            self.rt.events.record(draft, status)
+        except Exception:  # noqa: BLE001 - the answer must not be lost to the log
+            log.exception("could not record event for %s %s", draft.method, draft.path)
 
     def _endpoint(self, environ) -> str | None:
         try:
@@ -171,7 +174,7 @@ class ServiceMiddleware:
         payload = json.dumps(body, ensure_ascii=False).encode()
         draft.outcome = "fault"
         draft.error = code if fault.body is None else "custom"
-        self.rt.events.record(draft, fault.status)
+        self._record(draft, fault.status)
         start_response(f"{fault.status} {_reason(fault.status)}",
                        [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]
@@ -216,6 +219,7 @@ def _register_error_handlers(app: Flask, rt: ServiceRuntime) -> None:
     def unexpected(exc: Exception):  # a bug: still JSON in the service's shape, and logged loudly
         log.exception("unhandled error in %s", rt.name)
         annotate(error="server_error")
-        body = rt.errors.build(500, "server_error", "internal error in the sandbox",
-                               request.environ.get("dsop.trace_id", ""))
+        shape = ADMIN_ERRORS if request.path.startswith(ADMIN_PREFIX) else rt.errors
+        body = shape.build(500, "server_error", "internal error in the sandbox",
+                           request.environ.get("dsop.trace_id", ""))
         return json_response(body, 500)

@@ -13,7 +13,8 @@ Environment variables are ``DSOP_SANDBOX__`` followed by the key path in upper c
 by ``__``: ``DSOP_SANDBOX__SERVICES__MASKINPORTEN__PORT=0``,
 ``DSOP_SANDBOX__STATE_DIR=/tmp/s``, ``DSOP_SANDBOX__LIFETIMES__ALTINN__CONSENT_TOKEN=2`` (a lifetime's
 service and name are two path parts, since shells do not allow dots in variable names).
-Values are read as TOML scalars (``0`` is a number, ``true`` a boolean, anything else a string).
+Values are read as the setting's type (a port as a number, ``tls`` as true/false, paths and URLs as
+written).
 
 A port of 0 asks the launcher for a free port; base URLs and issuers left empty are derived
 from the port the service actually got (see :meth:`Settings.with_ports`).
@@ -241,7 +242,7 @@ def _merge(base: dict, new: dict, source: str, path: str = "") -> None:
                 raise SettingsError(f"{where} in {source} must be a table")
             _merge(base[key], value, source, where + ".")
         else:
-            base[key] = value
+            base[key] = value.typed_like(base[key]) if isinstance(value, EnvValue) else value
 
 
 def _from_environment(environ) -> dict:
@@ -257,8 +258,28 @@ def _from_environment(environ) -> dict:
         node = result
         for part in parts[:-1]:
             node = node.setdefault(part, {})
-        node[parts[-1]] = _scalar(raw)
+            if not isinstance(node, dict):
+                raise SettingsError(f"{name} conflicts with another variable that sets {part!r} to a value")
+        if isinstance(node.get(parts[-1]), dict):
+            raise SettingsError(f"{name} conflicts with variables that set keys inside {parts[-1]!r}")
+        node[parts[-1]] = EnvValue(raw)
     return result
+
+
+class EnvValue(str):
+    """A raw environment value, read by the type of the setting it replaces."""
+
+    def typed_like(self, default):
+        if isinstance(default, str) or default is None:
+            return str(self)
+        if isinstance(default, bool):
+            return {"true": True, "false": False}.get(self.strip().lower(), str(self))
+        if isinstance(default, int):
+            try:
+                return int(self.strip())
+            except ValueError:
+                return str(self)
+        return _scalar(self)
 
 
 def _scalar(raw: str):

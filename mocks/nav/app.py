@@ -8,7 +8,7 @@ from mocks.common import validation as check
 from mocks.common.admin import admin_error, admin_json, fixtures_blueprint
 from mocks.common.clock import Clock
 from mocks.common.errors import ErrorShape, json_response
-from mocks.common.records import Records, records_schema
+from mocks.common.records import Records, record_routes, records_schema
 from mocks.common.service import create_service_app
 from mocks.common.settings import Settings
 
@@ -54,14 +54,5 @@ def access_fixtures() -> Blueprint:
         return json_response(_access_list().put(org, {"org": org, "name": check.text(body, "name"), "apis": apis}),
                              201)
 
-    @bp.get("/access-list")
-    def show():
-        return json_response({"access_list": _access_list().all()})
-
-    @bp.delete("/access-list/<org>")
-    def revoke(org: str):
-        if not _access_list().delete(org):
-            raise admin_error(404, "not_on_access_list", f"{org} is not on NAV's access list")
-        return json_response({"deleted": org})
-
+    record_routes(bp, "/access-list", _access_list, listing="access_list", missing="not_on_access_list")
     return bp

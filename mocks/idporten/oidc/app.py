@@ -16,7 +16,7 @@ from mocks.common import validation as check
 from mocks.common.admin import admin_error, admin_json, fixtures_blueprint
 from mocks.common.clock import Clock
 from mocks.common.errors import ErrorShape, json_response
-from mocks.common.records import Records, records_schema
+from mocks.common.records import Records, record_routes, records_schema
 from mocks.common.service import create_service_app
 from mocks.common.settings import Settings
 
@@ -90,21 +90,5 @@ def client_fixtures() -> Blueprint:
         }
         return json_response(_clients().put(client_id, record), 201)
 
-    @bp.get("/clients")
-    def list_clients():
-        return json_response({"clients": _clients().all()})
-
-    @bp.get("/clients/<client_id>")
-    def show_client(client_id: str):
-        record = _clients().get(client_id)
-        if record is None:
-            raise admin_error(404, "unknown_client", f"no client {client_id}")
-        return json_response(record)
-
-    @bp.delete("/clients/<client_id>")
-    def delete_client(client_id: str):
-        if not _clients().delete(client_id):
-            raise admin_error(404, "unknown_client", f"no client {client_id}")
-        return json_response({"deleted": client_id})
-
+    record_routes(bp, "/clients", _clients, listing="clients", missing="unknown_client")
     return bp

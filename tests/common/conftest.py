@@ -1,0 +1,92 @@
+"""Fixtures for the shared machinery, tested in process through the real services' Flask apps.
+
+One key authority is made per test session (RSA key generation is the slow part) and shared by
+every app; each test gets its own state directory, so stores, events and meta never leak.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from mocks.altinn import create_app as altinn_app
+from mocks.authority import KeyAuthority
+from mocks.common.clock import Clock
+from mocks.common.settings import Settings
+from mocks.idporten.maskinporten import create_app as maskinporten_app
+from mocks.idporten.oidc import create_app as idporten_app
+from mocks.nav import create_app as nav_app
+
+UTC = timezone.utc
+#: A fixed protocol instant for frozen clocks (31 January: month arithmetic has a day to clamp).
+FROZEN_AT = datetime(2026, 1, 31, 12, 0, 0, tzinfo=UTC)
+#: A small body limit so that 413 is cheap to provoke.
+MAX_BODY = 2048
+
+FACTORIES = {
+    "maskinporten": maskinporten_app,
+    "idporten": idporten_app,
+    "altinn": altinn_app,
+    "nav": nav_app,
+}
+
+
+@pytest.fixture(scope="session")
+def authority(tmp_path_factory) -> KeyAuthority:
+    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), FROZEN_AT)
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings.load(environ={}, overrides={"max_body_bytes": MAX_BODY}).with_state_dir(tmp_path / "state")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    frozen = Clock()
+    frozen.freeze(FROZEN_AT)
+    return frozen
+
+
+@pytest.fixture
+def make_app(settings, authority, clock):
+    """``make_app("altinn")``: that service's app on this test's state directory and frozen clock."""
+    made = []
+
+    def make(service: str, *, settings_=None, clock_=None):
+        app = FACTORIES[service](settings_ or settings, authority=authority, clock=clock_ or clock)
+        made.append(app)
+        return app
+
+    yield make
+    for app in made:
+        app.extensions["sandbox"].store.close()
+
+
+@pytest.fixture
+def mp_app(make_app):
+    return make_app("maskinporten")
+
+
+@pytest.fixture
+def mp(mp_app):
+    """A test client of the Maskinporten fake."""
+    return mp_app.test_client()
+
+
+def events_of(client, **params) -> list[dict]:
+    answer = client.get("/_sandbox/events", query_string=params)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()["events"]
+
+
+def assert_admin_error(answer, status: int, code: str | None = None) -> dict:
+    """``answer`` is an admin API error: the status, JSON, ``{"error", "message", "trace_id"}``."""
+    assert answer.status_code == status, answer.get_data(as_text=True)
+    assert answer.mimetype == "application/json"
+    body = answer.get_json()
+    assert set(body) == {"error", "message", "trace_id"}, body
+    assert body["message"] and body["trace_id"]
+    if code is not None:
+        assert body["error"] == code, body
+    return body
