@@ -69,6 +69,7 @@ def main() -> None:
             with lock:
                 latencies.extend(mine)
 
+        print(f"signed {len(bodies)} grants; load starts on pid {sandbox.process.pid}", file=sys.stderr, flush=True)
         threads = [threading.Thread(target=client, args=(share,)) for share in shares]
         began = time.perf_counter()
         for thread in threads:

@@ -60,7 +60,7 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     service = Maskinporten(settings, rt, authority)
     app.extensions[SERVICE] = service
     service.registry.seed_default_scopes()
-    rt.on_reset(lambda registrations: service.registry.seed_default_scopes())
+    rt.on_reset(lambda registrations: service.registry.reseed())
     app.register_blueprint(public_blueprint())
     app.register_blueprint(fixtures())
     app.register_blueprint(key_admin_blueprint(authority, SERVICE))

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from mocks.common.clock import Clock, isoformat
@@ -73,6 +75,7 @@ DEFAULT_SCOPES = (
 )
 DSOP_SCOPES = tuple(scope for scope, _, _ in DEFAULT_SCOPES)
 KEY_MAX_AGE = 365 * 24 * 3600
+PRUNE_EVERY = 200
 
 
 @dataclass(frozen=True)
@@ -121,8 +124,39 @@ class Registry:
         self.store = store
         self.clock = clock
         self.delegation_source = delegation_source
+        # Registrations change only through this object (each service owns its database), so the
+        # token endpoint's lookups are answered from memory and forgotten on every write.
+        self._cache: dict = {}
+        self._cache_lock = threading.Lock()
+        self._grants_since_prune = 0
+
+    @contextmanager
+    def _write(self):
+        try:
+            with self.store.transaction() as db:
+                yield db
+        finally:
+            self.forget_cache()
+
+    def forget_cache(self) -> None:
+        with self._cache_lock:
+            self._cache.clear()
+
+    def _remembered(self, key: tuple, load):
+        with self._cache_lock:
+            if key in self._cache:
+                return self._cache[key]
+        value = load()
+        with self._cache_lock:
+            self._cache[key] = value
+        return value
 
     # -- scopes ------------------------------------------------------------------------------------
+    def reseed(self) -> None:
+        """After the store was reset underneath: forget what was cached, put the DSOP scopes back."""
+        self.forget_cache()
+        self.seed_default_scopes()
+
     def seed_default_scopes(self) -> None:
         for scope, owner, description in DEFAULT_SCOPES:
             if self.scope(scope) is None:
@@ -131,7 +165,7 @@ class Registry:
     def put_scope(self, scope: str, owner_org: str, description: str = "", at_max_age: int | None = None,
                   accessible_for_all: bool = False, allowed_integration_types=("maskinporten",),
                   delegation_source: str | None = None) -> Scope:
-        with self.store.transaction() as db:
+        with self._write() as db:
             db.execute(
                 "INSERT INTO scopes(scope, owner_org, description, at_max_age, accessible_for_all,"
                 " allowed_integration_types, delegation_source) VALUES (?,?,?,?,?,?,?)"
@@ -149,7 +183,10 @@ class Registry:
 
     def scopes_named(self, names) -> dict[str, Scope]:
         """The existing scopes among ``names``, by name (one query)."""
-        names = list(names)
+        names = tuple(names)
+        return self._remembered(("scopes", names), lambda: self._scopes_named(names))
+
+    def _scopes_named(self, names: tuple) -> dict[str, Scope]:
         rows = self.store.query(f"SELECT * FROM scopes WHERE scope IN ({','.join('?' * len(names))})",  # noqa: S608
                                 tuple(names))
         return {row["scope"]: _scope(row) for row in rows}
@@ -160,20 +197,20 @@ class Registry:
     # -- access lists ------------------------------------------------------------------------------
     def grant_access(self, scope: str, consumer_org: str) -> dict:
         stamp = isoformat(self.clock.now())
-        with self.store.transaction() as db:
+        with self._write() as db:
             db.execute("INSERT INTO scope_access(scope, consumer_org, created, last_updated) VALUES (?,?,?,?)"
                        " ON CONFLICT(scope, consumer_org) DO UPDATE SET last_updated = excluded.last_updated",
                        (scope, consumer_org, stamp, stamp))
         return self.access_entry(scope, consumer_org)
 
     def revoke_access(self, scope: str, consumer_org: str) -> bool:
-        with self.store.transaction() as db:
+        with self._write() as db:
             return db.execute("DELETE FROM scope_access WHERE scope = ? AND consumer_org = ?",
                               (scope, consumer_org)).rowcount > 0
 
     def has_access(self, scope: str, consumer_org: str) -> bool:
-        return self.store.query_one("SELECT 1 FROM scope_access WHERE scope = ? AND consumer_org = ?",
-                                    (scope, consumer_org)) is not None
+        return self._remembered(("access", scope, consumer_org), lambda: self.store.query_one("SELECT 1 FROM scope_access WHERE scope = ? AND consumer_org = ?",
+                                    (scope, consumer_org)) is not None)
 
     def access_entry(self, scope: str, consumer_org: str) -> dict | None:
         row = self.store.query_one(
@@ -189,20 +226,20 @@ class Registry:
 
     # -- delegations -------------------------------------------------------------------------------
     def delegate(self, scope: str, consumer_org: str, supplier_org: str) -> dict:
-        with self.store.transaction() as db:
+        with self._write() as db:
             db.execute("INSERT OR IGNORE INTO delegations(scope, consumer_org, supplier_org, created)"
                        " VALUES (?,?,?,?)", (scope, consumer_org, supplier_org, isoformat(self.clock.now())))
         return {"scope": scope, "consumer_orgno": consumer_org, "supplier_orgno": supplier_org}
 
     def undelegate(self, scope: str, consumer_org: str, supplier_org: str) -> bool:
-        with self.store.transaction() as db:
+        with self._write() as db:
             return db.execute("DELETE FROM delegations WHERE scope = ? AND consumer_org = ? AND supplier_org = ?",
                               (scope, consumer_org, supplier_org)).rowcount > 0
 
     def has_delegation(self, scope: str, consumer_org: str, supplier_org: str) -> bool:
-        return self.store.query_one(
+        return self._remembered(("delegation", scope, consumer_org, supplier_org), lambda: self.store.query_one(
             "SELECT 1 FROM delegations WHERE scope = ? AND consumer_org = ? AND supplier_org = ?",
-            (scope, consumer_org, supplier_org)) is not None
+            (scope, consumer_org, supplier_org)) is not None)
 
     def delegations(self) -> list[dict]:
         return [{"scope": r["scope"], "consumer_orgno": r["consumer_org"], "supplier_orgno": r["supplier_org"],
@@ -213,7 +250,7 @@ class Registry:
     def create_client(self, org: str, name: str, scopes: list[str], client_id: str | None = None,
                       integration_type: str = "maskinporten", access_token_lifetime: int | None = None) -> Client:
         client_id = client_id or str(uuid.uuid4())
-        with self.store.transaction() as db:
+        with self._write() as db:
             db.execute("INSERT INTO clients(client_id, org, name, scopes, integration_type, access_token_lifetime,"
                        " created) VALUES (?,?,?,?,?,?,?)",
                        (client_id, org, name, json.dumps(scopes), integration_type, access_token_lifetime,
@@ -221,6 +258,9 @@ class Registry:
         return self.client(client_id)
 
     def client(self, client_id: str) -> Client | None:
+        return self._remembered(("client", client_id), lambda: self._client(client_id))
+
+    def _client(self, client_id: str) -> Client | None:
         row = self.store.query_one("SELECT * FROM clients WHERE client_id = ?", (client_id,))
         if row is None:
             return None
@@ -233,17 +273,20 @@ class Registry:
         return [self.client(r["client_id"]) for r in self.store.query("SELECT client_id FROM clients ORDER BY created")]
 
     def delete_client(self, client_id: str) -> bool:
-        with self.store.transaction() as db:
+        with self._write() as db:
             return db.execute("DELETE FROM clients WHERE client_id = ?", (client_id,)).rowcount > 0
 
     def add_key(self, client_id: str, kid: str, jwk: dict) -> None:
-        with self.store.transaction() as db:
+        with self._write() as db:
             db.execute("INSERT INTO client_keys(client_id, kid, jwk, created) VALUES (?,?,?,?)"
                        " ON CONFLICT(client_id, kid) DO UPDATE SET jwk = excluded.jwk,"
                        " created = CASE WHEN jwk = excluded.jwk THEN created ELSE excluded.created END",
                        (client_id, kid, json.dumps(jwk), self.clock.timestamp()))
 
     def key(self, client_id: str, kid: str) -> tuple[dict, float] | None:
+        return self._remembered(("key", client_id, kid), lambda: self._key(client_id, kid))
+
+    def _key(self, client_id: str, kid: str) -> tuple[dict, float] | None:
         row = self.store.query_one("SELECT jwk, created FROM client_keys WHERE client_id = ? AND kid = ?",
                                    (client_id, kid))
         return (json.loads(row["jwk"]), row["created"]) if row else None
@@ -252,10 +295,15 @@ class Registry:
     def use_grant(self, client_id: str, jti: str, expires: float) -> bool:
         """Record a grant's jti; False if the client has used it before (and it has not aged out)."""
         now = self.clock.timestamp()
+        self._grants_since_prune += 1
         with self.store.transaction() as db:
-            db.execute("DELETE FROM used_grants WHERE expires < ?", (now,))
-            inserted = db.execute("INSERT OR IGNORE INTO used_grants(client_id, jti, expires) VALUES (?,?,?)",
-                                  (client_id, jti, expires)).rowcount
+            if self._grants_since_prune >= PRUNE_EVERY:  # aged-out jtis need not go at every call
+                self._grants_since_prune = 0
+                db.execute("DELETE FROM used_grants WHERE expires < ?", (now,))
+            # a jti seen before counts only while its grant could still be valid
+            inserted = db.execute("INSERT INTO used_grants(client_id, jti, expires) VALUES (?,?,?)"
+                                  " ON CONFLICT(client_id, jti) DO UPDATE SET expires = excluded.expires"
+                                  " WHERE used_grants.expires < ?", (client_id, jti, expires, now)).rowcount
         return inserted == 1
 
 
