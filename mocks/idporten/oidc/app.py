@@ -1,11 +1,11 @@
-"""The ID-porten fake: the key it signs id_tokens with (``/jwks.json``) and its client registry.
-
-The OIDC endpoints (discovery, authorize, login page, token, userinfo, logout, PAR) build on
-this factory.
-"""
+"""The ID-porten fake: an OpenID Connect provider for the citizen's login, faithful enough for real
+OIDC client libraries. Discovery, ``/authorize`` with a TestID-style login page, SSO, ``/token``,
+``/userinfo``, ``/logout``, ``/par`` and ``/jwks.json``; clients, test persons and login denials
+through the admin API."""
 from __future__ import annotations
 
 import secrets
+import threading
 import uuid
 
 from flask import Blueprint, Flask, current_app
@@ -15,80 +15,189 @@ from mocks.authority.admin import key_admin_blueprint
 from mocks.common import validation as check
 from mocks.common.admin import admin_error, admin_json, fixtures_blueprint
 from mocks.common.clock import Clock
-from mocks.common.errors import ErrorShape, json_response
-from mocks.common.records import Records, record_routes, records_schema
+from mocks.common.errors import json_response
+from mocks.common.identifiers import fnr_problem
+from mocks.common.records import Records, record_routes
 from mocks.common.service import create_service_app
 from mocks.common.settings import Settings
 
+from scenarios.test_persons import TEST_PERSONS
+
+from .authorize import authorize_blueprint
+from .discovery import metadata
+from .errors import ERRORS
+from .logout import logout_blueprint
+from .state import REGISTRATION_TABLES, RUNTIME_TABLES, SCHEMA, OidcState
+from .tokens import token_blueprint
+
 SERVICE = "idporten"
+ALTINN_CLIENT_ID = "altinn"
+ALTINN_CALLBACK = "/ui/authentication/callback"
+DIGDIR_ORG = "991825827"
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
+PAIRWISE_SECRET_KEY = "pairwise_secret"
 
 
-def error_body(status: int, code: str, message: str, trace_id: str) -> dict:
-    return {"error": code, "error_description": message}
+class IdPorten:
+    """The service's parts, on ``app.extensions["idporten"]``."""
 
+    def __init__(self, settings: Settings, rt, authority: KeyAuthority):
+        self.issuer = settings.issuer(SERVICE)
+        self.base_url = settings.base_url(SERVICE)
+        self.token_endpoint = f"{self.base_url}/token"
+        self.authority = authority
+        self.clock = rt.clock
+        self.clients = Records(rt.store, "clients", rt.clock)
+        self.persons = Records(rt.store, "persons", rt.clock)
+        self.state = OidcState(rt.store, rt.clock)
+        secret = rt.store.get_meta(PAIRWISE_SECRET_KEY)
+        if secret is None:
+            secret = secrets.token_hex(32)
+            rt.store.set_meta(PAIRWISE_SECRET_KEY, secret)
+        self.pairwise_secret = bytes.fromhex(secret)
+        self.altinn_base_url = settings.base_url("altinn")
+        self._denials: list[str] = []
+        self._lock = threading.Lock()
+        self.seed()
+        rt.on_reset(lambda registrations: (self.forget_denials(), self.seed()))
 
-ERRORS = ErrorShape(error_body)
+    def seed(self) -> None:
+        """What every sandbox's ID-porten knows: Altinn as a client (it logs citizens in for consent)
+        and the sandbox's test persons on the login page."""
+        if self.clients.get(ALTINN_CLIENT_ID) is None:
+            self.clients.put(ALTINN_CLIENT_ID, {
+                "client_id": ALTINN_CLIENT_ID, "client_name": "Altinn", "org": DIGDIR_ORG,
+                "redirect_uris": [self.altinn_base_url + ALTINN_CALLBACK],
+                "post_logout_redirect_uris": [self.altinn_base_url + "/"],
+                "token_endpoint_auth_method": "client_secret_basic", "client_secret": secrets.token_urlsafe(32),
+                "grant_types": ["authorization_code"], "scopes": ["openid", "profile"],
+                "frontchannel_logout_uri": None, "pkce_required": True, "jwks": None})
+        for person in TEST_PERSONS:
+            if self.persons.get(person["pid"]) is None:
+                self.persons.put(person["pid"], dict(person))
+
+    def deny_logins(self, count: int, error: str) -> None:
+        with self._lock:
+            self._denials.extend([error] * count)
+
+    def take_login_denial(self) -> str | None:
+        with self._lock:
+            return self._denials.pop(0) if self._denials else None
+
+    def forget_denials(self) -> None:
+        with self._lock:
+            self._denials.clear()
 
 
 def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
-    app = create_service_app(SERVICE, settings, errors=ERRORS, schema=records_schema("clients"),
-                             registration_tables=("clients",), clock=clock)
+    app = create_service_app(SERVICE, settings, errors=ERRORS, schema=SCHEMA, runtime_tables=RUNTIME_TABLES,
+                             registration_tables=REGISTRATION_TABLES, clock=clock)
     rt = app.extensions["sandbox"]
     authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
-    app.extensions[SERVICE] = {"authority": authority, "clients": Records(rt.store, "clients", rt.clock)}
+    service = IdPorten(settings, rt, authority)
+    app.extensions[SERVICE] = service
     public = Blueprint(SERVICE, __name__)
+
+    @public.get("/.well-known/openid-configuration")
+    def discovery():
+        return json_response(metadata(service.issuer, service.base_url))
 
     @public.get("/jwks.json")
     def jwks():
         return json_response(authority.jwks(SERVICE))
 
-    app.register_blueprint(public)
-    app.register_blueprint(client_fixtures())
-    app.register_blueprint(key_admin_blueprint(authority, SERVICE))
+    for blueprint in (public, authorize_blueprint(), token_blueprint(), logout_blueprint(), fixtures(),
+                      key_admin_blueprint(authority, SERVICE)):
+        app.register_blueprint(blueprint)
     return app
 
 
-def _clients() -> Records:
-    return current_app.extensions[SERVICE]["clients"]
+def _service() -> IdPorten:
+    return current_app.extensions[SERVICE]
 
 
-def client_fixtures() -> Blueprint:
+def fixtures() -> Blueprint:
     bp = fixtures_blueprint(SERVICE)
 
     @bp.post("/clients")
     def register_client():
         """``{"client_name", "redirect_uris": [...], "client_id"?, "org"?, "post_logout_redirect_uris"?,
         "token_endpoint_auth_method"?, "grant_types"?, "scopes"?, "frontchannel_logout_uri"?,
-        "jwks"?}``; a client secret is made for the client_secret_* methods."""
+        "jwks"?, "pkce_required"?}``; a client secret is made for the client_secret_* methods."""
         body = admin_json()
         client_id = body.get("client_id") or str(uuid.uuid4())
         if not isinstance(client_id, str):
             raise admin_error(400, "invalid_request", "client_id must be a string")
-        if _clients().get(client_id):
+        if _service().clients.get(client_id):
             raise admin_error(409, "client_exists", f"client {client_id} exists")
         method = check.one_of(body, "token_endpoint_auth_method", AUTH_METHODS, "client_secret_basic")
-        redirect_uris = [check.absolute_url(uri, "redirect_uris")
-                         for uri in check.string_list(body, "redirect_uris", allow_empty=False)]
-        logout_uris = [check.absolute_url(uri, "post_logout_redirect_uris")
-                       for uri in check.string_list(body, "post_logout_redirect_uris")]
+        pkce_required = body.get("pkce_required", True)
+        if not isinstance(pkce_required, bool) or (method == "none" and not pkce_required):
+            raise admin_error(400, "invalid_request", "pkce_required is true or false, and true for public clients")
         grant_types = check.string_list(body, "grant_types", ["authorization_code"])
         if not set(grant_types) <= {"authorization_code", "refresh_token"}:
             raise admin_error(400, "invalid_request", "grant_types: authorization_code and/or refresh_token")
+        jwks = body.get("jwks")
+        if jwks is not None and (not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list)):
+            raise admin_error(400, "invalid_jwks", 'jwks is {"keys": [...]}')
+        if method == "private_key_jwt" and not jwks and not body.get("org"):
+            raise admin_error(400, "invalid_request", "private_key_jwt needs jwks or an org (enterprise certificate)")
+        frontchannel = body.get("frontchannel_logout_uri")
         record = {
             "client_id": client_id,
             "client_name": check.text(body, "client_name"),
             "org": check.org_number(body["org"]) if body.get("org") is not None else None,
-            "redirect_uris": redirect_uris,
-            "post_logout_redirect_uris": logout_uris,
+            "redirect_uris": [check.absolute_url(uri, "redirect_uris")
+                              for uri in check.string_list(body, "redirect_uris", allow_empty=False)],
+            "post_logout_redirect_uris": [check.absolute_url(uri, "post_logout_redirect_uris")
+                                          for uri in check.string_list(body, "post_logout_redirect_uris")],
             "token_endpoint_auth_method": method,
             "client_secret": secrets.token_urlsafe(32) if method.startswith("client_secret") else None,
             "grant_types": grant_types,
             "scopes": check.string_list(body, "scopes", ["openid", "profile"]),
-            "frontchannel_logout_uri": body.get("frontchannel_logout_uri"),
-            "jwks": body.get("jwks"),
+            "frontchannel_logout_uri": check.absolute_url(frontchannel, "frontchannel_logout_uri")
+            if frontchannel is not None else None,
+            "pkce_required": pkce_required,
+            "jwks": jwks,
         }
-        return json_response(_clients().put(client_id, record), 201)
+        return json_response(_service().clients.put(client_id, record), 201)
 
-    record_routes(bp, "/clients", _clients, listing="clients", missing="unknown_client")
+    record_routes(bp, "/clients", lambda: _service().clients, listing="clients", missing="unknown_client")
+
+    @bp.post("/persons")
+    def add_persons():
+        """``{"persons": [{"pid", "name", "description"?}, ...]}`` (or one person): the test persons
+        offered on the login page. Only synthetic fødselsnummer are taken."""
+        body = admin_json()
+        people = body.get("persons", [body])
+        if not isinstance(people, list) or not people:
+            raise admin_error(400, "invalid_request", "persons must be a non-empty array")
+        added = []
+        for person in people:
+            if not isinstance(person, dict):
+                raise admin_error(400, "invalid_request", "a person is an object with pid and name")
+            problem = fnr_problem(person.get("pid"))
+            if problem:
+                raise admin_error(400, "invalid_pid", f"{person.get('pid')!r}: {problem}")
+            record = {"pid": person["pid"], "name": check.text(person, "name"),
+                      "description": str(person.get("description", ""))[:200]}
+            added.append(_service().persons.put(person["pid"], record))
+        return json_response({"persons": added}, 201)
+
+    record_routes(bp, "/persons", lambda: _service().persons, listing="persons", missing="unknown_person")
+
+    @bp.post("/deny-login")
+    def deny_login():
+        """``{"count": 1, "error": "access_denied"}``: the next logins fail back to the client."""
+        body = admin_json(optional=True) or {}
+        count = body.get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1000:
+            raise admin_error(400, "invalid_request", "count must be 1-1000")
+        error = body.get("error", "access_denied")
+        if error not in ("access_denied", "login_required", "server_error", "temporarily_unavailable"):
+            raise admin_error(400, "invalid_request", "error: access_denied, login_required, server_error or "
+                                                      "temporarily_unavailable")
+        _service().deny_logins(count, error)
+        return json_response({"denied_logins": count, "error": error}, 201)
+
     return bp

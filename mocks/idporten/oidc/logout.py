@@ -1,0 +1,79 @@
+"""``/logout`` (end_session_endpoint, GET and POST) with front-channel logout to every client of
+the session. ID-porten has no back-channel logout."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import jwt
+from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request
+
+from mocks.common.events import annotate
+
+from .authorize import SESSION_COOKIE, error_page
+from .texts import texts_for
+
+
+def oidc():
+    return current_app.extensions["idporten"]
+
+
+def _client_from_hint(hint: str) -> dict | None:
+    """The client an id_token_hint was issued to (our signature; an expired hint is fine)."""
+    keys = [key.private_key.public_key() for key in oidc().authority.published_keys("idporten")]
+    for key in keys:
+        try:
+            claims = jwt.decode(hint, key, algorithms=["RS256"], issuer=oidc().issuer,
+                                options={"verify_exp": False, "verify_aud": False})
+        except jwt.PyJWTError:
+            continue
+        return oidc().clients.get(claims.get("aud", ""))
+    return None
+
+
+def logout_blueprint() -> Blueprint:
+    bp = Blueprint("idporten_logout", __name__, template_folder="templates")
+
+    @bp.route("/logout", methods=["GET", "POST"])
+    def logout():
+        params = request.values
+        hint, client_id = params.get("id_token_hint"), params.get("client_id")
+        client = None
+        if hint:
+            client = _client_from_hint(hint)
+            if client is None:
+                return error_page("id_token_hint er ikke utstedt av ID-porten / id_token_hint was not issued here")
+        elif client_id:
+            client = oidc().clients.get(client_id)
+            if client is None:
+                return error_page("Ukjent klient / unknown client_id")
+        target = params.get("post_logout_redirect_uri")
+        if target:
+            if client is None:
+                return error_page("post_logout_redirect_uri needs id_token_hint or client_id")
+            if target not in client.get("post_logout_redirect_uris", []):
+                return error_page("post_logout_redirect_uri er ikke registrert / is not registered for the client")
+            state = params.get("state")
+            if state:
+                target += ("&" if "?" in target else "?") + urlencode({"state": state})
+        session = oidc().state.session(request.cookies.get(SESSION_COOKIE))
+        frames = []
+        if session is not None:
+            oidc().state.end_session(session.sid)
+            for member in session.clients:
+                record = oidc().clients.get(member)
+                if record and record.get("frontchannel_logout_uri"):
+                    uri = record["frontchannel_logout_uri"]
+                    frames.append(uri + ("&" if "?" in uri else "?") + urlencode({"iss": oidc().issuer,
+                                                                                  "sid": session.sid}))
+        annotate(caller=client["client_id"] if client else None, subject=session.pid if session else None,
+                 session_ended=session is not None, frontchannel=len(frames))
+        if target and not frames:
+            response = redirect(target, code=302)
+        else:
+            lang, t = texts_for(params.get("ui_locales"))
+            response = make_response(render_template("message.html", lang=lang, t=t, heading=t["logged_out"],
+                                                     message=None, frames=frames, next_url=target))
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
+
+    return bp

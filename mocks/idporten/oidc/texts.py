@@ -1,0 +1,59 @@
+"""What the ID-porten pages say, in Norwegian (default) and English (``ui_locales=en``)."""
+from __future__ import annotations
+
+TEXTS = {
+    "nb": {
+        "title": "Logg inn med ID-porten",
+        "to": "Du logger inn på",
+        "sandbox": "Sandkasse for testing – bare syntetiske testpersoner",
+        "person": "Hvem vil du logge inn som?",
+        "person_help": "Velg en av testpersonene, eller skriv et syntetisk fødselsnummer.",
+        "other": "Annet syntetisk fødselsnummer",
+        "other_help": "11 siffer, der måneden er lagt til 80 (TestID/Tenor). Ekte fødselsnummer avvises.",
+        "method": "Hvordan vil du logge inn?",
+        "gives": "gir sikkerhetsnivå",
+        "level": {"idporten-loa-substantial": "betydelig", "idporten-loa-high": "høyt"},
+        "needs": "Tjenesten krever sikkerhetsnivå",
+        "too_low": "gir for lavt sikkerhetsnivå for denne tjenesten",
+        "login": "Logg inn",
+        "cancel": "Avbryt",
+        "no_persons": "Ingen testpersoner er registrert ennå; skriv et syntetisk fødselsnummer.",
+        "error_title": "Noe gikk galt",
+        "continue": "Fortsett",
+        "logged_out": "Du er logget ut",
+        "logout_wait": "Du logges ut fra tjenestene du brukte …",
+        "language": "English",
+    },
+    "en": {
+        "title": "Log in with ID-porten",
+        "to": "You are logging in to",
+        "sandbox": "Sandbox for testing – synthetic test persons only",
+        "person": "Who do you want to log in as?",
+        "person_help": "Choose one of the test persons, or type a synthetic national identity number.",
+        "other": "Another synthetic national identity number",
+        "other_help": "11 digits with 80 added to the month (TestID/Tenor). Real numbers are refused.",
+        "method": "How do you want to log in?",
+        "gives": "gives security level",
+        "level": {"idporten-loa-substantial": "substantial", "idporten-loa-high": "high"},
+        "needs": "The service requires security level",
+        "too_low": "gives too low a security level for this service",
+        "login": "Log in",
+        "cancel": "Cancel",
+        "no_persons": "No test persons are registered yet; type a synthetic national identity number.",
+        "error_title": "Something went wrong",
+        "continue": "Continue",
+        "logged_out": "You are logged out",
+        "logout_wait": "Logging you out of the services you used …",
+        "language": "Norsk (bokmål)",
+    },
+}
+
+
+def texts_for(ui_locales: str | None) -> tuple[str, dict]:
+    """The first supported language in ``ui_locales`` (nn and se fall back to nb)."""
+    for tag in (ui_locales or "").split():
+        if tag.lower().startswith("en"):
+            return "en", TEXTS["en"]
+        if tag.lower() in ("nb", "nn", "no", "se"):
+            break
+    return "nb", TEXTS["nb"]
