@@ -144,6 +144,9 @@ def _print_started(sandbox: Sandbox, banner: bool) -> None:
     for name in sandbox.services:
         issuer = f"   issuer {settings.issuer(name)}" if name in ("idporten", "maskinporten") else ""
         lines.append(f"  {name:<13} {settings.base_url(name)}{issuer}")
+    if "idporten" in sandbox.services:
+        persons = sandbox.app("idporten").extensions["idporten"].persons.all()
+        lines.append("  test persons " + ", ".join(f"{p['name']} {p['pid']}" for p in persons))
     if "control" in sandbox.services:
         registered = sandbox.app("control").extensions["control"].insurers.all()
         lines.append("  insurers     " + (", ".join(f"{i['name']} ({i['org']})" for i in registered)
