@@ -17,6 +17,13 @@ _K1 = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 _K2 = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)
 
 SYNTHETIC_MONTH_OFFSET = 80
+
+#: Why a number is refused (keys for translations, e.g. on the ID-porten login page).
+FNR_NOT_11_DIGITS = "a fødselsnummer is 11 digits"
+FNR_BAD_CHECK_DIGITS = "the check digits are wrong (mod 11)"
+FNR_NOT_SYNTHETIC = ("only synthetic test numbers (TestID/Tenor: month + 80) are accepted; "
+                     "the sandbox never takes a real person's number")
+FNR_NO_DATE = "the number does not encode a real date"
 D_NUMBER_DAY_OFFSET = 40
 
 
@@ -97,14 +104,13 @@ def birth_date(value: str) -> date | None:
 def fnr_problem(value) -> str | None:
     """Why ``value`` is not a synthetic fødselsnummer the sandbox accepts, or None."""
     if not _digits(value, 11):
-        return "a fødselsnummer is 11 digits"
+        return FNR_NOT_11_DIGITS
     if not has_valid_check_digits(value):
-        return "the check digits are wrong (mod 11)"
+        return FNR_BAD_CHECK_DIGITS
     if not is_synthetic(value):
-        return ("only synthetic test numbers (TestID/Tenor: month + 80) are accepted; "
-                "the sandbox never takes a real person's number")
+        return FNR_NOT_SYNTHETIC
     if birth_date(value) is None:
-        return "the number does not encode a real date"
+        return FNR_NO_DATE
     return None
 
 

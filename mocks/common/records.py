@@ -30,7 +30,7 @@ class Records:
 
     def all(self) -> list[dict]:
         return [json.loads(row["data"]) for row in
-                self.store.query(f"SELECT data FROM {self.table} ORDER BY created, key")]  # noqa: S608
+                self.store.query(f"SELECT data FROM {self.table} ORDER BY rowid")]  # noqa: S608
 
     def delete(self, key: str) -> bool:
         with self.store.transaction() as db:

@@ -17,7 +17,7 @@ from mocks.common.events import annotate
 from mocks.common.identifiers import fnr_problem
 from mocks.common.service import runtime
 
-from .texts import texts_for
+from .texts import PID_PROBLEMS_NB, texts_for
 
 SUBSTANTIAL, HIGH = "idporten-loa-substantial", "idporten-loa-high"
 ACR_RANK = {SUBSTANTIAL: 1, HIGH: 2}
@@ -230,6 +230,8 @@ def authorize_blueprint() -> Blueprint:
         pid = other or request.form.get("pid", "")
         lang, t = texts_for(params.get("ui_locales"))
         problem = fnr_problem(pid) if pid else ("velg en testperson" if lang == "nb" else "choose a test person")
+        if problem and lang == "nb":
+            problem = PID_PROBLEMS_NB.get(problem, problem)
         method = next((m for m in METHODS if m["id"] == request.form.get("method")), None)
         if problem is None and method is None:
             problem = "velg innloggingsmetode" if lang == "nb" else "choose a login method"
