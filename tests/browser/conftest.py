@@ -1,0 +1,134 @@
+"""A real headless browser for the pages of the sandbox: Debian's chromium driven by Playwright.
+
+``./dev test`` installs chromium with apt-get when it is missing (browser downloads do not work
+here, so there is no ``playwright install``). Without chromium these tests are skipped, unless
+``CI`` is set: CI must really run them, so there they fail instead.
+
+Fixtures: ``browser`` (one Chromium per session), ``page`` (a fresh context per test, 1280x900,
+nb-NO) and ``artifacts`` (``artifacts/screenshots/`` at the repo root, git-ignored). Helpers to
+import from here: ``shoot(page, name)`` saves a full-page screenshot there and returns its path;
+``tab_order(page)`` walks the page with the Tab key; ``record_requests(page)`` lists every URL
+the page asks for.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("DSOP_CHROMIUM") or "/usr/bin/chromium"
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+
+# Playwright adds most quiet-browser switches itself (background networking, component update,
+# first run, sync, /dev/shm) and a temporary profile of its own (it refuses --user-data-dir here);
+# they are named anyway so that the browser stays quiet whatever Playwright's defaults become.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",                 # CI runs as root
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--no-proxy-server",
+    # Only loopback names resolve: nothing the browser does can leave this machine.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
+]
+
+VIEWPORT = {"width": 1280, "height": 900}
+LOCALE = "nb-NO"
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _missing() -> str | None:
+    """Why the browser tests cannot run here, or None when they can."""
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        if os.environ.get("DSOP_CHROMIUM"):
+            return f"DSOP_CHROMIUM={CHROMIUM} is not an executable"
+        return (f"chromium not found at {CHROMIUM}: ./dev test installs it when run as root or with sudo "
+                f"(apt-get install chromium fonts-dejavu-core), or point DSOP_CHROMIUM at a Chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[test]')"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = _missing()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run under CI, but {reason}", pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=VIEWPORT, locale=LOCALE)
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+def shoot(page, name: str) -> Path:
+    """Saves a full-page PNG of ``page`` as artifacts/screenshots/NAME.png and returns the path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / (re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") + ".png")
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def record_requests(page) -> list[str]:
+    """The URLs of every request the page makes from now on (the list grows as it goes)."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def tab_order(page, limit: int = 50) -> list[dict]:
+    """Presses Tab from the top of the page until focus comes back round (or leaves the page),
+    and returns what got focus each time: tag, id, name, text, whether it was visible."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    seen: list[dict] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => {
+            const el = document.activeElement;
+            if (!el || el === document.body || el === document.documentElement) return null;
+            const box = el.getBoundingClientRect(), style = getComputedStyle(el);
+            return {tag: el.tagName.toLowerCase(), id: el.id, name: el.getAttribute('name'),
+                    text: (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 80),
+                    visible: box.width > 0 && box.height > 0 && style.visibility !== 'hidden'};
+        }""")
+        if focused is None or (seen and focused == seen[0]):
+            break
+        seen.append(focused)
+    return seen
