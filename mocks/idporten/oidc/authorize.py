@@ -25,6 +25,7 @@ SESSION_COOKIE = "idporten_sso"
 PKCE_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 RESPONSE_MODES = ("query", "form_post")
 PROMPTS = ("login", "none", "consent")
+LOGIN_EXPIRED = "Innloggingen er utløpt; start på nytt fra tjenesten / the login has expired"
 
 #: Login methods on the TestID-style page: what each gives (amr, acr).
 METHODS = (
@@ -201,7 +202,7 @@ def authorize_blueprint() -> Blueprint:
         request_id = request.args.get("request_id", "")
         params = oidc().state.load_request(request_id)
         if params is None:
-            return error_page("Innloggingen er utløpt; start på nytt fra tjenesten / the login has expired")
+            return error_page(LOGIN_EXPIRED)
         chosen = request.args.get("ui_locales")
         if chosen in ("nb", "en") and chosen != params.get("ui_locales"):
             # the user's own choice of language wins over the client's (ID-porten keeps it in a cookie)
@@ -214,7 +215,7 @@ def authorize_blueprint() -> Blueprint:
         request_id = request.form.get("request_id", "")
         params = oidc().state.load_request(request_id)
         if params is None:
-            return error_page("Innloggingen er utløpt; start på nytt fra tjenesten / the login has expired")
+            return error_page(LOGIN_EXPIRED)
         client = oidc().clients.get(params["client_id"])
         if client is None:
             return error_page("Ukjent klient / unknown client")

@@ -9,6 +9,7 @@ import base64
 import binascii
 import hmac
 import json
+import math
 from urllib.parse import unquote
 
 from cryptography import x509
@@ -41,7 +42,7 @@ def authenticate_client() -> tuple[dict, str]:
         method = "client_secret_basic"
         try:
             client_id, _, secret = base64.b64decode(header[6:].strip(), validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError) as exc:
+        except ValueError as exc:  # binascii.Error, UnicodeDecodeError, and non-ASCII header text
             raise invalid_client("malformed Basic authorization header", basic=True) from exc
         client_id, secret = unquote(client_id), unquote(secret)
     elif "client_assertion" in form or "client_assertion_type" in form:
@@ -95,8 +96,8 @@ def _verify_client_assertion(client: dict, assertion_type, assertion: str, oidc)
         raise invalid_client(f"client_assertion aud must be the issuer {oidc.issuer}")
     now = oidc.clock.timestamp()
     iat, exp = claims.get("iat"), claims.get("exp")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (iat, exp)):
-        raise invalid_client("client_assertion needs numeric iat and exp")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in (iat, exp)):
+        raise invalid_client("client_assertion needs numeric iat and exp")  # NaN/Infinity pass every comparison
     if exp < now - SKEW:
         raise invalid_client("client_assertion is expired")
     if iat > now + SKEW or exp - iat > MAX_ASSERTION_LIFETIME:

@@ -17,7 +17,7 @@ def metadata(issuer: str, base_url: str) -> dict:
         "response_modes_supported": ["query", "form_post"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
         "scopes_supported": ["openid", "profile"],
-        "subject_types_supported": ["pairwise"],
+        "subject_types_supported": ["public", "pairwise"],  # as the real document; the fake's sub is pairwise
         "acr_values_supported": [SUBSTANTIAL, HIGH],
         "ui_locales_supported": ["nb", "nn", "en", "se"],
         "prompt_values_supported": ["login", "none", "consent"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import jwt
-from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request
+from flask import Blueprint, current_app, make_response, redirect, render_template, request
 
 from mocks.common.events import annotate
 
@@ -23,7 +23,7 @@ def _client_from_hint(hint: str) -> dict | None:
     for key in keys:
         try:
             claims = jwt.decode(hint, key, algorithms=["RS256"], issuer=oidc().issuer,
-                                options={"verify_exp": False, "verify_aud": False})
+                                options={"verify_exp": False, "verify_iat": False, "verify_aud": False})
         except jwt.PyJWTError:
             continue
         return oidc().clients.get(claims.get("aud", ""))

@@ -166,10 +166,10 @@ class OidcState:
         """A pushed request, once, for the client that pushed it, while it lives."""
         with self.store.transaction() as db:
             row = db.execute("SELECT * FROM par_requests WHERE request_uri = ?", (request_uri,)).fetchone()
-            if row is None:
-                return None
+            if row is None or row["client_id"] != client_id:
+                return None  # another client's request_uri stays usable by the client that pushed it
             db.execute("DELETE FROM par_requests WHERE request_uri = ?", (request_uri,))
-        if row["client_id"] != client_id or row["expires"] < self.clock.timestamp():
+        if row["expires"] < self.clock.timestamp():
             return None
         return json.loads(row["params"])
 
