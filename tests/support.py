@@ -14,6 +14,10 @@ from cryptography.hazmat.primitives import serialization
 REMOVE = object()  # pass as a claim/header value to leave that field out
 
 
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 @dataclass
 class InsurerKeys:
     key_pem: bytes

@@ -7,6 +7,8 @@ back, redeem it at ``/token`` with the client's registered authentication method
 """
 from __future__ import annotations
 
+from tests.support import REMOVE, b64url  # noqa: F401 - shared with the other suites
+
 import base64
 import hashlib
 import json
@@ -35,15 +37,9 @@ REAL_LOOKING_PID = "23079421936"
 #: A synthetic TestID number that is not one of the seeded test persons.
 OTHER_SYNTHETIC_PID = "01818520030"
 JWK_KID = "forsikring-idporten-2026"
-#: Pass as a value to leave a parameter or claim out.
-REMOVE = object()
 
 
 # -- PKCE and JOSE ----------------------------------------------------------------------------------------
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def s256(verifier: str) -> str:
     return b64url(hashlib.sha256(verifier.encode()).digest())
 

@@ -3,6 +3,8 @@ frozen clock, the app and its test client, a registered insurer with its enterpr
 and an ``assertion(...)`` factory that signs a correct JWT grant and lets a test break any part."""
 from __future__ import annotations
 
+from tests.support import REMOVE, b64url  # noqa: F401 - shared with the other suites
+
 import base64
 import json
 import re
@@ -33,15 +35,9 @@ OTHER_ORG = "310000027"
 CUSTOMER_ORG = "310000035"
 SYNTHETIC_PID = "01818520030"
 
-#: Pass as a header field or claim to leave it out of the grant.
-REMOVE = object()
 
 
 # -- signing -------------------------------------------------------------------------------------------
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
 def x5c_of(certificates: list[x509.Certificate]) -> list[str]:
     """Standard base64 DER, as x5c wants it (RFC 7515 §4.1.6)."""
     return [base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode() for cert in certificates]
