@@ -199,8 +199,7 @@ def authorize_blueprint() -> Blueprint:
 
     @bp.get("/login")
     def login_page():
-        request_id = request.args.get("request_id", "")
-        params = oidc().state.load_request(request_id)
+        request_id, params = pending_request(request.args)
         if params is None:
             return error_page(LOGIN_EXPIRED)
         chosen = request.args.get("ui_locales")
@@ -212,8 +211,7 @@ def authorize_blueprint() -> Blueprint:
 
     @bp.post("/login")
     def login_submit():
-        request_id = request.form.get("request_id", "")
-        params = oidc().state.load_request(request_id)
+        request_id, params = pending_request(request.form)
         if params is None:
             return error_page(LOGIN_EXPIRED)
         client = oidc().clients.get(params["client_id"])
@@ -251,6 +249,12 @@ def authorize_blueprint() -> Blueprint:
         return response
 
     return bp
+
+
+def pending_request(values) -> tuple[str, dict | None]:
+    """The login in progress that the page or form names (its parameters, None once expired)."""
+    request_id = values.get("request_id", "")
+    return request_id, oidc().state.load_request(request_id)
 
 
 def render_login(request_id: str, params: dict, error: str | None = None, chosen_pid: str = "",
