@@ -180,7 +180,6 @@ def test_userinfo_without_profile_has_no_locale(idp, client):
     assert "locale" not in answer.get_json()
 
 
-@pytest.mark.xfail(strict=True, reason="userinfo always says locale nb (tokens.py userinfo); see the test report")
 def test_userinfo_gives_the_locale_of_the_login(idp, client):
     _, tokens = idp.tokens(client, ui_locales="en")
     answer = idp.browser.get("/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})

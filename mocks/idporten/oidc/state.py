@@ -29,12 +29,16 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
 CREATE TABLE IF NOT EXISTS used_assertions (
     client_id TEXT NOT NULL, jti TEXT NOT NULL, expires REAL NOT NULL, PRIMARY KEY (client_id, jti)
 );
+CREATE TABLE IF NOT EXISTS token_locales (
+    jti TEXT PRIMARY KEY, locale TEXT NOT NULL, expires REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS par_requests (
     request_uri TEXT PRIMARY KEY, client_id TEXT NOT NULL, params TEXT NOT NULL, expires REAL NOT NULL
 );
 """
 REGISTRATION_TABLES = ("clients", "persons")
-RUNTIME_TABLES = ("auth_requests", "sessions", "codes", "refresh_tokens", "par_requests", "used_assertions")
+RUNTIME_TABLES = ("auth_requests", "sessions", "codes", "refresh_tokens", "par_requests", "used_assertions",
+                  "token_locales")
 
 
 def digest(secret: str) -> str:
@@ -180,3 +184,14 @@ class OidcState:
             return db.execute("INSERT INTO used_assertions(client_id, jti, expires) VALUES (?,?,?)"
                               " ON CONFLICT(client_id, jti) DO UPDATE SET expires = excluded.expires"
                               " WHERE used_assertions.expires < ?", (client_id, jti, expires, now)).rowcount == 1
+
+    # -- the language of the login behind an access token (userinfo answers it; tokens don't carry it) --
+    def remember_locale(self, jti: str, locale: str, expires: float) -> None:
+        with self.store.transaction() as db:
+            db.execute("DELETE FROM token_locales WHERE expires < ?", (self.clock.timestamp(),))
+            db.execute("INSERT OR REPLACE INTO token_locales(jti, locale, expires) VALUES (?,?,?)",
+                       (jti, locale, expires))
+
+    def locale_of(self, jti: str) -> str | None:
+        row = self.store.query_one("SELECT locale FROM token_locales WHERE jti = ?", (jti,))
+        return row["locale"] if row else None

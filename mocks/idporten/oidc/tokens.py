@@ -65,6 +65,7 @@ def mint_tokens(client: dict, method: str, grant: dict, with_refresh: bool) -> d
         "sub": id_claims["sub"], "pid": grant["pid"], "acr": grant["acr"], "scope": " ".join(scopes),
         "iat": now, "exp": now + lifetime, "jti": secrets.token_urlsafe(16), "aud": "unspecified",
     }
+    oidc().state.remember_locale(access_claims["jti"], grant.get("locale", "nb"), access_claims["exp"])
     if client.get("org"):
         access_claims["consumer"] = {"authority": "iso6523-actorid-upis", "ID": f"0192:{client['org']}"}
     answer = {"access_token": _sign(access_claims), "id_token": _sign(id_claims), "token_type": "Bearer",
@@ -136,7 +137,7 @@ def token_blueprint() -> Blueprint:
                               {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         answer = {"sub": claims["sub"], "pid": claims["pid"]}
         if "profile" in claims.get("scope", "").split():
-            answer["locale"] = "nb"
+            answer["locale"] = oidc().state.locale_of(claims.get("jti", "")) or "nb"
         annotate(caller=claims["client_id"], subject=claims["pid"])
         return json_response(answer)
 
