@@ -89,6 +89,11 @@ def admin_api() -> Blueprint:
                    "health": health_of.get(name, "ok")}
             for name in ("control",) + FAKES}})
 
+    @bp.get("/settings")
+    def show_settings():
+        """The settings the sandbox runs with (ports, base URLs, issuers, lifetimes, where they came from)."""
+        return json_response(_cp().settings.describe())
+
     @bp.get("/clock")
     def show_clock():
         cp = _cp()

@@ -205,9 +205,6 @@ class Settings:
     def with_state_dir(self, state_dir: Path) -> "Settings":
         return replace(self, state_dir=Path(state_dir))
 
-    def with_changes(self, **changes) -> "Settings":
-        return replace(self, **changes)
-
     def lifetimes_of(self, service: str) -> dict[str, int]:
         prefix = service + "."
         return {key: value for key, value in self.lifetimes.items() if key.startswith(prefix)}

@@ -31,6 +31,14 @@ def test_services_lists_every_service_healthy(control):
     assert not services["idporten"]["issuer"].endswith("/")
 
 
+def test_the_settings_in_force_are_readable(control, sandbox):
+    described = control.get("/_sandbox/settings").json()
+    assert described["services"]["maskinporten"]["issuer"] == sandbox.settings.issuer("maskinporten")
+    assert described["services"]["nav"]["port"] == sandbox.settings.services["nav"].port != 7104
+    assert described["lifetimes"]["altinn.consent_token"] == 30
+    assert described["sources"] == ["defaults", "overrides"]
+
+
 def test_every_service_answers_health_with_its_name(sandbox, http):
     for name in ("control", *FAKES):
         assert http.get(sandbox.url(name) + "/_sandbox/health", timeout=5).json() == {"status": "ok", "service": name}
