@@ -64,14 +64,18 @@ class IdPorten:
     def seed(self) -> None:
         """What every sandbox's ID-porten knows: Altinn as a client (it logs citizens in for consent)
         and the sandbox's test persons on the login page."""
-        if self.clients.get(ALTINN_CLIENT_ID) is None:
-            self.clients.put(ALTINN_CLIENT_ID, {
-                "client_id": ALTINN_CLIENT_ID, "client_name": "Altinn", "org": DIGDIR_ORG,
-                "redirect_uris": [self.altinn_base_url + ALTINN_CALLBACK],
-                "post_logout_redirect_uris": [self.altinn_base_url + "/"],
-                "token_endpoint_auth_method": "client_secret_basic", "client_secret": secrets.token_urlsafe(32),
-                "grant_types": ["authorization_code"], "scopes": ["openid", "profile"],
-                "frontchannel_logout_uri": None, "pkce_required": True, "jwks": None})
+        altinn = {
+            "client_id": ALTINN_CLIENT_ID, "client_name": "Altinn", "org": DIGDIR_ORG,
+            "redirect_uris": [self.altinn_base_url + ALTINN_CALLBACK],
+            "post_logout_redirect_uris": [self.altinn_base_url + "/"],
+            # Altinn authenticates with its enterprise certificate (x5c in the client assertion),
+            # so the two fakes share no secret, only the key authority's root.
+            "token_endpoint_auth_method": "private_key_jwt", "client_secret": None,
+            "grant_types": ["authorization_code"], "scopes": ["openid", "profile"],
+            "frontchannel_logout_uri": None, "pkce_required": True, "jwks": None}
+        existing = self.clients.get(ALTINN_CLIENT_ID)
+        if existing is None or any(existing.get(k) != v for k, v in altinn.items()):
+            self.clients.put(ALTINN_CLIENT_ID, altinn)
         for person in TEST_PERSONS:
             if self.persons.get(person["pid"]) is None:
                 self.persons.put(person["pid"], dict(person))
