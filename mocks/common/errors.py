@@ -36,7 +36,11 @@ class ErrorShape:
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json")
+    try:
+        data = json.dumps(body, ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate echoed from the request: escape it instead
+        data = json.dumps(body).encode()
+    response = Response(data, status=status, mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
