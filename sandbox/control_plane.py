@@ -59,6 +59,10 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     return app
 
 
+#: The services that keep a register of persons (the first one checks the request for the rest).
+PERSON_REGISTERS = ("idporten", "altinn")
+
+
 def _cp() -> ControlPlane:
     return current_app.extensions[SERVICE]
 
@@ -188,6 +192,18 @@ def admin_api() -> Blueprint:
             cursor[service] = answer["last_id"]
         merged.sort(key=lambda event: (event["time"], event["service"], event["id"]))
         return json_response({"events": merged, "cursor": _format_cursor(cursor), "unavailable": unavailable})
+
+    @bp.get("/persons")
+    def list_persons():
+        return json_response(_forward("idporten", "GET", "/_sandbox/persons"))
+
+    @bp.post("/persons")
+    def add_persons():
+        """``{"persons": [{"pid", "name", "last_name"?, "description"?}]}``: test persons everywhere
+        a citizen must be known: the ID-porten login page and Altinn's register (``OfferedByName``)."""
+        body = admin_json()
+        answers = {service: _forward(service, "POST", "/_sandbox/persons", json=body) for service in PERSON_REGISTERS}
+        return json_response({"persons": answers[PERSON_REGISTERS[0]]["persons"], "registered_at": list(answers)}, 201)
 
     @bp.get("/insurers")
     def list_insurers():

@@ -151,7 +151,7 @@ def test_asking_on_behalf_of_another_covered_by(eco, company, other_company):
     ({"OfferedBy": "15038512345"}, E.UNKNOWN_PARTY),                   # not synthetic (a real-style number)
     ({"OfferedBy": "15838512328"}, E.UNKNOWN_PARTY),                   # wrong check digits
     ({"OfferedByName": "Hansen"}, E.UNKNOWN_PARTY),                    # not Kari's last name
-    ({"OfferedBy": "01818000180"}, E.UNKNOWN_PARTY),                   # synthetic but not in the register
+    ({"OfferedBy": "01818024300"}, E.UNKNOWN_PARTY),                   # synthetic but not in the register
     ({"OfferedByName": None}, E.MALFORMED),
     ({"ValidTo": None}, E.VALID_TO),
     ({"ValidTo": "neste år"}, E.VALID_TO),

@@ -225,3 +225,19 @@ def test_registering_an_org_again_replaces_its_credentials(control, sandbox, htt
     listed = control.get("/_sandbox/insurers").json()["insurers"]
     assert [(i["org"], i["name"]) for i in listed] == [(insurer["org"], "Eksempel Forsikring ASA")]
     assert token(http, sandbox, insurer).json()["error_uri"].endswith("MP-100")  # the old client is gone
+
+
+def test_persons_are_registered_at_id_porten_and_altinn(control, sandbox, http):
+    person = {"pid": "01818024300", "name": "Eva von der Lippe"}
+    answer = control.post("/_sandbox/persons", json={"persons": [person]})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["registered_at"] == ["idporten", "altinn"]
+    assert any(p["pid"] == person["pid"] for p in control.get("/_sandbox/persons").json()["persons"])
+    altinn = http.get(sandbox.url("altinn") + "/_sandbox/persons/01818024300", timeout=10).json()
+    assert altinn["last_name"] == "Lippe" and altinn["name"] == person["name"]
+
+
+def test_a_real_persons_number_is_refused_before_anything_is_registered(control, sandbox, http):
+    answer = control.post("/_sandbox/persons", json={"pid": "15038512345", "name": "Ekte Person"})
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_pid"
+    assert http.get(sandbox.url("altinn") + "/_sandbox/persons/15038512345", timeout=10).status_code == 404
