@@ -77,7 +77,9 @@ def runtime() -> ServiceRuntime:
 
 def create_service_app(name: str, settings: Settings, *, errors: ErrorShape, schema: str = "",
                        runtime_tables: tuple[str, ...] = (), registration_tables: tuple[str, ...] = (),
-                       clock: Clock | None = None) -> Flask:
+                       clock: Clock | None = None, internal_operations: tuple[str, ...] = ()) -> Flask:
+    """``internal_operations`` are steps inside a request (NAV's disclosure log write) that a fault
+    can target too; the handler consults ``rt.faults.take(name)`` itself."""
     app = Flask(f"dsop_sandbox.{name}")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
@@ -87,7 +89,7 @@ def create_service_app(name: str, settings: Settings, *, errors: ErrorShape, sch
     clock.set_calendar_offset(store.get_meta(CALENDAR_OFFSET_KEY, 0.0))
     rt = ServiceRuntime(
         name=name, settings=settings, clock=clock, store=store, events=EventLog(name, store, clock),
-        faults=Faults(lambda: public_operations(app)), lifetimes=Lifetimes(settings.lifetimes_of(name)), errors=errors,
+        faults=Faults(lambda: public_operations(app) + tuple(internal_operations)), lifetimes=Lifetimes(settings.lifetimes_of(name)), errors=errors,
     )
     app.extensions["sandbox"] = rt
     app.register_blueprint(admin_blueprint())

@@ -43,6 +43,8 @@ DEFAULT_LIFETIMES = {
     "idporten.sso_session": 1800,
     "idporten.par_request": 120,
     "altinn.consent_token": 30,
+    "altinn.citizen_session": 1800,
+    "altinn.citizen_login": 600,
 }
 
 PROFILES = ("altinn2", "altinn3")
@@ -65,6 +67,9 @@ DEFAULTS: dict = {
         "delegation_source": "",
     },
     "altinn": {"consent_token_issuer": "altinn.no"},
+    # NAV publishes the uføre path; the AAP path is not public (nav-api.md §7), so it is a setting.
+    "nav": {"ufore_path": "/dsop-ufo/uforeopplysninger", "aap_vedtak_path": "/dsop-aap/v1/vedtak",
+            "aap_meldekort_path": "/dsop-aap/v1/meldekort"},
 }
 
 
@@ -78,6 +83,13 @@ class ServiceSettings:
     port: int
     base_url: str = ""
     issuer: str = ""
+
+
+@dataclass(frozen=True)
+class NavPaths:
+    ufore_path: str = "/dsop-ufo/uforeopplysninger"
+    aap_vedtak_path: str = "/dsop-aap/v1/vedtak"
+    aap_meldekort_path: str = "/dsop-aap/v1/meldekort"
 
 
 @dataclass(frozen=True)
@@ -104,6 +116,7 @@ class Settings:
     lifetimes: dict[str, int]
     maskinporten: MaskinportenRules
     consent_token_issuer: str = "altinn.no"
+    nav: NavPaths = field(default_factory=NavPaths)
     sources: tuple[str, ...] = field(default=("defaults",), compare=False)
 
     # -- loading ---------------------------------------------------------------------------------
@@ -157,6 +170,12 @@ class Settings:
             clock_skew=_typed(mp, "clock_skew", int, "maskinporten."),
             delegation_source=_typed(mp, "delegation_source", str, "maskinporten."),
         )
+        nav = NavPaths(**{key: _typed(data["nav"], key, str, "nav.") for key in ("ufore_path", "aap_vedtak_path",
+                                                                                 "aap_meldekort_path")})
+        paths = [nav.ufore_path, nav.aap_vedtak_path, nav.aap_meldekort_path]
+        if len(set(paths)) != 3 or not all(p.startswith("/") and len(p) > 1 and "<" not in p and not p.startswith("/_sandbox")
+                                           for p in paths):
+            raise SettingsError("nav paths must be three different absolute paths outside /_sandbox")
         max_body = _typed(data, "max_body_bytes", int)
         if max_body < 1024:
             raise SettingsError("max_body_bytes must be at least 1024")
@@ -171,6 +190,7 @@ class Settings:
             lifetimes=lifetimes,
             maskinporten=rules,
             consent_token_issuer=_typed(data["altinn"], "consent_token_issuer", str, "altinn."),
+            nav=nav,
             sources=sources,
         )
 

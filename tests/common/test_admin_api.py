@@ -157,7 +157,7 @@ def test_lifetimes_of_other_services(make_app):
     assert lifetimes["idporten.authorization_code"] == 60 and all(k.startswith("idporten.") for k in lifetimes)
     altinn = make_app("altinn").test_client()
     assert altinn.post("/_sandbox/lifetimes", json={"altinn.consent_token": 2}).get_json()["lifetimes"] == {
-        "altinn.consent_token": 2}
+        "altinn.consent_token": 2, "altinn.citizen_session": 1800, "altinn.citizen_login": 600}
     assert make_app("nav").test_client().get("/_sandbox/lifetimes").get_json()["lifetimes"] == {}
 
 

@@ -266,7 +266,8 @@ def test_public_host_and_tls_shape_derived_urls():
 
 def test_lifetimes_of_a_service():
     settings = Settings.load(environ={}, overrides={"lifetimes": {"altinn.consent_token": 2}})
-    assert settings.lifetimes_of("altinn") == {"altinn.consent_token": 2}
+    assert settings.lifetimes_of("altinn") == {"altinn.consent_token": 2, "altinn.citizen_session": 1800,
+                                               "altinn.citizen_login": 600}
     assert settings.lifetimes_of("maskinporten") == {"maskinporten.access_token": 120}
     assert set(settings.lifetimes_of("idporten")) == {key for key in DEFAULT_LIFETIMES if key.startswith("idporten.")}
     assert settings.lifetimes_of("nav") == {}
@@ -290,3 +291,17 @@ def test_with_state_dir_and_describe(tmp_path):
     assert set(described["services"]) == set(SERVICE_NAMES)
     assert described["services"]["maskinporten"]["issuer"] == "http://localhost:7102/"
     assert described["sources"] == ["defaults"]
+
+
+def test_nav_paths_are_settings_with_the_documented_defaults():
+    settings = Settings.load(environ={})
+    assert settings.nav.ufore_path == "/dsop-ufo/uforeopplysninger"
+    assert settings.nav.aap_vedtak_path == "/dsop-aap/v1/vedtak"
+    moved = Settings.load(environ={"DSOP_SANDBOX__NAV__AAP_VEDTAK_PATH": "/arbeid/v1/aap/vedtak"})
+    assert moved.nav.aap_vedtak_path == "/arbeid/v1/aap/vedtak"
+
+
+@pytest.mark.parametrize("path", ["relative/path", "/_sandbox/aap", "/dsop-ufo/uforeopplysninger", "/a/<b>"])
+def test_nav_paths_must_be_distinct_absolute_and_public(path):
+    with pytest.raises(SettingsError):
+        Settings.load(environ={}, overrides={"nav": {"aap_meldekort_path": path}})

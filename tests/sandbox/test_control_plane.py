@@ -221,7 +221,7 @@ def test_registering_an_org_again_replaces_its_credentials(control, sandbox, htt
     clients = http.get(sandbox.url("maskinporten") + "/_sandbox/clients").json()["clients"]
     assert [c["client_id"] for c in clients] == [again["maskinporten"]["client_id"]]
     oidc = http.get(sandbox.url("idporten") + "/_sandbox/clients").json()["clients"]
-    assert [c["client_id"] for c in oidc if c["client_id"] != "altinn"] == [again["idporten"]["client_id"]]
+    assert [c["client_id"] for c in oidc if c["client_id"] not in ("altinn", "nav")] == [again["idporten"]["client_id"]]
     listed = control.get("/_sandbox/insurers").json()["insurers"]
     assert [(i["org"], i["name"]) for i in listed] == [(insurer["org"], "Eksempel Forsikring ASA")]
     assert token(http, sandbox, insurer).json()["error_uri"].endswith("MP-100")  # the old client is gone

@@ -34,6 +34,12 @@ SERVICE = "idporten"
 ALTINN_CLIENT_ID = "altinn"
 ALTINN_CALLBACK = "/ui/authentication/callback"
 DIGDIR_ORG = "991825827"
+NAV_CLIENT_ID = "nav"
+NAV_CALLBACK = "/oauth2/callback"
+NAV_ORG = "889640782"
+#: The sandbox's own services that log citizens in: client id, name, org, service, callback path.
+SERVICE_CLIENTS = ((ALTINN_CLIENT_ID, "Altinn", DIGDIR_ORG, "altinn", ALTINN_CALLBACK),
+                   (NAV_CLIENT_ID, "NAV", NAV_ORG, "nav", NAV_CALLBACK))
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 PAIRWISE_SECRET_KEY = "pairwise_secret"
 
@@ -55,27 +61,28 @@ class IdPorten:
             secret = secrets.token_hex(32)
             rt.store.set_meta(PAIRWISE_SECRET_KEY, secret)
         self.pairwise_secret = bytes.fromhex(secret)
-        self.altinn_base_url = settings.base_url("altinn")
+        self.settings = settings
         self._denials: list[str] = []
         self._lock = threading.Lock()
         self.seed()
         rt.on_reset(lambda registrations: (self.forget_denials(), self.seed()))
 
     def seed(self) -> None:
-        """What every sandbox's ID-porten knows: Altinn as a client (it logs citizens in for consent)
+        """What every sandbox's ID-porten knows: Altinn (consent pages) and NAV (innsyn) as clients,
         and the sandbox's test persons on the login page."""
-        altinn = {
-            "client_id": ALTINN_CLIENT_ID, "client_name": "Altinn", "org": DIGDIR_ORG,
-            "redirect_uris": [self.altinn_base_url + ALTINN_CALLBACK],
-            "post_logout_redirect_uris": [self.altinn_base_url + "/"],
-            # Altinn authenticates with its enterprise certificate (x5c in the client assertion),
-            # so the two fakes share no secret, only the key authority's root.
-            "token_endpoint_auth_method": "private_key_jwt", "client_secret": None,
-            "grant_types": ["authorization_code"], "scopes": ["openid", "profile"],
-            "frontchannel_logout_uri": None, "pkce_required": True, "jwks": None}
-        existing = self.clients.get(ALTINN_CLIENT_ID)
-        if existing is None or any(existing.get(k) != v for k, v in altinn.items()):
-            self.clients.put(ALTINN_CLIENT_ID, altinn)
+        for client_id, name, org, service, callback in SERVICE_CLIENTS:
+            base_url = self.settings.base_url(service)
+            client = {
+                "client_id": client_id, "client_name": name, "org": org,
+                "redirect_uris": [base_url + callback], "post_logout_redirect_uris": [base_url + "/"],
+                # The service authenticates with its enterprise certificate (x5c in the client
+                # assertion), so the fakes share no secret, only the key authority's root.
+                "token_endpoint_auth_method": "private_key_jwt", "client_secret": None,
+                "grant_types": ["authorization_code"], "scopes": ["openid", "profile"],
+                "frontchannel_logout_uri": None, "pkce_required": True, "jwks": None}
+            existing = self.clients.get(client_id)
+            if existing is None or any(existing.get(k) != v for k, v in client.items()):
+                self.clients.put(client_id, client)
         for person in TEST_PERSONS:
             if self.persons.get(person["pid"]) is None:
                 self.persons.put(person["pid"], dict(person))
