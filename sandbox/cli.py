@@ -146,7 +146,8 @@ def _print_started(sandbox: Sandbox, banner: bool) -> None:
         lines.append(f"  {name:<13} {settings.base_url(name)}{issuer}")
     if "idporten" in sandbox.services:
         persons = sandbox.app("idporten").extensions["idporten"].persons.all()
-        lines.append("  test persons " + ", ".join(f"{p['name']} {p['pid']}" for p in persons))
+        lines.append("  test persons (log in with any of them; NAV knows their histories)")
+        lines.extend(f"    {p['pid']}  {p['name']:<18} {p.get('description', '')}" for p in persons)
     if "control" in sandbox.services:
         registered = sandbox.app("control").extensions["control"].insurers.all()
         lines.append("  insurers     " + (", ".join(f"{i['name']} ({i['org']})" for i in registered)

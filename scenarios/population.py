@@ -16,7 +16,7 @@ from datetime import date
 
 from faker import Faker
 
-from mocks.common.identifiers import D_NUMBER_DAY_OFFSET, SYNTHETIC_MONTH_OFFSET, fnr_check_digits
+from mocks.common.identifiers import D_NUMBER_DAY_OFFSET, SYNTHETIC_MONTH_OFFSET, fnr_check_digits, fnr_problem
 
 #: Faker's Norwegian (bokmål) locale is ``no_NO``; ``nb_NO`` is not a Faker locale.
 FAKER_LOCALE = "no_NO"
@@ -76,6 +76,15 @@ def synthetic_fnr(born: date, rng: random.Random, d_number: bool = False, *, gen
         if check is not None:
             return nine + check
     raise ValueError(f"no individual number gives valid check digits for {born}")  # pragma: no cover
+
+
+def validate_synthetic_fnr(pid) -> str:
+    """``pid`` if it is a synthetic fødselsnummer (or D-number) the sandbox accepts; else ValueError
+    saying why (``mocks.common.identifiers.fnr_problem``): a real person's number never gets in."""
+    problem = fnr_problem(pid)
+    if problem is not None:
+        raise ValueError(f"{pid!r}: {problem}")
+    return pid
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ DEFAULT_LIFETIMES = {
     "altinn.consent_token": 30,
     "altinn.citizen_session": 1800,
     "altinn.citizen_login": 600,
+    "nav.citizen_session": 1800,
+    "nav.citizen_login": 600,
 }
 
 PROFILES = ("altinn2", "altinn3")

@@ -1,43 +1,125 @@
-"""The NAV fake: its access list of insurers (tilgangsstyring). The DSOP APIs, the disclosure
-log and the innsyn page build on this factory."""
+"""The NAV fake: the DSOP APIs for insurers (uføretrygd, AAP vedtak and meldekort), NAV's access
+list of insurers, the disclosure log (sporingslogg) written before any data leaves, and the
+citizen's innsyn. NAV trusts Maskinporten and Altinn only through their published JWKS."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, current_app
+import json
+import time
 
+from flask import Blueprint, Flask, Response, request
+
+from mocks.authority import KeyAuthority
 from mocks.common import validation as check
 from mocks.common.admin import admin_error, admin_json, fixtures_blueprint
 from mocks.common.clock import Clock
-from mocks.common.errors import ErrorShape, json_response
-from mocks.common.records import Records, record_routes, records_schema
+from mocks.common.errors import json_response
+from mocks.common.events import annotate
+from mocks.common.payload import trace_id
+from mocks.common.records import record_routes, records_schema
 from mocks.common.service import create_service_app
 from mocks.common.settings import Settings
+from scenarios.personas import persona
 
-SERVICE = "nav"
+from . import benefits
+from . import errors as E
+from .checks import AAP, CONSENT_HEADER, PERSON_HEADERS, UFORE, Access, Api, check_request
+from .disclosures import SCHEMA as DISCLOSURE_SCHEMA
+from .disclosures import TABLES as DISCLOSURE_TABLES
+from .innsyn import INNSYN_SCHEMA, INNSYN_TABLES, innsyn_blueprint
+from .openapi import openapi_document
+from .runtime import SERVICE, Nav, nav
+
 #: The DSOP APIs NAV opens to an insurer on its access list.
-APIS = ("uforeopplysninger", "aap")
+APIS = (UFORE.name, AAP.name)
+ERRORS = E.ERRORS
+DISCLOSURE_WRITE = "sporingslogg"
+CORRELATION_HEADERS = ("Nav-Call-Id", "X-Request-Id", "X-Correlation-Id")
+CONSENT_BASIS = "Samtykke"
 
 
-def error_body(status: int, code: str, message: str, trace_id: str) -> dict:
-    """NAV's API errors: ``{"melding", "kode"}``."""
-    return {"melding": message, "kode": code.upper()}
-
-
-ERRORS = ErrorShape(error_body)
-
-
-def create_app(settings: Settings, *, authority=None, clock: Clock | None = None) -> Flask:
-    """``authority`` is accepted for a uniform factory signature and not used: like the real NAV,
-    this fake trusts Maskinporten's and Altinn's keys only through their JWKS over HTTP."""
-    app = create_service_app(SERVICE, settings, errors=ERRORS, schema=records_schema("access_list"),
-                             registration_tables=("access_list",), clock=clock)
+def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
+    """Like the real NAV, this fake trusts Maskinporten's and Altinn's keys only through their
+    JWKS over HTTP; the key authority only gives NAV its own enterprise certificate (for the
+    innsyn login at ID-porten)."""
+    app = create_service_app(SERVICE, settings, errors=ERRORS,
+                             schema=records_schema("access_list") + DISCLOSURE_SCHEMA + INNSYN_SCHEMA,
+                             runtime_tables=DISCLOSURE_TABLES + INNSYN_TABLES, registration_tables=("access_list",),
+                             clock=clock, internal_operations=(DISCLOSURE_WRITE,))
     rt = app.extensions["sandbox"]
-    app.extensions[SERVICE] = {"access_list": Records(rt.store, "access_list", rt.clock)}
+    authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
+    app.extensions[SERVICE] = Nav(settings, rt, authority)
+    app.register_blueprint(api_blueprint(settings))
+    app.register_blueprint(innsyn_blueprint())
     app.register_blueprint(access_fixtures())
+
+    @app.after_request
+    def echo_correlation(response: Response) -> Response:
+        for name in CORRELATION_HEADERS:
+            if request.headers.get(name):
+                response.headers[name] = request.headers[name]
+        return response
+
     return app
 
 
-def _access_list() -> Records:
-    return current_app.extensions[SERVICE]["access_list"]
+def history_of(pid: str):
+    found = persona(pid)
+    return found.history if found is not None else None
+
+
+def deliver(service: Nav, access: Access, body: dict) -> Response:
+    """Log the disclosure, then answer; if the log cannot be written, no data (503)."""
+    data = json.dumps(body, ensure_ascii=False)
+    fault = service.rt.faults.take(DISCLOSURE_WRITE)
+    try:
+        if fault is not None:
+            annotate(fault=fault.id)
+            if fault.delay_ms:
+                time.sleep(fault.delay_ms / 1000)
+            if fault.status is not None or fault.drop:
+                raise OSError("sporingslogg write refused by a sandbox fault")
+        entry_id = service.disclosures.record(
+            person=access.pid, mottaker=access.consumer_org, tema=access.api.tema,
+            behandlingsgrunnlag=f"{CONSENT_BASIS} (Altinn {access.consent.claims.get('AuthorizationCode', '')})".strip(),
+            data=data, samtykke_token=access.consent.token, authorization_code=access.consent.authorization_code,
+            foresporsel={"method": request.method, "path": request.path, "query": request.args.to_dict(),
+                         "headers": {h: request.headers[h] for h in PERSON_HEADERS if h in request.headers}},
+            leverandor=access.supplier_org, trace_id=trace_id())
+    except Exception as exc:  # noqa: BLE001 - any failure to log means no data leaves
+        annotate(disclosure="failed")
+        raise E.nav_error(503, E.LOG_FAILED, f"{E.TEXT_LOG}: {exc}") from exc
+    annotate(disclosure=entry_id, tema=access.api.tema)
+    return Response(data, mimetype="application/json")
+
+
+def api_blueprint(settings: Settings) -> Blueprint:
+    bp = Blueprint("nav_api", __name__)
+    paths = settings.nav
+
+    def serve(api: Api, build) -> Response:
+        service = nav()
+        access = check_request(service, api)
+        consent = access.consent
+        body = build(history_of(access.pid), access.fom, access.tom, consent.start, consent.end)
+        return deliver(service, access, body)
+
+    @bp.get(paths.ufore_path, endpoint="hentUforeopplysninger")
+    def ufore():
+        return serve(UFORE, benefits.uforeopplysninger)
+
+    @bp.get(paths.aap_vedtak_path, endpoint="finnVedtakListe")
+    def aap_vedtak():
+        return serve(AAP, benefits.vedtaksliste)
+
+    @bp.get(paths.aap_meldekort_path, endpoint="finnMeldekortListe")
+    def aap_meldekort():
+        return serve(AAP, benefits.meldekortliste)
+
+    @bp.get("/openapi.json")
+    def openapi():
+        return json_response(openapi_document(settings))
+
+    return bp
 
 
 def access_fixtures() -> Blueprint:
@@ -51,8 +133,20 @@ def access_fixtures() -> Blueprint:
         if not set(apis) <= set(APIS):
             raise admin_error(400, "invalid_request", f"apis: any of {', '.join(APIS)}")
         org = check.org_number(body.get("org"))
-        return json_response(_access_list().put(org, {"org": org, "name": check.text(body, "name"), "apis": apis}),
+        return json_response(nav().access_list.put(org, {"org": org, "name": check.text(body, "name"), "apis": apis}),
                              201)
 
-    record_routes(bp, "/access-list", _access_list, listing="access_list", missing="not_on_access_list")
+    record_routes(bp, "/access-list", lambda: nav().access_list, listing="access_list", missing="not_on_access_list")
+
+    @bp.get("/disclosures")
+    def disclosures():
+        """The service owner's view of the disclosure log (``?person=`` for one person)."""
+        service = nav()
+        person = request.args.get("person")
+        entries = service.disclosures.of_person(person) if person else service.disclosures.all()
+        return json_response({"disclosures": entries})
+
     return bp
+
+
+__all__ = ["create_app", "CONSENT_HEADER"]

@@ -2,6 +2,7 @@
 the consent API: Maskinporten tokens, ApiKey headers, valid consent request bodies."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -100,12 +101,19 @@ class Ecosystem:
                              headers={"ApiKey": insurer.api_key, **kw.pop("headers", {})}, **kw)
 
 
-@pytest.fixture(scope="module")
-def eco(tmp_path_factory):
-    settings = free_port_settings(tmp_path_factory.mktemp("altinn") / "state")
+@contextmanager
+def started(tmp_path_factory, name: str, kind=Ecosystem):
+    """A sandbox on free ports in a fresh state directory, seen through ``kind`` (an Ecosystem)."""
+    settings = free_port_settings(tmp_path_factory.mktemp(name) / "state")
     with Sandbox(settings) as running, requests.Session() as http:
         http.trust_env = False
-        yield Ecosystem(running, http)
+        yield kind(running, http)
+
+
+@pytest.fixture(scope="module")
+def eco(tmp_path_factory):
+    with started(tmp_path_factory, "altinn") as ecosystem:
+        yield ecosystem
 
 
 @pytest.fixture(scope="module")

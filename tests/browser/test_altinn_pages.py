@@ -7,14 +7,12 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from mocks.altinn.norwegian_time import OSLO
 from scenarios.test_persons import TEST_PERSONS
-from sandbox.launcher import Sandbox
-from tests.altinn.conftest import Ecosystem
+from tests.altinn.conftest import started
 from tests.browser.conftest import record_requests, shoot, tab_order
-from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, free_port_settings
+from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI
 
 LOOPBACK = {"localhost", "127.0.0.1"}
 PERIOD = re.compile(r"fra og med \d{2}\.\d{2}\.\d{4} kl\. \d{2}:\d{2} til og med \d{2}\.\d{2}\.\d{4} kl\. \d{2}:\d{2}")
@@ -23,10 +21,8 @@ KARI = TEST_PERSONS[0]
 
 @pytest.fixture(scope="module")
 def eco(tmp_path_factory):
-    settings = free_port_settings(tmp_path_factory.mktemp("altinn-browser") / "state")
-    with Sandbox(settings) as running, requests.Session() as http:
-        http.trust_env = False
-        yield Ecosystem(running, http)
+    with started(tmp_path_factory, "altinn-browser") as ecosystem:
+        yield ecosystem
 
 
 @pytest.fixture(scope="module")

@@ -158,7 +158,8 @@ def test_lifetimes_of_other_services(make_app):
     altinn = make_app("altinn").test_client()
     assert altinn.post("/_sandbox/lifetimes", json={"altinn.consent_token": 2}).get_json()["lifetimes"] == {
         "altinn.consent_token": 2, "altinn.citizen_session": 1800, "altinn.citizen_login": 600}
-    assert make_app("nav").test_client().get("/_sandbox/lifetimes").get_json()["lifetimes"] == {}
+    assert make_app("nav").test_client().get("/_sandbox/lifetimes").get_json()["lifetimes"] == {
+        "nav.citizen_session": 1800, "nav.citizen_login": 600}
 
 
 def test_unknown_lifetime_is_named_and_nothing_changes(mp):

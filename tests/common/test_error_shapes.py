@@ -182,15 +182,16 @@ SWEEP_BODIES = [
 
 
 BROWSER_PAGES = {"/authorize", "/login", "/logout"}
-#: Altinn's citizen pages (consent, "Mine samtykker", the login callback) answer problems as pages too.
-BROWSER_PREFIXES = ("/ui/",)
+#: Altinn's citizen pages (consent, "Mine samtykker", the login callback) and NAV's innsyn pages
+#: answer problems as pages too.
+BROWSER_PREFIXES = ("/ui/", "/oauth2/", "/person/personopplysninger")
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_route_answers_a_bad_request_with_a_5xx_or_html(clients, service):
     """Every route of the service (key rotation aside: it only makes keys), every method, a set of
     broken and odd bodies: never a server error, and JSON except on the pages a citizen's browser
-    is sent to (ID-porten's authorize, login and logout, Altinn's /ui pages answer on an HTML page)."""
+    is sent to (ID-porten's authorize, login and logout, Altinn's /ui and NAV's innsyn pages answer on an HTML page)."""
     client = clients[service]
     rules = [rule for rule in client.application.url_map.iter_rules()
              if rule.endpoint != "static" and not rule.rule.endswith("/rotate")]

@@ -270,7 +270,7 @@ def test_lifetimes_of_a_service():
                                                "altinn.citizen_login": 600}
     assert settings.lifetimes_of("maskinporten") == {"maskinporten.access_token": 120}
     assert set(settings.lifetimes_of("idporten")) == {key for key in DEFAULT_LIFETIMES if key.startswith("idporten.")}
-    assert settings.lifetimes_of("nav") == {}
+    assert settings.lifetimes_of("nav") == {"nav.citizen_session": 1800, "nav.citizen_login": 600}
 
 
 @pytest.mark.parametrize("overrides, limit", [

@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, redirect, render_template, request
 
+from mocks.common.page_headers import citizen_page_headers
 from mocks.common.clock import isoformat, parse_time
 from mocks.common.events import annotate
 
@@ -35,15 +36,7 @@ MAX_CODE_LENGTH = 100
 CONSENTS_PATH = "/ui/Profile/Consents"
 CONSENT_PAGE = "/ui/AccessConsent/request"
 DECLINED_MESSAGE = "User did not give consent"
-SECURITY_HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    # No form-action: the answer form redirects to the insurer, and Chromium applies form-action to redirects.
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
-                               "frame-ancestors 'none'; base-uri 'none'",
-}
+SECURITY_HEADERS = citizen_page_headers(forms_stay_here=False)
 
 
 # -- rendering ---------------------------------------------------------------------------------------------

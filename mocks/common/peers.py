@@ -1,0 +1,36 @@
+"""What a fake knows of the other services it talks to, and its own identity towards them.
+
+Altinn and NAV both check Maskinporten tokens and log citizens in at ID-porten; they know those
+services only by URL and published keys (:class:`RemoteKeys`), and they authenticate at
+ID-porten with their own enterprise certificate from the key authority, made on first use.
+"""
+from __future__ import annotations
+
+import threading
+
+from mocks.authority import EnterpriseCredentials, KeyAuthority
+
+from .clock import Clock
+from .remote_keys import RemoteKeys
+from .settings import Settings
+
+
+class Peers:
+    def __init__(self, settings: Settings, clock: Clock, authority: KeyAuthority, org: str, org_name: str):
+        self.authority = authority
+        self.maskinporten_issuer = settings.issuer("maskinporten")
+        self.maskinporten_keys = RemoteKeys(settings.base_url("maskinporten") + "/jwk", clock)
+        self.idporten_issuer = settings.issuer("idporten")
+        self.idporten_base_url = settings.base_url("idporten")
+        self.idporten_keys = RemoteKeys(self.idporten_base_url + "/jwks.json", clock)
+        self._identity = (org, org_name)
+        self._clock = clock
+        self._credentials: EnterpriseCredentials | None = None
+        self._lock = threading.Lock()
+
+    def enterprise_credentials(self) -> EnterpriseCredentials:
+        """The service's own virksomhetssertifikat."""
+        with self._lock:
+            if self._credentials is None:
+                self._credentials = self.authority.issue_enterprise_certificate(*self._identity, self._clock.now())
+            return self._credentials

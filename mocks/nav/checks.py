@@ -1,0 +1,125 @@
+"""The checks in front of every DSOP API call, in NAV's order (nav-api.md §2.4, §7).
+
+1. The Maskinporten access token: signature against Maskinporten's JWKS (fetched over HTTP and
+   cached), issuer, expiry → 401 ``IKKE_TILGANG_MASKINPORTEN``.
+2. The token's scope for this API, and the ``consumer`` org on NAV's access list for it → 403.
+3. The person identifier (``fnr``, or ``NAV-PersonIdent`` as aap-api reads it): a valid synthetic
+   fødselsnummer → 400 ``UGYLDIG_INPUT``.
+4. The consent token (:mod:`consent`) → 403 ``SAMTYKKE_IKKE_GITT``.
+5. ``fomDato``/``tomDato``: well-formed ISO dates (else 400), inside the consent period (else 403),
+   ``fomDato`` not after ``tomDato`` (else 400). Missing dates default to the consent period.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import request
+
+from mocks.common.events import annotate, token_fingerprint
+from mocks.common.identifiers import fnr_problem
+from mocks.common.remote_keys import KeysUnavailable, TokenError, verify_jwt
+
+from . import errors as E
+from .consent import Consent, check_consent
+from .runtime import Nav
+
+
+@dataclass(frozen=True)
+class Api:
+    name: str            # the access list's name for it
+    scope: str
+    tema: str            # sporingslogg tema
+    min_edition: int     # the 5252 editions the API accepts
+
+
+UFORE = Api("uforeopplysninger", "nav:helse/v1/uforeopplysninger", "UFO", 2)
+AAP = Api("aap", "nav:arbeid/v1/aap", "AAP", 1)
+PERSON_HEADERS = ("fnr", "NAV-PersonIdent")
+CONSENT_HEADER = "NAV-Samtykke-Token"
+
+
+@dataclass(frozen=True)
+class Access:
+    api: Api
+    consumer_org: str
+    supplier_org: str | None
+    client_id: str | None
+    pid: str
+    consent: Consent
+    fom: date
+    tom: date
+
+
+def _org(party) -> str | None:
+    if isinstance(party, dict) and isinstance(party.get("ID"), str):
+        return party["ID"].rpartition(":")[2]
+    return None
+
+
+def _access_token(nav: Nav) -> dict:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() != "bearer " or not header[7:].strip():
+        raise E.unauthorized("Authorization: Bearer <Maskinporten-token> mangler.")
+    token = header[7:].strip()
+    annotate(access_token=token_fingerprint(token))
+    try:
+        claims = verify_jwt(token, nav.maskinporten_keys, issuer=nav.maskinporten_issuer, clock=nav.clock)
+    except KeysUnavailable as exc:
+        raise E.nav_error(503, "UKJENT_FEIL", f"Maskinportens nøkler kan ikke leses nå: {exc}") from exc
+    except TokenError as exc:
+        raise E.unauthorized(f"tokenet er ugyldig ({exc.reason}: {exc})") from exc
+    aud = claims.get("aud")
+    if aud is not None and not ({nav.base_url, nav.base_url + "/"} & set(aud if isinstance(aud, list) else [aud])):
+        raise E.unauthorized(f"tokenet er laget for {aud}, ikke NAV")
+    return claims
+
+
+def _person() -> str:
+    values = {name: request.headers.get(name) for name in PERSON_HEADERS if request.headers.get(name)}
+    if not values:
+        raise E.bad_input("personident mangler (header fnr eller NAV-PersonIdent).")
+    if len(set(values.values())) > 1:
+        raise E.bad_input("fnr og NAV-PersonIdent oppgir ulike personer.")
+    pid = next(iter(values.values())).strip()
+    problem = fnr_problem(pid)
+    if problem:
+        raise E.bad_input(f"personidenten er ikke gyldig: {problem}.")
+    return pid
+
+
+def _date(name: str) -> date | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise E.bad_input(f"{name} må være en dato på formen ÅÅÅÅ-MM-DD, ikke {raw!r}.", E.BAD_PERIOD) from exc
+
+
+def check_request(nav: Nav, api: Api) -> Access:
+    claims = _access_token(nav)
+    consumer = _org(claims.get("consumer"))
+    annotate(caller=consumer, client_id=claims.get("client_id"))
+    if api.scope not in str(claims.get("scope", "")).split():
+        raise E.forbidden(f"tokenet mangler scopet {api.scope}.")
+    listed = nav.access_list.get(consumer) if consumer else None
+    if listed is None or api.name not in listed.get("apis", []):
+        raise E.forbidden(f"virksomheten {consumer} har ikke tilgang til {api.name} hos NAV.")
+    pid = _person()
+    annotate(subject=pid)
+    consent = check_consent(request.headers.get(CONSENT_HEADER), keys=nav.altinn_keys,
+                            issuer=nav.settings.consent_token_issuer, clock=nav.clock, consumer_org=consumer,
+                            pid=pid, min_edition=api.min_edition)
+    annotate(authorization_code=consent.authorization_code, consent_token=token_fingerprint(consent.token))
+    fom, tom = _date("fomDato"), _date("tomDato")
+    for name, value in (("fomDato", fom), ("tomDato", tom)):
+        if value is not None and not consent.start <= value <= consent.end:
+            raise E.outside_consent(f"{name} {value.isoformat()} er utenfor samtykkeperioden "
+                                    f"{consent.start.isoformat()}–{consent.end.isoformat()}.")
+    fom, tom = fom or consent.start, tom or consent.end
+    if fom > tom:
+        raise E.bad_input("fomDato er etter tomDato.", E.BAD_PERIOD)
+    annotate(period=f"{fom.isoformat()}/{tom.isoformat()}")
+    return Access(api, consumer, _org(claims.get("supplier")), claims.get("client_id"), pid, consent, fom, tom)

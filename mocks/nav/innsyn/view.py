@@ -1,0 +1,202 @@
+"""What the innsyn shows of a sporingslogg entry: Norwegian times, tema names, the recipient's name,
+the consent read from its token, and the request that was answered.
+
+The consent token is decoded without checking its signature: NAV checked it (signature, issuer,
+lifetime, parties) when it delivered the data, and an expired token must still be readable here.
+Nothing in an entry is trusted to be well formed: a missing or odd value shows as "ukjent", never
+as an error.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections import OrderedDict
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from mocks.common.clock import parse_time
+
+from ..runtime import Nav
+
+OSLO = ZoneInfo("Europe/Oslo")
+#: NAV's kodeverk Tema, for the temas the DSOP APIs log.
+TEMA_NAMES = {"AAP": "Arbeidsavklaringspenger", "UFO": "Uføretrygd", "SYK": "Sykepenger"}
+SERVICE_TITLES = {"5252": "Syke- og uføreopplysninger fra NAV"}
+UNKNOWN = "ukjent"
+_METADATA = re.compile(r"^(\d+)_(\d+)_([A-Za-z]+)=(.*)$")
+_SERVICE = re.compile(r"^(\d+)_(\d+)$")
+
+
+# -- times ----------------------------------------------------------------------------------------------
+def oslo(utc_text: str | None) -> datetime | None:
+    try:
+        return parse_time(utc_text).astimezone(OSLO) if utc_text else None
+    except (ValueError, TypeError):
+        return None
+
+
+def norwegian(moment: datetime | None) -> str:
+    """``dd.mm.åååå kl. HH:MM`` in Norwegian time."""
+    if moment is None:
+        return UNKNOWN
+    local = moment.astimezone(OSLO)
+    return f"{local:%d.%m.%Y} kl. {local:%H:%M}"
+
+
+def norwegian_date(moment: datetime | None) -> str:
+    return f"{moment.astimezone(OSLO):%d.%m.%Y}" if moment is not None else UNKNOWN
+
+
+def local_iso(utc_text: str) -> str | None:
+    """Sporingslogg's ``uthentingsTidspunkt``: Norwegian local time without a zone (nav-api.md §5.1)."""
+    moment = oslo(utc_text)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else None
+
+
+def from_epoch(value) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return None
+    try:
+        return datetime.fromtimestamp(value, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def iso_date(text: str | None) -> str | None:
+    """``2024-01-31`` as ``31.01.2024``; None when it is not an ISO date."""
+    try:
+        return date.fromisoformat(text).strftime("%d.%m.%Y") if text else None
+    except (TypeError, ValueError):
+        return None
+
+
+# -- parties and tema ---------------------------------------------------------------------------------------
+def tema_name(code: str) -> str:
+    return TEMA_NAMES.get(code, code)
+
+
+def mottaker_name(service: Nav, org: str | None) -> str | None:
+    """The insurer's registered name on NAV's access list (NAV looks it up in Enhetsregisteret)."""
+    listed = service.access_list.get(org) if org else None
+    name = (listed or {}).get("name")
+    return name if isinstance(name, str) and name.strip() else None
+
+
+def person_name(pid: str) -> str | None:
+    from scenarios.personas import persona  # (imported late: the population is large)
+
+    found = persona(pid)
+    return found.name if found is not None else None
+
+
+# -- the consent token ---------------------------------------------------------------------------------------
+def token_claims(token: str | None) -> dict:
+    """The JWT's payload, unverified (see the module text); {} when it cannot be read."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return {}
+    part = token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def consent_of(entry: dict) -> dict:
+    """The consent an entry was delivered under, as the page shows it."""
+    claims = token_claims(entry.get("samtykkeToken"))
+    services = claims.get("Services")
+    services = [services] if isinstance(services, str) else services if isinstance(services, list) else []
+    names: list[str] = []
+    metadata: dict[tuple[str, str], dict[str, str]] = {}
+    for item in services:
+        if not isinstance(item, str):
+            continue
+        if (match := _SERVICE.match(item)) is not None:
+            code, edition = match.groups()
+            names.append(f"{SERVICE_TITLES.get(code, 'Tjeneste ' + code)} (tjeneste {code}, utgave {edition})")
+        elif (match := _METADATA.match(item)) is not None:
+            code, edition, key, value = match.groups()
+            metadata.setdefault((code, edition), {})[key.lower()] = value
+    period = None
+    for values in metadata.values():
+        if values.get("fraogmed") and values.get("tilogmed"):
+            period = f"{values['fraogmed']}–{values['tilogmed']}"
+            break
+    code = claims.get("AuthorizationCode") or entry.get("authorizationCode")
+    return {
+        "code": code if isinstance(code, str) else None,
+        "services": names,
+        "period": period,
+        "given": norwegian(from_epoch(claims.get("DelegatedDate"))) if "DelegatedDate" in claims else None,
+        "valid_to": norwegian(from_epoch(claims.get("ValidToDate"))) if "ValidToDate" in claims else None,
+        "readable": bool(claims),
+    }
+
+
+# -- the request -------------------------------------------------------------------------------------------------
+def api_names(service: Nav) -> dict[str, str]:
+    paths = service.settings.nav
+    return {paths.ufore_path: "Uføreopplysninger (hentUforeopplysninger)",
+            paths.aap_vedtak_path: "Arbeidsavklaringspenger: vedtak (finnVedtakListe)",
+            paths.aap_meldekort_path: "Arbeidsavklaringspenger: meldekort (finnMeldekortListe)"}
+
+
+def request_of(service: Nav, entry: dict, consent: dict) -> dict:
+    asked = entry.get("dataForespoersel") if isinstance(entry.get("dataForespoersel"), dict) else {}
+    path = asked.get("path") if isinstance(asked.get("path"), str) else None
+    query = asked.get("query") if isinstance(asked.get("query"), dict) else {}
+    fom, tom = iso_date(query.get("fomDato")), iso_date(query.get("tomDato"))
+    if fom or tom:
+        period = f"{fom or 'samtykkets start'}–{tom or 'samtykkets slutt'}"
+    else:
+        period = "Hele samtykkeperioden" + (f" ({consent['period']})" if consent.get("period") else "")
+    return {"api": api_names(service).get(path or "", path or UNKNOWN),
+            "call": f"{asked.get('method', 'GET')} {path}" if path else None, "period": period}
+
+
+def delivered_json(entry: dict) -> bytes:
+    """The JSON exactly as it was delivered (decoded from ``leverteData``)."""
+    return base64.b64decode(entry["leverteData"])
+
+
+def pretty_json(entry: dict) -> str:
+    raw = delivered_json(entry)
+    try:
+        return json.dumps(json.loads(raw), ensure_ascii=False, indent=2)
+    except ValueError:
+        return raw.decode("utf-8", "replace")
+
+
+# -- rows --------------------------------------------------------------------------------------------------------
+def row(service: Nav, entry: dict) -> dict:
+    moment = oslo(entry["uthentingsTidspunkt"])
+    return {"id": entry["id"], "when": norwegian(moment), "year": moment.year if moment else None,
+            "mottaker": entry["mottaker"], "mottakernavn": mottaker_name(service, entry["mottaker"]),
+            "tema": tema_name(entry["tema"]), "tema_code": entry["tema"]}
+
+
+def by_year(rows: list[dict]) -> list[tuple[int | None, list[dict]]]:
+    """Rows (already newest first) grouped by their Norwegian year, newest year first."""
+    groups: "OrderedDict[int | None, list[dict]]" = OrderedDict()
+    for item in rows:
+        groups.setdefault(item["year"], []).append(item)
+    return sorted(groups.items(), key=lambda pair: pair[0] if pair[0] is not None else -1, reverse=True)
+
+
+def detail(service: Nav, entry: dict) -> dict:
+    consent = consent_of(entry)
+    return {**row(service, entry), "grunnlag": entry.get("behandlingsGrunnlag") or UNKNOWN,
+            "person": entry["person"], "leverandoer": entry.get("leverandoer"),
+            "leverandoernavn": mottaker_name(service, entry.get("leverandoer")),
+            "consent": consent, "request": request_of(service, entry, consent), "data": pretty_json(entry)}
+
+
+def bff_item(service: Nav, entry: dict) -> dict:
+    """One entry as ``GET /person/dsop-api/get`` answers it (navikt/dsop-api's SporingsloggOutbound)."""
+    return {"tema": tema_name(entry["tema"]), "uthentingsTidspunkt": local_iso(entry["uthentingsTidspunkt"]),
+            "mottaker": entry["mottaker"], "mottakernavn": mottaker_name(service, entry["mottaker"]),
+            "leverteData": entry["leverteData"], "samtykkeToken": entry["samtykkeToken"]}

@@ -1,0 +1,33 @@
+"""The NAV fake's parts, shared by its blueprints: access list, disclosure log, remote keys."""
+from __future__ import annotations
+
+from flask import current_app
+
+from mocks.authority import KeyAuthority
+from mocks.common.peers import Peers
+from mocks.common.records import Records
+from mocks.common.remote_keys import RemoteKeys
+from mocks.common.settings import Settings
+
+from .disclosures import Disclosures
+
+SERVICE = "nav"
+NAV_ORG = "889640782"
+
+
+class Nav(Peers):
+    """The service's parts, on ``app.extensions["nav"]`` (reach them with :func:`nav`)."""
+
+    def __init__(self, settings: Settings, rt, authority: KeyAuthority):
+        super().__init__(settings, rt.clock, authority, NAV_ORG, "Arbeids- og velferdsetaten")
+        self.settings = settings
+        self.rt = rt
+        self.clock = rt.clock
+        self.base_url = settings.base_url(SERVICE)
+        self.access_list = Records(rt.store, "access_list", rt.clock)
+        self.disclosures = Disclosures(rt.store, rt.clock)
+        self.altinn_keys = RemoteKeys(settings.base_url("altinn") + "/api/metadata/jwk", rt.clock)
+
+
+def nav() -> Nav:
+    return current_app.extensions[SERVICE]

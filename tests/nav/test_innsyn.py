@@ -1,0 +1,460 @@
+"""NAV's innsyn, driven over HTTP by a scripted browser: the citizen logs in at ID-porten through
+NAV's page (client ``nav``, level high), sees every disclosure NAV made about them under a
+consent, grouped by year, opens one, downloads exactly what was delivered, and reads the BFF.
+
+Disclosures are made the real way: an insurer registered through the control plane, a Maskinporten
+token, an accepted consent in Altinn, its consent token, and a call to NAV's DSOP API."""
+from __future__ import annotations
+
+import base64
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
+
+import jwt
+import pytest
+import requests
+
+from scenarios.test_persons import TEST_PERSONS
+from tests.altinn.conftest import Ecosystem, Insurer, started
+from tests.citizen import Citizen
+from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI
+from tests.idporten.support import Page
+
+OSLO = ZoneInfo("Europe/Oslo")
+HIGH = "idporten-loa-high"
+DSOP = "/person/personopplysninger/dsop"
+BFF = "/person/dsop-api/get"
+UFORE_SCOPE = "nav:helse/v1/uforeopplysninger"
+AAP_SCOPE = "nav:arbeid/v1/aap"
+WHEN = re.compile(r"^\d{2}\.\d{2}\.\d{4} kl\. \d{2}:\d{2}$")
+PERSONS = {p["name"]: p for p in TEST_PERSONS}
+KARI, OLA, INGRID, PER = (PERSONS[n] for n in ("Kari Nordmann", "Ola Hansen", "Ingrid Berg", "Per Johansen"))
+UNNI, CAMILLA, OLE, JOHAN = (PERSONS[n] for n in ("Unni Thomassen", "Camilla Nygård", "Ole Nielsen", "Johan Tveit"))
+
+
+class Nav:
+    """The NAV side of the ecosystem: the API an insurer calls, the admin API, the in-process app."""
+
+    def __init__(self, eco: Ecosystem, company: Insurer):
+        self.eco, self.company = eco, company
+        self.url = eco.sandbox.url("nav")
+        self.app = eco.sandbox.app("nav")
+
+    def disclose(self, pid: str, api: str = "ufo", **query) -> dict:
+        """An accepted consent from ``pid``, its token, and one call to NAV's API: what was delivered."""
+        code = self.eco.accepted_consent(self.company, offered_by=pid)
+        answer = self.eco.consent_token(self.company, code)
+        assert answer.status_code == 200, answer.text
+        token = answer.json()
+        path, scope, person_header = {
+            "ufo": ("/dsop-ufo/uforeopplysninger", UFORE_SCOPE, "fnr"),
+            "aap": ("/dsop-aap/v1/vedtak", AAP_SCOPE, "NAV-PersonIdent"),
+        }[api]
+        answer = self.eco.http.get(self.url + path, params=query, timeout=15, headers={
+            "Authorization": f"Bearer {self.company.token(scope, fresh=True)}", person_header: pid,
+            "NAV-Samtykke-Token": token, "Accept": "application/json"})
+        assert answer.status_code == 200, answer.text
+        entry = self.admin_entries(pid)[-1]
+        assert entry["samtykkeToken"] == token
+        return {"code": code, "token": token, "body": answer.content, "entry": entry}
+
+    def admin_entries(self, pid: str) -> list[dict]:
+        answer = self.eco.http.get(self.url + "/_sandbox/disclosures", params={"person": pid}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return sorted(answer.json()["disclosures"], key=lambda e: e["id"])
+
+    def move_calendar(self, **body):
+        answer = self.eco.http.post(self.url + "/_sandbox/clock", json=body, timeout=10)
+        assert answer.status_code == 200, answer.text
+
+    def events(self) -> list[dict]:
+        return self.eco.http.get(self.url + "/_sandbox/events", timeout=10).json()["events"]
+
+
+@pytest.fixture(scope="module")
+def eco(tmp_path_factory):
+    with started(tmp_path_factory, "nav-innsyn") as ecosystem:
+        yield ecosystem
+
+
+@pytest.fixture(scope="module")
+def company(eco) -> Insurer:
+    return eco.register(INSURER_ORG, INSURER_NAME, REDIRECT_URI)
+
+
+@pytest.fixture(scope="module")
+def nav(eco, company) -> Nav:
+    return Nav(eco, company)
+
+
+def citizen(eco, person: dict, method: str = "bankid") -> Citizen:
+    return Citizen(eco, person["pid"], method=method, services=("nav", "idporten"))
+
+
+def page_of(answer) -> Page:
+    assert answer.headers["Content-Type"].startswith("text/html"), answer.headers
+    return Page(answer.text)
+
+
+def norwegian(utc_text: str) -> str:
+    moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00")).astimezone(OSLO)
+    return f"{moment:%d.%m.%Y} kl. {moment:%H:%M}"
+
+
+def captions(html: str) -> list[str]:
+    return re.findall(r'<caption id="heading-[^"]*">([^<]*)</caption>', html)
+
+
+def row_ids(html: str) -> list[int]:
+    return [int(x) for x in re.findall(r'<tr class="disclosure" id="disclosure-(\d+)"', html)]
+
+
+# -- login ---------------------------------------------------------------------------------------------------
+def test_the_page_logs_the_citizen_in_at_idporten_as_nav_at_level_high(eco, nav):
+    kari = citizen(eco, KARI)
+    first = kari.http.get(nav.url + DSOP, allow_redirects=False, timeout=10)
+    assert first.status_code == 302
+    authorize = urlsplit(first.headers["Location"])
+    params = {k: v[0] for k, v in parse_qs(authorize.query).items()}
+    assert f"{authorize.scheme}://{authorize.netloc}{authorize.path}" == eco.sandbox.url("idporten") + "/authorize"
+    assert params["client_id"] == "nav" and params["redirect_uri"] == nav.url + "/oauth2/callback"
+    assert params["acr_values"] == HIGH and params["code_challenge_method"] == "S256"
+    assert len(params["code_challenge"]) == 43 and params["state"] and params["nonce"]
+    assert params["scope"] == "openid profile" and params["response_type"] == "code"
+    assert "nav_login" in first.cookies and first.headers["Cache-Control"] == "no-store"
+
+    callback = kari.follow(first, stop_at="/oauth2/callback")
+    url = urljoin(callback.url, callback.headers["Location"])
+    landed = kari.http.get(url, allow_redirects=False, timeout=10)
+    assert landed.status_code == 302 and landed.headers["Location"] == DSOP
+    cookie = landed.headers["Set-Cookie"].lower()
+    assert "nav_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie and "path=/" in cookie
+    page = kari.get(nav.url + DSOP)
+    assert page.status_code == 200
+    text = page_of(page).text
+    assert "Digital samhandling offentlig-privat" in text and "Innlogget som Kari Nordmann" in text
+    events = [e for e in nav.events() if e["details"].get("acr") == HIGH]
+    assert events and events[-1]["subject"] == KARI["pid"]
+
+
+def test_the_page_is_nav_like_and_says_when_nothing_was_fetched(eco, nav):
+    answer = citizen(eco, PER).get(nav.url + DSOP)
+    assert answer.status_code == 200
+    page = page_of(answer)
+    assert page.lang == "nb"
+    assert "NAV har ikke delt noen opplysninger om deg" in page.text
+    assert "TEST" in page.text and "NAV" in page.text
+    assert answer.headers["X-Frame-Options"] == "DENY" and "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    assert answer.headers["Cache-Control"] == "no-store"
+    assert "<script" not in answer.text.lower() and "http://" not in answer.text.split("</style>")[0]
+    assert 'name="viewport"' in answer.text
+    assert "<caption" not in answer.text
+
+
+# -- the list ---------------------------------------------------------------------------------------------------
+def test_the_list_is_grouped_by_year_newest_first(eco, nav):
+    nav.move_calendar(advance="-P1Y")
+    try:
+        last_year = nav.disclose(INGRID["pid"], "ufo")
+    finally:
+        nav.move_calendar(reset=True)
+    first = nav.disclose(INGRID["pid"], "aap")
+    second = nav.disclose(INGRID["pid"], "ufo")
+    answer = citizen(eco, INGRID).get(nav.url + DSOP)
+    assert answer.status_code == 200
+    html = answer.text
+    this_year = datetime.fromisoformat(second["entry"]["uthentingsTidspunkt"].replace("Z", "+00:00")) \
+        .astimezone(OSLO).year
+    assert captions(html) == [str(this_year), str(this_year - 1)]
+    assert row_ids(html) == [second["entry"]["id"], first["entry"]["id"], last_year["entry"]["id"]]
+    text = page_of(answer).text
+    assert "3 utleveringer, nyeste først" in text
+    for made in (first, second, last_year):
+        assert norwegian(made["entry"]["uthentingsTidspunkt"]) in text
+    row = re.search(rf'<tr class="disclosure" id="disclosure-{first["entry"]["id"]}".*?</tr>', html, re.S).group(0)
+    row_text = Page(row).text
+    assert "Arbeidsavklaringspenger" in row_text and INSURER_NAME in row_text and INSURER_ORG in row_text
+    assert WHEN.match(re.search(r'data-label="Tidspunkt">([^<]*)<', row).group(1))
+    assert f'href="{DSOP}/{first["entry"]["id"]}"' in row
+    assert "Uføretrygd" in Page(re.search(rf'id="disclosure-{second["entry"]["id"]}".*?</tr>', html, re.S).group(0)).text
+
+
+def test_only_the_citizens_own_consented_entries_are_shown(eco, nav):
+    own_entry = nav.disclose(OLE["pid"], "ufo")["entry"]
+    johan_entry = nav.disclose(JOHAN["pid"], "ufo")["entry"]
+    disclosures = nav.app.extensions["nav"].disclosures
+    with nav.app.app_context():
+        legal_basis = disclosures.record(
+            person=OLE["pid"], mottaker=INSURER_ORG, tema="UFO", behandlingsgrunnlag="Lov om folketrygd § 21-4",
+            data='{"hemmelig": true}', samtykke_token=None, authorization_code=None,
+            foresporsel={"method": "GET", "path": "/dsop-ufo/uforeopplysninger"}, leverandor=None, trace_id="t")
+    ole = citizen(eco, OLE)
+    html = ole.get(nav.url + DSOP).text
+    assert row_ids(html) == [own_entry["id"]]
+    # Another person's entry, an entry without a consent, an unknown or malformed id: the same 404.
+    for entry_id in (johan_entry["id"], legal_basis, 999999, "abc", "1" * 40, "%C2%B2"):
+        for suffix in ("", "/data.json"):
+            answer = ole.get(f"{nav.url}{DSOP}/{entry_id}{suffix}")
+            assert answer.status_code == 404, (entry_id, suffix)
+            text = page_of(answer).text
+            assert "Fant ikke innslaget" in text
+            assert JOHAN["pid"] not in text and "hemmelig" not in text and "Uføretrygd" not in text
+    assert ole.get(f"{nav.url}{DSOP}/{own_entry['id']}").status_code == 200
+    bff = ole.get(nav.url + BFF).json()
+    assert [item["samtykkeToken"] for item in bff] == [own_entry["samtykkeToken"]]
+
+
+# -- one entry ---------------------------------------------------------------------------------------------------
+def test_an_entry_shows_recipient_time_tema_basis_consent_and_request(eco, nav):
+    code = nav.eco.accepted_consent(nav.company, offered_by=KARI["pid"])
+    claims = jwt.decode(nav.eco.consent_token(nav.company, code).json(), options={"verify_signature": False})
+    start = datetime.strptime(next(s for s in claims["Services"] if "fraOgMed=" in s).split("=")[1], "%d.%m.%Y").date()
+    end = datetime.strptime(next(s for s in claims["Services"] if "tilOgMed=" in s).split("=")[1], "%d.%m.%Y").date()
+    fom, tom = start + timedelta(days=31), start + timedelta(days=400)
+    made = nav.disclose(KARI["pid"], "aap", fomDato=fom.isoformat(), tomDato=tom.isoformat())
+    entry = made["entry"]
+    claims = jwt.decode(made["token"], options={"verify_signature": False})
+    answer = citizen(eco, KARI).get(f"{nav.url}{DSOP}/{entry['id']}")
+    assert answer.status_code == 200
+    page = page_of(answer)
+    text = page.text
+    assert page.lang == "nb"
+    assert INSURER_NAME in text and f"Organisasjonsnummer {INSURER_ORG}" in text
+    assert f"Uthentingstidspunkt {norwegian(entry['uthentingsTidspunkt'])}" in text
+    assert "Tema Arbeidsavklaringspenger" in text
+    assert f"Behandlingsgrunnlag {entry['behandlingsGrunnlag']}" in text and made["code"] in entry["behandlingsGrunnlag"]
+    assert f"Referanse i Altinn {made['code']}" in text
+    assert f"Opplysninger fra perioden {start:%d.%m.%Y}–{end:%d.%m.%Y}" in text
+    valid_to = datetime.fromtimestamp(claims["ValidToDate"], timezone.utc)
+    given = datetime.fromtimestamp(claims["DelegatedDate"], timezone.utc)
+    assert f"Gyldig til {norwegian(valid_to.isoformat())}" in text
+    assert f"Samtykke gitt {norwegian(given.isoformat())}" in text
+    assert "Syke- og uføreopplysninger fra NAV (tjeneste 5252, utgave 2)" in text
+    assert "Tjeneste hos NAV Arbeidsavklaringspenger: vedtak (finnVedtakListe)" in text
+    assert f"Periode det ble spurt om {fom:%d.%m.%Y}–{tom:%d.%m.%Y}" in text
+    assert "GET /dsop-aap/v1/vedtak" in text
+    download = next(link for link in page.links if link.get("id") == "download")
+    assert download["href"] == f"{DSOP}/{entry['id']}/data.json"
+    assert "Last ned opplysningene (JSON)" in text
+    assert "Arbeidsavklaringspenger" in text
+    assert f"Fødselsnummer {KARI['pid']}" in text
+
+
+def test_the_download_is_exactly_what_was_delivered(eco, nav):
+    made = nav.disclose(CAMILLA["pid"], "aap")
+    camilla = citizen(eco, CAMILLA)
+    camilla.get(nav.url + DSOP)
+    answer = camilla.get(f"{nav.url}{DSOP}/{made['entry']['id']}/data.json")
+    assert answer.status_code == 200
+    assert answer.content == made["body"]
+    assert answer.headers["Content-Type"].startswith("application/json")
+    disposition = answer.headers["Content-Disposition"]
+    assert disposition.startswith("attachment") and f'filename="utleverte-data-{made["entry"]["id"]}.json"' in disposition
+    assert json.loads(answer.content) == json.loads(made["body"])
+
+
+def test_the_download_without_a_session_goes_through_the_login_first(eco, nav):
+    made = nav.disclose(CAMILLA["pid"], "ufo")
+    answer = citizen(eco, CAMILLA).get(f"{nav.url}{DSOP}/{made['entry']['id']}/data.json")
+    assert answer.status_code == 200 and answer.content == made["body"]
+
+
+def record_directly(nav: Nav, pid: str, **fields) -> int:
+    """A sporingslogg entry written straight into NAV's log (for values the real API never makes)."""
+    values = {"person": pid, "mottaker": INSURER_ORG, "tema": "UFO", "behandlingsgrunnlag": "Samtykke",
+              "data": '{"ok": true}', "samtykke_token": "x.e30.y", "authorization_code": None,
+              "foresporsel": {"method": "GET", "path": "/dsop-ufo/uforeopplysninger", "query": {}},
+              "leverandor": None, "trace_id": "test"}
+    values.update(fields)
+    return nav.app.extensions["nav"].disclosures.record(**values)
+
+
+def test_everything_shown_is_escaped_and_odd_entries_do_not_break_the_pages(eco, nav):
+    evil = "<script>alert(1)</script>"
+    org = "310000035"
+    added = eco.http.post(nav.url + "/_sandbox/access-list", timeout=10,
+                          json={"org": org, "name": f"{evil} & Co", "apis": ["uforeopplysninger"]})
+    assert added.status_code == 201, added.text
+    claims = {"AuthorizationCode": "<img src=x onerror=alert(1)>", "Services": [f"5252_2_fraOgMed={evil}"],
+              "DelegatedDate": "not a number", "ValidToDate": 1e300}
+    token = "e30." + base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=") + ".sig"
+    odd = record_directly(nav, JOHAN["pid"], mottaker=org, behandlingsgrunnlag=evil, data=f'{{"x": "{evil}"}}',
+                          samtykke_token=token, tema="XYZ",
+                          foresporsel={"method": "GET", "path": evil, "query": {"fomDato": evil}})
+    garbage = record_directly(nav, JOHAN["pid"], samtykke_token="not-a-jwt", foresporsel={"odd": [1, 2]})
+    johan = citizen(eco, JOHAN)
+    listed = johan.get(nav.url + DSOP)
+    assert listed.status_code == 200
+    assert "<script>alert" not in listed.text and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in listed.text
+    shown = johan.get(f"{nav.url}{DSOP}/{odd}")
+    assert shown.status_code == 200
+    assert "<script>" not in shown.text and "<img src=x" not in shown.text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in shown.text and "XYZ" in page_of(shown).text
+    unreadable = johan.get(f"{nav.url}{DSOP}/{garbage}")
+    assert unreadable.status_code == 200 and "Samtykket kan ikke vises" in page_of(unreadable).text
+    data = johan.get(f"{nav.url}{DSOP}/{odd}/data.json")
+    assert data.content == f'{{"x": "{evil}"}}'.encode() and data.headers["X-Content-Type-Options"] == "nosniff"
+    bff = johan.get(nav.url + BFF).json()
+    assert {item["tema"] for item in bff} >= {"XYZ", "Uføretrygd"}
+
+
+# -- the BFF ------------------------------------------------------------------------------------------------------
+def test_the_bff_lists_the_entries_as_dsop_api_does(eco, nav):
+    made = [nav.disclose(UNNI["pid"], "ufo"), nav.disclose(UNNI["pid"], "aap")]
+    unni = citizen(eco, UNNI)
+    unni.get(nav.url + DSOP)
+    answer = unni.get(nav.url + BFF)
+    assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/json")
+    items = answer.json()
+    assert [set(item) for item in items] == [{"tema", "uthentingsTidspunkt", "mottaker", "mottakernavn",
+                                               "leverteData", "samtykkeToken"}] * 2
+    assert [item["tema"] for item in items] == ["Arbeidsavklaringspenger", "Uføretrygd"]
+    for item, source in zip(items, reversed(made)):
+        assert item["mottaker"] == INSURER_ORG and item["mottakernavn"] == INSURER_NAME
+        assert base64.b64decode(item["leverteData"]) == source["body"]
+        assert item["samtykkeToken"] == source["token"]
+        local = datetime.fromisoformat(source["entry"]["uthentingsTidspunkt"].replace("Z", "+00:00")).astimezone(OSLO)
+        assert item["uthentingsTidspunkt"] == local.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@pytest.mark.parametrize("cookie", [None, "forged-" + "A" * 40, "x" * 500])
+def test_the_bff_without_a_session_is_401(eco, nav, cookie):
+    with requests.Session() as http:
+        http.trust_env = False
+        if cookie:
+            http.cookies.set("nav_session", cookie)
+        answer = http.get(nav.url + BFF, timeout=10)
+    assert answer.status_code == 401
+    body = answer.json()
+    assert set(body) == {"melding", "kode"} and body["kode"] == "IKKE_INNLOGGET"
+
+
+def test_pages_without_a_session_send_the_browser_to_idporten(eco, nav):
+    for path in (DSOP, f"{DSOP}/1", f"{DSOP}/1/data.json"):
+        answer = eco.http.get(nav.url + path, allow_redirects=False, timeout=10)
+        assert answer.status_code == 302 and "/authorize?" in answer.headers["Location"], path
+
+
+# -- refusals at login ---------------------------------------------------------------------------------------------
+def test_a_lower_level_login_is_refused(eco, nav):
+    """ID-porten never gives less than asked; a citizen who edits acr_values on the way can get it.
+    NAV must check the acr it got."""
+    unni = citizen(eco, UNNI, method="minid")
+    first = unni.http.get(nav.url + DSOP, allow_redirects=False, timeout=10)
+    parts = urlsplit(first.headers["Location"])
+    params = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    params["acr_values"] = "idporten-loa-substantial"
+    answer = unni.get(urlunsplit(parts._replace(query=urlencode(params))))
+    assert answer.status_code == 403, answer.text
+    text = page_of(answer).text
+    assert "Du må logge inn på høyeste sikkerhetsnivå" in text and "idporten-loa-substantial" in text
+    assert "nav_session" not in unni.http.cookies
+    again = unni.http.get(nav.url + BFF, timeout=10)
+    assert again.status_code == 401
+    events = [e for e in nav.events() if e["error"] == "acr_too_low"]
+    assert events and events[-1]["subject"] == UNNI["pid"]
+
+
+def test_a_replayed_callback_and_one_from_another_browser_are_refused(eco, nav):
+    kari = citizen(eco, KARI)
+    callback = kari.get(nav.url + DSOP, stop_at="/oauth2/callback")
+    url = urljoin(callback.url, callback.headers["Location"])
+    with requests.Session() as stranger:
+        stranger.trust_env = False
+        other = stranger.get(url, allow_redirects=False, timeout=10)
+    assert other.status_code == 400 and "en annen nettleser" in page_of(other).text
+    assert "nav_session" not in other.cookies
+    callback = kari.get(nav.url + DSOP, stop_at="/oauth2/callback")
+    url = urljoin(callback.url, callback.headers["Location"])
+    assert kari.http.get(url, allow_redirects=False, timeout=10).status_code == 302
+    replay = kari.http.get(url, allow_redirects=False, timeout=10)
+    assert replay.status_code == 400 and "allerede brukt" in page_of(replay).text
+
+
+@pytest.mark.parametrize("query", ["", "?code=abc", "?state=nope&code=abc", "?state=" + "s" * 300,
+                                   "?error=access_denied&state=unknown", "?state=x&code=y&iss=https://evil.example"])
+def test_callbacks_without_a_pending_login_are_refused(eco, nav, query):
+    answer = eco.http.get(f"{nav.url}/oauth2/callback{query}", allow_redirects=False, timeout=10)
+    assert answer.status_code == 400
+    assert "Innloggingen kunne ikke fullføres" in page_of(answer).text
+
+
+def test_a_cancelled_login_gets_a_clear_page(eco, nav):
+    per = citizen(eco, PER)
+    login_page = per.get(nav.url + DSOP, stop_at="/login?")
+    request_id = parse_qs(urlsplit(urljoin(login_page.url, login_page.headers["Location"])).query)["request_id"][0]
+    answer = per.post(eco.sandbox.url("idporten") + "/login", {"request_id": request_id, "action": "cancel"})
+    assert answer.status_code == 403 and "Innloggingen ble avbrutt" in page_of(answer).text
+
+
+def test_idporten_failing_at_token_gives_a_502_page(eco, nav):
+    armed = eco.http.post(eco.sandbox.url("idporten") + "/_sandbox/faults", timeout=10,
+                          json={"operation": "token", "status": 503, "count": 1})
+    assert armed.status_code in (200, 201), armed.text
+    per = citizen(eco, PER)
+    answer = per.get(nav.url + DSOP)
+    assert answer.status_code == 502
+    assert "NAV fikk ikke kontakt med ID-porten" in page_of(answer).text
+    assert "nav_session" not in per.http.cookies
+    assert per.get(nav.url + DSOP).status_code == 200   # the next try works (SSO at ID-porten)
+
+
+def test_open_redirects_are_not_possible(eco, nav):
+    per = citizen(eco, PER)
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        start = per.http.get(f"{nav.url}/oauth2/login?{urlencode({'redirect': target})}", allow_redirects=False,
+                             timeout=10)
+        assert start.status_code == 302
+        assert parse_qs(urlsplit(start.headers["Location"]).query)["prompt"] == ["login"]
+        callback = per.follow(start, stop_at="/oauth2/callback")
+        landed = per.http.get(urljoin(callback.url, callback.headers["Location"]), allow_redirects=False, timeout=10)
+        assert landed.status_code == 302 and landed.headers["Location"] == DSOP
+
+
+# -- sessions -------------------------------------------------------------------------------------------------------
+def test_logout_ends_the_session_at_nav_and_at_idporten(eco, nav):
+    per = citizen(eco, PER)
+    assert per.get(nav.url + DSOP).status_code == 200
+    out = per.http.get(nav.url + "/oauth2/logout", allow_redirects=False, timeout=10)
+    assert out.status_code == 302 and "nav_session=;" in out.headers["Set-Cookie"]
+    target = urlsplit(out.headers["Location"])
+    assert f"{target.scheme}://{target.netloc}{target.path}" == eco.sandbox.url("idporten") + "/logout"
+    assert parse_qs(target.query) == {"client_id": ["nav"], "ui_locales": ["nb"]}
+    done = per.follow(out)
+    assert done.status_code == 200 and done.url.startswith(eco.sandbox.url("idporten") + "/logout")
+    assert "logget ut" in page_of(done).text
+    assert "nav_session" not in per.http.cookies
+    assert per.http.get(nav.url + BFF, timeout=10).status_code == 401
+    again = per.get(nav.url + DSOP, stop_at="/login?")   # no single sign-on left: ID-porten asks again
+    assert again.status_code == 302 and "/login?" in again.headers["Location"]
+    assert per.http.get(nav.url + "/oauth2/logout", allow_redirects=False, timeout=10).status_code == 302
+
+
+def test_an_expired_session_means_logging_in_again(eco, nav):
+    per = citizen(eco, PER)
+    assert per.get(nav.url + DSOP).status_code == 200
+    clock = nav.app.extensions["sandbox"].clock
+    clock.move(31 * 60)
+    try:
+        assert per.http.get(nav.url + BFF, timeout=10).status_code == 401
+    finally:
+        clock.move(-31 * 60)
+
+
+def test_the_altinn_session_does_not_open_navs_pages(eco, nav):
+    """Both run on localhost (cookies ignore ports): their cookies have different names and stores."""
+    kari = Citizen(eco, KARI["pid"], services=("altinn", "idporten"))
+    kari.get(eco.altinn + "/ui/Profile/Consents")
+    assert "altinn_session" in kari.http.cookies
+    assert kari.http.get(nav.url + BFF, timeout=10).status_code == 401
+
+
+def test_a_reset_logs_every_citizen_out(eco, nav):
+    per = citizen(eco, PER)
+    assert per.get(nav.url + DSOP).status_code == 200
+    assert per.http.get(nav.url + BFF, timeout=10).status_code == 200
+    assert eco.http.post(nav.url + "/_sandbox/reset", json={}, timeout=10).status_code == 200
+    assert per.http.get(nav.url + BFF, timeout=10).status_code == 401
