@@ -97,16 +97,12 @@ def cmd_up(args) -> int:
     if args.profile == "altinn3":
         print("dsop-sandbox: the altinn3 profile is not available yet; use altinn2 (the default)", file=sys.stderr)
         return EXIT_CANNOT_START
-    if args.with_insurer:
-        print("dsop-sandbox: --with-insurer is not available yet (the reference insurer comes with the "
-              "conformance suite)", file=sys.stderr)
-        return EXIT_CANNOT_START
     temporary = tempfile.mkdtemp(prefix="dsop-sandbox-") if args.ephemeral else None
     try:
         settings = load_settings(args, profile=args.profile, tls=args.tls or None)
         if temporary:
             settings = settings.with_state_dir(Path(temporary))
-        return _run(Sandbox(settings), banner=True)
+        return _run(Sandbox(settings), banner=True, with_insurer=args.with_insurer)
     finally:
         if temporary:
             shutil.rmtree(temporary, ignore_errors=True)
@@ -116,7 +112,7 @@ def cmd_serve(args) -> int:
     return _run(Sandbox(load_settings(args), services=(args.service,)), banner=False)
 
 
-def _run(sandbox: Sandbox, banner: bool) -> int:
+def _run(sandbox: Sandbox, banner: bool, with_insurer: bool = False) -> int:
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -125,17 +121,28 @@ def _run(sandbox: Sandbox, banner: bool) -> int:
     except StartupError as exc:
         print(f"dsop-sandbox: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
+    insurer = None
     try:
-        _print_started(sandbox, banner)
+        if with_insurer:
+            from .reference_insurer import ReferenceInsurerServer
+
+            try:
+                insurer = ReferenceInsurerServer(sandbox).start()
+            except StartupError as exc:
+                print(f"dsop-sandbox: {exc}", file=sys.stderr)
+                return EXIT_CANNOT_START
+        _print_started(sandbox, banner, insurer)
         while not stop.wait(0.5):
             pass
     finally:
+        if insurer is not None:
+            insurer.stop()
         sandbox.stop()
     print("dsop-sandbox: stopped", flush=True)
     return EXIT_OK
 
 
-def _print_started(sandbox: Sandbox, banner: bool) -> None:
+def _print_started(sandbox: Sandbox, banner: bool, insurer=None) -> None:
     settings = sandbox.settings
     lines = []
     if banner:
@@ -152,6 +159,10 @@ def _print_started(sandbox: Sandbox, banner: bool) -> None:
         registered = sandbox.app("control").extensions["control"].insurers.all()
         lines.append("  insurers     " + (", ".join(f"{i['name']} ({i['org']})" for i in registered)
                                           or "none yet: dsop-sandbox register-insurer --help"))
+    if insurer is not None:
+        lines.append(f"  {'reference_insurer':<13} {insurer.url}   {insurer.name} ({insurer.org})")
+        lines.append(f"    profile {insurer.profile_path}")
+        lines.append(f"    start a claim at {insurer.url}/")
     lines.append("healthy; Ctrl-C stops" if banner else f"{sandbox.services[0]} healthy; Ctrl-C stops")
     print("\n".join(lines), flush=True)
 

@@ -72,6 +72,8 @@ DEFAULTS: dict = {
     # NAV publishes the uføre path; the AAP path is not public (nav-api.md §7), so it is a setting.
     "nav": {"ufore_path": "/dsop-ufo/uforeopplysninger", "aap_vedtak_path": "/dsop-aap/v1/vedtak",
             "aap_meldekort_path": "/dsop-aap/v1/meldekort"},
+    # `dsop-sandbox up --with-insurer` serves the reference insurer (examples/) on this port (0 = any free one).
+    "reference_insurer": {"port": 7200},
 }
 
 
@@ -119,6 +121,7 @@ class Settings:
     maskinporten: MaskinportenRules
     consent_token_issuer: str = "altinn.no"
     nav: NavPaths = field(default_factory=NavPaths)
+    reference_insurer_port: int = 7200
     sources: tuple[str, ...] = field(default=("defaults",), compare=False)
 
     # -- loading ---------------------------------------------------------------------------------
@@ -178,6 +181,9 @@ class Settings:
         if len(set(paths)) != 3 or not all(p.startswith("/") and len(p) > 1 and "<" not in p and not p.startswith("/_sandbox")
                                            for p in paths):
             raise SettingsError("nav paths must be three different absolute paths outside /_sandbox")
+        insurer_port = _typed(data["reference_insurer"], "port", int, "reference_insurer.")
+        if not 0 <= insurer_port <= 65535:
+            raise SettingsError(f"reference_insurer.port must be 0-65535, not {insurer_port}")
         max_body = _typed(data, "max_body_bytes", int)
         if max_body < 1024:
             raise SettingsError("max_body_bytes must be at least 1024")
@@ -193,6 +199,7 @@ class Settings:
             maskinporten=rules,
             consent_token_issuer=_typed(data["altinn"], "consent_token_issuer", str, "altinn."),
             nav=nav,
+            reference_insurer_port=insurer_port,
             sources=sources,
         )
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from mocks.common.clock import Clock
+from mocks.common.events import annotate
 from mocks.common.remote_keys import KeysUnavailable, RemoteKeys, TokenError, verify_jwt
 
 from . import errors as E
@@ -35,13 +36,19 @@ class Consent:
     end: date
 
 
+def _refused(problem: str, detail: str):
+    """403 SAMTYKKE_IKKE_GITT; the event log gets ``consent_problem`` (what the conformance suite reads)."""
+    annotate(consent_problem=problem)
+    return E.no_consent(detail)
+
+
 def _services(claims: dict) -> list[str]:
     value = claims.get("Services")
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
-    raise E.no_consent("Samtykketokenet mangler Services.")
+    raise _refused("services", "Samtykketokenet mangler Services.")
 
 
 def _period(entries: list[str], edition: int) -> tuple[date, date]:
@@ -54,35 +61,35 @@ def _period(entries: list[str], edition: int) -> tuple[date, date]:
         start = datetime.strptime(metadata["fraogmed"], "%d.%m.%Y").date()
         end = datetime.strptime(metadata["tilogmed"], "%d.%m.%Y").date()
     except (KeyError, ValueError) as exc:
-        raise E.no_consent("Samtykket mangler en gyldig samtykkeperiode (fraOgMed/tilOgMed, dd.MM.yyyy).") from exc
+        raise _refused("period", "Samtykket mangler en gyldig samtykkeperiode (fraOgMed/tilOgMed, dd.MM.yyyy).") from exc
     if start > end:
-        raise E.no_consent("Samtykkeperioden slutter før den begynner.")
+        raise _refused("period", "Samtykkeperioden slutter før den begynner.")
     return start, end
 
 
 def check_consent(token: str | None, *, keys: RemoteKeys, issuer: str, clock: Clock, consumer_org: str,
-                  pid: str, min_edition: int) -> Consent:
+                  pid: str, min_edition: int, leeway: int = 1) -> Consent:
     if not token:
-        raise E.no_consent("NAV-Samtykke-Token mangler.")
+        raise _refused("missing", "NAV-Samtykke-Token mangler.")
     try:
-        claims = verify_jwt(token.strip(), keys, issuer=issuer, clock=clock, require=("exp", "nbf"), leeway=5)
+        claims = verify_jwt(token.strip(), keys, issuer=issuer, clock=clock, require=("exp", "nbf"), leeway=leeway)
     except KeysUnavailable as exc:
         raise E.nav_error(503, "UKJENT_FEIL", f"Altinns nøkler kan ikke leses nå: {exc}") from exc
     except TokenError as exc:
-        raise E.no_consent(f"Samtykketokenet er ugyldig ({exc.reason}: {exc}).") from exc
+        raise _refused(f"token_{exc.reason}", f"Samtykketokenet er ugyldig ({exc.reason}: {exc}).") from exc
     valid_to = claims.get("ValidToDate")
     if isinstance(valid_to, bool) or not isinstance(valid_to, (int, float)) or not math.isfinite(valid_to):
-        raise E.no_consent("Samtykketokenet mangler ValidToDate.")
+        raise _refused("valid_to", "Samtykketokenet mangler ValidToDate.")
     if valid_to <= clock.calendar().timestamp():
-        raise E.no_consent("Samtykket er utløpt (ValidToDate).")
+        raise _refused("consent_expired", "Samtykket er utløpt (ValidToDate).")
     entries = _services(claims)
     editions = [int(m.group(1)) for m in map(_SERVICE.match, entries) if m]
     usable = [edition for edition in editions if edition >= min_edition]
     if not usable:
-        raise E.no_consent(f"Samtykket gjelder ikke tjeneste {SERVICE_CODE} utgave {min_edition} eller nyere.")
+        raise _refused("service", f"Samtykket gjelder ikke tjeneste {SERVICE_CODE} utgave {min_edition} eller nyere.")
     if claims.get("CoveredBy") != consumer_org:
-        raise E.no_consent("Samtykket er ikke gitt til virksomheten i Maskinporten-tokenet (CoveredBy).")
+        raise _refused("covered_by", "Samtykket er ikke gitt til virksomheten i Maskinporten-tokenet (CoveredBy).")
     if claims.get("OfferedBy") != pid:
-        raise E.no_consent("Samtykket er ikke gitt av personen det spørres om (OfferedBy).")
+        raise _refused("offered_by", "Samtykket er ikke gitt av personen det spørres om (OfferedBy).")
     start, end = _period(entries, usable[0])
     return Consent(token.strip(), claims, claims.get("AuthorizationCode"), usable[0], start, end)

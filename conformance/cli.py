@@ -1,0 +1,58 @@
+"""``dsop-sandbox conform`` and ``dsop-sandbox doctor``: the suite's command-line face.
+
+Exit codes (DESIGN.md §4): ``conform`` gives 0 when every MUST passed, 1 when one failed (or
+could not be judged), 2 when the run could not start; ``doctor`` gives 0 when ready, 2 otherwise.
+"""
+from __future__ import annotations
+
+import sys
+
+from .doctor import diagnose
+from .doctor import render as render_checks
+from .reports import write_reports
+from .reports.console import render as render_console
+from .runner import run
+from .scenarios import BY_NAME
+
+
+def add_commands(commands, control_url_help: str) -> None:
+    conform = commands.add_parser("conform", help="run the conformance suite against an insurer's integration")
+    conform.add_argument("--insurer", required=True, metavar="FILE", help="the insurer profile (insurer.toml)")
+    conform.add_argument("--scenario", action="append", metavar="NAME", choices=sorted(BY_NAME),
+                         help="run only this scenario (repeatable); default: all")
+    conform.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    conform.add_argument("--json", metavar="FILE", help="write a JSON report")
+    conform.add_argument("--html", metavar="FILE", help="write an HTML report")
+    conform.add_argument("--browser", choices=("http", "chromium"), default="http",
+                         help="the citizen's browser: plain HTTP (default) or headless Chromium")
+    conform.add_argument("--control-url", help=control_url_help)
+    doctor = commands.add_parser("doctor", help="check that a conformance run can start, and say what to fix")
+    doctor.add_argument("--insurer", required=True, metavar="FILE", help="the insurer profile (insurer.toml)")
+    doctor.add_argument("--control-url", help=control_url_help)
+
+
+def conform(args, control_url: str) -> int:
+    driver = None
+    if args.browser == "chromium":
+        from .drivers.playwright_browser import PlaywrightBrowser
+        from .sandbox_api import SandboxApi
+
+        api = SandboxApi(control_url)
+        api.connect()
+        driver = PlaywrightBrowser(api.services)
+
+    def progress(outcome):
+        marks = "".join({"PASS": ".", "FAIL": "F", "NOT RUN": "-"}[v.status] for v in outcome.verdicts)
+        print(f"  {outcome.name:<18} {marks:<6} {outcome.seconds:5.1f} s" + (f"  ({outcome.error})" if outcome.error
+                                                                                   else ""), flush=True)
+
+    result = run(args.insurer, control_url, scenarios=args.scenario, driver=driver, progress=progress)
+    write_reports(result, junit=args.junit, json_path=args.json, html=args.html)
+    print(render_console(result, color=sys.stdout.isatty()))
+    return result.exit_code
+
+
+def doctor(args, control_url: str) -> int:
+    checks = diagnose(args.insurer, control_url)
+    print(render_checks(checks))
+    return 0 if all(check.ok for check in checks) else 2

@@ -1,0 +1,118 @@
+"""What a scenario works with: the sandbox (HTTP only), the insurer (its profile and fetch hook),
+the citizen's browser (a driver), and the verdicts and steps it records."""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+
+import requests
+
+from .catalogue import BY_ID
+from .drivers.base import BrowserOutcome, Driver
+from .oracle import Events, brief
+from .profile import InsurerProfile
+from .results import FAIL, NOT_RUN, PASS, Verdict
+from .sandbox_api import SandboxApi
+
+FETCH_TIMEOUT = 30.0
+
+
+class Precondition(Exception):
+    """The scenario cannot reach what it wants to judge; its remaining requirements are NOT RUN."""
+
+
+@dataclass
+class FetchAnswer:
+    http_status: int
+    status: str | None         # "ok" | "consent_required" | "unavailable" | None (no usable answer)
+    body: object = None
+
+
+@dataclass
+class Context:
+    scenario: str
+    api: SandboxApi
+    profile: InsurerProfile
+    driver: Driver
+    http: requests.Session
+    person: dict
+    verdicts: list[Verdict] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
+    started_cursor: str = ""
+
+    @property
+    def org(self) -> str:
+        return self.profile.org
+
+    @property
+    def client_id(self) -> str | None:
+        return self.profile.tables.get("maskinporten", {}).get("client_id")
+
+    def step(self, text: str) -> None:
+        self.steps.append(text)
+
+    # -- acting ------------------------------------------------------------------------------------------
+    def consent(self, answer: str, person: dict | None = None) -> BrowserOutcome:
+        person = person or self.person
+        self.step(f"The citizen {person['name']} ({person['pid']}) starts a claim and answers «{answer}» on "
+                  f"Altinn's consent page")
+        return self.driver.consent(self.profile.start(person), person, answer)
+
+    def consented(self) -> str:
+        """Give consent as the scenario's person; the authorization code, or Precondition."""
+        outcome = self.consent("accept")
+        code = outcome.authorization_code
+        if not outcome.answered or not code:
+            raise Precondition(f"the consent flow did not complete (ended at {outcome.final_url} with "
+                               f"{outcome.final_status}), so this could not be judged")
+        return code
+
+    def fetch(self, person: dict | None = None) -> FetchAnswer:
+        person = person or self.person
+        url = self.profile.fetch(person)
+        try:
+            answer = self.http.post(url, timeout=FETCH_TIMEOUT)
+        except requests.RequestException as exc:
+            self.step(f"Fetch hook for {person['pid']}: no answer ({exc.__class__.__name__})")
+            return FetchAnswer(0, None)
+        try:
+            body = answer.json()
+        except ValueError:
+            body = None
+        status = body.get("status") if isinstance(body, dict) else None
+        self.step(f"Fetch hook for {person['pid']}: HTTP {answer.status_code}, status {status!r}")
+        return FetchAnswer(answer.status_code, status, body)
+
+    def wait(self, seconds: float, why: str) -> None:
+        self.step(f"Wait {seconds:g} s ({why})")
+        time.sleep(seconds)
+
+    def wait_for(self, check, timeout: float, interval: float = 0.2):
+        """Poll ``check()`` until it gives something truthy or ``timeout`` seconds pass."""
+        deadline = time.monotonic() + timeout
+        while True:
+            result = check()
+            if result or time.monotonic() >= deadline:
+                return result
+            time.sleep(interval)
+
+    # -- observing ---------------------------------------------------------------------------------------
+    def cursor(self) -> str:
+        return self.api.cursor()
+
+    def events(self, since: str | None = None) -> Events:
+        return Events(self.api.events_since(self.started_cursor if since is None else since))
+
+    # -- judging -----------------------------------------------------------------------------------------
+    def judge(self, requirement: str, ok: bool, why: str, evidence: list[dict] = ()) -> bool:
+        assert requirement in BY_ID, requirement
+        self.verdicts.append(Verdict(requirement, PASS if ok else FAIL, why, self.scenario, brief(list(evidence))))
+        return ok
+
+    def not_run(self, requirement: str, why: str) -> None:
+        self.verdicts.append(Verdict(requirement, NOT_RUN, why, self.scenario, []))
+
+    @staticmethod
+    def new_id() -> str:
+        return str(uuid.uuid4())

@@ -1,0 +1,108 @@
+"""Running the suite: check that it can start, run the chosen scenarios one by one, each with a
+person of its own and a tidy sandbox, and collect one :class:`RunResult`."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import requests
+
+from .catalogue import REQUIREMENTS
+from .context import Context, Precondition
+from .drivers.base import Driver, DriverError
+from .drivers.http_browser import HttpBrowser
+from .profile import InsurerProfile, ProfileError
+from .results import RunResult, ScenarioResult
+from .sandbox_api import SandboxApi, SandboxUnavailable
+from .scenarios import BY_NAME, SCENARIOS
+
+
+class SetupError(RuntimeError):
+    """The run cannot start (exit code 2): a configuration problem, not a conformance failure."""
+
+
+def person_record(person: dict) -> dict:
+    parts = person.get("name", "").split()
+    return {"pid": person["pid"], "name": person.get("name", person["pid"]),
+            "first_name": person.get("first_name") or " ".join(parts[:-1]),
+            "last_name": person.get("last_name") or (parts[-1] if parts else "")}
+
+
+def prepare(profile_path: str, control_url: str, *, verify: bool | str = True) -> tuple[InsurerProfile, SandboxApi]:
+    """The profile and a connected sandbox, or SetupError saying what to fix."""
+    try:
+        profile = InsurerProfile.load(profile_path)
+    except ProfileError as exc:
+        raise SetupError(str(exc)) from exc
+    api = SandboxApi(control_url, verify=verify)
+    try:
+        api.connect()
+        insurers = {i["org"] for i in api.insurers()}
+    except SandboxUnavailable as exc:
+        raise SetupError(f"the sandbox's control plane does not answer: {exc}") from exc
+    if api.settings.get("profile") not in (None, "altinn2"):
+        raise SetupError(f"the sandbox runs profile {api.settings.get('profile')!r}; the suite judges altinn2")
+    if profile.org not in insurers:
+        raise SetupError(f"{profile.org} is not registered in this sandbox (dsop-sandbox register-insurer)")
+    return profile, api
+
+
+def run(profile_path: str, control_url: str, *, scenarios: list[str] | None = None, driver: Driver | None = None,
+        verify: bool | str = True, progress=None) -> RunResult:
+    began = time.monotonic()
+    result = RunResult(insurer={}, sandbox={"control": control_url},
+                       started=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+                       requirements=list(REQUIREMENTS))
+    try:
+        unknown = [name for name in scenarios or [] if name not in BY_NAME]
+        if unknown:
+            raise SetupError(f"no scenario {', '.join(unknown)}; there are {', '.join(BY_NAME)}")
+        profile, api = prepare(profile_path, control_url, verify=verify)
+        result.insurer, result.sandbox = profile.describe(), {"control": control_url, **api.services}
+        persons = [person_record(p) for p in api.persons()]
+        if not persons:
+            raise SetupError("the sandbox has no test persons")
+    except SetupError as exc:
+        result.setup_error = str(exc)
+        result.seconds = time.monotonic() - began
+        return result
+    chosen = [BY_NAME[name] for name in scenarios] if scenarios else list(SCENARIOS)
+    driver = driver or HttpBrowser(api.services, verify=verify)
+    http = requests.Session()
+    http.trust_env = False
+    http.verify = verify
+    api.tidy()
+    try:
+        for index, scenario in enumerate(chosen):
+            person = persons[index % len(persons)]
+            ctx = Context(scenario.name, api, profile, driver, http, person)
+            outcome = ScenarioResult(scenario.name, scenario.title)
+            started = time.monotonic()
+            try:
+                ctx.started_cursor = api.cursor()
+                scenario.run(ctx)
+            except Precondition as exc:
+                ctx.step(f"Stopped: {exc}")
+                why = str(exc)[0].upper() + str(exc)[1:] + "."
+                judged = {v.requirement for v in ctx.verdicts}
+                for requirement in scenario.requirements:
+                    if requirement not in judged:
+                        ctx.not_run(requirement, why)
+            except (DriverError, SandboxUnavailable, requests.RequestException) as exc:
+                outcome.error = f"{exc.__class__.__name__}: {exc}"
+                judged = {v.requirement for v in ctx.verdicts}
+                for requirement in scenario.requirements:
+                    if requirement not in judged:
+                        ctx.not_run(requirement, f"The scenario stopped: {outcome.error}")
+            finally:
+                api.tidy()
+            outcome.seconds = time.monotonic() - started
+            outcome.verdicts, outcome.steps = ctx.verdicts, ctx.steps
+            result.scenarios.append(outcome)
+            if progress:
+                progress(outcome)
+    finally:
+        http.close()
+        driver.close()
+    result.seconds = time.monotonic() - began
+    return result

@@ -1,0 +1,102 @@
+"""The sandbox as the suite sees it: only HTTP, the control plane's ``/_sandbox`` API and each
+service's own admin endpoints. The suite never imports a fake."""
+from __future__ import annotations
+
+import requests
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+class SandboxApi:
+    def __init__(self, control_url: str, http: requests.Session | None = None, timeout: float = 15.0,
+                 verify: bool | str = True):
+        self.control = control_url.rstrip("/")
+        self.http = http or requests.Session()
+        self.http.trust_env = False
+        self.http.verify = verify
+        self.timeout = timeout
+        self.services: dict[str, str] = {}
+        self.settings: dict = {}
+
+    # -- plumbing ---------------------------------------------------------------------------------------
+    def _call(self, method: str, url: str, expect: tuple[int, ...] = (200,), **kw):
+        try:
+            answer = self.http.request(method, url, timeout=self.timeout, **kw)
+        except requests.RequestException as exc:
+            raise SandboxUnavailable(f"{method} {url}: {exc}") from exc
+        if answer.status_code not in expect:
+            raise SandboxUnavailable(f"{method} {url} answered {answer.status_code}: {answer.text[:300]}")
+        return answer.json() if answer.content else {}
+
+    def admin(self, method: str, path: str, service: str = "control", expect=(200, 201), **kw):
+        base = self.control if service == "control" else self.services[service]
+        return self._call(method, base + "/_sandbox" + path, expect=expect, **kw)
+
+    def connect(self) -> dict:
+        """Learn the services' URLs and their health; raises SandboxUnavailable."""
+        listed = self._call("GET", self.control + "/_sandbox/services")
+        self.services = {name: item["base_url"].rstrip("/") for name, item in listed["services"].items()}
+        self.settings = self._call("GET", self.control + "/_sandbox/settings")
+        return listed
+
+    # -- the stage --------------------------------------------------------------------------------------
+    def cursor(self) -> str:
+        """A cursor at the end of the merged timeline: events after it belong to what comes next."""
+        return self._latest_cursor()
+
+    def _latest_cursor(self) -> str:
+        cursor = ""
+        while True:
+            page = self.admin("GET", "/events", params={"since": cursor, "limit": 10000})
+            if not page["events"]:
+                return page["cursor"]
+            cursor = page["cursor"]
+
+    def events_since(self, cursor: str) -> list[dict]:
+        events: list[dict] = []
+        while True:
+            page = self.admin("GET", "/events", params={"since": cursor, "limit": 10000})
+            events.extend(page["events"])
+            if not page["events"]:
+                return sorted(events, key=lambda e: (e["time"], e["service"], e["id"]))
+            cursor = page["cursor"]
+
+    def clock(self, **body) -> dict:
+        return self.admin("POST", "/clock", json=body)
+
+    def lifetimes(self, values: dict) -> dict:
+        return self.admin("POST", "/lifetimes", json=values)
+
+    def reset_lifetimes(self) -> None:
+        self.admin("DELETE", "/lifetimes")
+
+    def arm_fault(self, service: str, **fault) -> dict:
+        return self.admin("POST", "/faults", json={"service": service, **fault})
+
+    def clear_faults(self) -> None:
+        self.admin("DELETE", "/faults")
+
+    def persons(self) -> list[dict]:
+        return self.admin("GET", "/persons")["persons"]
+
+    def insurers(self) -> list[dict]:
+        return self.admin("GET", "/insurers")["insurers"]
+
+    def withdraw_consent(self, code: str) -> dict:
+        return self.admin("POST", f"/consents/{code}/withdraw", service="altinn")
+
+    def consent(self, code: str) -> dict:
+        return self.admin("GET", f"/consents/{code}", service="altinn")
+
+    def rotate_keys(self, service: str) -> dict:
+        return self.admin("POST", "/keys/rotate", service=service)
+
+    def tidy(self) -> None:
+        """Leave the sandbox as a scenario found it: no faults, the real calendar, default lifetimes."""
+        for step in (self.clear_faults, self.reset_lifetimes, lambda: self.clock(reset=True)):
+            try:
+                step()
+            except SandboxUnavailable:
+                pass

@@ -1,0 +1,1 @@
+"""Examples of integrations that use the sandbox the way an insurer would (public protocols only)."""

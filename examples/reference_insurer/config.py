@@ -1,0 +1,225 @@
+"""The reference insurer's configuration: the ``insurer.toml`` that ``register-insurer`` writes,
+plus what only the insurer itself knows (its public base URL, where it keeps its state, retry
+policy, a CA bundle for TLS).
+
+Optional settings go in a ``[reference_insurer]`` table of the same file or as keyword overrides::
+
+    [reference_insurer]
+    public_url = "http://localhost:7200"     # default: scheme and host of [insurer] start_url
+    state_file = "insurer-state.sqlite3"     # default: in memory
+    ca_bundle = "ca.pem"                     # requests' verify=; default: the system's trust store
+    timeout = 10.0                           # seconds per HTTP call
+    [reference_insurer.retry]                # background retrieval after the consent
+    first_delay = 0.5
+    factor = 2.0
+    max_delay = 8.0
+    max_attempts = 8
+    [reference_insurer.fetch_retry]          # the synchronous fetch hook
+    max_attempts = 3
+    deadline = 6.0
+
+NAV's paths may be overridden in ``[nav]`` (``ufore_path``, ``aap_vedtak_path``,
+``aap_meldekort_path``).
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_NAV_PATHS = {"ufore_path": "/dsop-ufo/uforeopplysninger", "aap_vedtak_path": "/dsop-aap/v1/vedtak",
+                     "aap_meldekort_path": "/dsop-aap/v1/meldekort"}
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message says what is missing or wrong."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff: wait ``first_delay``, then ``factor`` times longer each time, at most
+    ``max_delay``; at most ``max_attempts`` attempts; no new attempt once ``deadline`` seconds
+    (from the first attempt) would be passed."""
+    first_delay: float = 0.5
+    factor: float = 2.0
+    max_delay: float = 8.0
+    max_attempts: int = 8
+    deadline: float | None = None
+
+    def delay(self, attempt: int) -> float:
+        """The wait after attempt number ``attempt`` (1 = the first) failed."""
+        return min(self.first_delay * self.factor ** (attempt - 1), self.max_delay)
+
+    @classmethod
+    def from_mapping(cls, data: dict, base: "RetryPolicy", where: str) -> "RetryPolicy":
+        unknown = set(data) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s) in {where}: {', '.join(sorted(unknown))}")
+        policy = replace(base, **data)
+        numbers = (policy.first_delay, policy.factor, policy.max_delay)
+        if any(isinstance(n, bool) or not isinstance(n, (int, float)) for n in numbers) \
+                or isinstance(policy.max_attempts, bool) or not isinstance(policy.max_attempts, int):
+            raise ConfigError(f"{where}: first_delay, factor, max_delay are numbers; max_attempts a whole number")
+        if policy.first_delay < 0 or policy.factor < 1 or policy.max_delay < policy.first_delay \
+                or policy.max_attempts < 1:
+            raise ConfigError(f"{where}: need first_delay >= 0, factor >= 1, max_delay >= first_delay, "
+                              f"max_attempts >= 1")
+        if policy.deadline is not None and (isinstance(policy.deadline, bool)
+                                            or not isinstance(policy.deadline, (int, float)) or policy.deadline <= 0):
+            raise ConfigError(f"{where}: deadline is a positive number of seconds")
+        return policy
+
+
+#: After the citizen's consent: 0.5, 1, 2, 4, 8, 8, 8 s between eight attempts (about 30 s in all).
+BACKGROUND_RETRY = RetryPolicy(first_delay=0.5, factor=2.0, max_delay=8.0, max_attempts=8)
+#: The fetch hook answers within a few seconds: three attempts, 0.5 and 1 s apart, six seconds at most.
+FETCH_RETRY = RetryPolicy(first_delay=0.5, factor=2.0, max_delay=2.0, max_attempts=3, deadline=6.0)
+
+
+@dataclass(frozen=True)
+class InsurerConfig:
+    name: str
+    org: str
+    public_url: str
+    key_path: Path
+    chain_path: Path
+    maskinporten_issuer: str
+    token_endpoint: str
+    client_id: str
+    altinn_base_url: str
+    api_key: str
+    nav_base_url: str
+    service_code: str = "5252"
+    service_edition: int = 2
+    ufore_path: str = DEFAULT_NAV_PATHS["ufore_path"]
+    aap_vedtak_path: str = DEFAULT_NAV_PATHS["aap_vedtak_path"]
+    aap_meldekort_path: str = DEFAULT_NAV_PATHS["aap_meldekort_path"]
+    ca_path: Path | None = None
+    ca_bundle: str | None = None
+    state_file: str | None = None
+    timeout: float = 10.0
+    trust_env: bool = False
+    retry: RetryPolicy = BACKGROUND_RETRY
+    fetch_retry: RetryPolicy = FETCH_RETRY
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def verify(self) -> bool | str:
+        """``requests``' ``verify=``: the configured CA bundle, else the system's trust store."""
+        return self.ca_bundle or True
+
+    @property
+    def callback_url(self) -> str:
+        return self.public_url + "/claims/callback"
+
+    # -- loading -------------------------------------------------------------------------------------
+    @classmethod
+    def from_mapping(cls, data: dict, *, base_dir: Path | None = None, **overrides) -> "InsurerConfig":
+        """From the tables of ``insurer.toml`` (as a dict), with keyword overrides for the optional
+        settings (``public_url``, ``state_file``, ``ca_bundle``, ``timeout``, ``trust_env``,
+        ``retry``, ``fetch_retry`` as RetryPolicy or dict, the three NAV paths)."""
+        base_dir = Path(base_dir) if base_dir else Path(".")
+
+        def table(name: str) -> dict:
+            value = data.get(name, {})
+            if not isinstance(value, dict):
+                raise ConfigError(f"[{name}] must be a table")
+            return value
+
+        def required(table_name: str, key: str):
+            value = table(table_name).get(key)
+            if value is None or value == "":
+                raise ConfigError(f"[{table_name}] {key} is missing (dsop-sandbox register-insurer writes it)")
+            return value
+
+        def path(value) -> Path:
+            candidate = Path(value)
+            return candidate if candidate.is_absolute() else base_dir / candidate
+
+        own = dict(table("reference_insurer"))
+        own.update({key: value for key, value in overrides.items() if value is not None})
+        unknown = set(own) - {"public_url", "state_file", "ca_bundle", "timeout", "trust_env", "retry", "fetch_retry",
+                              *DEFAULT_NAV_PATHS}
+        if unknown:
+            raise ConfigError(f"unknown reference insurer setting(s): {', '.join(sorted(unknown))}")
+        public_url = own.get("public_url") or _origin(table("insurer").get("start_url"))
+        if not public_url:
+            raise ConfigError("the insurer's public base URL is unknown: give public_url (--public-url) or "
+                              "[insurer] start_url")
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"public_url must be an absolute http(s) URL, not {public_url!r}")
+        nav_paths = {key: own.get(key) or table("nav").get(key) or default for key, default in DEFAULT_NAV_PATHS.items()}
+        if not all(isinstance(p, str) and p.startswith("/") for p in nav_paths.values()):
+            raise ConfigError("NAV paths must be absolute paths")
+        retry = _policy(own.get("retry"), BACKGROUND_RETRY, "[reference_insurer.retry]")
+        fetch_retry = _policy(own.get("fetch_retry"), FETCH_RETRY, "[reference_insurer.fetch_retry]")
+        timeout = own.get("timeout", 10.0)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ConfigError("timeout must be a positive number of seconds")
+        ca_bundle = own.get("ca_bundle")
+        certificate = table("certificate")
+        edition = table("altinn").get("service_edition", 2)
+        if isinstance(edition, bool) or not isinstance(edition, int):
+            raise ConfigError("[altinn] service_edition must be a whole number")
+        return cls(
+            name=str(required("insurer", "name")),
+            org=str(required("insurer", "org")),
+            public_url=public_url.rstrip("/"),
+            key_path=path(required("certificate", "key")),
+            chain_path=path(required("certificate", "chain")),
+            ca_path=path(certificate["ca"]) if certificate.get("ca") else None,
+            maskinporten_issuer=str(required("maskinporten", "issuer")),
+            token_endpoint=str(required("maskinporten", "token_endpoint")),
+            client_id=str(required("maskinporten", "client_id")),
+            altinn_base_url=str(required("altinn", "base_url")).rstrip("/"),
+            api_key=str(required("altinn", "api_key")),
+            service_code=str(table("altinn").get("service_code", "5252")),
+            service_edition=edition,
+            nav_base_url=str(required("nav", "base_url")).rstrip("/"),
+            ca_bundle=str(path(ca_bundle)) if ca_bundle else None,
+            state_file=str(own["state_file"]) if own.get("state_file") else None,
+            timeout=float(timeout),
+            trust_env=bool(own.get("trust_env", False)),
+            retry=retry,
+            fetch_retry=fetch_retry,
+            extra={name: value for name, value in data.items() if name not in ("insurer", "certificate", "maskinporten",
+                                                                                 "idporten", "altinn", "nav",
+                                                                                 "reference_insurer")},
+            **nav_paths,
+        )
+
+    @classmethod
+    def load(cls, path: str | Path, **overrides) -> "InsurerConfig":
+        """From an ``insurer.toml`` file; relative file names in it are relative to its folder."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"no insurer profile at {path} (dsop-sandbox register-insurer --out DIR writes one)") \
+                from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        return cls.from_mapping(data, base_dir=path.parent, **overrides)
+
+
+def load_config(path: str | Path, **overrides) -> InsurerConfig:
+    return InsurerConfig.load(path, **overrides)
+
+
+def _origin(url) -> str | None:
+    if not isinstance(url, str) or not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+
+
+def _policy(value, base: RetryPolicy, where: str) -> RetryPolicy:
+    if value is None:
+        return base
+    if isinstance(value, RetryPolicy):
+        return value
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table")
+    return RetryPolicy.from_mapping(value, base, where)

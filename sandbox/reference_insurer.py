@@ -1,0 +1,169 @@
+"""Running the reference insurer (``examples/reference_insurer``) beside a sandbox, in this process.
+
+``ReferenceInsurerServer(sandbox).start()`` binds its port (0 = a free one), registers it through
+the control plane exactly as ``register-insurer`` does (org 310000019, "Eksempel Forsikring AS",
+redirect URI ``<its URL>/claims/callback``), writes its files (key, chain, CA and an
+``insurer.toml`` with ``start_url`` and ``fetch_url`` filled in) under
+``<state_dir>/reference-insurer/``, and serves it with the launcher's cheroot server. This module
+may import both sides; the reference insurer itself imports nothing from the sandbox.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import requests
+
+from examples.reference_insurer import ReferenceInsurer, create_app
+from examples.reference_insurer.app import EXTENSION
+
+from .insurer_files import PROFILE_FILE, insurer_toml, write_insurer_files
+from .launcher import Sandbox, StartupError
+from .wsgi_server import ServiceServer
+
+ORG = "310000019"
+NAME = "Eksempel Forsikring AS"
+FOLDER = "reference-insurer"
+START_PATH = "/claims/start?pid={pid}&first_name={first_name}&last_name={last_name}"
+FETCH_PATH = "/conformance/fetch?pid={pid}"
+CALLBACK_PATH = "/claims/callback"
+
+
+class ReferenceInsurerServer:
+    """The reference insurer served beside a running :class:`Sandbox`.
+
+    ``insurer_class`` (a :class:`ReferenceInsurer` subclass) makes a deliberately broken variant;
+    ``options`` are the insurer's own optional settings (``retry``, ``fetch_retry``, ``timeout``,
+    ``state_file`` ...; see ``examples/reference_insurer/config.py``). ``org``/``name`` register
+    it as another insurer (several variants can run side by side with different orgs).
+    """
+
+    def __init__(self, sandbox: Sandbox, *, port: int | None = None, out_dir: str | Path | None = None,
+                 insurer_class: type[ReferenceInsurer] = ReferenceInsurer, org: str = ORG, name: str = NAME,
+                 options: dict | None = None):
+        self.sandbox = sandbox
+        settings = sandbox.settings
+        self.port_setting = settings.reference_insurer_port if port is None else port
+        self.out_dir = Path(out_dir) if out_dir else settings.state_dir / (FOLDER if org == ORG else f"{FOLDER}-{org}")
+        self.insurer_class = insurer_class
+        self.org, self.name = org, name
+        self.options = dict(options or {})
+        self.server: ServiceServer | None = None
+        self.app = None
+        self.facts: dict | None = None
+        self.url: str | None = None
+        self._closed = False
+
+    # -- what callers use ----------------------------------------------------------------------------
+    @property
+    def profile_path(self) -> Path:
+        return self.out_dir / PROFILE_FILE
+
+    @property
+    def insurer(self) -> ReferenceInsurer:
+        return self.app.extensions[EXTENSION]
+
+    @property
+    def start_url(self) -> str:
+        return self.url + START_PATH
+
+    @property
+    def fetch_url(self) -> str:
+        return self.url + FETCH_PATH
+
+    @property
+    def callback_url(self) -> str:
+        return self.url + CALLBACK_PATH
+
+    def start(self, timeout: float = 10.0) -> "ReferenceInsurerServer":
+        settings = self.sandbox.settings
+        server = ServiceServer("reference-insurer", settings.bind_host, self.port_setting)
+        try:
+            port = server.bind()
+        except OSError as exc:
+            raise StartupError(f"cannot bind the reference insurer to port {self.port_setting}: {exc}") from exc
+        self.server = server
+        try:
+            self.url = f"{settings.scheme}://{settings.public_host}:{port}"
+            self.facts = self._register()
+            self._write_files()
+            options = {"public_url": self.url, "ufore_path": settings.nav.ufore_path,
+                       "aap_vedtak_path": settings.nav.aap_vedtak_path,
+                       "aap_meldekort_path": settings.nav.aap_meldekort_path}
+            if settings.tls:
+                options["ca_bundle"] = self.facts["certificate"]["ca"]
+            options.update(self.options)
+            self.app = create_app(self.profile_path, insurer_class=self.insurer_class, **options)
+            server.start(self.app)
+            self._wait_healthy(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+        if self.app is not None and not self._closed:
+            self._closed = True
+            self.insurer.close()
+
+    def __enter__(self) -> "ReferenceInsurerServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- steps ---------------------------------------------------------------------------------------
+    def _register(self) -> dict:
+        control = self.sandbox.url("control")
+        try:
+            answer = requests.post(control + "/_sandbox/insurers", timeout=30,
+                                   json={"org": self.org, "name": self.name, "redirect_uris": [self.callback_url]})
+        except requests.RequestException as exc:
+            raise StartupError(f"cannot register the reference insurer: the control plane at {control} does not "
+                               f"answer ({exc})") from exc
+        if answer.status_code != 201:
+            raise StartupError(f"registering the reference insurer failed ({answer.status_code}): {answer.text[:300]}")
+        return answer.json()
+
+    def _write_files(self) -> None:
+        self.facts = write_insurer_files(self.facts, self.out_dir)
+        self.profile_path.write_text(profile_text(self.facts, self.start_url, self.fetch_url))
+
+    def _wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with requests.Session() as http:
+            http.trust_env = False
+            while True:
+                try:
+                    if http.get(self.url + "/health", timeout=1).status_code == 200:
+                        return
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    raise StartupError(f"the reference insurer at {self.url} is not healthy after {timeout:.0f} s")
+                time.sleep(0.02)
+
+
+def profile_text(facts: dict, start_url: str, fetch_url: str) -> str:
+    """``register-insurer``'s insurer.toml with the two URLs of the integration filled in."""
+    lines = ["# The reference insurer's profile, written by dsop-sandbox up --with-insurer.",
+             "# Run the conformance suite against it with: dsop-sandbox conform --insurer <this file>"]
+    text = insurer_toml(facts).splitlines()
+    first_table = next(i for i, line in enumerate(text) if line.startswith("["))
+    for line in text[first_table:]:
+        if line.startswith(("# start_url", "# fetch_url")):
+            continue
+        lines.append(line)
+        if line.startswith("org = "):
+            lines.append(f"start_url = {_toml_string(start_url)}")
+            lines.append(f"fetch_url = {_toml_string(fetch_url)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_string(value: str) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)

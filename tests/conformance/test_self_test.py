@@ -1,0 +1,57 @@
+"""The suite proves itself: the reference insurer passes every requirement, and each broken
+variant fails exactly the requirements it breaks and nothing else (the variant × requirement
+matrix). Variants run three at a time, each group on a sandbox of its own (the scenarios arm
+faults and move the calendar for the whole sandbox)."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from conformance.catalogue import REQUIREMENTS
+from conformance.results import PASS
+from conformance.runner import run
+from sandbox.launcher import Sandbox
+from sandbox.reference_insurer import ReferenceInsurerServer
+from tests.conformance.broken_insurers import EXPECTED
+from tests.conftest import free_port_settings
+
+GROUPS = 3
+
+
+def verdicts_of(sandbox: Sandbox, insurer_class=None) -> dict[str, str]:
+    options = {"insurer_class": insurer_class} if insurer_class else {}
+    with ReferenceInsurerServer(sandbox, port=0, **options) as insurer:
+        result = run(str(insurer.profile_path), sandbox.url("control"))
+    assert result.setup_error is None, result.setup_error
+    assert not [s.error for s in result.scenarios if s.error], [s.error for s in result.scenarios]
+    return {requirement.id: result.overall(requirement.id) for requirement in REQUIREMENTS}
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory) -> dict:
+    variants = [None] + list(EXPECTED)
+    groups = [variants[i::GROUPS] for i in range(GROUPS)]
+
+    def run_group(index: int, group: list) -> dict:
+        state = tmp_path_factory.mktemp(f"self-test-{index}") / "state"
+        with Sandbox(free_port_settings(state)) as sandbox:
+            return {variant: verdicts_of(sandbox, variant) for variant in group}
+
+    with ThreadPoolExecutor(max_workers=GROUPS) as pool:
+        futures = [pool.submit(run_group, index, group) for index, group in enumerate(groups)]
+        found = {}
+        for future in futures:
+            found.update(future.result())
+    return found
+
+
+def test_the_reference_insurer_passes_every_requirement(matrix):
+    failing = {rid: verdict for rid, verdict in matrix[None].items() if verdict != PASS}
+    assert failing == {}
+
+
+@pytest.mark.parametrize("variant", list(EXPECTED), ids=lambda v: v.__name__)
+def test_each_broken_variant_fails_exactly_what_it_breaks(matrix, variant):
+    got = {rid: verdict for rid, verdict in matrix[variant].items() if verdict != PASS}
+    assert got == EXPECTED[variant], f"{variant.__name__}: {variant.__doc__.strip()}"

@@ -1,0 +1,155 @@
+"""A sandbox with the reference insurer beside it (both on free ports), shared by this package's
+tests, and the citizen's side of a claim: start at the insurer, log in, answer Altinn's consent
+page, come back to the insurer's callback."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+import requests
+
+from sandbox.launcher import Sandbox
+from sandbox.reference_insurer import ReferenceInsurerServer
+from tests.citizen import Citizen
+from tests.conftest import free_port_settings
+from tests.idporten.support import Page
+
+KARI = {"pid": "15838512329", "first_name": "Kari", "last_name": "Nordmann"}
+OLA = {"pid": "02917945651", "first_name": "Ola", "last_name": "Hansen"}
+INGRID = {"pid": "24869221151", "first_name": "Ingrid", "last_name": "Berg"}
+UNNI = {"pid": "23848837881", "first_name": "Unni", "last_name": "Thomassen"}
+CAMILLA = {"pid": "03897001631", "first_name": "Camilla", "last_name": "Nygård"}
+OLE = {"pid": "11929611596", "first_name": "Ole", "last_name": "Nielsen"}
+JOHAN = {"pid": "07826608522", "first_name": "Johan", "last_name": "Tveit"}
+TONJE = {"pid": "30878347621", "first_name": "Tonje", "last_name": "Aas"}
+JONAS = {"pid": "14855710901", "first_name": "Jonas", "last_name": "Paulsen"}
+
+CONSENT_TOKEN = ("get_consent_token", "get_consent_token_by_query")
+NAV_DATA = ("hentUforeopplysninger", "finnVedtakListe", "finnMeldekortListe")
+SERVICES = ("maskinporten", "altinn", "nav")
+
+
+@dataclass
+class Claim:
+    claim_id: str
+    code: str
+    params: dict
+    page: requests.Response       # the insurer's answer to the callback
+
+
+class World:
+    """A running sandbox, the reference insurer (``ri``) beside it, and plain HTTP."""
+
+    def __init__(self, sandbox: Sandbox, ri: ReferenceInsurerServer, http: requests.Session):
+        self.sandbox, self.ri, self.http = sandbox, ri, http
+        self.altinn = sandbox.url("altinn")
+        self.nav = sandbox.url("nav")
+        self.maskinporten = sandbox.url("maskinporten")
+        self.control = sandbox.url("control")
+
+    @property
+    def org(self) -> str:
+        return self.ri.org
+
+    # -- the citizen ---------------------------------------------------------------------------------
+    def start_url(self, person: dict, ri: ReferenceInsurerServer | None = None) -> str:
+        ri = ri or self.ri
+        return (f"{ri.url}/claims/start?pid={person['pid']}&first_name={quote(person['first_name'])}"
+                f"&last_name={quote(person['last_name'])}")
+
+    def claim(self, person: dict, answer: str = "accept", ri: ReferenceInsurerServer | None = None) -> Claim:
+        """The whole consent step as the citizen's browser does it."""
+        ri = ri or self.ri
+        citizen = Citizen(self, person["pid"])
+        first = citizen.http.get(self.start_url(person, ri), allow_redirects=False, timeout=15)
+        assert first.status_code == 302, first.text
+        page = citizen.get(first.headers["Location"])
+        assert page.status_code == 200 and page.url.startswith(self.altinn + "/ui/AccessConsent/request"), page.url
+        form = Page(page.text)
+        assert "Ja, jeg gir samtykke" in form.text
+        csrf = next(i["value"] for i in form.forms[0]["inputs"] if i.get("name") == "csrf")
+        back = citizen.post(page.url, {"csrf": csrf, "answer": answer})
+        assert back.status_code == 302, back.text
+        location = back.headers["Location"]
+        assert location.startswith(ri.callback_url + "?claim="), location
+        params = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+        final = citizen.http.get(location, allow_redirects=False, timeout=15)
+        return Claim(params["claim"], params.get("AuthorizationCode") or params.get("FailedAuthorizationCode"),
+                     params, final)
+
+    # -- the insurer's hooks -----------------------------------------------------------------------------
+    def fetch(self, pid: str, ri: ReferenceInsurerServer | None = None) -> dict:
+        answer = self.http.post(f"{(ri or self.ri).url}/conformance/fetch", params={"pid": pid}, timeout=30)
+        assert answer.headers["Content-Type"].startswith("application/json"), answer.text
+        return answer.json()
+
+    def status(self, pid: str, ri: ReferenceInsurerServer | None = None) -> dict:
+        answer = self.http.get(f"{(ri or self.ri).url}/conformance/status", params={"pid": pid}, timeout=10)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    def wait_for_data(self, pid: str, timeout: float = 10.0, ri: ReferenceInsurerServer | None = None) -> dict:
+        return wait_for(lambda: (lambda s: s if s["data_arrived"] else None)(self.status(pid, ri)), timeout,
+                        f"background data for {pid}")
+
+    # -- the sandbox -----------------------------------------------------------------------------------
+    def cursor(self) -> dict:
+        return {service: self._events(service, 0, last=True) for service in SERVICES}
+
+    def events(self, since: dict, service: str, operations: tuple[str, ...] = (), **match) -> list[dict]:
+        found = []
+        for event in self._events(service, since[service]):
+            if operations and event["operation"] not in operations:
+                continue
+            details = event.get("details") or {}
+            if any((event.get(k) if k in ("caller", "subject", "status") else details.get(k)) != v
+                   for k, v in match.items()):
+                continue
+            found.append(event)
+        return found
+
+    def _events(self, service: str, since: int, last: bool = False):
+        events, cursor = [], since
+        while True:
+            answer = self.http.get(f"{self.sandbox.url(service)}/_sandbox/events",
+                                   params={"since": cursor, "limit": 10000}, timeout=10).json()
+            events.extend(answer["events"])
+            if not answer["events"]:
+                return answer["last_id"] if last else events
+            cursor = answer["last_id"]
+
+    def admin(self, service: str, method: str, path: str, **kw) -> requests.Response:
+        return self.http.request(method, f"{self.sandbox.url(service)}/_sandbox{path}", timeout=15, **kw)
+
+
+def wait_for(check, timeout: float, what: str, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="package")
+def world(tmp_path_factory):
+    settings = free_port_settings(tmp_path_factory.mktemp("reference-insurer") / "state",
+                                  reference_insurer={"port": 0})
+    with Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox) as ri, requests.Session() as http:
+        http.trust_env = False
+        yield World(sandbox, ri, http)
+
+
+@pytest.fixture(autouse=True)
+def tidy(request):
+    """Whatever a test changed in the sandbox (faults, lifetimes, calendar) is undone after it."""
+    yield
+    if "world" in request.fixturenames:
+        world = request.getfixturevalue("world")
+        world.http.delete(world.control + "/_sandbox/faults", timeout=10)
+        world.http.delete(world.control + "/_sandbox/lifetimes", timeout=10)
+        world.http.post(world.control + "/_sandbox/clock", json={"reset": True}, timeout=10)

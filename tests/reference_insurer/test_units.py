@@ -1,0 +1,330 @@
+"""The reference insurer's parts without a sandbox: configuration, retry policy, the Maskinporten
+client's grant and cache, the consent request, the callback check, and the house rule that it
+imports nothing from the sandbox."""
+from __future__ import annotations
+
+import ast
+import sys
+import threading
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from examples.reference_insurer import ConfigError, InsurerConfig, ReferenceInsurer, RetryPolicy, create_app
+from examples.reference_insurer.app import fnr_problem
+from examples.reference_insurer.maskinporten import CachedToken, EnterpriseCertificate, MaskinportenClient
+from examples.reference_insurer.store import CONSENTED, PENDING
+
+PACKAGE = Path(__file__).resolve().parents[2] / "examples" / "reference_insurer"
+
+
+# -- fixtures: a key and chain of our own, a profile like register-insurer's -------------------------------
+def _certificate(subject: str, key, issuer_name=None, issuer_key=None, ca=False):
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    now = datetime.now().astimezone()
+    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name or name)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    return builder.sign(issuer_key or key, hashes.SHA256())
+
+
+@pytest.fixture(scope="module")
+def credentials(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("credentials")
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = _certificate("Test CA", ca_key, ca=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = _certificate("Eksempel Forsikring AS", key, ca.subject, ca_key)
+    (out / "enterprise.key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                               serialization.PrivateFormat.PKCS8,
+                                                               serialization.NoEncryption()))
+    (out / "enterprise.cert.pem").write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM)
+                                                       for c in (leaf, ca, ca)))
+    (out / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return out
+
+
+def profile(**changes) -> dict:
+    data = {
+        "insurer": {"name": "Eksempel Forsikring AS", "org": "310000019"},
+        "certificate": {"key": "enterprise.key.pem", "chain": "enterprise.cert.pem", "ca": "ca.pem"},
+        "maskinporten": {"issuer": "http://mp.test/", "token_endpoint": "http://mp.test/token", "client_id": "c-1",
+                         "scopes": ["nav:arbeid/v1/aap"]},
+        "idporten": {"issuer": "http://idp.test", "client_id": "i", "client_secret": "s", "redirect_uris": []},
+        "altinn": {"base_url": "http://altinn.test/", "api_key": "k", "service_code": "5252", "service_edition": 2},
+        "nav": {"base_url": "http://nav.test"},
+    }
+    for table, values in changes.items():
+        data[table] = values if values is None else {**data.get(table, {}), **values}
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@pytest.fixture
+def config(credentials) -> InsurerConfig:
+    return InsurerConfig.from_mapping(profile(), base_dir=credentials, public_url="http://insurer.test:7200/")
+
+
+# -- configuration ---------------------------------------------------------------------------------------------
+def test_config_from_the_register_insurer_tables(config, credentials):
+    assert config.public_url == "http://insurer.test:7200"
+    assert config.callback_url == "http://insurer.test:7200/claims/callback"
+    assert config.key_path == credentials / "enterprise.key.pem"
+    assert config.altinn_base_url == "http://altinn.test"
+    assert config.maskinporten_issuer == "http://mp.test/"          # the trailing slash is kept
+    assert (config.ufore_path, config.aap_vedtak_path, config.aap_meldekort_path) == (
+        "/dsop-ufo/uforeopplysninger", "/dsop-aap/v1/vedtak", "/dsop-aap/v1/meldekort")
+    assert config.verify is True and config.state_file is None
+    assert config.retry.max_attempts == 8 and config.fetch_retry.deadline == 6.0
+
+
+def test_config_options_from_the_file_and_overrides(credentials, tmp_path):
+    path = tmp_path / "insurer.toml"
+    path.write_text(f"""
+[insurer]
+name = "Eksempel Forsikring AS"
+org = "310000019"
+start_url = "https://forsikring.example:8443/claims/start?pid={{pid}}"
+[certificate]
+key = "{credentials / 'enterprise.key.pem'}"
+chain = "{credentials / 'enterprise.cert.pem'}"
+[maskinporten]
+issuer = "http://mp.test/"
+token_endpoint = "http://mp.test/token"
+client_id = "c-1"
+[altinn]
+base_url = "http://altinn.test"
+api_key = "k"
+[nav]
+base_url = "http://nav.test"
+aap_vedtak_path = "/arbeid/v1/aap/vedtak"
+[reference_insurer]
+ca_bundle = "ca.pem"
+timeout = 3
+[reference_insurer.retry]
+first_delay = 1.0
+max_attempts = 4
+""")
+    config = InsurerConfig.load(path, aap_meldekort_path="/mk", state_file=str(tmp_path / "s.sqlite3"))
+    assert config.public_url == "https://forsikring.example:8443"    # from start_url
+    assert config.aap_vedtak_path == "/arbeid/v1/aap/vedtak" and config.aap_meldekort_path == "/mk"
+    assert config.verify == str(tmp_path / "ca.pem")                  # relative to the profile
+    assert config.timeout == 3.0 and config.state_file == str(tmp_path / "s.sqlite3")
+    assert config.retry == RetryPolicy(first_delay=1.0, factor=2.0, max_delay=8.0, max_attempts=4)
+
+
+@pytest.mark.parametrize("changes, fragment", [
+    ({"maskinporten": {"client_id": ""}}, "[maskinporten] client_id is missing"),
+    ({"altinn": None}, "[altinn] base_url is missing"),
+    ({"reference_insurer": {"colour": "blue"}}, "unknown reference insurer setting(s): colour"),
+    ({"reference_insurer": {"retry": {"max_attempts": 0}}}, "max_attempts >= 1"),
+    ({"reference_insurer": {"retry": {"speed": 1}}}, "unknown setting(s) in [reference_insurer.retry]: speed"),
+    ({"reference_insurer": {"timeout": "ten"}}, "timeout must be a positive number"),
+    ({"reference_insurer": {"public_url": "localhost:7200"}}, "absolute http(s) URL"),
+])
+def test_config_problems_are_named(credentials, changes, fragment):
+    with pytest.raises(ConfigError) as caught:
+        own = changes.get("reference_insurer", {})
+        InsurerConfig.from_mapping(profile(**changes), base_dir=credentials,
+                                   **({} if "public_url" in own else {"public_url": "http://i.test"}))
+    assert fragment in str(caught.value)
+
+
+def test_without_a_public_url_the_config_says_so(credentials):
+    with pytest.raises(ConfigError, match="public base URL"):
+        InsurerConfig.from_mapping(profile(), base_dir=credentials)
+    with pytest.raises(ConfigError, match="no insurer profile"):
+        InsurerConfig.load(credentials / "missing.toml")
+
+
+def test_retry_policy_backs_off_exponentially_and_is_capped():
+    assert [RetryPolicy().delay(n) for n in range(1, 8)] == [0.5, 1, 2, 4, 8, 8, 8]
+    assert RetryPolicy(max_delay=2.0).delay(5) == 2.0
+
+
+# -- Maskinporten -----------------------------------------------------------------------------------------------
+class FakeAnswer:
+    def __init__(self, status: int, body):
+        self.status_code, self._body, self.text = status, body, str(body)
+
+    def json(self):
+        return self._body
+
+
+class FakeTransport:
+    def __init__(self, expires_in: int = 120, status: int = 200):
+        self.expires_in, self.status = expires_in, status
+        self.grants: list[str] = []
+        self.lock = threading.Lock()
+
+    def request(self, method, url, **kw):
+        with self.lock:
+            self.grants.append(kw["data"]["assertion"])
+            number = len(self.grants)
+        time.sleep(0.01)
+        if self.status != 200:
+            return FakeAnswer(self.status, {"error": "invalid_grant", "error_description": "nei"})
+        return FakeAnswer(200, {"access_token": f"token-{number}", "expires_in": self.expires_in,
+                                "token_type": "Bearer"})
+
+
+def client(credentials, transport) -> MaskinportenClient:
+    certificate = EnterpriseCertificate(credentials / "enterprise.key.pem", credentials / "enterprise.cert.pem")
+    return MaskinportenClient(issuer="http://mp.test/", token_endpoint="http://mp.test/token", client_id="c-1",
+                              certificate=certificate, transport=transport)
+
+
+def test_the_grant_is_what_maskinporten_documents(credentials):
+    transport = FakeTransport()
+    mp = client(credentials, transport)
+    before = int(time.time())
+    mp.token("nav:arbeid/v1/aap")
+    mp.token("nav:helse/v1/uforeopplysninger")
+    first, second = (jwt.decode(g, options={"verify_signature": False}) for g in transport.grants)
+    header = jwt.get_unverified_header(transport.grants[0])
+    assert header["alg"] == "RS256" and len(header["x5c"]) == 2 and "kid" not in header
+    leaf = x509.load_der_x509_certificate(__import__("base64").b64decode(header["x5c"][0]))
+    assert leaf.subject.rfc4514_string() == "CN=Eksempel Forsikring AS"
+    assert set(first) == {"aud", "iss", "scope", "iat", "exp", "jti"}
+    assert first["aud"] == "http://mp.test/" and first["iss"] == "c-1" and first["scope"] == "nav:arbeid/v1/aap"
+    assert first["exp"] - first["iat"] == 120 and abs(first["iat"] - before) <= 2
+    assert first["jti"] != second["jti"]
+
+
+def test_tokens_are_cached_per_scope_and_fetched_once_under_concurrency(credentials):
+    transport = FakeTransport(expires_in=120)
+    mp = client(credentials, transport)
+    tokens = []
+    threads = [threading.Thread(target=lambda: tokens.append(mp.token("nav:arbeid/v1/aap"))) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(tokens) == {"token-1"} and len(transport.grants) == 1
+    assert mp.token("nav:helse/v1/uforeopplysninger") == "token-2"
+    mp.forget("nav:arbeid/v1/aap")
+    assert mp.token("nav:arbeid/v1/aap") == "token-3"
+
+
+def test_a_refused_grant_is_an_error_that_is_not_retried(credentials):
+    from examples.reference_insurer.maskinporten import MaskinportenError
+
+    with pytest.raises(MaskinportenError) as caught:
+        client(credentials, FakeTransport(status=400)).token("nav:arbeid/v1/aap")
+    assert not caught.value.retriable and "400" in str(caught.value)
+    with pytest.raises(MaskinportenError) as caught:
+        client(credentials, FakeTransport(status=503)).token("nav:arbeid/v1/aap")
+    assert caught.value.retriable
+
+
+@pytest.mark.parametrize("lifetime, age, fresh", [
+    (120, 0, True), (120, 109, True), (120, 111, False),     # 10 s before the end of two minutes
+    (2, 0, True), (2, 1.5, True), (2, 1.7, False),           # 20 % of a 2-second token
+    (0, 0, False),                                           # no expires_in: never reused
+])
+def test_when_a_cached_token_is_renewed(lifetime, age, fresh):
+    assert CachedToken("t", 1000.0 + lifetime, lifetime).fresh(1000.0 + age) is fresh
+
+
+# -- the consent request and the callback -------------------------------------------------------------------------
+def test_the_consent_request(config):
+    insurer = ReferenceInsurer(config)
+    try:
+        body = insurer.consent_request_body({"id": "abc", "pid": "15838512329", "last_name": "Nordmann"})
+        assert body["CoveredBy"] == "310000019" and body["OfferedBy"] == "15838512329"
+        assert body["OfferedByName"] == "Nordmann"
+        assert body["RedirectUrl"] == "http://insurer.test:7200/claims/callback?claim=abc"
+        valid_to = datetime.strptime(body["ValidTo"], "%Y-%m-%dT%H:%M:%S")
+        today = insurer.local_now().date()
+        assert today.replace(year=today.year + 3) - timedelta(days=2) <= valid_to.date() < \
+            today.replace(year=today.year + 3)
+        (resource,) = body["RequestResources"]
+        assert resource["ServiceCode"] == "5252" and resource["ServiceEditionCode"] == 2
+        fra = datetime.strptime(resource["Metadata"]["fraOgMed"], "%d.%m.%Y").date()
+        til = datetime.strptime(resource["Metadata"]["tilOgMed"], "%d.%m.%Y").date()
+        assert abs((fra - today.replace(year=today.year - 3)).days) <= 1 and til == valid_to.date()
+    finally:
+        insurer.close()
+
+
+def test_the_callback_check(config):
+    insurer = ReferenceInsurer(config)
+    try:
+        claim = insurer.store.add({"id": "c1", "pid": "15838512329", "code": "code-1", "state": PENDING,
+                                   "created": time.time()})
+        check = insurer.validate_callback
+        assert check(None, {"Status": "OK", "AuthorizationCode": "code-1"})
+        assert check(claim, {"Status": "OK", "AuthorizationCode": "code-2"})
+        assert check(claim, {"Status": "OK"})
+        assert check(claim, {"Status": "Failed", "FailedAuthorizationCode": "code-2"})
+        assert check(claim, {"AuthorizationCode": "code-1"})
+        assert check(claim, {"Status": "OK", "AuthorizationCode": "code-1"}) is None
+        assert check(claim, {"Status": "Failed", "FailedAuthorizationCode": "code-1"}) is None
+        assert check({**claim, "state": CONSENTED}, {"Status": "OK", "AuthorizationCode": "code-1"})
+    finally:
+        insurer.close()
+
+
+def test_state_can_live_in_a_file(credentials, tmp_path):
+    state = tmp_path / "claims.sqlite3"
+    config = InsurerConfig.from_mapping(profile(), base_dir=credentials, public_url="http://i.test",
+                                        state_file=str(state))
+    first = ReferenceInsurer(config)
+    first.store.add({"id": "c1", "pid": "15838512329", "code": "x", "state": PENDING, "created": time.time()})
+    first.close()
+    second = ReferenceInsurer(config)
+    try:
+        assert second.store.get("c1")["pid"] == "15838512329"
+    finally:
+        second.close()
+
+
+def test_create_app_takes_a_dict_and_overrides(credentials):
+    app = create_app(profile(), base_dir=credentials, public_url="http://i.test")
+    with app.test_client() as browser:
+        assert browser.get("/health").json["org"] == "310000019"
+        assert browser.get("/").status_code == 200
+    app.extensions["reference_insurer"].close()
+    with pytest.raises(ConfigError):
+        create_app(profile(), base_dir=credentials)       # no public URL
+
+
+@pytest.mark.parametrize("pid, ok", [("15838512329", True), ("02917945651", True), ("15838512320", False),
+                                     ("1583851232", False), ("1583851232x", False)])
+def test_fodselsnummer_check(pid, ok):
+    assert (fnr_problem(pid) is None) is ok
+
+
+# -- the house rule ---------------------------------------------------------------------------------------------
+ALLOWED = {"flask", "requests", "jwt", "cryptography"}
+
+
+def test_the_reference_insurer_imports_nothing_from_the_sandbox():
+    modules = sorted(PACKAGE.rglob("*.py"))
+    assert len(modules) >= 8
+    for module in modules:
+        tree = ast.parse(module.read_text(), str(module))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in ALLOWED or top in sys.stdlib_module_names, f"{module.name} imports {name}"
+
+
+def test_today_is_not_a_leap_day_problem():
+    from examples.reference_insurer.insurer import _add_years
+
+    assert _add_years(date(2028, 2, 29), 3) == date(2031, 2, 28)
+    assert _add_years(date(2028, 2, 29), -3) == date(2025, 2, 28)

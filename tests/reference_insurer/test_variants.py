@@ -1,0 +1,91 @@
+"""Deliberately broken variants, each one hook overridden, break what that hook keeps (the
+conformance suite's self-test builds on this): seen here in the sandbox's event logs."""
+from __future__ import annotations
+
+import time
+
+from examples.reference_insurer import ReferenceInsurer, RetryPolicy
+from sandbox.reference_insurer import ReferenceInsurerServer
+
+from .conftest import CONSENT_TOKEN, NAV_DATA, OLA, TONJE, wait_for
+
+VARIANT_ORG, VARIANT_NAME = "310000035", "Ødelagt Forsikring AS"
+
+
+def variant(world, cls, **options) -> ReferenceInsurerServer:
+    return ReferenceInsurerServer(world.sandbox, port=0, org=VARIANT_ORG, name=VARIANT_NAME, insurer_class=cls,
+                                  options=options)
+
+
+class TrustsAnyCallback(ReferenceInsurer):
+    def validate_callback(self, claim, params):
+        return None
+
+
+class NeverLogsUse(ReferenceInsurer):
+    def log_use(self, code):
+        pass
+
+
+class SendsAnotherPerson(ReferenceInsurer):
+    def person_header(self, pid):
+        return {"fnr": "02917945651" if pid != "02917945651" else "15838512329"}
+
+
+class NeverReusesMaskinportenTokens(ReferenceInsurer):
+    def maskinporten_token(self, scope):
+        return self.maskinporten.fetch(scope).token
+
+
+class Hammers(ReferenceInsurer):
+    def retry_policy(self):
+        return RetryPolicy(first_delay=0.05, factor=1.0, max_delay=0.05, max_attempts=40)
+
+
+def test_a_variant_that_trusts_any_callback_sends_a_forged_code_to_altinn(world):
+    with variant(world, TrustsAnyCallback) as ri:
+        cursor = world.cursor()
+        forged = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
+        answer = world.http.get(ri.callback_url, params={"AuthorizationCode": forged, "Status": "OK"}, timeout=10)
+        assert answer.status_code == 200
+        tried = wait_for(lambda: world.events(cursor, "altinn", CONSENT_TOKEN, authorization_code=forged), 5,
+                         "the forged code at Altinn")
+        assert tried[0]["status"] == 403
+
+
+def test_a_variant_without_loguse_fetches_but_logs_nothing(world):
+    with variant(world, NeverLogsUse) as ri:
+        cursor = world.cursor()
+        world.claim(TONJE, ri=ri)
+        world.wait_for_data(TONJE["pid"], ri=ri)
+        assert world.fetch(TONJE["pid"], ri=ri)["status"] == "ok"
+        assert world.events(cursor, "altinn", ("log_use",), caller=VARIANT_ORG) == []
+
+
+def test_a_variant_that_sends_another_person_is_refused_by_nav(world):
+    with variant(world, SendsAnotherPerson) as ri:
+        cursor = world.cursor()
+        world.claim(OLA, ri=ri)
+        answer = world.fetch(OLA["pid"], ri=ri)
+        assert answer["status"] == "consent_required", answer
+        refused = world.events(cursor, "nav", NAV_DATA, caller=VARIANT_ORG)
+        assert refused and {(e.get("details") or {}).get("consent_problem") for e in refused} == {"offered_by"}
+
+
+def test_a_variant_without_token_reuse_asks_maskinporten_for_every_call(world):
+    with variant(world, NeverReusesMaskinportenTokens) as ri:
+        world.claim(TONJE, ri=ri)
+        world.wait_for_data(TONJE["pid"], ri=ri)
+        cursor = world.cursor()
+        assert world.fetch(TONJE["pid"], ri=ri)["status"] == "ok"
+        client_id = ri.facts["maskinporten"]["client_id"]
+        assert len(world.events(cursor, "maskinporten", ("token",), status=200, caller=client_id)) == 3
+
+
+def test_a_variant_without_backoff_hammers_nav(world):
+    assert world.admin("nav", "POST", "/faults", json={"operation": "*", "status": 503}).status_code in (200, 201)
+    with variant(world, Hammers) as ri:
+        cursor = world.cursor()
+        world.claim(OLA, ri=ri)
+        time.sleep(1.0)
+        assert len(world.events(cursor, "nav", NAV_DATA, status=503)) >= 8   # a fault answers before any check
