@@ -15,7 +15,10 @@ from .runner import run
 from .scenarios import BY_NAME
 
 
-def add_commands(commands, control_url_help: str) -> None:
+def add_commands(commands, control_url_of, settings_options=None) -> None:
+    """Add ``conform`` and ``doctor`` to ``dsop-sandbox``'s subcommands; ``control_url_of(args)``
+    gives the control plane's URL (``--control-url`` or the settings)."""
+    control_url_help = "the control plane (default from settings)"
     conform = commands.add_parser("conform", help="run the conformance suite against an insurer's integration")
     conform.add_argument("--insurer", required=True, metavar="FILE", help="the insurer profile (insurer.toml)")
     conform.add_argument("--scenario", action="append", metavar="NAME", choices=sorted(BY_NAME),
@@ -26,19 +29,28 @@ def add_commands(commands, control_url_help: str) -> None:
     conform.add_argument("--browser", choices=("http", "chromium"), default="http",
                          help="the citizen's browser: plain HTTP (default) or headless Chromium")
     conform.add_argument("--control-url", help=control_url_help)
+    conform.set_defaults(run=lambda args: conform_command(args, control_url_of(args)))
     doctor = commands.add_parser("doctor", help="check that a conformance run can start, and say what to fix")
     doctor.add_argument("--insurer", required=True, metavar="FILE", help="the insurer profile (insurer.toml)")
     doctor.add_argument("--control-url", help=control_url_help)
+    doctor.set_defaults(run=lambda args: doctor_command(args, control_url_of(args)))
+    if settings_options:
+        settings_options(conform)
+        settings_options(doctor)
 
 
-def conform(args, control_url: str) -> int:
+def conform_command(args, control_url: str) -> int:
     driver = None
     if args.browser == "chromium":
         from .drivers.playwright_browser import PlaywrightBrowser
-        from .sandbox_api import SandboxApi
+        from .sandbox_api import SandboxApi, SandboxUnavailable
 
         api = SandboxApi(control_url)
-        api.connect()
+        try:
+            api.connect()
+        except SandboxUnavailable as exc:
+            print(f"dsop-sandbox conform: the sandbox does not answer: {exc}", file=sys.stderr)
+            return 2
         driver = PlaywrightBrowser(api.services)
 
     def progress(outcome):
@@ -52,7 +64,7 @@ def conform(args, control_url: str) -> int:
     return result.exit_code
 
 
-def doctor(args, control_url: str) -> int:
+def doctor_command(args, control_url: str) -> int:
     checks = diagnose(args.insurer, control_url)
     print(render_checks(checks))
     return 0 if all(check.ok for check in checks) else 2

@@ -82,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
     events.add_argument("--json", action="store_true", help="one JSON object per line")
     events.set_defaults(run=cmd_events)
+    from conformance.cli import add_commands as add_conformance_commands
+
+    add_conformance_commands(commands, _control, settings_options)
     return parser
 
 

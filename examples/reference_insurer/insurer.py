@@ -48,7 +48,7 @@ from . import nav as N
 from .altinn import AltinnClient, AltinnError, ConsentRefused
 from .config import InsurerConfig, RetryPolicy
 from .maskinporten import EnterpriseCertificate, MaskinportenClient, MaskinportenError
-from .store import ACTIVE, CONSENTED, DEAD, DECLINED, PENDING, Store
+from .store import ACTIVE, CONSENTED, DEAD, DECLINED, PENDING, Store, iso
 from .transport import Transport
 
 log = logging.getLogger("reference_insurer")
@@ -335,8 +335,7 @@ class ReferenceInsurer:
         """One retrieval: consent token, NAV's three operations, the use log."""
         cid, code = claim["id"], claim["code"]
         self.store.count_up(cid, attempts=1)
-        if self.store.get(cid)["consent"] == DEAD and not self.should_retry_after_refusal(
-                FetchResult(CONSENT_REQUIRED)):
+        if self.store.get(cid)["consent"] == DEAD:  # refused meanwhile (by another retrieval): ask nobody
             return FetchResult(CONSENT_REQUIRED, detail="the consent can no longer be used", claim_id=cid)
         try:
             consent = self._new_consent_token(code, deadline)
@@ -466,8 +465,7 @@ class ReferenceInsurer:
 
 
 def public_claim(claim: dict) -> dict:
-    from .store import iso
-
+    """A claim as the status endpoint and the pages show it (times as ISO 8601, no data)."""
     return {"id": claim["id"], "pid": claim["pid"], "state": claim["state"], "consent": claim.get("consent"),
             "consent_problem": claim.get("consent_problem"), "authorization_code": claim["code"],
             "created": iso(claim["created"]), "answered": iso(claim.get("answered")),
