@@ -17,14 +17,19 @@ STEP_TIMEOUT_MS = 15000
 
 
 class PlaywrightBrowser:
-    def __init__(self, services: dict[str, str], *, executable: str | None = None, ignore_https_errors: bool = False):
-        from playwright.sync_api import sync_playwright
-
+    def __init__(self, services: dict[str, str], *, executable: str | None = None, ignore_https_errors: bool = False,
+                 browser=None):
+        """``browser``: a Playwright Browser to use (and leave open); otherwise one is launched."""
         self.idporten = services["idporten"].rstrip("/")
         self.altinn = services["altinn"].rstrip("/")
-        self._playwright = sync_playwright().start()
-        self._browser = self._playwright.chromium.launch(
-            executable_path=executable or os.environ.get("DSOP_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
+        self._playwright = None
+        if browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            browser = self._playwright.chromium.launch(
+                executable_path=executable or os.environ.get("DSOP_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
+        self._browser = browser
         self.ignore_https_errors = ignore_https_errors
 
     def consent(self, start_url: str, person: dict, answer: str) -> BrowserOutcome:
@@ -66,5 +71,6 @@ class PlaywrightBrowser:
         return not url.startswith((self.idporten, self.altinn)) and ("Status=" in url or "AuthorizationCode=" in url)
 
     def close(self) -> None:
-        self._browser.close()
-        self._playwright.stop()
+        if self._playwright is not None:
+            self._browser.close()
+            self._playwright.stop()

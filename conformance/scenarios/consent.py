@@ -56,7 +56,7 @@ class ConsentDeclined(Scenario):
         ok = answer.status == "consent_required" and not nav and outcome.final_status < 500
         ctx.judge("DSOP-DECLINED", ok,
                   "After «Nei» the insurer fetched nothing and its fetch hook said consent_required." if ok else
-                  f"After «Nei» the insurer " + ("got NAV data" if nav else
+                  "After «Nei» the insurer " + ("got NAV data" if nav else
                                                  f"answered the fetch hook with {answer.status!r} (HTTP "
                                                  f"{answer.http_status}) instead of consent_required"
                                                  if answer.status != "consent_required" else
