@@ -89,17 +89,8 @@ def fixtures_blueprint() -> Blueprint:
     def add_persons():
         """``{"persons": [{"pid", "name", "last_name"?}, ...]}`` (or one person): people Altinn's
         register knows, so that consent requests may name them."""
-        body = admin_json()
-        people = body.get("persons", [body])
-        if not isinstance(people, list) or not people:
-            raise admin_error(400, "invalid_request", "persons must be a non-empty array")
         added = []
-        for person in people:
-            if not isinstance(person, dict):
-                raise admin_error(400, "invalid_request", "a person is an object with pid and name")
-            problem = fnr_problem(person.get("pid"))
-            if problem:
-                raise admin_error(400, "invalid_pid", f"{person.get('pid')!r}: {problem}")
+        for person in check.persons(admin_json()):
             name = check.text(person, "name")
             last = check.text(person, "last_name", default=split_name(name)[1] or name)
             added.append(altinn().persons.put(person["pid"], person_record(person["pid"], name, last)))

@@ -41,3 +41,21 @@ def one_of(body: dict, field: str, choices: tuple[str, ...], default: str) -> st
     if value not in choices:
         raise admin_error(400, "invalid_request", f"{field} must be one of {', '.join(choices)}")
     return value
+
+
+def persons(body: dict) -> list[dict]:
+    """The people of a ``{"persons": [{"pid", "name", ...}]}`` body (or one person): each an object
+    with a *synthetic* fødselsnummer and a name; a real person's number is refused outright."""
+    from .identifiers import fnr_problem
+
+    people = body.get("persons", [body])
+    if not isinstance(people, list) or not people:
+        raise admin_error(400, "invalid_request", "persons must be a non-empty array")
+    for person in people:
+        if not isinstance(person, dict):
+            raise admin_error(400, "invalid_request", "a person is an object with pid and name")
+        problem = fnr_problem(person.get("pid"))
+        if problem:
+            raise admin_error(400, "invalid_pid", f"{person.get('pid')!r}: {problem}")
+        text(person, "name")
+    return people

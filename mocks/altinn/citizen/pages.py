@@ -232,19 +232,26 @@ def consent_items(service: Altinn, pid: str, lang: str) -> list[dict]:
 
 # -- routes ----------------------------------------------------------------------------------------------------
 def add_routes(bp: Blueprint) -> None:
-    @bp.get(CONSENT_PAGE)
-    def consent_page():
+    def requested(code: str):
+        """(service, record, lang, None) for the request ``code``, or a page saying it is missing."""
         service = altinn()
-        code = request.args.get("id", "")
         record = find_request(service, code)
         lang = language(request.args.get("languageCode"), (record or {}).get("language"))
         t = texts_for(lang)
         if not code:
-            return message(lang, 400, t["no_id_title"], t["no_id"])
+            return service, record, lang, message(lang, 400, t["no_id_title"], t["no_id"])
         if record is None:
             annotate(error="unknown_request")
-            return message(lang, 404, t["not_found_title"], t["not_found"])
+            return service, record, lang, message(lang, 404, t["not_found_title"], t["not_found"])
         annotate(authorization_code=code)
+        return service, record, lang, None
+
+    @bp.get(CONSENT_PAGE)
+    def consent_page():
+        code = request.args.get("id", "")
+        service, record, lang, missing = requested(code)
+        if missing is not None:
+            return missing
         session = L.current_session(service)
         if session is None:
             return L.start_login(service, request.full_path, lang)
@@ -267,17 +274,11 @@ def add_routes(bp: Blueprint) -> None:
 
     @bp.post(CONSENT_PAGE)
     def answer_consent_request():
-        service = altinn()
         code = request.args.get("id") or request.form.get("id", "")
-        record = find_request(service, code)
-        lang = language(request.args.get("languageCode"), (record or {}).get("language"))
+        service, record, lang, missing = requested(code)
+        if missing is not None:
+            return missing
         t = texts_for(lang)
-        if not code:
-            return message(lang, 400, t["no_id_title"], t["no_id"])
-        if record is None:
-            annotate(error="unknown_request")
-            return message(lang, 404, t["not_found_title"], t["not_found"])
-        annotate(authorization_code=code)
         session = L.current_session(service)
         if session is None:  # the session ran out while the page was open: show it again after a new login
             return redirect(page_url(code, lang), code=303)

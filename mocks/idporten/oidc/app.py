@@ -16,7 +16,6 @@ from mocks.common import validation as check
 from mocks.common.admin import admin_error, admin_json, fixtures_blueprint
 from mocks.common.clock import Clock
 from mocks.common.errors import json_response
-from mocks.common.identifiers import fnr_problem
 from mocks.common.records import Records, record_routes
 from mocks.common.service import create_service_app
 from mocks.common.settings import Settings
@@ -179,17 +178,8 @@ def fixtures() -> Blueprint:
     def add_persons():
         """``{"persons": [{"pid", "name", "description"?}, ...]}`` (or one person): the test persons
         offered on the login page. Only synthetic fødselsnummer are taken."""
-        body = admin_json()
-        people = body.get("persons", [body])
-        if not isinstance(people, list) or not people:
-            raise admin_error(400, "invalid_request", "persons must be a non-empty array")
         added = []
-        for person in people:
-            if not isinstance(person, dict):
-                raise admin_error(400, "invalid_request", "a person is an object with pid and name")
-            problem = fnr_problem(person.get("pid"))
-            if problem:
-                raise admin_error(400, "invalid_pid", f"{person.get('pid')!r}: {problem}")
+        for person in check.persons(admin_json()):
             record = {"pid": person["pid"], "name": check.text(person, "name"),
                       "description": str(person.get("description", ""))[:200]}
             added.append(_service().persons.put(person["pid"], record))
