@@ -475,3 +475,10 @@ def test_write_reports_survives_hostile_text(tmp_path):
     ET.parse(written["junit"])
     json.loads(written["json"].read_text(encoding="utf-8"))
     assert Page(written["html"].read_text(encoding="utf-8")).problems == []
+
+
+def test_the_command_line_lists_every_scenario():
+    from conformance.cli import SCENARIO_NAMES
+    from conformance.scenarios import SCENARIOS
+
+    assert SCENARIO_NAMES == tuple(scenario.name for scenario in SCENARIOS)
