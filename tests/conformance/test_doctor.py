@@ -1,0 +1,69 @@
+"""``doctor`` tells configuration errors apart from conformance failures: each problem a check
+of its own, with what to fix."""
+from __future__ import annotations
+
+import pytest
+
+from conformance.doctor import diagnose, render
+from sandbox.launcher import Sandbox
+from sandbox.reference_insurer import ReferenceInsurerServer
+from tests.conftest import free_port_settings
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    with Sandbox(free_port_settings(tmp_path_factory.mktemp("doctor") / "state")) as sandbox, \
+            ReferenceInsurerServer(sandbox, port=0) as insurer:
+        yield sandbox, insurer
+
+
+def failing(checks) -> dict[str, str]:
+    return {check.name: check.fix for check in checks if not check.ok}
+
+
+def test_a_ready_setup(setup):
+    sandbox, insurer = setup
+    checks = diagnose(str(insurer.profile_path), sandbox.url("control"))
+    assert failing(checks) == {}
+    assert render(checks).endswith("ready for dsop-sandbox conform")
+
+
+def test_urls_not_filled_in(setup, tmp_path):
+    sandbox, insurer = setup
+    profile = tmp_path / "insurer.toml"
+    profile.write_text(insurer.profile_path.read_text().replace("start_url", "# start_url"))
+    assert "profile" in failing(diagnose(str(profile), sandbox.url("control")))
+
+
+def test_an_org_that_is_not_registered(setup, tmp_path):
+    sandbox, insurer = setup
+    profile = tmp_path / "insurer.toml"
+    profile.write_text(insurer.profile_path.read_text().replace('org = "310000019"', 'org = "310000027"'))
+    problems = failing(diagnose(str(profile), sandbox.url("control")))
+    assert "register-insurer --org 310000027" in problems["registration"]
+
+
+def test_an_insurer_that_is_not_running(setup, tmp_path):
+    sandbox, insurer = setup
+    profile = tmp_path / "insurer.toml"
+    profile.write_text(insurer.profile_path.read_text().replace(insurer.url, "http://127.0.0.1:9"))
+    problems = failing(diagnose(str(profile), sandbox.url("control")))
+    assert {"insurer start_url", "insurer fetch_url"} <= set(problems)
+
+
+def test_a_moved_calendar_is_mentioned(setup):
+    sandbox, insurer = setup
+    import requests
+
+    requests.post(sandbox.url("control") + "/_sandbox/clock", json={"advance": "P1D"}, timeout=10)
+    try:
+        checks = {check.name: check for check in diagnose(str(insurer.profile_path), sandbox.url("control"))}
+    finally:
+        requests.post(sandbox.url("control") + "/_sandbox/clock", json={"reset": True}, timeout=10)
+    assert checks["clock"].ok and "calendar is moved" in checks["clock"].detail
+
+
+def test_no_sandbox(setup):
+    _, insurer = setup
+    checks = diagnose(str(insurer.profile_path), "http://127.0.0.1:9")
+    assert failing(checks) == {"sandbox": "start it: dsop-sandbox up (or pass --control-url)"}
