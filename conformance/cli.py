@@ -11,6 +11,14 @@ import sys
 SCENARIO_NAMES = ("token_expiry", "consent_granted", "consent_declined", "forged_callback", "fetch", "reuse",
                   "revocation", "expiry", "nav_down", "key_rotation")
 
+CA_BUNDLE_HELP = ("trust only this CA bundle for https (a sandbox started with --tls: its key authority's ca.pem); "
+                  "default: the system's trust store")
+
+
+def verify_of(args) -> bool | str:
+    """``requests``' ``verify=`` from ``--ca-bundle``."""
+    return getattr(args, "ca_bundle", None) or True
+
 
 def add_commands(commands, control_url_of, settings_options=None) -> None:
     """Add ``conform`` and ``doctor`` to ``dsop-sandbox``'s subcommands; ``control_url_of(args)``
@@ -26,10 +34,12 @@ def add_commands(commands, control_url_of, settings_options=None) -> None:
     conform.add_argument("--browser", choices=("http", "chromium"), default="http",
                          help="the citizen's browser: plain HTTP (default) or headless Chromium")
     conform.add_argument("--control-url", help=control_url_help)
+    conform.add_argument("--ca-bundle", metavar="FILE", help=CA_BUNDLE_HELP)
     conform.set_defaults(run=lambda args: conform_command(args, control_url_of(args)))
     doctor = commands.add_parser("doctor", help="check that a conformance run can start, and say what to fix")
     doctor.add_argument("--insurer", required=True, metavar="FILE", help="the insurer profile (insurer.toml)")
     doctor.add_argument("--control-url", help=control_url_help)
+    doctor.add_argument("--ca-bundle", metavar="FILE", help=CA_BUNDLE_HELP)
     doctor.set_defaults(run=lambda args: doctor_command(args, control_url_of(args)))
     if settings_options:
         settings_options(conform)
@@ -46,7 +56,7 @@ def conform_command(args, control_url: str) -> int:
         from .drivers.playwright_browser import PlaywrightBrowser
         from .sandbox_api import SandboxApi, SandboxUnavailable
 
-        api = SandboxApi(control_url)
+        api = SandboxApi(control_url, verify=verify_of(args))
         try:
             api.connect()
         except SandboxUnavailable as exc:
@@ -59,7 +69,8 @@ def conform_command(args, control_url: str) -> int:
         print(f"  {outcome.name:<18} {marks:<6} {outcome.seconds:5.1f} s" + (f"  ({outcome.error})" if outcome.error
                                                                                    else ""), flush=True)
 
-    result = run(args.insurer, control_url, scenarios=args.scenario, driver=driver, progress=progress)
+    result = run(args.insurer, control_url, scenarios=args.scenario, driver=driver, progress=progress,
+                 verify=verify_of(args))
     write_reports(result, junit=args.junit, json_path=args.json, html=args.html)
     print(render_console(result, color=sys.stdout.isatty()))
     return result.exit_code
@@ -69,6 +80,6 @@ def doctor_command(args, control_url: str) -> int:
     from .doctor import diagnose
     from .doctor import render as render_checks
 
-    checks = diagnose(args.insurer, control_url)
+    checks = diagnose(args.insurer, control_url, verify=verify_of(args))
     print(render_checks(checks))
     return 0 if all(check.ok for check in checks) else 2

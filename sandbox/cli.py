@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 
 from mocks.common.settings import PROFILES, SERVICE_NAMES, Settings, SettingsError
+from mocks.common.trust import trust
 
 from .insurer_files import write_insurer_files
 from .launcher import Sandbox, StartupError
@@ -162,6 +163,8 @@ def _print_started(sandbox: Sandbox, banner: bool, insurer=None) -> None:
         registered = sandbox.app("control").extensions["control"].insurers.all()
         lines.append("  insurers     " + (", ".join(f"{i['name']} ({i['org']})" for i in registered)
                                           or "none yet: dsop-sandbox register-insurer --help"))
+    if sandbox.ca_bundle:
+        lines.append(f"  https only; trust the CA bundle {sandbox.ca_bundle}")
     if insurer is not None:
         lines.append(f"  {'reference_insurer':<13} {insurer.url}   {insurer.name} ({insurer.org})")
         lines.append(f"    profile {insurer.profile_path}")
@@ -178,7 +181,8 @@ def _control(args) -> str:
 def _call(args, method: str, path: str, **kwargs):
     url = _control(args) + path
     try:
-        response = requests.request(method, url, timeout=30, **kwargs)
+        # A --tls sandbox: trust its own CA bundle (from the same settings), never the system store.
+        response = requests.request(method, url, timeout=30, verify=trust(load_settings(args)), **kwargs)
     except requests.RequestException:
         print(f"dsop-sandbox: no sandbox answers at {_control(args)}; start one with: dsop-sandbox up",
               file=sys.stderr)

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from mocks.common.settings import Settings
+from mocks.common.trust import trust
 
 FAKES = ("idporten", "maskinporten", "altinn", "nav")
 
@@ -31,8 +32,7 @@ class Fanout:
         self.timeout = timeout
         self.session = requests.Session()
         self.session.trust_env = False  # never send sandbox traffic through a proxy
-        if settings.tls:
-            self.session.verify = str(settings.state_dir / "authority" / "ca.pem")
+        self.session.verify = trust(settings)  # the key authority's CA bundle when TLS is on
 
     def url(self, service: str, path: str) -> str:
         return self.settings.base_url(service) + path

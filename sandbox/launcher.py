@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Callable
 
 import requests
 
 from mocks.altinn import create_app as create_altinn
-from mocks.authority import KeyAuthority
+from mocks.authority import KeyAuthority, pki
 from mocks.common.clock import Clock
 from mocks.common.settings import SERVICE_NAMES, Settings
+from mocks.common.trust import ca_bundle_path, trust
 from mocks.idporten.maskinporten import create_app as create_maskinporten
 from mocks.idporten.oidc import create_app as create_idporten
 from mocks.nav import create_app as create_nav
@@ -35,6 +37,30 @@ class StartupError(RuntimeError):
     pass
 
 
+def tls_hostnames(settings: Settings) -> list[str]:
+    """The names a service certificate covers: the public host, plus localhost and 127.0.0.1 so
+    that in-process clients reach a server by either."""
+    names = [settings.public_host]
+    for extra in ("localhost", "127.0.0.1"):
+        if extra not in names:
+            names.append(extra)
+    return names
+
+
+def untrusted_certificate(folder: Path, name: str, hostnames: list[str], now) -> tuple[Path, Path]:
+    """(chain path, key path) of a server certificate for ``hostnames`` issued by a throwaway root
+    that is not the key authority's (so it does not verify against the sandbox's CA bundle)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    root_key, key = pki.new_rsa_key(), pki.new_rsa_key()
+    root = pki.self_signed_ca(root_key, "dsop-sandbox Untrusted Root (not in the CA bundle)", now)
+    cert = pki.tls_server_certificate(key, hostnames, root_key, root, now)
+    cert_path, key_path = folder / f"{name}.cert.pem", folder / f"{name}.key.pem"
+    key_path.write_bytes(pki.key_pem(key))
+    key_path.chmod(0o600)
+    cert_path.write_bytes(pki.cert_pem(cert) + pki.cert_pem(root))
+    return cert_path, key_path
+
+
 class Sandbox:
     """A running set of services. ``clock`` (tests only) makes every service share one clock."""
 
@@ -49,12 +75,10 @@ class Sandbox:
         self.apps: dict = {}
         self.servers: dict[str, ServiceServer] = {}
         self.startup_seconds: float | None = None
+        self.authority: KeyAuthority | None = None
 
     def start(self, timeout: float = 15.0) -> "Sandbox":
         began = time.perf_counter()
-        if self.requested.tls:
-            raise StartupError("--tls is not available yet: TLS certificates exist in the key authority, "
-                               "serving them comes with the TLS work")
         try:
             for name in self.services:
                 server = ServiceServer(name, self.requested.bind_host, self.requested.services[name].port)
@@ -66,6 +90,9 @@ class Sandbox:
         self.settings = self.requested.with_ports({name: s.port for name, s in self.servers.items()})
         self.settings.state_dir.mkdir(parents=True, exist_ok=True)
         authority = KeyAuthority.open(self.settings.state_dir, (self.shared_clock or Clock()).now())
+        self.authority = authority
+        if self.settings.tls:
+            self._use_tls(authority)
         for name in self.services:
             clock = self.shared_clock or Clock()
             self.apps[name] = FACTORIES[name](self.settings, authority=authority, clock=clock)
@@ -75,11 +102,39 @@ class Sandbox:
         self.startup_seconds = time.perf_counter() - began
         return self
 
+    def _use_tls(self, authority: KeyAuthority) -> None:
+        """Every server serves HTTPS with its own certificate from the key authority."""
+        hostnames = tls_hostnames(self.settings)
+        now = (self.shared_clock or Clock()).now()
+        for name, server in self.servers.items():
+            cert, key = authority.tls_certificate(name, hostnames, now)
+            server.use_tls(str(cert), str(key))
+
+    def serve_untrusted_certificate(self, name: str) -> None:
+        """``name`` serves a certificate for the same host names that does *not* chain to the CA
+        bundle (a self-signed root of its own), until :meth:`serve_trusted_certificate`. A
+        conformant client must refuse the connection instead of sending its tokens."""
+        cert, key = untrusted_certificate(self.settings.state_dir / "untrusted-tls", name,
+                                          tls_hostnames(self.settings), (self.shared_clock or Clock()).now())
+        self.servers[name].swap_certificate(str(cert), str(key))
+
+    def serve_trusted_certificate(self, name: str) -> None:
+        """``name`` serves its certificate from the key authority again."""
+        cert, key = self.authority.tls_certificate(name, tls_hostnames(self.settings),
+                                                   (self.shared_clock or Clock()).now())
+        self.servers[name].swap_certificate(str(cert), str(key))
+
+    @property
+    def ca_bundle(self) -> str | None:
+        """The CA bundle a client must trust to reach this sandbox over HTTPS (None without TLS)."""
+        return str(ca_bundle_path(self.settings)) if self.settings.tls else None
+
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         pending = set(self.services)
         with requests.Session() as session:
             session.trust_env = False
+            session.verify = trust(self.settings)
             while pending:
                 for name in sorted(pending):
                     try:

@@ -10,6 +10,7 @@ may import both sides; the reference insurer itself imports nothing from the san
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -17,8 +18,10 @@ import requests
 from examples.reference_insurer import ReferenceInsurer, create_app
 from examples.reference_insurer.app import EXTENSION
 
+from mocks.common.trust import trust
+
 from .insurer_files import PROFILE_FILE, insurer_toml, write_insurer_files
-from .launcher import Sandbox, StartupError
+from .launcher import Sandbox, StartupError, tls_hostnames
 from .wsgi_server import ServiceServer
 
 ORG = "310000019"
@@ -84,6 +87,10 @@ class ReferenceInsurerServer:
             raise StartupError(f"cannot bind the reference insurer to port {self.port_setting}: {exc}") from exc
         self.server = server
         try:
+            if settings.tls:  # served like the sandbox's own services, with a certificate from its key authority
+                cert, key = self.sandbox.authority.tls_certificate(FOLDER, tls_hostnames(settings),
+                                                                   datetime.now(timezone.utc))
+                server.use_tls(str(cert), str(key))
             self.url = f"{settings.scheme}://{settings.public_host}:{port}"
             self.facts = self._register()
             self._write_files()
@@ -119,7 +126,7 @@ class ReferenceInsurerServer:
     def _register(self) -> dict:
         control = self.sandbox.url("control")
         try:
-            answer = requests.post(control + "/_sandbox/insurers", timeout=30,
+            answer = requests.post(control + "/_sandbox/insurers", timeout=30, verify=trust(self.sandbox.settings),
                                    json={"org": self.org, "name": self.name, "redirect_uris": [self.callback_url]})
         except requests.RequestException as exc:
             raise StartupError(f"cannot register the reference insurer: the control plane at {control} does not "
@@ -136,6 +143,7 @@ class ReferenceInsurerServer:
         deadline = time.monotonic() + timeout
         with requests.Session() as http:
             http.trust_env = False
+            http.verify = trust(self.sandbox.settings)
             while True:
                 try:
                     if http.get(self.url + "/health", timeout=1).status_code == 200:

@@ -40,9 +40,24 @@ class ServiceServer:
         return self.server.bind_addr[1]
 
     def use_tls(self, cert_path: str, key_path: str) -> None:
+        """Serve HTTPS with this certificate chain and key (call after :meth:`bind`, before :meth:`start`)."""
         adapter = BuiltinSSLAdapter(cert_path, key_path)
         adapter.context.minimum_version = ssl.TLSVersion.TLSv1_2
         self.server.ssl_adapter = adapter
+
+    def swap_certificate(self, cert_path: str, key_path: str) -> None:
+        """Serve another certificate from now on, while running: new connections get it, and idle
+        keep-alive connections are closed so that no client goes on using the old handshake."""
+        adapter = self.server.ssl_adapter
+        if adapter is None:
+            raise RuntimeError(f"{self.name} does not serve TLS")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(cert_path, key_path)
+        adapter.context = context
+        connections = getattr(self.server, "_connections", None)
+        if connections is not None:
+            connections._expire(float("inf"))  # every idle connection counts as expired
 
     def start(self, app) -> None:
         self.server.wsgi_app = app

@@ -347,6 +347,7 @@ class RelyingParty:
         try:
             with requests.Session() as http:
                 http.trust_env = False
+                http.verify = getattr(self.idporten_keys, "verify", True)  # the sandbox's CA bundle under TLS
                 answer = http.post(f"{self.idporten_base_url}/token", data=form, timeout=self.token_timeout,
                                    headers={"Accept": "application/json"})
         except requests.RequestException as exc:

@@ -13,16 +13,18 @@ from mocks.authority import EnterpriseCredentials, KeyAuthority
 from .clock import Clock
 from .remote_keys import RemoteKeys
 from .settings import Settings
+from .trust import trust
 
 
 class Peers:
     def __init__(self, settings: Settings, clock: Clock, authority: KeyAuthority, org: str, org_name: str):
         self.authority = authority
         self.maskinporten_issuer = settings.issuer("maskinporten")
-        self.maskinporten_keys = RemoteKeys(settings.base_url("maskinporten") + "/jwk", clock)
+        self.verify = trust(settings)  # requests' verify= for calls to the other services
+        self.maskinporten_keys = RemoteKeys(settings.base_url("maskinporten") + "/jwk", clock, verify=self.verify)
         self.idporten_issuer = settings.issuer("idporten")
         self.idporten_base_url = settings.base_url("idporten")
-        self.idporten_keys = RemoteKeys(self.idporten_base_url + "/jwks.json", clock)
+        self.idporten_keys = RemoteKeys(self.idporten_base_url + "/jwks.json", clock, verify=self.verify)
         self._identity = (org, org_name)
         self._clock = clock
         self._credentials: EnterpriseCredentials | None = None

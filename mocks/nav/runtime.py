@@ -26,7 +26,8 @@ class Nav(Peers):
         self.base_url = settings.base_url(SERVICE)
         self.access_list = Records(rt.store, "access_list", rt.clock)
         self.disclosures = Disclosures(rt.store, rt.clock)
-        self.altinn_keys = RemoteKeys(settings.base_url("altinn") + "/api/metadata/jwk", rt.clock)
+        self.altinn_keys = RemoteKeys(settings.base_url("altinn") + "/api/metadata/jwk", rt.clock,
+                                      verify=self.verify)
 
 
 def nav() -> Nav:

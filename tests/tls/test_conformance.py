@@ -1,0 +1,50 @@
+"""Over TLS the reference insurer (trusting the sandbox's CA bundle) passes the whole suite, and
+the suite itself reaches the sandbox only with that bundle."""
+from __future__ import annotations
+
+import pytest
+
+from conformance.catalogue import REQUIREMENTS
+from conformance.cli import verify_of
+from conformance.results import PASS
+from conformance.runner import run
+from sandbox.reference_insurer import ReferenceInsurerServer
+
+
+@pytest.fixture(scope="module")
+def reference(tls_sandbox):
+    with ReferenceInsurerServer(tls_sandbox, port=0) as insurer:
+        yield insurer
+
+
+def test_the_reference_insurer_serves_https_and_trusts_the_bundle(reference, trusting, bundle):
+    assert reference.url.startswith("https://localhost:")
+    assert trusting.get(reference.url + "/health", timeout=10).status_code == 200
+    assert reference.insurer.config.verify == reference.facts["certificate"]["ca"]
+    assert open(reference.facts["certificate"]["ca"]).read() == open(bundle).read()
+
+
+def test_the_full_suite_passes_over_tls(tls_sandbox, reference, bundle):
+    result = run(str(reference.profile_path), tls_sandbox.url("control"), verify=bundle)
+    assert result.setup_error is None, result.setup_error
+    assert not [s.error for s in result.scenarios if s.error], [s.error for s in result.scenarios]
+    failing = {r.id: result.overall(r.id) for r in REQUIREMENTS if result.overall(r.id) != PASS}
+    assert failing == {}
+
+
+def test_without_the_bundle_the_suite_cannot_start(tls_sandbox, reference):
+    result = run(str(reference.profile_path), tls_sandbox.url("control"))
+    assert result.setup_error and "does not answer" in result.setup_error
+
+
+def test_conform_and_doctor_take_a_ca_bundle(bundle):
+    import argparse
+
+    from conformance.cli import add_commands
+
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command"), lambda args: "https://localhost:1")
+    for command in ("conform", "doctor"):
+        args = parser.parse_args([command, "--insurer", "x.toml", "--ca-bundle", bundle])
+        assert verify_of(args) == bundle
+        assert verify_of(parser.parse_args([command, "--insurer", "x.toml"])) is True
