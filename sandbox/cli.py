@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     from conformance.cli import add_commands as add_conformance_commands
 
     add_conformance_commands(commands, _control, settings_options)
+    from .demo import add_command as add_demo_command
+
+    add_demo_command(commands, settings_options)
     return parser
 
 

@@ -56,6 +56,9 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
         return json_response(ADMIN_ERRORS.build(status, HTTP_ERROR_CODES.get(status, "invalid_request"),
                                                 exc.description or "", ""), status)
 
+    from .dashboard import install as install_dashboard
+
+    install_dashboard(app)
     return app
 
 
