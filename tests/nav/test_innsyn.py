@@ -18,9 +18,9 @@ import pytest
 import requests
 
 from scenarios.test_persons import TEST_PERSONS
-from tests.altinn.conftest import Ecosystem, Insurer, started
+from tests.altinn.conftest import Ecosystem, Insurer
 from tests.citizen import Citizen
-from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI
+from tests.conftest import INSURER_NAME, INSURER_ORG
 from tests.idporten.support import Page
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -75,14 +75,9 @@ class Nav:
 
 
 @pytest.fixture(scope="module")
-def eco(tmp_path_factory):
-    with started(tmp_path_factory, "nav-innsyn") as ecosystem:
-        yield ecosystem
-
-
-@pytest.fixture(scope="module")
-def company(eco) -> Insurer:
-    return eco.register(INSURER_ORG, INSURER_NAME, REDIRECT_URI)
+def eco(world):
+    """The package's sandbox (tests/nav/conftest.py ``world``; ``company`` is registered there)."""
+    return world
 
 
 @pytest.fixture(scope="module")
