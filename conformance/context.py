@@ -68,6 +68,14 @@ class Context:
                                f"{outcome.final_status}), so this could not be judged")
         return code
 
+    def fetched(self) -> FetchAnswer:
+        """A fetch that must work (a fresh consent is in place); Precondition otherwise."""
+        answer = self.fetch()
+        if answer.status != "ok":
+            raise Precondition(f"the fetch hook answered {answer.status!r} (HTTP {answer.http_status}) for a fresh "
+                               f"consent, so this could not be judged")
+        return answer
+
     def fetch(self, person: dict | None = None) -> FetchAnswer:
         person = person or self.person
         url = self.profile.fetch(person)

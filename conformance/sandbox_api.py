@@ -19,6 +19,7 @@ class SandboxApi:
         self.timeout = timeout
         self.services: dict[str, str] = {}
         self.settings: dict = {}
+        self._last_cursor = ""
 
     # -- plumbing ---------------------------------------------------------------------------------------
     def _call(self, method: str, url: str, expect: tuple[int, ...] = (200,), **kw):
@@ -43,24 +44,24 @@ class SandboxApi:
 
     # -- the stage --------------------------------------------------------------------------------------
     def cursor(self) -> str:
-        """A cursor at the end of the merged timeline: events after it belong to what comes next."""
-        return self._latest_cursor()
-
-    def _latest_cursor(self) -> str:
-        cursor = ""
-        while True:
-            page = self.admin("GET", "/events", params={"since": cursor, "limit": 10000})
-            if not page["events"]:
-                return page["cursor"]
-            cursor = page["cursor"]
+        """A cursor at the end of the merged timeline: events after it belong to what comes next.
+        Paging starts at the last cursor this run saw (cursors only move forward), so a long-lived
+        sandbox's whole log is read once per run, not once per scenario step."""
+        for page in self._pages(self._last_cursor):
+            self._last_cursor = page["cursor"]
+        return self._last_cursor
 
     def events_since(self, cursor: str) -> list[dict]:
-        events: list[dict] = []
+        events = [event for page in self._pages(cursor) for event in page["events"]]
+        return sorted(events, key=lambda e: (e["time"], e["service"], e["id"]))
+
+    def _pages(self, cursor: str):
+        """The merged timeline after ``cursor``, page by page, up to an empty page."""
         while True:
             page = self.admin("GET", "/events", params={"since": cursor, "limit": 10000})
-            events.extend(page["events"])
+            yield page
             if not page["events"]:
-                return sorted(events, key=lambda e: (e["time"], e["service"], e["id"]))
+                return
             cursor = page["cursor"]
 
     def clock(self, **body) -> dict:

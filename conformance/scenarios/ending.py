@@ -1,9 +1,8 @@
 """The consent ends: withdrawn by the citizen, or three years later."""
 from __future__ import annotations
 
-from ..context import Context, Precondition
+from ..context import Context
 from .base import Scenario
-from .fetching import _fetched_ok
 
 THREE_YEARS_AND_A_DAY = "P3Y1D"
 RETRY_WINDOW = 1.5      # seconds the suite watches for retries after the refusal
@@ -17,7 +16,7 @@ class Revocation(Scenario):
 
     def run(self, ctx: Context) -> None:
         code = ctx.consented()
-        _fetched_ok(ctx, code)
+        ctx.fetched()
         ctx.step("The citizen withdraws the consent in Altinn")
         ctx.api.withdraw_consent(code)
         cursor = ctx.cursor()
@@ -44,8 +43,8 @@ class Expiry(Scenario):
     requirements = ("DSOP-EXPIRY",)
 
     def run(self, ctx: Context) -> None:
-        code = ctx.consented()
-        _fetched_ok(ctx, code)
+        ctx.consented()
+        ctx.fetched()
         ctx.step(f"The sandbox calendar moves {THREE_YEARS_AND_A_DAY} ahead")
         ctx.api.clock(advance=THREE_YEARS_AND_A_DAY)
         try:
@@ -61,5 +60,3 @@ class Expiry(Scenario):
                    f"Three years on, the fetch hook answered {answer.status!r} instead of consent_required."),
                   delivered)
 
-
-__all__ = ["Revocation", "Expiry", "Precondition"]

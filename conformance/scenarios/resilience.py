@@ -5,7 +5,6 @@ import time
 
 from ..context import Context
 from .base import Scenario
-from .fetching import _fetched_ok
 
 OUTAGE = 2.0            # seconds NAV stays down after the consent
 RECOVERY_WAIT = 6.0     # seconds the suite waits for the insurer's own retry once NAV is back
@@ -69,8 +68,8 @@ class KeyRotation(Scenario):
     requirements = ("DSOP-KEY-ROTATION",)
 
     def run(self, ctx: Context) -> None:
-        code = ctx.consented()
-        _fetched_ok(ctx, code)
+        ctx.consented()
+        ctx.fetched()
         ctx.step("Altinn starts signing consent tokens with a new key (the old one stays published)")
         ctx.api.rotate_keys("altinn")
         cursor = ctx.cursor()
