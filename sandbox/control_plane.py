@@ -166,9 +166,31 @@ def admin_api() -> Blueprint:
         params = {"operation": request.args["operation"]} if "operation" in request.args else None
         return json_response({"services": _fan("DELETE", "/_sandbox/faults", services, params=params)})
 
+    @bp.get("/tls")
+    def show_certificates():
+        """Which certificate each service presents (``authority`` or ``untrusted``)."""
+        return json_response({"tls": _cp().settings.tls, "services": _fan("GET", "/_sandbox/tls")})
+
+    @bp.post("/tls")
+    def serve_certificate():
+        """``{"service": "nav", "certificate": "untrusted" | "authority"}``: the service's server
+        presents a certificate that does not chain to the CA bundle, or its own again."""
+        body = admin_json()
+        service = body.get("service")
+        if service not in FAKES:
+            raise admin_error(400, "invalid_request", f"service must be one of {', '.join(FAKES)}")
+        answer = _serve_certificate(service, body.get("certificate"))
+        return json_response({key: value for key, value in answer.items() if key != "root_pem"})
+
+    @bp.delete("/tls")
+    def trust_every_certificate():
+        """Every service presents its certificate from the key authority again."""
+        return json_response({"restored": _restore_certificates()})
+
     @bp.post("/reset")
     def reset():
         body = admin_json(optional=True) or {}
+        _restore_certificates()
         results = _fan("POST", "/_sandbox/reset", json=body)
         cp = _cp()
         cp.clock.set_calendar_offset(0.0)
@@ -248,6 +270,21 @@ def _forward(service: str, method: str, path: str, **kwargs) -> dict:
         raise admin_error(502, "service_unreachable", str(exc)) from exc
     except ServiceRefused as exc:
         raise ServiceError(exc.status, exc.body, "forwarded") from exc
+
+
+def _serve_certificate(service: str, kind) -> dict:
+    """Switch ``service``'s certificate and keep the control plane able to reach it."""
+    answer = _forward(service, "POST", "/_sandbox/tls", json={"certificate": kind})
+    _cp().fanout.trust_root(service, answer["root_pem"] if kind == "untrusted" else None)
+    return answer
+
+
+def _restore_certificates() -> dict:
+    """Services serving an untrusted certificate go back to the authority's; what each serves."""
+    cp = _cp()
+    if not cp.settings.tls:
+        return {}
+    return {service: _serve_certificate(service, "authority")["certificate"] for service in list(cp.fanout.trusted_roots)}
 
 
 def _parse_cursor(text: str) -> dict[str, int]:

@@ -33,6 +33,19 @@ class Fanout:
         self.session = requests.Session()
         self.session.trust_env = False  # never send sandbox traffic through a proxy
         self.session.verify = trust(settings)  # the key authority's CA bundle when TLS is on
+        self.trusted_roots: dict[str, str] = {}  # service -> root file, while it serves an untrusted certificate
+
+    def trust_root(self, service: str, root_pem: str | None) -> None:
+        """Reach ``service`` through the root its certificate now chains to (None: the CA bundle
+        again). The control plane still administers a service whose certificate a conformant client
+        must refuse; only the control plane trusts it, and only for that service."""
+        if root_pem is None:
+            self.trusted_roots.pop(service, None)
+            return
+        path = self.settings.state_dir / "untrusted-tls" / f"{service}.trusted-by-control.pem"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(root_pem)
+        self.trusted_roots[service] = str(path)
 
     def url(self, service: str, path: str) -> str:
         return self.settings.base_url(service) + path
@@ -40,7 +53,8 @@ class Fanout:
     def call(self, service: str, method: str, path: str, **kwargs):
         """One admin call; the decoded JSON. Raises ServiceUnreachable / ServiceRefused."""
         try:
-            response = self.session.request(method, self.url(service, path), timeout=self.timeout, **kwargs)
+            response = self.session.request(method, self.url(service, path), timeout=self.timeout,
+                                            verify=self.trusted_roots.get(service, self.session.verify), **kwargs)
         except requests.RequestException as exc:
             raise ServiceUnreachable(service, f"{type(exc).__name__} at {self.settings.base_url(service)}") from exc
         try:

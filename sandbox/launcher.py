@@ -61,6 +61,38 @@ def untrusted_certificate(folder: Path, name: str, hostnames: list[str], now) ->
     return cert_path, key_path
 
 
+class Certificates:
+    """The certificate one server of a :class:`Sandbox` presents (see ``CertificateSwitch`` in
+    mocks/common/service.py): the key authority's, or an untrusted one for the same names."""
+
+    def __init__(self, sandbox: "Sandbox", name: str):
+        self.sandbox, self.name = sandbox, name
+
+    def current(self) -> str:
+        return self.sandbox.serving.get(self.name, "authority")
+
+    def serve(self, kind: str) -> str:
+        sandbox = self.sandbox
+        now = (sandbox.shared_clock or Clock()).now()
+        hostnames = tls_hostnames(sandbox.settings)
+        if kind == "untrusted":
+            cert, key = untrusted_certificate(sandbox.settings.state_dir / "untrusted-tls", self.name, hostnames, now)
+        elif kind == "authority":
+            cert, key = sandbox.authority.tls_certificate(self.name, hostnames, now)
+        else:
+            raise ValueError(f"no certificate kind {kind!r}")
+        sandbox.servers[self.name].swap_certificate(str(cert), str(key))
+        sandbox.serving[self.name] = kind
+        return root_of(cert)
+
+
+def root_of(chain_path: Path) -> str:
+    """The PEM of the last certificate in a chain file (the root the chain ends in)."""
+    text = chain_path.read_text()
+    marker = "-----BEGIN CERTIFICATE-----"
+    return text[text.rindex(marker):]
+
+
 class Sandbox:
     """A running set of services. ``clock`` (tests only) makes every service share one clock."""
 
@@ -76,6 +108,7 @@ class Sandbox:
         self.servers: dict[str, ServiceServer] = {}
         self.startup_seconds: float | None = None
         self.authority: KeyAuthority | None = None
+        self.serving: dict[str, str] = {}      # service -> certificate kind, when not the authority's
 
     def start(self, timeout: float = 15.0) -> "Sandbox":
         began = time.perf_counter()
@@ -96,6 +129,8 @@ class Sandbox:
         for name in self.services:
             clock = self.shared_clock or Clock()
             self.apps[name] = FACTORIES[name](self.settings, authority=authority, clock=clock)
+        if self.settings.tls:
+            self._install_certificate_switches()
         for name in self.services:
             self.servers[name].start(self.apps[name])
         self.wait_healthy(timeout)
@@ -110,19 +145,25 @@ class Sandbox:
             cert, key = authority.tls_certificate(name, hostnames, now)
             server.use_tls(str(cert), str(key))
 
+    def _install_certificate_switches(self) -> None:
+        """Each fake's ``/_sandbox/tls`` turns its own server's certificate, and a client's refusal
+        of the handshake becomes an event in the fake's log."""
+        for name, server in self.servers.items():
+            runtime = self.apps[name].extensions.get("sandbox")
+            if runtime is None:
+                continue
+            runtime.certificates = Certificates(self, name)
+            server.on_handshake_refused(runtime.handshake_refused)
+
     def serve_untrusted_certificate(self, name: str) -> None:
         """``name`` serves a certificate for the same host names that does *not* chain to the CA
         bundle (a self-signed root of its own), until :meth:`serve_trusted_certificate`. A
         conformant client must refuse the connection instead of sending its tokens."""
-        cert, key = untrusted_certificate(self.settings.state_dir / "untrusted-tls", name,
-                                          tls_hostnames(self.settings), (self.shared_clock or Clock()).now())
-        self.servers[name].swap_certificate(str(cert), str(key))
+        Certificates(self, name).serve("untrusted")
 
     def serve_trusted_certificate(self, name: str) -> None:
         """``name`` serves its certificate from the key authority again."""
-        cert, key = self.authority.tls_certificate(name, tls_hostnames(self.settings),
-                                                   (self.shared_clock or Clock()).now())
-        self.servers[name].swap_certificate(str(cert), str(key))
+        Certificates(self, name).serve("authority")
 
     @property
     def ca_bundle(self) -> str | None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
+from typing import Callable
 
-from cheroot import wsgi
+from cheroot import errors, wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 log = logging.getLogger("dsop_sandbox")
@@ -20,6 +21,47 @@ THREADS = 24
 def _not_ready(environ, start_response):
     start_response("503 Service Unavailable", [("Content-Type", "application/json")])
     return [b'{"status": "starting"}']
+
+
+#: ``on_refused(alert, peer)``: a client ended the TLS handshake (``alert`` is the TLS alert it sent,
+#: e.g. ``unknown_ca``, or ``closed`` when it hung up without one).
+HandshakeListener = Callable[[str, str], None]
+
+
+def client_alert(error: BaseException | None) -> str | None:
+    """The alert a client ended a handshake with, from the server-side error: ``unknown_ca`` for
+    OpenSSL's ``TLSV1_ALERT_UNKNOWN_CA``, ``closed`` for a hang-up without an alert; None when the
+    failure was not the client's refusal (plain HTTP on the TLS port, say)."""
+    if isinstance(error, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ConnectionResetError)):
+        return "closed"
+    reason = getattr(error, "reason", None) or ""
+    for marker in ("TLSV1_ALERT_", "SSLV3_ALERT_"):
+        if reason.startswith(marker):
+            return reason[len(marker):].lower()
+    return None
+
+
+class WatchfulSSLAdapter(BuiltinSSLAdapter):
+    """cheroot's TLS adapter, telling a listener when a client refuses the handshake, so that a
+    refusal (the client does not trust the certificate) leaves a trace where the server can see it."""
+
+    on_refused: HandshakeListener | None = None
+
+    def wrap(self, sock):
+        try:
+            peer = "%s:%s" % sock.getpeername()[:2]
+        except OSError:
+            peer = "?"
+        try:
+            return super().wrap(sock)
+        except (errors.FatalSSLAlert, errors.NoSSLError) as exc:
+            alert = client_alert(exc.__cause__)
+            if alert and self.on_refused is not None:
+                try:
+                    self.on_refused(alert, peer)
+                except Exception:  # noqa: BLE001 - a listener must not take the server down
+                    log.exception("handshake listener failed")
+            raise
 
 
 class ServiceServer:
@@ -41,9 +83,14 @@ class ServiceServer:
 
     def use_tls(self, cert_path: str, key_path: str) -> None:
         """Serve HTTPS with this certificate chain and key (call after :meth:`bind`, before :meth:`start`)."""
-        adapter = BuiltinSSLAdapter(cert_path, key_path)
+        adapter = WatchfulSSLAdapter(cert_path, key_path)
         adapter.context.minimum_version = ssl.TLSVersion.TLSv1_2
         self.server.ssl_adapter = adapter
+
+    def on_handshake_refused(self, listener: HandshakeListener | None) -> None:
+        """Call ``listener(alert, peer)`` whenever a client refuses the TLS handshake."""
+        if self.server.ssl_adapter is not None:
+            self.server.ssl_adapter.on_refused = listener
 
     def swap_certificate(self, cert_path: str, key_path: str) -> None:
         """Serve another certificate from now on, while running: new connections get it, and idle

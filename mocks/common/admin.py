@@ -11,6 +11,11 @@ from .lifetimes import LifetimeError
 from .payload import read_json, trace_id
 
 
+#: The certificates a service's TLS server can present: its own from the key authority, or one
+#: from a root outside the CA bundle.
+CERTIFICATE_KINDS = ("authority", "untrusted")
+
+
 def _rt():
     return current_app.extensions["sandbox"]
 
@@ -97,6 +102,27 @@ def admin_blueprint() -> Blueprint:
         rt = _rt()
         rt.lifetimes.reset()
         return json_response({"service": rt.name, "lifetimes": rt.lifetimes.as_dict()})
+
+    @bp.get("/tls")
+    def show_certificate():
+        rt = _rt()
+        switch = rt.certificates
+        return json_response({"service": rt.name, "tls": switch is not None,
+                              "certificate": switch.current() if switch is not None else None})
+
+    @bp.post("/tls")
+    def serve_certificate():
+        """``{"certificate": "untrusted"}``: the server presents a certificate for the same host
+        names from a root outside the CA bundle (a client that verifies must refuse it), until
+        ``{"certificate": "authority"}``. Answers the PEM of the root it now chains to."""
+        rt = _rt()
+        kind = admin_json().get("certificate")
+        if kind not in CERTIFICATE_KINDS:
+            raise admin_error(400, "invalid_request", f"certificate must be one of {', '.join(CERTIFICATE_KINDS)}")
+        if rt.certificates is None:
+            raise admin_error(409, "tls_off", f"{rt.name} serves plain HTTP; start the sandbox with --tls")
+        root_pem = rt.certificates.serve(kind)
+        return json_response({"service": rt.name, "tls": True, "certificate": kind, "root_pem": root_pem})
 
     @bp.post("/reset")
     def reset():

@@ -13,7 +13,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -42,6 +42,17 @@ HTTP_ERROR_CODES = {
 }
 
 
+class CertificateSwitch(Protocol):
+    """Turns which certificate the server in front of a service presents. Whoever serves the app
+    over TLS (the launcher) installs one as ``ServiceRuntime.certificates``; a fake never does."""
+
+    def current(self) -> str:
+        """``authority`` (chains to the CA bundle) or ``untrusted`` (a root outside the bundle)."""
+
+    def serve(self, kind: str) -> str:
+        """Present ``kind`` from now on; the PEM of the root the new certificate chains to."""
+
+
 @dataclass
 class ServiceRuntime:
     name: str
@@ -53,6 +64,7 @@ class ServiceRuntime:
     lifetimes: Lifetimes
     errors: ErrorShape
     reset_hooks: list[Callable[[bool], None]] = field(default_factory=list)
+    certificates: CertificateSwitch | None = None   # set when the service is served over TLS
 
     def on_reset(self, hook: Callable[[bool], None]) -> None:
         """Call ``hook(registrations)`` after the store is reset (to clear in-memory caches)."""
@@ -69,6 +81,14 @@ class ServiceRuntime:
     def set_calendar_offset(self, seconds: float) -> None:
         self.clock.set_calendar_offset(seconds)
         self.store.set_meta(CALENDAR_OFFSET_KEY, seconds)
+
+    def handshake_refused(self, alert: str, peer: str) -> None:
+        """A client refused this service's TLS certificate: an event, so the refusal is seen
+        (operation ``tls_handshake``, status 0, error = the client's TLS alert)."""
+        certificate = self.certificates.current() if self.certificates is not None else None
+        draft = EventDraft("tls_handshake", "TLS", "(handshake)", uuid.uuid4().hex, error=alert, outcome="refused",
+                           details={"peer": peer, "certificate": certificate})
+        self.events.record(draft, 0)
 
 
 def runtime() -> ServiceRuntime:

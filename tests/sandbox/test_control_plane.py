@@ -241,3 +241,11 @@ def test_a_real_persons_number_is_refused_before_anything_is_registered(control,
     answer = control.post("/_sandbox/persons", json={"pid": "15038512345", "name": "Ekte Person"})
     assert answer.status_code == 400 and answer.json()["error"] == "invalid_pid"
     assert http.get(sandbox.url("altinn") + "/_sandbox/persons/15038512345", timeout=10).status_code == 404
+
+
+def test_over_plain_http_no_certificate_can_be_switched(control):
+    shown = control.get("/_sandbox/tls").json()
+    assert shown["tls"] is False and all(s["tls"] is False for s in shown["services"].values())
+    refused = control.post("/_sandbox/tls", json={"service": "nav", "certificate": "untrusted"})
+    assert refused.status_code == 409 and refused.json()["error"] == "tls_off"
+    assert control.delete("/_sandbox/tls").json() == {"restored": {}}
