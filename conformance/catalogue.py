@@ -13,6 +13,7 @@ PROCESS = "DSOP prosessbeskrivelse, Syke- og uføreopplysninger fra NAV (DESIGN.
 ALTINN = "Altinn samtykke, datakonsument (altinn-consent.md part A)"
 NAV = "NAV API for forsikringsselskaper (nav-api.md)"
 MASKINPORTEN = "Maskinporten, API-konsument (idporten-maskinporten.md)"
+BEARER = "RFC 6750, OAuth 2.0 Bearer Token Usage"
 
 REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("DSOP-CONSENT-REQUEST", MUST, "Asks Altinn for the citizen's consent to NAV's service 5252",
@@ -71,6 +72,10 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement("DSOP-KEY-ROTATION", MUST, "Keeps working when Altinn rotates its signing key",
                 "The JWKS lists the primary and the secondary certificate (rotation; pick the key by kid / x5t).",
                 f"{ALTINN}, A.7"),
+    Requirement("DSOP-TLS-VERIFY", MUST, "Sends its tokens to NAV only over TLS whose certificate chain it verified",
+                "The insurer sets up one-way TLS to NAV. The client MUST validate the TLS certificate chain when "
+                "making requests to protected resources; failing to do so lets whoever can redirect its traffic "
+                "steal the bearer tokens.", f"{NAV}, architecture step 3; {BEARER}, §5.3"),
 )
 
 BY_ID = {requirement.id: requirement for requirement in REQUIREMENTS}

@@ -9,7 +9,7 @@ import sys
 
 # The suite itself is imported when a command runs, so that ``dsop-sandbox up`` starts no slower.
 SCENARIO_NAMES = ("token_expiry", "consent_granted", "consent_declined", "forged_callback", "fetch", "reuse",
-                  "revocation", "expiry", "nav_down", "key_rotation")
+                  "revocation", "expiry", "nav_down", "key_rotation", "nav_certificate")
 
 CA_BUNDLE_HELP = ("trust only this CA bundle for https (a sandbox started with --tls: its key authority's ca.pem); "
                   "default: the system's trust store")

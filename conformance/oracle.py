@@ -6,6 +6,7 @@ CONSENT_TOKEN = ("get_consent_token", "get_consent_token_by_query")
 LOG_USE = ("log_use",)
 NAV_DATA = ("hentUforeopplysninger", "finnVedtakListe", "finnMeldekortListe")
 MP_TOKEN = ("token",)
+TLS_HANDSHAKE = ("tls_handshake",)
 
 
 class Events:
@@ -49,6 +50,10 @@ class Events:
 
     def nav_refused_for(self, problem: str, org: str | None = None) -> list[dict]:
         return [e for e in self.nav_calls(org) if (e.get("details") or {}).get("consent_problem") == problem]
+
+    def tls_refusals(self, service: str) -> list[dict]:
+        """Handshakes a client ended because it did not accept ``service``'s certificate."""
+        return [event for event in self.where(service, TLS_HANDSHAKE) if event.get("outcome") == "refused"]
 
     def maskinporten_tokens(self, client_id: str) -> list[dict]:
         return self.where("maskinporten", MP_TOKEN, status=200, caller=client_id)

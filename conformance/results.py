@@ -51,6 +51,7 @@ class RunResult:
     requirements: list[Requirement] = field(default_factory=list)
     scenarios: list[ScenarioResult] = field(default_factory=list)
     setup_error: str | None = None
+    skipped: dict[str, str] = field(default_factory=dict)   # scenario left out of a full run -> why
 
     def overall(self, requirement_id: str) -> str:
         statuses = [v.status for s in self.scenarios for v in s.verdicts if v.requirement == requirement_id]
@@ -88,7 +89,7 @@ class RunResult:
         return {
             "insurer": self.insurer, "sandbox": self.sandbox, "started": self.started,
             "seconds": round(self.seconds, 3), "setup_error": self.setup_error, "exit_code": self.exit_code,
-            "counts": self.counts(),
+            "counts": self.counts(), "skipped": dict(self.skipped),
             "requirements": [{**asdict(r), "verdict": self.overall(r.id),
                               "verdicts": [asdict(v) for v in self.verdicts_for(r.id)]} for r in self.judged()],
             "scenarios": [{**asdict(s), "seconds": round(s.seconds, 3)} for s in self.scenarios],

@@ -66,7 +66,13 @@ def run(profile_path: str, control_url: str, *, scenarios: list[str] | None = No
         result.setup_error = str(exc)
         result.seconds = time.monotonic() - began
         return result
-    chosen = [BY_NAME[name] for name in scenarios] if scenarios else list(SCENARIOS)
+    if scenarios:
+        chosen = [BY_NAME[name] for name in scenarios]
+    else:
+        chosen = [scenario for scenario in SCENARIOS if api.tls or not scenario.needs_tls]
+        result.skipped = {scenario.name: f"the sandbox serves plain HTTP; start it with --tls (and run the suite "
+                                         f"with --ca-bundle) to judge {', '.join(scenario.requirements)}"
+                          for scenario in SCENARIOS if scenario not in chosen}
     driver = driver or HttpBrowser(api.services, verify=verify)
     http = requests.Session()
     http.trust_env = False

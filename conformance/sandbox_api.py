@@ -94,9 +94,23 @@ class SandboxApi:
     def rotate_keys(self, service: str) -> dict:
         return self.admin("POST", "/keys/rotate", service=service)
 
+    @property
+    def tls(self) -> bool:
+        """Whether the sandbox serves HTTPS (started with --tls)."""
+        return bool(self.settings.get("tls"))
+
+    def serve_certificate(self, service: str, certificate: str) -> dict:
+        """``untrusted``: ``service`` presents a certificate outside the CA bundle; ``authority``: its own."""
+        return self.admin("POST", "/tls", json={"service": service, "certificate": certificate})
+
+    def restore_certificates(self) -> None:
+        self.admin("DELETE", "/tls")
+
     def tidy(self) -> None:
-        """Leave the sandbox as a scenario found it: no faults, the real calendar, default lifetimes."""
-        for step in (self.clear_faults, self.reset_lifetimes, lambda: self.clock(reset=True)):
+        """Leave the sandbox as a scenario found it: every certificate trusted, no faults, the real
+        calendar, default lifetimes."""
+        for step in (self.restore_certificates, self.clear_faults, self.reset_lifetimes,
+                     lambda: self.clock(reset=True)):
             try:
                 step()
             except SandboxUnavailable:

@@ -86,6 +86,11 @@ def render(result: RunResult, *, color: bool = False) -> str:
         for scenario in broken:
             lines.extend(wrap(f"{scenario.name}: {scenario.error}", "  "))
 
+    if result.skipped:
+        lines.extend(["", paint("Left out of this run", "bold")])
+        for name, why in result.skipped.items():
+            lines.extend(wrap(f"{name}: {why}", "  "))
+
     counts = result.counts()
     lines.append("")
     left_out = unjudged(result)

@@ -148,6 +148,7 @@ def view(result: RunResult) -> dict:
         "judged": len(cards), "groups": groups, "failures": groups[0]["cards"], "scenarios": scenarios,
         "unjudged": [{"id": clean(r.id, oneline=True), "level": clean(r.level, oneline=True),
                       "title": clean(r.title, oneline=True)} for r in unjudged(result)],
+        "skipped": [(clean(name, oneline=True), clean(why)) for name, why in result.skipped.items()],
         "started": when_text(result.started), "plural": plural,
     }
 

@@ -9,6 +9,7 @@ class Scenario:
     title: str = ""
     requirements: tuple[str, ...] = ()
     needs_person: bool = True
+    needs_tls: bool = False      # judged only on a sandbox serving HTTPS; left out of a full run otherwise
 
     def run(self, ctx: Context) -> None:
         raise NotImplementedError

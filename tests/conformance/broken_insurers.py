@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import threading
 
+from examples.reference_insurer import nav as N
 from examples.reference_insurer.config import RetryPolicy
 from examples.reference_insurer.insurer import CallbackOutcome, ReferenceInsurer
+from examples.reference_insurer.transport import Transport
 
 
 class NoLogUse(ReferenceInsurer):
@@ -121,6 +123,20 @@ class ConsentWaitsForNav(ReferenceInsurer):
         return outcome
 
 
+class SkipsCertificateCheck(ReferenceInsurer):
+    """Calls NAV with certificate verification turned off (``verify=False``, left in after a test
+    environment's certificate once failed to verify)."""
+
+    def __init__(self, config, **kwargs):
+        super().__init__(config, **kwargs)
+        self.careless = Transport(verify=False, timeout=config.timeout, trust_env=config.trust_env)
+        self.nav = N.NavClient(base_url=config.nav_base_url, transport=self.careless)
+
+    def close(self, timeout: float = 5.0) -> None:
+        super().close(timeout)
+        self.careless.close()
+
+
 #: variant → the requirements it must fail (every other judged requirement must pass, or be NOT
 #: RUN where the broken step makes a later one impossible to judge, as listed).
 EXPECTED: dict[type, dict[str, str]] = {
@@ -133,4 +149,9 @@ EXPECTED: dict[type, dict[str, str]] = {
     RetriesRefusedConsent: {"DSOP-NO-ENDLESS-RETRY": "FAIL"},
     HammersNav: {"DSOP-NO-HAMMERING": "FAIL"},
     ConsentWaitsForNav: {"DSOP-ASYNC": "FAIL"},
+}
+
+#: Variants judged on a sandbox serving HTTPS (``--tls``); on plain HTTP there is nothing to break.
+TLS_EXPECTED: dict[type, dict[str, str]] = {
+    SkipsCertificateCheck: {"DSOP-TLS-VERIFY": "FAIL"},
 }

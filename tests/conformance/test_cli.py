@@ -47,6 +47,10 @@ def test_conform_passes_every_must_and_writes_the_reports(up, tmp_path):
     assert "DSOP-LOGUSE" in html.read_text(encoding="utf-8")
     data = json.loads(report.read_text(encoding="utf-8"))
     assert data["exit_code"] == 0 and data["counts"]["FAIL"] == 0
+    # Plain HTTP: the certificate scenario is left out, and every report says why.
+    assert list(data["skipped"]) == ["nav_certificate"] and "--tls" in data["skipped"]["nav_certificate"]
+    assert "Left out of this run" in done.stdout and "nav_certificate: the sandbox serves plain HTTP" in done.stdout
+    assert "nav_certificate</code> was left out" in html.read_text(encoding="utf-8")
     print(f"conform took {seconds:.1f} s")      # reported in the session note; not asserted on
 
 
@@ -71,3 +75,11 @@ def test_an_insurer_that_does_not_answer_fails(up, tmp_path):
                    "--scenario", "fetch", timeout=60)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAIL" in done.stdout
+
+
+def test_the_certificate_scenario_asked_for_on_plain_http_is_not_run(up):
+    done = run_cli("conform", "--insurer", str(profile_of(up)), "--control-url", up.urls["control"],
+                   "--scenario", "nav_certificate", timeout=60)
+    assert done.returncode == 1, done.stdout + done.stderr          # a MUST asked for and not judged
+    assert "NOT RUN  DSOP-TLS-VERIFY" in done.stdout
+    assert "serves plain HTTP" in done.stdout and "Left out" not in done.stdout
