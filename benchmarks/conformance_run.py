@@ -1,8 +1,10 @@
 """The conformance run as a user starts it: ``dsop-sandbox up --ephemeral --with-insurer`` in one
 process, then ``dsop-sandbox conform --insurer <its insurer.toml> --junit --html`` in another,
 timed from spawning ``conform`` until it exits (target < 15 s). Each run uses a fresh sandbox.
+``--tls`` starts the sandbox with ``--tls`` and runs the suite with its CA bundle, which adds the
+``nav_certificate`` scenario.
 
-    .venv/bin/python benchmarks/conformance_run.py [--runs 3]
+    .venv/bin/python benchmarks/conformance_run.py [--runs 3] [--tls]
 """
 from __future__ import annotations
 
@@ -30,8 +32,12 @@ def env() -> dict:
     return values
 
 
-def one_run() -> tuple[float, int]:
-    up = subprocess.Popen([sys.executable, "-m", "sandbox.cli", "up", "--ephemeral", "--with-insurer"], cwd=ROOT,
+BUNDLE_LINE = re.compile(r"trust the CA bundle (\S+)")
+
+
+def one_run(tls: bool = False) -> tuple[float, int]:
+    up = subprocess.Popen([sys.executable, "-m", "sandbox.cli", "up", "--ephemeral", "--with-insurer"]
+                          + (["--tls"] if tls else []), cwd=ROOT,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
     lines = []
     try:
@@ -41,11 +47,12 @@ def one_run() -> tuple[float, int]:
                 break
         urls = dict(URL_LINE.findall("".join(lines)))
         profile = next(line.split("profile ", 1)[1].strip() for line in lines if line.startswith("    profile "))
+        trust = ["--ca-bundle", BUNDLE_LINE.search("".join(lines)).group(1)] if tls else []
         with tempfile.TemporaryDirectory() as out:
             began = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "sandbox.cli", "conform", "--insurer", profile,
                                    "--control-url", urls["control"], "--junit", f"{out}/r.xml", "--html",
-                                   f"{out}/r.html"], cwd=ROOT, capture_output=True, text=True, env=env())
+                                   f"{out}/r.html", *trust], cwd=ROOT, capture_output=True, text=True, env=env())
             return time.perf_counter() - began, done.returncode
     finally:
         up.send_signal(signal.SIGINT)
@@ -55,8 +62,9 @@ def one_run() -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tls", action="store_true", help="a --tls sandbox (adds the nav_certificate scenario)")
     args = parser.parse_args()
-    runs = [one_run() for _ in range(args.runs)]
+    runs = [one_run(args.tls) for _ in range(args.runs)]
     seconds = [s for s, _ in runs]
     print(f"conform, all scenarios, {args.runs} runs: median {statistics.median(seconds):.1f} s "
           f"(min {min(seconds):.1f}, max {max(seconds):.1f}); exit codes {[code for _, code in runs]}")
