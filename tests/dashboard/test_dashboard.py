@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from sandbox import launcher
-from sandbox.dashboard import BLUEPRINT, INSURER_URL_KEY, install
+from sandbox.dashboard import BLUEPRINT, INSURER_URL_KEY, HopLog, install
 from sandbox.demo import with_dashboard
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, free_port_settings
 
@@ -68,6 +68,8 @@ def test_the_walkthrough_links_the_reference_insurer_when_one_is_registered(runn
     sandbox, http = running
     html = http.get(sandbox.url("control") + "/walkthrough", timeout=10).text
     assert f"http://localhost:7200/claims/start?pid={KARI}&amp;first_name=Kari&amp;last_name=Nordmann" in html
+    # the button goes there through the control plane, which notes the hop (the insurer logs nothing)
+    assert f'id="start-claim" href="/_sandbox/dashboard/start?pid={KARI}&amp;first_name=Kari&amp;last_name=Nordmann"' in html
     for step in range(1, 8):
         assert f'id="step-{step}"' in html
     assert sandbox.url("altinn") + "/ui/Profile/Consents" in html
@@ -102,13 +104,117 @@ def test_the_fetch_button_says_so_when_the_insurer_does_not_answer(running, regi
         closed = probe.getsockname()[1]
     app.config[INSURER_URL_KEY] = f"http://127.0.0.1:{closed}"
     try:
+        before = hops(http, sandbox)["cursor"]
         answer = http.post(sandbox.url("control") + "/_sandbox/dashboard/insurer-fetch?pid=" + KARI, timeout=30)
         assert answer.status_code == 502, answer.text
         assert "service_unreachable" in answer.text
         bad = http.post(sandbox.url("control") + "/_sandbox/dashboard/insurer-fetch?pid=123", timeout=30)
         assert bad.status_code == 400, bad.text
+        # the hop is on the diagram as tried and failed; the refused pid never left the control plane
+        [hop] = hops(http, sandbox, before)["events"]
+        assert hop["operation"] == "insurer_fetch" and hop["details"]["hop"] == {"from": "citizen", "to": "insurer"}
+        assert hop["status"] == 0 and hop["outcome"] == "error" and hop["error"] == "service_unreachable"
+        assert hop["details"]["target"] == f"http://127.0.0.1:{closed}/conformance/fetch"
     finally:
         app.config.pop(INSURER_URL_KEY)
+
+
+def hops(http, sandbox, since: int = 0) -> dict:
+    answer = http.get(sandbox.url("control") + f"/_sandbox/dashboard/events?since={since}", timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_start_sends_the_browser_to_the_insurer_and_notes_the_hop(running, registered):
+    sandbox, http = running
+    control = sandbox.url("control")
+    before = hops(http, sandbox)["cursor"]
+    answer = http.get(control + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10)
+    assert answer.status_code == 302, answer.text
+    assert answer.headers["Location"] == f"http://localhost:7200/claims/start?pid={KARI}&first_name=Kari&last_name=Nordmann"
+    assert answer.headers["Cache-Control"] == "no-store"
+    other = http.get(control + "/_sandbox/dashboard/start?pid=02917945651&first_name=Ola%20Jr&last_name=Hansen",
+                     allow_redirects=False, timeout=10)
+    assert other.headers["Location"].endswith("?pid=02917945651&first_name=Ola%20Jr&last_name=Hansen")
+
+    seen = hops(http, sandbox, before)
+    first, second = seen["events"]
+    assert seen["cursor"] == second["seq"] > first["seq"] > before
+    assert first["service"] == "dashboard" and first["operation"] == "start_claim" and first["method"] == "GET"
+    assert first["path"] == "/_sandbox/dashboard/start" and first["status"] == 302 and first["subject"] == KARI
+    assert first["details"]["hop"] == {"from": "citizen", "to": "insurer"}
+    assert first["details"]["target"] == "http://localhost:7200/claims/start"          # no query
+    assert first["time"].endswith("Z") and first["time"] <= second["time"] and first["calendar_time"]
+    assert second["subject"] == "02917945651"
+    assert hops(http, sandbox, seen["cursor"]) == {"events": [], "cursor": seen["cursor"]}
+
+
+@pytest.mark.parametrize("query", ["pid=123", "pid=1583851232x", "last_name=" + "x" * 101, "first_name=a%0ab"])
+def test_start_refuses_a_bad_person_and_notes_nothing(running, registered, query):
+    sandbox, http = running
+    before = hops(http, sandbox)["cursor"]
+    answer = http.get(sandbox.url("control") + "/_sandbox/dashboard/start?" + query, allow_redirects=False, timeout=10)
+    assert answer.status_code == 400, answer.text
+    assert hops(http, sandbox, before)["events"] == []
+
+
+def test_without_an_insurer_there_is_nothing_to_start(running, registered, monkeypatch):
+    sandbox, http = running
+    import sandbox.dashboard as dashboard
+
+    monkeypatch.setattr(dashboard, "insurer_url", lambda: None)
+    answer = http.get(sandbox.url("control") + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10)
+    assert answer.status_code == 404, answer.text
+
+
+def test_the_hops_feed_wants_a_cursor(running):
+    sandbox, http = running
+    answer = http.get(sandbox.url("control") + "/_sandbox/dashboard/events?since=x", timeout=10)
+    assert answer.status_code == 400, answer.text
+
+
+def test_the_hop_log_keeps_the_start_time_when_an_answer_completes_a_hop():
+    from mocks.common.clock import Clock
+
+    log = HopLog(limit=3)
+    clock = Clock()
+    started = log.add(clock, operation="insurer_fetch", method="POST", path="/p", hop=("citizen", "insurer"),
+                      status=None, outcome="pending", target="http://i.example/conformance/fetch")
+    events, cursor = log.since(0)
+    assert [e["status"] for e in events] == [None] and cursor == started["seq"]
+    log.complete(started["id"], status=200, outcome="refused", error="consent_required", answer_status=None)
+    [done], later = log.since(cursor)
+    assert done["id"] == started["id"] and done["time"] == started["time"] and later > cursor
+    assert done["status"] == 200 and done["error"] == "consent_required"
+    assert done["details"] == {"hop": {"from": "citizen", "to": "insurer"}, "target": "http://i.example/conformance/fetch"}
+    for _ in range(3):
+        log.add(clock, operation="start_claim", method="GET", path="/s", hop=("citizen", "insurer"), status=302,
+                outcome="redirected")
+    assert [e["operation"] for e in log.since(0)[0]] == ["start_claim"] * 3      # only the last ``limit`` stay
+
+
+def test_a_reset_forgets_the_hops_but_not_the_cursor(tmp_path_factory):
+    factories = dict(launcher.FACTORIES)
+    launcher.FACTORIES["control"] = with_dashboard(factories["control"])
+    try:
+        settings = free_port_settings(tmp_path_factory.mktemp("dashboard-reset") / "state")
+        with launcher.Sandbox(settings) as sandbox, requests.Session() as http:
+            http.trust_env = False
+            control = sandbox.url("control")
+            made = http.post(control + "/_sandbox/insurers", timeout=30,
+                             json={"org": INSURER_ORG, "name": INSURER_NAME, "redirect_uri": REDIRECT_URI})
+            assert made.status_code == 201, made.text
+            assert http.get(control + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10).status_code == 302
+            cursor = hops(http, sandbox)["cursor"]
+            assert cursor == 1
+            assert http.post(control + "/_sandbox/reset", json={}, timeout=30).status_code == 200
+            assert hops(http, sandbox) == {"events": [], "cursor": 1}
+            http.get(control + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10)
+            [after] = hops(http, sandbox, cursor)["events"]
+            assert after["id"] == 2 and after["seq"] == 2
+    finally:
+        launcher.FACTORIES.clear()
+        launcher.FACTORIES.update(factories)
 
 
 def test_install_is_idempotent(running):

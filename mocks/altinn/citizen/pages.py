@@ -10,12 +10,15 @@ Answering redirects to the request's ``RedirectUrl`` as Altinn 2 does (altinn-co
 ``AuthorizationCode=<code>&Status=OK`` appended on yes, ``Status=Failed&ErrorMessage=…`` (with
 ``FailedAuthorizationCode`` for REST-created requests only) on no. The sandbox redirects even for
 ``PortalViewMode=Show``: the real Altinn leaves the citizen in the portal inbox then, which a
-sandbox without an inbox cannot show.
+sandbox without an inbox cannot show. The answer's event names where it sent the browser
+(``redirect_to``: the ``RedirectUrl``'s origin and path, never its query, so never the code), for
+requests made over REST and through the legacy link alike: the insurer keeps no event log, so this
+is what the dashboard draws the citizen's hop back to the insurer from.
 """
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 
@@ -126,6 +129,20 @@ def with_query(url: str, pairs: list[tuple[str, str]]) -> str:
     else:
         joined = base + ("&" if "?" in base else "?") + query
     return joined + hash_mark + fragment
+
+
+def redirect_target(url: str) -> str:
+    """Where a redirect goes, for the event log: scheme, host, port and path only (no user info, no
+    query, no fragment, so neither the authorization code nor anything the insurer put there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{parts.scheme}://{host}{f':{port}' if port is not None else ''}{parts.path}"
 
 
 def answer_redirect(record: dict, accepted: bool) -> str:
@@ -298,9 +315,10 @@ def add_routes(bp: Blueprint) -> None:
             record = service.consents.answer(code, session.pid, accept)
         except ConsentError as exc:
             return consent_error_page(exc, service, code, session, lang, accept)
+        target = answer_redirect(record, accept)
         annotate(subject=session.pid, authorization_code=code, answer="accepted" if accept else "rejected",
-                 portal_view_mode=record.get("portal_view_mode"))
-        return redirect(answer_redirect(record, accept), code=302)
+                 portal_view_mode=record.get("portal_view_mode"), redirect_to=redirect_target(target))
+        return redirect(target, code=302)
 
     @bp.get("/ui/AccessConsent/<code>")
     def old_consent_link(code: str):
