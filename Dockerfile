@@ -17,7 +17,10 @@ COPY examples ./examples
 RUN pip install . && rm -rf /src
 
 # A non-root user owns the state directory; the named volumes mounted there (and the key
-# authority's volume at /state/authority) start with this ownership.
+# authority's volume at /state/authority) start with this ownership. docker-compose.yml lets only
+# its init step (`dsop-sandbox keys init`) write /state/authority and mounts it read-only in every
+# service; what a service makes later (a rotated signing key) goes to /state/authority-overlay,
+# in its own writable volume.
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/sandbox sandbox \
     && mkdir -p /state/authority /insurer \
     && chown -R sandbox:sandbox /state /insurer

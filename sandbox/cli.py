@@ -83,6 +83,16 @@ def build_parser() -> argparse.ArgumentParser:
     events.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
     events.add_argument("--json", action="store_true", help="one JSON object per line")
     events.set_defaults(run=cmd_events)
+
+    keys = commands.add_parser("keys", help="the key authority's material (the test PKI under <state-dir>/authority)")
+    key_actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
+    keys_init = key_actions.add_parser(
+        "init", help="create every key and certificate the services need, once, before they start "
+                     "(docker compose's `keys` step); the directory may then be read-only")
+    settings_options(keys_init)
+    keys_init.add_argument("--tls", action="store_true", help="also the services' TLS certificates (default: "
+                                                              "when the settings say tls)")
+    keys.set_defaults(run=cmd_keys)
     from conformance.cli import add_commands as add_conformance_commands
 
     add_conformance_commands(commands, _control, settings_options)
@@ -229,6 +239,19 @@ def cmd_events(args) -> int:
         if not args.follow:
             return EXIT_OK
         time.sleep(1)
+
+
+def cmd_keys(args) -> int:
+    from mocks.authority import AuthorityError
+
+    from .topology import init_keys
+
+    try:
+        print(init_keys(load_settings(args, tls=True if args.tls else None)), flush=True)
+    except AuthorityError as exc:
+        print(f"dsop-sandbox: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    return EXIT_OK
 
 
 def format_event(event: dict) -> str:

@@ -9,11 +9,12 @@ import threading
 import time
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 import requests
 
 from mocks.altinn import create_app as create_altinn
-from mocks.authority import KeyAuthority, pki
+from mocks.authority import AuthorityError, KeyAuthority, pki
 from mocks.common.clock import Clock
 from mocks.common.settings import SERVICE_NAMES, Settings
 from mocks.common.trust import ca_bundle_path, trust
@@ -37,12 +38,16 @@ class StartupError(RuntimeError):
     pass
 
 
-def tls_hostnames(settings: Settings) -> list[str]:
+def tls_hostnames(settings: Settings, service: str | None = None) -> list[str]:
     """The names a service certificate covers: the public host, plus localhost and 127.0.0.1 so
-    that in-process clients reach a server by either."""
+    that in-process clients reach a server by either, plus the host of ``service``'s own base URL
+    (the name other services reach it by: ``nav`` in docker compose)."""
     names = [settings.public_host]
-    for extra in ("localhost", "127.0.0.1"):
-        if extra not in names:
+    extras = ["localhost", "127.0.0.1"]
+    if service is not None:
+        extras.append(urlsplit(settings.base_url(service)).hostname or "")
+    for extra in extras:
+        if extra and extra not in names:
             names.append(extra)
     return names
 
@@ -74,7 +79,7 @@ class Certificates:
     def serve(self, kind: str) -> str:
         sandbox = self.sandbox
         now = (sandbox.shared_clock or Clock()).now()
-        hostnames = tls_hostnames(sandbox.settings)
+        hostnames = tls_hostnames(sandbox.settings, self.name)
         if kind == "untrusted":
             cert, key = untrusted_certificate(sandbox.settings.state_dir / "untrusted-tls", self.name, hostnames, now)
         elif kind == "authority":
@@ -120,6 +125,19 @@ class Sandbox:
         except OSError as exc:
             self.stop()
             raise StartupError(f"cannot bind {name} to port {self.requested.services[name].port}: {exc}") from exc
+        try:
+            self._serve(timeout)
+        except AuthorityError as exc:
+            self.stop()
+            raise StartupError(str(exc)) from exc
+        except BaseException:
+            self.stop()           # no server thread may outlive a failed start (a stuck process)
+            raise
+        self.startup_seconds = time.perf_counter() - began
+        return self
+
+    def _serve(self, timeout: float) -> None:
+        """With every port bound: the key authority, the apps with the real base URLs, serving."""
         self.settings = self.requested.with_ports({name: s.port for name, s in self.servers.items()})
         self.settings.state_dir.mkdir(parents=True, exist_ok=True)
         authority = KeyAuthority.open(self.settings.state_dir, (self.shared_clock or Clock()).now())
@@ -134,15 +152,12 @@ class Sandbox:
         for name in self.services:
             self.servers[name].start(self.apps[name])
         self.wait_healthy(timeout)
-        self.startup_seconds = time.perf_counter() - began
-        return self
 
     def _use_tls(self, authority: KeyAuthority) -> None:
         """Every server serves HTTPS with its own certificate from the key authority."""
-        hostnames = tls_hostnames(self.settings)
         now = (self.shared_clock or Clock()).now()
         for name, server in self.servers.items():
-            cert, key = authority.tls_certificate(name, hostnames, now)
+            cert, key = authority.tls_certificate(name, tls_hostnames(self.settings, name), now)
             server.use_tls(str(cert), str(key))
 
     def _install_certificate_switches(self) -> None:

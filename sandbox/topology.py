@@ -2,38 +2,51 @@
 
 Two views of the same description:
 
-* :class:`ProcessTopology` starts every service as its own ``python -m sandbox.cli serve NAME``
-  process on its own port, all sharing one state directory and one generated settings TOML
-  (ports are chosen free beforehand, because every process must know every other's URL). It
-  waits until each ``/_sandbox/health`` answers and stops them with SIGINT, then SIGTERM, then
-  SIGKILL. It offers the small interface :class:`sandbox.reference_insurer.ReferenceInsurerServer`
-  needs (``settings`` and ``url(name)``), so the reference insurer can be served beside it.
+* :class:`ProcessTopology` first runs the key authority's init step (``python -m sandbox.cli keys
+  init``), makes the key directory read-only (``chmod -R a-w``; restored on stop), then starts
+  every service as its own ``python -m sandbox.cli serve NAME`` process on its own port, all
+  sharing one state directory and one generated settings TOML (ports are chosen free beforehand,
+  because every process must know every other's URL). It waits until each ``/_sandbox/health``
+  answers and stops them with SIGINT, then SIGTERM, then SIGKILL. It offers the small interface
+  :class:`sandbox.reference_insurer.ReferenceInsurerServer` needs (``settings``, ``url(name)``
+  and ``authority``), so the reference insurer can be served beside it.
 * :func:`compose_document` is the same topology as a Docker Compose document (one image, one
-  container per service, healthchecks, an init step for the key authority, the reference
-  insurer behind a profile); :func:`render_compose` writes it as YAML. ``docker-compose.yml``
-  at the repository root is that rendering (``python -m sandbox.topology > docker-compose.yml``);
-  a test keeps them equal.
+  container per service, healthchecks, the init step ``keys`` that alone writes the key
+  authority's volume, which every service mounts read-only, the reference insurer behind a
+  profile); :func:`render_compose` writes it as YAML. ``docker-compose.yml`` at the repository
+  root is that rendering (``python -m sandbox.topology > docker-compose.yml``); a test keeps them
+  equal. ``python -m sandbox.topology --tls`` renders the HTTPS variant (every service over TLS
+  with the key authority's certificates, healthchecks over https trusting its CA bundle).
 
 Both take their settings from :func:`topology_settings`, one nested dict that becomes a TOML file
 for the processes and ``DSOP_SANDBOX__…`` variables for the containers.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
+import shlex
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
+import tomllib
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
 
+from mocks.authority import KeyAuthority
+from mocks.authority.authority import KEYS_FOLDER
+from mocks.authority.initialise import describe, initialise
 from mocks.common.settings import DEFAULT_PORTS, ENV_PREFIX, SERVICE_NAMES, Settings
+from mocks.common.trust import ca_bundle_path, trust
 
-from .launcher import StartupError
+from .launcher import StartupError, tls_hostnames
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = "topology.toml"
@@ -43,13 +56,15 @@ HEALTH_PATH = "/_sandbox/health"
 
 # -- the settings both views share ------------------------------------------------------------------
 def topology_settings(ports: dict[str, int], hosts: dict[str, str], *, state_dir: str | Path,
-                      bind_host: str) -> dict:
+                      bind_host: str, tls: bool = False) -> dict:
     """Settings (as a TOML/environment tree) for services that run apart: every service's port and
-    its base URL on the host name the others reach it by."""
+    its base URL on the host name the others reach it by (https with ``tls``)."""
+    scheme = "https" if tls else "http"
     return {
         "state_dir": str(state_dir),
         "bind_host": bind_host,
-        "services": {name: {"port": ports[name], "base_url": f"http://{hosts[name]}:{ports[name]}"}
+        "tls": tls,
+        "services": {name: {"port": ports[name], "base_url": f"{scheme}://{hosts[name]}:{ports[name]}"}
                      for name in SERVICE_NAMES},
     }
 
@@ -111,17 +126,35 @@ def serve_arguments(name: str) -> list[str]:
     return ["serve", name]
 
 
+def init_arguments() -> list[str]:
+    """The init step, run once before any service (the compose ``keys`` service)."""
+    return ["keys", "init"]
+
+
+# -- the key authority's init step --------------------------------------------------------------------
+def init_keys(settings: Settings, now: datetime | None = None) -> str:
+    """Create every key and certificate the services of ``settings`` will need (TLS server
+    certificates too when ``settings.tls``), in ``<state_dir>/authority``; a line saying what is there.
+    :class:`mocks.authority.AuthorityError` when something is missing and cannot be written."""
+    tls = {name: tls_hostnames(settings, name) for name in SERVICE_NAMES} if settings.tls else {}
+    authority = initialise(settings.state_dir, now or datetime.now(timezone.utc), tls)
+    return describe(authority, tls)
+
+
 # -- processes --------------------------------------------------------------------------------------
 class ProcessTopology:
     """Every service in its own OS process, sharing ``state_dir`` and one generated settings file.
 
     ``ports`` maps service names to ports (default: free ones). Children get no ``DSOP_SANDBOX__``
     variables from this process; the settings file alone configures them. Their output goes to
-    ``<state_dir>/logs/<service>.log``.
+    ``<state_dir>/logs/<service>.log`` (the init step's to ``logs/keys.log``). ``tls`` serves every
+    service over HTTPS; ``read_only_keys`` (default) makes the key directory read-only while the
+    services run, as docker compose mounts it.
     """
 
     def __init__(self, state_dir: str | Path, ports: dict[str, int] | None = None, python: str = sys.executable,
-                 services: tuple[str, ...] = SERVICE_NAMES, host: str = "127.0.0.1"):
+                 services: tuple[str, ...] = SERVICE_NAMES, host: str = "127.0.0.1", tls: bool = False,
+                 read_only_keys: bool = True):
         unknown = set(services) - set(SERVICE_NAMES)
         if unknown:
             raise StartupError(f"unknown service(s): {', '.join(sorted(unknown))}")
@@ -135,11 +168,15 @@ class ProcessTopology:
         self.ports = chosen
         self.settings_path = self.state_dir / SETTINGS_FILE
         self.tree = topology_settings(self.ports, {name: host for name in SERVICE_NAMES},
-                                      state_dir=self.state_dir, bind_host=host)
+                                      state_dir=self.state_dir, bind_host=host, tls=tls)
+        self.read_only_keys = read_only_keys
         self.processes: dict[str, subprocess.Popen] = {}
         self._logs: dict[str, object] = {}
         self._settings: Settings | None = None
+        self._authority: KeyAuthority | None = None
+        self._frozen: dict[Path, int] = {}     # what _freeze_keys changed: path -> its mode before
         self.startup_seconds: float | None = None
+        self.init_seconds: float | None = None
 
     # -- the interface ReferenceInsurerServer and the tests use -----------------------------------
     @property
@@ -152,6 +189,18 @@ class ProcessTopology:
     def url(self, name: str) -> str:
         return self.settings.base_url(name)
 
+    @property
+    def keys_dir(self) -> Path:
+        return self.state_dir / KEYS_FOLDER
+
+    @property
+    def authority(self) -> KeyAuthority:
+        """The key authority the processes share, opened here as they open it (read-only while they
+        run; what it makes then, such as the reference insurer's TLS certificate, goes to the overlay)."""
+        if self._authority is None:
+            self._authority = KeyAuthority.open(self.state_dir, datetime.now(timezone.utc))
+        return self._authority
+
     def pid(self, name: str) -> int:
         return self.processes[name].pid
 
@@ -160,6 +209,9 @@ class ProcessTopology:
 
     def command(self, name: str) -> list[str]:
         return [self.python, "-m", "sandbox.cli", *serve_arguments(name), "--config", str(self.settings_path)]
+
+    def init_command(self) -> list[str]:
+        return [self.python, "-m", "sandbox.cli", *init_arguments(), "--config", str(self.settings_path)]
 
     # -- life cycle ------------------------------------------------------------------------------------
     def write_settings(self) -> Path:
@@ -176,6 +228,9 @@ class ProcessTopology:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         env["PYTHONUNBUFFERED"] = "1"
         try:
+            self.init_seconds = self.run_init(env, timeout)
+            if self.read_only_keys:
+                self._freeze_keys()
             for name in self.services:
                 log = open(self.log_path(name), "ab")
                 self._logs[name] = log
@@ -189,11 +244,43 @@ class ProcessTopology:
         self.startup_seconds = time.perf_counter() - began
         return self
 
+    def run_init(self, env: dict[str, str], timeout: float) -> float:
+        """The init step, to completion (as compose's ``keys`` service); its duration in seconds."""
+        began = time.perf_counter()
+        self._thaw_keys()    # a key directory this topology froze before is writable for its init step again
+        with open(self.log_path("keys"), "ab") as log:
+            try:
+                done = subprocess.run(self.init_command(), stdin=subprocess.DEVNULL, stdout=log,
+                                      stderr=subprocess.STDOUT, env=env, cwd=str(self.state_dir), timeout=timeout)
+            except subprocess.TimeoutExpired:
+                raise StartupError(f"the key authority's init step took longer than {timeout:.0f} s") from None
+        if done.returncode != 0:
+            raise StartupError(f"the key authority's init step failed ({done.returncode}):\n{self.log_tail('keys')}")
+        return time.perf_counter() - began
+
+    def _freeze_keys(self) -> None:
+        """``chmod -R a-w`` the key directory, remembering each mode (root ignores the bits, but the
+        key authority honours a directory nobody may write as read-only)."""
+        for path in [self.keys_dir, *self.keys_dir.rglob("*")]:
+            mode = stat.S_IMODE(path.lstat().st_mode)
+            if mode & 0o222 and not path.is_symlink():
+                self._frozen[path] = mode
+                path.chmod(mode & ~0o222)
+
+    def _thaw_keys(self) -> None:
+        for path, mode in sorted(self._frozen.items(), key=lambda item: len(item[0].parts)):
+            try:
+                path.chmod(mode)
+            except FileNotFoundError:
+                pass
+        self._frozen.clear()
+
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         pending = set(self.services)
         with requests.Session() as http:
             http.trust_env = False
+            http.verify = trust(self.settings)
             while pending:
                 for name in sorted(pending):
                     if self.processes[name].poll() is not None:
@@ -246,6 +333,7 @@ class ProcessTopology:
         for log in self._logs.values():
             log.close()
         self._logs.clear()
+        self._thaw_keys()
         return codes
 
     def __enter__(self) -> "ProcessTopology":
@@ -268,40 +356,61 @@ def _die_with_parent() -> None:
 # -- Docker Compose ---------------------------------------------------------------------------------
 IMAGE = "dsop-sandbox:0.1.0"
 CONTAINER_STATE_DIR = "/state"
+CONTAINER_KEYS_DIR = f"{CONTAINER_STATE_DIR}/{KEYS_FOLDER}"
 CONTAINER_INSURER_DIR = "/insurer"
 KEYS_VOLUME = "authority"
 INSURER_VOLUME = "insurer"
 INSURER_PORT = 7200
 INSURER_ORG = "310000019"
 INSURER_NAME = "Eksempel Forsikring AS"
-#: The key authority's material, created once before any service starts (the services would
-#: create it too, under a file lock; the init step makes the order explicit and keeps the keys
-#: in their own volume).
-INIT_KEYS = ("from datetime import datetime, timezone; from mocks.authority import KeyAuthority; "
-             f"KeyAuthority.open('{CONTAINER_STATE_DIR}', datetime.now(timezone.utc)); print('key authority ready')")
+#: The key authority's volume: written by the init step alone, read-only in everything else.
+KEYS_MOUNT = f"{KEYS_VOLUME}:{CONTAINER_KEYS_DIR}"
+KEYS_MOUNT_READ_ONLY = f"{KEYS_MOUNT}:ro"
 
 
-def container_settings() -> dict:
+def container_settings(tls: bool = False) -> dict:
     """The settings tree of the containers: default ports, base URLs on the service names, bind 0.0.0.0."""
     return topology_settings(dict(DEFAULT_PORTS), {name: name for name in SERVICE_NAMES},
-                             state_dir=CONTAINER_STATE_DIR, bind_host="0.0.0.0")
+                             state_dir=CONTAINER_STATE_DIR, bind_host="0.0.0.0", tls=tls)
 
 
-def healthcheck(url: str) -> dict:
-    probe = f"import urllib.request; urllib.request.urlopen('{url}', timeout=2)"
+def healthcheck(url: str, ca_bundle: str | None = None) -> dict:
+    """A probe in the image's own Python (slim images have no curl): fails unless ``url`` answers
+    2xx; an https ``url`` is verified against ``ca_bundle`` (the key authority's root) only."""
+    if url.startswith("https:"):
+        if not ca_bundle:
+            raise ValueError("an https healthcheck needs the CA bundle to trust")
+        probe = (f"import ssl, urllib.request; urllib.request.urlopen('{url}', timeout=2, "
+                 f"context=ssl.create_default_context(cafile='{ca_bundle}'))")
+    else:
+        probe = f"import urllib.request; urllib.request.urlopen('{url}', timeout=2)"
     return {"test": ["CMD", "python", "-c", probe], "interval": "2s", "timeout": "3s", "retries": 15,
             "start_period": "5s"}
 
 
-def compose_document() -> dict:
-    env = settings_environment(container_settings())
+def register_insurer_command(settings: Settings, public_url: str) -> list[str]:
+    """``register-insurer`` as a user runs it, then the reference insurer's two URLs filled in
+    (the profile it writes leaves them for the integration to fill)."""
+    register = ["dsop-sandbox", "register-insurer", "--control-url", settings.base_url("control"),
+                "--org", INSURER_ORG, "--name", INSURER_NAME, "--redirect-uri", f"{public_url}/claims/callback",
+                "--out", CONTAINER_INSURER_DIR]
+    complete = ["python", "-m", "sandbox.topology", "insurer-profile", f"{CONTAINER_INSURER_DIR}/insurer.toml",
+                "--public-url", public_url]
+    return ["sh", "-c", f"{shlex.join(register)} && {shlex.join(complete)}"]
+
+
+def compose_document(tls: bool = False) -> dict:
+    tree = container_settings(tls)
+    env = settings_environment(tree)
+    settings = Settings.load(environ=env)
+    ca_bundle = str(ca_bundle_path(settings))
     services: dict = {
         "keys": {
             "image": IMAGE,
             "build": ".",
-            "command": ["python", "-c", INIT_KEYS],
+            "command": ["dsop-sandbox", *init_arguments()],
             "environment": dict(env),
-            "volumes": [f"{KEYS_VOLUME}:{CONTAINER_STATE_DIR}/authority"],
+            "volumes": [KEYS_MOUNT],
         },
     }
     for name in SERVICE_NAMES:
@@ -314,29 +423,30 @@ def compose_document() -> dict:
             "command": ["dsop-sandbox", *serve_arguments(name)],
             "environment": dict(env),
             "ports": [f"{port}:{port}"],
-            "volumes": [f"{name}-data:{CONTAINER_STATE_DIR}", f"{KEYS_VOLUME}:{CONTAINER_STATE_DIR}/authority"],
-            "healthcheck": healthcheck(f"http://127.0.0.1:{port}{HEALTH_PATH}"),
+            "volumes": [f"{name}-data:{CONTAINER_STATE_DIR}", KEYS_MOUNT_READ_ONLY],
+            "healthcheck": healthcheck(f"{settings.scheme}://127.0.0.1:{port}{HEALTH_PATH}", ca_bundle),
             "depends_on": depends,
             "restart": "unless-stopped",
         }
-    control = f"http://control:{DEFAULT_PORTS['control']}"
     public = f"http://localhost:{INSURER_PORT}"
     services["register-insurer"] = {
         "image": IMAGE,
         "profiles": ["insurer"],
-        "command": ["dsop-sandbox", "register-insurer", "--control-url", control, "--org", INSURER_ORG,
-                    "--name", INSURER_NAME, "--redirect-uri", f"{public}/claims/callback",
-                    "--out", CONTAINER_INSURER_DIR],
+        "command": register_insurer_command(settings, public),
         "environment": dict(env),
-        "volumes": [f"{INSURER_VOLUME}:{CONTAINER_INSURER_DIR}"],
+        # the CA bundle, to trust the control plane over https
+        "volumes": [f"{INSURER_VOLUME}:{CONTAINER_INSURER_DIR}", KEYS_MOUNT_READ_ONLY],
         "depends_on": {"control": {"condition": "service_healthy"}},
     }
+    insurer_command = ["python", "-m", "examples.reference_insurer", "--insurer",
+                       f"{CONTAINER_INSURER_DIR}/insurer.toml", "--host", "0.0.0.0", "--port", str(INSURER_PORT),
+                       "--public-url", public, "--state-file", f"{CONTAINER_INSURER_DIR}/claims.sqlite3"]
+    if tls:  # the CA that register-insurer handed the insurer, as an integration would use it
+        insurer_command += ["--ca-bundle", f"{CONTAINER_INSURER_DIR}/ca.pem"]
     services["reference-insurer"] = {
         "image": IMAGE,
         "profiles": ["insurer"],
-        "command": ["python", "-m", "examples.reference_insurer", "--insurer", f"{CONTAINER_INSURER_DIR}/insurer.toml",
-                    "--host", "0.0.0.0", "--port", str(INSURER_PORT), "--public-url", public,
-                    "--state-file", f"{CONTAINER_INSURER_DIR}/claims.sqlite3"],
+        "command": insurer_command,
         "ports": [f"{INSURER_PORT}:{INSURER_PORT}"],
         "volumes": [f"{INSURER_VOLUME}:{CONTAINER_INSURER_DIR}"],
         "healthcheck": healthcheck(f"http://127.0.0.1:{INSURER_PORT}/health"),
@@ -347,25 +457,48 @@ def compose_document() -> dict:
     return {"name": "dsop-sandbox", "services": services, "volumes": volumes}
 
 
+def complete_insurer_profile(path: Path, public_url: str) -> None:
+    """Fill the reference insurer's ``start_url`` and ``fetch_url`` (at ``public_url``) into the
+    insurer.toml that ``register-insurer`` wrote at ``path``."""
+    from .insurer_files import TABLES
+    from .reference_insurer import FETCH_PATH, START_PATH, profile_text
+
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    facts = {"name": data["insurer"]["name"], "org": data["insurer"]["org"], **{t: data[t] for t in TABLES}}
+    base = public_url.rstrip("/")
+    path.write_text(profile_text(facts, base + START_PATH, base + FETCH_PATH), encoding="utf-8")
+
+
 COMPOSE_HEADER = """\
-# Generated by `python -m sandbox.topology > docker-compose.yml` from sandbox/topology.py
-# (tests/topology/test_compose.py checks that this file equals that rendering): edit the Python.
+# Generated by `python -m sandbox.topology{flag} > {file}` from sandbox/topology.py
+# (tests/topology/test_compose.py checks that docker-compose.yml equals that rendering): edit the Python.
 #
 # One image, one container per service (`dsop-sandbox serve NAME`), the same settings as
 # sandbox.topology.ProcessTopology uses, here as environment variables. Services reach each other
-# at http://<service>:<port>; those are also the issuers and the URLs a browser is sent to, so a
+# at {scheme}://<service>:<port>; those are also the issuers and the URLs a browser is sent to, so a
 # browser on the host needs the service names to resolve to 127.0.0.1 (see README).
-#
-#   docker compose up                      # the five services
-#   docker compose --profile insurer up    # ... plus the registered reference insurer on :7200
+# The init service `keys` (`dsop-sandbox keys init`) alone writes the key authority's volume
+# `authority`; every other container mounts it read-only (rotated keys go to the service's own
+# /state/authority-overlay).
+{variant}#
+#   docker compose{file_option} up                      # the five services
+#   docker compose{file_option} --profile insurer up    # ... plus the registered reference insurer on :7200
+"""
+TLS_NOTE = """\
+# HTTPS variant: `keys` also makes every service's TLS server certificate (for its service name,
+# localhost and 127.0.0.1); clients trust only the key authority's root, which a host gets with
+#   docker compose -f docker-compose.tls.yml run --rm --no-deps -T keys cat /state/authority/ca.pem > ca.pem
 """
 
 
-def render_compose(document: dict | None = None) -> str:
-    """``document`` (default :func:`compose_document`) as YAML: block mappings, with every scalar
-    and every list of scalars written as JSON (which YAML reads as the same value)."""
-    lines = [COMPOSE_HEADER.rstrip("\n")]
-    _emit(document if document is not None else compose_document(), 0, lines)
+def render_compose(document: dict | None = None, tls: bool = False) -> str:
+    """``document`` (default :func:`compose_document` of ``tls``) as YAML: block mappings, with every
+    scalar and every list of scalars written as JSON (which YAML reads as the same value)."""
+    file = "docker-compose.tls.yml" if tls else "docker-compose.yml"
+    header = COMPOSE_HEADER.format(flag=" --tls" if tls else "", file=file, scheme="https" if tls else "http",
+                                   file_option=f" -f {file}" if tls else "", variant=TLS_NOTE if tls else "")
+    lines = [header.rstrip("\n")]
+    _emit(document if document is not None else compose_document(tls), 0, lines)
     return "\n".join(lines) + "\n"
 
 
@@ -385,5 +518,23 @@ def _emit(node: dict, indent: int, lines: list[str]) -> None:
             lines.append(f"{pad}{label}: {json.dumps(value, ensure_ascii=False)}")
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.topology",
+                                     description="Print docker-compose.yml (the container topology) as YAML.")
+    parser.add_argument("--tls", action="store_true", help="the HTTPS variant (docker-compose.tls.yml)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION")
+    profile = actions.add_parser("insurer-profile", help="fill the reference insurer's start_url and fetch_url "
+                                                          "into an insurer.toml written by register-insurer")
+    profile.add_argument("file", type=Path)
+    profile.add_argument("--public-url", required=True, help="where citizens reach the reference insurer")
+    args = parser.parse_args(argv)
+    if args.action == "insurer-profile":
+        complete_insurer_profile(args.file, args.public_url)
+        print(f"{args.file}: start_url and fetch_url at {args.public_url}")
+        return 0
+    sys.stdout.write(render_compose(tls=args.tls))
+    return 0
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render_compose())
+    raise SystemExit(main())

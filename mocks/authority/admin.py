@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
+from mocks.common.admin import admin_error
 from mocks.common.errors import json_response
 
 from .authority import KeyAuthority
+from .layers import AuthorityError
 
 
 def key_admin_blueprint(authority: KeyAuthority, issuer: str) -> Blueprint:
@@ -21,7 +23,11 @@ def key_admin_blueprint(authority: KeyAuthority, issuer: str) -> Blueprint:
     @bp.post("/keys/rotate")
     def rotate():
         clock = current_app.extensions["sandbox"].clock
-        key = authority.rotate(issuer, clock.now())
+        try:
+            key = authority.rotate(issuer, clock.now())
+        except AuthorityError as exc:
+            # Neither the key directory nor the overlay can be written: say so, keep the old key.
+            raise admin_error(503, "keys_unwritable", str(exc)) from exc
         return json_response({"issuer": issuer, "signing_kid": key.kid,
                               "published": [k.kid for k in authority.published_keys(issuer)]})
 

@@ -3,22 +3,33 @@
 The compose file is generated from ``sandbox.topology.compose_document()`` (one source of truth,
 shared with the process topology the other tests run), so the committed file must equal its
 rendering; its contents are then checked on the Python description, and the YAML is read back
-with PyYAML where it is installed.
+with PyYAML where it is installed. The HTTPS variant (``compose_document(tls=True)``, rendered by
+``python -m sandbox.topology --tls``) is checked the same way.
 """
 from __future__ import annotations
 
+import os
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
+from conformance.profile import InsurerProfile
+from mocks.authority import KeyAuthority, pki
 from mocks.common.settings import DEFAULT_PORTS, SERVICE_NAMES, Settings
+from mocks.common.trust import ca_bundle_path
 from sandbox.cli import build_parser
-from sandbox.topology import (CONTAINER_STATE_DIR, INIT_KEYS, ProcessTopology, compose_document, render_compose,
-                              serve_arguments, settings_environment)
+from sandbox.insurer_files import write_insurer_files
+from sandbox.launcher import tls_hostnames
+from sandbox.topology import (CONTAINER_KEYS_DIR, CONTAINER_STATE_DIR, KEYS_VOLUME, ProcessTopology, compose_document,
+                              init_arguments, render_compose, serve_arguments, settings_environment)
+from tests.authority.snapshot import snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -30,18 +41,47 @@ def document() -> dict:
     return compose_document()
 
 
+@pytest.fixture(scope="module")
+def tls_document() -> dict:
+    return compose_document(tls=True)
+
+
+def run_init(command: list[str], environment: dict[str, str], state_dir: Path) -> subprocess.CompletedProcess:
+    """A container's init command, run here: ``dsop-sandbox`` as ``python -m sandbox.cli``, the
+    container's environment with the state directory moved to ``state_dir``."""
+    assert command[0] == "dsop-sandbox"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
+    env.update(environment, DSOP_SANDBOX__STATE_DIR=str(state_dir), PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "sandbox.cli", *command[1:]], capture_output=True, text=True,
+                          cwd=state_dir.parent, env=env, timeout=120)
+
+
 def test_the_committed_file_is_the_rendering_of_the_python_description():
     assert COMPOSE.read_text(encoding="utf-8") == render_compose(), \
         "docker-compose.yml is stale: run  python -m sandbox.topology > docker-compose.yml"
 
 
-def test_the_yaml_reads_back_as_the_description(document):
+def test_the_yaml_reads_back_as_the_description(document, tls_document):
     yaml = pytest.importorskip("yaml")
     assert yaml.safe_load(COMPOSE.read_text(encoding="utf-8")) == document
+    assert yaml.safe_load(render_compose(tls=True)) == tls_document
+
+
+def test_the_tls_variant_is_what_python_m_sandbox_topology_tls_prints(tls_document):
+    done = subprocess.run([sys.executable, "-m", "sandbox.topology", "--tls"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == render_compose(tls=True) != render_compose()
+    assert "docker compose -f docker-compose.tls.yml up" in done.stdout
 
 
 def test_one_container_per_service_running_what_the_process_topology_runs(document, tmp_path):
     topology = ProcessTopology(tmp_path)
+    init = document["services"]["keys"]["command"]
+    assert init == ["dsop-sandbox", *init_arguments()] == ["dsop-sandbox", "keys", "init"]
+    assert topology.init_command()[1:] == ["-m", "sandbox.cli", *init[1:], "--config", str(topology.settings_path)]
+    args = build_parser().parse_args(init[1:])
+    assert (args.command, args.action, args.tls) == ("keys", "init", False)
     for name in SERVICE_NAMES:
         service = document["services"][name]
         assert service["command"] == ["dsop-sandbox", *serve_arguments(name)]
@@ -53,67 +93,195 @@ def test_one_container_per_service_running_what_the_process_topology_runs(docume
         assert service["ports"] == [f"{port}:{port}"]
 
 
-def test_containers_get_the_process_topologys_settings_as_environment(document, tmp_path):
-    process_keys = set(settings_environment(ProcessTopology(tmp_path).tree))
-    for name in SERVICE_NAMES:
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_containers_get_the_process_topologys_settings_as_environment(tls, tmp_path):
+    document = compose_document(tls=tls)
+    scheme = "https" if tls else "http"
+    process_tree = ProcessTopology(tmp_path, tls=tls).tree
+    process_keys = set(settings_environment(process_tree))
+    for name in ("keys", *SERVICE_NAMES, "register-insurer"):
         env = document["services"][name]["environment"]
         assert set(env) == process_keys
         settings = Settings.load(environ=env)
         assert settings.bind_host == "0.0.0.0" and settings.state_dir == Path(CONTAINER_STATE_DIR)
+        assert settings.tls is tls and process_tree["tls"] is tls
         for other in SERVICE_NAMES:
-            assert settings.base_url(other) == f"http://{other}:{DEFAULT_PORTS[other]}"
+            assert settings.base_url(other) == f"{scheme}://{other}:{DEFAULT_PORTS[other]}"
             assert settings.services[other].port == DEFAULT_PORTS[other]
-        assert settings.issuer("maskinporten") == "http://maskinporten:7102/"
+        assert settings.issuer("maskinporten") == f"{scheme}://maskinporten:7102/"
 
 
 def test_every_service_has_a_healthcheck_on_its_health_endpoint(document):
     for name in SERVICE_NAMES:
         check = document["services"][name]["healthcheck"]
         assert check["test"][:3] == ["CMD", "python", "-c"]
-        assert f"http://127.0.0.1:{DEFAULT_PORTS[name]}/_sandbox/health" in check["test"][3]
+        assert f"'http://127.0.0.1:{DEFAULT_PORTS[name]}/_sandbox/health'" in check["test"][3]
         assert "curl" not in " ".join(check["test"])
 
 
-def test_the_health_probe_is_python_that_fails_when_nothing_answers():
-    probe = compose_document()["services"]["nav"]["healthcheck"]["test"][3].replace(":7104", ":9")
+def test_under_tls_every_healthcheck_probes_https_trusting_only_the_key_authoritys_ca(tls_document):
+    settings = Settings.load(environ=tls_document["services"]["nav"]["environment"])
+    bundle = str(ca_bundle_path(settings))
+    assert bundle == f"{CONTAINER_KEYS_DIR}/ca.pem"
+    for name in SERVICE_NAMES:
+        probe = tls_document["services"][name]["healthcheck"]["test"]
+        assert probe[:3] == ["CMD", "python", "-c"]
+        assert f"'https://127.0.0.1:{DEFAULT_PORTS[name]}/_sandbox/health'" in probe[3]
+        assert f"cafile='{bundle}'" in probe[3] and "http://" not in probe[3]
+        # the CA bundle it trusts is in the (read-only) key volume this container mounts
+        assert f"{KEYS_VOLUME}:{CONTAINER_KEYS_DIR}:ro" in tls_document["services"][name]["volumes"]
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_the_health_probe_is_python_that_fails_when_nothing_answers(tls, tmp_path):
+    probe = compose_document(tls=tls)["services"]["nav"]["healthcheck"]["test"][3].replace(":7104", ":9")
+    any_root = pki.self_signed_ca(pki.new_rsa_key(), "any root", datetime.now(timezone.utc))
+    (tmp_path / "ca.pem").write_bytes(pki.cert_pem(any_root))
+    probe = probe.replace(f"{CONTAINER_KEYS_DIR}/ca.pem", str(tmp_path / "ca.pem"))
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=20).returncode != 0
 
 
-def test_the_key_authority_is_created_once_by_an_init_step(document, tmp_path):
-    init = document["services"]["keys"]
-    assert init["command"] == ["python", "-c", INIT_KEYS]
-    for name in SERVICE_NAMES:
-        depends = document["services"][name]["depends_on"]
-        assert depends["keys"] == {"condition": "service_completed_successfully"}
-        assert "authority:/state/authority" in document["services"][name]["volumes"]
-        assert f"{name}-data:/state" in document["services"][name]["volumes"]
-    assert "authority:/state/authority" in init["volumes"]
-    # The init command really creates the authority (run here against a temporary directory).
-    done = subprocess.run([sys.executable, "-c", INIT_KEYS.replace(f"'{CONTAINER_STATE_DIR}'", repr(str(tmp_path)))],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_only_the_init_step_mounts_the_key_volume_writable(tls):
+    services = compose_document(tls=tls)["services"]
+    init = services["keys"]
+    assert init["volumes"] == [f"{KEYS_VOLUME}:{CONTAINER_KEYS_DIR}"]
+    assert "profiles" not in init and "depends_on" not in init
+    for name, service in services.items():
+        mounts = [m for m in service.get("volumes", []) if m.split(":")[0] == KEYS_VOLUME]
+        if name == "keys":
+            continue
+        assert all(m == f"{KEYS_VOLUME}:{CONTAINER_KEYS_DIR}:ro" for m in mounts), (name, mounts)
+        if name in SERVICE_NAMES:
+            assert mounts, name
+            assert service["volumes"][0] == f"{name}-data:{CONTAINER_STATE_DIR}"    # the overlay's home: writable
+            assert service["depends_on"]["keys"] == {"condition": "service_completed_successfully"}
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_the_init_step_creates_all_a_read_only_service_needs(tls, tmp_path):
+    services = compose_document(tls=tls)["services"]
+    state = tmp_path / "state"
+    done = run_init(services["keys"]["command"], services["keys"]["environment"], state)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "authority" / "ca.pem").exists()
-    assert (tmp_path / "authority" / "issuers" / "maskinporten" / "1.key.pem").exists()
+    assert "key authority ready" in done.stdout
+    keys = state / "authority"
+    assert (keys / "ca.pem").is_file() and (keys / "issuers" / "maskinporten" / "1.key.pem").is_file()
+    if tls:
+        made = sorted(p.name for p in (keys / "tls").glob("*.cert.pem"))
+        assert made == sorted(f"{name}.cert.pem" for name in SERVICE_NAMES)
+    else:
+        assert not (keys / "tls").exists()
+    # Now as docker mounts it: read-only (as root, chmod stops nothing, so nothing may change either).
+    subprocess.run(["chmod", "-R", "a-w", str(keys)], check=True)
+    try:
+        before = snapshot(keys)
+        for name in SERVICE_NAMES:
+            settings = Settings.load(environ={**services[name]["environment"], "DSOP_SANDBOX__STATE_DIR": str(state)})
+            now = datetime.now(timezone.utc)
+            authority = KeyAuthority.open(settings.state_dir, now)
+            assert authority.read_only
+            if tls:   # what the launcher asks for when it serves `name` over https
+                cert_path, key_path = authority.tls_certificate(name, tls_hostnames(settings), now)
+                assert cert_path == keys / "tls" / f"{name}.cert.pem" and key_path.parent == keys / "tls"
+                leaf = x509.load_pem_x509_certificates(cert_path.read_bytes())[0]
+                # the others reach it by its service name; the healthcheck by 127.0.0.1
+                assert {name, "localhost", "127.0.0.1"} <= pki.host_names(leaf)
+        assert snapshot(keys) == before
+        assert not (state / "authority-overlay").exists()
+        # Running the init step again on the complete, read-only volume is fine and changes nothing.
+        again = run_init(services["keys"]["command"], services["keys"]["environment"], state)
+        assert again.returncode == 0, again.stderr
+        assert snapshot(keys) == before
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(keys)], check=True)
 
 
-def test_the_control_plane_waits_for_the_fakes_it_fans_out_to(document):
-    depends = document["services"]["control"]["depends_on"]
-    assert all(depends[name] == {"condition": "service_healthy"} for name in SERVICE_NAMES if name != "control")
+def test_a_service_without_its_init_step_says_how_to_create_the_keys(document, tmp_path):
+    """A read-only key volume that the init step never filled: the service does not come up, and
+    says what is missing and which command creates it."""
+    keys = tmp_path / "state" / "authority"
+    keys.mkdir(parents=True)
+    keys.chmod(0o555)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
+    env.update(document["services"]["nav"]["environment"], DSOP_SANDBOX__STATE_DIR=str(tmp_path / "state"),
+               DSOP_SANDBOX__SERVICES__NAV__PORT="0", PYTHONPATH=str(ROOT))
+    try:
+        done = subprocess.run([sys.executable, "-m", "sandbox.cli", *serve_arguments("nav")], env=env, cwd=tmp_path,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    finally:
+        keys.chmod(0o755)
+    said = done.stderr
+    assert done.returncode == 2, said                   # exits (no server thread left behind), exit code 2
+    assert len(said.strip().splitlines()) == 1, said    # one line, no traceback
+    assert "read-only and incomplete" in said, said
+    assert "missing root-ca.key.pem" in said and "missing issuers/nav" not in said
+    assert f"dsop-sandbox keys init --state-dir {tmp_path / 'state'}" in said
+    assert list(keys.iterdir()) == []
+    assert not (tmp_path / "state" / "authority-overlay").exists()
 
 
-def test_the_reference_insurer_is_optional_behind_a_profile(document):
-    services = document["services"]
+def register_steps(service: dict) -> tuple[list[str], list[str]]:
+    """The register-insurer container's two steps: ``sh -c "REGISTER && COMPLETE"``."""
+    assert service["command"][:2] == ["sh", "-c"] and len(service["command"]) == 3
+    register, complete = service["command"][2].split(" && ")
+    return shlex.split(register), shlex.split(complete)
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_the_reference_insurer_is_optional_behind_a_profile(tls):
+    services = compose_document(tls=tls)["services"]
     for name in ("register-insurer", "reference-insurer"):
         assert services[name]["profiles"] == ["insurer"]
     assert all("profiles" not in services[name] for name in ("keys", *SERVICE_NAMES))
-    register = build_parser().parse_args(services["register-insurer"]["command"][1:])
-    assert register.command == "register-insurer" and register.control_url == "http://control:7100"
+    register_command, _ = register_steps(services["register-insurer"])
+    assert register_command[0] == "dsop-sandbox"
+    register = build_parser().parse_args(register_command[1:])
+    scheme = "https" if tls else "http"
+    assert register.command == "register-insurer" and register.control_url == f"{scheme}://control:7100"
     assert register.redirect_uri == ["http://localhost:7200/claims/callback"]
     insurer = services["reference-insurer"]
     assert insurer["command"][:3] == ["python", "-m", "examples.reference_insurer"]
     assert insurer["command"][insurer["command"].index("--insurer") + 1] == register.out + "/insurer.toml"
+    assert ("--ca-bundle" in insurer["command"]) is tls
+    if tls:   # the CA that register-insurer wrote beside the profile
+        assert insurer["command"][insurer["command"].index("--ca-bundle") + 1] == register.out + "/ca.pem"
     assert insurer["depends_on"]["register-insurer"] == {"condition": "service_completed_successfully"}
     assert "http://127.0.0.1:7200/health" in insurer["healthcheck"]["test"][3]
+
+
+def test_the_insurer_profile_gets_the_reference_insurers_start_and_fetch_urls(document, tmp_path):
+    register_command, complete = register_steps(document["services"]["register-insurer"])
+    register = build_parser().parse_args(register_command[1:])
+    public = "http://localhost:7200"
+    insurer_command = document["services"]["reference-insurer"]["command"]
+    assert insurer_command[insurer_command.index("--public-url") + 1] == public
+    # What register-insurer writes (facts as the control plane answers them), then the second step.
+    facts = {"org": "310000019", "name": register.name,
+             "certificate": {"key_pem": "KEY", "chain_pem": "CHAIN", "ca_pem": "CA"},
+             "maskinporten": {"issuer": "http://maskinporten:7102/", "client_id": "mp-client", "scopes": ["a", "b"]},
+             "idporten": {"issuer": "http://idporten:7101", "client_id": "ip-client", "client_secret": "s",
+                          "redirect_uris": [f"{public}/claims/callback"]},
+             "altinn": {"base_url": "http://altinn:7103", "api_key": "k", "service_code": "5252", "service_edition": 2},
+             "nav": {"base_url": "http://nav:7104"}}
+    out = tmp_path / "insurer"
+    write_insurer_files(facts, out)
+    profile_path = out / "insurer.toml"
+    before = tomllib.loads(profile_path.read_text())
+    assert "start_url" not in before["insurer"]           # what register-insurer alone leaves to the integration
+    assert complete[:4] == ["python", "-m", "sandbox.topology", "insurer-profile"]
+    assert complete[4] == register.out + "/insurer.toml"
+    argv = [sys.executable if part == "python" else str(profile_path) if part == complete[4] else part
+            for part in complete]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0, done.stderr
+    after = tomllib.loads(profile_path.read_text())
+    assert after["insurer"]["start_url"] == \
+        f"{public}/claims/start?pid={{pid}}&first_name={{first_name}}&last_name={{last_name}}"
+    assert after["insurer"]["fetch_url"] == f"{public}/conformance/fetch?pid={{pid}}"
+    assert {k: v for k, v in after.items() if k != "insurer"} == {k: v for k, v in before.items() if k != "insurer"}
+    profile = InsurerProfile.load(profile_path)               # what `dsop-sandbox conform --insurer` reads
+    assert (profile.org, profile.name) == ("310000019", register.name)
 
 
 def test_every_named_volume_is_declared(document):
