@@ -15,7 +15,7 @@ import webbrowser
 from pathlib import Path
 
 from . import launcher
-from .dashboard import INSURER_URL_KEY, install
+from .dashboard import INSURER_URL_KEY
 
 EXIT_OK, EXIT_CANNOT_START = 0, 2
 
@@ -28,21 +28,10 @@ def add_command(commands, settings_options) -> None:
     demo.set_defaults(run=cmd_demo)
 
 
-def with_dashboard(factory):
-    """A control-plane factory that also installs the dashboard (a no-op once create_app does)."""
-    def create(settings, **kwargs):
-        return install(factory(settings, **kwargs))
-
-    create.dashboard = True
-    return create
-
-
 def cmd_demo(args) -> int:
     from .cli import _print_started, load_settings
     from .reference_insurer import ReferenceInsurerServer
 
-    if not getattr(launcher.FACTORIES["control"], "dashboard", False):
-        launcher.FACTORIES["control"] = with_dashboard(launcher.FACTORIES["control"])
     temporary = None if getattr(args, "state_dir", None) else tempfile.mkdtemp(prefix="dsop-sandbox-demo-")
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -13,7 +13,6 @@ import pytest
 import requests
 
 from sandbox import launcher
-from sandbox.demo import with_dashboard
 from sandbox.reference_insurer import ReferenceInsurerServer
 from tests.browser.conftest import record_requests, shoot
 from tests.conftest import free_port_settings
@@ -25,15 +24,9 @@ DSOP = "/person/personopplysninger/dsop"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    factories = dict(launcher.FACTORIES)
-    launcher.FACTORIES["control"] = with_dashboard(factories["control"])
-    try:
-        settings = free_port_settings(tmp_path_factory.mktemp("dashboard-browser") / "state")
-        with launcher.Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox, port=0) as insurer:
-            yield sandbox, insurer
-    finally:
-        launcher.FACTORIES.clear()
-        launcher.FACTORIES.update(factories)
+    settings = free_port_settings(tmp_path_factory.mktemp("dashboard-browser") / "state")
+    with launcher.Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox, port=0) as insurer:
+        yield sandbox, insurer
 
 
 def log_in_if_asked(page, person: dict = KARI) -> None:

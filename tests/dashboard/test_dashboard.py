@@ -4,6 +4,7 @@ plane, and the sequence diagram's lane mapping kept honest against real events."
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 import socket
 
 import pytest
@@ -11,26 +12,24 @@ import requests
 
 from sandbox import launcher
 from sandbox.dashboard import BLUEPRINT, INSURER_URL_KEY, HopLog, install
-from sandbox.demo import with_dashboard
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, free_port_settings
 
 KARI = "15838512329"
 URL_ATTRIBUTES = re.compile(r"""\b(?:src|href|action)\s*=\s*["']([^"']*)["']""", re.I)
 
 
+@contextmanager
+def dashboard_sandbox(state_dir):
+    """A sandbox (its control plane serves the dashboard) and a session that uses no proxy."""
+    with launcher.Sandbox(free_port_settings(state_dir)) as sandbox, requests.Session() as http:
+        http.trust_env = False
+        yield sandbox, http
+
+
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
-    """A sandbox whose control plane has the dashboard installed (as create_app will once wired)."""
-    factories = dict(launcher.FACTORIES)
-    launcher.FACTORIES["control"] = with_dashboard(factories["control"])
-    try:
-        settings = free_port_settings(tmp_path_factory.mktemp("dashboard") / "state")
-        with launcher.Sandbox(settings) as sandbox, requests.Session() as http:
-            http.trust_env = False
-            yield sandbox, http
-    finally:
-        launcher.FACTORIES.clear()
-        launcher.FACTORIES.update(factories)
+    with dashboard_sandbox(tmp_path_factory.mktemp("dashboard") / "state") as both:
+        yield both
 
 
 @pytest.fixture(scope="module")
@@ -194,27 +193,19 @@ def test_the_hop_log_keeps_the_start_time_when_an_answer_completes_a_hop():
 
 
 def test_a_reset_forgets_the_hops_but_not_the_cursor(tmp_path_factory):
-    factories = dict(launcher.FACTORIES)
-    launcher.FACTORIES["control"] = with_dashboard(factories["control"])
-    try:
-        settings = free_port_settings(tmp_path_factory.mktemp("dashboard-reset") / "state")
-        with launcher.Sandbox(settings) as sandbox, requests.Session() as http:
-            http.trust_env = False
-            control = sandbox.url("control")
-            made = http.post(control + "/_sandbox/insurers", timeout=30,
-                             json={"org": INSURER_ORG, "name": INSURER_NAME, "redirect_uri": REDIRECT_URI})
-            assert made.status_code == 201, made.text
-            assert http.get(control + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10).status_code == 302
-            cursor = hops(http, sandbox)["cursor"]
-            assert cursor == 1
-            assert http.post(control + "/_sandbox/reset", json={}, timeout=30).status_code == 200
-            assert hops(http, sandbox) == {"events": [], "cursor": 1}
-            http.get(control + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10)
-            [after] = hops(http, sandbox, cursor)["events"]
-            assert after["id"] == 2 and after["seq"] == 2
-    finally:
-        launcher.FACTORIES.clear()
-        launcher.FACTORIES.update(factories)
+    with dashboard_sandbox(tmp_path_factory.mktemp("dashboard-reset") / "state") as (sandbox, http):
+        control = sandbox.url("control")
+        made = http.post(control + "/_sandbox/insurers", timeout=30,
+                         json={"org": INSURER_ORG, "name": INSURER_NAME, "redirect_uri": REDIRECT_URI})
+        assert made.status_code == 201, made.text
+        assert http.get(control + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10).status_code == 302
+        cursor = hops(http, sandbox)["cursor"]
+        assert cursor == 1
+        assert http.post(control + "/_sandbox/reset", json={}, timeout=30).status_code == 200
+        assert hops(http, sandbox) == {"events": [], "cursor": 1}
+        http.get(control + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10)
+        [after] = hops(http, sandbox, cursor)["events"]
+        assert after["id"] == 2 and after["seq"] == 2
 
 
 def test_install_is_idempotent(running):
