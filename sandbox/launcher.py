@@ -66,6 +66,36 @@ def untrusted_certificate(folder: Path, name: str, hostnames: list[str], now) ->
     return cert_path, key_path
 
 
+HEALTH_PATH = "/_sandbox/health"
+
+
+def unhealthy_after(settings: Settings, services, timeout: float, alive: Callable[[str], None] | None = None,
+                    interval: float = 0.01) -> list[str]:
+    """Poll each service's ``/_sandbox/health`` (trusting what ``settings`` trust) until every one
+    answers ``{"status": "ok", "service": name}`` or ``timeout`` seconds pass; the services still not
+    healthy, sorted (empty: all are). ``alive(name)`` may raise to stop at once (a dead process)."""
+    deadline = time.monotonic() + timeout
+    pending = set(services)
+    with requests.Session() as session:
+        session.trust_env = False
+        session.verify = trust(settings)
+        while pending:
+            for name in sorted(pending):
+                if alive is not None:
+                    alive(name)
+                try:
+                    answer = session.get(settings.base_url(name) + HEALTH_PATH, timeout=1)
+                    if answer.status_code == 200 and answer.json() == {"status": "ok", "service": name}:
+                        pending.discard(name)
+                except (requests.RequestException, ValueError):
+                    pass
+            if pending and time.monotonic() > deadline:
+                break
+            if pending:
+                time.sleep(interval)
+    return sorted(pending)
+
+
 class Certificates:
     """The certificate one server of a :class:`Sandbox` presents (see ``CertificateSwitch`` in
     mocks/common/service.py): the key authority's, or an untrusted one for the same names."""
@@ -186,24 +216,10 @@ class Sandbox:
         return str(ca_bundle_path(self.settings)) if self.settings.tls else None
 
     def wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        pending = set(self.services)
-        with requests.Session() as session:
-            session.trust_env = False
-            session.verify = trust(self.settings)
-            while pending:
-                for name in sorted(pending):
-                    try:
-                        answer = session.get(self.url(name) + "/_sandbox/health", timeout=1)
-                        if answer.status_code == 200 and answer.json().get("status") == "ok":
-                            pending.discard(name)
-                    except (requests.RequestException, ValueError):
-                        pass
-                if pending and time.monotonic() > deadline:
-                    self.stop()
-                    raise StartupError(f"not healthy after {timeout:.0f} s: {', '.join(sorted(pending))}")
-                if pending:
-                    time.sleep(0.01)
+        pending = unhealthy_after(self.settings, self.services, timeout)
+        if pending:
+            self.stop()
+            raise StartupError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}")
 
     def url(self, name: str) -> str:
         return self.settings.base_url(name)

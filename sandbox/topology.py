@@ -38,20 +38,17 @@ import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
 
-import requests
-
 from mocks.authority import KeyAuthority
 from mocks.authority.authority import KEYS_FOLDER
 from mocks.authority.initialise import describe, initialise
 from mocks.common.settings import DEFAULT_PORTS, ENV_PREFIX, SERVICE_NAMES, Settings
-from mocks.common.trust import ca_bundle_path, trust
+from mocks.common.trust import ca_bundle_path
 
-from .launcher import StartupError, tls_hostnames
+from .launcher import HEALTH_PATH, StartupError, tls_hostnames, unhealthy_after
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SETTINGS_FILE = "topology.toml"
 LOG_FOLDER = "logs"
-HEALTH_PATH = "/_sandbox/health"
 
 
 # -- the settings both views share ------------------------------------------------------------------
@@ -276,27 +273,15 @@ class ProcessTopology:
         self._frozen.clear()
 
     def wait_healthy(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        pending = set(self.services)
-        with requests.Session() as http:
-            http.trust_env = False
-            http.verify = trust(self.settings)
-            while pending:
-                for name in sorted(pending):
-                    if self.processes[name].poll() is not None:
-                        raise StartupError(f"{name} exited with {self.processes[name].returncode} before it was "
-                                           f"healthy:\n{self.log_tail(name)}")
-                    try:
-                        answer = http.get(self.url(name) + HEALTH_PATH, timeout=1)
-                        if answer.status_code == 200 and answer.json() == {"status": "ok", "service": name}:
-                            pending.discard(name)
-                    except (requests.RequestException, ValueError):
-                        pass
-                if pending and time.monotonic() > deadline:
-                    raise StartupError(f"not healthy after {timeout:.0f} s: {', '.join(sorted(pending))}\n" +
-                                       "\n".join(self.log_tail(name) for name in sorted(pending)))
-                if pending:
-                    time.sleep(0.02)
+        def alive(name: str) -> None:
+            if self.processes[name].poll() is not None:
+                raise StartupError(f"{name} exited with {self.processes[name].returncode} before it was "
+                                   f"healthy:\n{self.log_tail(name)}")
+
+        pending = unhealthy_after(self.settings, self.services, timeout, alive, interval=0.02)
+        if pending:
+            raise StartupError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}\n" +
+                               "\n".join(self.log_tail(name) for name in pending))
 
     def log_tail(self, name: str, lines: int = 20) -> str:
         try:
