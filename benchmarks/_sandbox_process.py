@@ -17,7 +17,7 @@ class SandboxProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
         env.update({f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": "0" for name in SERVICES})
         self.began = time.perf_counter()
-        self.process = subprocess.Popen([sys.executable, "-m", "sandbox.cli", "up", "--ephemeral", *args],
+        self.process = subprocess.Popen([sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", *args],
                                         stdout=subprocess.PIPE, text=True, env=env)
         lines = []
         for line in self.process.stdout:

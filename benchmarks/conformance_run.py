@@ -36,7 +36,7 @@ BUNDLE_LINE = re.compile(r"trust the CA bundle (\S+)")
 
 
 def one_run(tls: bool = False) -> tuple[float, int]:
-    up = subprocess.Popen([sys.executable, "-m", "sandbox.cli", "up", "--ephemeral", "--with-insurer"]
+    up = subprocess.Popen([sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", "--with-insurer"]
                           + (["--tls"] if tls else []), cwd=ROOT,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
     lines = []
@@ -50,7 +50,7 @@ def one_run(tls: bool = False) -> tuple[float, int]:
         trust = ["--ca-bundle", BUNDLE_LINE.search("".join(lines)).group(1)] if tls else []
         with tempfile.TemporaryDirectory() as out:
             began = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "sandbox.cli", "conform", "--insurer", profile,
+            done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "conform", "--insurer", profile,
                                    "--control-url", urls["control"], "--junit", f"{out}/r.xml", "--html",
                                    f"{out}/r.html", *trust], cwd=ROOT, capture_output=True, text=True, env=env())
             return time.perf_counter() - began, done.returncode

@@ -1,7 +1,7 @@
 """Startup of the multi-process topology (one OS process per service, as docker-compose.yml runs
-them) to all-healthy: from the key authority's init step (``python -m sandbox.cli keys init``, run
+them) to all-healthy: from the key authority's init step (``python -m dsop_sandbox.cli keys init``, run
 to completion first, as compose's ``keys`` service) through spawning the five
-``python -m sandbox.cli serve NAME`` processes on the then read-only key directory until every
+``python -m dsop_sandbox.cli serve NAME`` processes on the then read-only key directory until every
 ``/_sandbox/health`` answers. Each run uses a new, empty state directory, so the init step creates
 the key authority every time; its share is reported on its own.
 
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sandbox.topology import ProcessTopology  # noqa: E402
+from dsop_sandbox.topology import ProcessTopology  # noqa: E402
 
 
 def main() -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import requests
 
-from mocks.common.settings import PROFILES, SERVICE_NAMES, Settings, SettingsError
-from mocks.common.trust import trust
+from dsop_sandbox.mocks.common.settings import PROFILES, SERVICE_NAMES, Settings, SettingsError
+from dsop_sandbox.mocks.common.trust import trust
 
 from .insurer_files import write_insurer_files
 from .launcher import Sandbox, StartupError
@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys_init.add_argument("--tls", action="store_true", help="also the services' TLS certificates (default: "
                                                               "when the settings say tls)")
     keys.set_defaults(run=cmd_keys)
-    from conformance.cli import add_commands as add_conformance_commands
+    from dsop_sandbox.conformance.cli import add_commands as add_conformance_commands
 
     add_conformance_commands(commands, _control, settings_options)
     from .demo import add_command as add_demo_command
@@ -242,9 +242,9 @@ def cmd_events(args) -> int:
 
 
 def cmd_keys(args) -> int:
-    from mocks.authority import AuthorityError
+    from dsop_sandbox.mocks.authority import AuthorityError
 
-    from .topology import init_keys
+    from .keys import init_keys
 
     try:
         print(init_keys(load_settings(args, tls=True if args.tls else None)), flush=True)

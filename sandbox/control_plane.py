@@ -8,15 +8,15 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, request
 
-from mocks.authority import KeyAuthority
-from mocks.common import validation as check
-from mocks.common.admin import admin_error, admin_json, calendar_offset_from
-from mocks.common.clock import Clock
-from mocks.common.errors import ADMIN_ERRORS, ServiceError, json_response
-from mocks.common.records import Records, records_schema
-from mocks.common.service import HTTP_ERROR_CODES
-from mocks.common.settings import Settings
-from mocks.common.store import Store
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common import validation as check
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json, calendar_offset_from
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.errors import ADMIN_ERRORS, ServiceError, json_response
+from dsop_sandbox.mocks.common.records import Records, records_schema
+from dsop_sandbox.mocks.common.service import HTTP_ERROR_CODES
+from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.mocks.common.store import Store
 from werkzeug.exceptions import HTTPException
 
 from . import insurers

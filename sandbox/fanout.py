@@ -5,8 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from mocks.common.settings import Settings
-from mocks.common.trust import trust
+from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.mocks.common.trust import trust
 
 FAKES = ("idporten", "maskinporten", "altinn", "nav")
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mocks.authority import KeyAuthority
-from mocks.common.clock import Clock
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.clock import Clock
 
-from mocks.idporten.maskinporten.registry import DSOP_SCOPES
+from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
 
 from .fanout import Fanout, ServiceRefused
 

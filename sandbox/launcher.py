@@ -13,14 +13,14 @@ from urllib.parse import urlsplit
 
 import requests
 
-from mocks.altinn import create_app as create_altinn
-from mocks.authority import AuthorityError, KeyAuthority, pki
-from mocks.common.clock import Clock
-from mocks.common.settings import SERVICE_NAMES, Settings
-from mocks.common.trust import ca_bundle_path, trust
-from mocks.idporten.maskinporten import create_app as create_maskinporten
-from mocks.idporten.oidc import create_app as create_idporten
-from mocks.nav import create_app as create_nav
+from dsop_sandbox.mocks.altinn import create_app as create_altinn
+from dsop_sandbox.mocks.authority import AuthorityError, KeyAuthority, pki
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
+from dsop_sandbox.mocks.common.trust import ca_bundle_path, trust
+from dsop_sandbox.mocks.maskinporten import create_app as create_maskinporten
+from dsop_sandbox.mocks.idporten import create_app as create_idporten
+from dsop_sandbox.mocks.nav import create_app as create_nav
 
 from . import control_plane
 from .wsgi_server import ServiceServer

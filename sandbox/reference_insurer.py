@@ -10,17 +10,18 @@ may import both sides; the reference insurer itself imports nothing from the san
 from __future__ import annotations
 
 import time
+import tomllib
 from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
 
-from examples.reference_insurer import ReferenceInsurer, create_app
-from examples.reference_insurer.app import EXTENSION
+from dsop_sandbox.examples.reference_insurer import ReferenceInsurer, create_app
+from dsop_sandbox.examples.reference_insurer.app import EXTENSION
 
-from mocks.common.trust import trust
+from dsop_sandbox.mocks.common.trust import trust
 
-from .insurer_files import PROFILE_FILE, insurer_toml, write_insurer_files
+from .insurer_files import PROFILE_FILE, TABLES, insurer_toml, write_insurer_files
 from .launcher import Sandbox, StartupError, tls_hostnames
 from .wsgi_server import ServiceServer
 
@@ -175,3 +176,12 @@ def _toml_string(value: str) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def complete_insurer_profile(path: Path, public_url: str) -> None:
+    """Fill the reference insurer's ``start_url`` and ``fetch_url`` (at ``public_url``) into the
+    insurer.toml that ``register-insurer`` wrote at ``path``."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    facts = {"name": data["insurer"]["name"], "org": data["insurer"]["org"], **{t: data[t] for t in TABLES}}
+    base = public_url.rstrip("/")
+    path.write_text(profile_text(facts, base + START_PATH, base + FETCH_PATH), encoding="utf-8")

@@ -86,7 +86,7 @@ AKTIVITETSFASE: Mapping[str, str] = _frozen({
     "IKKE": "Ikke spesif. aktivitetsfase",
 })
 
-#: Each coded field of a vedtak and its code list (the field names of ``scenarios.personas.Vedtak``).
+#: Each coded field of a vedtak and its code list (the field names of ``dsop_sandbox.people.personas.Vedtak``).
 CODE_LISTS: Mapping[str, Mapping[str, str]] = _frozen({
     "vedtakstype": VEDTAKSTYPE,
     "vedtaksvariant": VEDTAKSVARIANT,

@@ -18,7 +18,7 @@ must not return, so the fake has something to filter.
 
 Everything is fixed and deterministic ("today" is ``TODAY``, 2026-11-29): the same names, numbers
 and hours every time. ``history_problems`` states the invariants every history here keeps (and so
-must the generated ones in ``scenarios.strategies``).
+must the generated ones in ``dsop_sandbox.people.strategies``).
 """
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ from typing import Callable, Iterable, Mapping
 
 from faker import Faker
 
-from mocks.common.identifiers import birth_date
-from scenarios import nav_codes as codes
-from scenarios.population import FAKER_LOCALE, Address, Person, gender_of, make_person, validate_synthetic_fnr
+from dsop_sandbox.mocks.common.identifiers import birth_date
+from dsop_sandbox.people import nav_codes as codes
+from dsop_sandbox.people.population import FAKER_LOCALE, Address, Person, gender_of, make_person, validate_synthetic_fnr
 
 __all__ = [
     "TODAY", "EARLIEST_DATA", "CARD_DAYS", "FULL_TIME_HOURS_PER_CARD", "Vedtak", "Meldekort", "Beregningsperiode",

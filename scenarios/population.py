@@ -1,6 +1,6 @@
 """The synthetic population: made-up Norwegians with TestID/Tenor-style fødselsnummer.
 
-Every number is built with the synthetic rule (month + 80, see ``mocks.common.identifiers``), so no
+Every number is built with the synthetic rule (month + 80, see ``dsop_sandbox.mocks.common.identifiers``), so no
 number made here can ever be a real person's. ``generate(count, seed)`` is deterministic: the same
 seed gives the same people, so scenarios and insurers' tests can name them.
 
@@ -16,7 +16,7 @@ from datetime import date
 
 from faker import Faker
 
-from mocks.common.identifiers import D_NUMBER_DAY_OFFSET, SYNTHETIC_MONTH_OFFSET, fnr_check_digits, fnr_problem
+from dsop_sandbox.mocks.common.identifiers import D_NUMBER_DAY_OFFSET, SYNTHETIC_MONTH_OFFSET, fnr_check_digits, fnr_problem
 
 #: Faker's Norwegian (bokmål) locale is ``no_NO``; ``nb_NO`` is not a Faker locale.
 FAKER_LOCALE = "no_NO"
@@ -80,7 +80,7 @@ def synthetic_fnr(born: date, rng: random.Random, d_number: bool = False, *, gen
 
 def validate_synthetic_fnr(pid) -> str:
     """``pid`` if it is a synthetic fødselsnummer (or D-number) the sandbox accepts; else ValueError
-    saying why (``mocks.common.identifiers.fnr_problem``): a real person's number never gets in."""
+    saying why (``dsop_sandbox.mocks.common.identifiers.fnr_problem``): a real person's number never gets in."""
     problem = fnr_problem(pid)
     if problem is not None:
         raise ValueError(f"{pid!r}: {problem}")

@@ -1,12 +1,12 @@
 """Hypothesis strategies for the synthetic population, for the sandbox's tests and insurers'.
 
 * ``synthetic_fnrs()``: numbers the sandbox accepts (month + 80, valid check digits).
-* ``persons()``: whole synthetic people (``scenarios.population.Person``).
+* ``persons()``: whole synthetic people (``dsop_sandbox.people.population.Person``).
 * ``non_synthetic_fnrs()``: real-style numbers (month 01-12, valid check digits, real dates) that
   the sandbox must refuse.
-* ``personas()``: the named personas (``scenarios.personas.PERSONAS``).
+* ``personas()``: the named personas (``dsop_sandbox.people.personas.PERSONAS``).
 * ``nav_histories()``: generated NAV histories that keep the personas' invariants
-  (``scenarios.personas.history_problems``): AAP money vedtak that never overlap, meldekort on
+  (``dsop_sandbox.people.personas.history_problems``): AAP money vedtak that never overlap, meldekort on
   Monday–Sunday 14-day grids inside them, uføre periods from the 1st of a month in order.
 * ``generated_personas()``: a generated person with a generated history.
 """
@@ -18,11 +18,11 @@ from datetime import date, timedelta
 from faker import Faker
 from hypothesis import assume, strategies as st
 
-from mocks.common.identifiers import fnr_check_digits
-from scenarios import nav_codes as codes
-from scenarios.personas import (EARLIEST_DATA, PERSONAS, TODAY, Beregningsperiode, NavHistory, Persona, Uforetrygd,
+from dsop_sandbox.mocks.common.identifiers import fnr_check_digits
+from dsop_sandbox.people import nav_codes as codes
+from dsop_sandbox.people.personas import (EARLIEST_DATA, PERSONAS, TODAY, Beregningsperiode, NavHistory, Persona, Uforetrygd,
                                 Vedtak, card_periods, first_of_month, last_of_month, make_meldekort)
-from scenarios.population import (BORN_FROM, BORN_TO, EARLIEST_BIRTH, FAKER_LOCALE, GENDERS, LATEST_BIRTH, Person,
+from dsop_sandbox.people.population import (BORN_FROM, BORN_TO, EARLIEST_BIRTH, FAKER_LOCALE, GENDERS, LATEST_BIRTH, Person,
                                   first_nine, individual_ranges, make_person, synthetic_fnr)
 
 __all__ = ["synthetic_fnrs", "persons", "non_synthetic_fnrs", "personas", "nav_histories", "generated_personas"]

@@ -17,7 +17,7 @@ class Citizen:
     (the insurer's RedirectUrl) and gives that answer back."""
 
     def __init__(self, eco, pid: str, method: str = "bankid", services: tuple[str, ...] = ("altinn", "idporten")):
-        """``eco`` is anything with a ``sandbox`` (a running :class:`sandbox.launcher.Sandbox`)."""
+        """``eco`` is anything with a ``sandbox`` (a running :class:`dsop_sandbox.launcher.Sandbox`)."""
         self.eco, self.pid, self.method = eco, pid, method
         self.http = requests.Session()
         self.http.trust_env = False

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from mocks.common.settings import SERVICE_NAMES, Settings
-from sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
+from dsop_sandbox.launcher import Sandbox
 from tests.support import InsurerKeys
 
 INSURER_ORG = "310000019"

@@ -1,4 +1,4 @@
-"""The four reports, all rendered from one :class:`~conformance.results.RunResult`:
+"""The four reports, all rendered from one :class:`~dsop_sandbox.conformance.results.RunResult`:
 
 * ``console`` – a compact summary for the terminal (``render(result, *, color)``);
 * ``junit`` – JUnit XML for CI (GitHub, GitLab, Jenkins);

@@ -1,7 +1,7 @@
 """What the four reports share: safe text, the order requirements are shown in, the run's verdict
 in words, and one-line summaries of evidence events.
 
-Everything here reads a :class:`~conformance.results.RunResult` and never changes it. Text that
+Everything here reads a :class:`~dsop_sandbox.conformance.results.RunResult` and never changes it. Text that
 comes from the integration under test (error messages, event details, paths) is hostile until
 :func:`clean` has made it printable: it may hold control characters that break XML or steer a
 terminal, or lone surrogates that cannot be written as UTF-8.

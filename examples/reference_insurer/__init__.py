@@ -3,7 +3,7 @@ written as a careful insurer would write it, speaking only the public protocols 
 
 It imports nothing from the sandbox: only Flask, requests, PyJWT, cryptography and the standard
 library. ``create_app(config)`` builds the Flask app from the ``insurer.toml`` that
-``dsop-sandbox register-insurer`` writes; ``python -m examples.reference_insurer --insurer
+``dsop-sandbox register-insurer`` writes; ``python -m dsop_sandbox.examples.reference_insurer --insurer
 insurer.toml`` serves it.
 """
 from .app import create_app

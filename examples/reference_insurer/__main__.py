@@ -1,4 +1,4 @@
-"""``python -m examples.reference_insurer --insurer DIR/insurer.toml [--port 7200] [--host 127.0.0.1]
+"""``python -m dsop_sandbox.examples.reference_insurer --insurer DIR/insurer.toml [--port 7200] [--host 127.0.0.1]
 [--public-url URL] [--state-file FILE] [--ca-bundle FILE]``: serve the reference insurer."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .config import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m examples.reference_insurer", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m dsop_sandbox.examples.reference_insurer", description=__doc__)
     parser.add_argument("--insurer", required=True, metavar="FILE", help="insurer.toml from register-insurer")
     parser.add_argument("--port", type=int, default=7200)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

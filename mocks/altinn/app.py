@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from mocks.authority import KeyAuthority
-from mocks.authority.admin import key_admin_blueprint
-from mocks.common.clock import Clock
-from mocks.common.errors import json_response
-from mocks.common.records import records_schema
-from mocks.common.service import create_service_app
-from mocks.common.settings import Settings
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.authority.admin import key_admin_blueprint
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.records import records_schema
+from dsop_sandbox.mocks.common.service import create_service_app
+from dsop_sandbox.mocks.common.settings import Settings
 
 from . import consents
 from .citizen import CITIZEN_SCHEMA, CITIZEN_TABLES, citizen_blueprint

@@ -20,9 +20,9 @@ from urllib.parse import unquote
 from cryptography import x509
 from flask import request
 
-from mocks.authority import ChainError, organisation_number
-from mocks.common.events import annotate, token_fingerprint
-from mocks.common.remote_keys import KeysUnavailable, TokenError, verify_jwt
+from dsop_sandbox.mocks.authority import ChainError, organisation_number
+from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
+from dsop_sandbox.mocks.common.remote_keys import KeysUnavailable, TokenError, verify_jwt
 
 from . import errors as E
 from .runtime import Altinn

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from mocks.common.errors import json_response
-from mocks.common.events import annotate
-from mocks.common.payload import read_json
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.payload import read_json
 
 from . import consents as C
 from . import errors as E

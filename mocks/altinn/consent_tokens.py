@@ -17,9 +17,9 @@ from xml.sax.saxutils import escape
 import jwt
 from flask import Blueprint, Response, request
 
-from mocks.common.clock import isoformat, parse_time
-from mocks.common.events import annotate, token_fingerprint
-from mocks.common.payload import read_json
+from dsop_sandbox.mocks.common.clock import isoformat, parse_time
+from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
+from dsop_sandbox.mocks.common.payload import read_json
 
 from . import consents as C
 from . import errors as E

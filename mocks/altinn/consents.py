@@ -18,8 +18,8 @@ import json
 import uuid
 from datetime import datetime
 
-from mocks.common.clock import Clock, isoformat, parse_time
-from mocks.common.store import Store
+from dsop_sandbox.mocks.common.clock import Clock, isoformat, parse_time
+from dsop_sandbox.mocks.common.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consent_requests (

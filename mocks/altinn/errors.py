@@ -12,8 +12,8 @@ after it, so that the real sentence stays a prefix an insurer can match.
 """
 from __future__ import annotations
 
-from mocks.common.errors import ErrorShape, ServiceError
-from mocks.common.payload import trace_id
+from dsop_sandbox.mocks.common.errors import ErrorShape, ServiceError
+from dsop_sandbox.mocks.common.payload import trace_id
 
 
 def error_body(status: int, code: str, message: str, trace_id: str) -> list:

@@ -14,14 +14,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint
 
-from mocks.common import validation as check
-from mocks.common.admin import admin_error, admin_json
-from mocks.common.admin import fixtures_blueprint as service_fixtures
-from mocks.common.clock import ClockError, Duration, isoformat, parse_time
-from mocks.common.errors import json_response
-from mocks.common.identifiers import fnr_problem
-from mocks.common.records import record_routes
-from scenarios.test_persons import TEST_PERSONS
+from dsop_sandbox.mocks.common import validation as check
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json
+from dsop_sandbox.mocks.common.admin import fixtures_blueprint as service_fixtures
+from dsop_sandbox.mocks.common.clock import ClockError, Duration, isoformat, parse_time
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.identifiers import fnr_problem
+from dsop_sandbox.mocks.common.records import record_routes
+from dsop_sandbox.people.roster import TEST_PERSONS
 
 from . import consents as C
 from .consents import ConsentError

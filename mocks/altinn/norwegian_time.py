@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from mocks.common.clock import parse_time
+from dsop_sandbox.mocks.common.clock import parse_time
 
 OSLO = ZoneInfo("Europe/Oslo")
 

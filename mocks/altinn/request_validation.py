@@ -22,8 +22,8 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from mocks.common.clock import Duration, isoformat
-from mocks.common.identifiers import fnr_problem, org_number_problem
+from dsop_sandbox.mocks.common.clock import Duration, isoformat
+from dsop_sandbox.mocks.common.identifiers import fnr_problem, org_number_problem
 
 from . import errors as E
 from .norwegian_time import parse_local

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import current_app
 
-from mocks.authority import KeyAuthority
-from mocks.common.peers import Peers
-from mocks.common.records import Records
-from mocks.common.settings import Settings
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.peers import Peers
+from dsop_sandbox.mocks.common.records import Records
+from dsop_sandbox.mocks.common.settings import Settings
 
 from . import consents
 

@@ -11,8 +11,8 @@ import hmac
 
 from flask import Blueprint, request
 
-from mocks.common.errors import json_response
-from mocks.common.events import annotate
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.events import annotate
 
 from . import consents as C
 from . import errors as E

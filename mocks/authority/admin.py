@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
-from mocks.common.admin import admin_error
-from mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.admin import admin_error
+from dsop_sandbox.mocks.common.errors import json_response
 
 from .authority import KeyAuthority
 from .layers import AuthorityError

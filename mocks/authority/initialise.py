@@ -1,7 +1,7 @@
 """The key authority's init step: make, once, every file the services will open (read-only) later.
 
 ``dsop-sandbox keys init`` runs :func:`initialise` (docker-compose.yml as its ``keys`` service,
-sandbox.topology.ProcessTopology before it starts the service processes). It creates the CAs,
+dsop_sandbox.topology.ProcessTopology before it starts the service processes). It creates the CAs,
 ``ca.pem``, a signing key for every issuer and, for ``tls``, each named service's TLS server
 certificate, all in the key directory itself: the overlay of a state directory is not consulted,
 so what a service finds there afterwards is exactly what every other service finds. Material that

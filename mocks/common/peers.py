@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from mocks.authority import EnterpriseCredentials, KeyAuthority
+from dsop_sandbox.mocks.authority import EnterpriseCredentials, KeyAuthority
 
 from .clock import Clock
 from .remote_keys import RemoteKeys

@@ -8,17 +8,17 @@ import time
 
 from flask import Blueprint, Flask, Response, request
 
-from mocks.authority import KeyAuthority
-from mocks.common import validation as check
-from mocks.common.admin import admin_error, admin_json, fixtures_blueprint
-from mocks.common.clock import Clock
-from mocks.common.errors import json_response
-from mocks.common.events import annotate
-from mocks.common.payload import trace_id
-from mocks.common.records import record_routes, records_schema
-from mocks.common.service import create_service_app
-from mocks.common.settings import Settings
-from scenarios.personas import persona
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common import validation as check
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.payload import trace_id
+from dsop_sandbox.mocks.common.records import record_routes, records_schema
+from dsop_sandbox.mocks.common.service import create_service_app
+from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.people.personas import persona
 
 from . import benefits
 from . import errors as E

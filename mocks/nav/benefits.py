@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from scenarios import nav_codes as codes
+from dsop_sandbox.people import nav_codes as codes
 
 EARLIEST = codes.EARLIEST_AAP_DATA
 RETURNED_STATUSES = codes.RETURNED_VEDTAKSTATUS

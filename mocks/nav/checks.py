@@ -16,10 +16,10 @@ from datetime import date
 
 from flask import request
 
-from mocks.common import jose
-from mocks.common.events import annotate, token_fingerprint
-from mocks.common.identifiers import fnr_problem
-from mocks.common.remote_keys import KeysUnavailable, TokenError, verify_jwt
+from dsop_sandbox.mocks.common import jose
+from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
+from dsop_sandbox.mocks.common.identifiers import fnr_problem
+from dsop_sandbox.mocks.common.remote_keys import KeysUnavailable, TokenError, verify_jwt
 
 from . import errors as E
 from .consent import Consent, check_consent

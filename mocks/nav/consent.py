@@ -15,9 +15,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from mocks.common.clock import Clock
-from mocks.common.events import annotate
-from mocks.common.remote_keys import KeysUnavailable, RemoteKeys, TokenError, verify_jwt
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.remote_keys import KeysUnavailable, RemoteKeys, TokenError, verify_jwt
 
 from . import errors as E
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import base64
 import json
 
-from mocks.common.clock import Clock, isoformat
-from mocks.common.store import Store
+from dsop_sandbox.mocks.common.clock import Clock, isoformat
+from dsop_sandbox.mocks.common.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS disclosures (

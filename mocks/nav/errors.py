@@ -8,8 +8,8 @@ that sentence and adds what exactly was wrong.
 """
 from __future__ import annotations
 
-from mocks.common.errors import ErrorShape, ServiceError
-from mocks.common.payload import trace_id
+from dsop_sandbox.mocks.common.errors import ErrorShape, ServiceError
+from dsop_sandbox.mocks.common.payload import trace_id
 
 
 def error_body(status: int, code: str, message: str, trace_id: str) -> dict:

@@ -2,8 +2,8 @@
 paths as configured), headers, query parameters, response shapes and error bodies."""
 from __future__ import annotations
 
-from mocks.common.settings import Settings
-from scenarios import nav_codes
+from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.people import nav_codes
 
 DATE = {"type": "string", "format": "date"}
 CODE = {"type": "object", "required": ["kode", "termnavn"], "additionalProperties": False,

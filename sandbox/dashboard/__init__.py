@@ -31,9 +31,9 @@ from urllib.parse import quote, urlencode
 import requests
 from flask import Blueprint, Flask, current_app, redirect, render_template, request
 
-from mocks.common.clock import isoformat
-from mocks.common.errors import json_response
-from mocks.common.events import isoformat_ms
+from dsop_sandbox.mocks.common.clock import isoformat
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.events import isoformat_ms
 
 BLUEPRINT = "dashboard"
 #: ``app.config`` key: the reference insurer's base URL, when whoever started it knows it.
@@ -131,8 +131,8 @@ def dashboard_blueprint() -> Blueprint:
     @bp.post("/_sandbox/consents/<code>/withdraw")
     def withdraw_consent(code: str):
         """Withdraws a consent at Altinn, as its own admin API does (Altinn's answer passed through)."""
-        from sandbox.control_plane import _forward
-        from mocks.common.admin import admin_error
+        from dsop_sandbox.control_plane import _forward
+        from dsop_sandbox.mocks.common.admin import admin_error
 
         if not CODE.match(code):
             raise admin_error(400, "invalid_request", "code must be an authorization code")
@@ -144,7 +144,7 @@ def dashboard_blueprint() -> Blueprint:
         ``/claims/start`` for the walkthrough person (or ``pid``/``first_name``/``last_name``) and
         notes the hop, which the insurer does not log itself. What the insurer answers the
         browser is not seen here."""
-        from mocks.common.admin import admin_error
+        from dsop_sandbox.mocks.common.admin import admin_error
 
         insurer = insurer_url()
         if not insurer:
@@ -169,7 +169,7 @@ def dashboard_blueprint() -> Blueprint:
         the walkthrough person and passes its JSON answer through (the page cannot read another
         origin's answer itself). The hop is noted when it starts and completed with the insurer's
         answer."""
-        from mocks.common.admin import admin_error
+        from dsop_sandbox.mocks.common.admin import admin_error
 
         insurer = insurer_url()
         if not insurer:
@@ -208,7 +208,7 @@ def dashboard_blueprint() -> Blueprint:
     @bp.get("/_sandbox/dashboard/events")
     def dashboard_events():
         """The dashboard's own hops changed since ``since`` (the ``cursor`` of the previous answer)."""
-        from mocks.common.admin import admin_error
+        from dsop_sandbox.mocks.common.admin import admin_error
 
         since = request.args.get("since", "0") or "0"
         if not since.isdigit():

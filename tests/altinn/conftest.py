@@ -9,8 +9,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from mocks.altinn.norwegian_time import OSLO
-from sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
+from dsop_sandbox.launcher import Sandbox
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, free_port_settings
 from tests.support import InsurerKeys, grant
 

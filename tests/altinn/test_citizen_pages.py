@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, quote, urlencode, urljoin, urlsplit, urlunspl
 import pytest
 import requests
 
-from mocks.altinn.citizen.login import HIGH, acr_problem, safe_return_url
-from mocks.altinn.citizen.pages import answer_redirect, with_query
-from mocks.altinn.norwegian_time import OSLO, local_clock, local_date
+from dsop_sandbox.mocks.altinn.citizen.login import HIGH, acr_problem, safe_return_url
+from dsop_sandbox.mocks.altinn.citizen.pages import answer_redirect, with_query
+from dsop_sandbox.mocks.altinn.norwegian_time import OSLO, local_clock, local_date
 from tests.altinn.conftest import KARI, OLA
 from tests.conftest import INSURER_NAME, REDIRECT_URI
 from tests.citizen import Citizen

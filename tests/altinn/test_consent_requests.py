@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from mocks.altinn import errors as E
+from dsop_sandbox.mocks.altinn import errors as E
 from tests.altinn.conftest import KARI, OLA, READ, WRITE, error_codes
 from tests.conftest import REDIRECT_URI
 
@@ -127,7 +127,7 @@ def test_another_orgs_certificate(eco, company, other_company):
 
 
 def test_a_certificate_outside_the_test_pki(eco, company):
-    from mocks.authority import KeyAuthority
+    from dsop_sandbox.mocks.authority import KeyAuthority
 
     import tempfile
     from pathlib import Path
@@ -225,7 +225,7 @@ def test_wildcard_redirect_domains(eco, company):
                                           "redirect_domains": ["*.wild.example"]})
     # a consumer registered through the admin API has its own key; use it with a certificate-less token path
     consumers = eco.admin("GET", "/consumers/310000043").json()
-    from mocks.altinn.request_validation import _domain_matches
+    from dsop_sandbox.mocks.altinn.request_validation import _domain_matches
     assert consumers["redirect_domains"] == ["*.wild.example"]
     assert _domain_matches("*.wild.example", "https", "app.wild.example")
     assert not _domain_matches("*.wild.example", "https", "wild.example")

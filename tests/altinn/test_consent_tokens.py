@@ -4,7 +4,7 @@ from __future__ import annotations
 import jwt
 import pytest
 
-from mocks.altinn import errors as E
+from dsop_sandbox.mocks.altinn import errors as E
 from tests.altinn.conftest import KARI, error_codes
 
 REFUSAL = E.TOKEN_REFUSAL_TEXT
@@ -67,7 +67,7 @@ def test_xml_is_a_string_element(eco, company):
 
 def test_a_single_service_without_metadata_is_a_plain_string_claim(eco, company):
     # NAV's 5252 needs metadata; a service without any would give one entry. Check the rule itself.
-    from mocks.altinn.consent_tokens import services_claim
+    from dsop_sandbox.mocks.altinn.consent_tokens import services_claim
 
     assert services_claim({"resources": [{"code": "4629", "edition": 2, "metadata": {}}]}) == "4629_2"
 
@@ -197,7 +197,7 @@ def test_nav_sees_active_and_revoked_consents_but_not_expired_ones(eco, company)
 
 
 def test_the_service_owner_list_pages_with_a_continuation_token(eco, company, monkeypatch):
-    from mocks.altinn import serviceowner
+    from dsop_sandbox.mocks.altinn import serviceowner
 
     for _ in range(3):
         eco.accepted_consent(company)

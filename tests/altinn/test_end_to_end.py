@@ -19,8 +19,8 @@ import jwt
 import pytest
 import requests
 
-from mocks.altinn.norwegian_time import OSLO
-from sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
+from dsop_sandbox.launcher import Sandbox
 from tests.altinn.conftest import KARI, Ecosystem
 from tests.citizen import Citizen
 from tests.conftest import free_port_settings
@@ -116,7 +116,7 @@ def world(tmp_path_factory):
     out = tmp_path_factory.mktemp("insurer")
     with Sandbox(settings) as running, requests.Session() as http:
         http.trust_env = False
-        done = subprocess.run([sys.executable, "-m", "sandbox.cli", "register-insurer", "--org", ORG, "--name", NAME,
+        done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "register-insurer", "--org", ORG, "--name", NAME,
                                "--redirect-uri", CALLBACK, "--out", str(out), "--control-url", running.url("control")],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import requests
 
-from sandbox.launcher import Sandbox
+from dsop_sandbox.launcher import Sandbox
 from tests.altinn.conftest import Ecosystem
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, free_port_settings
 

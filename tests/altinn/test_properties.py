@@ -9,10 +9,10 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from mocks.altinn import create_app
-from mocks.altinn.norwegian_time import OSLO
-from mocks.authority import KeyAuthority
-from mocks.common.clock import Clock
+from dsop_sandbox.mocks.altinn import create_app
+from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.clock import Clock
 from tests.altinn.conftest import KARI
 from tests.conftest import INSURER_ORG, REDIRECT_URI, free_port_settings
 

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from mocks.altinn.citizen.pages import redirect_target
+from dsop_sandbox.mocks.altinn.citizen.pages import redirect_target
 from tests.altinn.conftest import KARI
 from tests.altinn.test_citizen_pages import altinn_events, answer_form, gui, link, new_request, page_of
 from tests.citizen import Citizen

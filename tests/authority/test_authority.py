@@ -17,10 +17,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
-from mocks.authority import ChainError, KeyAuthority, organisation_number
-from mocks.authority.authority import ENTERPRISE_CA_NAME, ISSUERS, ROOT_NAME
-from mocks.common.clock import Clock
-from mocks.common.settings import Settings
+from dsop_sandbox.mocks.authority import ChainError, KeyAuthority, organisation_number
+from dsop_sandbox.mocks.authority.authority import ENTERPRISE_CA_NAME, ISSUERS, ROOT_NAME
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.settings import Settings
 
 UTC = timezone.utc
 NOW = datetime(2026, 1, 31, 12, 0, 0, tzinfo=UTC)
@@ -385,8 +385,8 @@ def test_parallel_opens_of_one_directory_make_one_root(tmp_path):
 
 # -- the key admin routes every signing service has ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("service, issuer, jwks_path", [
-    ("mocks.altinn", "altinn", "/api/metadata/jwk"),
-    ("mocks.idporten.maskinporten", "maskinporten", "/jwk"),
+    ("dsop_sandbox.mocks.altinn", "altinn", "/api/metadata/jwk"),
+    ("dsop_sandbox.mocks.maskinporten", "maskinporten", "/jwk"),
 ])
 def test_keys_admin_shows_and_rotates_the_services_key(tmp_path, service, issuer, jwks_path):
     import importlib

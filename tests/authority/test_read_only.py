@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from mocks.authority import AuthorityError, KeyAuthority, pki
-from mocks.authority.authority import ISSUERS
-from mocks.authority.initialise import initialise
-from mocks.authority.layers import is_read_only
-from mocks.common.clock import Clock
-from mocks.common.settings import Settings
+from dsop_sandbox.mocks.authority import AuthorityError, KeyAuthority, pki
+from dsop_sandbox.mocks.authority.authority import ISSUERS
+from dsop_sandbox.mocks.authority.initialise import initialise
+from dsop_sandbox.mocks.authority.layers import is_read_only
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.settings import Settings
 from tests.authority.snapshot import snapshot
 
 NOW = datetime(2026, 1, 31, 12, 0, 0, tzinfo=timezone.utc)
@@ -230,7 +230,7 @@ def test_rotation_that_cannot_be_written_anywhere_is_an_admin_error_not_a_500(fr
         authority.rotate("altinn", NOW)
     assert [k.kid for k in authority.published_keys("altinn")] == kids
 
-    from mocks.altinn import create_app
+    from dsop_sandbox.mocks.altinn import create_app
 
     clock = Clock()
     clock.freeze(NOW)
@@ -255,7 +255,7 @@ def test_a_key_directory_that_cannot_be_created_is_a_clear_error(tmp_path):
 
 # -- several processes, one writable directory -------------------------------------------------------------------------
 def test_processes_opening_one_new_writable_directory_at_once_make_one_authority(tmp_path):
-    program = ("import sys, json; from datetime import datetime, timezone; from mocks.authority import KeyAuthority; "
+    program = ("import sys, json; from datetime import datetime, timezone; from dsop_sandbox.mocks.authority import KeyAuthority; "
                "a = KeyAuthority.open(sys.argv[1], datetime.now(timezone.utc)); "
                "print(json.dumps({i: a.jwks(i) for i in ('idporten', 'maskinporten', 'altinn')}))")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -289,7 +289,7 @@ def test_keys_init_command_says_what_it_made_and_fails_clearly(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
     env["PYTHONPATH"] = str(ROOT)
     state = tmp_path / "state"
-    done = subprocess.run([sys.executable, "-m", "sandbox.cli", "keys", "init", "--state-dir", str(state), "--tls"],
+    done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "keys", "init", "--state-dir", str(state), "--tls"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert f"key authority ready in {state / 'authority'}" in done.stdout
@@ -299,7 +299,7 @@ def test_keys_init_command_says_what_it_made_and_fails_clearly(tmp_path):
     blocked = tmp_path / "blocked"
     blocked.mkdir()
     (blocked / "authority").write_text("not a directory")
-    failed = subprocess.run([sys.executable, "-m", "sandbox.cli", "keys", "init", "--state-dir", str(blocked)],
+    failed = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "keys", "init", "--state-dir", str(blocked)],
                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert failed.returncode == 2
     assert failed.stderr.startswith("dsop-sandbox: cannot write the key authority's material in")

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from mocks.altinn.norwegian_time import OSLO
-from scenarios.test_persons import TEST_PERSONS
+from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
+from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.altinn.conftest import started
 from tests.browser.conftest import record_requests, shoot, tab_order
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI

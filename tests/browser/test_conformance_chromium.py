@@ -3,12 +3,12 @@ integrations whose pages need JavaScript. The reference insurer passes the conse
 through it just as through the HTTP driver."""
 from __future__ import annotations
 
-from conformance.drivers.playwright_browser import PlaywrightBrowser
-from conformance.results import PASS
-from conformance.runner import run
-from conformance.sandbox_api import SandboxApi
-from sandbox.launcher import Sandbox
-from sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.conformance.drivers.playwright_browser import PlaywrightBrowser
+from dsop_sandbox.conformance.results import PASS
+from dsop_sandbox.conformance.runner import run
+from dsop_sandbox.conformance.sandbox_api import SandboxApi
+from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.conftest import free_port_settings
 
 

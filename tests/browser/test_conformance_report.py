@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.reports import write_reports
+from dsop_sandbox.conformance.reports import write_reports
 from tests.browser.conftest import LOCALE, record_requests, shoot
 from tests.conformance.test_reports import LOGUSE_WHY, RECOVERY_WHY, REUSE_WHY, REVOKED_WHY, mixed_run
 

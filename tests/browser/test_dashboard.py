@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from sandbox import launcher
-from sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox import launcher
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.browser.conftest import record_requests, shoot
 from tests.conftest import free_port_settings
 

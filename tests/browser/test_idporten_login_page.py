@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from scenarios.test_persons import TEST_PERSONS
+from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.browser.conftest import record_requests, shoot, tab_order
 
 LOOPBACK = {"localhost", "127.0.0.1"}

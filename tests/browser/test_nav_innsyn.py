@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from scenarios.test_persons import TEST_PERSONS
+from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.altinn.conftest import started
 from tests.browser.conftest import record_requests, shoot, tab_order
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI

@@ -9,13 +9,13 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mocks.altinn import create_app as altinn_app
-from mocks.authority import KeyAuthority
-from mocks.common.clock import Clock
-from mocks.common.settings import Settings
-from mocks.idporten.maskinporten import create_app as maskinporten_app
-from mocks.idporten.oidc import create_app as idporten_app
-from mocks.nav import create_app as nav_app
+from dsop_sandbox.mocks.altinn import create_app as altinn_app
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.mocks.maskinporten import create_app as maskinporten_app
+from dsop_sandbox.mocks.idporten import create_app as idporten_app
+from dsop_sandbox.mocks.nav import create_app as nav_app
 
 UTC = timezone.utc
 #: A fixed protocol instant for frozen clocks (31 January: month arithmetic has a day to clamp).

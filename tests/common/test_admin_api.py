@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from mocks.common.clock import Clock, parse_time
-from mocks.common.lifetimes import MAX_LIFETIME, LifetimeError, Lifetimes
+from dsop_sandbox.mocks.common.clock import Clock, parse_time
+from dsop_sandbox.mocks.common.lifetimes import MAX_LIFETIME, LifetimeError, Lifetimes
 
 from .conftest import FACTORIES, FROZEN_AT, assert_admin_error, events_of
 

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask
 from jwt.algorithms import RSAAlgorithm
 
-from mocks.common import citizen_login as C
-from mocks.common.remote_keys import RemoteKeys
-from mocks.common.store import Store
+from dsop_sandbox.mocks.common import citizen_login as C
+from dsop_sandbox.mocks.common.remote_keys import RemoteKeys
+from dsop_sandbox.mocks.common.store import Store
 
 ISSUER = "https://idporten.test/"
 BASE = "http://service.test"

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mocks.common.clock import Clock, ClockError, Duration, isoformat, parse_time
+from dsop_sandbox.mocks.common.clock import Clock, ClockError, Duration, isoformat, parse_time
 
 UTC = timezone.utc
 

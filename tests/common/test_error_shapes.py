@@ -13,9 +13,9 @@ import re
 import pytest
 from flask import Flask
 
-from mocks.common.clock import Clock
-from mocks.common.errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
-from mocks.common.settings import Settings
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
+from dsop_sandbox.mocks.common.settings import Settings
 
 from .conftest import FACTORIES, MAX_BODY, assert_admin_error
 

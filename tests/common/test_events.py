@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from mocks.common.events import annotate, token_fingerprint
+from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
 
 from .conftest import FROZEN_AT, assert_admin_error, events_of
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from mocks.common.faults import MAX_DELAY_MS, FaultError, Faults
+from dsop_sandbox.mocks.common.faults import MAX_DELAY_MS, FaultError, Faults
 
 from .conftest import assert_admin_error, events_of
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from mocks.common.identifiers import (
+from dsop_sandbox.mocks.common.identifiers import (
     birth_date,
     fnr_check_digits,
     fnr_problem,

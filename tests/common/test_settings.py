@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from mocks.common.settings import DEFAULT_LIFETIMES, DEFAULT_PORTS, SERVICE_NAMES, Settings, SettingsError
+from dsop_sandbox.mocks.common.settings import DEFAULT_LIFETIMES, DEFAULT_PORTS, SERVICE_NAMES, Settings, SettingsError
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
-from mocks.common.clock import Clock
-from mocks.common.records import Records, records_schema
-from mocks.common.store import Store
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.records import Records, records_schema
+from dsop_sandbox.mocks.common.store import Store
 
 SCHEMA = records_schema("clients") + records_schema("sessions")
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 
-from examples.reference_insurer import nav as N
-from examples.reference_insurer.config import RetryPolicy
-from examples.reference_insurer.insurer import CallbackOutcome, ReferenceInsurer
-from examples.reference_insurer.transport import Transport
+from dsop_sandbox.examples.reference_insurer import nav as N
+from dsop_sandbox.examples.reference_insurer.config import RetryPolicy
+from dsop_sandbox.examples.reference_insurer.insurer import CallbackOutcome, ReferenceInsurer
+from dsop_sandbox.examples.reference_insurer.transport import Transport
 
 
 class NoLogUse(ReferenceInsurer):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.doctor import diagnose, render
-from sandbox.launcher import Sandbox
-from sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.conformance.doctor import diagnose, render
+from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.conftest import free_port_settings
 
 

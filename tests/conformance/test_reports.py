@@ -10,10 +10,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conformance.catalogue import BY_ID
-from conformance.reports import RENDERERS, write_reports
-from conformance.reports import console, html, json_report, junit
-from conformance.results import FAIL, MUST, NOT_RUN, PASS, SHOULD, Requirement, RunResult, ScenarioResult, Verdict
+from dsop_sandbox.conformance.catalogue import BY_ID
+from dsop_sandbox.conformance.reports import RENDERERS, write_reports
+from dsop_sandbox.conformance.reports import console, html, json_report, junit
+from dsop_sandbox.conformance.results import FAIL, MUST, NOT_RUN, PASS, SHOULD, Requirement, RunResult, ScenarioResult, Verdict
 
 INSURER = {"name": "Eksempel Forsikring AS", "org": "310000001",
            "start_url": "http://localhost:7200/claims/start?pid={pid}",
@@ -478,7 +478,7 @@ def test_write_reports_survives_hostile_text(tmp_path):
 
 
 def test_the_command_line_lists_every_scenario():
-    from conformance.cli import SCENARIO_NAMES
-    from conformance.scenarios import SCENARIOS
+    from dsop_sandbox.conformance.cli import SCENARIO_NAMES
+    from dsop_sandbox.conformance.scenarios import SCENARIOS
 
     assert SCENARIO_NAMES == tuple(scenario.name for scenario in SCENARIOS)

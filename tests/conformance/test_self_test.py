@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conformance.catalogue import REQUIREMENTS
-from conformance.results import PASS
-from conformance.runner import run
-from sandbox.launcher import Sandbox
-from sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.conformance.catalogue import REQUIREMENTS
+from dsop_sandbox.conformance.results import PASS
+from dsop_sandbox.conformance.runner import run
+from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.conformance.broken_insurers import EXPECTED
 from tests.conftest import free_port_settings
 

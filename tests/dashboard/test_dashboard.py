@@ -10,8 +10,8 @@ import socket
 import pytest
 import requests
 
-from sandbox import launcher
-from sandbox.dashboard import BLUEPRINT, INSURER_URL_KEY, HopLog, install
+from dsop_sandbox import launcher
+from dsop_sandbox.dashboard import BLUEPRINT, INSURER_URL_KEY, HopLog, install
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, free_port_settings
 
 KARI = "15838512329"
@@ -159,7 +159,7 @@ def test_start_refuses_a_bad_person_and_notes_nothing(running, registered, query
 
 def test_without_an_insurer_there_is_nothing_to_start(running, registered, monkeypatch):
     sandbox, http = running
-    import sandbox.dashboard as dashboard
+    import dsop_sandbox.dashboard as dashboard
 
     monkeypatch.setattr(dashboard, "insurer_url", lambda: None)
     answer = http.get(sandbox.url("control") + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10)
@@ -173,7 +173,7 @@ def test_the_hops_feed_wants_a_cursor(running):
 
 
 def test_the_hop_log_keeps_the_start_time_when_an_answer_completes_a_hop():
-    from mocks.common.clock import Clock
+    from dsop_sandbox.mocks.common.clock import Clock
 
     log = HopLog(limit=3)
     clock = Clock()
@@ -218,7 +218,7 @@ def test_install_is_idempotent(running):
 def test_the_demo_command_parses():
     import argparse
 
-    from sandbox.demo import add_command, cmd_demo
+    from dsop_sandbox.demo import add_command, cmd_demo
 
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command")

@@ -13,11 +13,11 @@ from datetime import datetime, timezone
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mocks.authority import KeyAuthority
-from mocks.common.clock import Clock
-from mocks.common.settings import Settings
-from mocks.idporten.oidc import create_app
-from sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.mocks.idporten import create_app
+from dsop_sandbox.launcher import Sandbox
 from tests.conftest import free_port_settings
 from tests.idporten.support import Idp
 from tests.support import InsurerKeys

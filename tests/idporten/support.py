@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from jwt.algorithms import RSAAlgorithm
 
-from scenarios.test_persons import TEST_PERSONS
+from dsop_sandbox.people.roster import TEST_PERSONS
 
 HIGH, SUBSTANTIAL = "idporten-loa-high", "idporten-loa-substantial"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"

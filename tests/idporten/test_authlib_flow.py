@@ -27,7 +27,7 @@ with warnings.catch_warnings():  # authlib.jose still works in 1.x; its successo
     from authlib.jose import JsonWebKey, jwt
     from authlib.oidc.core import CodeIDToken
 
-from scenarios.test_persons import TEST_PERSONS
+from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.idporten.support import HIGH, JWK_KID, REDIRECT_URI, Page, public_jwk, query_of
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from mocks.common.identifiers import fnr_problem
+from dsop_sandbox.mocks.common.identifiers import fnr_problem
 from tests.idporten.support import (HIGH, KARI, OTHER_SYNTHETIC_PID, REAL_LOOKING_PID, REDIRECT_URI, REMOVE,
                                     SUBSTANTIAL, Page, assert_page_error, query_of, s256, without_query)
 

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 import jwt
 import pytest
 
-from mocks.authority import KeyAuthority
-from mocks.idporten.oidc import create_app
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.idporten import create_app
 from tests.idporten.support import (HIGH, KARI, POST_LOGOUT_URI, REDIRECT_URI, REMOVE, SUBSTANTIAL, Idp, Page,
                                     assert_oauth_error, assert_page_error, new_verifier, query_of, s256,
                                     sign_raw, unverified, without_query)

@@ -21,12 +21,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from jwt.algorithms import RSAAlgorithm
 
-from mocks.authority import KeyAuthority
-from mocks.common.clock import Clock
-from mocks.common.settings import Settings
-from mocks.idporten.maskinporten import create_app
-from mocks.idporten.maskinporten.errors import CATALOGUE
-from mocks.idporten.maskinporten.registry import DSOP_SCOPES
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.mocks.maskinporten import create_app
+from dsop_sandbox.mocks.maskinporten.errors import CATALOGUE
+from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 INSURER_ORG = "310000019"

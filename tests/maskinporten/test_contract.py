@@ -9,9 +9,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings as hypothesis_settings
 from schemathesis import checks
 
-from mocks.common.clock import Clock
-from mocks.common.settings import Settings
-from mocks.idporten.maskinporten import create_app
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.mocks.maskinporten import create_app
 
 from .conftest import JWT_BEARER, claims_of
 

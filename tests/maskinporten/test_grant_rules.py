@@ -17,9 +17,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from mocks.idporten.maskinporten import errors as mp
-from mocks.idporten.maskinporten.errors import CATALOGUE
-from mocks.idporten.maskinporten.registry import DSOP_SCOPES
+from dsop_sandbox.mocks.maskinporten import errors as mp
+from dsop_sandbox.mocks.maskinporten.errors import CATALOGUE
+from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
 
 from .conftest import (
     CUSTOMER_ORG, INSURER_ORG, JWK_KID, JWT_BEARER, OTHER_ORG, REMOVE, STRICT, SYNTHETIC_PID,

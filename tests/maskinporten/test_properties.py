@@ -7,7 +7,7 @@ import uuid
 
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from mocks.idporten.maskinporten.registry import DSOP_SCOPES
+from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
 
 from .conftest import (
     CUSTOMER_ORG, JWT_BEARER, SYNTHETIC_PID, TRACE_ID, b64url, claims_of, sign_raw, token,

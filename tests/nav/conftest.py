@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sandbox.launcher import Sandbox
+from dsop_sandbox.launcher import Sandbox
 from tests.altinn.conftest import OTHER_NAME, OTHER_ORG, OTHER_REDIRECT, Ecosystem, Insurer, started
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI
 

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import jwt
 import pytest
 
-from mocks.nav import errors as E
-from scenarios import nav_codes
-from scenarios.personas import PERSONAS, persona
+from dsop_sandbox.mocks.nav import errors as E
+from dsop_sandbox.people import nav_codes
+from dsop_sandbox.people.personas import PERSONAS, persona
 from tests.altinn.conftest import KARI, OLA
 from tests.nav.conftest import nav_error
 

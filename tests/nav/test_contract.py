@@ -8,8 +8,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings as hypothesis_settings
 from schemathesis import checks
 
-from mocks.common.settings import Settings
-from mocks.nav.openapi import openapi_document
+from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.mocks.nav.openapi import openapi_document
 from tests.altinn.conftest import KARI, OLA
 from tests.nav.conftest import AAP_SCOPE, UFORE_SCOPE
 

@@ -17,7 +17,7 @@ import jwt
 import pytest
 import requests
 
-from scenarios.test_persons import TEST_PERSONS
+from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.altinn.conftest import Ecosystem, Insurer
 from tests.citizen import Citizen
 from tests.conftest import INSURER_NAME, INSURER_ORG

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 
-from sandbox.launcher import Sandbox
-from sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.citizen import Citizen
 from tests.conftest import free_port_settings
 from tests.idporten.support import Page

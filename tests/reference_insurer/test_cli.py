@@ -1,4 +1,4 @@
-"""``dsop-sandbox up --with-insurer`` and ``python -m examples.reference_insurer`` as a user runs them."""
+"""``dsop-sandbox up --with-insurer`` and ``python -m dsop_sandbox.examples.reference_insurer`` as a user runs them."""
 from __future__ import annotations
 
 import socket
@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from conformance.profile import InsurerProfile
-from sandbox.insurer_files import write_insurer_files
-from sandbox.launcher import Sandbox
+from dsop_sandbox.conformance.profile import InsurerProfile
+from dsop_sandbox.insurer_files import write_insurer_files
+from dsop_sandbox.launcher import Sandbox
 from tests.conftest import free_port_settings
 from tests.sandbox.test_cli import Running, cli_env, refuses_connections
 
@@ -52,7 +52,7 @@ def test_a_taken_insurer_port_is_a_clear_exit_2():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "sandbox.cli", "up", "--ephemeral", "--with-insurer"],
+        done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", "--with-insurer"],
                               capture_output=True, text=True, timeout=60,
                               env=cli_env({"DSOP_SANDBOX__REFERENCE_INSURER__PORT": str(port)}))
     assert done.returncode == 2 and "reference insurer" in done.stderr
@@ -68,7 +68,7 @@ def test_the_reference_insurer_runs_on_its_own(tmp_path):
             "org": "310000019", "name": "Eksempel Forsikring AS", "redirect_uri": url + "/claims/callback"})
         assert answer.status_code == 201, answer.text
         write_insurer_files(answer.json(), tmp_path / "insurer")
-        process = subprocess.Popen([sys.executable, "-m", "examples.reference_insurer", "--insurer",
+        process = subprocess.Popen([sys.executable, "-m", "dsop_sandbox.examples.reference_insurer", "--insurer",
                                     str(tmp_path / "insurer" / "insurer.toml"), "--port", str(port),
                                     "--state-file", str(tmp_path / "claims.sqlite3")],
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -91,6 +91,6 @@ def test_the_reference_insurer_runs_on_its_own(tmp_path):
             process.wait(timeout=10)
             process.stdout.close()
         assert (tmp_path / "claims.sqlite3").exists()
-    bad = subprocess.run([sys.executable, "-m", "examples.reference_insurer", "--insurer", str(tmp_path / "nope.toml")],
+    bad = subprocess.run([sys.executable, "-m", "dsop_sandbox.examples.reference_insurer", "--insurer", str(tmp_path / "nope.toml")],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2 and "no insurer profile" in bad.stderr

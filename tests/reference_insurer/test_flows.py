@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 
 from .conftest import (CAMILLA, CONSENT_TOKEN, INGRID, JOHAN, JONAS, KARI, NAV_DATA, OLA, OLE, TONJE, UNNI,
                        wait_for)

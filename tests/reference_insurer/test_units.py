@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from examples.reference_insurer import ConfigError, InsurerConfig, ReferenceInsurer, RetryPolicy, create_app
-from examples.reference_insurer.app import fnr_problem
-from examples.reference_insurer.maskinporten import CachedToken, EnterpriseCertificate, MaskinportenClient
-from examples.reference_insurer.store import CONSENTED, PENDING
+from dsop_sandbox.examples.reference_insurer import ConfigError, InsurerConfig, ReferenceInsurer, RetryPolicy, create_app
+from dsop_sandbox.examples.reference_insurer.app import fnr_problem
+from dsop_sandbox.examples.reference_insurer.maskinporten import CachedToken, EnterpriseCertificate, MaskinportenClient
+from dsop_sandbox.examples.reference_insurer.store import CONSENTED, PENDING
 
 PACKAGE = Path(__file__).resolve().parents[2] / "examples" / "reference_insurer"
 
@@ -214,7 +214,7 @@ def test_tokens_are_cached_per_scope_and_fetched_once_under_concurrency(credenti
 
 
 def test_a_refused_grant_is_an_error_that_is_not_retried(credentials):
-    from examples.reference_insurer.maskinporten import MaskinportenError
+    from dsop_sandbox.examples.reference_insurer.maskinporten import MaskinportenError
 
     with pytest.raises(MaskinportenError) as caught:
         client(credentials, FakeTransport(status=400)).token("nav:arbeid/v1/aap")
@@ -324,7 +324,7 @@ def test_the_reference_insurer_imports_nothing_from_the_sandbox():
 
 
 def test_today_is_not_a_leap_day_problem():
-    from examples.reference_insurer.insurer import _add_years
+    from dsop_sandbox.examples.reference_insurer.insurer import _add_years
 
     assert _add_years(date(2028, 2, 29), 3) == date(2031, 2, 28)
     assert _add_years(date(2028, 2, 29), -3) == date(2025, 2, 28)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from examples.reference_insurer import ReferenceInsurer, RetryPolicy
-from sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.examples.reference_insurer import ReferenceInsurer, RetryPolicy
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 
 from .conftest import CONSENT_TOKEN, NAV_DATA, OLA, TONJE, wait_for
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mocks.common.settings import SERVICE_NAMES
+from dsop_sandbox.mocks.common.settings import SERVICE_NAMES
 from tests.support import InsurerKeys, grant
 
 pytestmark = pytest.mark.slow
@@ -29,7 +29,7 @@ def cli_env(extra: dict | None = None) -> dict:
 
 
 def run_cli(*args, env=None, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sandbox.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", *args], capture_output=True, text=True,
                           env=env or cli_env(), timeout=timeout)
 
 
@@ -37,7 +37,7 @@ class Running:
     """``dsop-sandbox up`` in a child process, with the URLs it printed."""
 
     def __init__(self, *args, env=None):
-        self.process = subprocess.Popen([sys.executable, "-m", "sandbox.cli", *args], stdout=subprocess.PIPE,
+        self.process = subprocess.Popen([sys.executable, "-m", "dsop_sandbox.cli", *args], stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True, env=env or cli_env())
         self.lines = []
         for line in self.process.stdout:

@@ -175,7 +175,7 @@ def test_registration_refuses_bad_input_without_registering(control, http, sandb
 
 
 def test_control_plane_reports_an_unreachable_service(settings, tmp_path):
-    from sandbox.launcher import Sandbox
+    from dsop_sandbox.launcher import Sandbox
 
     with Sandbox(settings, services=("control",)) as alone:
         answer = requests.post(alone.url("control") + "/_sandbox/clock", json={"advance": "P1D"}, timeout=30)

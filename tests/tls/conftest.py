@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sandbox.launcher import Sandbox
+from dsop_sandbox.launcher import Sandbox
 from tests.conftest import free_port_settings
 
 

@@ -8,7 +8,7 @@ import ssl
 import pytest
 import requests
 
-from sandbox.wsgi_server import client_alert
+from dsop_sandbox.wsgi_server import client_alert
 
 
 @pytest.fixture

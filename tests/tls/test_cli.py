@@ -6,7 +6,7 @@ import re
 import pytest
 import requests
 
-from mocks.common.settings import SERVICE_NAMES
+from dsop_sandbox.mocks.common.settings import SERVICE_NAMES
 from tests.sandbox.test_cli import Running
 
 pytestmark = pytest.mark.slow

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.catalogue import REQUIREMENTS
-from conformance.cli import verify_of
-from conformance.results import FAIL, PASS
-from conformance.runner import run
-from sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.conformance.catalogue import REQUIREMENTS
+from dsop_sandbox.conformance.cli import verify_of
+from dsop_sandbox.conformance.results import FAIL, PASS
+from dsop_sandbox.conformance.runner import run
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.conformance.broken_insurers import TLS_EXPECTED
 
 
@@ -64,7 +64,7 @@ def test_without_the_bundle_the_suite_cannot_start(tls_sandbox, reference):
 def test_conform_and_doctor_take_a_ca_bundle(bundle):
     import argparse
 
-    from conformance.cli import add_commands
+    from dsop_sandbox.conformance.cli import add_commands
 
     parser = argparse.ArgumentParser()
     add_commands(parser.add_subparsers(dest="command"), lambda args: "https://localhost:1")

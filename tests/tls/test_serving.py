@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from mocks.common.settings import SERVICE_NAMES
-from mocks.common.trust import trust
+from dsop_sandbox.mocks.common.settings import SERVICE_NAMES
+from dsop_sandbox.mocks.common.trust import trust
 from tests.altinn.conftest import KARI
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI
 from tests.nav.conftest import NavWorld

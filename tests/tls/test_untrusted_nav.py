@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from examples.reference_insurer.transport import Transport, Unreachable
+from dsop_sandbox.examples.reference_insurer.transport import Transport, Unreachable
 from tests.altinn.conftest import KARI
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI
 from tests.nav.conftest import UFORE_SCOPE, NavWorld

@@ -1,14 +1,15 @@
 """docker-compose.yml and the Dockerfile, checked without a Docker engine.
 
-The compose file is generated from ``sandbox.topology.compose_document()`` (one source of truth,
+The compose file is generated from ``dsop_sandbox.topology.compose_document()`` (one source of truth,
 shared with the process topology the other tests run), so the committed file must equal its
 rendering; its contents are then checked on the Python description, and the YAML is read back
 with PyYAML where it is installed. The HTTPS variant (``compose_document(tls=True)``, rendered by
-``python -m sandbox.topology --tls``) is checked the same way.
+``python -m dsop_sandbox.topology --tls``) is checked the same way.
 """
 from __future__ import annotations
 
 import os
+import ast
 import re
 import shlex
 import subprocess
@@ -20,15 +21,16 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from conformance.profile import InsurerProfile
-from mocks.authority import KeyAuthority, pki
-from mocks.common.settings import DEFAULT_PORTS, SERVICE_NAMES, Settings
-from mocks.common.trust import ca_bundle_path
-from sandbox.cli import build_parser
-from sandbox.insurer_files import write_insurer_files
-from sandbox.launcher import tls_hostnames
-from sandbox.topology import (CONTAINER_KEYS_DIR, CONTAINER_STATE_DIR, KEYS_VOLUME, ProcessTopology, compose_document,
-                              init_arguments, render_compose, serve_arguments, settings_environment)
+from dsop_sandbox.conformance.profile import InsurerProfile
+from dsop_sandbox.mocks.authority import KeyAuthority, pki
+from dsop_sandbox.mocks.common.settings import DEFAULT_PORTS, SERVICE_NAMES, Settings
+from dsop_sandbox.mocks.common.trust import ca_bundle_path
+from dsop_sandbox.cli import build_parser
+from dsop_sandbox.insurer_files import write_insurer_files
+from dsop_sandbox.launcher import tls_hostnames
+from dsop_sandbox.topology import (ProcessTopology, compose_document, init_arguments, render_compose, serve_arguments,
+                                   settings_environment)
+from dsop_sandbox.topology.compose import CONTAINER_KEYS_DIR, CONTAINER_STATE_DIR, KEYS_VOLUME
 from tests.authority.snapshot import snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,18 +49,18 @@ def tls_document() -> dict:
 
 
 def run_init(command: list[str], environment: dict[str, str], state_dir: Path) -> subprocess.CompletedProcess:
-    """A container's init command, run here: ``dsop-sandbox`` as ``python -m sandbox.cli``, the
+    """A container's init command, run here: ``dsop-sandbox`` as ``python -m dsop_sandbox.cli``, the
     container's environment with the state directory moved to ``state_dir``."""
     assert command[0] == "dsop-sandbox"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
     env.update(environment, DSOP_SANDBOX__STATE_DIR=str(state_dir), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "sandbox.cli", *command[1:]], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", *command[1:]], capture_output=True, text=True,
                           cwd=state_dir.parent, env=env, timeout=120)
 
 
 def test_the_committed_file_is_the_rendering_of_the_python_description():
     assert COMPOSE.read_text(encoding="utf-8") == render_compose(), \
-        "docker-compose.yml is stale: run  python -m sandbox.topology > docker-compose.yml"
+        "docker-compose.yml is stale: run  python -m dsop_sandbox.topology > docker-compose.yml"
 
 
 def test_the_yaml_reads_back_as_the_description(document, tls_document):
@@ -68,7 +70,7 @@ def test_the_yaml_reads_back_as_the_description(document, tls_document):
 
 
 def test_the_tls_variant_is_what_python_m_sandbox_topology_tls_prints(tls_document):
-    done = subprocess.run([sys.executable, "-m", "sandbox.topology", "--tls"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "dsop_sandbox.topology", "--tls"], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == render_compose(tls=True) != render_compose()
@@ -79,13 +81,13 @@ def test_one_container_per_service_running_what_the_process_topology_runs(docume
     topology = ProcessTopology(tmp_path)
     init = document["services"]["keys"]["command"]
     assert init == ["dsop-sandbox", *init_arguments()] == ["dsop-sandbox", "keys", "init"]
-    assert topology.init_command()[1:] == ["-m", "sandbox.cli", *init[1:], "--config", str(topology.settings_path)]
+    assert topology.init_command()[1:] == ["-m", "dsop_sandbox.cli", *init[1:], "--config", str(topology.settings_path)]
     args = build_parser().parse_args(init[1:])
     assert (args.command, args.action, args.tls) == ("keys", "init", False)
     for name in SERVICE_NAMES:
         service = document["services"][name]
         assert service["command"] == ["dsop-sandbox", *serve_arguments(name)]
-        assert topology.command(name)[1:] == ["-m", "sandbox.cli", *service["command"][1:],
+        assert topology.command(name)[1:] == ["-m", "dsop_sandbox.cli", *service["command"][1:],
                                               "--config", str(topology.settings_path)]
         args = build_parser().parse_args(service["command"][1:])
         assert (args.command, args.service) == ("serve", name)
@@ -207,7 +209,7 @@ def test_a_service_without_its_init_step_says_how_to_create_the_keys(document, t
     env.update(document["services"]["nav"]["environment"], DSOP_SANDBOX__STATE_DIR=str(tmp_path / "state"),
                DSOP_SANDBOX__SERVICES__NAV__PORT="0", PYTHONPATH=str(ROOT))
     try:
-        done = subprocess.run([sys.executable, "-m", "sandbox.cli", *serve_arguments("nav")], env=env, cwd=tmp_path,
+        done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", *serve_arguments("nav")], env=env, cwd=tmp_path,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
     finally:
         keys.chmod(0o755)
@@ -241,7 +243,7 @@ def test_the_reference_insurer_is_optional_behind_a_profile(tls):
     assert register.command == "register-insurer" and register.control_url == f"{scheme}://control:7100"
     assert register.redirect_uri == ["http://localhost:7200/claims/callback"]
     insurer = services["reference-insurer"]
-    assert insurer["command"][:3] == ["python", "-m", "examples.reference_insurer"]
+    assert insurer["command"][:3] == ["python", "-m", "dsop_sandbox.examples.reference_insurer"]
     assert insurer["command"][insurer["command"].index("--insurer") + 1] == register.out + "/insurer.toml"
     assert ("--ca-bundle" in insurer["command"]) is tls
     if tls:   # the CA that register-insurer wrote beside the profile
@@ -269,7 +271,7 @@ def test_the_insurer_profile_gets_the_reference_insurers_start_and_fetch_urls(do
     profile_path = out / "insurer.toml"
     before = tomllib.loads(profile_path.read_text())
     assert "start_url" not in before["insurer"]           # what register-insurer alone leaves to the integration
-    assert complete[:4] == ["python", "-m", "sandbox.topology", "insurer-profile"]
+    assert complete[:4] == ["python", "-m", "dsop_sandbox.topology", "insurer-profile"]
     assert complete[4] == register.out + "/insurer.toml"
     argv = [sys.executable if part == "python" else str(profile_path) if part == complete[4] else part
             for part in complete]
@@ -298,9 +300,21 @@ def test_the_dockerfile_installs_the_package_and_runs_as_a_non_root_user():
     images = {service["image"] for service in compose_document()["services"].values()}
     assert len(images) == 1, "one image for every service"
     # Every package setuptools installs is copied into the build and not excluded by .dockerignore.
-    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    folders = package_folders()
+    assert folders, "setup.py names the folders it installs"
     copied = set(re.findall(r"^COPY (\S+) ", text, re.M))
     ignored = set((ROOT / ".dockerignore").read_text().split())
-    for pattern in packages:
-        package = pattern.rstrip("*")
-        assert package in copied and package not in ignored, package
+    for folder in folders:
+        assert folder in copied and folder not in ignored, folder
+    assert "setup.py" in re.findall(r"^COPY (.+) \./$", text, re.M)[0].split()
+
+
+def package_folders() -> list[str]:
+    """The folders setup.py turns into packages (its ``ROOTS``), read without running it."""
+    tree = ast.parse((ROOT / "setup.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign | ast.Assign):
+            targets = [node.target] if isinstance(node, ast.AnnAssign) else node.targets
+            if any(getattr(target, "id", None) == "ROOTS" for target in targets):
+                return list(ast.literal_eval(node.value).values())
+    return []

@@ -1,4 +1,4 @@
-"""One service per OS process (what docker-compose.yml runs), started by sandbox.topology: the
+"""One service per OS process (what docker-compose.yml runs), started by dsop_sandbox.topology: the
 key authority's init step first, then the services on a read-only key directory."""
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ import pytest
 import requests
 from cryptography import x509
 
-from conformance import runner
-from mocks.authority import KeyAuthority, pki
-from mocks.common.settings import DEFAULT_PORTS, SERVICE_NAMES
-from sandbox.reference_insurer import ReferenceInsurerServer
-from sandbox.topology import ProcessTopology, compose_document
+from dsop_sandbox.conformance import runner
+from dsop_sandbox.mocks.authority import KeyAuthority, pki
+from dsop_sandbox.mocks.common.settings import DEFAULT_PORTS, SERVICE_NAMES
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.topology import ProcessTopology, compose_document
 from tests.authority.snapshot import snapshot
 
 pytestmark = pytest.mark.slow

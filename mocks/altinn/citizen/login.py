@@ -1,6 +1,6 @@
 """Altinn as an OpenID Connect relying party of ID-porten, and the citizen's Altinn session.
 
-The machinery is shared with NAV's innsyn (:mod:`mocks.common.citizen_login`); this module is
+The machinery is shared with NAV's innsyn (:mod:`dsop_sandbox.mocks.common.citizen_login`); this module is
 Altinn's configuration of it and keeps the names the citizen pages use.
 
 A citizen page without a valid session sends the browser to ID-porten's ``/authorize`` as client
@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from flask import Response
 
-from mocks.common import citizen_login as rp
-from mocks.common.citizen_login import (  # the names the pages and tests use
+from dsop_sandbox.mocks.common import citizen_login as rp
+from dsop_sandbox.mocks.common.citizen_login import (  # the names the pages and tests use
     ASSERTION_LIFETIME, ASSERTION_TYPE, HIGH, SCOPE, TOKEN_TIMEOUT, LoginFailed, RelyingParty, Session, csrf_ok,
     pkce_challenge)
 

@@ -22,9 +22,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 
-from mocks.common.page_headers import citizen_page_headers
-from mocks.common.clock import isoformat, parse_time
-from mocks.common.events import annotate
+from dsop_sandbox.mocks.common.page_headers import citizen_page_headers
+from dsop_sandbox.mocks.common.clock import isoformat, parse_time
+from dsop_sandbox.mocks.common.events import annotate
 
 from .. import consents as C
 from ..consents import ConsentError

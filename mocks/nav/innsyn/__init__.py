@@ -2,7 +2,7 @@
 
 * ``login``: NAV as ID-porten's OIDC relying party (client ``nav``, private_key_jwt with NAV's
   enterprise certificate, PKCE, ``idporten-loa-high`` required), shared machinery in
-  :mod:`mocks.common.citizen_login`, and the ``nav_session`` cookie.
+  :mod:`dsop_sandbox.mocks.common.citizen_login`, and the ``nav_session`` cookie.
 * ``pages``: "Digital samhandling offentlig-privat" (``/person/personopplysninger/dsop``), one
   disclosure (``…/dsop/<id>``), its JSON download (``…/dsop/<id>/data.json``) and the BFF
   (``/person/dsop-api/get``).

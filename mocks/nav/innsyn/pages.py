@@ -23,9 +23,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from mocks.common.page_headers import citizen_page_headers
-from mocks.common.citizen_login import LoginFailed, Session
-from mocks.common.events import annotate
+from dsop_sandbox.mocks.common.page_headers import citizen_page_headers
+from dsop_sandbox.mocks.common.citizen_login import LoginFailed, Session
+from dsop_sandbox.mocks.common.events import annotate
 
 from .. import errors as E
 from ..runtime import Nav, nav

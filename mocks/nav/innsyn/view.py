@@ -17,7 +17,7 @@ from collections import OrderedDict
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from mocks.common.clock import parse_time
+from dsop_sandbox.mocks.common.clock import parse_time
 
 from ..runtime import Nav
 
@@ -86,7 +86,7 @@ def mottaker_name(service: Nav, org: str | None) -> str | None:
 
 
 def person_name(pid: str) -> str | None:
-    from scenarios.personas import persona  # (imported late: the population is large)
+    from dsop_sandbox.people.personas import persona  # (imported late: the population is large)
 
     found = persona(pid)
     return found.name if found is not None else None

@@ -5,8 +5,8 @@ import secrets
 
 import jwt
 
-from mocks.authority import KeyAuthority
-from mocks.common.clock import Clock
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.clock import Clock
 
 from .grant import Grant
 

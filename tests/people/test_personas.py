@@ -9,14 +9,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from mocks.common.identifiers import birth_date, fnr_problem
-from scenarios import nav_codes as codes
-from scenarios import personas as module
-from scenarios.personas import (EARLIEST_DATA, PERSONAS, TODAY, UNKNOWN_TO_NAV, Beregningsperiode, Meldekort,
+from dsop_sandbox.mocks.common.identifiers import birth_date, fnr_problem
+from dsop_sandbox.people import nav_codes as codes
+from dsop_sandbox.people import personas as module
+from dsop_sandbox.people.personas import (EARLIEST_DATA, PERSONAS, TODAY, UNKNOWN_TO_NAV, Beregningsperiode, Meldekort,
                                 NavHistory, Uforetrygd, Vedtak, card_periods, history_problems, persona,
                                 persona_by_key)
-from scenarios.population import gender_of, validate_synthetic_fnr
-from scenarios.test_persons import TEST_PERSONS
+from dsop_sandbox.people.population import gender_of, validate_synthetic_fnr
+from dsop_sandbox.people.roster import TEST_PERSONS
 
 DAY = timedelta(days=1)
 ORIGINAL = [("15838512329", "Kari Nordmann"), ("02917945651", "Ola Hansen"), ("24869221151", "Ingrid Berg"),

@@ -1,13 +1,13 @@
 """The sandbox's test persons: synthetic people (TestID-style fødselsnummer, month + 80, valid
 mod-11 check digits) offered on the ID-porten login page and known to Altinn.
 
-Built from the personas (``scenarios.personas``), so each person's NAV history is what the login
+Built from the personas (``dsop_sandbox.people.personas``), so each person's NAV history is what the login
 page says: ``{"pid", "name", "first_name", "last_name", "description"}``, the description being
 the persona's Norwegian text and the birth date. The four original persons come first (Kari
 Nordmann, Ola Hansen, Ingrid Berg, Per Johansen), with the same numbers."""
 from __future__ import annotations
 
-from scenarios.personas import PERSONAS, Persona
+from dsop_sandbox.people.personas import PERSONAS, Persona
 
 __all__ = ["TEST_PERSONS", "login_person"]
 

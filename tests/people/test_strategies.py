@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from mocks.common.identifiers import birth_date, fnr_problem
-from scenarios.personas import PERSONAS, TODAY, NavHistory, history_problems
-from scenarios.population import gender_of
-from scenarios.strategies import generated_personas, nav_histories, personas
-from tests.scenarios.test_personas import assert_coherent
+from dsop_sandbox.mocks.common.identifiers import birth_date, fnr_problem
+from dsop_sandbox.people.personas import PERSONAS, TODAY, NavHistory, history_problems
+from dsop_sandbox.people.population import gender_of
+from dsop_sandbox.people.strategies import generated_personas, nav_histories, personas
+from tests.people.test_personas import assert_coherent
 
 PROPERTY = hypothesis_settings(max_examples=300, deadline=None, database=None)
 

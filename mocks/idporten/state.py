@@ -7,9 +7,9 @@ import json
 import secrets
 from dataclasses import dataclass
 
-from mocks.common.clock import Clock
-from mocks.common.records import records_schema
-from mocks.common.store import Store
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.records import records_schema
+from dsop_sandbox.mocks.common.store import Store
 
 SCHEMA = records_schema("clients") + records_schema("persons") + """
 CREATE TABLE IF NOT EXISTS auth_requests (

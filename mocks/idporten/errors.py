@@ -1,7 +1,7 @@
 """ID-porten's OAuth error shape: ``{"error", "error_description"}``."""
 from __future__ import annotations
 
-from mocks.common.errors import ErrorShape, ServiceError
+from dsop_sandbox.mocks.common.errors import ErrorShape, ServiceError
 
 OAUTH_ERRORS = {"invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
                 "unsupported_grant_type", "invalid_scope", "invalid_token", "server_error",

@@ -13,7 +13,7 @@ timing under MP-130, malformed grants under MP-011, algorithm refusals under MP-
 """
 from __future__ import annotations
 
-from mocks.common.errors import ErrorShape, ServiceError
+from dsop_sandbox.mocks.common.errors import ErrorShape, ServiceError
 
 CLIENT_AUTH = "Invalid assertion. Client authentication failed."
 INVALID_PARAMETER = "Invalid assertion. Invalid parameter value."

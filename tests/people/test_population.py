@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 from hypothesis import given, settings as hypothesis_settings, strategies as st
 
-from mocks.common.identifiers import FNR_NOT_SYNTHETIC, birth_date, fnr_problem, is_synthetic_fnr
-from scenarios.population import (BORN_FROM, BORN_TO, EARLIEST_BIRTH, LATEST_BIRTH, Person, gender_of, generate,
+from dsop_sandbox.mocks.common.identifiers import FNR_NOT_SYNTHETIC, birth_date, fnr_problem, is_synthetic_fnr
+from dsop_sandbox.people.population import (BORN_FROM, BORN_TO, EARLIEST_BIRTH, LATEST_BIRTH, Person, gender_of, generate,
                                   synthetic_fnr)
-from scenarios.strategies import non_synthetic_fnrs, persons, synthetic_fnrs
+from dsop_sandbox.people.strategies import non_synthetic_fnrs, persons, synthetic_fnrs
 
 PROPERTY = hypothesis_settings(max_examples=200, deadline=None, database=None)
 #: A name: letters (æøå and all), words joined by a space or a hyphen.

@@ -18,11 +18,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from mocks.authority import ChainError, KeyAuthority, organisation_number
-from mocks.common import jose
-from mocks.common.events import annotate
-from mocks.common.identifiers import fnr_problem, org_number_problem
-from mocks.common.settings import MaskinportenRules
+from dsop_sandbox.mocks.authority import ChainError, KeyAuthority, organisation_number
+from dsop_sandbox.mocks.common import jose
+from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.identifiers import fnr_problem, org_number_problem
+from dsop_sandbox.mocks.common.settings import MaskinportenRules
 
 from . import errors as mp
 from .registry import KEY_MAX_AGE, Client, Registry, Scope

@@ -7,8 +7,8 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from mocks.common.clock import Clock, isoformat
-from mocks.common.store import Store
+from dsop_sandbox.mocks.common.clock import Clock, isoformat
+from dsop_sandbox.mocks.common.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS clients (

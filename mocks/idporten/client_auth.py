@@ -16,10 +16,10 @@ from cryptography import x509
 from flask import current_app, request
 from jwt.algorithms import RSAAlgorithm
 
-from mocks.authority import ChainError, organisation_number
-from mocks.common import jose
-from mocks.common.errors import ServiceError
-from mocks.common.events import annotate
+from dsop_sandbox.mocks.authority import ChainError, organisation_number
+from dsop_sandbox.mocks.common import jose
+from dsop_sandbox.mocks.common.errors import ServiceError
+from dsop_sandbox.mocks.common.events import annotate
 
 from .errors import oauth_error
 

@@ -15,10 +15,10 @@ import secrets
 import jwt
 from flask import Blueprint, current_app, request
 
-from mocks.common.errors import json_response
-from mocks.common.events import annotate, token_fingerprint
-from mocks.common.payload import require_form
-from mocks.common.service import runtime
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
+from dsop_sandbox.mocks.common.payload import require_form
+from dsop_sandbox.mocks.common.service import runtime
 
 from .authorize import PageError, RedirectError, check_client_and_redirect, check_request
 from .client_auth import authenticate_client

@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request
 
-from mocks.common.events import annotate
-from mocks.common.identifiers import fnr_problem
-from mocks.common.service import runtime
+from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.identifiers import fnr_problem
+from dsop_sandbox.mocks.common.service import runtime
 
 from .texts import PID_PROBLEMS_NB, texts_for
 

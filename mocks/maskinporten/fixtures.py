@@ -7,9 +7,9 @@ import json
 from flask import current_app, request
 from jwt.algorithms import RSAAlgorithm
 
-from mocks.common.admin import admin_error, admin_json, fixtures_blueprint
-from mocks.common.errors import json_response
-from mocks.common.identifiers import org_number_problem
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.identifiers import org_number_problem
 
 from .registry import INTEGRATION_TYPES, Registry
 

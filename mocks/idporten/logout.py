@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import jwt
 from flask import Blueprint, current_app, make_response, redirect, render_template, request
 
-from mocks.common.events import annotate
+from dsop_sandbox.mocks.common.events import annotate
 
 from .authorize import SESSION_COOKIE, error_page
 from .texts import texts_for

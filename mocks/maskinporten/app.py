@@ -8,14 +8,14 @@ from __future__ import annotations
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from markupsafe import escape
 
-from mocks.authority import KeyAuthority
-from mocks.authority.admin import key_admin_blueprint
-from mocks.common.clock import Clock
-from mocks.common.errors import json_response
-from mocks.common.events import annotate, token_fingerprint
-from mocks.common.payload import require_form, trace_id
-from mocks.common.service import create_service_app, runtime
-from mocks.common.settings import Settings
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.authority.admin import key_admin_blueprint
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
+from dsop_sandbox.mocks.common.payload import require_form, trace_id
+from dsop_sandbox.mocks.common.service import create_service_app, runtime
+from dsop_sandbox.mocks.common.settings import Settings
 
 from . import access_token
 from .errors import CATALOGUE, ERRORS, MaskinportenErrors

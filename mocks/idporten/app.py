@@ -10,17 +10,17 @@ import uuid
 
 from flask import Blueprint, Flask, current_app
 
-from mocks.authority import KeyAuthority
-from mocks.authority.admin import key_admin_blueprint
-from mocks.common import validation as check
-from mocks.common.admin import admin_error, admin_json, fixtures_blueprint
-from mocks.common.clock import Clock
-from mocks.common.errors import json_response
-from mocks.common.records import Records, record_routes
-from mocks.common.service import create_service_app
-from mocks.common.settings import Settings
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.authority.admin import key_admin_blueprint
+from dsop_sandbox.mocks.common import validation as check
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.records import Records, record_routes
+from dsop_sandbox.mocks.common.service import create_service_app
+from dsop_sandbox.mocks.common.settings import Settings
 
-from scenarios.test_persons import TEST_PERSONS
+from dsop_sandbox.people.roster import TEST_PERSONS
 
 from .authorize import authorize_blueprint
 from .discovery import metadata

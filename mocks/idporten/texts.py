@@ -1,7 +1,7 @@
 """What the ID-porten pages say, in Norwegian (default) and English (``ui_locales=en``)."""
 from __future__ import annotations
 
-from mocks.common.identifiers import FNR_BAD_CHECK_DIGITS, FNR_NO_DATE, FNR_NOT_11_DIGITS, FNR_NOT_SYNTHETIC
+from dsop_sandbox.mocks.common.identifiers import FNR_BAD_CHECK_DIGITS, FNR_NO_DATE, FNR_NOT_11_DIGITS, FNR_NOT_SYNTHETIC
 
 #: Why a fødselsnummer is refused, in Norwegian (the English reasons come from identifiers).
 PID_PROBLEMS_NB = {

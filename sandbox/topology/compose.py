@@ -1,0 +1,166 @@
+"""The topology as a Docker Compose document: one image, one container per service, healthchecks,
+the init step ``keys`` that alone writes the key authority's volume (every service mounts it
+read-only), the reference insurer behind a profile. :func:`render_compose` writes it as YAML."""
+from __future__ import annotations
+
+import json
+import re
+import shlex
+
+from dsop_sandbox.mocks.authority.authority import KEYS_FOLDER
+from dsop_sandbox.mocks.common.settings import DEFAULT_PORTS, SERVICE_NAMES, Settings
+from dsop_sandbox.mocks.common.trust import ca_bundle_path
+
+from ..launcher import HEALTH_PATH
+from .settings_tree import init_arguments, serve_arguments, settings_environment, topology_settings
+
+IMAGE = "dsop-sandbox:0.1.0"
+CONTAINER_STATE_DIR = "/state"
+CONTAINER_KEYS_DIR = f"{CONTAINER_STATE_DIR}/{KEYS_FOLDER}"
+CONTAINER_INSURER_DIR = "/insurer"
+KEYS_VOLUME = "authority"
+INSURER_VOLUME = "insurer"
+INSURER_PORT = 7200
+INSURER_ORG = "310000019"
+INSURER_NAME = "Eksempel Forsikring AS"
+#: The key authority's volume: written by the init step alone, read-only in everything else.
+KEYS_MOUNT = f"{KEYS_VOLUME}:{CONTAINER_KEYS_DIR}"
+KEYS_MOUNT_READ_ONLY = f"{KEYS_MOUNT}:ro"
+
+
+def container_settings(tls: bool = False) -> dict:
+    """The settings tree of the containers: default ports, base URLs on the service names, bind 0.0.0.0."""
+    return topology_settings(dict(DEFAULT_PORTS), {name: name for name in SERVICE_NAMES},
+                             state_dir=CONTAINER_STATE_DIR, bind_host="0.0.0.0", tls=tls)
+
+
+def healthcheck(url: str, ca_bundle: str | None = None) -> dict:
+    """A probe in the image's own Python (slim images have no curl): fails unless ``url`` answers
+    2xx; an https ``url`` is verified against ``ca_bundle`` (the key authority's root) only."""
+    if url.startswith("https:"):
+        if not ca_bundle:
+            raise ValueError("an https healthcheck needs the CA bundle to trust")
+        probe = (f"import ssl, urllib.request; urllib.request.urlopen('{url}', timeout=2, "
+                 f"context=ssl.create_default_context(cafile='{ca_bundle}'))")
+    else:
+        probe = f"import urllib.request; urllib.request.urlopen('{url}', timeout=2)"
+    return {"test": ["CMD", "python", "-c", probe], "interval": "2s", "timeout": "3s", "retries": 15,
+            "start_period": "5s"}
+
+
+def register_insurer_command(settings: Settings, public_url: str) -> list[str]:
+    """``register-insurer`` as a user runs it, then the reference insurer's two URLs filled in
+    (the profile it writes leaves them for the integration to fill)."""
+    register = ["dsop-sandbox", "register-insurer", "--control-url", settings.base_url("control"),
+                "--org", INSURER_ORG, "--name", INSURER_NAME, "--redirect-uri", f"{public_url}/claims/callback",
+                "--out", CONTAINER_INSURER_DIR]
+    complete = ["python", "-m", "dsop_sandbox.topology", "insurer-profile", f"{CONTAINER_INSURER_DIR}/insurer.toml",
+                "--public-url", public_url]
+    return ["sh", "-c", f"{shlex.join(register)} && {shlex.join(complete)}"]
+
+
+def compose_document(tls: bool = False) -> dict:
+    tree = container_settings(tls)
+    env = settings_environment(tree)
+    settings = Settings.load(environ=env)
+    ca_bundle = str(ca_bundle_path(settings))
+    services: dict = {
+        "keys": {
+            "image": IMAGE,
+            "build": ".",
+            "command": ["dsop-sandbox", *init_arguments()],
+            "environment": dict(env),
+            "volumes": [KEYS_MOUNT],
+        },
+    }
+    for name in SERVICE_NAMES:
+        port = DEFAULT_PORTS[name]
+        depends = {"keys": {"condition": "service_completed_successfully"}}
+        if name == "control":
+            depends.update({fake: {"condition": "service_healthy"} for fake in SERVICE_NAMES if fake != "control"})
+        services[name] = {
+            "image": IMAGE,
+            "command": ["dsop-sandbox", *serve_arguments(name)],
+            "environment": dict(env),
+            "ports": [f"{port}:{port}"],
+            "volumes": [f"{name}-data:{CONTAINER_STATE_DIR}", KEYS_MOUNT_READ_ONLY],
+            "healthcheck": healthcheck(f"{settings.scheme}://127.0.0.1:{port}{HEALTH_PATH}", ca_bundle),
+            "depends_on": depends,
+            "restart": "unless-stopped",
+        }
+    public = f"http://localhost:{INSURER_PORT}"
+    services["register-insurer"] = {
+        "image": IMAGE,
+        "profiles": ["insurer"],
+        "command": register_insurer_command(settings, public),
+        "environment": dict(env),
+        # the CA bundle, to trust the control plane over https
+        "volumes": [f"{INSURER_VOLUME}:{CONTAINER_INSURER_DIR}", KEYS_MOUNT_READ_ONLY],
+        "depends_on": {"control": {"condition": "service_healthy"}},
+    }
+    insurer_command = ["python", "-m", "dsop_sandbox.examples.reference_insurer", "--insurer",
+                       f"{CONTAINER_INSURER_DIR}/insurer.toml", "--host", "0.0.0.0", "--port", str(INSURER_PORT),
+                       "--public-url", public, "--state-file", f"{CONTAINER_INSURER_DIR}/claims.sqlite3"]
+    if tls:  # the CA that register-insurer handed the insurer, as an integration would use it
+        insurer_command += ["--ca-bundle", f"{CONTAINER_INSURER_DIR}/ca.pem"]
+    services["reference-insurer"] = {
+        "image": IMAGE,
+        "profiles": ["insurer"],
+        "command": insurer_command,
+        "ports": [f"{INSURER_PORT}:{INSURER_PORT}"],
+        "volumes": [f"{INSURER_VOLUME}:{CONTAINER_INSURER_DIR}"],
+        "healthcheck": healthcheck(f"http://127.0.0.1:{INSURER_PORT}/health"),
+        "depends_on": {"register-insurer": {"condition": "service_completed_successfully"},
+                       **{name: {"condition": "service_healthy"} for name in SERVICE_NAMES}},
+    }
+    volumes = {KEYS_VOLUME: {}, INSURER_VOLUME: {}, **{f"{name}-data": {} for name in SERVICE_NAMES}}
+    return {"name": "dsop-sandbox", "services": services, "volumes": volumes}
+
+
+COMPOSE_HEADER = """\
+# Generated by `python -m dsop_sandbox.topology{flag} > {file}` from sandbox/topology.py
+# (tests/topology/test_compose.py checks that docker-compose.yml equals that rendering): edit the Python.
+#
+# One image, one container per service (`dsop-sandbox serve NAME`), the same settings as
+# dsop_sandbox.topology.ProcessTopology uses, here as environment variables. Services reach each other
+# at {scheme}://<service>:<port>; those are also the issuers and the URLs a browser is sent to, so a
+# browser on the host needs the service names to resolve to 127.0.0.1 (see README).
+# The init service `keys` (`dsop-sandbox keys init`) alone writes the key authority's volume
+# `authority`; every other container mounts it read-only (rotated keys go to the service's own
+# /state/authority-overlay).
+{variant}#
+#   docker compose{file_option} up                      # the five services
+#   docker compose{file_option} --profile insurer up    # ... plus the registered reference insurer on :7200
+"""
+TLS_NOTE = """\
+# HTTPS variant: `keys` also makes every service's TLS server certificate (for its service name,
+# localhost and 127.0.0.1); clients trust only the key authority's root, which a host gets with
+#   docker compose -f docker-compose.tls.yml run --rm --no-deps -T keys cat /state/authority/ca.pem > ca.pem
+"""
+
+
+def render_compose(document: dict | None = None, tls: bool = False) -> str:
+    """``document`` (default :func:`compose_document` of ``tls``) as YAML: block mappings, with every
+    scalar and every list of scalars written as JSON (which YAML reads as the same value)."""
+    file = "docker-compose.tls.yml" if tls else "docker-compose.yml"
+    header = COMPOSE_HEADER.format(flag=" --tls" if tls else "", file=file, scheme="https" if tls else "http",
+                                   file_option=f" -f {file}" if tls else "", variant=TLS_NOTE if tls else "")
+    lines = [header.rstrip("\n")]
+    _emit(document if document is not None else compose_document(tls), 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def _emit(node: dict, indent: int, lines: list[str]) -> None:
+    pad = "  " * indent
+    for key, value in node.items():
+        label = key if _PLAIN_KEY.match(key) else json.dumps(key)
+        if isinstance(value, dict) and value:
+            lines.append(f"{pad}{label}:")
+            _emit(value, indent + 1, lines)
+        elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+            raise ValueError(f"{key}: only lists of scalars are rendered")
+        else:
+            lines.append(f"{pad}{label}: {json.dumps(value, ensure_ascii=False)}")
