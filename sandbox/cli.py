@@ -1,23 +1,22 @@
 """``dsop-sandbox``: run the sandbox, register insurers, move the calendar, read events."""
+
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import signal
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
 import requests
 
-from dsop_sandbox.mocks.common.settings import PROFILES, SERVICE_NAMES, Settings, SettingsError
+from dsop_sandbox.mocks.common.settings import PROFILES, SERVICE_NAMES, SettingsError
 from dsop_sandbox.mocks.common.trust import trust
 
+from .command_settings import load_settings, settings_options, state_directory
+from .foreground import run_in_foreground
 from .insurer_files import write_insurer_files
-from .launcher import Sandbox, StartupError
+from .launcher import Sandbox
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_START = 0, 1, 2
 
@@ -38,10 +37,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dsop-sandbox", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def settings_options(command):
-        command.add_argument("--config", metavar="FILE", help="TOML settings file")
-        command.add_argument("--state-dir", metavar="DIR", help="where keys and databases live (default .sandbox)")
-
     up = commands.add_parser("up", help="start every service in this process")
     settings_options(up)
     up.add_argument("--ephemeral", action="store_true", help="use a temporary state directory, removed on exit")
@@ -59,8 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     settings_options(register)
     register.add_argument("--org", required=True, help="the insurer's organisation number")
     register.add_argument("--name", required=True, help="the insurer's name, as the citizen will see it")
-    register.add_argument("--redirect-uri", required=True, action="append", metavar="URL",
-                          help="where Altinn and ID-porten may send the citizen back (repeatable)")
+    register.add_argument(
+        "--redirect-uri",
+        required=True,
+        action="append",
+        metavar="URL",
+        help="where Altinn and ID-porten may send the citizen back (repeatable)",
+    )
     register.add_argument("--out", default=".", metavar="DIR", help="where to write key, certificate, insurer.toml")
     register.add_argument("--control-url", help="the control plane (default from settings)")
     register.set_defaults(run=cmd_register)
@@ -87,26 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="the key authority's material (the test PKI under <state-dir>/authority)")
     key_actions = keys.add_subparsers(dest="action", required=True, metavar="ACTION")
     keys_init = key_actions.add_parser(
-        "init", help="create every key and certificate the services need, once, before they start "
-                     "(docker compose's `keys` step); the directory may then be read-only")
+        "init",
+        help="create every key and certificate the services need, once, before they start "
+        "(docker compose's `keys` step); the directory may then be read-only",
+    )
     settings_options(keys_init)
-    keys_init.add_argument("--tls", action="store_true", help="also the services' TLS certificates (default: "
-                                                              "when the settings say tls)")
+    keys_init.add_argument(
+        "--tls", action="store_true", help="also the services' TLS certificates (default: when the settings say tls)"
+    )
     keys.set_defaults(run=cmd_keys)
     from dsop_sandbox.conformance.cli import add_commands as add_conformance_commands
 
     add_conformance_commands(commands, _control, settings_options)
     from .demo import add_command as add_demo_command
 
-    add_demo_command(commands, settings_options)
+    add_demo_command(commands)
     return parser
-
-
-def load_settings(args, **overrides) -> Settings:
-    changes = {key: value for key, value in overrides.items() if value is not None}
-    if getattr(args, "state_dir", None):
-        changes["state_dir"] = args.state_dir
-    return Settings.load(getattr(args, "config", None), overrides=changes or None)
 
 
 # -- up / serve ------------------------------------------------------------------------------------
@@ -114,76 +110,13 @@ def cmd_up(args) -> int:
     if args.profile == "altinn3":
         print("dsop-sandbox: the altinn3 profile is not available yet; use altinn2 (the default)", file=sys.stderr)
         return EXIT_CANNOT_START
-    temporary = tempfile.mkdtemp(prefix="dsop-sandbox-") if args.ephemeral else None
-    try:
-        settings = load_settings(args, profile=args.profile, tls=args.tls or None)
-        if temporary:
-            settings = settings.with_state_dir(Path(temporary))
-        return _run(Sandbox(settings), banner=True, with_insurer=args.with_insurer)
-    finally:
-        if temporary:
-            shutil.rmtree(temporary, ignore_errors=True)
+    settings = load_settings(args, profile=args.profile, tls=args.tls or None)
+    with state_directory(settings, throw_away=args.ephemeral) as settings:
+        return run_in_foreground(Sandbox(settings), banner=True, with_insurer=args.with_insurer)
 
 
 def cmd_serve(args) -> int:
-    return _run(Sandbox(load_settings(args), services=(args.service,)), banner=False)
-
-
-def _run(sandbox: Sandbox, banner: bool, with_insurer: bool = False) -> int:
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    try:
-        sandbox.start()
-    except StartupError as exc:
-        print(f"dsop-sandbox: {exc}", file=sys.stderr)
-        return EXIT_CANNOT_START
-    insurer = None
-    try:
-        if with_insurer:
-            from .reference_insurer import ReferenceInsurerServer
-
-            try:
-                insurer = ReferenceInsurerServer(sandbox).start()
-            except StartupError as exc:
-                print(f"dsop-sandbox: {exc}", file=sys.stderr)
-                return EXIT_CANNOT_START
-        _print_started(sandbox, banner, insurer)
-        while not stop.wait(0.5):
-            pass
-    finally:
-        if insurer is not None:
-            insurer.stop()
-        sandbox.stop()
-    print("dsop-sandbox: stopped", flush=True)
-    return EXIT_OK
-
-
-def _print_started(sandbox: Sandbox, banner: bool, insurer=None) -> None:
-    settings = sandbox.settings
-    lines = []
-    if banner:
-        lines.append(f"dsop-sandbox is up in {sandbox.startup_seconds:.2f} s "
-                     f"(profile {settings.profile}, state in {settings.state_dir})")
-    for name in sandbox.services:
-        issuer = f"   issuer {settings.issuer(name)}" if name in ("idporten", "maskinporten") else ""
-        lines.append(f"  {name:<13} {settings.base_url(name)}{issuer}")
-    if "idporten" in sandbox.services:
-        persons = sandbox.app("idporten").extensions["idporten"].persons.all()
-        lines.append("  test persons (log in with any of them; NAV knows their histories)")
-        lines.extend(f"    {p['pid']}  {p['name']:<18} {p.get('description', '')}" for p in persons)
-    if "control" in sandbox.services:
-        registered = sandbox.app("control").extensions["control"].insurers.all()
-        lines.append("  insurers     " + (", ".join(f"{i['name']} ({i['org']})" for i in registered)
-                                          or "none yet: dsop-sandbox register-insurer --help"))
-    if sandbox.ca_bundle:
-        lines.append(f"  https only; trust the CA bundle {sandbox.ca_bundle}")
-    if insurer is not None:
-        lines.append(f"  {'reference_insurer':<13} {insurer.url}   {insurer.name} ({insurer.org})")
-        lines.append(f"    profile {insurer.profile_path}")
-        lines.append(f"    start a claim at {insurer.url}/")
-    lines.append("healthy; Ctrl-C stops" if banner else f"{sandbox.services[0]} healthy; Ctrl-C stops")
-    print("\n".join(lines), flush=True)
+    return run_in_foreground(Sandbox(load_settings(args), services=(args.service,)), banner=False)
 
 
 # -- commands that talk to a running sandbox -----------------------------------------------------
@@ -197,8 +130,7 @@ def _call(args, method: str, path: str, **kwargs):
         # A --tls sandbox: trust its own CA bundle (from the same settings), never the system store.
         response = requests.request(method, url, timeout=30, verify=trust(load_settings(args)), **kwargs)
     except requests.RequestException:
-        print(f"dsop-sandbox: no sandbox answers at {_control(args)}; start one with: dsop-sandbox up",
-              file=sys.stderr)
+        print(f"dsop-sandbox: no sandbox answers at {_control(args)}; start one with: dsop-sandbox up", file=sys.stderr)
         raise SystemExit(EXIT_CANNOT_START) from None
     try:
         body = response.json()
@@ -212,20 +144,32 @@ def _call(args, method: str, path: str, **kwargs):
 
 
 def cmd_register(args) -> int:
-    facts = _call(args, "POST", "/_sandbox/insurers",
-                  json={"org": args.org, "name": args.name, "redirect_uris": args.redirect_uri})
+    facts = _call(
+        args,
+        "POST",
+        "/_sandbox/insurers",
+        json={"org": args.org, "name": args.name, "redirect_uris": args.redirect_uri},
+    )
     facts = write_insurer_files(facts, Path(args.out))
     print(json.dumps(facts, indent=2, ensure_ascii=False))
     return EXIT_OK
 
 
 def cmd_clock(args) -> int:
-    bodies = {"show": None, "advance": {"advance": getattr(args, "duration", None)},
-              "set": {"set": getattr(args, "time", None)}, "reset": {"reset": True}}
+    bodies = {
+        "show": None,
+        "advance": {"advance": getattr(args, "duration", None)},
+        "set": {"set": getattr(args, "time", None)},
+        "reset": {"reset": True},
+    }
     body = bodies[args.action]
-    answer = _call(args, "GET", "/_sandbox/clock") if body is None else _call(args, "POST", "/_sandbox/clock", json=body)
-    print(f"protocol time  {answer['protocol_time']}\ncalendar time  {answer['calendar_time']}"
-          f"  (offset {answer['offset_seconds']} s, on {len(answer.get('services', {}))} services)")
+    answer = (
+        _call(args, "GET", "/_sandbox/clock") if body is None else _call(args, "POST", "/_sandbox/clock", json=body)
+    )
+    print(
+        f"protocol time  {answer['protocol_time']}\ncalendar time  {answer['calendar_time']}"
+        f"  (offset {answer['offset_seconds']} s, on {len(answer.get('services', {}))} services)"
+    )
     return EXIT_OK
 
 
@@ -258,8 +202,10 @@ def format_event(event: dict) -> str:
     who = event.get("caller") or "-"
     subject = f" pid={event['subject']}" if event.get("subject") else ""
     error = f" {event['error']}" if event.get("error") else ""
-    return (f"{event['time']}  {event['service']:<12} {event['operation']:<22} {event['status']:>3} "
-            f"{event['outcome']:<7} {who}{subject}{error}")
+    return (
+        f"{event['time']}  {event['service']:<12} {event['operation']:<22} {event['status']:>3} "
+        f"{event['outcome']:<7} {who}{subject}{error}"
+    )
 
 
 if __name__ == "__main__":

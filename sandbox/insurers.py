@@ -5,14 +5,13 @@ insurer on each scope's access list. ID-porten: an OIDC client for the insurer's
 login. Altinn: a consent consumer with an API key and the redirect URL's domain. NAV: the
 access list. The enterprise certificate comes from the key authority.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
-
-from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
 
 from .fanout import Fanout, ServiceRefused
 
@@ -22,30 +21,46 @@ NAV_SERVICE_EDITION = 2
 
 @dataclass(frozen=True)
 class Registration:
-    facts: dict          # the JSON of DESIGN.md §4, with PEM texts under "certificate"
+    facts: dict  # the JSON of DESIGN.md §4, with PEM texts under "certificate"
     key_pem: str
     chain_pem: str
     ca_pem: str
 
 
-def register(fanout: Fanout, authority: KeyAuthority, clock: Clock, org: str, name: str,
-             redirect_uris: list[str], replacing: dict | None = None) -> Registration:
+def register(
+    fanout: Fanout,
+    authority: KeyAuthority,
+    clock: Clock,
+    org: str,
+    name: str,
+    redirect_uris: list[str],
+    replacing: dict | None = None,
+) -> Registration:
     """Register the insurer; ``replacing`` (an earlier registration of the same org) is removed
     first, so registering again hands out fresh credentials and leaves no stale clients behind."""
     settings = fanout.settings
     if replacing:
         _forget(fanout, replacing)
     credentials = authority.issue_enterprise_certificate(org, name, clock.now())
-    client = fanout.call("maskinporten", "POST", "/_sandbox/clients",
-                         json={"org": org, "name": name, "scopes": list(DSOP_SCOPES)})
-    for scope in DSOP_SCOPES:
+    scopes = fanout.call("maskinporten", "GET", "/_sandbox/scopes/dsop")["scopes"]
+    client = fanout.call("maskinporten", "POST", "/_sandbox/clients", json={"org": org, "name": name, "scopes": scopes})
+    for scope in scopes:
         fanout.call("maskinporten", "PUT", f"/_sandbox/scopes/access/{org}", params={"scope": scope})
-    oidc_client = fanout.call("idporten", "POST", "/_sandbox/clients",
-                              json={"client_name": name, "org": org, "redirect_uris": redirect_uris,
-                                    "post_logout_redirect_uris": redirect_uris,
-                                    "token_endpoint_auth_method": "client_secret_basic"})
-    consumer = fanout.call("altinn", "POST", "/_sandbox/consumers",
-                           json={"org": org, "name": name, "redirect_urls": redirect_uris})
+    oidc_client = fanout.call(
+        "idporten",
+        "POST",
+        "/_sandbox/clients",
+        json={
+            "client_name": name,
+            "org": org,
+            "redirect_uris": redirect_uris,
+            "post_logout_redirect_uris": redirect_uris,
+            "token_endpoint_auth_method": "client_secret_basic",
+        },
+    )
+    consumer = fanout.call(
+        "altinn", "POST", "/_sandbox/consumers", json={"org": org, "name": name, "redirect_urls": redirect_uris}
+    )
     fanout.call("nav", "POST", "/_sandbox/access-list", json={"org": org, "name": name})
     facts = {
         "org": org,
@@ -55,7 +70,7 @@ def register(fanout: Fanout, authority: KeyAuthority, clock: Clock, org: str, na
             "issuer": settings.issuer("maskinporten"),
             "token_endpoint": settings.base_url("maskinporten") + "/token",
             "client_id": client["client_id"],
-            "scopes": list(DSOP_SCOPES),
+            "scopes": scopes,
         },
         "idporten": {
             "issuer": settings.issuer("idporten"),
@@ -71,13 +86,16 @@ def register(fanout: Fanout, authority: KeyAuthority, clock: Clock, org: str, na
         },
         "nav": {"base_url": settings.base_url("nav")},
     }
-    return Registration(facts, credentials.key_pem.decode(), credentials.chain_pem.decode(),
-                        credentials.ca_pem.decode())
+    return Registration(
+        facts, credentials.key_pem.decode(), credentials.chain_pem.decode(), credentials.ca_pem.decode()
+    )
 
 
 def _forget(fanout: Fanout, facts: dict) -> None:
-    for service, path in (("maskinporten", f"/_sandbox/clients/{facts['maskinporten']['client_id']}"),
-                          ("idporten", f"/_sandbox/clients/{facts['idporten']['client_id']}")):
+    for service, path in (
+        ("maskinporten", f"/_sandbox/clients/{facts['maskinporten']['client_id']}"),
+        ("idporten", f"/_sandbox/clients/{facts['idporten']['client_id']}"),
+    ):
         try:
             fanout.call(service, "DELETE", path)
         except ServiceRefused as exc:

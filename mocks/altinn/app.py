@@ -5,14 +5,15 @@ Altinn knows other services only by URL: it checks Maskinporten access tokens ag
 Maskinporten's published JWKS, and logs citizens in at ID-porten as an OIDC relying party
 (authenticating with its own enterprise certificate from the key authority).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
 from dsop_sandbox.mocks.authority import KeyAuthority
-from dsop_sandbox.mocks.authority.admin import key_admin_blueprint
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.key_admin import key_admin_blueprint
 from dsop_sandbox.mocks.common.records import records_schema
 from dsop_sandbox.mocks.common.service import create_service_app
 from dsop_sandbox.mocks.common.settings import Settings
@@ -32,8 +33,15 @@ RUNTIME_TABLES = consents.TABLES + CITIZEN_TABLES
 
 
 def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
-    app = create_service_app(SERVICE, settings, errors=ERRORS, schema=SCHEMA, runtime_tables=RUNTIME_TABLES,
-                             registration_tables=REGISTRATION_TABLES, clock=clock)
+    app = create_service_app(
+        SERVICE,
+        settings,
+        errors=ERRORS,
+        schema=SCHEMA,
+        runtime_tables=RUNTIME_TABLES,
+        registration_tables=REGISTRATION_TABLES,
+        clock=clock,
+    )
     rt = app.extensions["sandbox"]
     authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
     service = Altinn(settings, rt, authority)
@@ -45,14 +53,26 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
 
     @public.get("/.well-known/oauth-authorization-server")
     def metadata():
-        return json_response({"issuer": service.base_url + "/", "jwks_uri": f"{service.base_url}/api/metadata/jwk",
-                              "response_types_supported": ["code"]})
+        return json_response(
+            {
+                "issuer": service.base_url + "/",
+                "jwks_uri": f"{service.base_url}/api/metadata/jwk",
+                "response_types_supported": ["code"],
+            }
+        )
 
     @public.get("/api/metadata/jwk")
     def jwk():
         return json_response(authority.jwks(SERVICE), headers={"Cache-Control": "public, max-age=86400"})
 
-    for blueprint in (public, consent_requests_blueprint(), consent_tokens_blueprint(), serviceowner_blueprint(),
-                      citizen_blueprint(), fixtures_blueprint(), key_admin_blueprint(authority, SERVICE)):
+    for blueprint in (
+        public,
+        consent_requests_blueprint(),
+        consent_tokens_blueprint(),
+        serviceowner_blueprint(),
+        citizen_blueprint(),
+        fixtures_blueprint(),
+        key_admin_blueprint(authority, SERVICE),
+    ):
         app.register_blueprint(blueprint)
     return app

@@ -11,12 +11,14 @@
 
 Faults live in memory (they are runtime state): a restart or reset clears them.
 """
+
 from __future__ import annotations
 
 import itertools
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 MAX_DELAY_MS = 60_000
 
@@ -35,6 +37,11 @@ class Fault:
     drop: bool = False
     count: int | None = None
     used: int = 0
+
+    @property
+    def fails(self) -> bool:
+        """Whether the call fails (an error status or a dropped connection), not only waits."""
+        return self.status is not None or self.drop
 
     def describe(self) -> dict:
         data = asdict(self)
@@ -99,6 +106,16 @@ class Faults:
                         self._faults.remove(fault)
                     return fault
         return None
+
+    def apply(self, operation: str, sleep: Callable[[float], None] = time.sleep) -> Fault | None:
+        """The fault armed for this call of ``operation``, its delay already waited out, or None.
+        The one place a fault takes effect: the service middleware (for a whole request) and a
+        handler's internal step (NAV's disclosure log write) both call it, then fail the call
+        when :attr:`Fault.fails`."""
+        fault = self.take(operation)
+        if fault is not None and fault.delay_ms:
+            sleep(fault.delay_ms / 1000)
+        return fault
 
     def clear(self, operation: str | None = None) -> int:
         with self._lock:

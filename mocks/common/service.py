@@ -5,15 +5,16 @@ event log and faults (``app.extensions["sandbox"]``, reached through :func:`runt
 admin blueprint under ``/_sandbox``, JSON errors in the service's own shape for every failure,
 and a WSGI layer that applies armed faults and writes one event per request.
 """
+
 from __future__ import annotations
 
 import errno
 import json
 import logging
-import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -35,10 +36,19 @@ CALENDAR_OFFSET_KEY = "calendar_offset"
 
 #: Generic error codes for HTTP failures the framework raises, mapped to each service's shape.
 HTTP_ERROR_CODES = {
-    400: "invalid_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 413: "request_too_large",
-    415: "unsupported_media_type", 429: "too_many_requests", 500: "server_error",
-    502: "bad_gateway", 503: "service_unavailable", 504: "gateway_timeout",
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    500: "server_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
 }
 
 
@@ -64,7 +74,7 @@ class ServiceRuntime:
     lifetimes: Lifetimes
     errors: ErrorShape
     reset_hooks: list[Callable[[bool], None]] = field(default_factory=list)
-    certificates: CertificateSwitch | None = None   # set when the service is served over TLS
+    certificates: CertificateSwitch | None = None  # set when the service is served over TLS
 
     def on_reset(self, hook: Callable[[bool], None]) -> None:
         """Call ``hook(registrations)`` after the store is reset (to clear in-memory caches)."""
@@ -86,8 +96,15 @@ class ServiceRuntime:
         """A client refused this service's TLS certificate: an event, so the refusal is seen
         (operation ``tls_handshake``, status 0, error = the client's TLS alert)."""
         certificate = self.certificates.current() if self.certificates is not None else None
-        draft = EventDraft("tls_handshake", "TLS", "(handshake)", uuid.uuid4().hex, error=alert, outcome="refused",
-                           details={"peer": peer, "certificate": certificate})
+        draft = EventDraft(
+            "tls_handshake",
+            "TLS",
+            "(handshake)",
+            uuid.uuid4().hex,
+            error=alert,
+            outcome="refused",
+            details={"peer": peer, "certificate": certificate},
+        )
         self.events.record(draft, 0)
 
 
@@ -95,11 +112,19 @@ def runtime() -> ServiceRuntime:
     return current_app.extensions["sandbox"]
 
 
-def create_service_app(name: str, settings: Settings, *, errors: ErrorShape, schema: str = "",
-                       runtime_tables: tuple[str, ...] = (), registration_tables: tuple[str, ...] = (),
-                       clock: Clock | None = None, internal_operations: tuple[str, ...] = ()) -> Flask:
+def create_service_app(
+    name: str,
+    settings: Settings,
+    *,
+    errors: ErrorShape,
+    schema: str = "",
+    runtime_tables: tuple[str, ...] = (),
+    registration_tables: tuple[str, ...] = (),
+    clock: Clock | None = None,
+    internal_operations: tuple[str, ...] = (),
+) -> Flask:
     """``internal_operations`` are steps inside a request (NAV's disclosure log write) that a fault
-    can target too; the handler consults ``rt.faults.take(name)`` itself."""
+    can target too; the handler applies them with ``rt.faults.apply(name)``."""
     app = Flask(f"dsop_sandbox.{name}")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
@@ -108,8 +133,14 @@ def create_service_app(name: str, settings: Settings, *, errors: ErrorShape, sch
     clock = clock or Clock()
     clock.set_calendar_offset(store.get_meta(CALENDAR_OFFSET_KEY, 0.0))
     rt = ServiceRuntime(
-        name=name, settings=settings, clock=clock, store=store, events=EventLog(name, store, clock),
-        faults=Faults(lambda: public_operations(app) + tuple(internal_operations)), lifetimes=Lifetimes(settings.lifetimes_of(name)), errors=errors,
+        name=name,
+        settings=settings,
+        clock=clock,
+        store=store,
+        events=EventLog(name, store, clock),
+        faults=Faults(lambda: public_operations(app) + tuple(internal_operations)),
+        lifetimes=Lifetimes(settings.lifetimes_of(name)),
+        errors=errors,
     )
     app.extensions["sandbox"] = rt
     app.register_blueprint(admin_blueprint())
@@ -120,8 +151,11 @@ def create_service_app(name: str, settings: Settings, *, errors: ErrorShape, sch
 
 def public_operations(app: Flask) -> tuple[str, ...]:
     """The operations a fault can target: every endpoint outside the admin API."""
-    names = {operation_name(rule.endpoint) for rule in app.url_map.iter_rules()
-             if not rule.endpoint.startswith("admin") and rule.endpoint != "static"}
+    names = {
+        operation_name(rule.endpoint)
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith("admin") and rule.endpoint != "static"
+    }
     return tuple(sorted(names))
 
 
@@ -151,11 +185,9 @@ class ServiceMiddleware:
         environ[ENVIRON_KEY] = draft
         record = not (is_admin and method in ("GET", "HEAD", "OPTIONS"))
 
-        fault = None if is_admin or endpoint is None else self.rt.faults.take(operation)
+        fault = None if is_admin or endpoint is None else self.rt.faults.apply(operation)
         if fault is not None:
             draft.details["fault"] = fault.id
-            if fault.delay_ms:
-                time.sleep(fault.delay_ms / 1000)
             if fault.drop:
                 draft.outcome = "dropped"
                 self._record(draft, 0)
@@ -177,28 +209,31 @@ class ServiceMiddleware:
     def _record(self, draft: EventDraft, status: int) -> None:
         try:
             self.rt.events.record(draft, status)
-        except Exception:  # noqa: BLE001 - the answer must not be lost to the log
+        except Exception:
             log.exception("could not record event for %s %s", draft.method, draft.path)
 
     def _endpoint(self, environ) -> str | None:
         try:
-            endpoint, _ = self.app.url_map.bind_to_environ(environ).match(
-                method=environ.get("REQUEST_METHOD", "GET"))
+            endpoint, _ = self.app.url_map.bind_to_environ(environ).match(method=environ.get("REQUEST_METHOD", "GET"))
             return endpoint
         except HTTPException:
             return None
 
-
     def _fault_response(self, fault, draft: EventDraft, start_response):
         code = HTTP_ERROR_CODES.get(fault.status, "server_error")
-        body = fault.body if fault.body is not None else self.rt.errors.build(
-            fault.status, code, "injected by a sandbox fault", draft.trace_id)
+        body = (
+            fault.body
+            if fault.body is not None
+            else self.rt.errors.build(fault.status, code, "injected by a sandbox fault", draft.trace_id)
+        )
         payload = json.dumps(body, ensure_ascii=False).encode()
         draft.outcome = "fault"
         draft.error = code if fault.body is None else "custom"
         self._record(draft, fault.status)
-        start_response(f"{fault.status} {_reason(fault.status)}",
-                       [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        start_response(
+            f"{fault.status} {_reason(fault.status)}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+        )
         return [payload]
 
 
@@ -242,6 +277,7 @@ def _register_error_handlers(app: Flask, rt: ServiceRuntime) -> None:
         log.exception("unhandled error in %s", rt.name)
         annotate(error="server_error")
         shape = ADMIN_ERRORS if request.path.startswith(ADMIN_PREFIX) else rt.errors
-        body = shape.build(500, "server_error", "internal error in the sandbox",
-                           request.environ.get("dsop.trace_id", ""))
+        body = shape.build(
+            500, "server_error", "internal error in the sandbox", request.environ.get("dsop.trace_id", "")
+        )
         return json_response(body, 500)

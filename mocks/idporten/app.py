@@ -2,6 +2,7 @@
 OIDC client libraries. Discovery, ``/authorize`` with a TestID-style login page, SSO, ``/token``,
 ``/userinfo``, ``/logout``, ``/par`` and ``/jwks.json``; clients, test persons and login denials
 through the admin API."""
+
 from __future__ import annotations
 
 import secrets
@@ -11,15 +12,14 @@ import uuid
 from flask import Blueprint, Flask, current_app
 
 from dsop_sandbox.mocks.authority import KeyAuthority
-from dsop_sandbox.mocks.authority.admin import key_admin_blueprint
 from dsop_sandbox.mocks.common import validation as check
 from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.key_admin import key_admin_blueprint
 from dsop_sandbox.mocks.common.records import Records, record_routes
 from dsop_sandbox.mocks.common.service import create_service_app
 from dsop_sandbox.mocks.common.settings import Settings
-
 from dsop_sandbox.people.roster import TEST_PERSONS
 
 from .authorize import authorize_blueprint
@@ -37,8 +37,10 @@ NAV_CLIENT_ID = "nav"
 NAV_CALLBACK = "/oauth2/callback"
 NAV_ORG = "889640782"
 #: The sandbox's own services that log citizens in: client id, name, org, service, callback path.
-SERVICE_CLIENTS = ((ALTINN_CLIENT_ID, "Altinn", DIGDIR_ORG, "altinn", ALTINN_CALLBACK),
-                   (NAV_CLIENT_ID, "NAV", NAV_ORG, "nav", NAV_CALLBACK))
+SERVICE_CLIENTS = (
+    (ALTINN_CLIENT_ID, "Altinn", DIGDIR_ORG, "altinn", ALTINN_CALLBACK),
+    (NAV_CLIENT_ID, "NAV", NAV_ORG, "nav", NAV_CALLBACK),
+)
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 PAIRWISE_SECRET_KEY = "pairwise_secret"
 
@@ -72,13 +74,21 @@ class IdPorten:
         for client_id, name, org, service, callback in SERVICE_CLIENTS:
             base_url = self.settings.base_url(service)
             client = {
-                "client_id": client_id, "client_name": name, "org": org,
-                "redirect_uris": [base_url + callback], "post_logout_redirect_uris": [base_url + "/"],
+                "client_id": client_id,
+                "client_name": name,
+                "org": org,
+                "redirect_uris": [base_url + callback],
+                "post_logout_redirect_uris": [base_url + "/"],
                 # The service authenticates with its enterprise certificate (x5c in the client
                 # assertion), so the fakes share no secret, only the key authority's root.
-                "token_endpoint_auth_method": "private_key_jwt", "client_secret": None,
-                "grant_types": ["authorization_code"], "scopes": ["openid", "profile"],
-                "frontchannel_logout_uri": None, "pkce_required": True, "jwks": None}
+                "token_endpoint_auth_method": "private_key_jwt",
+                "client_secret": None,
+                "grant_types": ["authorization_code"],
+                "scopes": ["openid", "profile"],
+                "frontchannel_logout_uri": None,
+                "pkce_required": True,
+                "jwks": None,
+            }
             existing = self.clients.get(client_id)
             if existing is None or any(existing.get(k) != v for k, v in client.items()):
                 self.clients.put(client_id, client)
@@ -100,8 +110,15 @@ class IdPorten:
 
 
 def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
-    app = create_service_app(SERVICE, settings, errors=ERRORS, schema=SCHEMA, runtime_tables=RUNTIME_TABLES,
-                             registration_tables=REGISTRATION_TABLES, clock=clock)
+    app = create_service_app(
+        SERVICE,
+        settings,
+        errors=ERRORS,
+        schema=SCHEMA,
+        runtime_tables=RUNTIME_TABLES,
+        registration_tables=REGISTRATION_TABLES,
+        clock=clock,
+    )
     rt = app.extensions["sandbox"]
     authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
     service = IdPorten(settings, rt, authority)
@@ -116,8 +133,14 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     def jwks():
         return json_response(authority.jwks(SERVICE))
 
-    for blueprint in (public, authorize_blueprint(), token_blueprint(), logout_blueprint(), fixtures(),
-                      key_admin_blueprint(authority, SERVICE)):
+    for blueprint in (
+        public,
+        authorize_blueprint(),
+        token_blueprint(),
+        logout_blueprint(),
+        fixtures(),
+        key_admin_blueprint(authority, SERVICE),
+    ):
         app.register_blueprint(blueprint)
     return app
 
@@ -157,16 +180,21 @@ def fixtures() -> Blueprint:
             "client_id": client_id,
             "client_name": check.text(body, "client_name"),
             "org": check.org_number(body["org"]) if body.get("org") is not None else None,
-            "redirect_uris": [check.absolute_url(uri, "redirect_uris")
-                              for uri in check.string_list(body, "redirect_uris", allow_empty=False)],
-            "post_logout_redirect_uris": [check.absolute_url(uri, "post_logout_redirect_uris")
-                                          for uri in check.string_list(body, "post_logout_redirect_uris")],
+            "redirect_uris": [
+                check.absolute_url(uri, "redirect_uris")
+                for uri in check.string_list(body, "redirect_uris", allow_empty=False)
+            ],
+            "post_logout_redirect_uris": [
+                check.absolute_url(uri, "post_logout_redirect_uris")
+                for uri in check.string_list(body, "post_logout_redirect_uris")
+            ],
             "token_endpoint_auth_method": method,
             "client_secret": secrets.token_urlsafe(32) if method.startswith("client_secret") else None,
             "grant_types": grant_types,
             "scopes": check.string_list(body, "scopes", ["openid", "profile"]),
             "frontchannel_logout_uri": check.absolute_url(frontchannel, "frontchannel_logout_uri")
-            if frontchannel is not None else None,
+            if frontchannel is not None
+            else None,
             "pkce_required": pkce_required,
             "jwks": jwks,
         }
@@ -180,8 +208,11 @@ def fixtures() -> Blueprint:
         offered on the login page. Only synthetic fødselsnummer are taken."""
         added = []
         for person in check.persons(admin_json()):
-            record = {"pid": person["pid"], "name": check.text(person, "name"),
-                      "description": str(person.get("description", ""))[:200]}
+            record = {
+                "pid": person["pid"],
+                "name": check.text(person, "name"),
+                "description": str(person.get("description", ""))[:200],
+            }
             added.append(_service().persons.put(person["pid"], record))
         return json_response({"persons": added}, 201)
 
@@ -196,8 +227,9 @@ def fixtures() -> Blueprint:
             raise admin_error(400, "invalid_request", "count must be 1-1000")
         error = body.get("error", "access_denied")
         if error not in ("access_denied", "login_required", "server_error", "temporarily_unavailable"):
-            raise admin_error(400, "invalid_request", "error: access_denied, login_required, server_error or "
-                                                      "temporarily_unavailable")
+            raise admin_error(
+                400, "invalid_request", "error: access_denied, login_required, server_error or temporarily_unavailable"
+            )
         _service().deny_logins(count, error)
         return json_response({"denied_logins": count, "error": error}, 201)
 

@@ -3,16 +3,17 @@
 There is deliberately no OIDC discovery document and no authorize endpoint, as in the real
 service: generic OIDC libraries that expect them fail here as they would against Maskinporten.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from markupsafe import escape
 
 from dsop_sandbox.mocks.authority import KeyAuthority
-from dsop_sandbox.mocks.authority.admin import key_admin_blueprint
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
+from dsop_sandbox.mocks.common.key_admin import key_admin_blueprint
 from dsop_sandbox.mocks.common.payload import require_form, trace_id
 from dsop_sandbox.mocks.common.service import create_service_app, runtime
 from dsop_sandbox.mocks.common.settings import Settings
@@ -53,8 +54,15 @@ class Maskinporten:
 
 
 def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
-    app = create_service_app(SERVICE, settings, errors=ERRORS, schema=SCHEMA, runtime_tables=RUNTIME_TABLES,
-                             registration_tables=REGISTRATION_TABLES, clock=clock)
+    app = create_service_app(
+        SERVICE,
+        settings,
+        errors=ERRORS,
+        schema=SCHEMA,
+        runtime_tables=RUNTIME_TABLES,
+        registration_tables=REGISTRATION_TABLES,
+        clock=clock,
+    )
     rt = app.extensions["sandbox"]
     authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
     service = Maskinporten(settings, rt, authority)
@@ -90,33 +98,50 @@ def public_blueprint() -> Blueprint:
         if not grant_type:
             raise ERRORS.error(400, "invalid_request", "Missing parameter grant_type", trace_id())
         if grant_type != JWT_BEARER:
-            raise ERRORS.error(400, "unsupported_grant_type",
-                               f"Unsupported grant_type {grant_type!r}: Maskinporten only takes {JWT_BEARER}",
-                               trace_id())
+            raise ERRORS.error(
+                400,
+                "unsupported_grant_type",
+                f"Unsupported grant_type {grant_type!r}: Maskinporten only takes {JWT_BEARER}",
+                trace_id(),
+            )
         assertion = request.form.get("assertion")
         if not assertion:
             raise service.errors("MP-011", trace_id(), "Missing parameter assertion")
         grant = service.validator.validate(assertion, trace_id())
         lifetime = access_token.token_lifetime(grant, rt.lifetimes["maskinporten.access_token"])
-        token_value, claims = access_token.mint(grant, issuer=service.issuer, authority=service.authority,
-                                                clock=rt.clock, lifetime=lifetime)
-        annotate(caller=grant.client.client_id, subject=grant.pid, org=grant.client.org,
-                 consumer=grant.consumer_org, supplier=grant.supplier_org, scopes=claims["scope"].split(),
-                 client_amr=grant.client_amr, token=token_fingerprint(token_value), token_jti=claims["jti"],
-                 iat=claims["iat"], exp=claims["exp"], grant_jti=grant.jti)
-        return json_response({"access_token": token_value, "token_type": "Bearer", "expires_in": lifetime,
-                              "scope": claims["scope"]},
-                             headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+        token_value, claims = access_token.mint(
+            grant, issuer=service.issuer, authority=service.authority, clock=rt.clock, lifetime=lifetime
+        )
+        annotate(
+            caller=grant.client.client_id,
+            subject=grant.pid,
+            org=grant.client.org,
+            consumer=grant.consumer_org,
+            supplier=grant.supplier_org,
+            scopes=claims["scope"].split(),
+            client_amr=grant.client_amr,
+            token=token_fingerprint(token_value),
+            token_jti=claims["jti"],
+            iat=claims["iat"],
+            exp=claims["exp"],
+            grant_jti=grant.jti,
+        )
+        return json_response(
+            {"access_token": token_value, "token_type": "Bearer", "expires_in": lifetime, "scope": claims["scope"]},
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
+        )
 
     @bp.get("/errors/<code>")
     def error_page(code: str):
         if code not in CATALOGUE:
             abort(404, description=f"no Maskinporten error {code}")
         error, text, hint = CATALOGUE[code]
-        html = (f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{code}</title>"
-                f"<body style='font-family:system-ui;max-width:40rem;margin:3rem auto'>"
-                f"<h1>{code}</h1><p><code>{escape(error)}</code></p><p>{escape(text)}</p><p>{escape(hint)}</p>"
-                f"<p><small>dsop-sandbox Maskinporten</small></p></body></html>")
+        html = (
+            f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{code}</title>"
+            f"<body style='font-family:system-ui;max-width:40rem;margin:3rem auto'>"
+            f"<h1>{code}</h1><p><code>{escape(error)}</code></p><p>{escape(text)}</p><p>{escape(hint)}</p>"
+            f"<p><small>dsop-sandbox Maskinporten</small></p></body></html>"
+        )
         return Response(html, mimetype="text/html")
 
     @bp.get("/openapi.json")

@@ -1,5 +1,6 @@
 """Maskinporten's admin fixtures under ``/_sandbox``: clients and keys, scopes, access lists
 (shaped like Digdir's ``/scopes/access`` API) and Altinn API delegations."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_bl
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.identifiers import org_number_problem
 
-from .registry import INTEGRATION_TYPES, Registry
+from .registry import DSOP_SCOPES, INTEGRATION_TYPES, Registry
 
 
 def _registry() -> Registry:
@@ -65,8 +66,9 @@ def fixtures():
         if integration_type not in INTEGRATION_TYPES:
             raise admin_error(400, "invalid_request", f"integration_type must be one of {INTEGRATION_TYPES}")
         keys = _parse_jwks(body.get("jwks"))
-        client = registry.create_client(org, str(name), scopes, client_id, integration_type,
-                                        _positive_int_or_none(body, "access_token_lifetime"))
+        client = registry.create_client(
+            org, str(name), scopes, client_id, integration_type, _positive_int_or_none(body, "access_token_lifetime")
+        )
         for kid, jwk in keys:
             registry.add_key(client.client_id, kid, jwk)
         return json_response(registry.client(client.client_id).describe(), 201)
@@ -102,6 +104,12 @@ def fixtures():
     def list_scopes():
         return json_response({"scopes": [scope.describe() for scope in _registry().scopes()]})
 
+    @bp.get("/scopes/dsop")
+    def dsop_scopes():
+        """The scopes of the DSOP flow that every sandbox seeds (NAV's two APIs, Altinn's consent
+        requests): what an insurer is given when the control plane registers it."""
+        return json_response({"scopes": list(DSOP_SCOPES)})
+
     @bp.post("/scopes")
     def put_scope():
         """``{"scope", "owner_org"?, "description"?, "at_max_age"?, "accessible_for_all"?,
@@ -119,9 +127,15 @@ def fixtures():
         source = body.get("delegation_source")
         if source is not None and not isinstance(source, str):
             raise admin_error(400, "invalid_request", "delegation_source must be a string")
-        created = _registry().put_scope(scope, _org(body.get("owner_org", "889640782"), "owner_org"),
-                                        str(body.get("description", "")), _positive_int_or_none(body, "at_max_age"),
-                                        accessible, tuple(types), source)
+        created = _registry().put_scope(
+            scope,
+            _org(body.get("owner_org", "889640782"), "owner_org"),
+            str(body.get("description", "")),
+            _positive_int_or_none(body, "at_max_age"),
+            accessible,
+            tuple(types),
+            source,
+        )
         return json_response(created.describe(), 201)
 
     @bp.get("/scopes/access")
@@ -161,7 +175,9 @@ def fixtures():
     @bp.delete("/delegations")
     def undelegate():
         args = request.args
-        if not _registry().undelegate(args.get("scope", ""), args.get("consumer_org", ""), args.get("supplier_org", "")):
+        if not _registry().undelegate(
+            args.get("scope", ""), args.get("consumer_org", ""), args.get("supplier_org", "")
+        ):
             raise admin_error(404, "no_delegation", "no such delegation")
         return json_response({"deleted": True})
 
@@ -182,7 +198,7 @@ def _parse_jwks(jwks) -> list[tuple[str, dict]]:
             raise admin_error(400, "invalid_jwks", "register the public key only (the JWK has a private part)")
         try:
             RSAAlgorithm.from_jwk(json.dumps(jwk))
-        except Exception as exc:  # noqa: BLE001 - PyJWT raises several types for bad keys
+        except Exception as exc:
             raise admin_error(400, "invalid_jwks", f"key {jwk.get('kid')}: {exc}") from exc
         parsed.append((jwk["kid"], jwk))
     return parsed

@@ -1,10 +1,10 @@
 """The NAV fake: the DSOP APIs for insurers (uføretrygd, AAP vedtak and meldekort), NAV's access
 list of insurers, the disclosure log (sporingslogg) written before any data leaves, and the
 citizen's innsyn. NAV trusts Maskinporten and Altinn only through their published JWKS."""
+
 from __future__ import annotations
 
 import json
-import time
 
 from flask import Blueprint, Flask, Response, request
 
@@ -41,10 +41,16 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     """Like the real NAV, this fake trusts Maskinporten's and Altinn's keys only through their
     JWKS over HTTP; the key authority only gives NAV its own enterprise certificate (for the
     innsyn login at ID-porten)."""
-    app = create_service_app(SERVICE, settings, errors=ERRORS,
-                             schema=records_schema("access_list") + DISCLOSURE_SCHEMA + INNSYN_SCHEMA,
-                             runtime_tables=DISCLOSURE_TABLES + INNSYN_TABLES, registration_tables=("access_list",),
-                             clock=clock, internal_operations=(DISCLOSURE_WRITE,))
+    app = create_service_app(
+        SERVICE,
+        settings,
+        errors=ERRORS,
+        schema=records_schema("access_list") + DISCLOSURE_SCHEMA + INNSYN_SCHEMA,
+        runtime_tables=DISCLOSURE_TABLES + INNSYN_TABLES,
+        registration_tables=("access_list",),
+        clock=clock,
+        internal_operations=(DISCLOSURE_WRITE,),
+    )
     rt = app.extensions["sandbox"]
     authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
     app.extensions[SERVICE] = Nav(settings, rt, authority)
@@ -70,22 +76,30 @@ def history_of(pid: str):
 def deliver(service: Nav, access: Access, body: dict) -> Response:
     """Log the disclosure, then answer; if the log cannot be written, no data (503)."""
     data = json.dumps(body, ensure_ascii=False)
-    fault = service.rt.faults.take(DISCLOSURE_WRITE)
     try:
+        fault = service.rt.faults.apply(DISCLOSURE_WRITE)
         if fault is not None:
             annotate(fault=fault.id)
-            if fault.delay_ms:
-                time.sleep(fault.delay_ms / 1000)
-            if fault.status is not None or fault.drop:
+            if fault.fails:
                 raise OSError("sporingslogg write refused by a sandbox fault")
         entry_id = service.disclosures.record(
-            person=access.pid, mottaker=access.consumer_org, tema=access.api.tema,
-            behandlingsgrunnlag=f"{CONSENT_BASIS} (Altinn {access.consent.claims.get('AuthorizationCode', '')})".strip(),
-            data=data, samtykke_token=access.consent.token, authorization_code=access.consent.authorization_code,
-            foresporsel={"method": request.method, "path": request.path, "query": request.args.to_dict(),
-                         "headers": {h: request.headers[h] for h in PERSON_HEADERS if h in request.headers}},
-            leverandor=access.supplier_org, trace_id=trace_id())
-    except Exception as exc:  # noqa: BLE001 - any failure to log means no data leaves
+            person=access.pid,
+            mottaker=access.consumer_org,
+            tema=access.api.tema,
+            behandlingsgrunnlag=f"{CONSENT_BASIS} (Altinn {access.consent.authorization_code or ''})".strip(),
+            data=data,
+            samtykke_token=access.consent.token,
+            authorization_code=access.consent.authorization_code,
+            foresporsel={
+                "method": request.method,
+                "path": request.path,
+                "query": request.args.to_dict(),
+                "headers": {h: request.headers[h] for h in PERSON_HEADERS if h in request.headers},
+            },
+            leverandor=access.supplier_org,
+            trace_id=trace_id(),
+        )
+    except Exception as exc:
         annotate(disclosure="failed")
         raise E.nav_error(503, E.LOG_FAILED, f"{E.TEXT_LOG}: {exc}") from exc
     annotate(disclosure=entry_id, tema=access.api.tema)
@@ -133,8 +147,9 @@ def access_fixtures() -> Blueprint:
         if not set(apis) <= set(APIS):
             raise admin_error(400, "invalid_request", f"apis: any of {', '.join(APIS)}")
         org = check.org_number(body.get("org"))
-        return json_response(nav().access_list.put(org, {"org": org, "name": check.text(body, "name"), "apis": apis}),
-                             201)
+        return json_response(
+            nav().access_list.put(org, {"org": org, "name": check.text(body, "name"), "apis": apis}), 201
+        )
 
     record_routes(bp, "/access-list", lambda: nav().access_list, listing="access_list", missing="not_on_access_list")
 
@@ -149,4 +164,4 @@ def access_fixtures() -> Blueprint:
     return bp
 
 
-__all__ = ["create_app", "CONSENT_HEADER"]
+__all__ = ["CONSENT_HEADER", "create_app"]

@@ -1,4 +1,5 @@
 """Fault injection: the Faults registry on its own, then through the Maskinporten fake's WSGI layer."""
+
 from __future__ import annotations
 
 import threading
@@ -25,7 +26,7 @@ def test_operations_are_read_lazily_once():
         return ["token", "jwk"]
 
     faults = Faults(operations)
-    assert calls == []                       # not at construction: routes are registered later
+    assert calls == []  # not at construction: routes are registered later
     assert faults.operations == ("token", "jwk")
     assert faults.operations == ("token", "jwk")
     assert len(calls) == 1
@@ -35,7 +36,7 @@ def test_count_n_then_gone(faults):
     fault = faults.arm({"operation": "token", "status": 503, "count": 2})
     assert fault.id == 1 and fault.count == 2
     assert faults.list()[0]["remaining"] == 2
-    assert faults.take("jwk") is None        # another operation is not touched
+    assert faults.take("jwk") is None  # another operation is not touched
     assert faults.take("token") is fault
     assert faults.list()[0]["remaining"] == 1
     assert faults.take("token") is fault
@@ -51,6 +52,19 @@ def test_until_cleared(faults):
     assert described["used"] == 25 and described["remaining"] is None and described["count"] is None
     assert faults.clear() == 1
     assert faults.take("jwk") is None
+
+
+def test_apply_waits_out_the_delay_and_says_whether_the_call_fails(faults):
+    slept = []
+    assert faults.apply("token", sleep=slept.append) is None and slept == []
+    slow = faults.arm({"operation": "token", "delay_ms": 250, "count": 1})
+    assert faults.apply("token", sleep=slept.append) is slow and slept == [0.25]
+    assert not slow.fails  # a delay alone lets the call go on
+    failing = faults.arm({"operation": "token", "status": 503, "count": 1})
+    dropping = faults.arm({"operation": "jwk", "drop": True, "count": 1})
+    assert faults.apply("token", sleep=slept.append) is failing and failing.fails
+    assert faults.apply("jwk", sleep=slept.append) is dropping and dropping.fails
+    assert slept == [0.25] and faults.list() == []
 
 
 def test_star_matches_every_operation(faults):
@@ -83,61 +97,78 @@ def test_clear_one_operation_or_all(faults):
 
 def test_describe(faults):
     faults.arm({"operation": "token", "status": 429, "body": {"x": 1}, "delay_ms": 10, "count": 4})
-    assert faults.list() == [{"id": 1, "operation": "token", "status": 429, "body": {"x": 1}, "delay_ms": 10,
-                              "drop": False, "count": 4, "used": 0, "remaining": 4}]
+    assert faults.list() == [
+        {
+            "id": 1,
+            "operation": "token",
+            "status": 429,
+            "body": {"x": 1},
+            "delay_ms": 10,
+            "drop": False,
+            "count": 4,
+            "used": 0,
+            "remaining": 4,
+        }
+    ]
 
 
-@pytest.mark.parametrize("spec", [
-    {"operation": "token", "status": 400},
-    {"operation": "token", "status": 599},
-    {"operation": "token", "drop": True},
-    {"operation": "token", "drop": True, "delay_ms": 20},
-    {"operation": "token", "delay_ms": MAX_DELAY_MS},
-    {"operation": "token", "status": 503, "body": None},
-    {"operation": "token", "status": 503, "body": ["any", "json"]},
-    {"operation": "token", "status": 503, "count": None},
-    {"operation": "*", "status": 503, "count": 1, "delay_ms": 0, "drop": False},
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"operation": "token", "status": 400},
+        {"operation": "token", "status": 599},
+        {"operation": "token", "drop": True},
+        {"operation": "token", "drop": True, "delay_ms": 20},
+        {"operation": "token", "delay_ms": MAX_DELAY_MS},
+        {"operation": "token", "status": 503, "body": None},
+        {"operation": "token", "status": 503, "body": ["any", "json"]},
+        {"operation": "token", "status": 503, "count": None},
+        {"operation": "*", "status": 503, "count": 1, "delay_ms": 0, "drop": False},
+    ],
+)
 def test_valid_specs(faults, spec):
     fault = faults.arm(spec)
     assert fault.operation == spec["operation"]
 
 
-@pytest.mark.parametrize("spec, message", [
-    ([], "a fault is a JSON object"),
-    ("token", "a fault is a JSON object"),
-    ({"operation": "token", "status": 503, "colour": "red"}, "unknown fault fields: colour"),
-    ({"status": 503}, "operation must be '*' or one of: token, jwk"),
-    ({"operation": "nope", "status": 503}, "operation must be '*' or one of"),
-    ({"operation": None, "status": 503}, "operation must be"),
-    ({"operation": "token", "status": 399}, "status must be an HTTP error status"),
-    ({"operation": "token", "status": 600}, "status must be an HTTP error status"),
-    ({"operation": "token", "status": "503"}, "status must be an HTTP error status"),
-    ({"operation": "token", "status": True}, "status must be an HTTP error status"),
-    ({"operation": "token", "status": 503.0}, "status must be an HTTP error status"),
-    ({"operation": "token", "delay_ms": -1}, "delay_ms must be a whole number"),
-    ({"operation": "token", "delay_ms": MAX_DELAY_MS + 1}, "delay_ms must be a whole number"),
-    ({"operation": "token", "delay_ms": 1.5}, "delay_ms must be a whole number"),
-    ({"operation": "token", "delay_ms": True}, "delay_ms must be a whole number"),
-    ({"operation": "token", "delay_ms": None}, "delay_ms must be a whole number"),
-    ({"operation": "token", "drop": "yes"}, "drop must be true or false"),
-    ({"operation": "token", "drop": 1}, "drop must be true or false"),
-    ({"operation": "token", "drop": True, "status": 503}, "either drops the connection or answers with a status"),
-    ({"operation": "token", "body": {"x": 1}}, "body needs a status"),
-    ({"operation": "token", "drop": True, "body": {"x": 1}}, "body needs a status"),
-    ({"operation": "token"}, "a fault needs a status, drop or delay_ms"),
-    ({"operation": "token", "delay_ms": 0, "drop": False}, "a fault needs a status, drop or delay_ms"),
-    ({"operation": "token", "status": 503, "count": 0}, "count must be a positive whole number"),
-    ({"operation": "token", "status": 503, "count": -2}, "count must be a positive whole number"),
-    ({"operation": "token", "status": 503, "count": 1.0}, "count must be a positive whole number"),
-    ({"operation": "token", "status": 503, "count": True}, "count must be a positive whole number"),
-    ({"operation": "token", "status": 503, "count": "2"}, "count must be a positive whole number"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ([], "a fault is a JSON object"),
+        ("token", "a fault is a JSON object"),
+        ({"operation": "token", "status": 503, "colour": "red"}, "unknown fault fields: colour"),
+        ({"status": 503}, "operation must be '*' or one of: token, jwk"),
+        ({"operation": "nope", "status": 503}, "operation must be '*' or one of"),
+        ({"operation": None, "status": 503}, "operation must be"),
+        ({"operation": "token", "status": 399}, "status must be an HTTP error status"),
+        ({"operation": "token", "status": 600}, "status must be an HTTP error status"),
+        ({"operation": "token", "status": "503"}, "status must be an HTTP error status"),
+        ({"operation": "token", "status": True}, "status must be an HTTP error status"),
+        ({"operation": "token", "status": 503.0}, "status must be an HTTP error status"),
+        ({"operation": "token", "delay_ms": -1}, "delay_ms must be a whole number"),
+        ({"operation": "token", "delay_ms": MAX_DELAY_MS + 1}, "delay_ms must be a whole number"),
+        ({"operation": "token", "delay_ms": 1.5}, "delay_ms must be a whole number"),
+        ({"operation": "token", "delay_ms": True}, "delay_ms must be a whole number"),
+        ({"operation": "token", "delay_ms": None}, "delay_ms must be a whole number"),
+        ({"operation": "token", "drop": "yes"}, "drop must be true or false"),
+        ({"operation": "token", "drop": 1}, "drop must be true or false"),
+        ({"operation": "token", "drop": True, "status": 503}, "either drops the connection or answers with a status"),
+        ({"operation": "token", "body": {"x": 1}}, "body needs a status"),
+        ({"operation": "token", "drop": True, "body": {"x": 1}}, "body needs a status"),
+        ({"operation": "token"}, "a fault needs a status, drop or delay_ms"),
+        ({"operation": "token", "delay_ms": 0, "drop": False}, "a fault needs a status, drop or delay_ms"),
+        ({"operation": "token", "status": 503, "count": 0}, "count must be a positive whole number"),
+        ({"operation": "token", "status": 503, "count": -2}, "count must be a positive whole number"),
+        ({"operation": "token", "status": 503, "count": 1.0}, "count must be a positive whole number"),
+        ({"operation": "token", "status": 503, "count": True}, "count must be a positive whole number"),
+        ({"operation": "token", "status": 503, "count": "2"}, "count must be a positive whole number"),
+    ],
+)
 def test_invalid_specs_are_refused(faults, spec, message):
     with pytest.raises(FaultError) as caught:
         faults.arm(spec)
     assert message in str(caught.value)
-    assert faults.list() == []               # nothing half-armed
+    assert faults.list() == []  # nothing half-armed
 
 
 def test_take_is_thread_safe(faults):
@@ -157,7 +188,7 @@ def test_take_is_thread_safe(faults):
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(taken) == 50                  # exactly count uses, never more
+    assert len(taken) == 50  # exactly count uses, never more
     assert faults.list() == []
 
 
@@ -197,8 +228,7 @@ def test_status_fault_answers_maskinporten_error_json(mp):
     assert real["status"] == 400 and real["outcome"] == "error"
 
 
-@pytest.mark.parametrize("status, error", [(500, "server_error"), (400, "invalid_request"),
-                                           (429, "invalid_request")])
+@pytest.mark.parametrize("status, error", [(500, "server_error"), (400, "invalid_request"), (429, "invalid_request")])
 def test_other_statuses_use_maskinporten_error_codes(mp, status, error):
     arm(mp, operation="jwk", status=status, count=1)
     answer = mp.get("/jwk")
@@ -240,7 +270,7 @@ def test_drop_raises_connection_reset_and_records_a_dropped_event(mp):
     assert event["status"] == 0
     assert event["trace_id"] == "dropped-call"
     assert event["details"]["fault"] == armed["id"]
-    assert mp.get("/jwk").status_code == 200            # count 1: gone
+    assert mp.get("/jwk").status_code == 200  # count 1: gone
 
 
 def test_until_cleared_over_http_and_delete_by_operation(mp):
@@ -276,17 +306,20 @@ def test_star_fault_hits_public_operations_but_never_admin_endpoints(mp):
 def test_drop_fault_never_reaches_admin(mp):
     arm(mp, operation="*", drop=True)
     assert mp.get("/_sandbox/faults").status_code == 200
-    assert mp.post("/_sandbox/reset", json={}).status_code == 200   # reset clears the fault
+    assert mp.post("/_sandbox/reset", json={}).status_code == 200  # reset clears the fault
     assert mp.get("/jwk").status_code == 200
 
 
-@pytest.mark.parametrize("spec, fragment", [
-    ({"operation": "nope", "status": 503}, "operation must be"),
-    ({"operation": "admin.health", "status": 503}, "operation must be"),
-    ({"operation": "jwk", "status": 200}, "status must be"),
-    ({"operation": "jwk"}, "needs a status, drop or delay_ms"),
-    ({"operation": "jwk", "status": 503, "extra": 1}, "unknown fault fields: extra"),
-])
+@pytest.mark.parametrize(
+    "spec, fragment",
+    [
+        ({"operation": "nope", "status": 503}, "operation must be"),
+        ({"operation": "admin.health", "status": 503}, "operation must be"),
+        ({"operation": "jwk", "status": 200}, "status must be"),
+        ({"operation": "jwk"}, "needs a status, drop or delay_ms"),
+        ({"operation": "jwk", "status": 503, "extra": 1}, "unknown fault fields: extra"),
+    ],
+)
 def test_invalid_fault_over_http_is_an_admin_400(mp, spec, fragment):
     body = assert_admin_error(mp.post("/_sandbox/faults", json=spec), 400, "invalid_fault")
     assert fragment in body["message"]

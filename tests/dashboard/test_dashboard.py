@@ -1,11 +1,12 @@
 """The workshop dashboard on the control plane: the pages (self-contained: nothing from outside the
 sandbox), the withdraw route that forwards to Altinn, the walkthrough's fetch through the control
 plane, and the sequence diagram's lane mapping kept honest against real events."""
+
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 import socket
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -35,8 +36,11 @@ def running(tmp_path_factory):
 @pytest.fixture(scope="module")
 def registered(running):
     sandbox, http = running
-    answer = http.post(sandbox.url("control") + "/_sandbox/insurers", timeout=30,
-                       json={"org": INSURER_ORG, "name": INSURER_NAME, "redirect_uri": REDIRECT_URI})
+    answer = http.post(
+        sandbox.url("control") + "/_sandbox/insurers",
+        timeout=30,
+        json={"org": INSURER_ORG, "name": INSURER_NAME, "redirect_uri": REDIRECT_URI},
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -55,12 +59,12 @@ def test_the_pages_are_html_with_nothing_from_outside(running, registered, path)
     assert "<svg" in html or 'class="lane-names"' in html
     for lane in ("Citizen (browser)", "Insurer", "ID-porten", "Maskinporten", "Altinn", "NAV"):
         assert lane in html
-    allowed = own_urls(sandbox) + ("http://localhost:7200",)   # the registered insurer (REDIRECT_URI)
+    allowed = (*own_urls(sandbox), "http://localhost:7200")  # the registered insurer (REDIRECT_URI)
     for url in URL_ATTRIBUTES.findall(html):
         if "http" in url:
             assert url.startswith(allowed), url
     assert "@import" not in html and "fonts.googleapis" not in html
-    assert "/_sandbox/events?since=" in html          # the live view polls the merged timeline
+    assert "/_sandbox/events?since=" in html  # the live view polls the merged timeline
 
 
 def test_the_walkthrough_links_the_reference_insurer_when_one_is_registered(running, registered):
@@ -68,7 +72,10 @@ def test_the_walkthrough_links_the_reference_insurer_when_one_is_registered(runn
     html = http.get(sandbox.url("control") + "/walkthrough", timeout=10).text
     assert f"http://localhost:7200/claims/start?pid={KARI}&amp;first_name=Kari&amp;last_name=Nordmann" in html
     # the button goes there through the control plane, which notes the hop (the insurer logs nothing)
-    assert f'id="start-claim" href="/_sandbox/dashboard/start?pid={KARI}&amp;first_name=Kari&amp;last_name=Nordmann"' in html
+    assert (
+        f'id="start-claim" href="/_sandbox/dashboard/start?pid={KARI}&amp;first_name=Kari&amp;last_name=Nordmann"'
+        in html
+    )
     for step in range(1, 8):
         assert f'id="step-{step}"' in html
     assert sandbox.url("altinn") + "/ui/Profile/Consents" in html
@@ -87,7 +94,7 @@ def test_withdraw_through_the_control_plane(running, registered):
     assert answer.status_code == 200, answer.text
     assert http.get(f"{altinn}/_sandbox/consents/{code}", timeout=10).json()["consent_state"] == "Revoked"
 
-    again = http.post(f"{control}/_sandbox/consents/{code}/withdraw", timeout=10)   # Altinn's refusal passed through
+    again = http.post(f"{control}/_sandbox/consents/{code}/withdraw", timeout=10)  # Altinn's refusal passed through
     assert again.status_code == 409, again.text
     unknown = http.post(f"{control}/_sandbox/consents/00000000-0000-0000-0000-000000000000/withdraw", timeout=10)
     assert unknown.status_code == 404, unknown.text
@@ -98,7 +105,7 @@ def test_withdraw_through_the_control_plane(running, registered):
 def test_the_fetch_button_says_so_when_the_insurer_does_not_answer(running, registered):
     sandbox, http = running
     app = sandbox.app("control")
-    with socket.socket() as probe:       # a port that nothing listens on
+    with socket.socket() as probe:  # a port that nothing listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
     app.config[INSURER_URL_KEY] = f"http://127.0.0.1:{closed}"
@@ -130,10 +137,16 @@ def test_start_sends_the_browser_to_the_insurer_and_notes_the_hop(running, regis
     before = hops(http, sandbox)["cursor"]
     answer = http.get(control + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text
-    assert answer.headers["Location"] == f"http://localhost:7200/claims/start?pid={KARI}&first_name=Kari&last_name=Nordmann"
+    assert (
+        answer.headers["Location"]
+        == f"http://localhost:7200/claims/start?pid={KARI}&first_name=Kari&last_name=Nordmann"
+    )
     assert answer.headers["Cache-Control"] == "no-store"
-    other = http.get(control + "/_sandbox/dashboard/start?pid=02917945651&first_name=Ola%20Jr&last_name=Hansen",
-                     allow_redirects=False, timeout=10)
+    other = http.get(
+        control + "/_sandbox/dashboard/start?pid=02917945651&first_name=Ola%20Jr&last_name=Hansen",
+        allow_redirects=False,
+        timeout=10,
+    )
     assert other.headers["Location"].endswith("?pid=02917945651&first_name=Ola%20Jr&last_name=Hansen")
 
     seen = hops(http, sandbox, before)
@@ -142,7 +155,7 @@ def test_start_sends_the_browser_to_the_insurer_and_notes_the_hop(running, regis
     assert first["service"] == "dashboard" and first["operation"] == "start_claim" and first["method"] == "GET"
     assert first["path"] == "/_sandbox/dashboard/start" and first["status"] == 302 and first["subject"] == KARI
     assert first["details"]["hop"] == {"from": "citizen", "to": "insurer"}
-    assert first["details"]["target"] == "http://localhost:7200/claims/start"          # no query
+    assert first["details"]["target"] == "http://localhost:7200/claims/start"  # no query
     assert first["time"].endswith("Z") and first["time"] <= second["time"] and first["calendar_time"]
     assert second["subject"] == "02917945651"
     assert hops(http, sandbox, seen["cursor"]) == {"events": [], "cursor": seen["cursor"]}
@@ -177,26 +190,47 @@ def test_the_hop_log_keeps_the_start_time_when_an_answer_completes_a_hop():
 
     log = HopLog(limit=3)
     clock = Clock()
-    started = log.add(clock, operation="insurer_fetch", method="POST", path="/p", hop=("citizen", "insurer"),
-                      status=None, outcome="pending", target="http://i.example/conformance/fetch")
+    started = log.add(
+        clock,
+        operation="insurer_fetch",
+        method="POST",
+        path="/p",
+        hop=("citizen", "insurer"),
+        status=None,
+        outcome="pending",
+        target="http://i.example/conformance/fetch",
+    )
     events, cursor = log.since(0)
     assert [e["status"] for e in events] == [None] and cursor == started["seq"]
     log.complete(started["id"], status=200, outcome="refused", error="consent_required", answer_status=None)
     [done], later = log.since(cursor)
     assert done["id"] == started["id"] and done["time"] == started["time"] and later > cursor
     assert done["status"] == 200 and done["error"] == "consent_required"
-    assert done["details"] == {"hop": {"from": "citizen", "to": "insurer"}, "target": "http://i.example/conformance/fetch"}
+    assert done["details"] == {
+        "hop": {"from": "citizen", "to": "insurer"},
+        "target": "http://i.example/conformance/fetch",
+    }
     for _ in range(3):
-        log.add(clock, operation="start_claim", method="GET", path="/s", hop=("citizen", "insurer"), status=302,
-                outcome="redirected")
-    assert [e["operation"] for e in log.since(0)[0]] == ["start_claim"] * 3      # only the last ``limit`` stay
+        log.add(
+            clock,
+            operation="start_claim",
+            method="GET",
+            path="/s",
+            hop=("citizen", "insurer"),
+            status=302,
+            outcome="redirected",
+        )
+    assert [e["operation"] for e in log.since(0)[0]] == ["start_claim"] * 3  # only the last ``limit`` stay
 
 
 def test_a_reset_forgets_the_hops_but_not_the_cursor(tmp_path_factory):
     with dashboard_sandbox(tmp_path_factory.mktemp("dashboard-reset") / "state") as (sandbox, http):
         control = sandbox.url("control")
-        made = http.post(control + "/_sandbox/insurers", timeout=30,
-                         json={"org": INSURER_ORG, "name": INSURER_NAME, "redirect_uri": REDIRECT_URI})
+        made = http.post(
+            control + "/_sandbox/insurers",
+            timeout=30,
+            json={"org": INSURER_ORG, "name": INSURER_NAME, "redirect_uri": REDIRECT_URI},
+        )
         assert made.status_code == 201, made.text
         assert http.get(control + "/_sandbox/dashboard/start", allow_redirects=False, timeout=10).status_code == 302
         cursor = hops(http, sandbox)["cursor"]
@@ -222,11 +256,6 @@ def test_the_demo_command_parses():
 
     parser = argparse.ArgumentParser()
     commands = parser.add_subparsers(dest="command")
-
-    def settings_options(command):
-        command.add_argument("--config")
-        command.add_argument("--state-dir")
-
-    add_command(commands, settings_options)
+    add_command(commands)
     args = parser.parse_args(["demo", "--open"])
-    assert args.open is True and args.run is cmd_demo and args.state_dir is None
+    assert args.open is True and args.run is cmd_demo and args.state_dir is None and args.config is None

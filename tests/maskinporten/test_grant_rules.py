@@ -1,5 +1,6 @@
 """The JWT-bearer grant, rule by rule: one correct grant, then one test per rule that breaks
 exactly that rule and checks status, ``error``, the MP code in ``error_uri`` and the text."""
+
 from __future__ import annotations
 
 import base64
@@ -7,14 +8,14 @@ import hashlib
 import hmac
 import json
 import uuid
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from cryptography import x509
-from cryptography.x509 import verification
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from dsop_sandbox.mocks.maskinporten import errors as mp
@@ -22,10 +23,24 @@ from dsop_sandbox.mocks.maskinporten.errors import CATALOGUE
 from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
 
 from .conftest import (
-    CUSTOMER_ORG, INSURER_ORG, JWK_KID, JWT_BEARER, OTHER_ORG, REMOVE, STRICT, SYNTHETIC_PID,
-    assert_mp_error, assert_oauth_error, b64url, claims_of, enterprise_credentials, grant_access, public_jwk,
+    CUSTOMER_ORG,
+    INSURER_ORG,
+    JWK_KID,
+    JWT_BEARER,
+    OTHER_ORG,
+    REMOVE,
+    STRICT,
+    SYNTHETIC_PID,
+    assert_mp_error,
+    assert_oauth_error,
+    b64url,
+    claims_of,
+    enterprise_credentials,
+    grant_access,
+    public_jwk,
     register_client,
-    token, x5c_of,
+    token,
+    x5c_of,
 )
 
 AAP = "nav:arbeid/v1/aap"
@@ -79,8 +94,9 @@ def test_alg_none_is_refused(client, credentials, issuer, client_id, clock):
 def test_hs256_with_the_public_key_as_hmac_secret_is_refused(client, credentials, issuer, client_id, clock):
     """Key confusion: a verifier that let the header pick the algorithm would check this HMAC
     with the certificate's public key PEM as the secret, and accept it."""
-    signing_input = _unsigned({"alg": "HS256", "typ": "JWT", "x5c": credentials.x5c()},
-                              _valid_claims(issuer, client_id, clock))
+    signing_input = _unsigned(
+        {"alg": "HS256", "typ": "JWT", "x5c": credentials.x5c()}, _valid_claims(issuer, client_id, clock)
+    )
     mac = hmac.new(credentials.public_pem, signing_input.encode(), hashlib.sha256).digest()
     assert_mp_error(token(client, f"{signing_input}.{b64url(mac)}"), "MP-124", text("MP-124"), "'HS256'")
 
@@ -111,36 +127,56 @@ def test_x5c_with_garbage_base64_is_refused(client, assertion):
 def _foreign_certificate(org: str) -> tuple[object, list[x509.Certificate], x509.Certificate]:
     """A well-formed enterprise certificate for ``org`` from a CA the sandbox has never seen:
     (leaf key, [leaf, CA], CA)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
 
     def build(subject, issuer, public_key, signer, issuer_public_key, ca: bool):
-        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-                   .add_extension(x509.KeyUsage(digital_signature=not ca, content_commitment=False,
-                                                key_encipherment=False, data_encipherment=False,
-                                                key_agreement=False, key_cert_sign=ca, crl_sign=ca,
-                                                encipher_only=False, decipher_only=False), critical=True)
-                   .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-                   .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key),
-                                  critical=False))
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1))
+            .not_valid_after(now + timedelta(days=365))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(
+                    digital_signature=not ca,
+                    content_commitment=False,
+                    key_encipherment=False,
+                    data_encipherment=False,
+                    key_agreement=False,
+                    key_cert_sign=ca,
+                    crl_sign=ca,
+                    encipher_only=False,
+                    decipher_only=False,
+                ),
+                critical=True,
+            )
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_public_key), critical=False)
+        )
         if not ca:
-            builder = (builder
-                       .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-                       .add_extension(x509.SubjectAlternativeName([x509.DirectoryName(subject)]), critical=False))
+            builder = builder.add_extension(
+                x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
+            ).add_extension(x509.SubjectAlternativeName([x509.DirectoryName(subject)]), critical=False)
         return builder.sign(signer, hashes.SHA256())
 
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "NO"),
-                         x509.NameAttribute(NameOID.COMMON_NAME, "Foreign Root CA")])
+    ca_name = x509.Name(
+        [x509.NameAttribute(NameOID.COUNTRY_NAME, "NO"), x509.NameAttribute(NameOID.COMMON_NAME, "Foreign Root CA")]
+    )
     ca = build(ca_name, ca_name, ca_key.public_key(), ca_key, ca_key.public_key(), ca=True)
     leaf_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    leaf_name = x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "NO"),
-                           x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Eksempel Forsikring AS"),
-                           x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, f"NTRNO-{org}"),
-                           x509.NameAttribute(NameOID.SERIAL_NUMBER, org),
-                           x509.NameAttribute(NameOID.COMMON_NAME, "Eksempel Forsikring AS")])
+    leaf_name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "NO"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Eksempel Forsikring AS"),
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, f"NTRNO-{org}"),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, org),
+            x509.NameAttribute(NameOID.COMMON_NAME, "Eksempel Forsikring AS"),
+        ]
+    )
     leaf = build(leaf_name, ca_name, leaf_key.public_key(), ca_key, ca_key.public_key(), ca=False)
     return leaf_key, [leaf, ca], ca
 
@@ -148,15 +184,19 @@ def _foreign_certificate(org: str) -> tuple[object, list[x509.Certificate], x509
 def test_a_certificate_from_a_foreign_ca_is_refused(client, assertion):
     key, chain, root = _foreign_certificate(INSURER_ORG)
     # the chain is sound for whoever trusts the foreign root: only the trust anchor is wrong
-    verifier = (verification.PolicyBuilder().store(verification.Store([root]))
-                .time(datetime.now(timezone.utc).replace(tzinfo=None)).build_client_verifier())
+    verifier = (
+        verification.PolicyBuilder()
+        .store(verification.Store([root]))
+        .time(datetime.now(UTC).replace(tzinfo=None))
+        .build_client_verifier()
+    )
     verifier.verify(chain[0], chain[1:])
     assert_mp_error(token(client, assertion(key=key, headers={"x5c": x5c_of(chain)})), "MP-120")
 
 
 def test_a_certificate_expired_at_protocol_time_is_refused(client, assertion, clock, credentials):
     ok(token(client, assertion()))
-    clock.move(4 * 365 * DAY)   # the enterprise certificate lives three years, the CAs ten
+    clock.move(4 * 365 * DAY)  # the enterprise certificate lives three years, the CAs ten
     assert credentials.chain[0].not_valid_after_utc < clock.now() < credentials.chain[1].not_valid_after_utc
     assert_mp_error(token(client, assertion()), "MP-120")
 
@@ -178,8 +218,9 @@ def test_a_client_with_a_jwk_must_send_kid_not_x5c(client, assertion, jwk_client
 
 
 def test_an_unknown_kid_is_refused(client, assertion, jwk_client, other_key):
-    answer = token(client, assertion(iss=jwk_client["client_id"], key=other_key,
-                                     headers={"x5c": REMOVE, "kid": "not-registered"}))
+    answer = token(
+        client, assertion(iss=jwk_client["client_id"], key=other_key, headers={"x5c": REMOVE, "kid": "not-registered"})
+    )
     # the client exists, so the text names the key, not "Client not found"
     assert_mp_error(answer, "MP-100", mp.CLIENT_AUTH, mp.UNKNOWN_KID, "not-registered")
     assert "Client not found" not in answer.json["error_description"]
@@ -202,12 +243,14 @@ def test_a_jwk_older_than_a_year_is_refused(client, assertion, jwk_client, other
 
 def test_registering_the_same_jwk_again_does_not_make_it_young(client, assertion, jwk_client, other_key, clock):
     clock.move(364 * DAY)
-    again = client.post(f"/_sandbox/clients/{jwk_client['client_id']}/keys",
-                        json={"keys": [public_jwk(other_key, JWK_KID)]})
+    again = client.post(
+        f"/_sandbox/clients/{jwk_client['client_id']}/keys", json={"keys": [public_jwk(other_key, JWK_KID)]}
+    )
     assert again.status_code == 201
     clock.move(2 * DAY)
-    answer = token(client, assertion(iss=jwk_client["client_id"], key=other_key,
-                                     headers={"x5c": REMOVE, "kid": JWK_KID}))
+    answer = token(
+        client, assertion(iss=jwk_client["client_id"], key=other_key, headers={"x5c": REMOVE, "kid": JWK_KID})
+    )
     assert_mp_error(answer, "MP-121")
 
 
@@ -221,8 +264,9 @@ def test_a_sub_other_than_the_client_is_refused(client, assertion, client_id):
 
 
 def test_a_grant_signed_with_a_registered_jwk_works(client, assertion, jwk_client, other_key):
-    answer = token(client, assertion(iss=jwk_client["client_id"], key=other_key,
-                                     headers={"x5c": REMOVE, "kid": JWK_KID}))
+    answer = token(
+        client, assertion(iss=jwk_client["client_id"], key=other_key, headers={"x5c": REMOVE, "kid": JWK_KID})
+    )
     claims = claims_of(ok(answer)["access_token"])
     assert claims["client_amr"] == "private_key_jwt"
     assert claims["client_id"] == jwk_client["client_id"]
@@ -261,7 +305,7 @@ def test_an_unknown_claim_is_refused(client, assertion):
     assert_mp_error(answer, "MP-011", text("MP-011"), "client_orgno")
 
 
-@pytest.mark.parametrize("value", [float("nan"), float("inf"), 10 ** 400, "1700000000", True])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), 10**400, "1700000000", True])
 def test_iat_that_is_no_numeric_date_is_refused(client, assertion, clock, value):
     """Python's json reads NaN, Infinity and huge integers; none of them is a time."""
     answer = token(client, assertion(iat=value, exp=clock.epoch() + 60))
@@ -337,7 +381,7 @@ def test_nbf_in_the_future_is_refused(client, assertion, clock):
 
 def test_a_grant_ages_out_as_the_clock_moves(client, assertion, clock):
     grant = assertion()
-    clock.move(131)   # exp (iat + 120) is now 11 s in the past
+    clock.move(131)  # exp (iat + 120) is now 11 s in the past
     assert_mp_error(token(client, grant), "MP-130")
 
 
@@ -379,7 +423,7 @@ def test_a_consumer_not_on_the_access_list_is_refused(client, assertion):
     assert revoked.status_code == 200 and revoked.get_json()["state"] == "DENIED"
     answer = token(client, assertion(scope=AAP))
     assert_mp_error(answer, "MP-250", f"Consumer {INSURER_ORG} has not been granted access to the scope {AAP}")
-    ok(token(client, assertion(scope=UFORE)))   # the other scopes are untouched
+    ok(token(client, assertion(scope=UFORE)))  # the other scopes are untouched
 
 
 # -- consumer_org (delegation) ----------------------------------------------------------------------------------
@@ -401,15 +445,15 @@ def test_consumer_org_without_a_delegation_is_refused(client, assertion, custome
 
 
 def test_consumer_org_not_on_the_access_list_is_refused_even_with_a_delegation(client, assertion):
-    client.post("/_sandbox/delegations", json={"scope": AAP, "consumer_org": CUSTOMER_ORG,
-                                               "supplier_org": INSURER_ORG})
+    client.post("/_sandbox/delegations", json={"scope": AAP, "consumer_org": CUSTOMER_ORG, "supplier_org": INSURER_ORG})
     answer = token(client, assertion(consumer_org=CUSTOMER_ORG))
     assert_mp_error(answer, "MP-250", f"Consumer {CUSTOMER_ORG} has not been granted access to the scope {AAP}")
 
 
 def test_consumer_org_on_a_scope_that_cannot_be_delegated_is_refused(client, assertion, customer_access):
-    client.post("/_sandbox/scopes", json={"scope": "nav:test/local", "owner_org": "889640782",
-                                          "accessible_for_all": True})
+    client.post(
+        "/_sandbox/scopes", json={"scope": "nav:test/local", "owner_org": "889640782", "accessible_for_all": True}
+    )
     registered = client.post("/_sandbox/clients", json={"org": INSURER_ORG, "scopes": ["nav:test/local"]}).json
     answer = token(client, assertion(iss=registered["client_id"], scope="nav:test/local", consumer_org=CUSTOMER_ORG))
     assert_mp_error(answer, "MP-011", mp.CONSUMER_ORG_IS_CLIENT, "cannot be delegated")
@@ -420,8 +464,9 @@ def test_consumer_org_that_is_no_org_number_is_refused(client, assertion):
 
 
 def test_consumer_org_with_a_delegation_gives_the_customer_as_consumer(client, assertion, service, customer_access):
-    delegated = client.post("/_sandbox/delegations", json={"scope": AAP, "consumer_org": CUSTOMER_ORG,
-                                                           "supplier_org": INSURER_ORG})
+    delegated = client.post(
+        "/_sandbox/delegations", json={"scope": AAP, "consumer_org": CUSTOMER_ORG, "supplier_org": INSURER_ORG}
+    )
     assert delegated.status_code == 201
     claims = claims_of(ok(token(client, assertion(consumer_org=CUSTOMER_ORG)))["access_token"])
     assert claims["consumer"] == {"authority": "iso6523-actorid-upis", "ID": f"0192:{CUSTOMER_ORG}"}
@@ -455,8 +500,7 @@ def test_a_synthetic_pid_ends_up_in_the_token(client, assertion):
 
 
 def test_iss_onbehalfof_is_refused(client, assertion):
-    assert_mp_error(token(client, assertion(iss_onbehalfof="sub-client")), "MP-011", text("MP-011"),
-                    "iss_onbehalfof")
+    assert_mp_error(token(client, assertion(iss_onbehalfof="sub-client")), "MP-011", text("MP-011"), "iss_onbehalfof")
 
 
 def test_an_unknown_authorization_details_type_is_refused(client, assertion):
@@ -516,6 +560,8 @@ def test_every_error_uri_leads_to_a_page(client, assertion):
 def test_the_dsop_scopes_are_seeded(client):
     listed = {scope["scope"] for scope in client.get("/_sandbox/scopes").get_json()["scopes"]}
     assert set(DSOP_SCOPES) <= listed
+    # what the control plane gives a registered insurer, over HTTP
+    assert client.get("/_sandbox/scopes/dsop").get_json() == {"scopes": list(DSOP_SCOPES)}
 
 
 def test_the_x5c_may_carry_the_full_chain_with_the_root(client, assertion, credentials):
@@ -528,5 +574,5 @@ def test_the_x5c_must_carry_the_issuing_ca(client, assertion, credentials):
 
 def test_x5c_in_urlsafe_base64_is_refused(client, assertion, credentials):
     urlsafe = [base64.urlsafe_b64encode(base64.b64decode(item)).decode() for item in credentials.x5c()]
-    assert urlsafe != credentials.x5c()   # DER of this size always has a '+' or '/' somewhere
+    assert urlsafe != credentials.x5c()  # DER of this size always has a '+' or '/' somewhere
     assert_mp_error(token(client, assertion(headers={"x5c": urlsafe})), "MP-123")

@@ -1,0 +1,83 @@
+"""Running a sandbox in the foreground (``up``, ``serve``, ``demo``): start it, optionally with the
+reference insurer beside it, print what runs where, wait for Ctrl-C or SIGTERM, stop cleanly."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from .launcher import Sandbox, StartupError
+
+EXIT_OK, EXIT_CANNOT_START = 0, 2
+
+
+def run_in_foreground(
+    sandbox: Sandbox, *, banner: bool, with_insurer: bool = False, on_started: Callable | None = None
+) -> int:
+    """Serve until a signal; ``on_started(sandbox, insurer)`` runs once everything is healthy.
+    The exit code: 0, or 2 when something could not start."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        sandbox.start()
+    except StartupError as exc:
+        print(f"dsop-sandbox: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    insurer = None
+    try:
+        if with_insurer:
+            from .reference_insurer import ReferenceInsurerServer
+
+            try:
+                insurer = ReferenceInsurerServer(sandbox).start()
+            except StartupError as exc:
+                print(f"dsop-sandbox: {exc}", file=sys.stderr)
+                return EXIT_CANNOT_START
+        print_started(sandbox, banner, insurer)
+        if on_started is not None:
+            on_started(sandbox, insurer)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        if insurer is not None:
+            insurer.stop()
+        sandbox.stop()
+    print("dsop-sandbox: stopped", flush=True)
+    return EXIT_OK
+
+
+def print_started(sandbox: Sandbox, banner: bool, insurer=None) -> None:
+    settings = sandbox.settings
+    lines = []
+    if banner:
+        lines.append(
+            f"dsop-sandbox is up in {sandbox.startup_seconds:.2f} s "
+            f"(profile {settings.profile}, state in {settings.state_dir})"
+        )
+    for name in sandbox.services:
+        issuer = f"   issuer {settings.issuer(name)}" if name in ("idporten", "maskinporten") else ""
+        lines.append(f"  {name:<13} {settings.base_url(name)}{issuer}")
+    if "idporten" in sandbox.services:
+        persons = sandbox.app("idporten").extensions["idporten"].persons.all()
+        lines.append("  test persons (log in with any of them; NAV knows their histories)")
+        lines.extend(f"    {p['pid']}  {p['name']:<18} {p.get('description', '')}" for p in persons)
+    if "control" in sandbox.services:
+        registered = sandbox.app("control").extensions["control"].insurers.all()
+        lines.append(
+            "  insurers     "
+            + (
+                ", ".join(f"{i['name']} ({i['org']})" for i in registered)
+                or "none yet: dsop-sandbox register-insurer --help"
+            )
+        )
+    if sandbox.ca_bundle:
+        lines.append(f"  https only; trust the CA bundle {sandbox.ca_bundle}")
+    if insurer is not None:
+        lines.append(f"  {'reference_insurer':<13} {insurer.url}   {insurer.name} ({insurer.org})")
+        lines.append(f"    profile {insurer.profile_path}")
+        lines.append(f"    start a claim at {insurer.url}/")
+    lines.append("healthy; Ctrl-C stops" if banner else f"{sandbox.services[0]} healthy; Ctrl-C stops")
+    print("\n".join(lines), flush=True)
