@@ -5,6 +5,7 @@ The repository keeps its folders by role (``sandbox/``, ``mocks/``, ``scenarios/
 ``dsop_sandbox``, so that the project never puts a generic top-level package (``examples``,
 ``scenarios``…) into an insurer's environment. Everything else is in ``pyproject.toml``.
 """
+
 from setuptools import find_packages, setup
 
 #: import package -> folder (the folder's subpackages follow it)

@@ -1,4 +1,5 @@
 """Start ``dsop-sandbox up --ephemeral`` in a child process on free ports; its URLs and timing."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,12 @@ class SandboxProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
         env.update({f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": "0" for name in SERVICES})
         self.began = time.perf_counter()
-        self.process = subprocess.Popen([sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", *args],
-                                        stdout=subprocess.PIPE, text=True, env=env)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", *args],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         lines = []
         for line in self.process.stdout:
             lines.append(line)

@@ -5,6 +5,7 @@ every time.
 
     .venv/bin/python benchmarks/cold_start.py [--runs 7]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._sandbox_process import SandboxProcess  # noqa: E402
+from benchmarks._sandbox_process import SandboxProcess
 
 
 def main() -> None:
@@ -35,10 +36,15 @@ def main() -> None:
             sandbox.stop()
     result = {
         "runs": args.runs,
-        "spawn_to_all_healthy_s": {"median": round(statistics.median(spawn), 3), "min": round(min(spawn), 3),
-                                   "max": round(max(spawn), 3)},
-        "launcher_bind_to_all_healthy_s": {"median": round(statistics.median(launcher), 3),
-                                           "max": round(max(launcher), 3)},
+        "spawn_to_all_healthy_s": {
+            "median": round(statistics.median(spawn), 3),
+            "min": round(min(spawn), 3),
+            "max": round(max(spawn), 3),
+        },
+        "launcher_bind_to_all_healthy_s": {
+            "median": round(statistics.median(launcher), 3),
+            "max": round(max(launcher), 3),
+        },
         "target_s": 1.0,
     }
     print(json.dumps(result, indent=2))

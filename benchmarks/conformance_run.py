@@ -6,6 +6,7 @@ timed from spawning ``conform`` until it exits (target < 15 s). Each run uses a 
 
     .venv/bin/python benchmarks/conformance_run.py [--runs 3] [--tls]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,8 +27,11 @@ URL_LINE = re.compile(r"^\s+(\w+)\s+(https?://\S+)", re.M)
 def env() -> dict:
     values = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
     for name in ("CONTROL", "IDPORTEN", "MASKINPORTEN", "ALTINN", "NAV", "REFERENCE_INSURER"):
-        key = f"DSOP_SANDBOX__SERVICES__{name}__PORT" if name != "REFERENCE_INSURER" else \
-            "DSOP_SANDBOX__REFERENCE_INSURER__PORT"
+        key = (
+            f"DSOP_SANDBOX__SERVICES__{name}__PORT"
+            if name != "REFERENCE_INSURER"
+            else "DSOP_SANDBOX__REFERENCE_INSURER__PORT"
+        )
         values[key] = "0"
     return values
 
@@ -36,9 +40,14 @@ BUNDLE_LINE = re.compile(r"trust the CA bundle (\S+)")
 
 
 def one_run(tls: bool = False) -> tuple[float, int]:
-    up = subprocess.Popen([sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", "--with-insurer"]
-                          + (["--tls"] if tls else []), cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env())
+    up = subprocess.Popen(
+        [sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", "--with-insurer"] + (["--tls"] if tls else []),
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
     lines = []
     try:
         for line in up.stdout:
@@ -50,9 +59,27 @@ def one_run(tls: bool = False) -> tuple[float, int]:
         trust = ["--ca-bundle", BUNDLE_LINE.search("".join(lines)).group(1)] if tls else []
         with tempfile.TemporaryDirectory() as out:
             began = time.perf_counter()
-            done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "conform", "--insurer", profile,
-                                   "--control-url", urls["control"], "--junit", f"{out}/r.xml", "--html",
-                                   f"{out}/r.html", *trust], cwd=ROOT, capture_output=True, text=True, env=env())
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "dsop_sandbox.cli",
+                    "conform",
+                    "--insurer",
+                    profile,
+                    "--control-url",
+                    urls["control"],
+                    "--junit",
+                    f"{out}/r.xml",
+                    "--html",
+                    f"{out}/r.html",
+                    *trust,
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                env=env(),
+            )
             return time.perf_counter() - began, done.returncode
     finally:
         up.send_signal(signal.SIGINT)
@@ -66,8 +93,10 @@ def main() -> None:
     args = parser.parse_args()
     runs = [one_run(args.tls) for _ in range(args.runs)]
     seconds = [s for s, _ in runs]
-    print(f"conform, all scenarios, {args.runs} runs: median {statistics.median(seconds):.1f} s "
-          f"(min {min(seconds):.1f}, max {max(seconds):.1f}); exit codes {[code for _, code in runs]}")
+    print(
+        f"conform, all scenarios, {args.runs} runs: median {statistics.median(seconds):.1f} s "
+        f"(min {min(seconds):.1f}, max {max(seconds):.1f}); exit codes {[code for _, code in runs]}"
+    )
 
 
 if __name__ == "__main__":

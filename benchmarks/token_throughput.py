@@ -10,6 +10,7 @@ the token and the event log write.
 
     .venv/bin/python benchmarks/token_throughput.py [--clients 16] [--requests 4000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,8 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._sandbox_process import SandboxProcess  # noqa: E402
-from tests.support import InsurerKeys, grant  # noqa: E402
+from benchmarks._sandbox_process import SandboxProcess
+from tests.support import InsurerKeys, grant
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
@@ -37,17 +38,35 @@ def main() -> None:
     args = parser.parse_args()
     sandbox = SandboxProcess()
     try:
-        facts = requests.post(sandbox.urls["control"] + "/_sandbox/insurers", timeout=30, json={
-            "org": "310000019", "name": "Benchmark Forsikring AS",
-            "redirect_uri": "http://localhost:7200/callback"}).json()
+        facts = requests.post(
+            sandbox.urls["control"] + "/_sandbox/insurers",
+            timeout=30,
+            json={
+                "org": "310000019",
+                "name": "Benchmark Forsikring AS",
+                "redirect_uri": "http://localhost:7200/callback",
+            },
+        ).json()
         keys = InsurerKeys.from_pem(facts["certificate"]["key_pem"], facts["certificate"]["chain_pem"])
         mp = facts["maskinporten"]
         # Grants live up to 180 s; sign them all first, with room for the run.
-        bodies = [urlencode({"grant_type": GRANT_TYPE, "assertion": grant(
-            keys, mp["client_id"], mp["issuer"], "nav:helse/v1/uforeopplysninger nav:arbeid/v1/aap",
-            lifetime=170)}) for _ in range(args.requests)]
+        bodies = [
+            urlencode(
+                {
+                    "grant_type": GRANT_TYPE,
+                    "assertion": grant(
+                        keys,
+                        mp["client_id"],
+                        mp["issuer"],
+                        "nav:helse/v1/uforeopplysninger nav:arbeid/v1/aap",
+                        lifetime=170,
+                    ),
+                }
+            )
+            for _ in range(args.requests)
+        ]
         target = urlsplit(mp["token_endpoint"])
-        shares = [bodies[i::args.clients] for i in range(args.clients)]
+        shares = [bodies[i :: args.clients] for i in range(args.clients)]
         failures: list[str] = []
         latencies: list[float] = []
         lock = threading.Lock()
@@ -57,8 +76,7 @@ def main() -> None:
             mine = []
             for body in share:
                 sent = time.perf_counter()
-                connection.request("POST", target.path, body,
-                                   {"Content-Type": "application/x-www-form-urlencoded"})
+                connection.request("POST", target.path, body, {"Content-Type": "application/x-www-form-urlencoded"})
                 response = connection.getresponse()
                 payload = response.read()
                 mine.append(time.perf_counter() - sent)
@@ -80,14 +98,23 @@ def main() -> None:
         if failures:
             raise SystemExit(f"{len(failures)} failed requests, first: {failures[0]}")
         latencies.sort()
-        print(json.dumps({
-            "clients": args.clients, "requests": args.requests, "seconds": round(elapsed, 2),
-            "tokens_per_second": round(args.requests / elapsed),
-            "latency_ms": {"p50": round(latencies[len(latencies) // 2] * 1000, 1),
-                           "p95": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
-                           "max": round(latencies[-1] * 1000, 1)},
-            "target_tokens_per_second": 500,
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "clients": args.clients,
+                    "requests": args.requests,
+                    "seconds": round(elapsed, 2),
+                    "tokens_per_second": round(args.requests / elapsed),
+                    "latency_ms": {
+                        "p50": round(latencies[len(latencies) // 2] * 1000, 1),
+                        "p95": round(latencies[int(len(latencies) * 0.95)] * 1000, 1),
+                        "max": round(latencies[-1] * 1000, 1),
+                    },
+                    "target_tokens_per_second": 500,
+                },
+                indent=2,
+            )
+        )
     finally:
         sandbox.stop()
 

@@ -7,6 +7,7 @@ the key authority every time; its share is reported on its own.
 
     .venv/bin/python benchmarks/topology_start.py [--runs 5]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from dsop_sandbox.topology import ProcessTopology  # noqa: E402
+from dsop_sandbox.topology import ProcessTopology
 
 
 def main() -> None:
@@ -39,8 +40,11 @@ def main() -> None:
     result = {
         "runs": args.runs,
         "processes": len(topology.services),
-        "spawn_to_all_healthy_s": {"median": round(statistics.median(starts), 3), "min": round(min(starts), 3),
-                                   "max": round(max(starts), 3)},
+        "spawn_to_all_healthy_s": {
+            "median": round(statistics.median(starts), 3),
+            "min": round(min(starts), 3),
+            "max": round(max(starts), 3),
+        },
         "of_which_init_step_s": {"median": round(statistics.median(inits), 3), "max": round(max(inits), 3)},
         "sigint_to_all_exited_s": {"median": round(statistics.median(stops), 3), "max": round(max(stops), 3)},
     }

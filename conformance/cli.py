@@ -3,16 +3,30 @@
 Exit codes (DESIGN.md §4): ``conform`` gives 0 when every MUST passed, 1 when one failed (or
 could not be judged), 2 when the run could not start; ``doctor`` gives 0 when ready, 2 otherwise.
 """
+
 from __future__ import annotations
 
 import sys
 
 # The suite itself is imported when a command runs, so that ``dsop-sandbox up`` starts no slower.
-SCENARIO_NAMES = ("token_expiry", "consent_granted", "consent_declined", "forged_callback", "fetch", "reuse",
-                  "revocation", "expiry", "nav_down", "key_rotation", "nav_certificate")
+SCENARIO_NAMES = (
+    "token_expiry",
+    "consent_granted",
+    "consent_declined",
+    "forged_callback",
+    "fetch",
+    "reuse",
+    "revocation",
+    "expiry",
+    "nav_down",
+    "key_rotation",
+    "nav_certificate",
+)
 
-CA_BUNDLE_HELP = ("trust only this CA bundle for https (a sandbox started with --tls: its key authority's ca.pem); "
-                  "default: the system's trust store")
+CA_BUNDLE_HELP = (
+    "trust only this CA bundle for https (a sandbox started with --tls: its key authority's ca.pem); "
+    "default: the system's trust store"
+)
 
 
 def verify_of(args) -> bool | str:
@@ -26,13 +40,22 @@ def add_commands(commands, control_url_of, settings_options=None) -> None:
     control_url_help = "the control plane (default from settings)"
     conform = commands.add_parser("conform", help="run the conformance suite against an insurer's integration")
     conform.add_argument("--insurer", required=True, metavar="FILE", help="the insurer profile (insurer.toml)")
-    conform.add_argument("--scenario", action="append", metavar="NAME", choices=SCENARIO_NAMES,
-                         help="run only this scenario (repeatable); default: all")
+    conform.add_argument(
+        "--scenario",
+        action="append",
+        metavar="NAME",
+        choices=SCENARIO_NAMES,
+        help="run only this scenario (repeatable); default: all",
+    )
     conform.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     conform.add_argument("--json", metavar="FILE", help="write a JSON report")
     conform.add_argument("--html", metavar="FILE", help="write an HTML report")
-    conform.add_argument("--browser", choices=("http", "chromium"), default="http",
-                         help="the citizen's browser: plain HTTP (default) or headless Chromium")
+    conform.add_argument(
+        "--browser",
+        choices=("http", "chromium"),
+        default="http",
+        help="the citizen's browser: plain HTTP (default) or headless Chromium",
+    )
     conform.add_argument("--control-url", help=control_url_help)
     conform.add_argument("--ca-bundle", metavar="FILE", help=CA_BUNDLE_HELP)
     conform.set_defaults(run=lambda args: conform_command(args, control_url_of(args)))
@@ -66,11 +89,15 @@ def conform_command(args, control_url: str) -> int:
 
     def progress(outcome):
         marks = "".join({"PASS": ".", "FAIL": "F", "NOT RUN": "-"}[v.status] for v in outcome.verdicts)
-        print(f"  {outcome.name:<18} {marks:<6} {outcome.seconds:5.1f} s" + (f"  ({outcome.error})" if outcome.error
-                                                                                   else ""), flush=True)
+        print(
+            f"  {outcome.name:<18} {marks:<6} {outcome.seconds:5.1f} s"
+            + (f"  ({outcome.error})" if outcome.error else ""),
+            flush=True,
+        )
 
-    result = run(args.insurer, control_url, scenarios=args.scenario, driver=driver, progress=progress,
-                 verify=verify_of(args))
+    result = run(
+        args.insurer, control_url, scenarios=args.scenario, driver=driver, progress=progress, verify=verify_of(args)
+    )
     write_reports(result, junit=args.junit, json_path=args.json, html=args.html)
     print(render_console(result, color=sys.stdout.isatty()))
     return result.exit_code

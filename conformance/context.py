@@ -1,5 +1,6 @@
 """What a scenario works with: the sandbox (HTTP only), the insurer (its profile and fetch hook),
 the citizen's browser (a driver), and the verdicts and steps it records."""
+
 from __future__ import annotations
 
 import time
@@ -25,7 +26,7 @@ class Precondition(Exception):
 @dataclass
 class FetchAnswer:
     http_status: int
-    status: str | None         # "ok" | "consent_required" | "unavailable" | None (no usable answer)
+    status: str | None  # "ok" | "consent_required" | "unavailable" | None (no usable answer)
     body: object = None
 
 
@@ -55,8 +56,10 @@ class Context:
     # -- acting ------------------------------------------------------------------------------------------
     def consent(self, answer: str, person: dict | None = None) -> BrowserOutcome:
         person = person or self.person
-        self.step(f"The citizen {person['name']} ({person['pid']}) starts a claim and answers «{answer}» on "
-                  f"Altinn's consent page")
+        self.step(
+            f"The citizen {person['name']} ({person['pid']}) starts a claim and answers «{answer}» on "
+            f"Altinn's consent page"
+        )
         return self.driver.consent(self.profile.start(person), person, answer)
 
     def consented(self) -> str:
@@ -64,16 +67,20 @@ class Context:
         outcome = self.consent("accept")
         code = outcome.authorization_code
         if not outcome.answered or not code:
-            raise Precondition(f"the consent flow did not complete (ended at {outcome.final_url} with "
-                               f"{outcome.final_status}), so this could not be judged")
+            raise Precondition(
+                f"the consent flow did not complete (ended at {outcome.final_url} with "
+                f"{outcome.final_status}), so this could not be judged"
+            )
         return code
 
     def fetched(self) -> FetchAnswer:
         """A fetch that must work (a fresh consent is in place); Precondition otherwise."""
         answer = self.fetch()
         if answer.status != "ok":
-            raise Precondition(f"the fetch hook answered {answer.status!r} (HTTP {answer.http_status}) for a fresh "
-                               f"consent, so this could not be judged")
+            raise Precondition(
+                f"the fetch hook answered {answer.status!r} (HTTP {answer.http_status}) for a fresh "
+                f"consent, so this could not be judged"
+            )
         return answer
 
     def fetch(self, person: dict | None = None) -> FetchAnswer:

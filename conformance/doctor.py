@@ -1,6 +1,7 @@
 """``dsop-sandbox doctor``: is everything in place for a conformance run? Tells configuration
 errors (what to fix before a run means anything) apart from conformance failures (what a run
 reports)."""
+
 from __future__ import annotations
 
 import socket
@@ -45,16 +46,27 @@ def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) 
     try:
         listed = api.connect()
         unhealthy = [name for name, s in listed["services"].items() if s.get("health", "ok") != "ok"]
-        checks.append(Check("sandbox", not unhealthy,
-                            f"control plane at {control_url}; services " +
-                            ", ".join(f"{name} {s['base_url']}" for name, s in listed["services"].items()),
-                            f"restart the sandbox; unhealthy: {', '.join(unhealthy)}" if unhealthy else ""))
+        checks.append(
+            Check(
+                "sandbox",
+                not unhealthy,
+                f"control plane at {control_url}; services "
+                + ", ".join(f"{name} {s['base_url']}" for name, s in listed["services"].items()),
+                f"restart the sandbox; unhealthy: {', '.join(unhealthy)}" if unhealthy else "",
+            )
+        )
     except SandboxUnavailable as exc:
         checks.append(Check("sandbox", False, str(exc), "start it: dsop-sandbox up (or pass --control-url)"))
         return checks
     sandbox_profile = api.settings.get("profile", "altinn2")
-    checks.append(Check("consent profile", sandbox_profile == "altinn2", f"the sandbox runs {sandbox_profile}",
-                        "run the sandbox with --profile altinn2" if sandbox_profile != "altinn2" else ""))
+    checks.append(
+        Check(
+            "consent profile",
+            sandbox_profile == "altinn2",
+            f"the sandbox runs {sandbox_profile}",
+            "run the sandbox with --profile altinn2" if sandbox_profile != "altinn2" else "",
+        )
+    )
     checks.append(_clock(api))
     if profile is None:
         return checks
@@ -66,24 +78,47 @@ def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) 
     if profile.org in registered:
         facts = registered[profile.org]
         same_key = facts.get("altinn", {}).get("api_key") == profile.tables.get("altinn", {}).get("api_key")
-        checks.append(Check("registration", same_key, f"{profile.org} is registered" +
-                            ("" if same_key else ", but with another Altinn API key than the profile's"),
-                            "" if same_key else "the org was registered again; use the newest insurer.toml"))
+        checks.append(
+            Check(
+                "registration",
+                same_key,
+                f"{profile.org} is registered"
+                + ("" if same_key else ", but with another Altinn API key than the profile's"),
+                "" if same_key else "the org was registered again; use the newest insurer.toml",
+            )
+        )
         uris = facts.get("idporten", {}).get("redirect_uris", [])
         hosts = {urlsplit(u).hostname for u in uris}
         start_host = urlsplit(profile.start_url).hostname
-        checks.append(Check("redirect URIs", bool(uris) and start_host in hosts,
-                            f"registered callback(s): {', '.join(uris) or 'none'}",
-                            "" if start_host in hosts else
-                            f"register-insurer --redirect-uri with a URL on {start_host}, where the claim starts"))
+        checks.append(
+            Check(
+                "redirect URIs",
+                bool(uris) and start_host in hosts,
+                f"registered callback(s): {', '.join(uris) or 'none'}",
+                ""
+                if start_host in hosts
+                else f"register-insurer --redirect-uri with a URL on {start_host}, where the claim starts",
+            )
+        )
     else:
-        checks.append(Check("registration", False, f"{profile.org} is not registered in this sandbox",
-                            f"dsop-sandbox register-insurer --org {profile.org} --name ... --redirect-uri ..."))
+        checks.append(
+            Check(
+                "registration",
+                False,
+                f"{profile.org} is not registered in this sandbox",
+                f"dsop-sandbox register-insurer --org {profile.org} --name ... --redirect-uri ...",
+            )
+        )
     for key in ("start_url", "fetch_url"):
         problem = _reachable(getattr(profile, key))
-        checks.append(Check(f"insurer {key}", problem is None,
-                            f"{getattr(profile, key)} " + ("answers" if problem is None else f"is unreachable: {problem}"),
-                            "" if problem is None else "start the integration, or correct the URL in insurer.toml"))
+        checks.append(
+            Check(
+                f"insurer {key}",
+                problem is None,
+                f"{getattr(profile, key)} " + ("answers" if problem is None else f"is unreachable: {problem}"),
+                "" if problem is None else "start the integration, or correct the URL in insurer.toml",
+            )
+        )
     return checks
 
 
@@ -93,17 +128,22 @@ def _clock(api: SandboxApi) -> Check:
         shown = answer.json()
         offset = float(shown.get("offset_seconds", 0))
         server = parsedate_to_datetime(answer.headers["Date"]).timestamp() if "Date" in answer.headers else None
-    except Exception as exc:  # noqa: BLE001 - any problem here is a check result
+    except Exception as exc:
         return Check("clock", False, f"cannot read the sandbox clock: {exc}")
     skew = abs(server - time.time()) if server is not None else 0.0
     problems = []
     if skew > CLOCK_TOLERANCE:
         problems.append(f"this machine's clock is {skew:.0f} s off the sandbox's; tokens you sign will be refused")
     if offset:
-        problems.append(f"the sandbox calendar is moved {offset:.0f} s (conform resets it; "
-                        f"dsop-sandbox clock reset does too)")
-    return Check("clock", skew <= CLOCK_TOLERANCE, "; ".join(problems) or "the clocks agree; the calendar is not moved",
-                 "fix this machine's time (NTP)" if skew > CLOCK_TOLERANCE else "")
+        problems.append(
+            f"the sandbox calendar is moved {offset:.0f} s (conform resets it; dsop-sandbox clock reset does too)"
+        )
+    return Check(
+        "clock",
+        skew <= CLOCK_TOLERANCE,
+        "; ".join(problems) or "the clocks agree; the calendar is not moved",
+        "fix this machine's time (NTP)" if skew > CLOCK_TOLERANCE else "",
+    )
 
 
 def render(checks: list[Check]) -> str:
@@ -113,6 +153,9 @@ def render(checks: list[Check]) -> str:
         if not check.ok and check.fix:
             lines.append(f"     {'':<18} → {check.fix}")
     bad = [c for c in checks if not c.ok]
-    lines.append("ready for dsop-sandbox conform" if not bad else
-                 f"{len(bad)} configuration problem(s): fix them before a conformance run means anything")
+    lines.append(
+        "ready for dsop-sandbox conform"
+        if not bad
+        else f"{len(bad)} configuration problem(s): fix them before a conformance run means anything"
+    )
     return "\n".join(lines)

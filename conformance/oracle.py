@@ -1,4 +1,5 @@
 """Reading the sandbox's event log: what the insurer actually did, as the services saw it."""
+
 from __future__ import annotations
 
 CREATE_REQUEST = ("create_consent_request", "create_consent_request_singular")
@@ -15,8 +16,17 @@ class Events:
     def __init__(self, events: list[dict]):
         self.all = events
 
-    def where(self, service: str, operations: tuple[str, ...], *, status: int | tuple[int, ...] | None = None,
-              subject: str | None = None, code: str | None = None, caller: str | None = None, **details) -> list[dict]:
+    def where(
+        self,
+        service: str,
+        operations: tuple[str, ...],
+        *,
+        status: int | tuple[int, ...] | None = None,
+        subject: str | None = None,
+        code: str | None = None,
+        caller: str | None = None,
+        **details,
+    ) -> list[dict]:
         statuses = (status,) if isinstance(status, int) else status
         found = []
         for event in self.all:

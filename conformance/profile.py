@@ -4,6 +4,7 @@
 integration fills in ``start_url`` (where a citizen starts a claim; placeholders ``{pid}``,
 ``{first_name}``, ``{last_name}``) and ``fetch_url`` (POST: fetch NAV data again for ``{pid}``).
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -26,24 +27,30 @@ class InsurerProfile:
     tables: dict = field(default_factory=dict, compare=False)
 
     @classmethod
-    def load(cls, path: str | Path) -> "InsurerProfile":
+    def load(cls, path: str | Path) -> InsurerProfile:
         path = Path(path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise ProfileError(f"no insurer profile at {path} (dsop-sandbox register-insurer --out DIR writes one)") \
-                from exc
+            raise ProfileError(
+                f"no insurer profile at {path} (dsop-sandbox register-insurer --out DIR writes one)"
+            ) from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ProfileError(f"{path} is not valid TOML: {exc}") from exc
         insurer = data.get("insurer")
         if not isinstance(insurer, dict):
             raise ProfileError(f"{path} has no [insurer] table")
-        missing = [key for key in ("name", "org", "start_url", "fetch_url") if not isinstance(insurer.get(key), str)
-                   or not insurer[key].strip()]
+        missing = [
+            key
+            for key in ("name", "org", "start_url", "fetch_url")
+            if not isinstance(insurer.get(key), str) or not insurer[key].strip()
+        ]
         if missing:
-            raise ProfileError(f"[insurer] in {path} needs {', '.join(missing)} "
-                               f"(start_url: where a citizen starts a claim, with {{pid}}; fetch_url: POST, fetch NAV "
-                               f"data again for {{pid}})")
+            raise ProfileError(
+                f"[insurer] in {path} needs {', '.join(missing)} "
+                f"(start_url: where a citizen starts a claim, with {{pid}}; fetch_url: POST, fetch NAV "
+                f"data again for {{pid}})"
+            )
         for key in ("start_url", "fetch_url"):
             parts = urlsplit(insurer[key])
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -53,8 +60,11 @@ class InsurerProfile:
         return cls(path, insurer["name"], insurer["org"], insurer["start_url"], insurer["fetch_url"], data)
 
     def url(self, template: str, person: dict) -> str:
-        values = {"pid": person["pid"], "first_name": person.get("first_name", ""),
-                  "last_name": person.get("last_name", "")}
+        values = {
+            "pid": person["pid"],
+            "first_name": person.get("first_name", ""),
+            "last_name": person.get("last_name", ""),
+        }
         return template.format(**{k: quote(str(v), safe="") for k, v in values.items()})
 
     def start(self, person: dict) -> str:
@@ -68,5 +78,10 @@ class InsurerProfile:
         return list(self.tables.get("idporten", {}).get("redirect_uris", []))
 
     def describe(self) -> dict:
-        return {"name": self.name, "org": self.org, "start_url": self.start_url, "fetch_url": self.fetch_url,
-                "profile": str(self.path)}
+        return {
+            "name": self.name,
+            "org": self.org,
+            "start_url": self.start_url,
+            "fetch_url": self.fetch_url,
+            "profile": str(self.path),
+        }

@@ -6,6 +6,7 @@ and none failed, NOT RUN otherwise. The run's exit code (DESIGN.md §4): 0 when 
 1 when a MUST failed or was not run although its scenario was selected, 2 when the run could not
 start (set by the runner through :attr:`RunResult.setup_error`).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -16,19 +17,19 @@ MUST, SHOULD = "MUST", "SHOULD"
 
 @dataclass(frozen=True)
 class Requirement:
-    id: str              # e.g. "DSOP-LOGUSE"
-    level: str           # MUST | SHOULD
-    title: str           # one line, what the integration must do
-    source: str          # the sentence of the process description or protocol rule, quoted
-    origin: str          # where that sentence comes from (document and section)
+    id: str  # e.g. "DSOP-LOGUSE"
+    level: str  # MUST | SHOULD
+    title: str  # one line, what the integration must do
+    source: str  # the sentence of the process description or protocol rule, quoted
+    origin: str  # where that sentence comes from (document and section)
 
 
 @dataclass
 class Verdict:
-    requirement: str     # Requirement.id
-    status: str          # PASS | FAIL | NOT RUN
-    why: str             # one or two sentences a person can act on
-    scenario: str        # the scenario that judged it
+    requirement: str  # Requirement.id
+    status: str  # PASS | FAIL | NOT RUN
+    why: str  # one or two sentences a person can act on
+    scenario: str  # the scenario that judged it
     evidence: list[dict] = field(default_factory=list)  # sandbox events (service, operation, status, ...)
 
 
@@ -37,21 +38,21 @@ class ScenarioResult:
     name: str
     title: str
     seconds: float = 0.0
-    error: str | None = None          # the scenario could not finish (a driver problem, not a verdict)
+    error: str | None = None  # the scenario could not finish (a driver problem, not a verdict)
     verdicts: list[Verdict] = field(default_factory=list)
-    steps: list[str] = field(default_factory=list)   # what the scenario did, in order
+    steps: list[str] = field(default_factory=list)  # what the scenario did, in order
 
 
 @dataclass
 class RunResult:
-    insurer: dict                     # {"name", "org", "start_url", "fetch_url"}
-    sandbox: dict                     # {"control": url, ...}
-    started: str                      # ISO time the run started (real time)
+    insurer: dict  # {"name", "org", "start_url", "fetch_url"}
+    sandbox: dict  # {"control": url, ...}
+    started: str  # ISO time the run started (real time)
     seconds: float = 0.0
     requirements: list[Requirement] = field(default_factory=list)
     scenarios: list[ScenarioResult] = field(default_factory=list)
     setup_error: str | None = None
-    skipped: dict[str, str] = field(default_factory=dict)   # scenario left out of a full run -> why
+    skipped: dict[str, str] = field(default_factory=dict)  # scenario left out of a full run -> why
 
     def overall(self, requirement_id: str) -> str:
         statuses = [v.status for s in self.scenarios for v in s.verdicts if v.requirement == requirement_id]
@@ -87,10 +88,17 @@ class RunResult:
     def to_dict(self) -> dict:
         """The JSON report: everything, plus each requirement's overall verdict."""
         return {
-            "insurer": self.insurer, "sandbox": self.sandbox, "started": self.started,
-            "seconds": round(self.seconds, 3), "setup_error": self.setup_error, "exit_code": self.exit_code,
-            "counts": self.counts(), "skipped": dict(self.skipped),
-            "requirements": [{**asdict(r), "verdict": self.overall(r.id),
-                              "verdicts": [asdict(v) for v in self.verdicts_for(r.id)]} for r in self.judged()],
+            "insurer": self.insurer,
+            "sandbox": self.sandbox,
+            "started": self.started,
+            "seconds": round(self.seconds, 3),
+            "setup_error": self.setup_error,
+            "exit_code": self.exit_code,
+            "counts": self.counts(),
+            "skipped": dict(self.skipped),
+            "requirements": [
+                {**asdict(r), "verdict": self.overall(r.id), "verdicts": [asdict(v) for v in self.verdicts_for(r.id)]}
+                for r in self.judged()
+            ],
             "scenarios": [{**asdict(s), "seconds": round(s.seconds, 3)} for s in self.scenarios],
         }

@@ -1,9 +1,10 @@
 """Running the suite: check that it can start, run the chosen scenarios one by one, each with a
 person of its own and a tidy sandbox, and collect one :class:`RunResult`."""
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import requests
 
@@ -23,9 +24,12 @@ class SetupError(RuntimeError):
 
 def person_record(person: dict) -> dict:
     parts = person.get("name", "").split()
-    return {"pid": person["pid"], "name": person.get("name", person["pid"]),
-            "first_name": person.get("first_name") or " ".join(parts[:-1]),
-            "last_name": person.get("last_name") or (parts[-1] if parts else "")}
+    return {
+        "pid": person["pid"],
+        "name": person.get("name", person["pid"]),
+        "first_name": person.get("first_name") or " ".join(parts[:-1]),
+        "last_name": person.get("last_name") or (parts[-1] if parts else ""),
+    }
 
 
 def prepare(profile_path: str, control_url: str, *, verify: bool | str = True) -> tuple[InsurerProfile, SandboxApi]:
@@ -47,12 +51,22 @@ def prepare(profile_path: str, control_url: str, *, verify: bool | str = True) -
     return profile, api
 
 
-def run(profile_path: str, control_url: str, *, scenarios: list[str] | None = None, driver: Driver | None = None,
-        verify: bool | str = True, progress=None) -> RunResult:
+def run(
+    profile_path: str,
+    control_url: str,
+    *,
+    scenarios: list[str] | None = None,
+    driver: Driver | None = None,
+    verify: bool | str = True,
+    progress=None,
+) -> RunResult:
     began = time.monotonic()
-    result = RunResult(insurer={}, sandbox={"control": control_url},
-                       started=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-                       requirements=list(REQUIREMENTS))
+    result = RunResult(
+        insurer={},
+        sandbox={"control": control_url},
+        started=datetime.now(UTC).replace(microsecond=0).isoformat(),
+        requirements=list(REQUIREMENTS),
+    )
     try:
         unknown = [name for name in scenarios or [] if name not in BY_NAME]
         if unknown:
@@ -70,9 +84,12 @@ def run(profile_path: str, control_url: str, *, scenarios: list[str] | None = No
         chosen = [BY_NAME[name] for name in scenarios]
     else:
         chosen = [scenario for scenario in SCENARIOS if api.tls or not scenario.needs_tls]
-        result.skipped = {scenario.name: f"the sandbox serves plain HTTP; start it with --tls (and run the suite "
-                                         f"with --ca-bundle) to judge {', '.join(scenario.requirements)}"
-                          for scenario in SCENARIOS if scenario not in chosen}
+        result.skipped = {
+            scenario.name: f"the sandbox serves plain HTTP; start it with --tls (and run the suite "
+            f"with --ca-bundle) to judge {', '.join(scenario.requirements)}"
+            for scenario in SCENARIOS
+            if scenario not in chosen
+        }
     driver = driver or HttpBrowser(api.services, verify=verify)
     http = requests.Session()
     http.trust_env = False

@@ -1,6 +1,9 @@
 """The sandbox as the suite sees it: only HTTP, the control plane's ``/_sandbox`` API and each
 service's own admin endpoints. The suite never imports a fake."""
+
 from __future__ import annotations
+
+import contextlib
 
 import requests
 
@@ -10,8 +13,9 @@ class SandboxUnavailable(RuntimeError):
 
 
 class SandboxApi:
-    def __init__(self, control_url: str, http: requests.Session | None = None, timeout: float = 15.0,
-                 verify: bool | str = True):
+    def __init__(
+        self, control_url: str, http: requests.Session | None = None, timeout: float = 15.0, verify: bool | str = True
+    ):
         self.control = control_url.rstrip("/")
         self.http = http or requests.Session()
         self.http.trust_env = False
@@ -109,9 +113,11 @@ class SandboxApi:
     def tidy(self) -> None:
         """Leave the sandbox as a scenario found it: every certificate trusted, no faults, the real
         calendar, default lifetimes."""
-        for step in (self.restore_certificates, self.clear_faults, self.reset_lifetimes,
-                     lambda: self.clock(reset=True)):
-            try:
+        for step in (
+            self.restore_certificates,
+            self.clear_faults,
+            self.reset_lifetimes,
+            lambda: self.clock(reset=True),
+        ):
+            with contextlib.suppress(SandboxUnavailable):
                 step()
-            except SandboxUnavailable:
-                pass

@@ -4,9 +4,11 @@ It knows the services by their configured base URLs and talks to them only over 
 the calendar, lifetimes, faults and reset out to them, merges their event logs into one
 timeline, and registers insurers everywhere at once.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Flask, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common import validation as check
@@ -17,7 +19,6 @@ from dsop_sandbox.mocks.common.records import Records, records_schema
 from dsop_sandbox.mocks.common.service import HTTP_ERROR_CODES
 from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.common.store import Store
-from werkzeug.exceptions import HTTPException
 
 from . import insurers
 from .fanout import FAKES, Fanout, ServiceRefused, ServiceUnreachable
@@ -31,8 +32,9 @@ class ControlPlane:
         self.settings = settings
         self.authority = authority
         self.clock = clock
-        self.store = Store(settings.state_dir / "control.sqlite3", records_schema("insurers"),
-                           registration_tables=("insurers",))
+        self.store = Store(
+            settings.state_dir / "control.sqlite3", records_schema("insurers"), registration_tables=("insurers",)
+        )
         self.clock.set_calendar_offset(self.store.get_meta(CALENDAR_OFFSET_KEY, 0.0))
         self.insurers = Records(self.store, "insurers", clock)
         self.fanout = Fanout(settings)
@@ -53,8 +55,10 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
-        return json_response(ADMIN_ERRORS.build(status, HTTP_ERROR_CODES.get(status, "invalid_request"),
-                                                exc.description or "", ""), status)
+        return json_response(
+            ADMIN_ERRORS.build(status, HTTP_ERROR_CODES.get(status, "invalid_request"), exc.description or "", ""),
+            status,
+        )
 
     from .dashboard import install as install_dashboard
 
@@ -75,8 +79,9 @@ def _fan(method: str, path: str, services=FAKES, **kwargs) -> dict:
     results = _cp().fanout.all(method, path, services, **kwargs)
     failed = {name: str(result) for name, result in results.items() if isinstance(result, Exception)}
     if failed:
-        raise admin_error(502, "service_unreachable",
-                          "; ".join(f"{name}: {detail}" for name, detail in sorted(failed.items())))
+        raise admin_error(
+            502, "service_unreachable", "; ".join(f"{name}: {detail}" for name, detail in sorted(failed.items()))
+        )
     return results
 
 
@@ -91,10 +96,19 @@ def admin_api() -> Blueprint:
     def services():
         cp = _cp()
         health_of = {name: cp.fanout.health(name) for name in FAKES}
-        return json_response({"profile": cp.settings.profile, "services": {
-            name: {"base_url": cp.settings.base_url(name), "issuer": cp.settings.issuer(name),
-                   "health": health_of.get(name, "ok")}
-            for name in ("control",) + FAKES}})
+        return json_response(
+            {
+                "profile": cp.settings.profile,
+                "services": {
+                    name: {
+                        "base_url": cp.settings.base_url(name),
+                        "issuer": cp.settings.issuer(name),
+                        "health": health_of.get(name, "ok"),
+                    }
+                    for name in ("control", *FAKES)
+                },
+            }
+        )
 
     @bp.get("/settings")
     def show_settings():
@@ -104,8 +118,7 @@ def admin_api() -> Blueprint:
     @bp.get("/clock")
     def show_clock():
         cp = _cp()
-        return json_response({"service": SERVICE, **cp.clock.describe(),
-                              "services": _fan("GET", "/_sandbox/clock")})
+        return json_response({"service": SERVICE, **cp.clock.describe(), "services": _fan("GET", "/_sandbox/clock")})
 
     @bp.post("/clock")
     def move_clock():
@@ -133,8 +146,11 @@ def admin_api() -> Blueprint:
         for key, value in body.items():
             service = key.split(".", 1)[0]
             if service not in FAKES:
-                raise admin_error(400, "invalid_lifetime",
-                                  f"{key}: a lifetime is named <service>.<what>, service one of {', '.join(FAKES)}")
+                raise admin_error(
+                    400,
+                    "invalid_lifetime",
+                    f"{key}: a lifetime is named <service>.<what>, service one of {', '.join(FAKES)}",
+                )
             by_service.setdefault(service, {})[key] = value
         changed = {}
         for service, values in by_service.items():
@@ -208,8 +224,9 @@ def admin_api() -> Blueprint:
         merged, unavailable = [], []
         for service in FAKES:
             try:
-                answer = cp.fanout.call(service, "GET", "/_sandbox/events",
-                                        params={"since": cursor.get(service, 0), "limit": limit})
+                answer = cp.fanout.call(
+                    service, "GET", "/_sandbox/events", params={"since": cursor.get(service, 0), "limit": limit}
+                )
             except (ServiceUnreachable, ServiceRefused):
                 unavailable.append(service)
                 continue
@@ -248,16 +265,25 @@ def admin_api() -> Blueprint:
             raise admin_error(400, "invalid_request", "redirect_uri (the insurer's consent callback) is required")
         uris = [check.absolute_url(uri, "redirect_uri") for uri in check.string_list({"u": uris}, "u")]
         try:
-            registration = insurers.register(cp.fanout, cp.authority, cp.clock, org, name, uris,
-                                             replacing=cp.insurers.get(org))
+            registration = insurers.register(
+                cp.fanout, cp.authority, cp.clock, org, name, uris, replacing=cp.insurers.get(org)
+            )
         except ServiceUnreachable as exc:
             raise admin_error(502, "service_unreachable", str(exc)) from exc
         except ServiceRefused as exc:
             raise admin_error(502, "registration_refused", f"{exc.service} refused: {exc.body}") from exc
         cp.insurers.put(org, registration.facts)
-        return json_response({**registration.facts, "certificate": {
-            "key_pem": registration.key_pem, "chain_pem": registration.chain_pem, "ca_pem": registration.ca_pem}},
-            201)
+        return json_response(
+            {
+                **registration.facts,
+                "certificate": {
+                    "key_pem": registration.key_pem,
+                    "chain_pem": registration.chain_pem,
+                    "ca_pem": registration.ca_pem,
+                },
+            },
+            201,
+        )
 
     return bp
 
@@ -284,7 +310,9 @@ def _restore_certificates() -> dict:
     cp = _cp()
     if not cp.settings.tls:
         return {}
-    return {service: _serve_certificate(service, "authority")["certificate"] for service in list(cp.fanout.trusted_roots)}
+    return {
+        service: _serve_certificate(service, "authority")["certificate"] for service in list(cp.fanout.trusted_roots)
+    }
 
 
 def _parse_cursor(text: str) -> dict[str, int]:
@@ -292,8 +320,9 @@ def _parse_cursor(text: str) -> dict[str, int]:
     for part in filter(None, text.split(",")):
         service, _, value = part.partition(":")
         if service not in FAKES or not value.isdigit():
-            raise admin_error(400, "invalid_request", "since must be a cursor from a previous answer "
-                                                      "(service:id,service:id)")
+            raise admin_error(
+                400, "invalid_request", "since must be a cursor from a previous answer (service:id,service:id)"
+            )
         cursor[service] = int(value)
     return cursor
 

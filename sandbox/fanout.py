@@ -1,4 +1,5 @@
 """The control plane's HTTP client for the services' admin APIs (services are reached only over HTTP)."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -53,8 +54,13 @@ class Fanout:
     def call(self, service: str, method: str, path: str, **kwargs):
         """One admin call; the decoded JSON. Raises ServiceUnreachable / ServiceRefused."""
         try:
-            response = self.session.request(method, self.url(service, path), timeout=self.timeout,
-                                            verify=self.trusted_roots.get(service, self.session.verify), **kwargs)
+            response = self.session.request(
+                method,
+                self.url(service, path),
+                timeout=self.timeout,
+                verify=self.trusted_roots.get(service, self.session.verify),
+                **kwargs,
+            )
         except requests.RequestException as exc:
             raise ServiceUnreachable(service, f"{type(exc).__name__} at {self.settings.base_url(service)}") from exc
         try:
@@ -67,6 +73,7 @@ class Fanout:
 
     def all(self, method: str, path: str, services=FAKES, **kwargs) -> dict:
         """The same call on every service at once; results (or the exception) by service."""
+
         def one(service):
             try:
                 return service, self.call(service, method, path, **kwargs)

@@ -1,4 +1,5 @@
 """Writing what ``register-insurer`` hands an insurer: key, certificate chain, CA and insurer.toml."""
+
 from __future__ import annotations
 
 import json

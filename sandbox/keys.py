@@ -1,8 +1,9 @@
 """The key authority's init step, ``dsop-sandbox keys init``: every key and certificate the
 services will need, made once before they start (the compose ``keys`` service)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dsop_sandbox.mocks.authority.initialise import describe, initialise
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
@@ -15,5 +16,5 @@ def init_keys(settings: Settings, now: datetime | None = None) -> str:
     certificates too when ``settings.tls``), in ``<state_dir>/authority``; a line saying what is there.
     :class:`dsop_sandbox.mocks.authority.AuthorityError` when something is missing and cannot be written."""
     tls = {name: tls_hostnames(settings, name) for name in SERVICE_NAMES} if settings.tls else {}
-    authority = initialise(settings.state_dir, now or datetime.now(timezone.utc), tls)
+    authority = initialise(settings.state_dir, now or datetime.now(UTC), tls)
     return describe(authority, tls)

@@ -3,12 +3,13 @@
 ``Sandbox(settings).start()`` binds every port first (port 0 gives a free one), then builds each
 app with the real base URLs, serves them, and waits until every ``/_sandbox/health`` answers.
 """
+
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 from urllib.parse import urlsplit
 
 import requests
@@ -18,8 +19,8 @@ from dsop_sandbox.mocks.authority import AuthorityError, KeyAuthority, pki
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 from dsop_sandbox.mocks.common.trust import ca_bundle_path, trust
-from dsop_sandbox.mocks.maskinporten import create_app as create_maskinporten
 from dsop_sandbox.mocks.idporten import create_app as create_idporten
+from dsop_sandbox.mocks.maskinporten import create_app as create_maskinporten
 from dsop_sandbox.mocks.nav import create_app as create_nav
 
 from . import control_plane
@@ -69,8 +70,9 @@ def untrusted_certificate(folder: Path, name: str, hostnames: list[str], now) ->
 HEALTH_PATH = "/_sandbox/health"
 
 
-def unhealthy_after(settings: Settings, services, timeout: float, alive: Callable[[str], None] | None = None,
-                    interval: float = 0.01) -> list[str]:
+def unhealthy_after(
+    settings: Settings, services, timeout: float, alive: Callable[[str], None] | None = None, interval: float = 0.01
+) -> list[str]:
     """Poll each service's ``/_sandbox/health`` (trusting what ``settings`` trust) until every one
     answers ``{"status": "ok", "service": name}`` or ``timeout`` seconds pass; the services still not
     healthy, sorted (empty: all are). ``alive(name)`` may raise to stop at once (a dead process)."""
@@ -100,7 +102,7 @@ class Certificates:
     """The certificate one server of a :class:`Sandbox` presents (see ``CertificateSwitch`` in
     mocks/common/service.py): the key authority's, or an untrusted one for the same names."""
 
-    def __init__(self, sandbox: "Sandbox", name: str):
+    def __init__(self, sandbox: Sandbox, name: str):
         self.sandbox, self.name = sandbox, name
 
     def current(self) -> str:
@@ -125,7 +127,7 @@ def root_of(chain_path: Path) -> str:
     """The PEM of the last certificate in a chain file (the root the chain ends in)."""
     text = chain_path.read_text()
     marker = "-----BEGIN CERTIFICATE-----"
-    return text[text.rindex(marker):]
+    return text[text.rindex(marker) :]
 
 
 class Sandbox:
@@ -143,9 +145,9 @@ class Sandbox:
         self.servers: dict[str, ServiceServer] = {}
         self.startup_seconds: float | None = None
         self.authority: KeyAuthority | None = None
-        self.serving: dict[str, str] = {}      # service -> certificate kind, when not the authority's
+        self.serving: dict[str, str] = {}  # service -> certificate kind, when not the authority's
 
-    def start(self, timeout: float = 15.0) -> "Sandbox":
+    def start(self, timeout: float = 15.0) -> Sandbox:
         began = time.perf_counter()
         try:
             for name in self.services:
@@ -161,7 +163,7 @@ class Sandbox:
             self.stop()
             raise StartupError(str(exc)) from exc
         except BaseException:
-            self.stop()           # no server thread may outlive a failed start (a stuck process)
+            self.stop()  # no server thread may outlive a failed start (a stuck process)
             raise
         self.startup_seconds = time.perf_counter() - began
         return self
@@ -243,7 +245,7 @@ class Sandbox:
             control.extensions["control"].store.close()
         self.servers.clear()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -7,18 +7,18 @@ redirect URI ``<its URL>/claims/callback``), writes its files (key, chain, CA an
 ``<state_dir>/reference-insurer/``, and serves it with the launcher's cheroot server. This module
 may import both sides; the reference insurer itself imports nothing from the sandbox.
 """
+
 from __future__ import annotations
 
 import time
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
 
 from dsop_sandbox.examples.reference_insurer import ReferenceInsurer, create_app
 from dsop_sandbox.examples.reference_insurer.app import EXTENSION
-
 from dsop_sandbox.mocks.common.trust import trust
 
 from .insurer_files import PROFILE_FILE, TABLES, insurer_toml, write_insurer_files
@@ -42,9 +42,17 @@ class ReferenceInsurerServer:
     it as another insurer (several variants can run side by side with different orgs).
     """
 
-    def __init__(self, sandbox: Sandbox, *, port: int | None = None, out_dir: str | Path | None = None,
-                 insurer_class: type[ReferenceInsurer] = ReferenceInsurer, org: str = ORG, name: str = NAME,
-                 options: dict | None = None):
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        *,
+        port: int | None = None,
+        out_dir: str | Path | None = None,
+        insurer_class: type[ReferenceInsurer] = ReferenceInsurer,
+        org: str = ORG,
+        name: str = NAME,
+        options: dict | None = None,
+    ):
         self.sandbox = sandbox
         settings = sandbox.settings
         self.port_setting = settings.reference_insurer_port if port is None else port
@@ -79,7 +87,7 @@ class ReferenceInsurerServer:
     def callback_url(self) -> str:
         return self.url + CALLBACK_PATH
 
-    def start(self, timeout: float = 10.0) -> "ReferenceInsurerServer":
+    def start(self, timeout: float = 10.0) -> ReferenceInsurerServer:
         settings = self.sandbox.settings
         server = ServiceServer("reference-insurer", settings.bind_host, self.port_setting)
         try:
@@ -89,15 +97,17 @@ class ReferenceInsurerServer:
         self.server = server
         try:
             if settings.tls:  # served like the sandbox's own services, with a certificate from its key authority
-                cert, key = self.sandbox.authority.tls_certificate(FOLDER, tls_hostnames(settings),
-                                                                   datetime.now(timezone.utc))
+                cert, key = self.sandbox.authority.tls_certificate(FOLDER, tls_hostnames(settings), datetime.now(UTC))
                 server.use_tls(str(cert), str(key))
             self.url = f"{settings.scheme}://{settings.public_host}:{port}"
             self.facts = self._register()
             self._write_files()
-            options = {"public_url": self.url, "ufore_path": settings.nav.ufore_path,
-                       "aap_vedtak_path": settings.nav.aap_vedtak_path,
-                       "aap_meldekort_path": settings.nav.aap_meldekort_path}
+            options = {
+                "public_url": self.url,
+                "ufore_path": settings.nav.ufore_path,
+                "aap_vedtak_path": settings.nav.aap_vedtak_path,
+                "aap_meldekort_path": settings.nav.aap_meldekort_path,
+            }
             if settings.tls:
                 options["ca_bundle"] = self.facts["certificate"]["ca"]
             options.update(self.options)
@@ -117,7 +127,7 @@ class ReferenceInsurerServer:
             self._closed = True
             self.insurer.close()
 
-    def __enter__(self) -> "ReferenceInsurerServer":
+    def __enter__(self) -> ReferenceInsurerServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -127,11 +137,16 @@ class ReferenceInsurerServer:
     def _register(self) -> dict:
         control = self.sandbox.url("control")
         try:
-            answer = requests.post(control + "/_sandbox/insurers", timeout=30, verify=trust(self.sandbox.settings),
-                                   json={"org": self.org, "name": self.name, "redirect_uris": [self.callback_url]})
+            answer = requests.post(
+                control + "/_sandbox/insurers",
+                timeout=30,
+                verify=trust(self.sandbox.settings),
+                json={"org": self.org, "name": self.name, "redirect_uris": [self.callback_url]},
+            )
         except requests.RequestException as exc:
-            raise StartupError(f"cannot register the reference insurer: the control plane at {control} does not "
-                               f"answer ({exc})") from exc
+            raise StartupError(
+                f"cannot register the reference insurer: the control plane at {control} does not answer ({exc})"
+            ) from exc
         if answer.status_code != 201:
             raise StartupError(f"registering the reference insurer failed ({answer.status_code}): {answer.text[:300]}")
         return answer.json()
@@ -158,8 +173,10 @@ class ReferenceInsurerServer:
 
 def profile_text(facts: dict, start_url: str, fetch_url: str) -> str:
     """``register-insurer``'s insurer.toml with the two URLs of the integration filled in."""
-    lines = ["# The reference insurer's profile, written by dsop-sandbox up --with-insurer.",
-             "# Run the conformance suite against it with: dsop-sandbox conform --insurer <this file>"]
+    lines = [
+        "# The reference insurer's profile, written by dsop-sandbox up --with-insurer.",
+        "# Run the conformance suite against it with: dsop-sandbox conform --insurer <this file>",
+    ]
     text = insurer_toml(facts).splitlines()
     first_table = next(i for i, line in enumerate(text) if line.startswith("["))
     for line in text[first_table:]:

@@ -3,12 +3,13 @@
 A server binds first (so a port of 0 becomes a real free port) and gets its app afterwards,
 because the apps need every service's real base URL.
 """
+
 from __future__ import annotations
 
 import logging
 import ssl
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from cheroot import errors, wsgi
 from cheroot.ssl.builtin import BuiltinSSLAdapter
@@ -37,7 +38,7 @@ def client_alert(error: BaseException | None) -> str | None:
     reason = getattr(error, "reason", None) or ""
     for marker in ("TLSV1_ALERT_", "SSLV3_ALERT_"):
         if reason.startswith(marker):
-            return reason[len(marker):].lower()
+            return reason[len(marker) :].lower()
     return None
 
 
@@ -49,7 +50,7 @@ class WatchfulSSLAdapter(BuiltinSSLAdapter):
 
     def wrap(self, sock):
         try:
-            peer = "%s:%s" % sock.getpeername()[:2]
+            peer = "{}:{}".format(*sock.getpeername()[:2])
         except OSError:
             peer = "?"
         try:
@@ -59,7 +60,7 @@ class WatchfulSSLAdapter(BuiltinSSLAdapter):
             if alert and self.on_refused is not None:
                 try:
                     self.on_refused(alert, peer)
-                except Exception:  # noqa: BLE001 - a listener must not take the server down
+                except Exception:
                     log.exception("handshake listener failed")
             raise
 
@@ -67,8 +68,15 @@ class WatchfulSSLAdapter(BuiltinSSLAdapter):
 class ServiceServer:
     def __init__(self, name: str, host: str, port: int, threads: int = THREADS):
         self.name = name
-        self.server = wsgi.Server((host, port), _not_ready, numthreads=threads, server_name=f"dsop-sandbox-{name}",
-                                  request_queue_size=128, timeout=30, shutdown_timeout=2)
+        self.server = wsgi.Server(
+            (host, port),
+            _not_ready,
+            numthreads=threads,
+            server_name=f"dsop-sandbox-{name}",
+            request_queue_size=128,
+            timeout=30,
+            shutdown_timeout=2,
+        )
         self.server.expiration_interval = 0.1  # how often the connection loop looks up (and notices stop)
         self.thread: threading.Thread | None = None
 
@@ -114,7 +122,7 @@ class ServiceServer:
     def _serve(self) -> None:
         try:
             self.server.serve()
-        except Exception:  # noqa: BLE001 - report and let the launcher notice the dead thread
+        except Exception:
             log.exception("server %s stopped with an error", self.name)
 
     def stop(self) -> None:

@@ -4,17 +4,38 @@ The Arena code lists (nav-api.md §4.2) are ``{kode: termnavn}``: the AAP API an
 ``{"kode": ..., "termnavn": ...}`` (see ``code``). ``UFORE_STATUS`` is the uføre API's ``status``
 enum (nav-api.md §4.1) with what each value means.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Mapping
 
 __all__ = [
-    "VEDTAKSTYPE", "VEDTAKSVARIANT", "VEDTAKSTATUS", "RETTIGHETSTYPE", "UTFALL", "AKTIVITETSFASE", "CODE_LISTS",
-    "RETURNED_VEDTAKSTATUS", "MONEY_RETTIGHETSTYPE", "PARAGRAPH_11_5", "STANS", "EARLIEST_AAP_DATA",
-    "UFORE_STATUS", "IKKE_SOKT", "AVSLAG", "KLAGE_PA_AVSLAG", "REKONSTRUKSJON", "LOPENDE", "OPPHORT",
-    "UNDER_BEHANDLING", "UKJENT_STATUS", "EKSPORT", "code", "variant_fits_type",
+    "AKTIVITETSFASE",
+    "AVSLAG",
+    "CODE_LISTS",
+    "EARLIEST_AAP_DATA",
+    "EKSPORT",
+    "IKKE_SOKT",
+    "KLAGE_PA_AVSLAG",
+    "LOPENDE",
+    "MONEY_RETTIGHETSTYPE",
+    "OPPHORT",
+    "PARAGRAPH_11_5",
+    "REKONSTRUKSJON",
+    "RETTIGHETSTYPE",
+    "RETURNED_VEDTAKSTATUS",
+    "STANS",
+    "UFORE_STATUS",
+    "UKJENT_STATUS",
+    "UNDER_BEHANDLING",
+    "UTFALL",
+    "VEDTAKSTATUS",
+    "VEDTAKSTYPE",
+    "VEDTAKSVARIANT",
+    "code",
+    "variant_fits_type",
 ]
 
 
@@ -23,78 +44,92 @@ def _frozen(table: dict[str, str]) -> Mapping[str, str]:
 
 
 #: Vedtakstype (Arena VEDTAKTYPE).
-VEDTAKSTYPE: Mapping[str, str] = _frozen({
-    "O": "Ny rettighet",
-    "E": "Endring",
-    "G": "Gjenopptak",
-    "S": "Stans",
-    "T": "Tidsbegrenset bortfall",
-    "A": "Reaksjon",
-    "K": "Kontroll",
-    "M": "Omgjør reaksjon",
-    "N": "Annuller sanksjon",
-})
+VEDTAKSTYPE: Mapping[str, str] = _frozen(
+    {
+        "O": "Ny rettighet",
+        "E": "Endring",
+        "G": "Gjenopptak",
+        "S": "Stans",
+        "T": "Tidsbegrenset bortfall",
+        "A": "Reaksjon",
+        "K": "Kontroll",
+        "M": "Omgjør reaksjon",
+        "N": "Annuller sanksjon",
+    }
+)
 
 #: Vedtaksvariant (Arena BREV_TEKSTVARIANT); the prefix before ``_`` is the vedtakstype.
-VEDTAKSVARIANT: Mapping[str, str] = _frozen({
-    "O_INNV_SOKNAD": "Innvilgelse av søknad",
-    "O_INNV_NAV": "Innvilgelse (generell)",
-    "O_AVSLAG": "Avslag på søknad",
-    "E_VERDI": "Endring",
-    "E_FORLENGE": "Forlengelse",
-    "G_INNV_SOKNAD": "Innvilgelse av søknad om gjenopptak",
-    "G_INNV_NAV": "Gjenopptak (av andre grunner enn etter søknad)",
-    "G_AVSLAG": "Avslag på søknad om gjenopptak",
-    "S_STANS": "Stans",
-    "S_OPPHOR": "Opphør (Endelig avslag)",
-    "S_DOD": "Stans ved dødsfall",
-    "T_SANKSJON": "Tidsbegrenset bortfall",
-})
+VEDTAKSVARIANT: Mapping[str, str] = _frozen(
+    {
+        "O_INNV_SOKNAD": "Innvilgelse av søknad",
+        "O_INNV_NAV": "Innvilgelse (generell)",
+        "O_AVSLAG": "Avslag på søknad",
+        "E_VERDI": "Endring",
+        "E_FORLENGE": "Forlengelse",
+        "G_INNV_SOKNAD": "Innvilgelse av søknad om gjenopptak",
+        "G_INNV_NAV": "Gjenopptak (av andre grunner enn etter søknad)",
+        "G_AVSLAG": "Avslag på søknad om gjenopptak",
+        "S_STANS": "Stans",
+        "S_OPPHOR": "Opphør (Endelig avslag)",
+        "S_DOD": "Stans ved dødsfall",
+        "T_SANKSJON": "Tidsbegrenset bortfall",
+    }
+)
 
 #: Vedtakstatus. DSOP returns only ``RETURNED_VEDTAKSTATUS``.
-VEDTAKSTATUS: Mapping[str, str] = _frozen({
-    "IVERK": "Iverksatt",
-    "AVSLU": "Avsluttet",
-    "GODKJ": "Godkjent",
-    "INNST": "Innstilt",
-    "MOTAT": "Mottatt",
-    "OPPRE": "Opprettet",
-    "REGIS": "Registrert",
-    "KONT": "Etter kontroll",
-})
+VEDTAKSTATUS: Mapping[str, str] = _frozen(
+    {
+        "IVERK": "Iverksatt",
+        "AVSLU": "Avsluttet",
+        "GODKJ": "Godkjent",
+        "INNST": "Innstilt",
+        "MOTAT": "Mottatt",
+        "OPPRE": "Opprettet",
+        "REGIS": "Registrert",
+        "KONT": "Etter kontroll",
+    }
+)
 
-RETTIGHETSTYPE: Mapping[str, str] = _frozen({
-    "AAP": "Arbeidsavklaringspenger",
-    "AA115": "§11-5 nedsatt arbeidsevne",
-    "AA116": "§11-6 behov for bistand",
-    "AAUNGUFOR": "Ung ufør",
-    "FRI_MK_AAP": "Fritak fra å sende meldekort AAP",
-})
+RETTIGHETSTYPE: Mapping[str, str] = _frozen(
+    {
+        "AAP": "Arbeidsavklaringspenger",
+        "AA115": "§11-5 nedsatt arbeidsevne",
+        "AA116": "§11-6 behov for bistand",
+        "AAUNGUFOR": "Ung ufør",
+        "FRI_MK_AAP": "Fritak fra å sende meldekort AAP",
+    }
+)
 
-UTFALL: Mapping[str, str] = _frozen({
-    "JA": "Ja",
-    "NEI": "Nei",
-    "AVBRUTT": "Avbrutt / Ikke behandlet",
-})
+UTFALL: Mapping[str, str] = _frozen(
+    {
+        "JA": "Ja",
+        "NEI": "Nei",
+        "AVBRUTT": "Avbrutt / Ikke behandlet",
+    }
+)
 
-AKTIVITETSFASE: Mapping[str, str] = _frozen({
-    "UA": "Under arbeidsavklaring",
-    "SPE": "Sykepengeerstatning",
-    "AU": "Arbeidsutprøving",
-    "FA": "Ferdig avklart",
-    "UVUP": "Vurdering for uføre",
-    "IKKE": "Ikke spesif. aktivitetsfase",
-})
+AKTIVITETSFASE: Mapping[str, str] = _frozen(
+    {
+        "UA": "Under arbeidsavklaring",
+        "SPE": "Sykepengeerstatning",
+        "AU": "Arbeidsutprøving",
+        "FA": "Ferdig avklart",
+        "UVUP": "Vurdering for uføre",
+        "IKKE": "Ikke spesif. aktivitetsfase",
+    }
+)
 
 #: Each coded field of a vedtak and its code list (the field names of ``dsop_sandbox.people.personas.Vedtak``).
-CODE_LISTS: Mapping[str, Mapping[str, str]] = _frozen({
-    "vedtakstype": VEDTAKSTYPE,
-    "vedtaksvariant": VEDTAKSVARIANT,
-    "vedtakstatus": VEDTAKSTATUS,
-    "rettighetstype": RETTIGHETSTYPE,
-    "utfall": UTFALL,
-    "aktivitetsfase": AKTIVITETSFASE,
-})
+CODE_LISTS: Mapping[str, Mapping[str, str]] = _frozen(
+    {
+        "vedtakstype": VEDTAKSTYPE,
+        "vedtaksvariant": VEDTAKSVARIANT,
+        "vedtakstatus": VEDTAKSTATUS,
+        "rettighetstype": RETTIGHETSTYPE,
+        "utfall": UTFALL,
+        "aktivitetsfase": AKTIVITETSFASE,
+    }
+)
 
 #: Only iverksatte (løpende) and avsluttede vedtak are returned (nav-api.md §4.2).
 RETURNED_VEDTAKSTATUS = ("IVERK", "AVSLU")
@@ -117,17 +152,19 @@ UKJENT_STATUS = "UKJENT_STATUS"
 EKSPORT = "EKSPORT"
 
 #: The uføre API's ``status`` enum (in the schema's order) and what each value means.
-UFORE_STATUS: Mapping[str, str] = _frozen({
-    IKKE_SOKT: "Ikke søkt: ingen søknad mottatt (også når personen er ukjent i fagsystemet)",
-    AVSLAG: "Avslag: søknaden er avslått (ikke en endringssøknad)",
-    KLAGE_PA_AVSLAG: "Klage på avslag: søknaden er avslått og en klage behandles",
-    REKONSTRUKSJON: "Rekonstruksjon: saken bygges opp på nytt; ingen historikk vises, prøv igjen senere",
-    LOPENDE: "Løpende: minst ett vedtak uten tom-dato",
-    OPPHORT: "Opphørt: alle vedtak har tom-dato",
-    UNDER_BEHANDLING: "Under behandling: åpent krav som ikke er rekonstruksjon eller klage",
-    UKJENT_STATUS: "Ukjent status",
-    EKSPORT: "Eksport: flyttet utenlands, eksport innvilget",
-})
+UFORE_STATUS: Mapping[str, str] = _frozen(
+    {
+        IKKE_SOKT: "Ikke søkt: ingen søknad mottatt (også når personen er ukjent i fagsystemet)",
+        AVSLAG: "Avslag: søknaden er avslått (ikke en endringssøknad)",
+        KLAGE_PA_AVSLAG: "Klage på avslag: søknaden er avslått og en klage behandles",
+        REKONSTRUKSJON: "Rekonstruksjon: saken bygges opp på nytt; ingen historikk vises, prøv igjen senere",
+        LOPENDE: "Løpende: minst ett vedtak uten tom-dato",
+        OPPHORT: "Opphørt: alle vedtak har tom-dato",
+        UNDER_BEHANDLING: "Under behandling: åpent krav som ikke er rekonstruksjon eller klage",
+        UKJENT_STATUS: "Ukjent status",
+        EKSPORT: "Eksport: flyttet utenlands, eksport innvilget",
+    }
+)
 
 
 def code(table: Mapping[str, str], kode: str) -> dict:

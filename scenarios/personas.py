@@ -20,13 +20,15 @@ Everything is fixed and deterministic ("today" is ``TODAY``, 2026-11-29): the sa
 and hours every time. ``history_problems`` states the invariants every history here keeps (and so
 must the generated ones in ``dsop_sandbox.people.strategies``).
 """
+
 from __future__ import annotations
 
+import itertools
 import random
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Callable, Iterable, Mapping
 
 from faker import Faker
 
@@ -35,9 +37,25 @@ from dsop_sandbox.people import nav_codes as codes
 from dsop_sandbox.people.population import FAKER_LOCALE, Address, Person, gender_of, make_person, validate_synthetic_fnr
 
 __all__ = [
-    "TODAY", "EARLIEST_DATA", "CARD_DAYS", "FULL_TIME_HOURS_PER_CARD", "Vedtak", "Meldekort", "Beregningsperiode",
-    "Uforetrygd", "NavHistory", "Persona", "UNKNOWN_TO_NAV", "PERSONAS", "persona", "persona_by_key",
-    "history_problems", "card_periods", "make_meldekort", "first_of_month", "last_of_month",
+    "CARD_DAYS",
+    "EARLIEST_DATA",
+    "FULL_TIME_HOURS_PER_CARD",
+    "PERSONAS",
+    "TODAY",
+    "UNKNOWN_TO_NAV",
+    "Beregningsperiode",
+    "Meldekort",
+    "NavHistory",
+    "Persona",
+    "Uforetrygd",
+    "Vedtak",
+    "card_periods",
+    "first_of_month",
+    "history_problems",
+    "last_of_month",
+    "make_meldekort",
+    "persona",
+    "persona_by_key",
 ]
 
 #: The sandbox's fixed "today" for its data: what has happened by then is history.
@@ -72,8 +90,9 @@ class Vedtak:
             if getattr(self, name) not in table:
                 raise ValueError(f"vedtak {self.vedtak_id}: {name} {getattr(self, name)!r} is not a known code")
         if not codes.variant_fits_type(self.vedtaksvariant, self.vedtakstype):
-            raise ValueError(f"vedtak {self.vedtak_id}: variant {self.vedtaksvariant} is not of type "
-                             f"{self.vedtakstype}")
+            raise ValueError(
+                f"vedtak {self.vedtak_id}: variant {self.vedtaksvariant} is not of type {self.vedtakstype}"
+            )
         if self.til is not None and self.til < self.fra - _ONE_DAY:
             raise ValueError(f"vedtak {self.vedtak_id}: til {self.til} before fra {self.fra}")
 
@@ -90,8 +109,11 @@ class Vedtak:
     @property
     def grants_money(self) -> bool:
         """An AAP vedtak granting the benefit (not §11-5, not a stans, not a «nei»)."""
-        return (self.rettighetstype == codes.MONEY_RETTIGHETSTYPE and self.utfall == "JA"
-                and self.vedtakstype != codes.STANS)
+        return (
+            self.rettighetstype == codes.MONEY_RETTIGHETSTYPE
+            and self.utfall == "JA"
+            and self.vedtakstype != codes.STANS
+        )
 
     def covers(self, day: date) -> bool:
         return self.fra <= day and (self.til is None or day <= self.til)
@@ -265,9 +287,15 @@ def _day_hours(rng: random.Random, weekly: float) -> float:
     return min(7.5, max(0.5, round(rng.gauss(shift, 0.75) * 2) / 2))
 
 
-def make_meldekort(first_id: int, periods: Iterable[tuple[date, date]], rng: random.Random,
-                   weekly_hours: float | Callable[[date], float], *, counted: set[date] | None = None,
-                   skip: Iterable[date] = ()) -> list[Meldekort]:
+def make_meldekort(
+    first_id: int,
+    periods: Iterable[tuple[date, date]],
+    rng: random.Random,
+    weekly_hours: float | Callable[[date], float],
+    *,
+    counted: set[date] | None = None,
+    skip: Iterable[date] = (),
+) -> list[Meldekort]:
     """Meldekort for ``periods`` with ids from ``first_id``, hours drawn from ``rng`` on weekdays
     (``weekly_hours`` a week, or a function of the day); a day already in ``counted`` gets no hours
     (so two cards covering the same week count it once). Periods starting on a date in ``skip``
@@ -299,6 +327,7 @@ def _ramp(start: date, start_hours: float, end: date, end_hours: float) -> Calla
     def weekly(day: date) -> float:
         share = min(1.0, max(0.0, (day - start).days / span))
         return start_hours + (end_hours - start_hours) * share
+
     return weekly
 
 
@@ -323,7 +352,7 @@ def _aap_problems(history: NavHistory) -> list[str]:
     if len(set(ids)) != len(ids):
         problems.append("vedtak ids are not unique")
     money = history.money_vedtak
-    for a, b in zip(money, money[1:]):
+    for a, b in itertools.pairwise(money):
         if a.til is None or a.til >= b.fra:
             problems.append(f"money vedtak {a.vedtak_id} and {b.vedtak_id} overlap")
     run_starts = {fra for fra, _til in _runs(money)}
@@ -367,7 +396,7 @@ def _ufore_problems(ufore: Uforetrygd) -> list[str]:
         if p.klagebehandles and status != codes.KLAGE_PA_AVSLAG:
             problems.append(f"klagebehandles on a period of a {status} case")
     granted = [p for p in periods if p.granted]
-    for a, b in zip(granted, granted[1:]):
+    for a, b in itertools.pairwise(granted):
         if a.tom is None or a.tom >= b.fom:
             problems.append(f"granted periods from {a.fom} and {b.fom} overlap")
     first = ufore.forste_virkningstidspunkt
@@ -415,10 +444,21 @@ def history_problems(history: NavHistory) -> list[str]:
 # The personas
 
 
-def _v(vedtak_id: int, fra: date, til: date | None, vedtakstype: str, vedtaksvariant: str, vedtakstatus: str, *,
-       rettighetstype: str = "AAP", utfall: str = "JA", aktivitetsfase: str = "UA") -> Vedtak:
-    return Vedtak(vedtak_id, fra, til, vedtakstype, vedtaksvariant, vedtakstatus, rettighetstype, utfall,
-                  aktivitetsfase)
+def _v(
+    vedtak_id: int,
+    fra: date,
+    til: date | None,
+    vedtakstype: str,
+    vedtaksvariant: str,
+    vedtakstatus: str,
+    *,
+    rettighetstype: str = "AAP",
+    utfall: str = "JA",
+    aktivitetsfase: str = "UA",
+) -> Vedtak:
+    return Vedtak(
+        vedtak_id, fra, til, vedtakstype, vedtaksvariant, vedtakstatus, rettighetstype, utfall, aktivitetsfase
+    )
 
 
 def _rng(key: str) -> random.Random:
@@ -439,9 +479,13 @@ def _aap_med_meldekort() -> NavHistory:
         _v(42433518, D(2026, 11, 9), D(2027, 11, 7), "E", "E_FORLENGE", "IVERK", aktivitetsfase="AU"),
         _v(41950077, D(2025, 11, 10), D(2026, 11, 8), "E", "E_FORLENGE", "AVSLU"),
     )
-    weekly = lambda day: 16.0 if day >= D(2026, 11, 9) else 8.0  # noqa: E731
-    cards = make_meldekort(1_641_000_000, card_periods(D(2024, 11, 6), D(2027, 11, 7), grid), _rng("kari"), weekly,
-                           skip={D(2025, 7, 7)})
+
+    def weekly(day: date) -> float:
+        return 16.0 if day >= D(2026, 11, 9) else 8.0
+
+    cards = make_meldekort(
+        1_641_000_000, card_periods(D(2024, 11, 6), D(2027, 11, 7), grid), _rng("kari"), weekly, skip={D(2025, 7, 7)}
+    )
     return NavHistory(vedtak, tuple(cards))
 
 
@@ -468,16 +512,31 @@ def _aap_opphort() -> NavHistory:
         _v(34987651, D(2023, 8, 14), D(2024, 3, 10), "E", "E_FORLENGE", "AVSLU", aktivitetsfase="AU"),
     )
     weekly = _ramp(D(2023, 8, 14), 10.0, D(2024, 3, 10), 30.0)
-    cards = make_meldekort(1_643_000_000, card_periods(D(2022, 8, 15), D(2024, 3, 10), grid), _rng("aap-opphort"),
-                           lambda day: 5.0 if day < D(2023, 8, 14) else weekly(day))
+    cards = make_meldekort(
+        1_643_000_000,
+        card_periods(D(2022, 8, 15), D(2024, 3, 10), grid),
+        _rng("aap-opphort"),
+        lambda day: 5.0 if day < D(2023, 8, 14) else weekly(day),
+    )
     return NavHistory(vedtak, tuple(cards))
 
 
 def _ikke_nedsatt_arbeidsevne() -> NavHistory:
     """Only a §11-5 vedtak with utfall NEI (no reduced work capacity, no separate avslag), and an
     uføre application rejected."""
-    vedtak = (_v(40711236, D(2025, 2, 10), None, "O", "O_AVSLAG", "AVSLU", rettighetstype="AA115", utfall="NEI",
-                 aktivitetsfase="IKKE"),)
+    vedtak = (
+        _v(
+            40711236,
+            D(2025, 2, 10),
+            None,
+            "O",
+            "O_AVSLAG",
+            "AVSLU",
+            rettighetstype="AA115",
+            utfall="NEI",
+            aktivitetsfase="IKKE",
+        ),
+    )
     rejected = Beregningsperiode(D(2025, 10, 1), None, None, None, None)
     return NavHistory(vedtak, (), Uforetrygd(codes.AVSLAG, None, (rejected,)))
 
@@ -508,12 +567,13 @@ def _opphold_mellom_vedtak() -> NavHistory:
     )
     rng, counted = _rng("opphold"), set()
     cards = []
-    for fra, til, grid, weekly in ((D(2009, 9, 21), D(2010, 9, 19), D(2009, 9, 21), 4.0),
-                                   (D(2023, 10, 4), D(2024, 4, 7), D(2023, 10, 9), 10.0),
-                                   (D(2024, 6, 12), D(2025, 5, 18), D(2024, 6, 17), 5.0),
-                                   (D(2025, 9, 1), D(2027, 8, 29), D(2025, 9, 1), 12.0)):
-        cards += make_meldekort(1_646_000_000 + len(cards), card_periods(fra, til, grid), rng, weekly,
-                                counted=counted)
+    for fra, til, grid, weekly in (
+        (D(2009, 9, 21), D(2010, 9, 19), D(2009, 9, 21), 4.0),
+        (D(2023, 10, 4), D(2024, 4, 7), D(2023, 10, 9), 10.0),
+        (D(2024, 6, 12), D(2025, 5, 18), D(2024, 6, 17), 5.0),
+        (D(2025, 9, 1), D(2027, 8, 29), D(2025, 9, 1), 12.0),
+    ):
+        cards += make_meldekort(1_646_000_000 + len(cards), card_periods(fra, til, grid), rng, weekly, counted=counted)
     return NavHistory(vedtak, tuple(cards))
 
 
@@ -524,8 +584,9 @@ def _byttet_meldesyklus() -> NavHistory:
         _v(44102374, D(2026, 1, 26), D(2027, 1, 24), "E", "E_FORLENGE", "IVERK"),
         _v(44560981, D(2025, 1, 15), D(2026, 1, 25), "O", "O_INNV_SOKNAD", "AVSLU"),
     )
-    periods = (card_periods(D(2025, 1, 15), D(2025, 8, 3), D(2025, 1, 20))
-               + card_periods(D(2025, 7, 28), D(2027, 1, 24), D(2025, 1, 27)))
+    periods = card_periods(D(2025, 1, 15), D(2025, 8, 3), D(2025, 1, 20)) + card_periods(
+        D(2025, 7, 28), D(2027, 1, 24), D(2025, 1, 27)
+    )
     cards = make_meldekort(1_647_000_000, periods, _rng("meldesyklus"), 15.0)
     return NavHistory(vedtak, tuple(cards))
 
@@ -539,15 +600,30 @@ def _ufore_okt_grad() -> NavHistory:
         _v(31240662, D(2020, 3, 4), D(2021, 3, 7), "O", "O_INNV_SOKNAD", "AVSLU"),
         _v(30950118, D(2020, 1, 20), D(2022, 5, 29), "O", "O_INNV_NAV", "AVSLU", rettighetstype="AA115"),
     )
-    cards = make_meldekort(1_648_000_000, card_periods(D(2020, 3, 4), D(2022, 5, 29), grid), _rng("ola"),
-                           lambda day: 6.0 if day < D(2021, 3, 8) else 1.0)
+    cards = make_meldekort(
+        1_648_000_000,
+        card_periods(D(2020, 3, 4), D(2022, 5, 29), grid),
+        _rng("ola"),
+        lambda day: 6.0 if day < D(2021, 3, 8) else 1.0,
+    )
     first = D(2019, 10, 14)
-    ufore = Uforetrygd(codes.LOPENDE, D(2022, 6, 1), (
-        Beregningsperiode(D(2022, 6, 1), D(2023, 12, 31), first, 50, 468_000),
-        Beregningsperiode(D(2024, 1, 1), D(2024, 8, 31), first, 50, 468_000, inntekt_brukt_i_avkortingen=182_000,
-                          ferdiglignet_inntekt=False),
-        Beregningsperiode(D(2024, 9, 1), None, D(2024, 4, 15), 100, 512_300),
-    ))
+    ufore = Uforetrygd(
+        codes.LOPENDE,
+        D(2022, 6, 1),
+        (
+            Beregningsperiode(D(2022, 6, 1), D(2023, 12, 31), first, 50, 468_000),
+            Beregningsperiode(
+                D(2024, 1, 1),
+                D(2024, 8, 31),
+                first,
+                50,
+                468_000,
+                inntekt_brukt_i_avkortingen=182_000,
+                ferdiglignet_inntekt=False,
+            ),
+            Beregningsperiode(D(2024, 9, 1), None, D(2024, 4, 15), 100, 512_300),
+        ),
+    )
     return NavHistory(vedtak, tuple(cards), ufore)
 
 
@@ -555,13 +631,31 @@ def _ufore_opphort() -> NavHistory:
     """Uførepensjon from Sept 2011, converted to uføretrygd in 2015 (60 %), income revisions, ended
     at 67 (May 2024): OPPHORT, the last period has a tom."""
     first = D(2010, 11, 22)
-    ufore = Uforetrygd(codes.OPPHORT, D(2011, 9, 1), (
-        Beregningsperiode(D(2015, 1, 1), D(2017, 12, 31), first, 60, 398_700),
-        Beregningsperiode(D(2018, 1, 1), D(2021, 12, 31), first, 60, 398_700, inntekt_brukt_i_avkortingen=95_000,
-                          ferdiglignet_inntekt=True),
-        Beregningsperiode(D(2022, 1, 1), D(2024, 5, 31), first, 60, 398_700, inntekt_brukt_i_avkortingen=64_000,
-                          ferdiglignet_inntekt=False),
-    ))
+    ufore = Uforetrygd(
+        codes.OPPHORT,
+        D(2011, 9, 1),
+        (
+            Beregningsperiode(D(2015, 1, 1), D(2017, 12, 31), first, 60, 398_700),
+            Beregningsperiode(
+                D(2018, 1, 1),
+                D(2021, 12, 31),
+                first,
+                60,
+                398_700,
+                inntekt_brukt_i_avkortingen=95_000,
+                ferdiglignet_inntekt=True,
+            ),
+            Beregningsperiode(
+                D(2022, 1, 1),
+                D(2024, 5, 31),
+                first,
+                60,
+                398_700,
+                inntekt_brukt_i_avkortingen=64_000,
+                ferdiglignet_inntekt=False,
+            ),
+        ),
+    )
     return NavHistory(uforetrygd=ufore)
 
 
@@ -575,10 +669,14 @@ def _ufore_klage_pa_avslag() -> NavHistory:
         _v(38420556, D(2026, 1, 12), D(2027, 1, 10), "E", "E_FORLENGE", "IVERK", aktivitetsfase="UVUP"),
     )
     cards = make_meldekort(1_650_000_000, card_periods(D(2024, 1, 10), D(2027, 1, 10), grid), _rng("klage"), 5.0)
-    ufore = Uforetrygd(codes.KLAGE_PA_AVSLAG, None, (
-        Beregningsperiode(D(2025, 11, 1), None, None, None, None),
-        Beregningsperiode(D(2025, 11, 1), None, None, None, None, klagebehandles=True),
-    ))
+    ufore = Uforetrygd(
+        codes.KLAGE_PA_AVSLAG,
+        None,
+        (
+            Beregningsperiode(D(2025, 11, 1), None, None, None, None),
+            Beregningsperiode(D(2025, 11, 1), None, None, None, None, klagebehandles=True),
+        ),
+    )
     return NavHistory(vedtak, tuple(cards), ufore)
 
 
@@ -589,28 +687,33 @@ def _ufore_ikke_sokt() -> NavHistory:
         _v(36044215, D(2023, 4, 17), D(2024, 5, 12), "O", "O_INNV_NAV", "AVSLU", rettighetstype="AA115"),
         _v(36011904, D(2023, 5, 10), D(2024, 5, 12), "O", "O_INNV_SOKNAD", "AVSLU"),
     )
-    cards = make_meldekort(1_651_000_000, card_periods(D(2023, 5, 10), D(2024, 5, 12), D(2023, 5, 15)),
-                           _rng("ikke-sokt"), _ramp(D(2023, 5, 10), 5.0, D(2024, 5, 12), 35.0))
+    cards = make_meldekort(
+        1_651_000_000,
+        card_periods(D(2023, 5, 10), D(2024, 5, 12), D(2023, 5, 15)),
+        _rng("ikke-sokt"),
+        _ramp(D(2023, 5, 10), 5.0, D(2024, 5, 12), 35.0),
+    )
     return NavHistory(vedtak, tuple(cards), Uforetrygd(codes.IKKE_SOKT, None, ()))
 
 
 #: (key, existing person (pid, first, last) or birth date, description, history builder).
 _PLAN: tuple[tuple[str, tuple[str, str, str] | date, str, Callable[[], NavHistory]], ...] = (
     ("aap-meldekort", ("15838512329", "Kari", "Nordmann"), "AAP med meldekort", _aap_med_meldekort),
-    ("ufore-okt-grad", ("02917945651", "Ola", "Hansen"), "Uføretrygd økt fra 50 til 100 % etter AAP",
-     _ufore_okt_grad),
+    ("ufore-okt-grad", ("02917945651", "Ola", "Hansen"), "Uføretrygd økt fra 50 til 100 % etter AAP", _ufore_okt_grad),
     ("aap-stanset", ("24869221151", "Ingrid", "Berg"), "AAP stanset", _aap_stanset),
     ("ukjent-for-nav", ("09816834004", "Per", "Johansen"), "Ukjent for NAV", lambda: UNKNOWN_TO_NAV),
     ("aap-opphort", D(1988, 4, 23), "AAP opphørt", _aap_opphort),
-    ("aap-11-5-nei", D(1970, 9, 3), "Ikke nedsatt arbeidsevne (§ 11-5), uføretrygd avslått",
-     _ikke_nedsatt_arbeidsevne),
+    ("aap-11-5-nei", D(1970, 9, 3), "Ikke nedsatt arbeidsevne (§ 11-5), uføretrygd avslått", _ikke_nedsatt_arbeidsevne),
     ("aap-annullert-vedtak", D(1996, 12, 11), "AAP med annullert vedtak", _annullert_vedtak),
     ("aap-opphold", D(1966, 2, 7), "AAP med opphold mellom vedtak, vedtak fra 2009", _opphold_mellom_vedtak),
-    ("aap-meldesyklus", D(1983, 7, 30), "AAP, byttet meldesyklus (to meldekort for samme uke)",
-     _byttet_meldesyklus),
+    ("aap-meldesyklus", D(1983, 7, 30), "AAP, byttet meldesyklus (to meldekort for samme uke)", _byttet_meldesyklus),
     ("ufore-opphort", D(1957, 5, 14), "Uføretrygd opphørt ved 67 år", _ufore_opphort),
-    ("ufore-klage-pa-avslag", D(1974, 10, 19), "Uføretrygd avslått, klage behandles; AAP løper",
-     _ufore_klage_pa_avslag),
+    (
+        "ufore-klage-pa-avslag",
+        D(1974, 10, 19),
+        "Uføretrygd avslått, klage behandles; AAP løper",
+        _ufore_klage_pa_avslag,
+    ),
     ("ufore-ikke-sokt", D(1999, 1, 28), "Tidligere AAP, ikke søkt uføretrygd", _ufore_ikke_sokt),
 )
 
@@ -628,8 +731,9 @@ def _build() -> tuple[Persona, ...]:
             pid, first, last = who
             validate_synthetic_fnr(pid)
             address = Address(street=fake.street_address(), postal_code=fake.postcode(), city=fake.city())
-            person = Person(pid=pid, first_name=first, last_name=last, born=birth_date(pid), gender=gender_of(pid),
-                            address=address)
+            person = Person(
+                pid=pid, first_name=first, last_name=last, born=birth_date(pid), gender=gender_of(pid), address=address
+            )
         else:
             person = make_person(fake, random.Random(f"{PERSONA_SEED}:{key}"), taken, earliest=who, latest=who)
             validate_synthetic_fnr(person.pid)

@@ -8,6 +8,7 @@ Individual numbers (digits 7-9) depend on the century of birth, as ``identifiers
 reads them back: 1854-1899 → 500-749, 1900-1999 → 000-499 (and 900-999 from 1940), 2000-2039 →
 500-999. The third individual digit (the 9th digit) is odd for men and even for women.
 """
+
 from __future__ import annotations
 
 import random
@@ -16,7 +17,12 @@ from datetime import date
 
 from faker import Faker
 
-from dsop_sandbox.mocks.common.identifiers import D_NUMBER_DAY_OFFSET, SYNTHETIC_MONTH_OFFSET, fnr_check_digits, fnr_problem
+from dsop_sandbox.mocks.common.identifiers import (
+    D_NUMBER_DAY_OFFSET,
+    SYNTHETIC_MONTH_OFFSET,
+    fnr_check_digits,
+    fnr_problem,
+)
 
 #: Faker's Norwegian (bokmål) locale is ``no_NO``; ``nb_NO`` is not a Faker locale.
 FAKER_LOCALE = "no_NO"
@@ -37,16 +43,16 @@ def individual_ranges(year: int) -> tuple[range, ...]:
     if 1854 <= year <= 1899:
         return (range(500, 750),)
     if 1900 <= year <= 1939:
-        return (range(0, 500),)
+        return (range(500),)
     if 1940 <= year <= 1999:
-        return (range(0, 500), range(900, 1000))
+        return (range(500), range(900, 1000))
     if 2000 <= year <= 2039:
         return (range(500, 1000),)
     raise ValueError(f"a fødselsnummer cannot encode a birth in {year} (only 1854-2039)")
 
 
 def gender_of(pid: str) -> str:
-    """"M" if the third individual digit (the 9th digit) is odd, else "K"."""
+    """ "M" if the third individual digit (the 9th digit) is odd, else "K"."""
     return MALE if int(pid[8]) % 2 else FEMALE
 
 
@@ -66,8 +72,9 @@ def synthetic_fnr(born: date, rng: random.Random, d_number: bool = False, *, gen
     """
     if gender not in (None, *GENDERS):
         raise ValueError(f"gender is 'K', 'M' or None, not {gender!r}")
-    candidates = [n for r in individual_ranges(born.year) for n in r
-                  if gender is None or (n % 2 == 1) == (gender == MALE)]
+    candidates = [
+        n for r in individual_ranges(born.year) for n in r if gender is None or (n % 2 == 1) == (gender == MALE)
+    ]
     # Walk from a random start: one draw from rng, and exhaustive, so it always terminates.
     start = rng.randrange(len(candidates))
     for step in range(len(candidates)):
@@ -112,8 +119,9 @@ def _random_date(rng: random.Random, earliest: date, latest: date) -> date:
     return date.fromordinal(rng.randint(earliest.toordinal(), latest.toordinal()))
 
 
-def make_person(fake: Faker, rng: random.Random, taken: set[str] | None = None,
-                earliest: date = BORN_FROM, latest: date = BORN_TO) -> Person:
+def make_person(
+    fake: Faker, rng: random.Random, taken: set[str] | None = None, earliest: date = BORN_FROM, latest: date = BORN_TO
+) -> Person:
     """One person from ``fake`` (a ``no_NO`` Faker) and ``rng``; a pid in ``taken`` is redrawn."""
     gender = rng.choice(GENDERS)
     while True:
@@ -123,8 +131,7 @@ def make_person(fake: Faker, rng: random.Random, taken: set[str] | None = None,
             break
     first = fake.first_name_female() if gender == FEMALE else fake.first_name_male()
     address = Address(street=fake.street_address(), postal_code=fake.postcode(), city=fake.city())
-    return Person(pid=pid, first_name=first, last_name=fake.last_name(), born=born, gender=gender,
-                  address=address)
+    return Person(pid=pid, first_name=first, last_name=fake.last_name(), born=born, gender=gender, address=address)
 
 
 def generate(count: int, seed: int) -> list[Person]:

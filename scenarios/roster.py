@@ -5,6 +5,7 @@ Built from the personas (``dsop_sandbox.people.personas``), so each person's NAV
 page says: ``{"pid", "name", "first_name", "last_name", "description"}``, the description being
 the persona's Norwegian text and the birth date. The four original persons come first (Kari
 Nordmann, Ola Hansen, Ingrid Berg, Per Johansen), with the same numbers."""
+
 from __future__ import annotations
 
 from dsop_sandbox.people.personas import PERSONAS, Persona
@@ -15,8 +16,13 @@ __all__ = ["TEST_PERSONS", "login_person"]
 def login_person(persona: Persona) -> dict:
     """The persona as a test person record (ID-porten's and Altinn's)."""
     person = persona.person
-    return {"pid": person.pid, "name": person.name, "first_name": person.first_name, "last_name": person.last_name,
-            "description": f"{persona.description_nb}, født {person.born:%d.%m.%Y}"}
+    return {
+        "pid": person.pid,
+        "name": person.name,
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "description": f"{persona.description_nb}, født {person.born:%d.%m.%Y}",
+    }
 
 
 TEST_PERSONS = tuple(login_person(p) for p in PERSONAS)

@@ -10,22 +10,47 @@
   Monday–Sunday 14-day grids inside them, uføre periods from the 1st of a month in order.
 * ``generated_personas()``: a generated person with a generated history.
 """
+
 from __future__ import annotations
 
 import random
 from datetime import date, timedelta
 
 from faker import Faker
-from hypothesis import assume, strategies as st
+from hypothesis import assume
+from hypothesis import strategies as st
 
 from dsop_sandbox.mocks.common.identifiers import fnr_check_digits
 from dsop_sandbox.people import nav_codes as codes
-from dsop_sandbox.people.personas import (EARLIEST_DATA, PERSONAS, TODAY, Beregningsperiode, NavHistory, Persona, Uforetrygd,
-                                Vedtak, card_periods, first_of_month, last_of_month, make_meldekort)
-from dsop_sandbox.people.population import (BORN_FROM, BORN_TO, EARLIEST_BIRTH, FAKER_LOCALE, GENDERS, LATEST_BIRTH, Person,
-                                  first_nine, individual_ranges, make_person, synthetic_fnr)
+from dsop_sandbox.people.personas import (
+    EARLIEST_DATA,
+    PERSONAS,
+    TODAY,
+    Beregningsperiode,
+    NavHistory,
+    Persona,
+    Uforetrygd,
+    Vedtak,
+    card_periods,
+    first_of_month,
+    last_of_month,
+    make_meldekort,
+)
+from dsop_sandbox.people.population import (
+    BORN_FROM,
+    BORN_TO,
+    EARLIEST_BIRTH,
+    FAKER_LOCALE,
+    GENDERS,
+    LATEST_BIRTH,
+    Person,
+    first_nine,
+    individual_ranges,
+    make_person,
+    synthetic_fnr,
+)
 
-__all__ = ["synthetic_fnrs", "persons", "non_synthetic_fnrs", "personas", "nav_histories", "generated_personas"]
+__all__ = ["generated_personas", "nav_histories", "non_synthetic_fnrs", "personas", "persons", "synthetic_fnrs"]
 
 _FAKE = Faker(FAKER_LOCALE)
 
@@ -34,12 +59,18 @@ def _d_number_flags(d_number: bool | None) -> st.SearchStrategy[bool]:
     return st.booleans() if d_number is None else st.just(d_number)
 
 
-def synthetic_fnrs(min_born: date = EARLIEST_BIRTH, max_born: date = LATEST_BIRTH, *,
-                   d_number: bool | None = False, gender: str | None = None) -> st.SearchStrategy[str]:
+def synthetic_fnrs(
+    min_born: date = EARLIEST_BIRTH,
+    max_born: date = LATEST_BIRTH,
+    *,
+    d_number: bool | None = False,
+    gender: str | None = None,
+) -> st.SearchStrategy[str]:
     """Synthetic fødselsnummer born in [min_born, max_born]; ``d_number=None`` mixes in D-numbers."""
     return st.builds(
         lambda born, d, g, seed: synthetic_fnr(born, random.Random(seed), d, gender=g),
-        st.dates(min_born, max_born), _d_number_flags(d_number),
+        st.dates(min_born, max_born),
+        _d_number_flags(d_number),
         st.just(gender) if gender is not None else st.sampled_from(GENDERS),
         st.integers(0, 2**32 - 1),
     )
@@ -56,8 +87,9 @@ def persons(min_born: date = BORN_FROM, max_born: date = BORN_TO) -> st.SearchSt
 
 
 @st.composite
-def non_synthetic_fnrs(draw, min_born: date = EARLIEST_BIRTH, max_born: date = LATEST_BIRTH, *,
-                       d_number: bool | None = None) -> str:
+def non_synthetic_fnrs(
+    draw, min_born: date = EARLIEST_BIRTH, max_born: date = LATEST_BIRTH, *, d_number: bool | None = None
+) -> str:
     """Real-style numbers (month 01-12) with valid check digits and a real date: to be refused."""
     born = draw(st.dates(min_born, max_born))
     individual = draw(st.one_of(*(st.integers(r.start, r.stop - 1) for r in individual_ranges(born.year))))
@@ -116,8 +148,19 @@ def _aap(draw, ids, today: date) -> tuple[list[Vedtak], list]:
             first_end = start + timedelta(days=13 - (start - anchor).days % 14)
             til = first_end + timedelta(days=14 * draw(st.integers(0, 26)))
             kind = draw(st.sampled_from(_FOLLOWING_VEDTAK if index else _RESUMED_VEDTAK if spell else _FIRST_VEDTAK))
-            vedtak.append(Vedtak(next(ids), start, til, kind[0], kind[1], "AVSLU" if til < today else "IVERK",
-                                 "AAP", "JA", draw(st.sampled_from(_FASER))))
+            vedtak.append(
+                Vedtak(
+                    next(ids),
+                    start,
+                    til,
+                    kind[0],
+                    kind[1],
+                    "AVSLU" if til < today else "IVERK",
+                    "AAP",
+                    "JA",
+                    draw(st.sampled_from(_FASER)),
+                )
+            )
             # the first card of the spell may be short; after a change of meldesyklus the new
             # grid's first card starts a week back, covering the old grid's last week again
             periods = card_periods(start - timedelta(days=7) if shifted else start, til, anchor, delivered_by=today)
@@ -131,21 +174,55 @@ def _aap(draw, ids, today: date) -> tuple[list[Vedtak], list]:
             break
         if draw(st.integers(0, 3)) == 0:  # stopped or ended: no more AAP
             variant = draw(st.sampled_from(("S_STANS", "S_OPPHOR")))
-            vedtak.append(Vedtak(next(ids), start, None, "S", variant, "IVERK", "AAP", "JA",
-                                 draw(st.sampled_from(("UA", "FA")))))
+            vedtak.append(
+                Vedtak(next(ids), start, None, "S", variant, "IVERK", "AAP", "JA", draw(st.sampled_from(("UA", "FA"))))
+            )
             break
     if spells and draw(st.booleans()):  # the §11-5 vedtak alongside, often from earlier
         fra = spells[0][0] - timedelta(days=draw(st.integers(0, 180)))
         til = draw(st.sampled_from((None, spells[-1][1])))
-        vedtak.append(Vedtak(next(ids), fra, til, "O", "O_INNV_NAV", "IVERK" if til is None or til >= today
-                             else "AVSLU", codes.PARAGRAPH_11_5, "JA", "UA"))
+        vedtak.append(
+            Vedtak(
+                next(ids),
+                fra,
+                til,
+                "O",
+                "O_INNV_NAV",
+                "IVERK" if til is None or til >= today else "AVSLU",
+                codes.PARAGRAPH_11_5,
+                "JA",
+                "UA",
+            )
+        )
     elif not spells and draw(st.booleans()):  # judged not to have reduced work capacity
-        vedtak.append(Vedtak(next(ids), draw(st.dates(EARLIEST_DATA, today)), None, "O", "O_AVSLAG", "AVSLU",
-                             codes.PARAGRAPH_11_5, "NEI", "IKKE"))
+        vedtak.append(
+            Vedtak(
+                next(ids),
+                draw(st.dates(EARLIEST_DATA, today)),
+                None,
+                "O",
+                "O_AVSLAG",
+                "AVSLU",
+                codes.PARAGRAPH_11_5,
+                "NEI",
+                "IKKE",
+            )
+        )
     if draw(st.booleans()):  # decided but not iverksatt: never returned
         fra = draw(st.dates(EARLIEST_DATA, today + timedelta(days=60)))
-        vedtak.append(Vedtak(next(ids), fra, fra + timedelta(days=draw(st.integers(0, 365))), "E", "E_VERDI",
-                             draw(st.sampled_from(_NOT_RETURNED)), "AAP", "JA", "UA"))
+        vedtak.append(
+            Vedtak(
+                next(ids),
+                fra,
+                fra + timedelta(days=draw(st.integers(0, 365))),
+                "E",
+                "E_VERDI",
+                draw(st.sampled_from(_NOT_RETURNED)),
+                "AAP",
+                "JA",
+                "UA",
+            )
+        )
     if draw(st.booleans()):  # invalidated: til-dato the day before fra-dato
         fra = draw(st.dates(EARLIEST_DATA, today))
         vedtak.append(Vedtak(next(ids), fra, fra - _DAY, "O", "O_INNV_SOKNAD", "AVSLU", "AAP", "JA", "UA"))
@@ -170,16 +247,30 @@ def _granted(draw, status: str, today: date) -> Uforetrygd:
             ifu = draw(st.integers(150, 900)) * 1000
             uforetidspunkt = fom - timedelta(days=draw(st.integers(0, 300)))
         income = draw(st.none() | st.integers(0, 600).map(lambda n: n * 1000))
-        periods.append(Beregningsperiode(fom, tom, uforetidspunkt, grade, ifu, income,
-                                         None if income is None else draw(st.booleans())))
+        periods.append(
+            Beregningsperiode(
+                fom, tom, uforetidspunkt, grade, ifu, income, None if income is None else draw(st.booleans())
+            )
+        )
         if tom is not None:
             fom = tom + _DAY
     return Uforetrygd(status, first, tuple(periods))
 
 
 def _uforetrygd(draw, today: date) -> Uforetrygd | None:
-    status = draw(st.sampled_from((None, codes.IKKE_SOKT, codes.LOPENDE, codes.OPPHORT, codes.AVSLAG,
-                                   codes.KLAGE_PA_AVSLAG, codes.UNDER_BEHANDLING)))
+    status = draw(
+        st.sampled_from(
+            (
+                None,
+                codes.IKKE_SOKT,
+                codes.LOPENDE,
+                codes.OPPHORT,
+                codes.AVSLAG,
+                codes.KLAGE_PA_AVSLAG,
+                codes.UNDER_BEHANDLING,
+            )
+        )
+    )
     if status is None:
         return None
     if status in (codes.LOPENDE, codes.OPPHORT):
@@ -207,5 +298,6 @@ def nav_histories(draw, *, today: date = TODAY, known_to_nav: bool | None = None
 
 def generated_personas(min_born: date = BORN_FROM, max_born: date = BORN_TO) -> st.SearchStrategy[Persona]:
     """A generated synthetic person with a generated history."""
-    return st.builds(Persona, st.just("generert"), persons(min_born, max_born), st.just("Generert person"),
-                     nav_histories())
+    return st.builds(
+        Persona, st.just("generert"), persons(min_born, max_born), st.just("Generert person"), nav_histories()
+    )

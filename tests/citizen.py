@@ -4,6 +4,7 @@ It follows redirects between the sandbox's services by hand, logs in on ID-porte
 is shown (by posting the page's plain form, as the page allows), and stops at a redirect that
 leaves the sandbox (the insurer's RedirectUrl), handing that answer back.
 """
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -44,8 +45,12 @@ class Citizen:
             if answer.status_code == 200 and answer.url.startswith(self.idporten + "/login?") and not logged_in:
                 logged_in = True
                 request_id = parse_qs(urlsplit(answer.url).query)["request_id"][0]
-                answer = self.http.post(self.idporten + "/login", allow_redirects=False, timeout=15, data={
-                    "request_id": request_id, "pid": self.pid, "method": self.method, "action": "login"})
+                answer = self.http.post(
+                    self.idporten + "/login",
+                    allow_redirects=False,
+                    timeout=15,
+                    data={"request_id": request_id, "pid": self.pid, "method": self.method, "action": "login"},
+                )
                 continue
             return answer
         raise AssertionError(f"too many redirects: {self.visited[-5:]}")

@@ -1,12 +1,13 @@
 """Shared fixtures: settings on free ports and a temporary state directory, a running sandbox,
 and a registered insurer."""
+
 from __future__ import annotations
 
 import pytest
 import requests
 
-from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 from tests.support import InsurerKeys
 
 INSURER_ORG = "310000019"
@@ -64,8 +65,9 @@ def control(sandbox, http) -> Control:
 @pytest.fixture
 def insurer(control) -> dict:
     """A registered insurer: the facts of register-insurer plus ``keys`` to sign grants with."""
-    answer = control.post("/_sandbox/insurers", json={"org": INSURER_ORG, "name": INSURER_NAME,
-                                                      "redirect_uri": REDIRECT_URI})
+    answer = control.post(
+        "/_sandbox/insurers", json={"org": INSURER_ORG, "name": INSURER_NAME, "redirect_uri": REDIRECT_URI}
+    )
     assert answer.status_code == 201, answer.text
     facts = answer.json()
     facts["keys"] = InsurerKeys.from_pem(facts["certificate"]["key_pem"], facts["certificate"]["chain_pem"])

@@ -8,6 +8,7 @@ Altinn's consent page, and come back to the insurer.
   Chromium, for integrations whose pages need JavaScript.
 * Your own: any object with the :class:`~dsop_sandbox.conformance.drivers.base.Driver` method ``consent``.
 """
+
 from .base import BrowserOutcome, Driver, DriverError
 
 __all__ = ["BrowserOutcome", "Driver", "DriverError"]

@@ -1,4 +1,5 @@
 """The interface a driver offers the scenarios (write your own for an unusual front end)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,12 +14,12 @@ class DriverError(RuntimeError):
 
 @dataclass
 class BrowserOutcome:
-    reached_consent_page: bool        # Altinn's consent page was shown to the citizen
-    answered: bool                    # the driver pressed the answer button
-    final_url: str                    # where the browser ended (normally the insurer's callback page)
-    final_status: int                 # the HTTP status of that last page
+    reached_consent_page: bool  # Altinn's consent page was shown to the citizen
+    answered: bool  # the driver pressed the answer button
+    final_url: str  # where the browser ended (normally the insurer's callback page)
+    final_status: int  # the HTTP status of that last page
     visited: list[str] = field(default_factory=list)
-    callback_params: dict = field(default_factory=dict)   # what Altinn appended to the RedirectUrl
+    callback_params: dict = field(default_factory=dict)  # what Altinn appended to the RedirectUrl
 
     @property
     def authorization_code(self) -> str | None:
@@ -32,5 +33,4 @@ class Driver(Protocol):
         the browser back to the insurer."""
         ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...

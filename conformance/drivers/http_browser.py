@@ -4,6 +4,7 @@ the citizen fills in (ID-porten's login page and Altinn's consent page) posted a
 It recognises the sandbox's pages by URL (the services' base URLs come from the control plane)
 and their forms by field names, not by importing the fakes.
 """
+
 from __future__ import annotations
 
 from html.parser import HTMLParser
@@ -14,7 +15,7 @@ import requests
 from .base import ACCEPT, BrowserOutcome, DriverError
 
 MAX_HOPS = 30
-LOGIN_METHOD = "bankid"     # TestID-style BankID gives idporten-loa-high
+LOGIN_METHOD = "bankid"  # TestID-style BankID gives idporten-loa-high
 
 
 class _Forms(HTMLParser):
@@ -25,8 +26,14 @@ class _Forms(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form":
-            self.forms.append({"action": attrs.get("action") or "", "method": (attrs.get("method") or "get").lower(),
-                               "fields": {}, "buttons": []})
+            self.forms.append(
+                {
+                    "action": attrs.get("action") or "",
+                    "method": (attrs.get("method") or "get").lower(),
+                    "fields": {},
+                    "buttons": [],
+                }
+            )
         elif tag in ("input", "button") and self.forms:
             name = attrs.get("name")
             if not name:
@@ -75,8 +82,11 @@ class HttpBrowser:
                     logged_in = True
                     response = self._log_in(http, response, person)
                     continue
-                if self._at(response, self.altinn, "/ui/AccessConsent/request") and response.status_code == 200 \
-                        and not outcome.answered:
+                if (
+                    self._at(response, self.altinn, "/ui/AccessConsent/request")
+                    and response.status_code == 200
+                    and not outcome.answered
+                ):
                     outcome.reached_consent_page = True
                     outcome.answered = True
                     response = self._answer(http, response, answer)
@@ -103,8 +113,17 @@ class HttpBrowser:
         query = parse_qs(urlsplit(response.url).query)
         if "request_id" not in query:
             raise DriverError(f"ID-porten's login page without a request_id: {response.url}")
-        return http.post(self.idporten + "/login", allow_redirects=False, timeout=self.timeout, data={
-            "request_id": query["request_id"][0], "pid": person["pid"], "method": LOGIN_METHOD, "action": "login"})
+        return http.post(
+            self.idporten + "/login",
+            allow_redirects=False,
+            timeout=self.timeout,
+            data={
+                "request_id": query["request_id"][0],
+                "pid": person["pid"],
+                "method": LOGIN_METHOD,
+                "action": "login",
+            },
+        )
 
     def _answer(self, http: requests.Session, response: requests.Response, answer: str) -> requests.Response:
         form = next((f for f in forms_of(response.text) if "csrf" in f["fields"]), None)

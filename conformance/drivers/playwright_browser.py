@@ -4,6 +4,7 @@ It uses an installed Chromium (``DSOP_CHROMIUM``, default Debian's ``/usr/bin/ch
 acts on the pages as a person would: types the fødselsnummer on ID-porten's login page, picks
 BankID, and presses the answer button on Altinn's consent page.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,14 +12,25 @@ from urllib.parse import parse_qs, urlsplit
 
 from .base import ACCEPT, BrowserOutcome, DriverError
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 STEP_TIMEOUT_MS = 15000
 
 
 class PlaywrightBrowser:
-    def __init__(self, services: dict[str, str], *, executable: str | None = None, ignore_https_errors: bool = False,
-                 browser=None):
+    def __init__(
+        self,
+        services: dict[str, str],
+        *,
+        executable: str | None = None,
+        ignore_https_errors: bool = False,
+        browser=None,
+    ):
         """``browser``: a Playwright Browser to use (and leave open); otherwise one is launched."""
         self.idporten = services["idporten"].rstrip("/")
         self.altinn = services["altinn"].rstrip("/")
@@ -28,7 +40,8 @@ class PlaywrightBrowser:
 
             self._playwright = sync_playwright().start()
             browser = self._playwright.chromium.launch(
-                executable_path=executable or os.environ.get("DSOP_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
+                executable_path=executable or os.environ.get("DSOP_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
+            )
         self._browser = browser
         self.ignore_https_errors = ignore_https_errors
 
@@ -47,8 +60,9 @@ class PlaywrightBrowser:
             page.fill("#other_pid", person["pid"])
             page.check("input[name=method][value=bankid]")
             page.click("button[name=action][value=login]")
-            page.wait_for_url(lambda url: url.startswith(self.altinn + "/ui/AccessConsent/request"),
-                              timeout=STEP_TIMEOUT_MS)
+            page.wait_for_url(
+                lambda url: url.startswith(self.altinn + "/ui/AccessConsent/request"), timeout=STEP_TIMEOUT_MS
+            )
             outcome.visited.append(page.url)
             outcome.reached_consent_page = True
             with page.expect_navigation(timeout=STEP_TIMEOUT_MS) as navigation:

@@ -8,6 +8,7 @@
 Each renderer is ``render(result) -> str`` (the console's also takes ``color``); :data:`RENDERERS`
 maps the names above to them and :func:`write_reports` writes the files a run asked for.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,13 @@ from . import console, html, json_report, junit
 RENDERERS = {"console": console.render, "junit": junit.render, "json": json_report.render, "html": html.render}
 
 
-def write_reports(result: RunResult, *, junit: str | Path | None = None, json_path: str | Path | None = None,
-                  html: str | Path | None = None) -> dict[str, Path]:
+def write_reports(
+    result: RunResult,
+    *,
+    junit: str | Path | None = None,
+    json_path: str | Path | None = None,
+    html: str | Path | None = None,
+) -> dict[str, Path]:
     """Writes the reports asked for (UTF-8, parent folders created) and returns {name: path written}."""
     written: dict[str, Path] = {}
     for name, target in (("junit", junit), ("json", json_path), ("html", html)):

@@ -6,11 +6,13 @@ comes from the integration under test (error messages, event details, paths) is 
 :func:`clean` has made it printable: it may hold control characters that break XML or steer a
 terminal, or lone surrogates that cannot be written as UTF-8.
 """
+
 from __future__ import annotations
 
+import contextlib
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..results import FAIL, MUST, NOT_RUN, PASS, SHOULD, Requirement, RunResult, Verdict
 
@@ -19,8 +21,22 @@ from ..results import FAIL, MUST, NOT_RUN, PASS, SHOULD, Requirement, RunResult,
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 VERDICT_ORDER = {FAIL: 0, PASS: 1, NOT_RUN: 2}
 LEVEL_ORDER = {MUST: 0, SHOULD: 1}
-EVENT_FIELDS = ("id", "time", "calendar_time", "service", "operation", "method", "path", "status", "outcome",
-                "caller", "subject", "error", "trace_id", "details")
+EVENT_FIELDS = (
+    "id",
+    "time",
+    "calendar_time",
+    "service",
+    "operation",
+    "method",
+    "path",
+    "status",
+    "outcome",
+    "caller",
+    "subject",
+    "error",
+    "trace_id",
+    "details",
+)
 
 
 def _escape(match: re.Match) -> str:
@@ -70,7 +86,7 @@ def when_text(iso) -> str:
         return text
     if moment.tzinfo is None:
         return moment.strftime("%Y-%m-%d %H:%M:%S")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def insurer_label(result: RunResult) -> str:
@@ -90,8 +106,10 @@ def ordered(result: RunResult) -> list[Requirement]:
     """The judged requirements: failures first (MUST before SHOULD), then passes, then not run;
     within each, the catalogue's order."""
     position = {r.id: i for i, r in enumerate(result.requirements)}
-    return sorted(result.judged(), key=lambda r: (VERDICT_ORDER.get(result.overall(r.id), 3),
-                                                   LEVEL_ORDER.get(r.level, 2), position[r.id]))
+    return sorted(
+        result.judged(),
+        key=lambda r: (VERDICT_ORDER.get(result.overall(r.id), 3), LEVEL_ORDER.get(r.level, 2), position[r.id]),
+    )
 
 
 def ordered_verdicts(result: RunResult, requirement_id: str) -> list[Verdict]:
@@ -126,15 +144,21 @@ def headline(result: RunResult) -> str:
     if not result.judged():
         return "No requirement was judged"
     if result.exit_code == 0:
-        text = ("No MUST requirement was judged" if musts[PASS] == 0 else
-                f"All {musts[PASS]} MUST requirements passed" if musts[PASS] > 1 else "The MUST requirement passed")
+        text = (
+            "No MUST requirement was judged"
+            if musts[PASS] == 0
+            else f"All {musts[PASS]} MUST requirements passed"
+            if musts[PASS] > 1
+            else "The MUST requirement passed"
+        )
     else:
         parts = []
         if musts[FAIL]:
             parts.append(f"{plural(musts[FAIL], 'MUST requirement')} failed")
         if musts[NOT_RUN]:
-            parts.append(f"{plural(musts[NOT_RUN], 'MUST requirement')} "
-                         f"{'was' if musts[NOT_RUN] == 1 else 'were'} not run")
+            parts.append(
+                f"{plural(musts[NOT_RUN], 'MUST requirement')} {'was' if musts[NOT_RUN] == 1 else 'were'} not run"
+            )
         text = ", ".join(parts)
     shoulds = should_failed(result)
     if shoulds:
@@ -155,8 +179,10 @@ def exit_meaning(result: RunResult) -> str:
     """What the run's exit code means, in words."""
     code = result.exit_code
     if code == 2:
-        return ("Exit code 2: the run could not start. This is a setup problem, not a conformance failure: "
-                "dsop-sandbox doctor --insurer FILE says what to fix.")
+        return (
+            "Exit code 2: the run could not start. This is a setup problem, not a conformance failure: "
+            "dsop-sandbox doctor --insurer FILE says what to fix."
+        )
     if code == 0:
         return "Exit code 0: every MUST requirement that was judged passed."
     musts = must_tally(result)
@@ -181,19 +207,25 @@ def event_fields(event) -> dict:
     Events are the sandbox's event-log entries, but any field may be missing and a malformed
     event is shown as its text rather than dropped."""
     if not isinstance(event, dict):
-        return {**{name: "" for name in EVENT_FIELDS}, "details": clean(event)}
+        return {**dict.fromkeys(EVENT_FIELDS, ""), "details": clean(event)}
     fields = {name: clean(event.get(name), oneline=True) for name in EVENT_FIELDS if name != "details"}
     details = event.get("details")
     if isinstance(details, str):
-        try:
+        with contextlib.suppress(ValueError):
             details = json.loads(details)
-        except ValueError:
-            pass
     fields["details"] = details if details not in (None, "", {}, []) else ""
     extra = {k: v for k, v in event.items() if k not in EVENT_FIELDS}
-    if extra:   # fields this renderer does not know: kept, with the details
-        fields["details"] = {**(fields["details"] if isinstance(fields["details"], dict)
-                                else {"details": fields["details"]} if fields["details"] else {}), **extra}
+    if extra:  # fields this renderer does not know: kept, with the details
+        fields["details"] = {
+            **(
+                fields["details"]
+                if isinstance(fields["details"], dict)
+                else {"details": fields["details"]}
+                if fields["details"]
+                else {}
+            ),
+            **extra,
+        }
     return fields
 
 
@@ -217,19 +249,28 @@ def event_line(event, *, compact: bool = False) -> str:
     parties and the details (what a terminal has room for)."""
     f = event_fields(event)
     if not any(f[name] for name in EVENT_FIELDS if name != "details"):
-        return shorten(clean(f["details"] if isinstance(f["details"], str) else details_json(f["details"]),
-                             oneline=True), 200) or "(empty event)"
-    head = " ".join(part for part in ("" if compact else f["time"], f["service"], f["operation"], f["method"],
-                                      f["path"]) if part)
+        return (
+            shorten(
+                clean(f["details"] if isinstance(f["details"], str) else details_json(f["details"]), oneline=True), 200
+            )
+            or "(empty event)"
+        )
+    head = " ".join(
+        part for part in ("" if compact else f["time"], f["service"], f["operation"], f["method"], f["path"]) if part
+    )
     result = " ".join(part for part in (f["status"], f["outcome"], f["error"]) if part)
     line = head + (f" → {result}" if result else "")
     if compact:
         return line
-    who = " ".join(f"{label}={f[name]}" for label, name in (("caller", "caller"), ("subject", "subject"),
-                                                             ("trace", "trace_id")) if f[name])
+    who = " ".join(
+        f"{label}={f[name]}"
+        for label, name in (("caller", "caller"), ("subject", "subject"), ("trace", "trace_id"))
+        if f[name]
+    )
     line += f"  {who}" if who else ""
     if f["details"]:
-        compact_details = f["details"] if isinstance(f["details"], str) else json.dumps(
-            f["details"], ensure_ascii=False, default=str)
+        compact_details = (
+            f["details"] if isinstance(f["details"], str) else json.dumps(f["details"], ensure_ascii=False, default=str)
+        )
         line += "  details=" + shorten(clean(compact_details, oneline=True), 160)
     return shorten(line, 400)

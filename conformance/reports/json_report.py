@@ -2,6 +2,7 @@
 its overall verdict and each scenario's verdict and evidence; the scenarios with their steps; the
 counts and the exit code). ``default=str`` keeps a stray non-JSON value in some evidence from
 losing the whole report."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """Every scenario, in the order a run takes them."""
+
 from __future__ import annotations
 
 from .base import Scenario
@@ -10,8 +11,19 @@ from .transport import UntrustedNav
 
 #: token_expiry runs first: it can only catch an insurer that keeps tokens for ever if the tokens the
 #: insurer holds were all issued with the scenario's short lifetimes (see TokenExpiry).
-SCENARIOS: tuple[Scenario, ...] = (TokenExpiry(), ConsentGranted(), ConsentDeclined(), ForgedCallback(), Fetch(),
-                                   Reuse(), Revocation(), Expiry(), NavDown(), KeyRotation(), UntrustedNav())
+SCENARIOS: tuple[Scenario, ...] = (
+    TokenExpiry(),
+    ConsentGranted(),
+    ConsentDeclined(),
+    ForgedCallback(),
+    Fetch(),
+    Reuse(),
+    Revocation(),
+    Expiry(),
+    NavDown(),
+    KeyRotation(),
+    UntrustedNav(),
+)
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 
-__all__ = ["SCENARIOS", "BY_NAME", "Scenario"]
+__all__ = ["BY_NAME", "SCENARIOS", "Scenario"]

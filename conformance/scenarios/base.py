@@ -1,4 +1,5 @@
 """A scenario: sets the stage through ``/_sandbox``, drives the insurer, judges from the events."""
+
 from __future__ import annotations
 
 from ..context import Context
@@ -9,7 +10,7 @@ class Scenario:
     title: str = ""
     requirements: tuple[str, ...] = ()
     needs_person: bool = True
-    needs_tls: bool = False      # judged only on a sandbox serving HTTPS; left out of a full run otherwise
+    needs_tls: bool = False  # judged only on a sandbox serving HTTPS; left out of a full run otherwise
 
     def run(self, ctx: Context) -> None:
         raise NotImplementedError

@@ -1,11 +1,12 @@
 """The consent ends: withdrawn by the citizen, or three years later."""
+
 from __future__ import annotations
 
 from ..context import Context
 from .base import Scenario
 
 THREE_YEARS_AND_A_DAY = "P3Y1D"
-RETRY_WINDOW = 1.5      # seconds the suite watches for retries after the refusal
+RETRY_WINDOW = 1.5  # seconds the suite watches for retries after the refusal
 MAX_TOKEN_ATTEMPTS = 2  # token requests tolerated after a withdrawal (one retry, not a loop)
 
 
@@ -23,18 +24,30 @@ class Revocation(Scenario):
         answer = ctx.fetch()
         delivered = ctx.events(cursor).nav_calls(ctx.org, ctx.person["pid"], status=200)
         ok = answer.status == "consent_required" and not delivered
-        ctx.judge("DSOP-REVOKED", ok,
-                  "After the withdrawal the fetch hook said consent_required and NAV delivered nothing." if ok else
-                  ("NAV delivered data after the consent was withdrawn (a consent token kept from before?)."
-                   if delivered else f"After the withdrawal the fetch hook answered {answer.status!r} instead of "
-                                     f"consent_required."), delivered)
+        ctx.judge(
+            "DSOP-REVOKED",
+            ok,
+            "After the withdrawal the fetch hook said consent_required and NAV delivered nothing."
+            if ok
+            else (
+                "NAV delivered data after the consent was withdrawn (a consent token kept from before?)."
+                if delivered
+                else f"After the withdrawal the fetch hook answered {answer.status!r} instead of consent_required."
+            ),
+            delivered,
+        )
         ctx.wait(RETRY_WINDOW, "watching for retries of the withdrawn consent")
         attempts = ctx.events(cursor).consent_tokens(ctx.org, code)
         ok = len(attempts) <= MAX_TOKEN_ATTEMPTS
-        ctx.judge("DSOP-NO-ENDLESS-RETRY", ok,
-                  f"The insurer asked Altinn {len(attempts)} time(s) after the withdrawal and then stopped." if ok else
-                  f"The insurer asked Altinn for a token {len(attempts)} times in {RETRY_WINDOW:g} s after the "
-                  f"withdrawal: it keeps retrying a consent that is gone.", attempts)
+        ctx.judge(
+            "DSOP-NO-ENDLESS-RETRY",
+            ok,
+            f"The insurer asked Altinn {len(attempts)} time(s) after the withdrawal and then stopped."
+            if ok
+            else f"The insurer asked Altinn for a token {len(attempts)} times in {RETRY_WINDOW:g} s after the "
+            f"withdrawal: it keeps retrying a consent that is gone.",
+            attempts,
+        )
 
 
 class Expiry(Scenario):
@@ -54,9 +67,15 @@ class Expiry(Scenario):
         finally:
             ctx.api.clock(reset=True)
         ok = answer.status == "consent_required" and not delivered
-        ctx.judge("DSOP-EXPIRY", ok,
-                  "Three years on, the fetch hook said consent_required." if ok else
-                  ("NAV delivered data under an expired consent." if delivered else
-                   f"Three years on, the fetch hook answered {answer.status!r} instead of consent_required."),
-                  delivered)
-
+        ctx.judge(
+            "DSOP-EXPIRY",
+            ok,
+            "Three years on, the fetch hook said consent_required."
+            if ok
+            else (
+                "NAV delivered data under an expired consent."
+                if delivered
+                else f"Three years on, the fetch hook answered {answer.status!r} instead of consent_required."
+            ),
+            delivered,
+        )

@@ -1,18 +1,24 @@
 """Getting data: the first fetch, fetching again, and expired tokens."""
+
 from __future__ import annotations
 
 from ..context import Context
 from .base import Scenario
 
-SHORT = 2           # seconds a token lives in the token-expiry scenario
-PAST_SHORT = 3.0    # how long the scenario waits for both tokens to expire
+SHORT = 2  # seconds a token lives in the token-expiry scenario
+PAST_SHORT = 3.0  # how long the scenario waits for both tokens to expire
 
 
 def judge_person(ctx: Context) -> None:
     wrong = ctx.events().nav_refused_for("offered_by", ctx.org)
-    ctx.judge("DSOP-PERSON", not wrong,
-              "Every consent token went to NAV with the identifier of the person who gave it." if not wrong else
-              "NAV got a consent token together with another person's fødselsnummer.", wrong)
+    ctx.judge(
+        "DSOP-PERSON",
+        not wrong,
+        "Every consent token went to NAV with the identifier of the person who gave it."
+        if not wrong
+        else "NAV got a consent token together with another person's fødselsnummer.",
+        wrong,
+    )
 
 
 class Fetch(Scenario):
@@ -27,20 +33,32 @@ class Fetch(Scenario):
         events = ctx.events(cursor)
         nav_ok = events.nav_calls(ctx.org, ctx.person["pid"], status=200)
         ok = answer.status == "ok" and bool(nav_ok)
-        ctx.judge("DSOP-FETCH", ok,
-                  f"NAV delivered data {len(nav_ok)} time(s) and the fetch hook answered ok." if ok else
-                  f"The fetch hook answered {answer.status!r} (HTTP {answer.http_status}) and NAV delivered "
-                  f"{len(nav_ok)} time(s).", events.nav_calls(ctx.org, ctx.person["pid"]))
+        ctx.judge(
+            "DSOP-FETCH",
+            ok,
+            f"NAV delivered data {len(nav_ok)} time(s) and the fetch hook answered ok."
+            if ok
+            else f"The fetch hook answered {answer.status!r} (HTTP {answer.http_status}) and NAV delivered "
+            f"{len(nav_ok)} time(s).",
+            events.nav_calls(ctx.org, ctx.person["pid"]),
+        )
         if not nav_ok:
             ctx.not_run("DSOP-LOGUSE", "No data was delivered, so there was no use to log.")
         else:
             last_delivery = max(e["time"] for e in nav_ok)
-            logged = [e for e in ctx.wait_for(lambda: ctx.events(cursor).uses(ctx.org, code), timeout=2)
-                      if e["time"] >= last_delivery]
-            ctx.judge("DSOP-LOGUSE", bool(logged),
-                      "The insurer logged the use with Altinn after the data arrived." if logged else
-                      "The insurer never logged its use of the consent after NAV delivered (no loguse).",
-                      nav_ok + logged)
+            logged = [
+                e
+                for e in ctx.wait_for(lambda: ctx.events(cursor).uses(ctx.org, code), timeout=2)
+                if e["time"] >= last_delivery
+            ]
+            ctx.judge(
+                "DSOP-LOGUSE",
+                bool(logged),
+                "The insurer logged the use with Altinn after the data arrived."
+                if logged
+                else "The insurer never logged its use of the consent after NAV delivered (no loguse).",
+                nav_ok + logged,
+            )
         judge_person(ctx)
         if ctx.client_id is None:
             ctx.not_run("DSOP-MASKINPORTEN-REUSE", "The profile names no Maskinporten client_id.")
@@ -50,10 +68,15 @@ class Fetch(Scenario):
         events = ctx.events(cursor)
         tokens, calls = events.maskinporten_tokens(ctx.client_id), events.nav_calls(ctx.org)
         ok = len(calls) > 0 and len(tokens) < len(calls)
-        ctx.judge("DSOP-MASKINPORTEN-REUSE", ok,
-                  f"A second fetch made {len(calls)} NAV calls with {len(tokens)} new Maskinporten token(s)." if ok
-                  else f"A second fetch asked Maskinporten for {len(tokens)} token(s) for {len(calls)} NAV call(s): "
-                       f"tokens valid for two minutes are not reused.", tokens + calls)
+        ctx.judge(
+            "DSOP-MASKINPORTEN-REUSE",
+            ok,
+            f"A second fetch made {len(calls)} NAV calls with {len(tokens)} new Maskinporten token(s)."
+            if ok
+            else f"A second fetch asked Maskinporten for {len(tokens)} token(s) for {len(calls)} NAV call(s): "
+            f"tokens valid for two minutes are not reused.",
+            tokens + calls,
+        )
 
 
 class Reuse(Scenario):
@@ -70,14 +93,25 @@ class Reuse(Scenario):
         asked_again = events.requests_made(ctx.org, ctx.person["pid"])
         tokens = events.consent_tokens(ctx.org, code, status=200)
         ok = again.status == "ok" and not asked_again and bool(events.nav_calls(ctx.org, ctx.person["pid"], status=200))
-        ctx.judge("DSOP-REUSE", ok,
-                  "The second fetch used the same consent with a new consent token; the citizen was not asked again."
-                  if ok else ("The insurer asked the citizen for consent again." if asked_again else
-                              f"The second fetch under the same consent answered {again.status!r}."),
-                  asked_again + tokens)
+        ctx.judge(
+            "DSOP-REUSE",
+            ok,
+            "The second fetch used the same consent with a new consent token; the citizen was not asked again."
+            if ok
+            else (
+                "The insurer asked the citizen for consent again."
+                if asked_again
+                else f"The second fetch under the same consent answered {again.status!r}."
+            ),
+            asked_again + tokens,
+        )
         uses = ctx.wait_for(lambda: ctx.events(cursor).uses(ctx.org, code), timeout=2)
-        ctx.judge("DSOP-LOGUSE", bool(uses), "The second use was logged too." if uses else
-                  "The second fetch was not logged with Altinn.", uses)
+        ctx.judge(
+            "DSOP-LOGUSE",
+            bool(uses),
+            "The second use was logged too." if uses else "The second fetch was not logged with Altinn.",
+            uses,
+        )
 
 
 class TokenExpiry(Scenario):
@@ -85,6 +119,7 @@ class TokenExpiry(Scenario):
     again. An insurer that keeps a token past its expiry shows it here, provided the tokens it holds
     were issued under the short lifetimes: that is why this scenario runs first (a token an
     insurer got before the run, with the normal lifetime, is not covered)."""
+
     name = "token_expiry"
     title = "Tokens expire between two fetches"
     requirements = ("DSOP-TOKEN-FRESH", "DSOP-MASKINPORTEN-REFRESH")
@@ -99,28 +134,50 @@ class TokenExpiry(Scenario):
         answer = ctx.fetch()
         events = ctx.events(cursor)
         calls = events.nav_calls(ctx.org)
-        stale_consent = [e for e in calls if (e.get("details") or {}).get("consent_problem")
-                         in ("token_expired", "token_not_yet_valid")]
+        stale_consent = [
+            e
+            for e in calls
+            if (e.get("details") or {}).get("consent_problem") in ("token_expired", "token_not_yet_valid")
+        ]
         stale_access = [e for e in calls if (e.get("details") or {}).get("token_problem") == "expired"]
         fresh = events.consent_tokens(ctx.org, code, status=200)
         if stale_consent:
             ctx.judge("DSOP-TOKEN-FRESH", False, "The insurer sent NAV an expired consent token.", stale_consent)
         elif calls and all(e.get("status") == 401 for e in calls):
-            ctx.not_run("DSOP-TOKEN-FRESH", "NAV refused every call for its Maskinporten token, so the consent "
-                                            "token was never looked at.")
+            ctx.not_run(
+                "DSOP-TOKEN-FRESH",
+                "NAV refused every call for its Maskinporten token, so the consent token was never looked at.",
+            )
         elif answer.status == "ok" and fresh:
-            ctx.judge("DSOP-TOKEN-FRESH", True, "After the consent token expired the insurer fetched a new one and "
-                                                "NAV accepted it.", fresh)
+            ctx.judge(
+                "DSOP-TOKEN-FRESH",
+                True,
+                "After the consent token expired the insurer fetched a new one and NAV accepted it.",
+                fresh,
+            )
         else:
-            ctx.judge("DSOP-TOKEN-FRESH", False, f"The fetch after expiry answered {answer.status!r}"
-                      + ("" if fresh else " and no new consent token was fetched") + ".", fresh + calls)
+            ctx.judge(
+                "DSOP-TOKEN-FRESH",
+                False,
+                f"The fetch after expiry answered {answer.status!r}"
+                + ("" if fresh else " and no new consent token was fetched")
+                + ".",
+                fresh + calls,
+            )
         accepted_access = [e for e in calls if e.get("status") != 401]
         if stale_access:
-            ctx.judge("DSOP-MASKINPORTEN-REFRESH", False, "The insurer sent NAV an expired Maskinporten token.",
-                      stale_access)
+            ctx.judge(
+                "DSOP-MASKINPORTEN-REFRESH", False, "The insurer sent NAV an expired Maskinporten token.", stale_access
+            )
         elif accepted_access:
-            ctx.judge("DSOP-MASKINPORTEN-REFRESH", True, "After the Maskinporten token expired the insurer got a "
-                      "new one and NAV accepted it.", accepted_access + events.maskinporten_tokens(ctx.client_id or ""))
+            ctx.judge(
+                "DSOP-MASKINPORTEN-REFRESH",
+                True,
+                "After the Maskinporten token expired the insurer got a new one and NAV accepted it.",
+                accepted_access + events.maskinporten_tokens(ctx.client_id or ""),
+            )
         else:
-            ctx.not_run("DSOP-MASKINPORTEN-REFRESH", f"The insurer made no NAV call after the wait (fetch hook: "
-                                                     f"{answer.status!r}).")
+            ctx.not_run(
+                "DSOP-MASKINPORTEN-REFRESH",
+                f"The insurer made no NAV call after the wait (fetch hook: {answer.status!r}).",
+            )

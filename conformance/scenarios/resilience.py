@@ -1,4 +1,5 @@
 """The world misbehaves: NAV is down while the citizen consents; Altinn rotates its key."""
+
 from __future__ import annotations
 
 import time
@@ -6,8 +7,8 @@ import time
 from ..context import Context
 from .base import Scenario
 
-OUTAGE = 2.0            # seconds NAV stays down after the consent
-RECOVERY_WAIT = 6.0     # seconds the suite waits for the insurer's own retry once NAV is back
+OUTAGE = 2.0  # seconds NAV stays down after the consent
+RECOVERY_WAIT = 6.0  # seconds the suite waits for the insurer's own retry once NAV is back
 MAX_CALLS_PER_SECOND = 4.0
 
 
@@ -26,10 +27,14 @@ class NavDown(Scenario):
             code = outcome.authorization_code
             completed = bool(code) and outcome.answered and outcome.final_status < 400
             tokens = ctx.events(cursor).consent_tokens(ctx.org, code, status=200) if code else []
-            ctx.judge("DSOP-ASYNC", completed,
-                      f"The consent step completed (HTTP {outcome.final_status} at the insurer) while NAV was down."
-                      if completed else f"With NAV down the consent step ended at {outcome.final_url} with HTTP "
-                                        f"{outcome.final_status}.", tokens)
+            ctx.judge(
+                "DSOP-ASYNC",
+                completed,
+                f"The consent step completed (HTTP {outcome.final_status} at the insurer) while NAV was down."
+                if completed
+                else f"With NAV down the consent step ended at {outcome.final_url} with HTTP {outcome.final_status}.",
+                tokens,
+            )
             remaining = OUTAGE - (time.monotonic() - began)
             if remaining > 0:
                 ctx.wait(remaining, "NAV stays down")
@@ -41,11 +46,15 @@ class NavDown(Scenario):
             ctx.api.clear_faults()
         seconds = max(time.monotonic() - began, 0.5)
         rate = len(during) / seconds
-        ctx.judge("DSOP-NO-HAMMERING", rate <= MAX_CALLS_PER_SECOND,
-                  f"{len(during)} NAV call(s) in {seconds:.1f} s of outage: the insurer backs off." if
-                  rate <= MAX_CALLS_PER_SECOND else
-                  f"{len(during)} NAV calls in {seconds:.1f} s of outage ({rate:.1f}/s): the insurer hammers a "
-                  f"failing service.", during)
+        ctx.judge(
+            "DSOP-NO-HAMMERING",
+            rate <= MAX_CALLS_PER_SECOND,
+            f"{len(during)} NAV call(s) in {seconds:.1f} s of outage: the insurer backs off."
+            if rate <= MAX_CALLS_PER_SECOND
+            else f"{len(during)} NAV calls in {seconds:.1f} s of outage ({rate:.1f}/s): the insurer hammers a "
+            f"failing service.",
+            during,
+        )
         if not code:
             ctx.not_run("DSOP-RECOVERY", "The consent step did not complete, so there was nothing to recover.")
             return
@@ -55,11 +64,14 @@ class NavDown(Scenario):
             ctx.judge("DSOP-RECOVERY", True, "Once NAV was back the insurer retrieved the data on its own.", arrived)
             return
         answer = ctx.fetch()
-        ctx.judge("DSOP-RECOVERY", answer.status == "ok",
-                  "Once NAV was back the data arrived (on the next fetch; the insurer did not retry on its own)."
-                  if answer.status == "ok" else
-                  f"NAV was back, but the insurer did not retrieve the data (fetch hook: {answer.status!r}).",
-                  ctx.events(cursor).nav_calls(ctx.org, pid))
+        ctx.judge(
+            "DSOP-RECOVERY",
+            answer.status == "ok",
+            "Once NAV was back the data arrived (on the next fetch; the insurer did not retry on its own)."
+            if answer.status == "ok"
+            else f"NAV was back, but the insurer did not retrieve the data (fetch hook: {answer.status!r}).",
+            ctx.events(cursor).nav_calls(ctx.org, pid),
+        )
 
 
 class KeyRotation(Scenario):
@@ -74,7 +86,11 @@ class KeyRotation(Scenario):
         ctx.api.rotate_keys("altinn")
         cursor = ctx.cursor()
         answer = ctx.fetch()
-        ctx.judge("DSOP-KEY-ROTATION", answer.status == "ok",
-                  "After Altinn's key rotation the fetch still worked." if answer.status == "ok" else
-                  f"After Altinn's key rotation the fetch hook answered {answer.status!r}.",
-                  ctx.events(cursor).nav_calls(ctx.org))
+        ctx.judge(
+            "DSOP-KEY-ROTATION",
+            answer.status == "ok",
+            "After Altinn's key rotation the fetch still worked."
+            if answer.status == "ok"
+            else f"After Altinn's key rotation the fetch hook answered {answer.status!r}.",
+            ctx.events(cursor).nav_calls(ctx.org),
+        )

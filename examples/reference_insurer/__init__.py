@@ -6,9 +6,19 @@ library. ``create_app(config)`` builds the Flask app from the ``insurer.toml`` t
 ``dsop-sandbox register-insurer`` writes; ``python -m dsop_sandbox.examples.reference_insurer --insurer
 insurer.toml`` serves it.
 """
+
 from .app import create_app
 from .config import ConfigError, InsurerConfig, RetryPolicy, load_config
 from .insurer import CallbackOutcome, ClaimError, FetchResult, ReferenceInsurer
 
-__all__ = ["create_app", "ConfigError", "InsurerConfig", "RetryPolicy", "load_config", "CallbackOutcome",
-           "ClaimError", "FetchResult", "ReferenceInsurer"]
+__all__ = [
+    "CallbackOutcome",
+    "ClaimError",
+    "ConfigError",
+    "FetchResult",
+    "InsurerConfig",
+    "ReferenceInsurer",
+    "RetryPolicy",
+    "create_app",
+    "load_config",
+]

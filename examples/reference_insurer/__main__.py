@@ -1,5 +1,6 @@
 """``python -m dsop_sandbox.examples.reference_insurer --insurer DIR/insurer.toml [--port 7200] [--host 127.0.0.1]
 [--public-url URL] [--state-file FILE] [--ca-bundle FILE]``: serve the reference insurer."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,21 +16,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--insurer", required=True, metavar="FILE", help="insurer.toml from register-insurer")
     parser.add_argument("--port", type=int, default=7200)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--public-url", help="the base URL citizens reach us at (default http://localhost:PORT, "
-                                             "or the one in [insurer] start_url)")
+    parser.add_argument(
+        "--public-url",
+        help="the base URL citizens reach us at (default http://localhost:PORT, or the one in [insurer] start_url)",
+    )
     parser.add_argument("--state-file", help="keep claims in this SQLite file (default: in memory)")
     parser.add_argument("--ca-bundle", help="trust these CAs for the sandbox's HTTPS (default: the system's)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
-        app = create_app(args.insurer, public_url=args.public_url or _default_public_url(args),
-                         state_file=args.state_file, ca_bundle=args.ca_bundle)
+        app = create_app(
+            args.insurer,
+            public_url=args.public_url or _default_public_url(args),
+            state_file=args.state_file,
+            ca_bundle=args.ca_bundle,
+        )
     except (ConfigError, OSError, ValueError) as exc:
         print(f"reference insurer: {exc}", file=sys.stderr)
         return 2
     insurer = app.extensions[EXTENSION]
-    print(f"reference insurer {insurer.config.name} ({insurer.config.org}) at {insurer.config.public_url}",
-          flush=True)
+    print(f"reference insurer {insurer.config.name} ({insurer.config.org}) at {insurer.config.public_url}", flush=True)
     try:
         app.run(host=args.host, port=args.port, threaded=True, use_reloader=False)
     finally:

@@ -1,5 +1,6 @@
 """The reference insurer's web face: the citizen's claim pages, the consent callback, and the two
 endpoints the conformance suite uses (the fetch hook and a status read-out)."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,13 @@ EXTENSION = "reference_insurer"
 MAX_NAME = 100
 
 
-def create_app(config: InsurerConfig | dict | str | Path, *, insurer_class: type[ReferenceInsurer] = ReferenceInsurer,
-               store: Store | None = None, **overrides) -> Flask:
+def create_app(
+    config: InsurerConfig | dict | str | Path,
+    *,
+    insurer_class: type[ReferenceInsurer] = ReferenceInsurer,
+    store: Store | None = None,
+    **overrides,
+) -> Flask:
     """The reference insurer as a Flask app.
 
     ``config``: an :class:`InsurerConfig`, the tables of ``insurer.toml`` as a dict, or the path of
@@ -88,15 +94,18 @@ def create_app(config: InsurerConfig | dict | str | Path, *, insurer_class: type
 
     @app.get("/claims/callback")
     def callback():
-        params = {key: request.args.get(key) for key in ("Status", "AuthorizationCode", "FailedAuthorizationCode",
-                                                         "ErrorMessage")}
+        params = {
+            key: request.args.get(key)
+            for key in ("Status", "AuthorizationCode", "FailedAuthorizationCode", "ErrorMessage")
+        }
         outcome = insurer_of().handle_callback(request.args.get("claim"), params)
         claim_id = outcome.claim["id"] if outcome.claim and outcome.kind != "refused" else None
         if outcome.kind == "refused":
             return error(400, "Ugyldig svar fra samtykket", outcome.message)
         heading = "Takk – samtykket er registrert" if outcome.kind == "consented" else "Ikke samtykke"
-        return pages.message_page(name, heading, outcome.message, ok=outcome.kind == "consented",
-                                  claim_id=claim_id), outcome.status
+        return pages.message_page(
+            name, heading, outcome.message, ok=outcome.kind == "consented", claim_id=claim_id
+        ), outcome.status
 
     @app.get("/claims/<claim_id>")
     def show_claim(claim_id: str):
@@ -122,8 +131,11 @@ def create_app(config: InsurerConfig | dict | str | Path, *, insurer_class: type
         return jsonify(insurer_of().status(pid))
 
     def http_error(exc):
-        return error(getattr(exc, "code", None) or 400, getattr(exc, "name", "Bad Request"),
-                     getattr(exc, "description", "") or "")
+        return error(
+            getattr(exc, "code", None) or 400,
+            getattr(exc, "name", "Bad Request"),
+            getattr(exc, "description", "") or "",
+        )
 
     for code in (400, 404, 405, 413):  # Flask's own refusals (werkzeug's HTTP errors), as pages or JSON
         app.register_error_handler(code, http_error)
@@ -138,7 +150,7 @@ def create_app(config: InsurerConfig | dict | str | Path, *, insurer_class: type
     return app
 
 
-__all__ = ["create_app", "OK", "EXTENSION"]
+__all__ = ["EXTENSION", "OK", "create_app"]
 
 
 def fnr_problem(pid: str) -> str | None:
@@ -146,8 +158,8 @@ def fnr_problem(pid: str) -> str | None:
     if len(pid) != 11 or not pid.isdigit():
         return "Et fødselsnummer har 11 siffer."
     digits = [int(c) for c in pid]
-    k1 = 11 - sum(d * w for d, w in zip(digits, (3, 7, 6, 1, 8, 9, 4, 5, 2))) % 11
-    k2 = 11 - sum(d * w for d, w in zip(digits, (5, 4, 3, 2, 7, 6, 5, 4, 3, 2))) % 11
+    k1 = 11 - sum(d * w for d, w in zip(digits, (3, 7, 6, 1, 8, 9, 4, 5, 2), strict=False)) % 11
+    k2 = 11 - sum(d * w for d, w in zip(digits, (5, 4, 3, 2, 7, 6, 5, 4, 3, 2), strict=False)) % 11
     k1, k2 = (0 if k == 11 else k for k in (k1, k2))
     if k1 == 10 or k2 == 10 or (k1, k2) != (digits[9], digits[10]):
         return "Kontrollsifrene i fødselsnummeret stemmer ikke."

@@ -21,6 +21,7 @@ Optional settings go in a ``[reference_insurer]`` table of the same file or as k
 NAV's paths may be overridden in ``[nav]`` (``ufore_path``, ``aap_vedtak_path``,
 ``aap_meldekort_path``).
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -28,8 +29,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-DEFAULT_NAV_PATHS = {"ufore_path": "/dsop-ufo/uforeopplysninger", "aap_vedtak_path": "/dsop-aap/v1/vedtak",
-                     "aap_meldekort_path": "/dsop-aap/v1/meldekort"}
+DEFAULT_NAV_PATHS = {
+    "ufore_path": "/dsop-ufo/uforeopplysninger",
+    "aap_vedtak_path": "/dsop-aap/v1/vedtak",
+    "aap_meldekort_path": "/dsop-aap/v1/meldekort",
+}
 
 
 class ConfigError(ValueError):
@@ -41,6 +45,7 @@ class RetryPolicy:
     """Exponential backoff: wait ``first_delay``, then ``factor`` times longer each time, at most
     ``max_delay``; at most ``max_attempts`` attempts; no new attempt once ``deadline`` seconds
     (from the first attempt) would be passed."""
+
     first_delay: float = 0.5
     factor: float = 2.0
     max_delay: float = 8.0
@@ -52,21 +57,30 @@ class RetryPolicy:
         return min(self.first_delay * self.factor ** (attempt - 1), self.max_delay)
 
     @classmethod
-    def from_mapping(cls, data: dict, base: "RetryPolicy", where: str) -> "RetryPolicy":
+    def from_mapping(cls, data: dict, base: RetryPolicy, where: str) -> RetryPolicy:
         unknown = set(data) - {f.name for f in fields(cls)}
         if unknown:
             raise ConfigError(f"unknown setting(s) in {where}: {', '.join(sorted(unknown))}")
         policy = replace(base, **data)
         numbers = (policy.first_delay, policy.factor, policy.max_delay)
-        if any(isinstance(n, bool) or not isinstance(n, (int, float)) for n in numbers) \
-                or isinstance(policy.max_attempts, bool) or not isinstance(policy.max_attempts, int):
+        if (
+            any(isinstance(n, bool) or not isinstance(n, (int, float)) for n in numbers)
+            or isinstance(policy.max_attempts, bool)
+            or not isinstance(policy.max_attempts, int)
+        ):
             raise ConfigError(f"{where}: first_delay, factor, max_delay are numbers; max_attempts a whole number")
-        if policy.first_delay < 0 or policy.factor < 1 or policy.max_delay < policy.first_delay \
-                or policy.max_attempts < 1:
-            raise ConfigError(f"{where}: need first_delay >= 0, factor >= 1, max_delay >= first_delay, "
-                              f"max_attempts >= 1")
-        if policy.deadline is not None and (isinstance(policy.deadline, bool)
-                                            or not isinstance(policy.deadline, (int, float)) or policy.deadline <= 0):
+        if (
+            policy.first_delay < 0
+            or policy.factor < 1
+            or policy.max_delay < policy.first_delay
+            or policy.max_attempts < 1
+        ):
+            raise ConfigError(
+                f"{where}: need first_delay >= 0, factor >= 1, max_delay >= first_delay, max_attempts >= 1"
+            )
+        if policy.deadline is not None and (
+            isinstance(policy.deadline, bool) or not isinstance(policy.deadline, (int, float)) or policy.deadline <= 0
+        ):
             raise ConfigError(f"{where}: deadline is a positive number of seconds")
         return policy
 
@@ -115,7 +129,7 @@ class InsurerConfig:
 
     # -- loading -------------------------------------------------------------------------------------
     @classmethod
-    def from_mapping(cls, data: dict, *, base_dir: Path | None = None, **overrides) -> "InsurerConfig":
+    def from_mapping(cls, data: dict, *, base_dir: Path | None = None, **overrides) -> InsurerConfig:
         """From the tables of ``insurer.toml`` (as a dict), with keyword overrides for the optional
         settings (``public_url``, ``state_file``, ``ca_bundle``, ``timeout``, ``trust_env``,
         ``retry``, ``fetch_retry`` as RetryPolicy or dict, the three NAV paths)."""
@@ -139,18 +153,29 @@ class InsurerConfig:
 
         own = dict(table("reference_insurer"))
         own.update({key: value for key, value in overrides.items() if value is not None})
-        unknown = set(own) - {"public_url", "state_file", "ca_bundle", "timeout", "trust_env", "retry", "fetch_retry",
-                              *DEFAULT_NAV_PATHS}
+        unknown = set(own) - {
+            "public_url",
+            "state_file",
+            "ca_bundle",
+            "timeout",
+            "trust_env",
+            "retry",
+            "fetch_retry",
+            *DEFAULT_NAV_PATHS,
+        }
         if unknown:
             raise ConfigError(f"unknown reference insurer setting(s): {', '.join(sorted(unknown))}")
         public_url = own.get("public_url") or _origin(table("insurer").get("start_url"))
         if not public_url:
-            raise ConfigError("the insurer's public base URL is unknown: give public_url (--public-url) or "
-                              "[insurer] start_url")
+            raise ConfigError(
+                "the insurer's public base URL is unknown: give public_url (--public-url) or [insurer] start_url"
+            )
         parts = urlsplit(public_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(f"public_url must be an absolute http(s) URL, not {public_url!r}")
-        nav_paths = {key: own.get(key) or table("nav").get(key) or default for key, default in DEFAULT_NAV_PATHS.items()}
+        nav_paths = {
+            key: own.get(key) or table("nav").get(key) or default for key, default in DEFAULT_NAV_PATHS.items()
+        }
         if not all(isinstance(p, str) and p.startswith("/") for p in nav_paths.values()):
             raise ConfigError("NAV paths must be absolute paths")
         retry = _policy(own.get("retry"), BACKGROUND_RETRY, "[reference_insurer.retry]")
@@ -184,21 +209,25 @@ class InsurerConfig:
             trust_env=bool(own.get("trust_env", False)),
             retry=retry,
             fetch_retry=fetch_retry,
-            extra={name: value for name, value in data.items() if name not in ("insurer", "certificate", "maskinporten",
-                                                                                 "idporten", "altinn", "nav",
-                                                                                 "reference_insurer")},
+            extra={
+                name: value
+                for name, value in data.items()
+                if name
+                not in ("insurer", "certificate", "maskinporten", "idporten", "altinn", "nav", "reference_insurer")
+            },
             **nav_paths,
         )
 
     @classmethod
-    def load(cls, path: str | Path, **overrides) -> "InsurerConfig":
+    def load(cls, path: str | Path, **overrides) -> InsurerConfig:
         """From an ``insurer.toml`` file; relative file names in it are relative to its folder."""
         path = Path(path)
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise ConfigError(f"no insurer profile at {path} (dsop-sandbox register-insurer --out DIR writes one)") \
-                from exc
+            raise ConfigError(
+                f"no insurer profile at {path} (dsop-sandbox register-insurer --out DIR writes one)"
+            ) from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
         return cls.from_mapping(data, base_dir=path.parent, **overrides)

@@ -30,6 +30,7 @@ The hooks, and the rule each one keeps:
 ``current_consent(pid)``         fetch only under the person's latest answer, if it was yes and lives
 ===============================  ===================================================================
 """
+
 from __future__ import annotations
 
 import hmac
@@ -73,10 +74,10 @@ class ClaimError(Exception):
 
 @dataclass
 class FetchResult:
-    status: str                        # ok | consent_required | unavailable
+    status: str  # ok | consent_required | unavailable
     data: dict | None = None
     detail: str = ""
-    retriable: bool = False            # unavailable because something failed that may work later
+    retriable: bool = False  # unavailable because something failed that may work later
     claim_id: str | None = None
     attempts: int = 0
 
@@ -95,8 +96,8 @@ class FetchResult:
 
 @dataclass
 class CallbackOutcome:
-    status: int                        # the HTTP status of the citizen's page
-    kind: str                          # consented | declined | refused
+    status: int  # the HTTP status of the citizen's page
+    kind: str  # consented | declined | refused
     message: str
     claim: dict | None = None
 
@@ -104,7 +105,7 @@ class CallbackOutcome:
 @dataclass
 class ConsentToken:
     token: str
-    expires: float | None              # exp, by the insurer's clock; None when unreadable
+    expires: float | None  # exp, by the insurer's clock; None when unreadable
     lifetime: float = 30.0
 
     def fresh(self, now: float) -> bool:
@@ -124,11 +125,15 @@ class ReferenceInsurer:
         self.config = config
         self.transport = Transport(verify=config.verify, timeout=config.timeout, trust_env=config.trust_env)
         self.certificate = EnterpriseCertificate(config.key_path, config.chain_path)
-        self.maskinporten = MaskinportenClient(issuer=config.maskinporten_issuer,
-                                               token_endpoint=config.token_endpoint, client_id=config.client_id,
-                                               certificate=self.certificate, transport=self.transport,
-                                               wall_clock=lambda: self.wall_clock(),
-                                               grant=lambda scope: self.maskinporten_grant(scope))
+        self.maskinporten = MaskinportenClient(
+            issuer=config.maskinporten_issuer,
+            token_endpoint=config.token_endpoint,
+            client_id=config.client_id,
+            certificate=self.certificate,
+            transport=self.transport,
+            wall_clock=lambda: self.wall_clock(),
+            grant=lambda scope: self.maskinporten_grant(scope),
+        )
         self.altinn = AltinnClient(base_url=config.altinn_base_url, api_key=config.api_key, transport=self.transport)
         self.nav = N.NavClient(base_url=config.nav_base_url, transport=self.transport)
         self.operations = N.operations(config.ufore_path, config.aap_vedtak_path, config.aap_meldekort_path)
@@ -170,10 +175,13 @@ class ReferenceInsurer:
             "OfferedByName": claim["last_name"],
             "ValidTo": valid_to.strftime("%Y-%m-%dT%H:%M:%S"),
             "RedirectUrl": f"{self.config.callback_url}?claim={claim['id']}",
-            "RequestResources": [{"ServiceCode": self.config.service_code,
-                                  "ServiceEditionCode": self.config.service_edition,
-                                  "Metadata": {"fraOgMed": fra.strftime("%d.%m.%Y"),
-                                               "tilOgMed": til.strftime("%d.%m.%Y")}}],
+            "RequestResources": [
+                {
+                    "ServiceCode": self.config.service_code,
+                    "ServiceEditionCode": self.config.service_edition,
+                    "Metadata": {"fraOgMed": fra.strftime("%d.%m.%Y"), "tilOgMed": til.strftime("%d.%m.%Y")},
+                }
+            ],
         }
 
     def create_consent_request(self, claim: dict) -> dict:
@@ -188,9 +196,13 @@ class ReferenceInsurer:
             details = [f"{e.get('ErrorCode')}: {e.get('ErrorMessage')}" for e in exc.errors if isinstance(e, dict)]
             # 40332: the person's number or name does not match Altinn's register: the citizen's input.
             status = 400 if exc.status == 400 and exc.codes and set(exc.codes) <= {"40332"} else 502
-            raise ClaimError("Altinn tok ikke imot samtykkeforespørselen." if status == 502 else
-                             "Fødselsnummeret og etternavnet stemmer ikke med Folkeregisteret.",
-                             status, details or [str(exc)]) from exc
+            raise ClaimError(
+                "Altinn tok ikke imot samtykkeforespørselen."
+                if status == 502
+                else "Fødselsnummeret og etternavnet stemmer ikke med Folkeregisteret.",
+                status,
+                details or [str(exc)],
+            ) from exc
 
     def start_claim(self, pid: str, first_name: str, last_name: str) -> dict:
         """Create the claim and its consent request; the stored claim (``gui_url``: where to send the
@@ -200,8 +212,16 @@ class ReferenceInsurer:
         gui = ((answer.get("_links") or {}).get("gui") or {}).get("href")
         if not gui:
             raise ClaimError("Altinn svarte uten lenke til samtykkesiden (_links.gui).", 502)
-        return self.store.add({**claim, "code": answer["AuthorizationCode"], "gui_url": gui, "state": PENDING,
-                               "created": self.wall_clock(), "retrieval": "idle"})
+        return self.store.add(
+            {
+                **claim,
+                "code": answer["AuthorizationCode"],
+                "gui_url": gui,
+                "state": PENDING,
+                "created": self.wall_clock(),
+                "retrieval": "idle",
+            }
+        )
 
     def validate_callback(self, claim: dict | None, params: dict) -> str | None:
         """Why the callback must be refused, or None. Nothing of a refused callback goes to Altinn."""
@@ -230,19 +250,35 @@ class ReferenceInsurer:
         now = self.wall_clock()
         if params.get("Status") == "OK":
             code = params.get("AuthorizationCode") or claim["code"]
-            if not self.store.update(claim["id"], only_if={"state": PENDING}, state=CONSENTED, consent=ACTIVE,
-                                     code=code, answered=now):
-                return CallbackOutcome(400, "refused", "Svaret på denne samtykkeforespørselen er allerede mottatt.",
-                                       claim)
+            if not self.store.update(
+                claim["id"], only_if={"state": PENDING}, state=CONSENTED, consent=ACTIVE, code=code, answered=now
+            ):
+                return CallbackOutcome(
+                    400, "refused", "Svaret på denne samtykkeforespørselen er allerede mottatt.", claim
+                )
             claim = self.store.get(claim["id"])
             self.after_consent(claim)
-            return CallbackOutcome(200, "consented", "Vi henter opplysningene fra NAV nå. Du trenger ikke gjøre noe "
-                                                     "mer; saken din finner du på lenken under.", claim)
-        if not self.store.update(claim["id"], only_if={"state": PENDING}, state=DECLINED, answered=now,
-                                 decline_message=(params.get("ErrorMessage") or "")[:500]):
+            return CallbackOutcome(
+                200,
+                "consented",
+                "Vi henter opplysningene fra NAV nå. Du trenger ikke gjøre noe "
+                "mer; saken din finner du på lenken under.",
+                claim,
+            )
+        if not self.store.update(
+            claim["id"],
+            only_if={"state": PENDING},
+            state=DECLINED,
+            answered=now,
+            decline_message=(params.get("ErrorMessage") or "")[:500],
+        ):
             return CallbackOutcome(400, "refused", "Svaret på denne samtykkeforespørselen er allerede mottatt.", claim)
-        return CallbackOutcome(200, "declined", "Du har ikke gitt samtykke, så vi henter ingen opplysninger fra NAV.",
-                               self.store.get(claim["id"]))
+        return CallbackOutcome(
+            200,
+            "declined",
+            "Du har ikke gitt samtykke, så vi henter ingen opplysninger fra NAV.",
+            self.store.get(claim["id"]),
+        )
 
     def after_consent(self, claim: dict) -> None:
         """Process 1 is done; process 2 runs on its own (it may take long when NAV is down)."""
@@ -250,8 +286,16 @@ class ReferenceInsurer:
 
     def _adopt(self, params: dict) -> dict:
         code = params.get("AuthorizationCode") or params.get("FailedAuthorizationCode") or ""
-        return self.store.add({"id": self.new_claim_id(), "pid": "", "code": code, "state": PENDING,
-                               "created": self.wall_clock(), "retrieval": "idle"})
+        return self.store.add(
+            {
+                "id": self.new_claim_id(),
+                "pid": "",
+                "code": code,
+                "state": PENDING,
+                "created": self.wall_clock(),
+                "retrieval": "idle",
+            }
+        )
 
     # == process 2: retrieval ===========================================================================
     def current_consent(self, pid: str) -> dict | None:
@@ -267,16 +311,21 @@ class ReferenceInsurer:
         claim = self.current_consent(pid)
         if claim is None:
             latest = self.store.latest_answered(pid)
-            why = ("no consent for this person" if latest is None else
-                   "the citizen declined" if latest["state"] == DECLINED else
-                   f"the consent can no longer be used ({latest.get('consent_problem') or 'refused'})")
+            why = (
+                "no consent for this person"
+                if latest is None
+                else "the citizen declined"
+                if latest["state"] == DECLINED
+                else f"the consent can no longer be used ({latest.get('consent_problem') or 'refused'})"
+            )
             return FetchResult(CONSENT_REQUIRED, detail=why, claim_id=latest["id"] if latest else None)
         self.store.count_up(claim["id"], fetches=1)
         return self.retrieve(claim, self.fetch_retry_policy())
 
     def start_background_retrieval(self, claim: dict) -> threading.Thread:
-        thread = threading.Thread(target=self._background, args=(claim,), daemon=True,
-                                  name=f"retrieve-{claim['id'][:8]}")
+        thread = threading.Thread(
+            target=self._background, args=(claim,), daemon=True, name=f"retrieve-{claim['id'][:8]}"
+        )
         with self._retrievals.lock:
             self._retrievals.threads.add(thread)
         thread.start()
@@ -286,7 +335,7 @@ class ReferenceInsurer:
         try:
             self.store.update(claim["id"], retrieval="running")
             self.retrieve(claim, self.retry_policy())
-        except Exception:  # noqa: BLE001 - a background thread must say why it died
+        except Exception:
             log.exception("background retrieval for claim %s failed", claim["id"])
             self.store.update(claim["id"], retrieval="failed", last_error="internal error (see the log)")
         finally:
@@ -363,9 +412,9 @@ class ReferenceInsurer:
                 if answer.ok or retry:
                     break
                 if answer.status == 401 and answer.kode == N.NO_MASKINPORTEN_ACCESS:
-                    self.maskinporten.forget(operation.scope)        # expired or rotated: one new token
+                    self.maskinporten.forget(operation.scope)  # expired or rotated: one new token
                 elif answer.status == 403 and answer.kode == N.NO_CONSENT:
-                    consent = ConsentToken("", 0.0)                   # expired in flight: one new token
+                    consent = ConsentToken("", 0.0)  # expired in flight: one new token
                 else:
                     break
             if answer.ok:
@@ -373,8 +422,9 @@ class ReferenceInsurer:
                 continue
             if answer.status == 403 and answer.kode == N.NO_CONSENT:
                 return FetchResult(CONSENT_REQUIRED, detail=f"{operation.name}: {answer.describe()}", claim_id=cid)
-            return FetchResult(UNAVAILABLE, detail=f"{operation.name}: {answer.describe()}", retriable=answer.down,
-                               claim_id=cid)
+            return FetchResult(
+                UNAVAILABLE, detail=f"{operation.name}: {answer.describe()}", retriable=answer.down, claim_id=cid
+            )
         self._log_use_once(claim)
         self.store.update(cid, data=data, data_at=self.wall_clock(), last_error=None)
         return FetchResult(OK, data=data, claim_id=cid)
@@ -387,16 +437,28 @@ class ReferenceInsurer:
         return {"fnr": pid}
 
     def nav_headers(self, claim: dict, access_token: str, consent_token: str) -> dict:
-        return {"Authorization": f"Bearer {access_token}", "NAV-Samtykke-Token": consent_token,
-                "Nav-Call-Id": str(uuid.uuid4()), "Accept": "application/json", **self.person_header(claim["pid"])}
+        return {
+            "Authorization": f"Bearer {access_token}",
+            "NAV-Samtykke-Token": consent_token,
+            "Nav-Call-Id": str(uuid.uuid4()),
+            "Accept": "application/json",
+            **self.person_header(claim["pid"]),
+        }
 
-    def call_nav(self, operation: N.NavOperation, claim: dict, access_token: str, consent_token: str,
-                 timeout: float | None = None) -> N.NavAnswer:
+    def call_nav(
+        self,
+        operation: N.NavOperation,
+        claim: dict,
+        access_token: str,
+        consent_token: str,
+        timeout: float | None = None,
+    ) -> N.NavAnswer:
         return self.nav.call(operation, self.nav_headers(claim, access_token, consent_token), timeout=timeout)
 
     def log_use(self, code: str) -> None:
-        self.altinn.log_use(code, self.config.service_code, self.config.service_edition,
-                            self.local_now().strftime("%Y-%m-%dT%H:%M:%S"))
+        self.altinn.log_use(
+            code, self.config.service_code, self.config.service_edition, self.local_now().strftime("%Y-%m-%dT%H:%M:%S")
+        )
 
     # -- helpers -----------------------------------------------------------------------------------------
     def _new_consent_token(self, code: str, deadline: float | None) -> ConsentToken:
@@ -444,12 +506,17 @@ class ReferenceInsurer:
         claims = self.store.for_pid(pid)
         current = self.current_consent(pid)
         latest = self.store.latest_answered(pid)
-        consent = ("active" if current else "none" if latest is None else
-                   "declined" if latest["state"] == DECLINED else "dead")
-        return {"pid": pid, "consent": consent, "claim": current["id"] if current else None,
-                "data_arrived": bool(current and current.get("data_at")),
-                "retrieval": current["retrieval"] if current else None,
-                "claims": [public_claim(c) for c in claims]}
+        consent = (
+            "active" if current else "none" if latest is None else "declined" if latest["state"] == DECLINED else "dead"
+        )
+        return {
+            "pid": pid,
+            "consent": consent,
+            "claim": current["id"] if current else None,
+            "data_arrived": bool(current and current.get("data_at")),
+            "retrieval": current["retrieval"] if current else None,
+            "claims": [public_claim(c) for c in claims],
+        }
 
     # == lifecycle ======================================================================================
     def background_threads(self) -> list[threading.Thread]:
@@ -466,13 +533,24 @@ class ReferenceInsurer:
 
 def public_claim(claim: dict) -> dict:
     """A claim as the status endpoint and the pages show it (times as ISO 8601, no data)."""
-    return {"id": claim["id"], "pid": claim["pid"], "state": claim["state"], "consent": claim.get("consent"),
-            "consent_problem": claim.get("consent_problem"), "authorization_code": claim["code"],
-            "created": iso(claim["created"]), "answered": iso(claim.get("answered")),
-            "retrieval": claim.get("retrieval"), "attempts": claim.get("attempts", 0),
-            "nav_calls": claim.get("nav_calls", 0), "fetches": claim.get("fetches", 0),
-            "uses_logged": claim.get("uses_logged", 0), "data_arrived": claim.get("data_at") is not None,
-            "data_at": iso(claim.get("data_at")), "last_error": claim.get("last_error")}
+    return {
+        "id": claim["id"],
+        "pid": claim["pid"],
+        "state": claim["state"],
+        "consent": claim.get("consent"),
+        "consent_problem": claim.get("consent_problem"),
+        "authorization_code": claim["code"],
+        "created": iso(claim["created"]),
+        "answered": iso(claim.get("answered")),
+        "retrieval": claim.get("retrieval"),
+        "attempts": claim.get("attempts", 0),
+        "nav_calls": claim.get("nav_calls", 0),
+        "fetches": claim.get("fetches", 0),
+        "uses_logged": claim.get("uses_logged", 0),
+        "data_arrived": claim.get("data_at") is not None,
+        "data_at": iso(claim.get("data_at")),
+        "last_error": claim.get("last_error"),
+    }
 
 
 def _add_years(value, years: int):

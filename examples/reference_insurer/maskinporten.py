@@ -5,15 +5,16 @@ The grant carries ``x5c`` = [leaf, issuing CA] as base64 DER, ``aud`` = the issu
 Maskinporten's trailing slash), ``iss`` = the client id, a fresh ``jti``, and ``iat``/``exp`` from
 the insurer's own clock (``exp`` = ``iat`` + 120 s, the documented limit).
 """
+
 from __future__ import annotations
 
 import base64
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import jwt
 from cryptography import x509
@@ -39,7 +40,7 @@ class MaskinportenError(Exception):
 @dataclass
 class CachedToken:
     token: str
-    expires_at: float     # monotonic
+    expires_at: float  # monotonic
     lifetime: float
 
     def fresh(self, now: float) -> bool:
@@ -62,9 +63,17 @@ class EnterpriseCertificate:
 
 
 class MaskinportenClient:
-    def __init__(self, *, issuer: str, token_endpoint: str, client_id: str, certificate: EnterpriseCertificate,
-                 transport: Transport, wall_clock: Callable[[], float] = time.time,
-                 grant: Callable[[str], str] | None = None):
+    def __init__(
+        self,
+        *,
+        issuer: str,
+        token_endpoint: str,
+        client_id: str,
+        certificate: EnterpriseCertificate,
+        transport: Transport,
+        wall_clock: Callable[[], float] = time.time,
+        grant: Callable[[str], str] | None = None,
+    ):
         self.issuer = issuer
         self.token_endpoint = token_endpoint
         self.client_id = client_id
@@ -79,8 +88,14 @@ class MaskinportenClient:
 
     def sign_grant(self, scope: str) -> str:
         iat = int(self.wall_clock())
-        claims = {"aud": self.issuer, "iss": self.client_id, "scope": scope, "iat": iat, "exp": iat + GRANT_LIFETIME,
-                  "jti": str(uuid.uuid4())}
+        claims = {
+            "aud": self.issuer,
+            "iss": self.client_id,
+            "scope": scope,
+            "iat": iat,
+            "exp": iat + GRANT_LIFETIME,
+            "jti": str(uuid.uuid4()),
+        }
         return jwt.encode(claims, self.certificate.key, algorithm="RS256", headers={"x5c": self.certificate.x5c()})
 
     def token(self, scope: str) -> str:
@@ -103,16 +118,24 @@ class MaskinportenClient:
         """A new access token from Maskinporten, whatever the cache holds."""
         asked = time.monotonic()  # count the lifetime from before the request: errs on the safe side
         try:
-            answer = self.transport.request("POST", self.token_endpoint, headers={"Accept": "application/json"},
-                                            data={"grant_type": GRANT_TYPE, "assertion": self.make_grant(scope)})
+            answer = self.transport.request(
+                "POST",
+                self.token_endpoint,
+                headers={"Accept": "application/json"},
+                data={"grant_type": GRANT_TYPE, "assertion": self.make_grant(scope)},
+            )
         except Unreachable as exc:
             raise MaskinportenError(f"Maskinporten unreachable: {exc}", retriable=True) from exc
         body = _json(answer)
         if answer.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
             retriable = answer.status_code >= 500 or answer.status_code == 429
             detail = body.get("error_description") or body.get("error") if isinstance(body, dict) else answer.text[:200]
-            raise MaskinportenError(f"Maskinporten answered {answer.status_code}: {detail}", retriable=retriable,
-                                    status=answer.status_code, body=body)
+            raise MaskinportenError(
+                f"Maskinporten answered {answer.status_code}: {detail}",
+                retriable=retriable,
+                status=answer.status_code,
+                body=body,
+            )
         self.tokens_fetched += 1
         lifetime = body.get("expires_in")
         if isinstance(lifetime, bool) or not isinstance(lifetime, (int, float)) or lifetime <= 0:

@@ -2,6 +2,7 @@
 ``finnMeldekortListe``). Each needs a Maskinporten token with the API's scope, the person in
 ``fnr``, the consent token in ``NAV-Samtykke-Token``; ``Nav-Call-Id`` ties the call to our logs.
 Refusals come as ``{"melding", "kode"}``."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,16 +17,18 @@ NO_MASKINPORTEN_ACCESS = "IKKE_TILGANG_MASKINPORTEN"
 
 @dataclass(frozen=True)
 class NavOperation:
-    key: str        # where the answer goes in the fetched data
-    name: str       # NAV's operation name
+    key: str  # where the answer goes in the fetched data
+    name: str  # NAV's operation name
     path: str
     scope: str
 
 
 def operations(ufore_path: str, aap_vedtak_path: str, aap_meldekort_path: str) -> tuple[NavOperation, ...]:
-    return (NavOperation("uforeopplysninger", "hentUforeopplysninger", ufore_path, UFORE_SCOPE),
-            NavOperation("vedtak", "finnVedtakListe", aap_vedtak_path, AAP_SCOPE),
-            NavOperation("meldekort", "finnMeldekortListe", aap_meldekort_path, AAP_SCOPE))
+    return (
+        NavOperation("uforeopplysninger", "hentUforeopplysninger", ufore_path, UFORE_SCOPE),
+        NavOperation("vedtak", "finnVedtakListe", aap_vedtak_path, AAP_SCOPE),
+        NavOperation("meldekort", "finnMeldekortListe", aap_meldekort_path, AAP_SCOPE),
+    )
 
 
 class NavUnavailable(Exception):
@@ -58,8 +61,11 @@ class NavAnswer:
         return self.status >= 500 or self.status == 429 or (self.status == 200 and self.body is None)
 
     def describe(self) -> str:
-        return f"NAV answered {self.status}" + (f" {self.kode}" if self.kode else "") + \
-            (f": {self.melding}" if self.melding else "")
+        return (
+            f"NAV answered {self.status}"
+            + (f" {self.kode}" if self.kode else "")
+            + (f": {self.melding}" if self.melding else "")
+        )
 
 
 class NavClient:

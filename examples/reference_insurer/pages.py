@@ -1,5 +1,6 @@
 """The insurer's few web pages (Norwegian, as the citizen sees them), as Jinja templates that
 Flask autoescapes."""
+
 from __future__ import annotations
 
 from flask import render_template_string
@@ -15,7 +16,8 @@ LAYOUT = """<!doctype html>
   header { background: #0b3d5c; color: #fff; padding: .8rem 1.5rem; }
   header a { color: #fff; text-decoration: none; font-weight: 600; }
   main { max-width: 60rem; margin: 1.5rem auto; padding: 0 1rem; }
-  .card { background: #fff; border-radius: 6px; padding: 1.2rem 1.5rem; box-shadow: 0 1px 3px #0002; margin-bottom: 1rem; }
+  .card { background: #fff; border-radius: 6px; padding: 1.2rem 1.5rem; box-shadow: 0 1px 3px #0002;
+          margin-bottom: 1rem; }
   table { border-collapse: collapse; width: 100%; font-size: .9rem; }
   th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e3e5e8; vertical-align: top; }
   .state { font-weight: 600; }
@@ -40,7 +42,8 @@ INDEX = """
   <h1>Meld en sak</h1>
   <p>Start en sak som trenger opplysninger fra NAV. Du blir sendt til Altinn for å gi samtykke.</p>
   <form method="get" action="{{ url_for('start_claim') }}">
-    <div><label for="pid">Fødselsnummer</label> <input id="pid" name="pid" inputmode="numeric" maxlength="11" required></div>
+    <div><label for="pid">Fødselsnummer</label>
+      <input id="pid" name="pid" inputmode="numeric" maxlength="11" required></div>
     <div><label for="first_name">Fornavn</label> <input id="first_name" name="first_name"></div>
     <div><label for="last_name">Etternavn</label> <input id="last_name" name="last_name" required></div>
     <button type="submit">Start sak</button>
@@ -71,7 +74,9 @@ CLAIM = """
 <div class="card">
   <h1>Sak {{ claim.id }}</h1>
   <table>
-    {% for key, value in summary.items() %}<tr><th>{{ key }}</th><td>{{ value if value is not none else '' }}</td></tr>{% endfor %}
+    {% for key, value in summary.items() %}
+    <tr><th>{{ key }}</th><td>{{ value if value is not none else '' }}</td></tr>
+    {% endfor %}
   </table>
 </div>
 {% if data %}
@@ -99,5 +104,13 @@ def page(insurer: str, title: str, template: str, **context) -> str:
 
 
 def message_page(insurer: str, heading: str, message: str, *, ok: bool = True, details=(), claim_id=None) -> str:
-    return page(insurer, heading, MESSAGE, heading=heading, message=message, css="ok" if ok else "error",
-                details=list(details), claim_id=claim_id)
+    return page(
+        insurer,
+        heading,
+        MESSAGE,
+        heading=heading,
+        message=message,
+        css="ok" if ok else "error",
+        details=list(details),
+        claim_id=claim_id,
+    )

@@ -3,12 +3,13 @@
 SQLite, in memory by default (tests) or in a file (demos, so claims survive a restart). One
 connection shared behind a lock: the web threads and the background retrievals all use it.
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 PENDING, CONSENTED, DECLINED = "pending", "consented", "declined"
 ACTIVE, DEAD = "active", "dead"
@@ -18,20 +19,20 @@ COLUMNS = {
     "pid": "TEXT NOT NULL",
     "first_name": "TEXT",
     "last_name": "TEXT",
-    "code": "TEXT NOT NULL",          # the AuthorizationCode Altinn gave the consent request
+    "code": "TEXT NOT NULL",  # the AuthorizationCode Altinn gave the consent request
     "gui_url": "TEXT",
-    "state": "TEXT NOT NULL",         # pending | consented | declined
-    "consent": "TEXT",                # active | dead (withdrawn or expired), once consented
+    "state": "TEXT NOT NULL",  # pending | consented | declined
+    "consent": "TEXT",  # active | dead (withdrawn or expired), once consented
     "consent_problem": "TEXT",
     "decline_message": "TEXT",
     "created": "REAL NOT NULL",
     "answered": "REAL",
-    "retrieval": "TEXT",              # the latest retrieval: idle | running | ok | unavailable | consent_required
+    "retrieval": "TEXT",  # the latest retrieval: idle | running | ok | unavailable | consent_required
     "attempts": "INTEGER NOT NULL DEFAULT 0",
     "nav_calls": "INTEGER NOT NULL DEFAULT 0",
     "fetches": "INTEGER NOT NULL DEFAULT 0",
     "uses_logged": "INTEGER NOT NULL DEFAULT 0",
-    "data": "TEXT",                   # JSON: the latest data NAV delivered
+    "data": "TEXT",  # JSON: the latest data NAV delivered
     "data_at": "REAL",
     "last_error": "TEXT",
 }
@@ -46,16 +47,19 @@ class Store:
         with self._lock:
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(f"CREATE TABLE IF NOT EXISTS claims ("
-                             f"{', '.join(f'{name} {kind}' for name, kind in COLUMNS.items())})")
+            self._db.execute(
+                f"CREATE TABLE IF NOT EXISTS claims ({', '.join(f'{name} {kind}' for name, kind in COLUMNS.items())})"
+            )
             self._db.execute("CREATE INDEX IF NOT EXISTS claims_pid ON claims (pid, created)")
 
     # -- writing -------------------------------------------------------------------------------------
     def add(self, claim: dict) -> dict:
         claim = {name: claim.get(name) for name in COLUMNS if claim.get(name) is not None}
         with self._lock:
-            self._db.execute(f"INSERT INTO claims ({', '.join(claim)}) VALUES ({', '.join('?' for _ in claim)})",
-                             [_db_value(v) for v in claim.values()])
+            self._db.execute(
+                f"INSERT INTO claims ({', '.join(claim)}) VALUES ({', '.join('?' for _ in claim)})",
+                [_db_value(v) for v in claim.values()],
+            )
         return self.get(claim["id"])
 
     def update(self, claim_id: str, *, only_if: dict | None = None, **changes) -> bool:
@@ -66,15 +70,18 @@ class Store:
             raise KeyError(f"unknown claim field(s): {', '.join(sorted(unknown))}")
         where = " AND ".join(["id = ?"] + [f"{k} IS ?" for k in (only_if or {})])
         with self._lock:
-            cursor = self._db.execute(f"UPDATE claims SET {', '.join(f'{k} = ?' for k in changes)} WHERE {where}",
-                                      [_db_value(v) for v in changes.values()] + [claim_id]
-                                      + list((only_if or {}).values()))
+            cursor = self._db.execute(
+                f"UPDATE claims SET {', '.join(f'{k} = ?' for k in changes)} WHERE {where}",
+                [_db_value(v) for v in changes.values()] + [claim_id] + list((only_if or {}).values()),
+            )
             return cursor.rowcount == 1
 
     def count_up(self, claim_id: str, **steps: int) -> None:
         with self._lock:
-            self._db.execute(f"UPDATE claims SET {', '.join(f'{k} = {k} + ?' for k in steps)} WHERE id = ?",
-                             [*steps.values(), claim_id])
+            self._db.execute(
+                f"UPDATE claims SET {', '.join(f'{k} = {k} + ?' for k in steps)} WHERE id = ?",
+                [*steps.values(), claim_id],
+            )
 
     # -- reading -------------------------------------------------------------------------------------
     def get(self, claim_id: str) -> dict | None:
@@ -85,21 +92,25 @@ class Store:
     def for_pid(self, pid: str) -> list[dict]:
         """The person's claims, newest first."""
         with self._lock:
-            rows = self._db.execute("SELECT * FROM claims WHERE pid = ? ORDER BY created DESC, rowid DESC",
-                                    (pid,)).fetchall()
+            rows = self._db.execute(
+                "SELECT * FROM claims WHERE pid = ? ORDER BY created DESC, rowid DESC", (pid,)
+            ).fetchall()
         return [_claim(row) for row in rows]
 
     def latest_answered(self, pid: str) -> dict | None:
         """The claim whose consent answer came last: it decides whether we may fetch for the person."""
         with self._lock:
-            row = self._db.execute("SELECT * FROM claims WHERE pid = ? AND state IN (?, ?) "
-                                   "ORDER BY answered DESC, rowid DESC LIMIT 1", (pid, CONSENTED, DECLINED)).fetchone()
+            row = self._db.execute(
+                "SELECT * FROM claims WHERE pid = ? AND state IN (?, ?) ORDER BY answered DESC, rowid DESC LIMIT 1",
+                (pid, CONSENTED, DECLINED),
+            ).fetchone()
         return _claim(row)
 
     def all(self, limit: int = 200) -> list[dict]:
         with self._lock:
-            rows = self._db.execute("SELECT * FROM claims ORDER BY created DESC, rowid DESC LIMIT ?",
-                                    (limit,)).fetchall()
+            rows = self._db.execute(
+                "SELECT * FROM claims ORDER BY created DESC, rowid DESC LIMIT ?", (limit,)
+            ).fetchall()
         return [_claim(row) for row in rows]
 
     def close(self) -> None:
@@ -123,4 +134,4 @@ def _claim(row) -> dict | None:
 def iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds")
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")

@@ -1,5 +1,6 @@
 """HTTP for the insurer's outgoing calls: one ``requests`` session per thread (a session is not
 meant to be shared between threads), the configured trust (``verify=``) and timeouts."""
+
 from __future__ import annotations
 
 import threading
@@ -33,8 +34,7 @@ class Transport:
 
     def request(self, method: str, url: str, *, timeout: float | None = None, **kwargs) -> requests.Response:
         try:
-            return self.session().request(method, url, timeout=timeout or self.timeout, allow_redirects=False,
-                                          **kwargs)
+            return self.session().request(method, url, timeout=timeout or self.timeout, allow_redirects=False, **kwargs)
         except requests.exceptions.SSLError as exc:
             raise Unreachable(f"TLS: {method} {url}: the server's certificate is not trusted ({exc})") from exc
         except requests.RequestException as exc:

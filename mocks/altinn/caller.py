@@ -11,6 +11,7 @@ URL-encoded PEM chain (leaf first), or ``SSL_CLIENT_CERT`` in the WSGI environme
 terminates mutual TLS itself. The chain must lead to the key authority's root and carry the
 API key org's organisation number.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -30,14 +31,14 @@ from .runtime import Altinn
 CLIENT_CERT_HEADER = "X-Client-Cert"
 WRITE_SCOPE = "altinn:consentrequests.write"
 READ_SCOPES = ("altinn:consentrequests.read", WRITE_SCOPE)
-TOKEN_SCOPES = ("altinn:consenttokens", "altinn:consenttokens.read") + READ_SCOPES
+TOKEN_SCOPES = ("altinn:consenttokens", "altinn:consenttokens.read", *READ_SCOPES)
 
 
 @dataclass(frozen=True)
 class Caller:
-    org: str                 # the organisation the API key belongs to
+    org: str  # the organisation the API key belongs to
     consumer: dict
-    via: str                 # "maskinporten", "certificate" or "api_key"
+    via: str  # "maskinporten", "certificate" or "api_key"
     supplier: str | None = None
 
 
@@ -65,9 +66,12 @@ def authenticate(service: Altinn, scopes: tuple[str, ...], *, enterprise_require
     if chain is not None:
         return _by_certificate(service, chain, consumer)
     if enterprise_required:
-        raise E.altinn_error(401, E.AUTHENTICATION,
-                             "Authenticate the enterprise: an enterprise certificate, or a Maskinporten token "
-                             f"with scope {scopes[-1]} in Authorization: Bearer")
+        raise E.altinn_error(
+            401,
+            E.AUTHENTICATION,
+            "Authenticate the enterprise: an enterprise certificate, or a Maskinporten token "
+            f"with scope {scopes[-1]} in Authorization: Bearer",
+        )
     annotate(auth="api_key")
     return Caller(org, consumer, "api_key")
 
@@ -75,14 +79,17 @@ def authenticate(service: Altinn, scopes: tuple[str, ...], *, enterprise_require
 def _by_token(service: Altinn, token: str, consumer: dict, scopes: tuple[str, ...]) -> Caller:
     annotate(access_token=token_fingerprint(token))
     try:
-        claims = verify_jwt(token, service.maskinporten_keys, issuer=service.maskinporten_issuer,
-                            clock=service.clock)
+        claims = verify_jwt(token, service.maskinporten_keys, issuer=service.maskinporten_issuer, clock=service.clock)
     except KeysUnavailable as exc:
         raise E.altinn_error(503, "50300", f"Maskinporten's keys cannot be read right now: {exc}") from exc
     except TokenError as exc:
-        raise E.ERRORS.error(401, E.AUTHENTICATION, f"The Maskinporten token is not valid: {exc}",
-                             "", {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc.reason}"'}) \
-            from exc
+        raise E.ERRORS.error(
+            401,
+            E.AUTHENTICATION,
+            f"The Maskinporten token is not valid: {exc}",
+            "",
+            {"WWW-Authenticate": f'Bearer error="invalid_token", error_description="{exc.reason}"'},
+        ) from exc
     aud = claims.get("aud")
     if aud is not None and not _is_altinn_audience(service, aud):
         raise E.altinn_error(401, E.AUTHENTICATION, f"The Maskinporten token is meant for {aud}, not Altinn")
@@ -92,8 +99,11 @@ def _by_token(service: Altinn, token: str, consumer: dict, scopes: tuple[str, ..
     token_org = _party_org(claims.get("consumer"))
     supplier = _party_org(claims.get("supplier"))
     if token_org != consumer["org"]:
-        raise E.altinn_error(403, E.WRONG_PARTY, f"The Maskinporten token is for {token_org}, but the API key "
-                                                  f"belongs to {consumer['org']}")
+        raise E.altinn_error(
+            403,
+            E.WRONG_PARTY,
+            f"The Maskinporten token is for {token_org}, but the API key belongs to {consumer['org']}",
+        )
     annotate(auth="maskinporten", client_id=claims.get("client_id"))
     return Caller(consumer["org"], consumer, "maskinporten", supplier)
 
@@ -127,7 +137,8 @@ def _by_certificate(service: Altinn, chain: list[x509.Certificate], consumer: di
         raise E.altinn_error(401, E.AUTHENTICATION, f"The enterprise certificate is not trusted: {exc}") from exc
     org = organisation_number(leaf)
     if org != consumer["org"]:
-        raise E.altinn_error(403, E.WRONG_PARTY, f"The enterprise certificate is {org}'s, but the API key "
-                                                  f"belongs to {consumer['org']}")
+        raise E.altinn_error(
+            403, E.WRONG_PARTY, f"The enterprise certificate is {org}'s, but the API key belongs to {consumer['org']}"
+        )
     annotate(auth="certificate")
     return Caller(consumer["org"], consumer, "certificate")

@@ -5,6 +5,7 @@ the page to send the citizen to) are only there when the caller asks for
 ``Accept: application/hal+json``, as with the real API (altinn-consent.md A.2, pain point 4).
 ``/api/consentRequest`` (singular) is the deprecated alias and behaves the same.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, request
@@ -46,8 +47,10 @@ def present(service: Altinn, record: dict, hal: bool) -> dict:
         "RequiredDelegatorName": record.get("required_delegator_name"),
         "ValidTo": local_iso(record["valid_to"]),
         "RedirectUrl": record["redirect_url"],
-        "RequestResources": [{"ServiceCode": r["code"], "ServiceEditionCode": r["edition"],
-                              "Metadata": r["metadata"]} for r in record["resources"]],
+        "RequestResources": [
+            {"ServiceCode": r["code"], "ServiceEditionCode": r["edition"], "Metadata": r["metadata"]}
+            for r in record["resources"]
+        ],
         "RequestMessage": record.get("request_message"),
         "PortalViewMode": record.get("portal_view_mode", "Hide"),
         "Created": local_iso(record["created"]),
@@ -55,8 +58,10 @@ def present(service: Altinn, record: dict, hal: bool) -> dict:
     }
     body = {key: value for key, value in body.items() if value is not None}
     if hal:
-        body["_links"] = {"self": {"href": f"{service.base_url}/api/consentRequests/{record['code']}"},
-                          "gui": {"href": gui_url(service, record["code"])}}
+        body["_links"] = {
+            "self": {"href": f"{service.base_url}/api/consentRequests/{record['code']}"},
+            "gui": {"href": gui_url(service, record["code"])},
+        }
     return body
 
 
@@ -85,13 +90,16 @@ def consent_requests_blueprint() -> Blueprint:
             annotate(problems=[code for code, _ in exc.problems])
             raise E.validation_errors(exc.problems) from exc
         if caller.org not in (normalized["covered_by"], normalized.get("handled_by")):
-            raise E.altinn_error(403, E.WRONG_PARTY, f"{caller.org} may not ask for consent on behalf of "
-                                                      f"{normalized['covered_by']}")
+            raise E.altinn_error(
+                403, E.WRONG_PARTY, f"{caller.org} may not ask for consent on behalf of {normalized['covered_by']}"
+            )
         record = service.consents.create(normalized)
-        annotate(subject=record["offered_by"], authorization_code=record["code"],
-                 services=C.service_keys(record))
-        return json_response(present(service, record, wants_hal()), 201,
-                             {"Location": f"{service.base_url}/api/consentRequests/{record['code']}"})
+        annotate(subject=record["offered_by"], authorization_code=record["code"], services=C.service_keys(record))
+        return json_response(
+            present(service, record, wants_hal()),
+            201,
+            {"Location": f"{service.base_url}/api/consentRequests/{record['code']}"},
+        )
 
     @bp.get("/api/consentRequests/<code>")
     @bp.get("/api/consentRequest/<code>", endpoint="get_consent_request_singular")
@@ -121,8 +129,11 @@ def consent_requests_blueprint() -> Blueprint:
         service = altinn()
         caller = authenticate(service, READ_SCOPES)
         args = {key.lower(): value for key, value in request.args.items(multi=True)}
-        statuses = [value for key, value in request.args.items(multi=True)
-                    if key.lower() == "status" or key.lower().startswith("status[")]
+        statuses = [
+            value
+            for key, value in request.args.items(multi=True)
+            if key.lower() == "status" or key.lower().startswith("status[")
+        ]
         unknown = [s for s in statuses if s not in STATUSES]
         if unknown:
             raise E.altinn_error(400, E.QUERY, f"status is one of {', '.join(STATUSES)}, not {', '.join(unknown)}")
@@ -133,8 +144,9 @@ def consent_requests_blueprint() -> Blueprint:
         for record in service.consents.for_party(caller.org):
             if statuses and record["status"] not in statuses:
                 continue
-            if code and not any(r["code"] == code and (not edition or str(r["edition"]) == edition)
-                                for r in record["resources"]):
+            if code and not any(
+                r["code"] == code and (not edition or str(r["edition"]) == edition) for r in record["resources"]
+            ):
                 continue
             records.append(record)
         continuation = args.get("continuation")
@@ -142,7 +154,7 @@ def consent_requests_blueprint() -> Blueprint:
             codes = [r["code"] for r in records]
             if continuation not in codes:
                 raise E.altinn_error(400, E.QUERY, "continuation is not a request of this list")
-            records = records[codes.index(continuation) + 1:]
+            records = records[codes.index(continuation) + 1 :]
         page, more = records[:PAGE_SIZE], len(records) > PAGE_SIZE
         items = [present(service, record, wants_hal()) for record in page]
         if not wants_hal():

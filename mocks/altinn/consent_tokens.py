@@ -10,6 +10,7 @@ unanswered, rejected, withdrawn, used up or expired consent, or another consumer
 ``POST /api/authorization/token/{code}/loguse`` records one use (204); the citizen sees it under
 "Mine samtykker", and a one-time consent is used up by it (A.9).
 """
+
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
@@ -62,14 +63,16 @@ def consent_claims(service: Altinn, record: dict, caller: Caller, now: int, life
     claims["CoveredBy"] = record["covered_by"]
     if record.get("handled_by") and caller.org == record["handled_by"]:
         claims["HandledBy"] = record["handled_by"]
-    claims.update({
-        "DelegatedDate": int(parse_time(consent["delegated"]).timestamp()),
-        "ValidToDate": int(parse_time(record["valid_to"]).timestamp()),
-        "iss": service.settings.consent_token_issuer,
-        "nbf": now,
-        "exp": now + lifetime,
-        "iat": now,
-    })
+    claims.update(
+        {
+            "DelegatedDate": int(parse_time(consent["delegated"]).timestamp()),
+            "ValidToDate": int(parse_time(record["valid_to"]).timestamp()),
+            "iss": service.settings.consent_token_issuer,
+            "nbf": now,
+            "exp": now + lifetime,
+            "iat": now,
+        }
+    )
     return claims
 
 
@@ -103,11 +106,16 @@ def consent_tokens_blueprint() -> Blueprint:
         now = service.clock.epoch()
         lifetime = service.rt.lifetimes[f"{SERVICE}.consent_token"]
         key = service.authority.signing_key(SERVICE)
-        token = jwt.encode(consent_claims(service, record, caller, now, lifetime), key.private_key,
-                           algorithm="RS256", headers={"kid": key.kid, "x5t": key.kid, "typ": "JWT"})
+        token = jwt.encode(
+            consent_claims(service, record, caller, now, lifetime),
+            key.private_key,
+            algorithm="RS256",
+            headers={"kid": key.kid, "x5t": key.kid, "typ": "JWT"},
+        )
         annotate(consent_token=token_fingerprint(token), token_exp=now + lifetime, services=C.service_keys(record))
-        if any(mimetype in ("application/xml", "text/xml") for mimetype, _ in request.accept_mimetypes) \
-                and not any(m in ("application/json", "application/hal+json") for m, _ in request.accept_mimetypes):
+        if any(mimetype in ("application/xml", "text/xml") for mimetype, _ in request.accept_mimetypes) and not any(
+            m in ("application/json", "application/hal+json") for m, _ in request.accept_mimetypes
+        ):
             body = f'<string xmlns="{XML_STRING_NAMESPACE}">{escape(token)}</string>'
             return Response(body, mimetype="application/xml")
         return Response(f'"{token}"', mimetype="application/json")
@@ -122,8 +130,12 @@ def consent_tokens_blueprint() -> Blueprint:
         service_code, edition = fields.get("servicecode"), fields.get("serviceeditioncode")
         key = f"{service_code}_{edition}"
         if isinstance(service_code, bool) or isinstance(edition, bool) or key not in C.service_keys(record):
-            raise E.altinn_error(400, E.LOG_USE, f"ServiceCode {service_code} / ServiceEditionCode {edition} is "
-                                                 f"not a service of consent {code} ({', '.join(C.service_keys(record))})")
+            raise E.altinn_error(
+                400,
+                E.LOG_USE,
+                f"ServiceCode {service_code} / ServiceEditionCode {edition} is "
+                f"not a service of consent {code} ({', '.join(C.service_keys(record))})",
+            )
         usage = fields.get("usagedatetime")
         if usage is not None:
             try:

@@ -12,6 +12,7 @@ All dates here are calendar time (DESIGN.md §2): moving the sandbox calendar th
 expires a three-year consent. Every change runs in one write transaction, so a crash or a
 concurrent answer never leaves half a consent behind.
 """
+
 from __future__ import annotations
 
 import json
@@ -95,19 +96,25 @@ class Consents:
 
     def for_party(self, org: str) -> list[dict]:
         """Requests where ``org`` is CoveredBy or HandledBy, oldest first."""
-        rows = self.store.query("SELECT data FROM consent_requests WHERE covered_by = ? OR handled_by = ? "
-                                "ORDER BY created, rowid", (org, org))
+        rows = self.store.query(
+            "SELECT data FROM consent_requests WHERE covered_by = ? OR handled_by = ? ORDER BY created, rowid",
+            (org, org),
+        )
         return [json.loads(row["data"]) for row in rows]
 
     def of_person(self, pid: str) -> list[dict]:
         """The person's answered requests (their consents and refusals), newest first."""
-        rows = self.store.query("SELECT data FROM consent_requests WHERE offered_by = ? AND status IN (?, ?) "
-                                "ORDER BY last_changed DESC, rowid DESC", (pid, ACCEPTED, REJECTED))
+        rows = self.store.query(
+            "SELECT data FROM consent_requests WHERE offered_by = ? AND status IN (?, ?) "
+            "ORDER BY last_changed DESC, rowid DESC",
+            (pid, ACCEPTED, REJECTED),
+        )
         return [json.loads(row["data"]) for row in rows]
 
     def accepted(self) -> list[dict]:
-        rows = self.store.query("SELECT data FROM consent_requests WHERE status = ? ORDER BY created, code",
-                                (ACCEPTED,))
+        rows = self.store.query(
+            "SELECT data FROM consent_requests WHERE status = ? ORDER BY created, code", (ACCEPTED,)
+        )
         return [json.loads(row["data"]) for row in rows]
 
     def all(self) -> list[dict]:
@@ -115,8 +122,9 @@ class Consents:
         return [json.loads(row["data"]) for row in rows]
 
     def uses(self, code: str) -> list[dict]:
-        rows = self.store.query("SELECT time, usage_time, service, logged_by FROM use_log WHERE code = ? "
-                                "ORDER BY id", (code,))
+        rows = self.store.query(
+            "SELECT time, usage_time, service, logged_by FROM use_log WHERE code = ? ORDER BY id", (code,)
+        )
         return [dict(row) for row in rows]
 
     def state(self, record: dict) -> str | None:
@@ -127,8 +135,15 @@ class Consents:
         """Store a validated request (``code`` given or new) as Unopened, or Accepted when it
         already carries ``consent`` (the admin fixture)."""
         now = self._now()
-        record = {"status": UNOPENED, "created": now, "last_changed": now, "opened": None, "answered": None,
-                  "consent": None, **request}
+        record = {
+            "status": UNOPENED,
+            "created": now,
+            "last_changed": now,
+            "opened": None,
+            "answered": None,
+            "consent": None,
+            **request,
+        }
         record["code"] = request.get("code") or new_code()
         with self.store.transaction() as db:
             self._write(db, record, insert=True)
@@ -139,11 +154,13 @@ class Consents:
             if record["status"] == UNOPENED:
                 record["status"] = OPENED
                 record["opened"] = self._now()
+
         return self._update(code, change)
 
     def answer(self, code: str, pid: str, accept: bool) -> dict:
         """The citizen ``pid`` accepts or rejects. A request for someone else, an answered one or
         one whose ValidTo has passed cannot be answered."""
+
         def change(record):
             if record["status"] not in UNANSWERED:
                 raise ConsentError("answered", f"the request was already answered ({record['status']})")
@@ -160,6 +177,7 @@ class Consents:
                 record["opened"] = now
             if accept:
                 record["consent"] = {"delegated": now, "delegated_by": pid, "revoked": None, "used": None}
+
         return self._update(code, change)
 
     def delete(self, code: str) -> dict:
@@ -173,6 +191,7 @@ class Consents:
 
     def withdraw(self, code: str, by: str, *, allow_one_time: bool = False) -> dict:
         """Withdraw an active consent; a one-time consent cannot be withdrawn by the citizen."""
+
         def change(record):
             state = self.state(record)
             if state != ACTIVE:
@@ -180,14 +199,17 @@ class Consents:
             if record.get("one_time") and not allow_one_time:
                 raise ConsentError("one_time", "a one-time consent cannot be withdrawn")
             record["consent"]["revoked"] = {"time": self._now(), "by": by}
+
         return self._update(code, change)
 
     def expire(self, code: str) -> dict:
         """End the consent now: ValidTo becomes the present calendar time."""
+
         def change(record):
             if record["status"] != ACCEPTED:
                 raise ConsentError("not_accepted", f"the request is {record['status']}, not a consent")
             record["valid_to"] = self._now()
+
         return self._update(code, change)
 
     def log_use(self, code: str, service: str, usage_time: str | None, by: str) -> dict:
@@ -198,8 +220,10 @@ class Consents:
             state = self.state(record)
             if state != ACTIVE:
                 raise ConsentError("not_active", f"the consent is not active ({state or record['status']})")
-            db.execute("INSERT INTO use_log(code, time, usage_time, service, logged_by) VALUES (?,?,?,?,?)",
-                       (code, now, usage_time, service, by))
+            db.execute(
+                "INSERT INTO use_log(code, time, usage_time, service, logged_by) VALUES (?,?,?,?,?)",
+                (code, now, usage_time, service, by),
+            )
             if record.get("one_time"):
                 record["consent"]["used"] = now
             record["last_changed"] = now
@@ -225,11 +249,25 @@ class Consents:
 
     @staticmethod
     def _write(db, record: dict, insert: bool = False) -> None:
-        values = (record["covered_by"], record.get("handled_by"), record.get("offered_by"), record["status"],
-                  record["created"], record["last_changed"], json.dumps(record, ensure_ascii=False), record["code"])
+        values = (
+            record["covered_by"],
+            record.get("handled_by"),
+            record.get("offered_by"),
+            record["status"],
+            record["created"],
+            record["last_changed"],
+            json.dumps(record, ensure_ascii=False),
+            record["code"],
+        )
         if insert:
-            db.execute("INSERT INTO consent_requests(covered_by, handled_by, offered_by, status, created, "
-                       "last_changed, data, code) VALUES (?,?,?,?,?,?,?,?)", values)
+            db.execute(
+                "INSERT INTO consent_requests(covered_by, handled_by, offered_by, status, created, "
+                "last_changed, data, code) VALUES (?,?,?,?,?,?,?,?)",
+                values,
+            )
         else:
-            db.execute("UPDATE consent_requests SET covered_by=?, handled_by=?, offered_by=?, status=?, created=?, "
-                       "last_changed=?, data=? WHERE code=?", values)
+            db.execute(
+                "UPDATE consent_requests SET covered_by=?, handled_by=?, offered_by=?, status=?, created=?, "
+                "last_changed=?, data=? WHERE code=?",
+                values,
+            )

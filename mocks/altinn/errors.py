@@ -10,6 +10,7 @@ The token endpoint refuses with 403 and Altinn's one reason for every case (unkn
 answered, rejected, withdrawn, expired, wrong API key); the sandbox adds the specific cause
 after it, so that the real sentence stays a prefix an insurer can match.
 """
+
 from __future__ import annotations
 
 from dsop_sandbox.mocks.common.errors import ErrorShape, ServiceError
@@ -23,36 +24,37 @@ def error_body(status: int, code: str, message: str, trace_id: str) -> list:
 ERRORS = ErrorShape(error_body)
 
 # -- authentication and authorisation (inferred codes) -------------------------------------------
-API_KEY = "40301"             # ApiKey header missing or unknown (403)
-AUTHENTICATION = "40101"      # neither a valid enterprise certificate nor a Maskinporten token (401)
-SCOPE = "40302"               # the Maskinporten token lacks the operation's scope (403)
-WRONG_PARTY = "40303"         # the authenticated org is not the API key's org / not CoveredBy or HandledBy (403)
-SERVICE_OWNER = "40304"       # not the service owner of the asked service (403)
+API_KEY = "40301"  # ApiKey header missing or unknown (403)
+AUTHENTICATION = "40101"  # neither a valid enterprise certificate nor a Maskinporten token (401)
+SCOPE = "40302"  # the Maskinporten token lacks the operation's scope (403)
+WRONG_PARTY = "40303"  # the authenticated org is not the API key's org / not CoveredBy or HandledBy (403)
+SERVICE_OWNER = "40304"  # not the service owner of the asked service (403)
 
 # -- consent request validation (400) -----------------------------------------------------------
-UNKNOWN_PARTY = "40332"       # documented: not a valid org/person number, or the name does not match
-COVERED_BY = "40330"          # CoveredBy is not a registered consent consumer
-SAME_PARTY = "40331"          # CoveredBy equals OfferedBy (Altinn 20.1)
-VALID_TO = "40333"            # ValidTo missing, malformed or not in the future
-VALID_TO_MAX = "40334"        # ValidTo beyond the service's longest consent
-REDIRECT_URL = "40335"        # RedirectUrl missing, malformed or not on the consumer's allowed domains
-RESOURCES = "40336"           # RequestResources missing, or an unknown service/edition
-METADATA_MISSING = "40337"    # a metadata key of the template is missing or empty (Altinn 20.11)
-METADATA_UNKNOWN = "40338"    # a metadata key the template does not have
-METADATA_FORMAT = "40339"     # a metadata value in the wrong format
-MIXED_TEMPLATES = "40340"     # services with different consent templates in one request
-REQUEST_MESSAGE = "40341"     # RequestMessage malformed or not allowed by the template
-PORTAL_VIEW_MODE = "40342"    # PortalViewMode is neither Hide nor Show
-HANDLED_BY = "40343"          # HandledBy is not a registered consumer
-MALFORMED = "40345"           # a field has the wrong JSON type
-ALREADY_HANDLED = "40346"     # DELETE of a request the citizen has answered
-LOG_USE = "40347"             # loguse body: service not in the consent, or bad UsageDateTime
-QUERY = "40348"               # a list query parameter that cannot be understood
-NOT_FOUND = "40400"           # no consent request with that code (404)
+UNKNOWN_PARTY = "40332"  # documented: not a valid org/person number, or the name does not match
+COVERED_BY = "40330"  # CoveredBy is not a registered consent consumer
+SAME_PARTY = "40331"  # CoveredBy equals OfferedBy (Altinn 20.1)
+VALID_TO = "40333"  # ValidTo missing, malformed or not in the future
+VALID_TO_MAX = "40334"  # ValidTo beyond the service's longest consent
+REDIRECT_URL = "40335"  # RedirectUrl missing, malformed or not on the consumer's allowed domains
+RESOURCES = "40336"  # RequestResources missing, or an unknown service/edition
+METADATA_MISSING = "40337"  # a metadata key of the template is missing or empty (Altinn 20.11)
+METADATA_UNKNOWN = "40338"  # a metadata key the template does not have
+METADATA_FORMAT = "40339"  # a metadata value in the wrong format
+MIXED_TEMPLATES = "40340"  # services with different consent templates in one request
+REQUEST_MESSAGE = "40341"  # RequestMessage malformed or not allowed by the template
+PORTAL_VIEW_MODE = "40342"  # PortalViewMode is neither Hide nor Show
+HANDLED_BY = "40343"  # HandledBy is not a registered consumer
+MALFORMED = "40345"  # a field has the wrong JSON type
+ALREADY_HANDLED = "40346"  # DELETE of a request the citizen has answered
+LOG_USE = "40347"  # loguse body: service not in the consent, or bad UsageDateTime
+QUERY = "40348"  # a list query parameter that cannot be understood
+NOT_FOUND = "40400"  # no consent request with that code (404)
 
 TOKEN_REFUSED = "40300"
-TOKEN_REFUSAL_TEXT = ("The API key is not authorized for this operation, or the supplied authorization code "
-                      "is either expired or invalid.")
+TOKEN_REFUSAL_TEXT = (
+    "The API key is not authorized for this operation, or the supplied authorization code is either expired or invalid."
+)
 
 
 def altinn_error(status: int, code: str, message: str) -> ServiceError:

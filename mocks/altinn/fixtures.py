@@ -7,6 +7,7 @@ Fixtures: consumers (the insurer's API key and redirect domains; ``register-insu
 persons, service owners, and consents: create an accepted consent directly (fast tests), list
 and show them with their state and use log, withdraw, expire.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -79,8 +80,13 @@ def fixtures_blueprint() -> Blueprint:
         org = check.org_number(body.get("org"))
         urls = [check.absolute_url(url, "redirect_urls") for url in check.string_list(body, "redirect_urls")]
         domains = check.string_list(body, "redirect_domains") + [urlsplit(url).hostname for url in urls]
-        record = {"org": org, "name": check.text(body, "name"), "api_key": secrets.token_hex(16),
-                  "redirect_urls": urls, "redirect_domains": list(dict.fromkeys(domains))}
+        record = {
+            "org": org,
+            "name": check.text(body, "name"),
+            "api_key": secrets.token_hex(16),
+            "redirect_urls": urls,
+            "redirect_domains": list(dict.fromkeys(domains)),
+        }
         return json_response(altinn().consumers.put(org, record), 201)
 
     record_routes(bp, "/consumers", lambda: altinn().consumers, listing="consumers", missing="unknown_consumer")
@@ -97,8 +103,13 @@ def fixtures_blueprint() -> Blueprint:
         return json_response({"persons": added}, 201)
 
     record_routes(bp, "/persons", lambda: altinn().persons, listing="persons", missing="unknown_person")
-    record_routes(bp, "/service-owners", lambda: altinn().service_owners, listing="service_owners",
-                  missing="unknown_service_owner")
+    record_routes(
+        bp,
+        "/service-owners",
+        lambda: altinn().service_owners,
+        listing="service_owners",
+        missing="unknown_service_owner",
+    )
 
     @bp.post("/consents")
     def create_consent():
@@ -140,15 +151,28 @@ def fixtures_blueprint() -> Blueprint:
         redirect_url = body.get("redirect_url") or (consumer["redirect_urls"] or [service.base_url + "/"])[0]
         person = service.person(offered_by) or {}
         stamp = isoformat(now)
-        record = service.consents.create({
-            "covered_by": covered_by, "covered_by_name": consumer["name"],
-            "offered_by": offered_by, "offered_by_name": person.get("last_name"),
-            "handled_by": handled_by, "required_delegator": None, "required_delegator_name": None,
-            "valid_to": isoformat(valid_to), "redirect_url": redirect_url, "resources": resources,
-            "request_message": None, "portal_view_mode": "Hide", "one_time": one_time, "origin": "fixture",
-            "status": C.ACCEPTED, "opened": stamp, "answered": stamp,
-            "consent": {"delegated": stamp, "delegated_by": offered_by, "revoked": None, "used": None},
-        })
+        record = service.consents.create(
+            {
+                "covered_by": covered_by,
+                "covered_by_name": consumer["name"],
+                "offered_by": offered_by,
+                "offered_by_name": person.get("last_name"),
+                "handled_by": handled_by,
+                "required_delegator": None,
+                "required_delegator_name": None,
+                "valid_to": isoformat(valid_to),
+                "redirect_url": redirect_url,
+                "resources": resources,
+                "request_message": None,
+                "portal_view_mode": "Hide",
+                "one_time": one_time,
+                "origin": "fixture",
+                "status": C.ACCEPTED,
+                "opened": stamp,
+                "answered": stamp,
+                "consent": {"delegated": stamp, "delegated_by": offered_by, "revoked": None, "used": None},
+            }
+        )
         return json_response({"AuthorizationCode": record["code"], **with_state(service, record)}, 201)
 
     @bp.get("/consents")
@@ -187,13 +211,20 @@ def _resources(service: Altinn, raw, now, valid_to) -> list[dict]:
     """The asked services; by default NAV's, for data from three years back until ``valid_to``."""
     if raw is None:
         start = Duration.parse("-P3Y").added_to(now).date()
-        raw = [{"code": DEFAULT_SERVICE, "edition": DEFAULT_EDITION,
-                "metadata": {"fraOgMed": start.strftime("%d.%m.%Y"), "tilOgMed": valid_to.strftime("%d.%m.%Y")}}]
+        raw = [
+            {
+                "code": DEFAULT_SERVICE,
+                "edition": DEFAULT_EDITION,
+                "metadata": {"fraOgMed": start.strftime("%d.%m.%Y"), "tilOgMed": valid_to.strftime("%d.%m.%Y")},
+            }
+        ]
     if not isinstance(raw, list) or not raw or not all(isinstance(item, dict) for item in raw):
         raise admin_error(400, "invalid_request", "services must be a non-empty array of {code, edition, metadata}")
     checker = _Checker(service)
-    resources = [checker.resource(item.get("code"), item.get("edition"), item.get("metadata"), f"services[{i}]")
-                 for i, item in enumerate(raw)]
+    resources = [
+        checker.resource(item.get("code"), item.get("edition"), item.get("metadata"), f"services[{i}]")
+        for i, item in enumerate(raw)
+    ]
     try:
         checker.finish()
     except RequestProblems as exc:

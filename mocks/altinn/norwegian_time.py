@@ -4,9 +4,10 @@ A ``ValidTo`` without a zone (``2019-09-30T10:30:00.000``, as the docs write it)
 time; one with a zone or ``Z`` is taken as given. The sandbox stores UTC and shows the citizen
 ``dd.mm.åååå`` and ``kl. HH:MM`` in Norwegian time.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from dsop_sandbox.mocks.common.clock import parse_time
@@ -24,7 +25,7 @@ def parse_local(text: str) -> datetime:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=OSLO)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)
 
 
 def local_iso(utc_text: str) -> str:

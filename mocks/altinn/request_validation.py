@@ -17,6 +17,7 @@ A.2, A.3, A.8, A.11):
 Field names are read case-insensitively, so PascalCase (the docs) and camelCase (the Help page)
 bodies both work, as with Altinn's ASP.NET model binding.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -57,8 +58,10 @@ def last_name_matches(person: dict, given) -> bool:
 
 
 def unknown_party_message(identifier, name) -> str:
-    return (f"{identifier} is either not a valid organization number or social security number, or the "
-            f"provided name; {name} does not match")
+    return (
+        f"{identifier} is either not a valid organization number or social security number, or the "
+        f"provided name; {name} does not match"
+    )
 
 
 class _Checker:
@@ -117,8 +120,11 @@ class _Checker:
             service = find(resource["code"], resource["edition"])
             limit = Duration.parse(service.max_validity).added_to(now)
             if moment > limit:
-                self.problem(E.VALID_TO_MAX, f"ValidTo {text} is later than service {service.code} allows "
-                                             f"({service.max_validity} from now, {isoformat(limit)})")
+                self.problem(
+                    E.VALID_TO_MAX,
+                    f"ValidTo {text} is later than service {service.code} allows "
+                    f"({service.max_validity} from now, {isoformat(limit)})",
+                )
                 return None
         return isoformat(moment) if moment.microsecond == 0 else moment.isoformat().replace("+00:00", "Z")
 
@@ -137,8 +143,11 @@ class _Checker:
             for domain in consumer.get("redirect_domains", []):
                 if _domain_matches(domain, parts.scheme.lower(), host):
                     return url
-        self.problem(E.REDIRECT_URL, f"RedirectUrl {url} is not on the allowed domains of the consumer "
-                                     f"({', '.join(consumers[0].get('redirect_domains', [])) or 'none registered'})")
+        self.problem(
+            E.REDIRECT_URL,
+            f"RedirectUrl {url} is not on the allowed domains of the consumer "
+            f"({', '.join(consumers[0].get('redirect_domains', [])) or 'none registered'})",
+        )
         return None
 
     # -- resources ---------------------------------------------------------------------------------
@@ -164,14 +173,18 @@ class _Checker:
         for declared in service.metadata:
             if declared.name not in clean:
                 if not declared.optional:
-                    self.problem(E.METADATA_MISSING, f"{where}: metadata {declared.name} is required and must not "
-                                                     f"be empty")
+                    self.problem(
+                        E.METADATA_MISSING, f"{where}: metadata {declared.name} is required and must not be empty"
+                    )
                 continue
             try:
                 parsed[declared.name] = declared.parse(clean[declared.name])
             except ValueError as exc:
-                self.problem(E.METADATA_FORMAT, f"{where}: metadata {declared.name}={clean[declared.name]!r} "
-                                                f"is not valid ({exc}; format {declared.pattern})")
+                self.problem(
+                    E.METADATA_FORMAT,
+                    f"{where}: metadata {declared.name}={clean[declared.name]!r} "
+                    f"is not valid ({exc}; format {declared.pattern})",
+                )
         if service.period and all(key in parsed for key in service.period):
             start, end = (parsed[key] for key in service.period)
             if start > end:
@@ -181,8 +194,9 @@ class _Checker:
     def templates(self, resources: list[dict]) -> None:
         templates = {find(r["code"], r["edition"]).template for r in resources}
         if len(templates) > 1:
-            self.problem(E.MIXED_TEMPLATES, "services with different consent templates cannot be asked for "
-                                            "in one request")
+            self.problem(
+                E.MIXED_TEMPLATES, "services with different consent templates cannot be asked for in one request"
+            )
 
     def request_message(self, value, resources: list[dict]):
         if value in (None, {}, ""):
@@ -193,8 +207,10 @@ class _Checker:
         folded = {str(k).lower(): v for k, v in value.items()}
         unknown = [k for k in folded if k not in MESSAGE_LANGUAGES]
         if unknown:
-            self.problem(E.REQUEST_MESSAGE, f"RequestMessage languages are {', '.join(MESSAGE_LANGUAGES)}, "
-                                            f"not {', '.join(unknown)}")
+            self.problem(
+                E.REQUEST_MESSAGE,
+                f"RequestMessage languages are {', '.join(MESSAGE_LANGUAGES)}, not {', '.join(unknown)}",
+            )
             return None
         if any(len(v) > MAX_MESSAGE_LENGTH for v in folded.values()):
             self.problem(E.REQUEST_MESSAGE, f"RequestMessage texts are at most {MAX_MESSAGE_LENGTH} characters")
@@ -233,7 +249,9 @@ def parse_request(body: dict, service: Altinn) -> dict:
     offered_by_name = check.text(fields, "OfferedByName", "OfferedByName")
     handled_by = check.text(fields, "HandledBy", "HandledBy", required=False)
     delegator = check.text(fields, "RequiredDelegator", "RequiredDelegator", required=False)
-    delegator_name = check.text(fields, "RequiredDelegatorName", "RequiredDelegatorName", required=delegator is not None)
+    delegator_name = check.text(
+        fields, "RequiredDelegatorName", "RequiredDelegatorName", required=delegator is not None
+    )
     redirect = check.text(fields, "RedirectUrl", "RedirectUrl", required=False)
     valid_to_text = fields.get("validto")
     if valid_to_text is not None and not isinstance(valid_to_text, str):
@@ -260,8 +278,12 @@ def parse_request(body: dict, service: Altinn) -> dict:
                 continue
             item = _folded(item)
             code, edition = item.get("servicecode"), item.get("serviceeditioncode")
-            if isinstance(code, bool) or not isinstance(code, (str, int)) or isinstance(edition, bool) \
-                    or not isinstance(edition, (str, int)):
+            if (
+                isinstance(code, bool)
+                or not isinstance(code, (str, int))
+                or isinstance(edition, bool)
+                or not isinstance(edition, (str, int))
+            ):
                 check.problem(E.RESOURCES, f"{where} needs ServiceCode and ServiceEditionCode")
                 continue
             resource = check.resource(code, edition, item.get("metadata"), where)
@@ -274,8 +296,11 @@ def parse_request(body: dict, service: Altinn) -> dict:
         check.problem(E.RESOURCES, "a service is asked for twice")
 
     valid_to = check.valid_to(valid_to_text, resources)
-    redirect_url = check.redirect_url(redirect, [c for c in (consumer, handler) if c]) \
-        if redirect is not None else check.redirect_url(None, [])
+    redirect_url = (
+        check.redirect_url(redirect, [c for c in (consumer, handler) if c])
+        if redirect is not None
+        else check.redirect_url(None, [])
+    )
     message = check.request_message(fields.get("requestmessage"), resources)
     mode = fields.get("portalviewmode", "Hide") or "Hide"
     matched = [m for m in PORTAL_VIEW_MODES if isinstance(mode, str) and m.lower() == mode.lower()]
@@ -283,12 +308,20 @@ def parse_request(body: dict, service: Altinn) -> dict:
         check.problem(E.PORTAL_VIEW_MODE, "PortalViewMode is Hide or Show")
     check.finish()
     return {
-        "covered_by": covered_by, "covered_by_name": consumer["name"],
-        "offered_by": offered_by, "offered_by_name": offered_by_name,
-        "handled_by": handled_by, "required_delegator": delegator, "required_delegator_name": delegator_name,
-        "valid_to": valid_to, "redirect_url": redirect_url, "resources": resources,
-        "request_message": message, "portal_view_mode": matched[0],
-        "one_time": any(find(r["code"], r["edition"]).one_time for r in resources), "origin": "api",
+        "covered_by": covered_by,
+        "covered_by_name": consumer["name"],
+        "offered_by": offered_by,
+        "offered_by_name": offered_by_name,
+        "handled_by": handled_by,
+        "required_delegator": delegator,
+        "required_delegator_name": delegator_name,
+        "valid_to": valid_to,
+        "redirect_url": redirect_url,
+        "resources": resources,
+        "request_message": message,
+        "portal_view_mode": matched[0],
+        "one_time": any(find(r["code"], r["edition"]).one_time for r in resources),
+        "origin": "api",
     }
 
 
@@ -319,7 +352,7 @@ def parse_link(args, service: Altinn) -> dict:
     for key in filter(None, resources_text.split(".")):
         code, _, edition = key.partition("_")
         prefix = f"{code}_{edition}_".lower()
-        metadata = {name[len(prefix):]: value for name, value in args.items() if name.lower().startswith(prefix)}
+        metadata = {name[len(prefix) :]: value for name, value in args.items() if name.lower().startswith(prefix)}
         resource = check.resource(code, edition, metadata, f"Resources {key}")
         if resource:
             resources.append(resource)
@@ -338,11 +371,19 @@ def parse_link(args, service: Altinn) -> dict:
     redirect_url = check.redirect_url(redirect, [consumer] if consumer else [])
     check.finish()
     return {
-        "covered_by": covered_by, "covered_by_name": consumer["name"],
-        "offered_by": offered_by, "offered_by_name": None, "handled_by": None,
-        "required_delegator": None, "required_delegator_name": None,
-        "valid_to": valid_to, "redirect_url": redirect_url, "resources": resources,
-        "request_message": {"no-nb": fields["delegationcontext"]}, "portal_view_mode": "Hide",
-        "one_time": any(find(r["code"], r["edition"]).one_time for r in resources), "origin": "link",
+        "covered_by": covered_by,
+        "covered_by_name": consumer["name"],
+        "offered_by": offered_by,
+        "offered_by_name": None,
+        "handled_by": None,
+        "required_delegator": None,
+        "required_delegator_name": None,
+        "valid_to": valid_to,
+        "redirect_url": redirect_url,
+        "resources": resources,
+        "request_message": {"no-nb": fields["delegationcontext"]},
+        "portal_view_mode": "Hide",
+        "one_time": any(find(r["code"], r["edition"]).one_time for r in resources),
+        "origin": "link",
         "language": fields.get("languagecode"),
     }

@@ -1,4 +1,5 @@
 """The Altinn fake's parts, shared by its blueprints: registries, consents, remote keys."""
+
 from __future__ import annotations
 
 from flask import current_app

@@ -5,6 +5,7 @@ consents that are ``Active`` or ``Revoked`` (a used-up one-time consent counts a
 expired consents are not listed (altinn-consent.md A.10). The continuation token is
 ``yyyy-MM-ddTHH:mm:ss.fff_<AuthorizationCode>`` of the last consent on the previous page.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -42,10 +43,16 @@ def present(service: Altinn, record: dict, status: str) -> dict:
     return {
         "AuthorizationCode": record["code"],
         "Status": status,
-        "OfferedBy": {"Name": person.get("name", record.get("offered_by_name")), "Type": "Person",
-                      "SocialSecurityNumber": record["offered_by"]},
-        "CoveredBy": {"Name": record.get("covered_by_name"), "Type": "Enterprise",
-                      "OrganizationNumber": record["covered_by"]},
+        "OfferedBy": {
+            "Name": person.get("name", record.get("offered_by_name")),
+            "Type": "Person",
+            "SocialSecurityNumber": record["offered_by"],
+        },
+        "CoveredBy": {
+            "Name": record.get("covered_by_name"),
+            "Type": "Enterprise",
+            "OrganizationNumber": record["covered_by"],
+        },
         "Services": C.service_keys(record),
         "Created": local_iso(record["consent"]["delegated"]),
         "ValidTo": local_iso(record["valid_to"]),
@@ -75,7 +82,9 @@ def serviceowner_blueprint() -> Blueprint:
             raise E.altinn_error(400, E.QUERY, "status is Active or Revoked")
         listed = []
         for record in service.consents.accepted():
-            if not any(r["code"] == code and (not edition or str(r["edition"]) == edition) for r in record["resources"]):
+            if not any(
+                r["code"] == code and (not edition or str(r["edition"]) == edition) for r in record["resources"]
+            ):
                 continue
             shown = LISTED.get(service.consents.state(record))
             if shown is None or (status and shown != status):
@@ -86,14 +95,18 @@ def serviceowner_blueprint() -> Blueprint:
         if after:
             listed = [item for item in listed if item[0] > after]
         page = listed[:PAGE_SIZE]
-        body = {"_links": {"self": {"href": request.url}},
-                "_embedded": {"consents": [present(service, record, shown) for _, record, shown in page]}}
+        body = {
+            "_links": {"self": {"href": request.url}},
+            "_embedded": {"consents": [present(service, record, shown) for _, record, shown in page]},
+        }
         if len(listed) > PAGE_SIZE:
             token = page[-1][0]
             body["continuationtoken"] = token
             args = {k: v for k, v in request.args.items() if k != "continuation"}
             query = "&".join(f"{k}={v}" for k, v in args.items())
-            body["_links"]["next"] = {"href": f"{service.base_url}/api/serviceowner/consents?{query}&continuation={token}"}
+            body["_links"]["next"] = {
+                "href": f"{service.base_url}/api/serviceowner/consents?{query}&continuation={token}"
+            }
         annotate(listed=len(page))
         return json_response(body)
 

@@ -10,6 +10,7 @@ NAV's "Syke- og uføreopplysninger" (5252) is the sandbox's reason to exist and 
 Skatteetaten income services are the second example, as in Altinn's own documentation
 (shared/protocols/altinn-consent.md A.12, nav-api.md §2.2).
 """
+
 from __future__ import annotations
 
 import re
@@ -23,8 +24,8 @@ SKATTEETATEN_ORG = "974761076"
 @dataclass(frozen=True)
 class MetadataField:
     name: str
-    pattern: str          # strftime-like description shown in errors
-    parse: object         # callable(str) -> value, raising ValueError
+    pattern: str  # strftime-like description shown in errors
+    parse: object  # callable(str) -> value, raising ValueError
     optional: bool = False
 
 
@@ -61,8 +62,8 @@ class Service:
     owner_name: str
     template: str
     metadata: tuple[MetadataField, ...]
-    max_validity: str                   # ISO 8601 duration from the time of the request
-    covers: tuple[str, ...]             # what the citizen is told the consent covers
+    max_validity: str  # ISO 8601 duration from the time of the request
+    covers: tuple[str, ...]  # what the citizen is told the consent covers
     one_time: bool = False
     period: tuple[str, str] | None = None  # metadata keys bounding the data period, if any
     allows_request_message: bool = True
@@ -80,29 +81,44 @@ class Service:
 
 SERVICES: dict[str, Service] = {
     "5252": Service(
-        code="5252", editions=(1, 2, 3), title="Syke- og uføreopplysninger fra NAV",
-        owner_org=NAV_ORG, owner_name="Arbeids- og velferdsetaten (NAV)", template="nav_5252",
-        metadata=(MetadataField("fraOgMed", "dd.MM.yyyy", _date_ddmmyyyy),
-                  MetadataField("tilOgMed", "dd.MM.yyyy", _date_ddmmyyyy),
-                  MetadataField("Navn", "text", _text, optional=True)),
+        code="5252",
+        editions=(1, 2, 3),
+        title="Syke- og uføreopplysninger fra NAV",
+        owner_org=NAV_ORG,
+        owner_name="Arbeids- og velferdsetaten (NAV)",
+        template="nav_5252",
+        metadata=(
+            MetadataField("fraOgMed", "dd.MM.yyyy", _date_ddmmyyyy),
+            MetadataField("tilOgMed", "dd.MM.yyyy", _date_ddmmyyyy),
+            MetadataField("Navn", "text", _text, optional=True),
+        ),
         max_validity="P3Y",
-        covers=("Arbeidsavklaringspenger (AAP): vedtak og meldekort",
-                "Uføretrygd: vedtak, uføregrad og inntekt før og etter uførhet"),
+        covers=(
+            "Arbeidsavklaringspenger (AAP): vedtak og meldekort",
+            "Uføretrygd: vedtak, uføregrad og inntekt før og etter uførhet",
+        ),
         period=("fraOgMed", "tilOgMed"),
         notes=("AAP accepts editions 1 and up, uføretrygd 2 and up; DSOP onboarding uses 5252_2.",),
     ),
     "4628": Service(
-        code="4628", editions=(1, 210607), title="Skattegrunnlag fra Skatteetaten",
-        owner_org=SKATTEETATEN_ORG, owner_name="Skatteetaten", template="skatteetaten_income",
+        code="4628",
+        editions=(1, 210607),
+        title="Skattegrunnlag fra Skatteetaten",
+        owner_org=SKATTEETATEN_ORG,
+        owner_name="Skatteetaten",
+        template="skatteetaten_income",
         metadata=(MetadataField("inntektsaar", "yyyy", _year),),
         max_validity="P10D",
         covers=("Skattegrunnlag (skattemelding og skatteoppgjør) for det oppgitte inntektsåret",),
     ),
     "4804": Service(
-        code="4804", editions=(210607,), title="Inntektsopplysninger fra a-ordningen (Skatteetaten)",
-        owner_org=SKATTEETATEN_ORG, owner_name="Skatteetaten", template="skatteetaten_income",
-        metadata=(MetadataField("fraOgMed", "yyyy-MM", _year_month),
-                  MetadataField("tilOgMed", "yyyy-MM", _year_month)),
+        code="4804",
+        editions=(210607,),
+        title="Inntektsopplysninger fra a-ordningen (Skatteetaten)",
+        owner_org=SKATTEETATEN_ORG,
+        owner_name="Skatteetaten",
+        template="skatteetaten_income",
+        metadata=(MetadataField("fraOgMed", "yyyy-MM", _year_month), MetadataField("tilOgMed", "yyyy-MM", _year_month)),
         max_validity="P10D",
         covers=("Inntekt rapportert av arbeidsgivere i a-ordningen for den oppgitte perioden",),
         period=("fraOgMed", "tilOgMed"),

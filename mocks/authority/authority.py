@@ -16,13 +16,14 @@ processes may open one writable directory at once; in a read-only directory that
 read-only authority go to the overlay ``<state_dir>/authority-overlay`` (see :mod:`.layers`), which
 every later open reads first: JWKS stay identical across restarts either way.
 """
+
 from __future__ import annotations
 
 import json
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -40,7 +41,7 @@ ISSUERS = {
     "altinn": ("Altinn consent token signing", "Digitaliseringsdirektoratet", "x5t"),
 }
 
-KEYS_FOLDER = "authority"          # <state_dir>/authority: the key directory
+KEYS_FOLDER = "authority"  # <state_dir>/authority: the key directory
 OVERLAY_FOLDER = "authority-overlay"  # <state_dir>/authority-overlay: what a read-only authority made later
 CA_FILES = ("root-ca.key.pem", "root-ca.cert.pem", "enterprise-ca.key.pem", "enterprise-ca.cert.pem", "ca.pem")
 INIT_HINT = "dsop-sandbox keys init"
@@ -76,7 +77,7 @@ class SigningKey:
             "use": "sig",
             "alg": "RS256",
             "kid": self.kid,
-            "x5c": [pki.cert_der_b64(cert) for cert in (self.certificate,) + self.chain],
+            "x5c": [pki.cert_der_b64(cert) for cert in (self.certificate, *self.chain)],
             "x5t": pki.x5t(self.certificate),
             "x5t#S256": pki.x5t_s256(self.certificate),
         }
@@ -90,7 +91,7 @@ class EnterpriseCredentials:
     org: str
     name: str
     key_pem: bytes
-    chain_pem: bytes       # leaf first, then the issuing CA, then the root
+    chain_pem: bytes  # leaf first, then the issuing CA, then the root
     ca_pem: bytes
     certificate: x509.Certificate
 
@@ -108,14 +109,13 @@ class KeyAuthority:
     ``-overlay``, beside it) takes what is made while the key directory is read-only;
     ``read_only`` None decides that from the directory (see :func:`.layers.is_read_only`)."""
 
-    def __init__(self, directory: Path, now: datetime, *, overlay: Path | None = None,
-                 read_only: bool | None = None):
+    def __init__(self, directory: Path, now: datetime, *, overlay: Path | None = None, read_only: bool | None = None):
         self.layers = Layers(directory, overlay, read_only)
         self.directory = self.layers.directory
         self._lock = threading.Lock()
         self._keys: dict[str, list[SigningKey]] = {}
         try:
-            self._load()                                   # complete: read only, no lock
+            self._load()  # complete: read only, no lock
         except _NotReady as first:
             if self.layers.read_only:
                 raise AuthorityError(self._incomplete(first.problems)) from None
@@ -126,11 +126,12 @@ class KeyAuthority:
                 except _NotReady as still:
                     raise AuthorityError(
                         f"the key authority in {self.directory} is inconsistent: {'; '.join(still.problems)}. "
-                        f"Remove the directory and create it again with: {self._init_command()}") from None
+                        f"Remove the directory and create it again with: {self._init_command()}"
+                    ) from None
         self._verifier_store = verification.Store([self.root_cert])
 
     @classmethod
-    def open(cls, state_dir: Path, now: datetime, *, read_only: bool | None = None) -> "KeyAuthority":
+    def open(cls, state_dir: Path, now: datetime, *, read_only: bool | None = None) -> KeyAuthority:
         state_dir = Path(state_dir)
         return cls(state_dir / KEYS_FOLDER, now, overlay=state_dir / OVERLAY_FOLDER, read_only=read_only)
 
@@ -152,8 +153,12 @@ class KeyAuthority:
             except _NotReady as exc:
                 problems.extend(exc.problems)
                 continue
-            problems.extend(f"missing {relative}" for generation in published[issuer]
-                            for relative in _generation_files(issuer, generation) if self.layers.find(relative) is None)
+            problems.extend(
+                f"missing {relative}"
+                for generation in published[issuer]
+                for relative in _generation_files(issuer, generation)
+                if self.layers.find(relative) is None
+            )
         if problems:
             raise _NotReady(problems)
         root_key, root_cert = self._load_pair("root-ca")
@@ -166,11 +171,15 @@ class KeyAuthority:
             raise _NotReady(["ca.pem is not root-ca.cert.pem"])
         self.root_key, self.root_cert = root_key, root_cert
         self.enterprise_ca_key, self.enterprise_ca_cert = enterprise_key, enterprise_cert
-        keys = {issuer: [self._load_generation(issuer, g) for g in generations]
-                for issuer, generations in published.items()}
-        mismatched = [f"{key.issuer} key {key.generation} does not match its certificate"
-                      for generations in keys.values() for key in generations
-                      if not _pair_matches(key.private_key, key.certificate)]
+        keys = {
+            issuer: [self._load_generation(issuer, g) for g in generations] for issuer, generations in published.items()
+        }
+        mismatched = [
+            f"{key.issuer} key {key.generation} does not match its certificate"
+            for generations in keys.values()
+            for key in generations
+            if not _pair_matches(key.private_key, key.certificate)
+        ]
         if mismatched:
             raise _NotReady(mismatched)
         self._keys = keys
@@ -192,22 +201,32 @@ class KeyAuthority:
             published = json.loads(path.read_text())["published"]
         except (OSError, ValueError, KeyError, TypeError):
             published = None
-        if not (isinstance(published, list) and published and
-                all(isinstance(g, int) and not isinstance(g, bool) and g > 0 for g in published)):
-            raise _NotReady([f"{path} is not {{\"published\": [generation, ...]}}"])
+        if not (
+            isinstance(published, list)
+            and published
+            and all(isinstance(g, int) and not isinstance(g, bool) and g > 0 for g in published)
+        ):
+            raise _NotReady([f'{path} is not {{"published": [generation, ...]}}'])
         return published
 
     def _load_generation(self, issuer: str, generation: int) -> SigningKey:
         key_file, cert_file = (self.layers.find(relative) for relative in _generation_files(issuer, generation))
-        return SigningKey(issuer, generation, pki.load_key(key_file.read_bytes()),
-                          pki.load_cert(cert_file.read_bytes()), (self.root_cert,))
+        return SigningKey(
+            issuer,
+            generation,
+            pki.load_key(key_file.read_bytes()),
+            pki.load_cert(cert_file.read_bytes()),
+            (self.root_cert,),
+        )
 
     def _incomplete(self, problems: list[str]) -> str:
         shown = "; ".join(problems[:6]) + (f"; and {len(problems) - 6} more" if len(problems) > 6 else "")
         state = "incomplete" if all(p.startswith("missing ") for p in problems) else "inconsistent"
-        return (f"the key authority in {self.directory} is read-only and {state} ({shown}). Its material is "
-                f"created once, in a writable directory, before any service starts: {self._init_command()} "
-                f"(docker compose runs it as the `keys` service).")
+        return (
+            f"the key authority in {self.directory} is read-only and {state} ({shown}). Its material is "
+            f"created once, in a writable directory, before any service starts: {self._init_command()} "
+            f"(docker compose runs it as the `keys` service)."
+        )
 
     def _init_command(self) -> str:
         state_dir = self.directory.parent if self.directory.name == KEYS_FOLDER else None
@@ -234,12 +253,19 @@ class KeyAuthority:
         self.layers.write(cert_path, pki.cert_pem(cert))
         return key, cert
 
-    def _create_generation(self, root: Path, issuer: str, generation: int, now: datetime,
-                           root_key=None, root_cert=None) -> None:
+    def _create_generation(
+        self, root: Path, issuer: str, generation: int, now: datetime, root_key=None, root_cert=None
+    ) -> None:
         common_name, organisation, _ = ISSUERS[issuer]
         key = pki.new_rsa_key()
-        cert = pki.signing_certificate(key, f"{common_name} {generation}", organisation,
-                                       root_key or self.root_key, root_cert or self.root_cert, now)
+        cert = pki.signing_certificate(
+            key,
+            f"{common_name} {generation}",
+            organisation,
+            root_key or self.root_key,
+            root_cert or self.root_cert,
+            now,
+        )
         key_file, cert_file = _generation_files(issuer, generation)
         self.layers.write(root / key_file, pki.key_pem(key), private=True)
         self.layers.write(root / cert_file, pki.cert_pem(cert))
@@ -277,7 +303,7 @@ class KeyAuthority:
             root = self.layers.write_root(prefer_overlay=self.layers.in_overlay(_state_file(issuer)))
             with self.layers.locked(root):
                 try:
-                    published = self._published(issuer)       # afresh: another process may have rotated
+                    published = self._published(issuer)  # afresh: another process may have rotated
                 except _NotReady as exc:
                     raise AuthorityError(f"cannot rotate {issuer}: {'; '.join(exc.problems)}") from None
                 generation = self._next_generation(issuer, published)
@@ -299,9 +325,8 @@ class KeyAuthority:
         if not chain:
             raise ChainError("empty certificate chain")
         leaf, intermediates = chain[0], chain[1:]
-        utc = at.astimezone(timezone.utc).replace(tzinfo=None) if at.tzinfo else at
-        verifier = (verification.PolicyBuilder().store(self._verifier_store).time(utc)
-                    .build_client_verifier())
+        utc = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+        verifier = verification.PolicyBuilder().store(self._verifier_store).time(utc).build_client_verifier()
         try:
             verifier.verify(leaf, intermediates)
         except verification.VerificationError as exc:
@@ -344,7 +369,7 @@ class KeyAuthority:
             leaf.verify_directly_issued_by(self.root_cert)
         except (ValueError, TypeError, InvalidSignature):
             return False
-        moment = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
+        moment = now if now.tzinfo else now.replace(tzinfo=UTC)
         return wanted <= pki.host_names(leaf) and _pair_matches(key, leaf) and leaf.not_valid_after_utc > moment
 
 

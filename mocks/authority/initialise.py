@@ -7,6 +7,7 @@ certificate, all in the key directory itself: the overlay of a state directory i
 so what a service finds there afterwards is exactly what every other service finds. Material that
 is already there and usable is kept (the step may run again on every ``docker compose up``).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,6 +32,8 @@ def describe(authority: KeyAuthority, tls: dict[str, list[str]] | None = None) -
     """One line for the init step's log: where the material is and what it holds."""
     issuers = ", ".join(f"{issuer} (generation {authority.signing_key(issuer).generation})" for issuer in ISSUERS)
     services = ", ".join(f"{name} [{' '.join(hosts)}]" for name, hosts in (tls or {}).items())
-    return (f"key authority ready in {authority.directory}: root and enterprise CA, CA bundle "
-            f"{authority.ca_bundle_path.name}, signing keys of {issuers}"
-            + (f"; TLS certificates of {services}" if services else "; no TLS certificates (tls is off)"))
+    return (
+        f"key authority ready in {authority.directory}: root and enterprise CA, CA bundle "
+        f"{authority.ca_bundle_path.name}, signing keys of {issuers}"
+        + (f"; TLS certificates of {services}" if services else "; no TLS certificates (tls is off)")
+    )

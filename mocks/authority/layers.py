@@ -10,6 +10,7 @@ open looks first. The root and enterprise CAs and ``ca.pem`` live only in the ke
 Writes take an exclusive ``fcntl`` lock on ``.lock`` in the directory written to; reads take no
 lock: every file is written whole to a temporary name and renamed into place.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -42,8 +43,9 @@ class Layers:
 
     def __init__(self, directory: Path, overlay: Path | None = None, read_only: bool | None = None):
         self.directory = Path(directory)
-        self.overlay = Path(overlay) if overlay is not None else \
-            self.directory.with_name(self.directory.name + OVERLAY_SUFFIX)
+        self.overlay = (
+            Path(overlay) if overlay is not None else self.directory.with_name(self.directory.name + OVERLAY_SUFFIX)
+        )
         self.read_only = is_read_only(self.directory) if read_only is None else read_only
 
     def find(self, relative: str) -> Path | None:
@@ -66,16 +68,14 @@ class Layers:
         """Hold the exclusive lock of ``root`` (created if missing) while writing in it."""
         try:
             root.mkdir(parents=True, exist_ok=True)
-            handle = open(root / LOCK_FILE, "a+")
+            descriptor = os.open(root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise AuthorityError(f"cannot write the key authority's material in {root}: "
-                                 f"{exc.strerror or exc}") from exc
-        with handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield root
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+            raise AuthorityError(f"cannot write the key authority's material in {root}: {exc.strerror or exc}") from exc
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            yield root
+        finally:
+            os.close(descriptor)  # closing releases the lock
 
     @staticmethod
     def write(path: Path, data: bytes, private: bool = False) -> None:

@@ -5,6 +5,7 @@ subject: SEID 1 certificates (Buypass, Commfides) as ``serialNumber=<orgnr>``, S
 certificates as ``organizationIdentifier=NTRNO-<orgnr>``. Sandbox certificates carry both, and
 :func:`organisation_number` reads either, as a relying party must.
 """
+
 from __future__ import annotations
 
 import base64
@@ -43,8 +44,8 @@ def organisation_number(certificate: x509.Certificate) -> str | None:
     subject = certificate.subject
     for attribute in subject.get_attributes_for_oid(NameOID.ORGANIZATION_IDENTIFIER):
         value = str(attribute.value)
-        if value.startswith(ORG_IDENTIFIER_PREFIX) and value[len(ORG_IDENTIFIER_PREFIX):].isdigit():
-            return value[len(ORG_IDENTIFIER_PREFIX):]
+        if value.startswith(ORG_IDENTIFIER_PREFIX) and value[len(ORG_IDENTIFIER_PREFIX) :].isdigit():
+            return value[len(ORG_IDENTIFIER_PREFIX) :]
     for attribute in subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER):
         value = str(attribute.value)
         if value.isdigit() and len(value) == 9:
@@ -75,8 +76,9 @@ def self_signed_ca(key, common_name: str, now: datetime, days: int = 3650) -> x5
     )
 
 
-def intermediate_ca(key, common_name: str, issuer_key, issuer_cert: x509.Certificate, now: datetime,
-                    days: int = 3650) -> x509.Certificate:
+def intermediate_ca(
+    key, common_name: str, issuer_key, issuer_cert: x509.Certificate, now: datetime, days: int = 3650
+) -> x509.Certificate:
     return (
         _builder(name(common_name), issuer_cert.subject, key.public_key(), now, days)
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
@@ -86,23 +88,26 @@ def intermediate_ca(key, common_name: str, issuer_key, issuer_cert: x509.Certifi
     )
 
 
-def enterprise_certificate(key, org_number: str, org_name: str, issuer_key, issuer_cert: x509.Certificate,
-                           now: datetime, days: int = 3 * 365) -> x509.Certificate:
+def enterprise_certificate(
+    key, org_number: str, org_name: str, issuer_key, issuer_cert: x509.Certificate, now: datetime, days: int = 3 * 365
+) -> x509.Certificate:
     """A virksomhetssertifikat-like leaf: organisation number in the subject, client auth."""
     return (
         _builder(name(org_name, org_name, org_number), issuer_cert.subject, key.public_key(), now, days)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(signature=True), critical=True)
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .add_extension(x509.SubjectAlternativeName([x509.DirectoryName(name(org_name, org_name, org_number))]),
-                       critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DirectoryName(name(org_name, org_name, org_number))]), critical=False
+        )
         .add_extension(_authority_key_id(issuer_cert), critical=False)
         .sign(issuer_key, hashes.SHA256())
     )
 
 
-def signing_certificate(key, common_name: str, organisation: str, issuer_key, issuer_cert: x509.Certificate,
-                        now: datetime, days: int = 3650) -> x509.Certificate:
+def signing_certificate(
+    key, common_name: str, organisation: str, issuer_key, issuer_cert: x509.Certificate, now: datetime, days: int = 3650
+) -> x509.Certificate:
     """The certificate behind an issuer's signing key (for ``x5c``/``x5t`` in its JWKS)."""
     return (
         _builder(name(common_name, organisation), issuer_cert.subject, key.public_key(), now, days)
@@ -113,8 +118,9 @@ def signing_certificate(key, common_name: str, organisation: str, issuer_key, is
     )
 
 
-def tls_server_certificate(key, hostnames: list[str], issuer_key, issuer_cert: x509.Certificate,
-                           now: datetime, days: int = 825) -> x509.Certificate:
+def tls_server_certificate(
+    key, hostnames: list[str], issuer_key, issuer_cert: x509.Certificate, now: datetime, days: int = 825
+) -> x509.Certificate:
     import ipaddress
 
     names = []
@@ -147,16 +153,23 @@ def _authority_key_id(issuer_cert: x509.Certificate) -> x509.AuthorityKeyIdentif
 
 def _key_usage(cert_sign=False, signature=False, key_encipherment=False) -> x509.KeyUsage:
     return x509.KeyUsage(
-        digital_signature=signature, content_commitment=False, key_encipherment=key_encipherment,
-        data_encipherment=False, key_agreement=False, key_cert_sign=cert_sign, crl_sign=cert_sign,
-        encipher_only=False, decipher_only=False,
+        digital_signature=signature,
+        content_commitment=False,
+        key_encipherment=key_encipherment,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=cert_sign,
+        crl_sign=cert_sign,
+        encipher_only=False,
+        decipher_only=False,
     )
 
 
 # -- encodings ---------------------------------------------------------------------------------------
 def key_pem(key) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def cert_pem(certificate: x509.Certificate) -> bytes:
@@ -174,7 +187,7 @@ def b64url(data: bytes) -> str:
 
 def x5t(certificate: x509.Certificate) -> str:
     """base64url SHA-1 thumbprint of the DER certificate (RFC 7515 §4.1.7)."""
-    return b64url(hashlib.sha1(certificate.public_bytes(serialization.Encoding.DER)).digest())  # noqa: S324
+    return b64url(hashlib.sha1(certificate.public_bytes(serialization.Encoding.DER)).digest())
 
 
 def x5t_s256(certificate: x509.Certificate) -> str:

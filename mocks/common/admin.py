@@ -1,5 +1,6 @@
 """The admin API every service has under ``/_sandbox``: health, events, faults, clock,
 lifetimes and reset. Services add their own fixtures with :func:`fixtures_blueprint`."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
@@ -9,7 +10,6 @@ from .errors import ADMIN_ERRORS, ServiceError, json_response
 from .faults import FaultError
 from .lifetimes import LifetimeError
 from .payload import read_json, trace_id
-
 
 #: The certificates a service's TLS server can present: its own from the key authority, or one
 #: from a root outside the CA bundle.
@@ -47,14 +47,12 @@ def admin_blueprint() -> Blueprint:
         limit = _int_arg("limit", 1000, minimum=1, maximum=10000)
         rt = _rt()
         items = rt.events.since(since, limit)
-        return json_response({"service": rt.name, "events": items,
-                              "last_id": items[-1]["id"] if items else since})
+        return json_response({"service": rt.name, "events": items, "last_id": items[-1]["id"] if items else since})
 
     @bp.get("/faults")
     def list_faults():
         rt = _rt()
-        return json_response({"service": rt.name, "operations": list(rt.faults.operations),
-                              "faults": rt.faults.list()})
+        return json_response({"service": rt.name, "operations": list(rt.faults.operations), "faults": rt.faults.list()})
 
     @bp.post("/faults")
     def arm_fault():
@@ -77,7 +75,8 @@ def admin_blueprint() -> Blueprint:
 
     @bp.post("/clock")
     def move_clock():
-        """``{"advance": "P3Y"}``, ``{"set": "2029-12-01T00:00:00Z"}``, ``{"offset_seconds": n}`` or ``{"reset": true}``."""
+        """``{"advance": "P3Y"}``, ``{"set": "2029-12-01T00:00:00Z"}``, ``{"offset_seconds": n}``
+        or ``{"reset": true}``."""
         rt = _rt()
         body = admin_json()
         rt.set_calendar_offset(calendar_offset_from(body, rt.clock))
@@ -107,8 +106,13 @@ def admin_blueprint() -> Blueprint:
     def show_certificate():
         rt = _rt()
         switch = rt.certificates
-        return json_response({"service": rt.name, "tls": switch is not None,
-                              "certificate": switch.current() if switch is not None else None})
+        return json_response(
+            {
+                "service": rt.name,
+                "tls": switch is not None,
+                "certificate": switch.current() if switch is not None else None,
+            }
+        )
 
     @bp.post("/tls")
     def serve_certificate():
@@ -144,9 +148,12 @@ def calendar_offset_from(body: dict, clock) -> float:
     keys = [key for key in ("advance", "set", "offset_seconds", "reset") if key in body]
     unknown = set(body) - {"advance", "set", "offset_seconds", "reset"}
     if len(keys) != 1 or unknown:
-        raise admin_error(400, "invalid_clock_request",
-                          'send exactly one of {"advance": "P3Y"}, {"set": "2029-12-01T00:00:00Z"}, '
-                          '{"offset_seconds": 0} or {"reset": true}')
+        raise admin_error(
+            400,
+            "invalid_clock_request",
+            'send exactly one of {"advance": "P3Y"}, {"set": "2029-12-01T00:00:00Z"}, '
+            '{"offset_seconds": 0} or {"reset": true}',
+        )
     key = keys[0]
     value = body[key]
     try:

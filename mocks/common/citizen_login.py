@@ -24,6 +24,7 @@ keeps only its SHA-256, the person, the acr, ID-porten's ``sid`` and the session
 Lifetimes are ``<prefix>.citizen_session`` and ``<prefix>.citizen_login`` from the service's
 runtime lifetimes; every time is protocol time from the sandbox clock.
 """
+
 from __future__ import annotations
 
 import base64
@@ -32,8 +33,9 @@ import hmac
 import re
 import secrets
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import jwt
@@ -75,7 +77,7 @@ class LoginFailed(Exception):
 
 @dataclass(frozen=True)
 class Session:
-    id: str          # the SHA-256 of the cookie value
+    id: str  # the SHA-256 of the cookie value
     pid: str
     acr: str
     csrf: str
@@ -91,8 +93,13 @@ def pkce_challenge(verifier: str) -> str:
 
 def is_local_path(url: str | None) -> bool:
     """A path on this host: never another host (no open redirect), no backslash, no line breaks."""
-    return bool(url) and url.startswith("/") and not url.startswith("//") and "\\" not in url \
+    return (
+        bool(url)
+        and url.startswith("/")
+        and not url.startswith("//")
+        and "\\" not in url
         and not any(c in url for c in "\r\n")
+    )
 
 
 def csrf_ok(session: Session, sent: str | None) -> bool:
@@ -184,17 +191,25 @@ class RelyingPartyConfig:
         self.set_cookie(response, self.session_cookie, token)
 
     def clear_session_cookie(self, response: Response) -> None:
-        response.delete_cookie(self.session_cookie, path="/", httponly=True, samesite="Lax",
-                               secure=request.scheme == "https")
+        response.delete_cookie(
+            self.session_cookie, path="/", httponly=True, samesite="Lax", secure=request.scheme == "https"
+        )
 
-    def bind(self, service: Any) -> "RelyingParty":
+    def bind(self, service: Any) -> RelyingParty:
         """This config bound to a service object with the parts both Altinn and NAV have:
         ``base_url``, ``clock``, ``rt.store``, ``rt.lifetimes``, ``enterprise_credentials()``,
         ``idporten_base_url``, ``idporten_issuer`` and ``idporten_keys``."""
-        return RelyingParty(self, base_url=service.base_url, store=service.rt.store, clock=service.clock,
-                            lifetimes=service.rt.lifetimes, credentials=service.enterprise_credentials,
-                            idporten_base_url=service.idporten_base_url, idporten_issuer=service.idporten_issuer,
-                            idporten_keys=service.idporten_keys)
+        return RelyingParty(
+            self,
+            base_url=service.base_url,
+            store=service.rt.store,
+            clock=service.clock,
+            lifetimes=service.rt.lifetimes,
+            credentials=service.enterprise_credentials,
+            idporten_base_url=service.idporten_base_url,
+            idporten_issuer=service.idporten_issuer,
+            idporten_keys=service.idporten_keys,
+        )
 
 
 class RelyingParty:
@@ -204,9 +219,20 @@ class RelyingParty:
     ``chain_pem``, PEM bytes); ``lifetimes`` is the service's runtime lifetimes (read on every use,
     so that ``POST /_sandbox/lifetimes`` takes effect at once)."""
 
-    def __init__(self, config: RelyingPartyConfig, *, base_url: str, store: Store, clock: Clock,
-                 lifetimes: Mapping[str, int], credentials: Callable[[], Any], idporten_base_url: str,
-                 idporten_issuer: str, idporten_keys: RemoteKeys, token_timeout: float = TOKEN_TIMEOUT):
+    def __init__(
+        self,
+        config: RelyingPartyConfig,
+        *,
+        base_url: str,
+        store: Store,
+        clock: Clock,
+        lifetimes: Mapping[str, int],
+        credentials: Callable[[], Any],
+        idporten_base_url: str,
+        idporten_issuer: str,
+        idporten_keys: RemoteKeys,
+        token_timeout: float = TOKEN_TIMEOUT,
+    ):
         self.config = config
         self.base_url = base_url.rstrip("/")
         self.store, self.clock, self.lifetimes = store, clock, lifetimes
@@ -248,8 +274,9 @@ class RelyingParty:
         if token is None:
             return None
         row = self.store.query_one(
-            f"SELECT id, pid, acr, csrf, expires FROM {self.config.sessions_table} WHERE id = ?",  # noqa: S608
-            (digest(token),))
+            f"SELECT id, pid, acr, csrf, expires FROM {self.config.sessions_table} WHERE id = ?",
+            (digest(token),),
+        )
         if row is None or row["expires"] <= self.clock.timestamp():
             return None
         return Session(row["id"], row["pid"], row["acr"], row["csrf"])
@@ -260,11 +287,19 @@ class RelyingParty:
         now = self.clock.timestamp()
         table = self.config.sessions_table
         with self.store.transaction() as db:
-            db.execute(f"DELETE FROM {table} WHERE expires <= ?", (now,))  # noqa: S608
-            db.execute(f"INSERT INTO {table}(id, pid, acr, idporten_sid, csrf, created, expires) "  # noqa: S608
-                       "VALUES (?,?,?,?,?,?,?)",
-                       (digest(token), pid, acr, idporten_sid, secrets.token_urlsafe(32), now,
-                        now + self.lifetime("citizen_session")))
+            db.execute(f"DELETE FROM {table} WHERE expires <= ?", (now,))
+            db.execute(
+                f"INSERT INTO {table}(id, pid, acr, idporten_sid, csrf, created, expires) VALUES (?,?,?,?,?,?,?)",
+                (
+                    digest(token),
+                    pid,
+                    acr,
+                    idporten_sid,
+                    secrets.token_urlsafe(32),
+                    now,
+                    now + self.lifetime("citizen_session"),
+                ),
+            )
         return token
 
     def end_session(self) -> str | None:
@@ -273,7 +308,7 @@ class RelyingParty:
         token = self._session_cookie()
         if token:
             with self.store.transaction() as db:
-                db.execute(f"DELETE FROM {self.config.sessions_table} WHERE id = ?", (digest(token),))  # noqa: S608
+                db.execute(f"DELETE FROM {self.config.sessions_table} WHERE id = ?", (digest(token),))
         return session.pid if session else None
 
     def set_session_cookie(self, response: Response, token: str) -> None:
@@ -292,14 +327,32 @@ class RelyingParty:
         state, nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
         now = self.clock.timestamp()
         with self.store.transaction() as db:
-            db.execute(f"DELETE FROM {config.logins_table} WHERE expires <= ?", (now,))  # noqa: S608
-            db.execute(f"INSERT INTO {config.logins_table}"  # noqa: S608
-                       "(state, browser, nonce, verifier, return_url, lang, expires) VALUES (?,?,?,?,?,?,?)",
-                       (state, digest(browser), nonce, verifier, self.safe_return_url(return_url), lang,
-                        now + self.lifetime("citizen_login")))
-        params = {"client_id": config.client_id, "redirect_uri": self.redirect_uri, "response_type": "code",
-                  "scope": config.scope, "state": state, "nonce": nonce, "code_challenge": pkce_challenge(verifier),
-                  "code_challenge_method": "S256", "acr_values": config.acr, "ui_locales": lang}
+            db.execute(f"DELETE FROM {config.logins_table} WHERE expires <= ?", (now,))
+            db.execute(
+                f"INSERT INTO {config.logins_table}"
+                "(state, browser, nonce, verifier, return_url, lang, expires) VALUES (?,?,?,?,?,?,?)",
+                (
+                    state,
+                    digest(browser),
+                    nonce,
+                    verifier,
+                    self.safe_return_url(return_url),
+                    lang,
+                    now + self.lifetime("citizen_login"),
+                ),
+            )
+        params = {
+            "client_id": config.client_id,
+            "redirect_uri": self.redirect_uri,
+            "response_type": "code",
+            "scope": config.scope,
+            "state": state,
+            "nonce": nonce,
+            "code_challenge": pkce_challenge(verifier),
+            "code_challenge_method": "S256",
+            "acr_values": config.acr,
+            "ui_locales": lang,
+        }
         if prompt:
             params["prompt"] = prompt
         response = redirect(f"{self.idporten_base_url}/authorize?{urlencode(params)}", code=302)
@@ -313,9 +366,9 @@ class RelyingParty:
             raise LoginFailed("no_state", 400, "the callback has no state")
         table = self.config.logins_table
         with self.store.transaction() as db:
-            row = db.execute(f"SELECT * FROM {table} WHERE state = ?", (state,)).fetchone()  # noqa: S608
+            row = db.execute(f"SELECT * FROM {table} WHERE state = ?", (state,)).fetchone()
             if row is not None:
-                db.execute(f"DELETE FROM {table} WHERE state = ?", (state,))  # noqa: S608
+                db.execute(f"DELETE FROM {table} WHERE state = ?", (state,))
         if row is None:
             raise LoginFailed("unknown_state", 400, "the state is unknown or was used already")
         pending = dict(row)
@@ -334,32 +387,48 @@ class RelyingParty:
         x5c = [base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode() for cert in chain[:2]]
         now = self.clock.epoch()
         client_id = self.config.client_id
-        claims = {"iss": client_id, "sub": client_id, "aud": self.idporten_issuer, "iat": now,
-                  "exp": now + ASSERTION_LIFETIME, "jti": str(uuid.uuid4())}
+        claims = {
+            "iss": client_id,
+            "sub": client_id,
+            "aud": self.idporten_issuer,
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME,
+            "jti": str(uuid.uuid4()),
+        }
         key = serialization.load_pem_private_key(credentials.key_pem, password=None)
         return jwt.encode(claims, key, algorithm="RS256", headers={"x5c": x5c})
 
     def redeem_code(self, code: str, verifier: str) -> dict:
         """The token response for ``code``; LoginFailed when ID-porten refuses or cannot be reached."""
-        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": self.redirect_uri,
-                "code_verifier": verifier, "client_id": self.config.client_id, "client_assertion_type": ASSERTION_TYPE,
-                "client_assertion": self.client_assertion()}
+        form = {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": verifier,
+            "client_id": self.config.client_id,
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": self.client_assertion(),
+        }
         try:
             with requests.Session() as http:
                 http.trust_env = False
                 http.verify = getattr(self.idporten_keys, "verify", True)  # the sandbox's CA bundle under TLS
-                answer = http.post(f"{self.idporten_base_url}/token", data=form, timeout=self.token_timeout,
-                                   headers={"Accept": "application/json"})
+                answer = http.post(
+                    f"{self.idporten_base_url}/token",
+                    data=form,
+                    timeout=self.token_timeout,
+                    headers={"Accept": "application/json"},
+                )
         except requests.RequestException as exc:
-            raise LoginFailed("idporten_unavailable", 502,
-                              f"ID-porten's token endpoint cannot be reached: {exc}") from exc
+            raise LoginFailed(
+                "idporten_unavailable", 502, f"ID-porten's token endpoint cannot be reached: {exc}"
+            ) from exc
         try:
             body = answer.json()
         except ValueError:
             body = None
         if answer.status_code >= 500 or not isinstance(body, dict):
-            raise LoginFailed("idporten_unavailable", 502,
-                              f"ID-porten's token endpoint answered {answer.status_code}")
+            raise LoginFailed("idporten_unavailable", 502, f"ID-porten's token endpoint answered {answer.status_code}")
         if answer.status_code != 200:
             raise LoginFailed("token_refused", 400, f"{body.get('error')}: {body.get('error_description')}")
         if not isinstance(body.get("id_token"), str):
@@ -368,14 +437,21 @@ class RelyingParty:
 
     def verified_id_token(self, id_token: str, nonce: str) -> dict:
         try:
-            claims = verify_jwt(id_token, self.idporten_keys, issuer=self.idporten_issuer, clock=self.clock,
-                                audience=self.config.client_id, require=("exp", "iat", "pid", "acr", "nonce"))
+            claims = verify_jwt(
+                id_token,
+                self.idporten_keys,
+                issuer=self.idporten_issuer,
+                clock=self.clock,
+                audience=self.config.client_id,
+                require=("exp", "iat", "pid", "acr", "nonce"),
+            )
         except KeysUnavailable as exc:
             raise LoginFailed("idporten_unavailable", 502, str(exc)) from exc
         except TokenError as exc:
             raise LoginFailed("bad_id_token", 400, str(exc)) from exc
-        if not isinstance(claims.get("nonce"), str) or \
-                not hmac.compare_digest(claims["nonce"].encode(), nonce.encode()):
+        if not isinstance(claims.get("nonce"), str) or not hmac.compare_digest(
+            claims["nonce"].encode(), nonce.encode()
+        ):
             raise LoginFailed("bad_id_token", 400, "the id_token's nonce is not this login's")
         if not isinstance(claims.get("pid"), str):
             raise LoginFailed("bad_id_token", 400, "the id_token has no pid")
@@ -390,8 +466,11 @@ class RelyingParty:
         pending = self.take_pending_login(args.get("state", ""))
         error = args.get("error")
         if error:
-            raise LoginFailed("idporten_error", 403 if error == "access_denied" else 400,
-                              f"{error[:100]}: {args.get('error_description', '')[:300]}")
+            raise LoginFailed(
+                "idporten_error",
+                403 if error == "access_denied" else 400,
+                f"{error[:100]}: {args.get('error_description', '')[:300]}",
+            )
         code = args.get("code")
         if not code or len(code) > MAX_CODE:
             raise LoginFailed("no_code", 400, "the callback has neither code nor error")

@@ -9,6 +9,7 @@ Two readings (DESIGN.md §2):
 * ``calendar()`` — *calendar time*: protocol time plus an offset the control plane moves
   (``POST /_sandbox/clock``). Consent validity, the dates of NAV data and of disclosures.
 """
+
 from __future__ import annotations
 
 import calendar as _calendar
@@ -17,9 +18,9 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-UTC = timezone.utc
+UTC = UTC
 
 _DURATION = re.compile(
     r"^(?P<sign>[-+])?P(?!$)"
@@ -43,7 +44,7 @@ class Duration:
     seconds: float = 0.0
 
     @classmethod
-    def parse(cls, text: str) -> "Duration":
+    def parse(cls, text: str) -> Duration:
         match = _DURATION.match(text.strip().upper()) if isinstance(text, str) else None
         if not match:
             raise ClockError(f"not an ISO 8601 duration: {text!r} (examples: P3Y, P1D, PT2H, -P1M)")

@@ -5,11 +5,12 @@ and records the error code in the event log. :class:`ErrorShape` turns generic H
 (404, 405, 413, 415, malformed JSON) into the same shape, so no fake ever answers with
 Flask's HTML error page or a 500.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from flask import Response
 

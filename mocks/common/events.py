@@ -4,6 +4,7 @@ Handlers describe what happened with :func:`annotate` (caller, subject, error co
 claims summary); the service middleware writes the event once the status is known. Tokens
 are never stored whole: use :func:`token_fingerprint` to refer to one.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -64,9 +65,21 @@ class EventLog:
             cursor = db.execute(
                 "INSERT INTO events(time, calendar_time, service, operation, method, path, status, outcome,"
                 " caller, subject, error, trace_id, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (isoformat_ms(self.clock), isoformat(self.clock.calendar()), self.service, draft.operation,
-                 draft.method, draft.path, status, outcome, draft.caller, draft.subject, draft.error,
-                 draft.trace_id, json.dumps(draft.details, ensure_ascii=False, default=str)),
+                (
+                    isoformat_ms(self.clock),
+                    isoformat(self.clock.calendar()),
+                    self.service,
+                    draft.operation,
+                    draft.method,
+                    draft.path,
+                    status,
+                    outcome,
+                    draft.caller,
+                    draft.subject,
+                    draft.error,
+                    draft.trace_id,
+                    json.dumps(draft.details, ensure_ascii=False, default=str),
+                ),
             )
             return cursor.lastrowid
 

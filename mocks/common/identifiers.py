@@ -5,6 +5,7 @@
   to the day. TestID/Tenor *synthetic* numbers add 80 to the month, which no real person's number
   has: the sandbox accepts only those, so a real person's number can never enter it.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,14 +22,16 @@ SYNTHETIC_MONTH_OFFSET = 80
 #: Why a number is refused (keys for translations, e.g. on the ID-porten login page).
 FNR_NOT_11_DIGITS = "a fødselsnummer is 11 digits"
 FNR_BAD_CHECK_DIGITS = "the check digits are wrong (mod 11)"
-FNR_NOT_SYNTHETIC = ("only synthetic test numbers (TestID/Tenor: month + 80) are accepted; "
-                     "the sandbox never takes a real person's number")
+FNR_NOT_SYNTHETIC = (
+    "only synthetic test numbers (TestID/Tenor: month + 80) are accepted; "
+    "the sandbox never takes a real person's number"
+)
 FNR_NO_DATE = "the number does not encode a real date"
 D_NUMBER_DAY_OFFSET = 40
 
 
 def _mod11(digits: str, weights: tuple[int, ...]) -> int | None:
-    remainder = sum(int(d) * w for d, w in zip(digits, weights)) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11
     check = 11 - remainder
     if check == 11:
         return 0

@@ -5,6 +5,7 @@ for exactly the algorithm the caller allows, so ``none``, HMAC (key confusion) a
 algorithms never reach a verifier. PyJWT is used for signing; reading grants here instead of
 with PyJWT avoids decoding large ``x5c`` headers three times per request.
 """
+
 from __future__ import annotations
 
 import base64

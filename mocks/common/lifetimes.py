@@ -3,6 +3,7 @@
 Start from the settings; ``POST /_sandbox/lifetimes {"altinn.consent_token": 2}`` changes the
 next token a service issues; ``reset`` goes back to the settings.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,5 +1,6 @@
 """The security headers of every citizen page (Altinn's consent pages, NAV's innsyn): never cached,
 never framed, no scripts, no referrer leaving with a consent id in it."""
+
 from __future__ import annotations
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'"

@@ -3,6 +3,7 @@
 Werkzeug enforces ``MAX_CONTENT_LENGTH`` (413) when the body is read; these helpers add the
 content-type check (415) and the parse check (400), raising through the service's error shape.
 """
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,12 @@ def read_json(shape: ErrorShape, *, optional: bool = False, kind: type | tuple =
             return None
         raise shape.error(400, "invalid_request", "the request needs a JSON body", trace_id())
     if not is_json_type(content_type()):
-        raise shape.error(415, "unsupported_media_type",
-                          f"send Content-Type: application/json, not {request.mimetype or 'nothing'}", trace_id())
+        raise shape.error(
+            415,
+            "unsupported_media_type",
+            f"send Content-Type: application/json, not {request.mimetype or 'nothing'}",
+            trace_id(),
+        )
     try:
         value = json.loads(raw, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
@@ -47,9 +52,11 @@ def read_json(shape: ErrorShape, *, optional: bool = False, kind: type | tuple =
 def require_form(shape: ErrorShape, error_code: str = "invalid_request") -> None:
     """Refuse a body that is not ``application/x-www-form-urlencoded``."""
     if content_type() != "application/x-www-form-urlencoded":
-        raise ServiceError(400, shape.build(400, error_code,
-                                            "Content-Type must be application/x-www-form-urlencoded", trace_id()),
-                           error_code)
+        raise ServiceError(
+            400,
+            shape.build(400, error_code, "Content-Type must be application/x-www-form-urlencoded", trace_id()),
+            error_code,
+        )
 
 
 def _no_constants(name: str):

@@ -4,6 +4,7 @@ Altinn and NAV both check Maskinporten tokens and log citizens in at ID-porten; 
 services only by URL and published keys (:class:`RemoteKeys`), and they authenticate at
 ID-porten with their own enterprise certificate from the key authority, made on first use.
 """
+
 from __future__ import annotations
 
 import threading

@@ -1,4 +1,5 @@
 """A keyed table of JSON records: the shape most admin fixtures need (clients, consumers, access lists)."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,7 @@ from .store import Store
 
 
 def records_schema(table: str) -> str:
-    return (f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, created TEXT NOT NULL, "
-            f"data TEXT NOT NULL);")
+    return f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, created TEXT NOT NULL, data TEXT NOT NULL);"
 
 
 class Records:
@@ -19,22 +19,23 @@ class Records:
     def put(self, key: str, data: dict) -> dict:
         record = {**data, "created": isoformat(self.clock.now())}
         with self.store.transaction() as db:
-            db.execute(f"INSERT INTO {self.table}(key, created, data) VALUES (?,?,?) "  # noqa: S608
-                       "ON CONFLICT(key) DO UPDATE SET data = excluded.data",
-                       (key, record["created"], json.dumps(record, ensure_ascii=False)))
+            db.execute(
+                f"INSERT INTO {self.table}(key, created, data) VALUES (?,?,?) "
+                "ON CONFLICT(key) DO UPDATE SET data = excluded.data",
+                (key, record["created"], json.dumps(record, ensure_ascii=False)),
+            )
         return self.get(key)
 
     def get(self, key: str) -> dict | None:
-        row = self.store.query_one(f"SELECT data FROM {self.table} WHERE key = ?", (key,))  # noqa: S608
+        row = self.store.query_one(f"SELECT data FROM {self.table} WHERE key = ?", (key,))
         return json.loads(row["data"]) if row else None
 
     def all(self) -> list[dict]:
-        return [json.loads(row["data"]) for row in
-                self.store.query(f"SELECT data FROM {self.table} ORDER BY rowid")]  # noqa: S608
+        return [json.loads(row["data"]) for row in self.store.query(f"SELECT data FROM {self.table} ORDER BY rowid")]
 
     def delete(self, key: str) -> bool:
         with self.store.transaction() as db:
-            return db.execute(f"DELETE FROM {self.table} WHERE key = ?", (key,)).rowcount > 0  # noqa: S608
+            return db.execute(f"DELETE FROM {self.table} WHERE key = ?", (key,)).rowcount > 0
 
 
 def record_routes(bp, path: str, records, *, listing: str, missing: str) -> None:

@@ -10,6 +10,7 @@ again when a token names a ``kid`` it does not hold (key rotation), at most once
 ``exp`` / ``nbf`` / ``iat`` against the sandbox clock with a small leeway, and an optional
 audience. Failures raise :class:`TokenError` whose ``reason`` says what was wrong.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,9 +53,16 @@ class _Cached:
 class RemoteKeys:
     """The JWKS at ``jwks_uri``, fetched lazily with ``requests`` and cached."""
 
-    def __init__(self, jwks_uri: str, clock: Clock, *, max_age: float = DEFAULT_MAX_AGE,
-                 refetch_interval: float = DEFAULT_REFETCH_INTERVAL, timeout: float = 5.0,
-                 verify: bool | str = True):
+    def __init__(
+        self,
+        jwks_uri: str,
+        clock: Clock,
+        *,
+        max_age: float = DEFAULT_MAX_AGE,
+        refetch_interval: float = DEFAULT_REFETCH_INTERVAL,
+        timeout: float = 5.0,
+        verify: bool | str = True,
+    ):
         self.jwks_uri = jwks_uri
         self.clock = clock
         self.max_age = max_age
@@ -128,9 +136,17 @@ class RemoteKeys:
         return keys
 
 
-def verify_jwt(token: str, keys: RemoteKeys, *, issuer: str, clock: Clock, audience: str | None = None,
-               algorithms: tuple[str, ...] = ("RS256",), require: tuple[str, ...] = ("exp",),
-               leeway: int = LEEWAY) -> dict:
+def verify_jwt(
+    token: str,
+    keys: RemoteKeys,
+    *,
+    issuer: str,
+    clock: Clock,
+    audience: str | None = None,
+    algorithms: tuple[str, ...] = ("RS256",),
+    require: tuple[str, ...] = ("exp",),
+    leeway: int = LEEWAY,
+) -> dict:
     """The claims of ``token`` after every check passed; :class:`TokenError` otherwise."""
     try:
         jws = jose.parse(token)

@@ -19,6 +19,7 @@ written).
 A port of 0 asks the launcher for a free port; base URLs and issuers left empty are derived
 from the port the service actually got (see :meth:`Settings.with_ports`).
 """
+
 from __future__ import annotations
 
 import copy
@@ -70,8 +71,11 @@ DEFAULTS: dict = {
     },
     "altinn": {"consent_token_issuer": "altinn.no"},
     # NAV publishes the uføre path; the AAP path is not public (nav-api.md §7), so it is a setting.
-    "nav": {"ufore_path": "/dsop-ufo/uforeopplysninger", "aap_vedtak_path": "/dsop-aap/v1/vedtak",
-            "aap_meldekort_path": "/dsop-aap/v1/meldekort"},
+    "nav": {
+        "ufore_path": "/dsop-ufo/uforeopplysninger",
+        "aap_vedtak_path": "/dsop-aap/v1/vedtak",
+        "aap_meldekort_path": "/dsop-aap/v1/meldekort",
+    },
     # `dsop-sandbox up --with-insurer` serves the reference insurer (examples/) on this port (0 = any free one).
     "reference_insurer": {"port": 7200},
 }
@@ -126,8 +130,9 @@ class Settings:
 
     # -- loading ---------------------------------------------------------------------------------
     @classmethod
-    def load(cls, config_file: str | Path | None = None, environ: dict | None = None,
-             overrides: dict | None = None) -> "Settings":
+    def load(
+        cls, config_file: str | Path | None = None, environ: dict | None = None, overrides: dict | None = None
+    ) -> Settings:
         data = copy.deepcopy(DEFAULTS)
         sources = ["defaults"]
         if config_file is not None:
@@ -151,7 +156,7 @@ class Settings:
         return cls._build(data, tuple(sources))
 
     @classmethod
-    def _build(cls, data: dict, sources: tuple[str, ...]) -> "Settings":
+    def _build(cls, data: dict, sources: tuple[str, ...]) -> Settings:
         profile = _typed(data, "profile", str)
         if profile not in PROFILES:
             raise SettingsError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
@@ -161,8 +166,12 @@ class Settings:
             port = _typed(raw, "port", int, f"services.{name}.")
             if not 0 <= port <= 65535:
                 raise SettingsError(f"services.{name}.port must be 0-65535, not {port}")
-            services[name] = ServiceSettings(name, port, _typed(raw, "base_url", str, f"services.{name}."),
-                                             _typed(raw, "issuer", str, f"services.{name}."))
+            services[name] = ServiceSettings(
+                name,
+                port,
+                _typed(raw, "base_url", str, f"services.{name}."),
+                _typed(raw, "issuer", str, f"services.{name}."),
+            )
         lifetimes = {}
         for key, value in data["lifetimes"].items():
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -175,11 +184,16 @@ class Settings:
             clock_skew=_typed(mp, "clock_skew", int, "maskinporten."),
             delegation_source=_typed(mp, "delegation_source", str, "maskinporten."),
         )
-        nav = NavPaths(**{key: _typed(data["nav"], key, str, "nav.") for key in ("ufore_path", "aap_vedtak_path",
-                                                                                 "aap_meldekort_path")})
+        nav = NavPaths(
+            **{
+                key: _typed(data["nav"], key, str, "nav.")
+                for key in ("ufore_path", "aap_vedtak_path", "aap_meldekort_path")
+            }
+        )
         paths = [nav.ufore_path, nav.aap_vedtak_path, nav.aap_meldekort_path]
-        if len(set(paths)) != 3 or not all(p.startswith("/") and len(p) > 1 and "<" not in p and not p.startswith("/_sandbox")
-                                           for p in paths):
+        if len(set(paths)) != 3 or not all(
+            p.startswith("/") and len(p) > 1 and "<" not in p and not p.startswith("/_sandbox") for p in paths
+        ):
             raise SettingsError("nav paths must be three different absolute paths outside /_sandbox")
         insurer_port = _typed(data["reference_insurer"], "port", int, "reference_insurer.")
         if not 0 <= insurer_port <= 65535:
@@ -224,14 +238,14 @@ class Settings:
             return self.base_url(service) + "/"
         return self.base_url(service)
 
-    def with_ports(self, ports: dict[str, int]) -> "Settings":
+    def with_ports(self, ports: dict[str, int]) -> Settings:
         """These settings with the ports a launcher actually bound (for port 0)."""
         services = dict(self.services)
         for name, port in ports.items():
             services[name] = replace(services[name], port=port)
         return replace(self, services=services)
 
-    def with_state_dir(self, state_dir: Path) -> "Settings":
+    def with_state_dir(self, state_dir: Path) -> Settings:
         return replace(self, state_dir=Path(state_dir))
 
     def lifetimes_of(self, service: str) -> dict[str, int]:
@@ -243,8 +257,10 @@ class Settings:
             "state_dir": str(self.state_dir),
             "profile": self.profile,
             "tls": self.tls,
-            "services": {name: {"port": svc.port, "base_url": self.base_url(name), "issuer": self.issuer(name)}
-                         for name, svc in self.services.items()},
+            "services": {
+                name: {"port": svc.port, "base_url": self.base_url(name), "issuer": self.issuer(name)}
+                for name, svc in self.services.items()
+            },
             "lifetimes": dict(self.lifetimes),
             "sources": list(self.sources),
         }
@@ -252,7 +268,7 @@ class Settings:
 
 def _typed(section: dict, key: str, kind: type, where: str = ""):
     value = section.get(key)
-    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+    if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
         raise SettingsError(f"{where}{key} must be {kind.__name__}, not {value!r}")
     return value
 
@@ -276,7 +292,7 @@ def _from_environment(environ) -> dict:
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX):
             continue
-        parts = [p.lower() for p in name[len(ENV_PREFIX):].split("__") if p]
+        parts = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
         if not parts:
             continue
         if parts[0] == "lifetimes" and len(parts) == 3:

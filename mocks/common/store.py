@@ -4,12 +4,13 @@ Each thread gets its own connection (the WSGI server is threaded); WAL mode lets
 run beside the single writer. Services declare their tables as *registrations* (kept by
 ``reset``) or *runtime* (cleared by ``reset``).
 """
+
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 _COMMON_SCHEMA = """
@@ -34,11 +35,16 @@ CREATE TABLE IF NOT EXISTS events (
 
 
 class Store:
-    def __init__(self, path: Path, schema: str = "", runtime_tables: tuple[str, ...] = (),
-                 registration_tables: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        path: Path,
+        schema: str = "",
+        runtime_tables: tuple[str, ...] = (),
+        registration_tables: tuple[str, ...] = (),
+    ):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.runtime_tables = ("events",) + tuple(runtime_tables)
+        self.runtime_tables = ("events", *tuple(runtime_tables))
         self.registration_tables = tuple(registration_tables)
         self._local = threading.local()
         self._write_lock = threading.RLock()
@@ -86,22 +92,22 @@ class Store:
 
     def set_meta(self, key: str, value) -> None:
         with self.transaction() as db:
-            db.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                       (key, json.dumps(value)))
+            db.execute(
+                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
 
     def reset(self, registrations: bool = False) -> None:
         tables = self.runtime_tables + (self.registration_tables if registrations else ())
         with self.transaction() as db:
             for table in tables:
-                db.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are the service's own constants
+                db.execute(f"DELETE FROM {table}")
             db.execute("DELETE FROM meta")
 
     def close(self) -> None:
         with self._write_lock:
             for db in self._connections:
-                try:
+                with suppress(sqlite3.Error):
                     db.close()
-                except sqlite3.Error:
-                    pass
             self._connections.clear()
         self._local = threading.local()

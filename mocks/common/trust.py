@@ -5,6 +5,7 @@ caller inside the sandbox trusts exactly the authority's root (``<state_dir>/aut
 the key authority's ``ca_bundle_path``) and nothing else. With ``tls`` off the value is ``True``
 (``requests``' default), which plain http never consults.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Small checks for admin request bodies, answered as sandbox admin errors (400)."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -17,14 +18,19 @@ def org_number(value, field: str = "org") -> str:
 def text(body: dict, field: str, default: str | None = None, max_length: int = 200) -> str:
     value = body.get(field, default)
     if not isinstance(value, str) or not value.strip() or len(value) > max_length:
-        raise admin_error(400, "invalid_request", f"{field} must be a non-empty string of at most {max_length} characters")
+        raise admin_error(
+            400, "invalid_request", f"{field} must be a non-empty string of at most {max_length} characters"
+        )
     return value.strip()
 
 
 def string_list(body: dict, field: str, default: list | None = None, *, allow_empty: bool = True) -> list[str]:
     value = body.get(field, default if default is not None else [])
-    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value) \
-            or (not allow_empty and not value):
+    if (
+        not isinstance(value, list)
+        or not all(isinstance(item, str) and item for item in value)
+        or (not allow_empty and not value)
+    ):
         raise admin_error(400, "invalid_request", f"{field} must be an array of non-empty strings")
     return list(dict.fromkeys(value))
 

@@ -5,6 +5,7 @@ client or a redirect_uri that is not registered exactly is shown on a page here 
 to), every other problem goes back to the client as ``error``/``error_description``/``state``,
 always with RFC 9207 ``iss``.
 """
+
 from __future__ import annotations
 
 import re
@@ -105,8 +106,9 @@ def check_request(client: dict, params: dict) -> dict:
     acr_values = (params.get("acr_values") or SUBSTANTIAL).split()
     unsupported = [a for a in acr_values if a not in ACR_RANK]
     if unsupported:
-        raise RedirectError("invalid_request", f"unsupported acr_values: {' '.join(unsupported)} "
-                                               f"(use {SUBSTANTIAL} or {HIGH})")
+        raise RedirectError(
+            "invalid_request", f"unsupported acr_values: {' '.join(unsupported)} (use {SUBSTANTIAL} or {HIGH})"
+        )
     prompt = params.get("prompt")
     if prompt and any(p not in PROMPTS for p in prompt.split()):
         raise RedirectError("invalid_request", f"prompt must be one of {', '.join(PROMPTS)}")
@@ -140,8 +142,12 @@ def error_to_client(req: AuthorizationRequest, error: str, description: str) -> 
 def error_page(message: str, status: int = 400) -> Response:
     lang, t = texts_for(request.values.get("ui_locales"))
     annotate(error="invalid_request")
-    return make_response(render_template("message.html", lang=lang, t=t, heading=t["error_title"],
-                                         message=message, frames=[], next_url=None), status)
+    return make_response(
+        render_template(
+            "message.html", lang=lang, t=t, heading=t["error_title"], message=message, frames=[], next_url=None
+        ),
+        status,
+    )
 
 
 def complete_login(req: AuthorizationRequest, session) -> Response:
@@ -150,10 +156,16 @@ def complete_login(req: AuthorizationRequest, session) -> Response:
     state = oidc().state
     state.join_session(session.sid, req.client["client_id"])
     grant = {
-        "client_id": req.client["client_id"], "redirect_uri": req.redirect_uri,
-        "code_challenge": req.params.get("code_challenge"), "nonce": req.params["nonce"],
-        "scope": req.params.get("scope"), "sid": session.sid, "pid": session.pid, "acr": session.acr,
-        "amr": list(session.amr), "auth_time": session.auth_time,
+        "client_id": req.client["client_id"],
+        "redirect_uri": req.redirect_uri,
+        "code_challenge": req.params.get("code_challenge"),
+        "nonce": req.params["nonce"],
+        "scope": req.params.get("scope"),
+        "sid": session.sid,
+        "pid": session.pid,
+        "acr": session.acr,
+        "amr": list(session.amr),
+        "auth_time": session.auth_time,
         "locale": texts_for(req.params.get("ui_locales"))[0],
     }
     code = state.issue_code(grant, rt.lifetimes["idporten.authorization_code"])
@@ -187,14 +199,16 @@ def authorize_blueprint() -> Blueprint:
             return error_to_client(req, exc.error, exc.description)
         session = oidc().state.session(request.cookies.get(SESSION_COOKIE))
         prompts = (params.get("prompt") or "").split()
-        silent_ok = session is not None and "login" not in prompts and \
-            ACR_RANK[session.acr] >= ACR_RANK[req.required_acr]
+        silent_ok = (
+            session is not None and "login" not in prompts and ACR_RANK[session.acr] >= ACR_RANK[req.required_acr]
+        )
         if silent_ok:
             return complete_login(req, session)
         if "none" in prompts:
             return error_to_client(req, "login_required", "the user must log in (prompt=none)")
-        request_id = oidc().state.save_request(client["client_id"], req.params,
-                                               runtime().lifetimes["idporten.sso_session"])
+        request_id = oidc().state.save_request(
+            client["client_id"], req.params, runtime().lifetimes["idporten.sso_session"]
+        )
         return redirect(f"/login?request_id={request_id}", code=302)
 
     @bp.get("/login")
@@ -238,14 +252,21 @@ def authorize_blueprint() -> Blueprint:
             problem = f"{method['name']} {t['too_low']}"
         if problem:
             annotate(caller=client["client_id"], error="invalid_login")
-            return render_login(request_id, params, error=f"{pid or '…'}: {problem}" if pid else problem,
-                                chosen_pid=pid, chosen_method=request.form.get("method"), status=400)
+            return render_login(
+                request_id,
+                params,
+                error=f"{pid or '…'}: {problem}" if pid else problem,
+                chosen_pid=pid,
+                chosen_method=request.form.get("method"),
+                status=400,
+            )
         oidc().state.drop_request(request_id)
         rt = runtime()
         session = oidc().state.start_session(pid, method["acr"], method["amr"], rt.lifetimes["idporten.sso_session"])
         response = complete_login(req, session)
-        response.set_cookie(SESSION_COOKIE, session.sid, httponly=True, samesite="Lax", path="/",
-                            secure=request.scheme == "https")
+        response.set_cookie(
+            SESSION_COOKIE, session.sid, httponly=True, samesite="Lax", path="/", secure=request.scheme == "https"
+        )
         return response
 
     return bp
@@ -257,8 +278,14 @@ def pending_request(values) -> tuple[str, dict | None]:
     return request_id, oidc().state.load_request(request_id)
 
 
-def render_login(request_id: str, params: dict, error: str | None = None, chosen_pid: str = "",
-                 chosen_method: str | None = None, status: int = 200) -> Response:
+def render_login(
+    request_id: str,
+    params: dict,
+    error: str | None = None,
+    chosen_pid: str = "",
+    chosen_method: str | None = None,
+    status: int = 200,
+) -> Response:
     lang, t = texts_for(params.get("ui_locales"))
     client = oidc().clients.get(params["client_id"]) or {"client_name": params["client_id"]}
     required = params["_required_acr"]
@@ -268,14 +295,25 @@ def render_login(request_id: str, params: dict, error: str | None = None, chosen
     chosen_method = chosen_method or next(m["id"] for m in methods if m["allowed"])
     switch = "en" if lang == "nb" else "nb"
     page = render_template(
-        "login.html", lang=lang, t=t, client_name=client["client_name"], required_acr=required, error=error,
-        request_id=request_id, persons=persons, methods=methods, chosen_method=chosen_method,
+        "login.html",
+        lang=lang,
+        t=t,
+        client_name=client["client_name"],
+        required_acr=required,
+        error=error,
+        request_id=request_id,
+        persons=persons,
+        methods=methods,
+        chosen_method=chosen_method,
         chosen_pid=chosen_pid if chosen_pid in known else (persons[0]["pid"] if persons and not chosen_pid else ""),
-        other_pid="" if chosen_pid in known else chosen_pid, action="/login",
-        switch_url=f"/login?request_id={request_id}&ui_locales={switch}")
+        other_pid="" if chosen_pid in known else chosen_pid,
+        action="/login",
+        switch_url=f"/login?request_id={request_id}&ui_locales={switch}",
+    )
     return _html(page, status)
 
 
 def _html(page: str, status: int) -> Response:
-    return Response(page, status=status, mimetype="text/html",
-                    headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+    return Response(
+        page, status=status, mimetype="text/html", headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+    )

@@ -3,6 +3,7 @@ private_key_jwt (with the ``client_id`` form field the new ID-porten requires) a
 
 A client must use the method it is registered with; anything else is ``invalid_client`` (401).
 """
+
 from __future__ import annotations
 
 import base64
@@ -64,8 +65,9 @@ def authenticate_client() -> tuple[dict, str]:
         raise invalid_client("unknown client", basic=method == "client_secret_basic")
     registered = client["token_endpoint_auth_method"]
     if method != registered:
-        raise invalid_client(f"the client is registered for {registered}, not {method}",
-                             basic=method == "client_secret_basic")
+        raise invalid_client(
+            f"the client is registered for {registered}, not {method}", basic=method == "client_secret_basic"
+        )
     if method.startswith("client_secret"):
         if not hmac.compare_digest((secret or "").encode(), (client["client_secret"] or "").encode()):
             raise invalid_client("wrong client secret", basic=method == "client_secret_basic")
@@ -92,7 +94,7 @@ def _verify_client_assertion(client: dict, assertion_type, assertion: str, oidc)
         raise invalid_client("client_assertion iss and sub must both be the client_id")
     aud = claims.get("aud")
     audiences = aud if isinstance(aud, list) else [aud]
-    if not {oidc.issuer, oidc.token_endpoint} & set(a for a in audiences if isinstance(a, str)):
+    if not {oidc.issuer, oidc.token_endpoint} & {a for a in audiences if isinstance(a, str)}:
         raise invalid_client(f"client_assertion aud must be the issuer {oidc.issuer}")
     now = oidc.clock.timestamp()
     iat, exp = claims.get("iat"), claims.get("exp")

@@ -1,4 +1,5 @@
 """ID-porten's OpenID Provider metadata: the field set of the real TEST environment's document."""
+
 from __future__ import annotations
 
 from .authorize import HIGH, SUBSTANTIAL
@@ -21,10 +22,27 @@ def metadata(issuer: str, base_url: str) -> dict:
         "acr_values_supported": [SUBSTANTIAL, HIGH],
         "ui_locales_supported": ["nb", "nn", "en", "se"],
         "prompt_values_supported": ["login", "none", "consent"],
-        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "jti", "auth_time", "nonce", "acr", "amr",
-                             "pid", "sid", "locale"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "private_key_jwt",
-                                                  "none"],
+        "claims_supported": [
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "jti",
+            "auth_time",
+            "nonce",
+            "acr",
+            "amr",
+            "pid",
+            "sid",
+            "locale",
+        ],
+        "token_endpoint_auth_methods_supported": [
+            "client_secret_basic",
+            "client_secret_post",
+            "private_key_jwt",
+            "none",
+        ],
         "token_endpoint_auth_signing_alg_values_supported": ["RS256", "RS384", "RS512"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "code_challenge_methods_supported": ["S256"],

@@ -1,11 +1,21 @@
 """ID-porten's OAuth error shape: ``{"error", "error_description"}``."""
+
 from __future__ import annotations
 
 from dsop_sandbox.mocks.common.errors import ErrorShape, ServiceError
 
-OAUTH_ERRORS = {"invalid_request", "invalid_client", "invalid_grant", "unauthorized_client",
-                "unsupported_grant_type", "invalid_scope", "invalid_token", "server_error",
-                "temporarily_unavailable", "access_denied"}
+OAUTH_ERRORS = {
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "invalid_token",
+    "server_error",
+    "temporarily_unavailable",
+    "access_denied",
+}
 
 
 def error_body(status: int, code: str, message: str, trace_id: str) -> dict:

@@ -1,5 +1,6 @@
 """``/logout`` (end_session_endpoint, GET and POST) with front-channel logout to every client of
 the session. ID-porten has no back-channel logout."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -22,8 +23,13 @@ def _client_from_hint(hint: str) -> dict | None:
     keys = [key.private_key.public_key() for key in oidc().authority.published_keys("idporten")]
     for key in keys:
         try:
-            claims = jwt.decode(hint, key, algorithms=["RS256"], issuer=oidc().issuer,
-                                options={"verify_exp": False, "verify_iat": False, "verify_aud": False})
+            claims = jwt.decode(
+                hint,
+                key,
+                algorithms=["RS256"],
+                issuer=oidc().issuer,
+                options={"verify_exp": False, "verify_iat": False, "verify_aud": False},
+            )
         except jwt.PyJWTError:
             continue
         return oidc().clients.get(claims.get("aud", ""))
@@ -63,16 +69,30 @@ def logout_blueprint() -> Blueprint:
                 record = oidc().clients.get(member)
                 if record and record.get("frontchannel_logout_uri"):
                     uri = record["frontchannel_logout_uri"]
-                    frames.append(uri + ("&" if "?" in uri else "?") + urlencode({"iss": oidc().issuer,
-                                                                                  "sid": session.sid}))
-        annotate(caller=client["client_id"] if client else None, subject=session.pid if session else None,
-                 session_ended=session is not None, frontchannel=len(frames))
+                    frames.append(
+                        uri + ("&" if "?" in uri else "?") + urlencode({"iss": oidc().issuer, "sid": session.sid})
+                    )
+        annotate(
+            caller=client["client_id"] if client else None,
+            subject=session.pid if session else None,
+            session_ended=session is not None,
+            frontchannel=len(frames),
+        )
         if target and not frames:
             response = redirect(target, code=302)
         else:
             lang, t = texts_for(params.get("ui_locales"))
-            response = make_response(render_template("message.html", lang=lang, t=t, heading=t["logged_out"],
-                                                     message=None, frames=frames, next_url=target))
+            response = make_response(
+                render_template(
+                    "message.html",
+                    lang=lang,
+                    t=t,
+                    heading=t["logged_out"],
+                    message=None,
+                    frames=frames,
+                    next_url=target,
+                )
+            )
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 

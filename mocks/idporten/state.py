@@ -1,5 +1,6 @@
 """ID-porten's own state: pending authorization requests, SSO sessions, codes, refresh tokens,
 pushed authorization requests and the test persons shown on the login page."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,10 @@ from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.records import records_schema
 from dsop_sandbox.mocks.common.store import Store
 
-SCHEMA = records_schema("clients") + records_schema("persons") + """
+SCHEMA = (
+    records_schema("clients")
+    + records_schema("persons")
+    + """
 CREATE TABLE IF NOT EXISTS auth_requests (
     id TEXT PRIMARY KEY, client_id TEXT NOT NULL, params TEXT NOT NULL, expires REAL NOT NULL
 );
@@ -36,9 +40,17 @@ CREATE TABLE IF NOT EXISTS par_requests (
     request_uri TEXT PRIMARY KEY, client_id TEXT NOT NULL, params TEXT NOT NULL, expires REAL NOT NULL
 );
 """
+)
 REGISTRATION_TABLES = ("clients", "persons")
-RUNTIME_TABLES = ("auth_requests", "sessions", "codes", "refresh_tokens", "par_requests", "used_assertions",
-                  "token_locales")
+RUNTIME_TABLES = (
+    "auth_requests",
+    "sessions",
+    "codes",
+    "refresh_tokens",
+    "par_requests",
+    "used_assertions",
+    "token_locales",
+)
 
 
 def digest(secret: str) -> str:
@@ -64,8 +76,10 @@ class OidcState:
     def save_request(self, client_id: str, params: dict, lifetime: int) -> str:
         request_id = secrets.token_urlsafe(24)
         with self.store.transaction() as db:
-            db.execute("INSERT INTO auth_requests(id, client_id, params, expires) VALUES (?,?,?,?)",
-                       (request_id, client_id, json.dumps(params), self.clock.timestamp() + lifetime))
+            db.execute(
+                "INSERT INTO auth_requests(id, client_id, params, expires) VALUES (?,?,?,?)",
+                (request_id, client_id, json.dumps(params), self.clock.timestamp() + lifetime),
+            )
         return request_id
 
     def load_request(self, request_id: str) -> dict | None:
@@ -87,19 +101,28 @@ class OidcState:
         sid = secrets.token_urlsafe(32)
         now = self.clock.timestamp()
         with self.store.transaction() as db:
-            db.execute("INSERT INTO sessions(sid, pid, acr, amr, auth_time, clients, expires) VALUES (?,?,?,?,?,?,?)",
-                       (sid, pid, acr, json.dumps(amr), int(now), "[]", now + lifetime))
+            db.execute(
+                "INSERT INTO sessions(sid, pid, acr, amr, auth_time, clients, expires) VALUES (?,?,?,?,?,?,?)",
+                (sid, pid, acr, json.dumps(amr), int(now), "[]", now + lifetime),
+            )
         return self.session(sid)
 
     def session(self, sid: str | None) -> Session | None:
         if not sid:
             return None
-        row = self.store.query_one("SELECT * FROM sessions WHERE sid = ? AND ended = 0 AND expires > ?",
-                                   (sid, self.clock.timestamp()))
+        row = self.store.query_one(
+            "SELECT * FROM sessions WHERE sid = ? AND ended = 0 AND expires > ?", (sid, self.clock.timestamp())
+        )
         if row is None:
             return None
-        return Session(row["sid"], row["pid"], row["acr"], tuple(json.loads(row["amr"])), row["auth_time"],
-                       tuple(json.loads(row["clients"])))
+        return Session(
+            row["sid"],
+            row["pid"],
+            row["acr"],
+            tuple(json.loads(row["amr"])),
+            row["auth_time"],
+            tuple(json.loads(row["clients"])),
+        )
 
     def join_session(self, sid: str, client_id: str) -> None:
         with self.store.transaction() as db:
@@ -118,8 +141,10 @@ class OidcState:
     def issue_code(self, grant: dict, lifetime: int) -> str:
         code = secrets.token_urlsafe(32)
         with self.store.transaction() as db:
-            db.execute("INSERT INTO codes(code_hash, grant_data, expires) VALUES (?,?,?)",
-                       (digest(code), json.dumps(grant), self.clock.timestamp() + lifetime))
+            db.execute(
+                "INSERT INTO codes(code_hash, grant_data, expires) VALUES (?,?,?)",
+                (digest(code), json.dumps(grant), self.clock.timestamp() + lifetime),
+            )
         return code
 
     def redeem_code(self, code: str) -> tuple[str, dict | None]:
@@ -132,8 +157,7 @@ class OidcState:
                 return "unknown", None
             grant = json.loads(row["grant_data"])
             if row["used"]:
-                db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE json_extract(grant_data, '$.code') = ?",
-                           (key,))
+                db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE json_extract(grant_data, '$.code') = ?", (key,))
                 return "used", grant
             db.execute("UPDATE codes SET used = 1 WHERE code_hash = ?", (key,))
             if row["expires"] < self.clock.timestamp():
@@ -144,16 +168,22 @@ class OidcState:
     def issue_refresh_token(self, client_id: str, grant: dict, lifetime: int) -> str:
         token = secrets.token_urlsafe(32)
         with self.store.transaction() as db:
-            db.execute("INSERT INTO refresh_tokens(token_hash, client_id, grant_data, expires) VALUES (?,?,?,?)",
-                       (digest(token), client_id, json.dumps(grant), self.clock.timestamp() + lifetime))
+            db.execute(
+                "INSERT INTO refresh_tokens(token_hash, client_id, grant_data, expires) VALUES (?,?,?,?)",
+                (digest(token), client_id, json.dumps(grant), self.clock.timestamp() + lifetime),
+            )
         return token
 
     def use_refresh_token(self, token: str, client_id: str) -> dict | None:
         """The grant behind a live refresh token of this client; the token is rotated (used once)."""
         with self.store.transaction() as db:
             row = db.execute("SELECT * FROM refresh_tokens WHERE token_hash = ?", (digest(token),)).fetchone()
-            if row is None or row["client_id"] != client_id or row["revoked"] or \
-                    row["expires"] < self.clock.timestamp():
+            if (
+                row is None
+                or row["client_id"] != client_id
+                or row["revoked"]
+                or row["expires"] < self.clock.timestamp()
+            ):
                 return None
             db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ?", (digest(token),))
             return json.loads(row["grant_data"])
@@ -162,8 +192,10 @@ class OidcState:
     def push(self, client_id: str, params: dict, lifetime: int) -> str:
         request_uri = "urn:idporten:" + secrets.token_urlsafe(24)
         with self.store.transaction() as db:
-            db.execute("INSERT INTO par_requests(request_uri, client_id, params, expires) VALUES (?,?,?,?)",
-                       (request_uri, client_id, json.dumps(params), self.clock.timestamp() + lifetime))
+            db.execute(
+                "INSERT INTO par_requests(request_uri, client_id, params, expires) VALUES (?,?,?,?)",
+                (request_uri, client_id, json.dumps(params), self.clock.timestamp() + lifetime),
+            )
         return request_uri
 
     def pull(self, request_uri: str, client_id: str) -> dict | None:
@@ -181,16 +213,23 @@ class OidcState:
     def use_assertion(self, client_id: str, jti: str, expires: float) -> bool:
         now = self.clock.timestamp()
         with self.store.transaction() as db:
-            return db.execute("INSERT INTO used_assertions(client_id, jti, expires) VALUES (?,?,?)"
-                              " ON CONFLICT(client_id, jti) DO UPDATE SET expires = excluded.expires"
-                              " WHERE used_assertions.expires < ?", (client_id, jti, expires, now)).rowcount == 1
+            return (
+                db.execute(
+                    "INSERT INTO used_assertions(client_id, jti, expires) VALUES (?,?,?)"
+                    " ON CONFLICT(client_id, jti) DO UPDATE SET expires = excluded.expires"
+                    " WHERE used_assertions.expires < ?",
+                    (client_id, jti, expires, now),
+                ).rowcount
+                == 1
+            )
 
     # -- the language of the login behind an access token (userinfo answers it; tokens don't carry it) --
     def remember_locale(self, jti: str, locale: str, expires: float) -> None:
         with self.store.transaction() as db:
             db.execute("DELETE FROM token_locales WHERE expires < ?", (self.clock.timestamp(),))
-            db.execute("INSERT OR REPLACE INTO token_locales(jti, locale, expires) VALUES (?,?,?)",
-                       (jti, locale, expires))
+            db.execute(
+                "INSERT OR REPLACE INTO token_locales(jti, locale, expires) VALUES (?,?,?)", (jti, locale, expires)
+            )
 
     def locale_of(self, jti: str) -> str | None:
         row = self.store.query_one("SELECT locale FROM token_locales WHERE jti = ?", (jti,))

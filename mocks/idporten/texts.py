@@ -1,14 +1,20 @@
 """What the ID-porten pages say, in Norwegian (default) and English (``ui_locales=en``)."""
+
 from __future__ import annotations
 
-from dsop_sandbox.mocks.common.identifiers import FNR_BAD_CHECK_DIGITS, FNR_NO_DATE, FNR_NOT_11_DIGITS, FNR_NOT_SYNTHETIC
+from dsop_sandbox.mocks.common.identifiers import (
+    FNR_BAD_CHECK_DIGITS,
+    FNR_NO_DATE,
+    FNR_NOT_11_DIGITS,
+    FNR_NOT_SYNTHETIC,
+)
 
 #: Why a fødselsnummer is refused, in Norwegian (the English reasons come from identifiers).
 PID_PROBLEMS_NB = {
     FNR_NOT_11_DIGITS: "et fødselsnummer har 11 siffer",
     FNR_BAD_CHECK_DIGITS: "kontrollsifrene stemmer ikke (mod 11)",
     FNR_NOT_SYNTHETIC: "bare syntetiske testnummer (TestID/Tenor: måned + 80) godtas; "
-                       "sandkassen tar aldri imot ekte fødselsnummer",
+    "sandkassen tar aldri imot ekte fødselsnummer",
     FNR_NO_DATE: "nummeret er ikke en gyldig dato",
 }
 

@@ -4,6 +4,7 @@ id_token claims follow the new ID-porten (2025 TEST example): ``iss``, ``aud``, 
 per client), ``pid``, ``acr``, ``amr`` (a JSON array), ``nonce``, ``sid``, ``locale`` (with the
 ``profile`` scope), ``auth_time``, ``iat``, ``exp`` (120 s), ``jti``; RS256 with the ID-porten key.
 """
+
 from __future__ import annotations
 
 import base64
@@ -52,29 +53,56 @@ def mint_tokens(client: dict, method: str, grant: dict, with_refresh: bool) -> d
     now = rt.clock.epoch()
     scopes = (grant.get("scope") or "openid").split()
     id_claims = {
-        "iss": oidc().issuer, "aud": client["client_id"], "sub": pairwise_sub(client["client_id"], grant["pid"]),
-        "pid": grant["pid"], "acr": grant["acr"], "amr": grant["amr"], "nonce": grant["nonce"],
-        "sid": grant["sid"], "auth_time": grant["auth_time"], "iat": now,
-        "exp": now + rt.lifetimes["idporten.id_token"], "jti": secrets.token_urlsafe(16),
+        "iss": oidc().issuer,
+        "aud": client["client_id"],
+        "sub": pairwise_sub(client["client_id"], grant["pid"]),
+        "pid": grant["pid"],
+        "acr": grant["acr"],
+        "amr": grant["amr"],
+        "nonce": grant["nonce"],
+        "sid": grant["sid"],
+        "auth_time": grant["auth_time"],
+        "iat": now,
+        "exp": now + rt.lifetimes["idporten.id_token"],
+        "jti": secrets.token_urlsafe(16),
     }
     if "profile" in scopes:
         id_claims["locale"] = grant.get("locale", "nb")
     lifetime = rt.lifetimes["idporten.access_token"]
     access_claims = {
-        "iss": oidc().issuer, "client_id": client["client_id"], "client_amr": method,
-        "sub": id_claims["sub"], "pid": grant["pid"], "acr": grant["acr"], "scope": " ".join(scopes),
-        "iat": now, "exp": now + lifetime, "jti": secrets.token_urlsafe(16), "aud": "unspecified",
+        "iss": oidc().issuer,
+        "client_id": client["client_id"],
+        "client_amr": method,
+        "sub": id_claims["sub"],
+        "pid": grant["pid"],
+        "acr": grant["acr"],
+        "scope": " ".join(scopes),
+        "iat": now,
+        "exp": now + lifetime,
+        "jti": secrets.token_urlsafe(16),
+        "aud": "unspecified",
     }
     oidc().state.remember_locale(access_claims["jti"], grant.get("locale", "nb"), access_claims["exp"])
     if client.get("org"):
         access_claims["consumer"] = {"authority": "iso6523-actorid-upis", "ID": f"0192:{client['org']}"}
-    answer = {"access_token": _sign(access_claims), "id_token": _sign(id_claims), "token_type": "Bearer",
-              "expires_in": lifetime, "scope": " ".join(scopes)}
+    answer = {
+        "access_token": _sign(access_claims),
+        "id_token": _sign(id_claims),
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "scope": " ".join(scopes),
+    }
     if with_refresh:
         answer["refresh_token"] = oidc().state.issue_refresh_token(
-            client["client_id"], grant, rt.lifetimes["idporten.refresh_token"])
-    annotate(subject=grant["pid"], acr=grant["acr"], amr=grant["amr"], id_token=token_fingerprint(answer["id_token"]),
-             access_token=token_fingerprint(answer["access_token"]))
+            client["client_id"], grant, rt.lifetimes["idporten.refresh_token"]
+        )
+    annotate(
+        subject=grant["pid"],
+        acr=grant["acr"],
+        amr=grant["amr"],
+        id_token=token_fingerprint(answer["id_token"]),
+        access_token=token_fingerprint(answer["access_token"]),
+    )
     return answer
 
 
@@ -86,8 +114,11 @@ def token_blueprint() -> Blueprint:
         require_form(ERRORS)
         grant_type = request.form.get("grant_type")
         if grant_type not in ("authorization_code", "refresh_token"):
-            raise oauth_error(400, "unsupported_grant_type" if grant_type else "invalid_request",
-                              "grant_type must be authorization_code or refresh_token")
+            raise oauth_error(
+                400,
+                "unsupported_grant_type" if grant_type else "invalid_request",
+                "grant_type must be authorization_code or refresh_token",
+            )
         client, method = authenticate_client()
         refresh_allowed = "refresh_token" in client.get("grant_types", []) and method != "none"
         if grant_type == "refresh_token":
@@ -99,9 +130,15 @@ def token_blueprint() -> Blueprint:
             return json_response(mint_tokens(client, method, grant, True), headers=NO_STORE)
         status, grant = oidc().state.redeem_code(request.form.get("code", ""))
         if status != "ok":
-            raise oauth_error(400, "invalid_grant", {"unknown": "unknown authorization code",
-                                                     "expired": "the authorization code has expired",
-                                                     "used": "the authorization code has been used"}[status])
+            raise oauth_error(
+                400,
+                "invalid_grant",
+                {
+                    "unknown": "unknown authorization code",
+                    "expired": "the authorization code has expired",
+                    "used": "the authorization code has been used",
+                }[status],
+            )
         if grant["client_id"] != client["client_id"]:
             raise oauth_error(400, "invalid_grant", "the code was issued to another client")
         if request.form.get("redirect_uri") != grant["redirect_uri"]:
@@ -126,15 +163,29 @@ def token_blueprint() -> Blueprint:
         # sandbox's protocol clock, never PyJWT's reading of the wall clock.
         for key in oidc().authority.published_keys("idporten") if token else ():
             try:
-                claims = jwt.decode(token, key.private_key.public_key(), algorithms=["RS256"], issuer=oidc().issuer,
-                                    options={"verify_aud": False, "verify_exp": False, "verify_iat": False,
-                                             "verify_nbf": False, "require": ["exp"]})
+                claims = jwt.decode(
+                    token,
+                    key.private_key.public_key(),
+                    algorithms=["RS256"],
+                    issuer=oidc().issuer,
+                    options={
+                        "verify_aud": False,
+                        "verify_exp": False,
+                        "verify_iat": False,
+                        "verify_nbf": False,
+                        "require": ["exp"],
+                    },
+                )
                 break
             except jwt.PyJWTError:
                 continue
         if claims is None or "client_amr" not in claims or not claims["exp"] > oidc().clock.timestamp():
-            raise oauth_error(401, "invalid_token", "a valid ID-porten access token is required",
-                              {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+            raise oauth_error(
+                401,
+                "invalid_token",
+                "a valid ID-porten access token is required",
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         answer = {"sub": claims["sub"], "pid": claims["pid"]}
         if "profile" in claims.get("scope", "").split():
             answer["locale"] = oidc().state.locale_of(claims.get("jti", "")) or "nb"
@@ -145,8 +196,11 @@ def token_blueprint() -> Blueprint:
     def pushed_authorization_request():
         require_form(ERRORS)
         client, _ = authenticate_client()
-        params = {k: v for k, v in request.form.to_dict().items()
-                  if k not in ("client_secret", "client_assertion", "client_assertion_type")}
+        params = {
+            k: v
+            for k, v in request.form.to_dict().items()
+            if k not in ("client_secret", "client_assertion", "client_assertion_type")
+        }
         params["client_id"] = client["client_id"]
         try:
             check_client_and_redirect(params)

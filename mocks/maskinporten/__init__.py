@@ -1,4 +1,5 @@
 """The Maskinporten fake (JWT-bearer grant token service)."""
+
 from .app import create_app
 
 __all__ = ["create_app"]

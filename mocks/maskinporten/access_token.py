@@ -1,4 +1,5 @@
 """Minting Maskinporten access tokens: self-contained RS256 JWTs signed with the issuer's key."""
+
 from __future__ import annotations
 
 import secrets
@@ -32,17 +33,19 @@ def mint(grant: Grant, *, issuer: str, authority: KeyAuthority, clock: Clock, li
     claims: dict = {}
     if grant.audience is not None:
         claims["aud"] = grant.audience
-    claims.update({
-        "scope": " ".join(scope.scope for scope in grant.scopes),
-        "iss": issuer,
-        "client_amr": grant.client_amr,
-        "token_type": "Bearer",
-        "exp": iat + lifetime,
-        "iat": iat,
-        "client_id": grant.client.client_id,
-        "jti": secrets.token_urlsafe(32),
-        "consumer": org_party(grant.consumer_org),
-    })
+    claims.update(
+        {
+            "scope": " ".join(scope.scope for scope in grant.scopes),
+            "iss": issuer,
+            "client_amr": grant.client_amr,
+            "token_type": "Bearer",
+            "exp": iat + lifetime,
+            "iat": iat,
+            "client_id": grant.client.client_id,
+            "jti": secrets.token_urlsafe(32),
+            "consumer": org_party(grant.consumer_org),
+        }
+    )
     if grant.supplier_org:
         claims["supplier"] = org_party(grant.supplier_org)
         claims["delegation_source"] = grant.scopes[0].delegation_source  # delegated scopes all carry one

@@ -11,6 +11,7 @@ shared/protocols/idporten-maskinporten.md §1.6). Where Digdir documents a text 
 (clock skew, lifetime, missing scope) the sandbox files it under the nearest documented code:
 timing under MP-130, malformed grants under MP-011, algorithm refusals under MP-124.
 """
+
 from __future__ import annotations
 
 from dsop_sandbox.mocks.common.errors import ErrorShape, ServiceError
@@ -20,43 +21,92 @@ INVALID_PARAMETER = "Invalid assertion. Invalid parameter value."
 
 #: code: (OAuth error, text, what to do) — the text starts every description with that code.
 CATALOGUE: dict[str, tuple[str, str, str]] = {
-    "MP-011": ("invalid_request", INVALID_PARAMETER,
-               "The JWT grant is malformed: a required claim is missing or has the wrong type, or it carries a "
-               "claim Maskinporten does not know."),
-    "MP-012": ("invalid_grant", "Validation of JWT Bearer grant failed. Grant is used before.",
-               "Every grant needs a fresh jti; make a new grant for every token request."),
-    "MP-100": ("invalid_grant", f"{CLIENT_AUTH} Client not found.",
-               "iss must be the client_id of a client registered in this environment."),
-    "MP-110": ("invalid_grant", f"{CLIENT_AUTH} Invalid JWT claim aud.",
-               "aud must be exactly the issuer, with its trailing slash, as a single string."),
-    "MP-120": ("invalid_grant", f"{CLIENT_AUTH} The JWT is signed with an invalid certificate.",
-               "The x5c chain must lead to the environment's root CA and be valid now (no production "
-               "certificates in test)."),
-    "MP-121": ("invalid_grant", f"{CLIENT_AUTH} Expired key.",
-               "A registered JWK lives at most one year; register a new key."),
-    "MP-122": ("invalid_grant", f"{CLIENT_AUTH} Invalid JWT. Invalid organization number for client. "
-               "Does not match certificate orgno.",
-               "The enterprise certificate must belong to the organisation that owns the client."),
-    "MP-123": ("invalid_grant", f"{CLIENT_AUTH} Invalid JWT header x5c.",
-               "x5c must be a JSON array of base64 DER certificates, leaf first."),
-    "MP-124": ("invalid_grant", f"{CLIENT_AUTH} Invalid JWT signature.",
-               "Sign with RS256, RS384 or RS512 using the key of the certificate or registered JWK."),
-    "MP-130": ("invalid_grant", f"{CLIENT_AUTH} JWT is expired.",
-               "Use iat = now and exp = iat + at most 120 s; the server allows 10 s of clock skew."),
-    "MP-200": ("invalid_scope", "Token request contains invalid scopes for client.",
-               "Every scope asked for must be registered on the client."),
-    "MP-201": ("invalid_scope", "Token request contains scopes not allowed for maskinporten.",
-               "The scope does not accept the client's integration type."),
-    "MP-250": ("invalid_scope", "Consumer has not been granted access to the scope.",
-               "The API owner must put the consumer organisation on the scope's access list."),
-    "MP-251": ("invalid_scope", "Consumer has not delegated access to the scope to supplier.",
-               "With consumer_org, the customer must have delegated the scope to the supplier in Altinn."),
-    "MP-301": ("invalid_request", "Invalid authorization_details. Unknown type.",
-               "authorization_details types are urn:altinn:systemuser and urn:altinn:consent."),
-    "MP-302": ("invalid_request", "Invalid authorization_details. Unknown fields.",
-               "Send only the fields the authorization_details type defines."),
-    "MP-303": ("invalid_request", "Invalid authorization_details. Invalid values.",
-               "The authorization_details values are not valid for this client."),
+    "MP-011": (
+        "invalid_request",
+        INVALID_PARAMETER,
+        "The JWT grant is malformed: a required claim is missing or has the wrong type, or it carries a "
+        "claim Maskinporten does not know.",
+    ),
+    "MP-012": (
+        "invalid_grant",
+        "Validation of JWT Bearer grant failed. Grant is used before.",
+        "Every grant needs a fresh jti; make a new grant for every token request.",
+    ),
+    "MP-100": (
+        "invalid_grant",
+        f"{CLIENT_AUTH} Client not found.",
+        "iss must be the client_id of a client registered in this environment.",
+    ),
+    "MP-110": (
+        "invalid_grant",
+        f"{CLIENT_AUTH} Invalid JWT claim aud.",
+        "aud must be exactly the issuer, with its trailing slash, as a single string.",
+    ),
+    "MP-120": (
+        "invalid_grant",
+        f"{CLIENT_AUTH} The JWT is signed with an invalid certificate.",
+        "The x5c chain must lead to the environment's root CA and be valid now (no production certificates in test).",
+    ),
+    "MP-121": (
+        "invalid_grant",
+        f"{CLIENT_AUTH} Expired key.",
+        "A registered JWK lives at most one year; register a new key.",
+    ),
+    "MP-122": (
+        "invalid_grant",
+        f"{CLIENT_AUTH} Invalid JWT. Invalid organization number for client. Does not match certificate orgno.",
+        "The enterprise certificate must belong to the organisation that owns the client.",
+    ),
+    "MP-123": (
+        "invalid_grant",
+        f"{CLIENT_AUTH} Invalid JWT header x5c.",
+        "x5c must be a JSON array of base64 DER certificates, leaf first.",
+    ),
+    "MP-124": (
+        "invalid_grant",
+        f"{CLIENT_AUTH} Invalid JWT signature.",
+        "Sign with RS256, RS384 or RS512 using the key of the certificate or registered JWK.",
+    ),
+    "MP-130": (
+        "invalid_grant",
+        f"{CLIENT_AUTH} JWT is expired.",
+        "Use iat = now and exp = iat + at most 120 s; the server allows 10 s of clock skew.",
+    ),
+    "MP-200": (
+        "invalid_scope",
+        "Token request contains invalid scopes for client.",
+        "Every scope asked for must be registered on the client.",
+    ),
+    "MP-201": (
+        "invalid_scope",
+        "Token request contains scopes not allowed for maskinporten.",
+        "The scope does not accept the client's integration type.",
+    ),
+    "MP-250": (
+        "invalid_scope",
+        "Consumer has not been granted access to the scope.",
+        "The API owner must put the consumer organisation on the scope's access list.",
+    ),
+    "MP-251": (
+        "invalid_scope",
+        "Consumer has not delegated access to the scope to supplier.",
+        "With consumer_org, the customer must have delegated the scope to the supplier in Altinn.",
+    ),
+    "MP-301": (
+        "invalid_request",
+        "Invalid authorization_details. Unknown type.",
+        "authorization_details types are urn:altinn:systemuser and urn:altinn:consent.",
+    ),
+    "MP-302": (
+        "invalid_request",
+        "Invalid authorization_details. Unknown fields.",
+        "Send only the fields the authorization_details type defines.",
+    ),
+    "MP-303": (
+        "invalid_request",
+        "Invalid authorization_details. Invalid values.",
+        "The authorization_details values are not valid for this client.",
+    ),
 }
 
 #: Fine-grained texts that follow the code's text (kept here so tests and code share them).
@@ -67,8 +117,9 @@ NOT_YET_VALID = "JWT is not yet valid"
 REQUIRES_KID = "Invalid JWT. The client requires pre-registered jwk and no key identifier (kid) provided"
 UNKNOWN_KID = "Unknown key identifier (kid)"
 NO_CERTIFICATE = "Failed to extract certificate from jwt"
-CONSUMER_ORG_IS_CLIENT = ("Validation of JWT claim failed: The combination consumer_org in claim and "
-                          "delegation scope on client is invalid")
+CONSUMER_ORG_IS_CLIENT = (
+    "Validation of JWT claim failed: The combination consumer_org in claim and delegation scope on client is invalid"
+)
 
 
 def describe(message: str, trace_id: str) -> str:
@@ -77,8 +128,16 @@ def describe(message: str, trace_id: str) -> str:
 
 def error_body(status: int, code: str, message: str, trace_id: str) -> dict:
     """Generic failures (wrong method, body too large, faults) in Maskinporten's OAuth shape."""
-    if code not in {"invalid_request", "invalid_grant", "invalid_scope", "unsupported_grant_type",
-                    "invalid_client", "unauthorized_client", "server_error", "temporarily_unavailable"}:
+    if code not in {
+        "invalid_request",
+        "invalid_grant",
+        "invalid_scope",
+        "unsupported_grant_type",
+        "invalid_client",
+        "unauthorized_client",
+        "server_error",
+        "temporarily_unavailable",
+    }:
         code = ("temporarily_unavailable" if status == 503 else "server_error") if status >= 500 else "invalid_request"
     return {"error": code, "error_description": describe(message, trace_id)}
 

@@ -5,13 +5,14 @@ JWK or enterprise certificate chain), the signature, then the claims (known clai
 lifetime, scope, access list or delegation, optional claims) and last the ``jti`` replay store,
 so that a refused grant does not use up its ``jti``.
 """
+
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-import threading
 import math
+import threading
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -30,10 +31,23 @@ from .registry import KEY_MAX_AGE, Client, Registry, Scope
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
 #: Claims Maskinporten documents for a grant; anything else is refused ("Invalid assertion").
 #: nbf and sub are not in the table but are written by common JWT libraries (.NET adds nbf).
-KNOWN_CLAIMS = frozenset({
-    "aud", "iss", "iat", "exp", "jti", "scope", "resource", "pid", "consumer_org", "iss_onbehalfof",
-    "authorization_details", "nbf", "sub",
-})
+KNOWN_CLAIMS = frozenset(
+    {
+        "aud",
+        "iss",
+        "iat",
+        "exp",
+        "jti",
+        "scope",
+        "resource",
+        "pid",
+        "consumer_org",
+        "iss_onbehalfof",
+        "authorization_details",
+        "nbf",
+        "sub",
+    }
+)
 CHAIN_CACHE_SIZE = 256
 AUTHORIZATION_DETAIL_TYPES = ("urn:altinn:systemuser", "urn:altinn:consent")
 
@@ -54,8 +68,14 @@ class Grant:
 
 
 class GrantValidator:
-    def __init__(self, registry: Registry, authority: KeyAuthority, issuer: str, rules: MaskinportenRules,
-                 errors: mp.MaskinportenErrors):
+    def __init__(
+        self,
+        registry: Registry,
+        authority: KeyAuthority,
+        issuer: str,
+        rules: MaskinportenRules,
+        errors: mp.MaskinportenErrors,
+    ):
         self.registry = registry
         self.authority = authority
         self.issuer = issuer
@@ -110,8 +130,11 @@ class GrantValidator:
         else:
             if not has_x5c:
                 if has_kid:
-                    raise fail("MP-100", text=f"{mp.CLIENT_AUTH} {mp.UNKNOWN_KID}: the client has no registered "
-                                              "keys; send the enterprise certificate in x5c")
+                    raise fail(
+                        "MP-100",
+                        text=f"{mp.CLIENT_AUTH} {mp.UNKNOWN_KID}: the client has no registered "
+                        "keys; send the enterprise certificate in x5c",
+                    )
                 raise fail("MP-120", f"{mp.NO_CERTIFICATE}: no x5c header")
             leaf = self._verified_leaf(header["x5c"], fail)
             if organisation_number(leaf) != client.org:
@@ -133,8 +156,11 @@ class GrantValidator:
             raise fail("MP-011", "sub, when present, must be the client_id")
         aud = claims.get("aud")
         if aud != self.issuer:
-            why = "aud must be a single string, not an array" if isinstance(aud, list) else \
-                f"expected {self.issuer!r}, got {aud!r}"
+            why = (
+                "aud must be a single string, not an array"
+                if isinstance(aud, list)
+                else f"expected {self.issuer!r}, got {aud!r}"
+            )
             raise fail("MP-110", f"({why})")
         self._check_times(claims, fail)
 
@@ -175,7 +201,7 @@ class GrantValidator:
             leaf = self.authority.verify_chain(chain, now)
         except ChainError as exc:
             raise fail("MP-120", f"({exc})") from exc
-        certificates = chain + [self.authority.root_cert]
+        certificates = [*chain, self.authority.root_cert]
         window = (max(c.not_valid_before_utc for c in certificates), min(c.not_valid_after_utc for c in certificates))
         with self._chains_lock:
             self._chains[key] = (leaf, *window)
@@ -252,8 +278,11 @@ class GrantValidator:
             if not scope.delegation_source:
                 raise fail("MP-011", f"{mp.CONSUMER_ORG_IS_CLIENT} ({scope.scope} cannot be delegated)")
             if not self.registry.has_delegation(scope.scope, consumer_org, client.org):
-                raise fail("MP-251", f"(Consumer {consumer_org} has not delegated access to the scope {scope.scope} "
-                                     f"to supplier {client.org})")
+                raise fail(
+                    "MP-251",
+                    f"(Consumer {consumer_org} has not delegated access to the scope {scope.scope} "
+                    f"to supplier {client.org})",
+                )
         return consumer_org, client.org
 
     @staticmethod
@@ -261,8 +290,11 @@ class GrantValidator:
         if "resource" not in claims:
             return None
         resource = claims["resource"]
-        if not isinstance(resource, list) or not resource or \
-                not all(isinstance(item, str) and item for item in resource):
+        if (
+            not isinstance(resource, list)
+            or not resource
+            or not all(isinstance(item, str) and item for item in resource)
+        ):
             raise fail("MP-011", "resource: currently only a non-empty array of strings is supported")
         return resource[0] if len(resource) == 1 else resource
 
@@ -273,8 +305,11 @@ class GrantValidator:
         for item in details:
             if item.get("type") not in AUTHORIZATION_DETAIL_TYPES:
                 raise fail("MP-301", f"({item.get('type')!r})")
-        raise fail("MP-303", "(system users and Altinn 3 consents are served by the altinn3 profile, "
-                             "which this sandbox does not run yet)")
+        raise fail(
+            "MP-303",
+            "(system users and Altinn 3 consents are served by the altinn3 profile, "
+            "which this sandbox does not run yet)",
+        )
 
 
 def _finite_number(value) -> float | None:

@@ -1,4 +1,5 @@
 """Maskinporten's registry: clients and their keys, scopes, access lists, delegations, used grants."""
+
 from __future__ import annotations
 
 import json
@@ -92,11 +93,16 @@ class Client:
 
     def describe(self) -> dict:
         return {
-            "client_id": self.client_id, "client_orgno": self.org, "client_name": self.name,
-            "scopes": list(self.scopes), "integration_type": self.integration_type,
+            "client_id": self.client_id,
+            "client_orgno": self.org,
+            "client_name": self.name,
+            "scopes": list(self.scopes),
+            "integration_type": self.integration_type,
             "token_endpoint_auth_method": "private_key_jwt" if self.kids else "virksomhetssertifikat",
-            "access_token_lifetime": self.access_token_lifetime, "active": self.active,
-            "created": self.created, "kids": list(self.kids),
+            "access_token_lifetime": self.access_token_lifetime,
+            "active": self.active,
+            "created": self.created,
+            "kids": list(self.kids),
         }
 
 
@@ -112,8 +118,11 @@ class Scope:
 
     def describe(self) -> dict:
         return {
-            "scope": self.scope, "owner_orgno": self.owner_org, "description": self.description,
-            "at_max_age": self.at_max_age, "accessible_for_all": self.accessible_for_all,
+            "scope": self.scope,
+            "owner_orgno": self.owner_org,
+            "description": self.description,
+            "at_max_age": self.at_max_age,
+            "accessible_for_all": self.accessible_for_all,
             "allowed_integration_types": list(self.allowed_integration_types),
             "delegation_source": self.delegation_source,
         }
@@ -162,9 +171,16 @@ class Registry:
             if self.scope(scope) is None:
                 self.put_scope(scope, owner, description, delegation_source=self.delegation_source)
 
-    def put_scope(self, scope: str, owner_org: str, description: str = "", at_max_age: int | None = None,
-                  accessible_for_all: bool = False, allowed_integration_types=("maskinporten",),
-                  delegation_source: str | None = None) -> Scope:
+    def put_scope(
+        self,
+        scope: str,
+        owner_org: str,
+        description: str = "",
+        at_max_age: int | None = None,
+        accessible_for_all: bool = False,
+        allowed_integration_types=("maskinporten",),
+        delegation_source: str | None = None,
+    ) -> Scope:
         with self._write() as db:
             db.execute(
                 "INSERT INTO scopes(scope, owner_org, description, at_max_age, accessible_for_all,"
@@ -173,8 +189,16 @@ class Registry:
                 " at_max_age=excluded.at_max_age, accessible_for_all=excluded.accessible_for_all,"
                 " allowed_integration_types=excluded.allowed_integration_types,"
                 " delegation_source=excluded.delegation_source",
-                (scope, owner_org, description, at_max_age, int(accessible_for_all),
-                 json.dumps(list(allowed_integration_types)), delegation_source))
+                (
+                    scope,
+                    owner_org,
+                    description,
+                    at_max_age,
+                    int(accessible_for_all),
+                    json.dumps(list(allowed_integration_types)),
+                    delegation_source,
+                ),
+            )
         return self.scope(scope)
 
     def scope(self, name: str) -> Scope | None:
@@ -187,8 +211,10 @@ class Registry:
         return self._remembered(("scopes", names), lambda: self._scopes_named(names))
 
     def _scopes_named(self, names: tuple) -> dict[str, Scope]:
-        rows = self.store.query(f"SELECT * FROM scopes WHERE scope IN ({','.join('?' * len(names))})",  # noqa: S608
-                                tuple(names))
+        rows = self.store.query(
+            f"SELECT * FROM scopes WHERE scope IN ({','.join('?' * len(names))})",
+            tuple(names),
+        )
         return {row["scope"]: _scope(row) for row in rows}
 
     def scopes(self) -> list[Scope]:
@@ -198,63 +224,117 @@ class Registry:
     def grant_access(self, scope: str, consumer_org: str) -> dict:
         stamp = isoformat(self.clock.now())
         with self._write() as db:
-            db.execute("INSERT INTO scope_access(scope, consumer_org, created, last_updated) VALUES (?,?,?,?)"
-                       " ON CONFLICT(scope, consumer_org) DO UPDATE SET last_updated = excluded.last_updated",
-                       (scope, consumer_org, stamp, stamp))
+            db.execute(
+                "INSERT INTO scope_access(scope, consumer_org, created, last_updated) VALUES (?,?,?,?)"
+                " ON CONFLICT(scope, consumer_org) DO UPDATE SET last_updated = excluded.last_updated",
+                (scope, consumer_org, stamp, stamp),
+            )
         return self.access_entry(scope, consumer_org)
 
     def revoke_access(self, scope: str, consumer_org: str) -> bool:
         with self._write() as db:
-            return db.execute("DELETE FROM scope_access WHERE scope = ? AND consumer_org = ?",
-                              (scope, consumer_org)).rowcount > 0
+            return (
+                db.execute(
+                    "DELETE FROM scope_access WHERE scope = ? AND consumer_org = ?", (scope, consumer_org)
+                ).rowcount
+                > 0
+            )
 
     def has_access(self, scope: str, consumer_org: str) -> bool:
-        return self._remembered(("access", scope, consumer_org), lambda: self.store.query_one("SELECT 1 FROM scope_access WHERE scope = ? AND consumer_org = ?",
-                                    (scope, consumer_org)) is not None)
+        return self._remembered(
+            ("access", scope, consumer_org),
+            lambda: (
+                self.store.query_one(
+                    "SELECT 1 FROM scope_access WHERE scope = ? AND consumer_org = ?", (scope, consumer_org)
+                )
+                is not None
+            ),
+        )
 
     def access_entry(self, scope: str, consumer_org: str) -> dict | None:
         row = self.store.query_one(
             "SELECT a.*, s.owner_org FROM scope_access a JOIN scopes s USING (scope)"
-            " WHERE a.scope = ? AND a.consumer_org = ?", (scope, consumer_org))
+            " WHERE a.scope = ? AND a.consumer_org = ?",
+            (scope, consumer_org),
+        )
         return _access(row) if row else None
 
     def access_list(self, scope: str | None = None) -> list[dict]:
         sql = "SELECT a.*, s.owner_org FROM scope_access a JOIN scopes s USING (scope)"
-        rows = self.store.query(sql + " WHERE a.scope = ? ORDER BY consumer_org", (scope,)) if scope \
+        rows = (
+            self.store.query(sql + " WHERE a.scope = ? ORDER BY consumer_org", (scope,))
+            if scope
             else self.store.query(sql + " ORDER BY scope, consumer_org")
+        )
         return [_access(row) for row in rows]
 
     # -- delegations -------------------------------------------------------------------------------
     def delegate(self, scope: str, consumer_org: str, supplier_org: str) -> dict:
         with self._write() as db:
-            db.execute("INSERT OR IGNORE INTO delegations(scope, consumer_org, supplier_org, created)"
-                       " VALUES (?,?,?,?)", (scope, consumer_org, supplier_org, isoformat(self.clock.now())))
+            db.execute(
+                "INSERT OR IGNORE INTO delegations(scope, consumer_org, supplier_org, created) VALUES (?,?,?,?)",
+                (scope, consumer_org, supplier_org, isoformat(self.clock.now())),
+            )
         return {"scope": scope, "consumer_orgno": consumer_org, "supplier_orgno": supplier_org}
 
     def undelegate(self, scope: str, consumer_org: str, supplier_org: str) -> bool:
         with self._write() as db:
-            return db.execute("DELETE FROM delegations WHERE scope = ? AND consumer_org = ? AND supplier_org = ?",
-                              (scope, consumer_org, supplier_org)).rowcount > 0
+            return (
+                db.execute(
+                    "DELETE FROM delegations WHERE scope = ? AND consumer_org = ? AND supplier_org = ?",
+                    (scope, consumer_org, supplier_org),
+                ).rowcount
+                > 0
+            )
 
     def has_delegation(self, scope: str, consumer_org: str, supplier_org: str) -> bool:
-        return self._remembered(("delegation", scope, consumer_org, supplier_org), lambda: self.store.query_one(
-            "SELECT 1 FROM delegations WHERE scope = ? AND consumer_org = ? AND supplier_org = ?",
-            (scope, consumer_org, supplier_org)) is not None)
+        return self._remembered(
+            ("delegation", scope, consumer_org, supplier_org),
+            lambda: (
+                self.store.query_one(
+                    "SELECT 1 FROM delegations WHERE scope = ? AND consumer_org = ? AND supplier_org = ?",
+                    (scope, consumer_org, supplier_org),
+                )
+                is not None
+            ),
+        )
 
     def delegations(self) -> list[dict]:
-        return [{"scope": r["scope"], "consumer_orgno": r["consumer_org"], "supplier_orgno": r["supplier_org"],
-                 "created": r["created"]}
-                for r in self.store.query("SELECT * FROM delegations ORDER BY scope, consumer_org")]
+        return [
+            {
+                "scope": r["scope"],
+                "consumer_orgno": r["consumer_org"],
+                "supplier_orgno": r["supplier_org"],
+                "created": r["created"],
+            }
+            for r in self.store.query("SELECT * FROM delegations ORDER BY scope, consumer_org")
+        ]
 
     # -- clients -----------------------------------------------------------------------------------
-    def create_client(self, org: str, name: str, scopes: list[str], client_id: str | None = None,
-                      integration_type: str = "maskinporten", access_token_lifetime: int | None = None) -> Client:
+    def create_client(
+        self,
+        org: str,
+        name: str,
+        scopes: list[str],
+        client_id: str | None = None,
+        integration_type: str = "maskinporten",
+        access_token_lifetime: int | None = None,
+    ) -> Client:
         client_id = client_id or str(uuid.uuid4())
         with self._write() as db:
-            db.execute("INSERT INTO clients(client_id, org, name, scopes, integration_type, access_token_lifetime,"
-                       " created) VALUES (?,?,?,?,?,?,?)",
-                       (client_id, org, name, json.dumps(scopes), integration_type, access_token_lifetime,
-                        isoformat(self.clock.now())))
+            db.execute(
+                "INSERT INTO clients(client_id, org, name, scopes, integration_type, access_token_lifetime,"
+                " created) VALUES (?,?,?,?,?,?,?)",
+                (
+                    client_id,
+                    org,
+                    name,
+                    json.dumps(scopes),
+                    integration_type,
+                    access_token_lifetime,
+                    isoformat(self.clock.now()),
+                ),
+            )
         return self.client(client_id)
 
     def client(self, client_id: str) -> Client | None:
@@ -264,10 +344,21 @@ class Registry:
         row = self.store.query_one("SELECT * FROM clients WHERE client_id = ?", (client_id,))
         if row is None:
             return None
-        kids = tuple(r["kid"] for r in self.store.query(
-            "SELECT kid FROM client_keys WHERE client_id = ? ORDER BY created", (client_id,)))
-        return Client(row["client_id"], row["org"], row["name"], tuple(json.loads(row["scopes"])),
-                      row["integration_type"], row["access_token_lifetime"], bool(row["active"]), row["created"], kids)
+        kids = tuple(
+            r["kid"]
+            for r in self.store.query("SELECT kid FROM client_keys WHERE client_id = ? ORDER BY created", (client_id,))
+        )
+        return Client(
+            row["client_id"],
+            row["org"],
+            row["name"],
+            tuple(json.loads(row["scopes"])),
+            row["integration_type"],
+            row["access_token_lifetime"],
+            bool(row["active"]),
+            row["created"],
+            kids,
+        )
 
     def clients(self) -> list[Client]:
         return [self.client(r["client_id"]) for r in self.store.query("SELECT client_id FROM clients ORDER BY created")]
@@ -278,17 +369,20 @@ class Registry:
 
     def add_key(self, client_id: str, kid: str, jwk: dict) -> None:
         with self._write() as db:
-            db.execute("INSERT INTO client_keys(client_id, kid, jwk, created) VALUES (?,?,?,?)"
-                       " ON CONFLICT(client_id, kid) DO UPDATE SET jwk = excluded.jwk,"
-                       " created = CASE WHEN jwk = excluded.jwk THEN created ELSE excluded.created END",
-                       (client_id, kid, json.dumps(jwk), self.clock.timestamp()))
+            db.execute(
+                "INSERT INTO client_keys(client_id, kid, jwk, created) VALUES (?,?,?,?)"
+                " ON CONFLICT(client_id, kid) DO UPDATE SET jwk = excluded.jwk,"
+                " created = CASE WHEN jwk = excluded.jwk THEN created ELSE excluded.created END",
+                (client_id, kid, json.dumps(jwk), self.clock.timestamp()),
+            )
 
     def key(self, client_id: str, kid: str) -> tuple[dict, float] | None:
         return self._remembered(("key", client_id, kid), lambda: self._key(client_id, kid))
 
     def _key(self, client_id: str, kid: str) -> tuple[dict, float] | None:
-        row = self.store.query_one("SELECT jwk, created FROM client_keys WHERE client_id = ? AND kid = ?",
-                                   (client_id, kid))
+        row = self.store.query_one(
+            "SELECT jwk, created FROM client_keys WHERE client_id = ? AND kid = ?", (client_id, kid)
+        )
         return (json.loads(row["jwk"]), row["created"]) if row else None
 
     # -- replay protection -------------------------------------------------------------------------
@@ -301,18 +395,33 @@ class Registry:
                 self._grants_since_prune = 0
                 db.execute("DELETE FROM used_grants WHERE expires < ?", (now,))
             # a jti seen before counts only while its grant could still be valid
-            inserted = db.execute("INSERT INTO used_grants(client_id, jti, expires) VALUES (?,?,?)"
-                                  " ON CONFLICT(client_id, jti) DO UPDATE SET expires = excluded.expires"
-                                  " WHERE used_grants.expires < ?", (client_id, jti, expires, now)).rowcount
+            inserted = db.execute(
+                "INSERT INTO used_grants(client_id, jti, expires) VALUES (?,?,?)"
+                " ON CONFLICT(client_id, jti) DO UPDATE SET expires = excluded.expires"
+                " WHERE used_grants.expires < ?",
+                (client_id, jti, expires, now),
+            ).rowcount
         return inserted == 1
 
 
 def _scope(row) -> Scope:
-    return Scope(row["scope"], row["owner_org"], row["description"], row["at_max_age"],
-                 bool(row["accessible_for_all"]), tuple(json.loads(row["allowed_integration_types"])),
-                 row["delegation_source"])
+    return Scope(
+        row["scope"],
+        row["owner_org"],
+        row["description"],
+        row["at_max_age"],
+        bool(row["accessible_for_all"]),
+        tuple(json.loads(row["allowed_integration_types"])),
+        row["delegation_source"],
+    )
 
 
 def _access(row) -> dict:
-    return {"scope": row["scope"], "state": "APPROVED", "consumer_orgno": row["consumer_org"],
-            "owner_orgno": row["owner_org"], "created": row["created"], "last_updated": row["last_updated"]}
+    return {
+        "scope": row["scope"],
+        "state": "APPROVED",
+        "consumer_orgno": row["consumer_org"],
+        "owner_orgno": row["owner_org"],
+        "created": row["created"],
+        "last_updated": row["last_updated"],
+    }

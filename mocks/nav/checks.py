@@ -9,6 +9,7 @@
 5. ``fomDato``/``tomDato``: well-formed ISO dates (else 400), inside the consent period (else 403),
    ``fomDato`` not after ``tomDato`` (else 400). Missing dates default to the consent period.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,10 +29,10 @@ from .runtime import Nav
 
 @dataclass(frozen=True)
 class Api:
-    name: str            # the access list's name for it
+    name: str  # the access list's name for it
     scope: str
-    tema: str            # sporingslogg tema
-    min_edition: int     # the 5252 editions the API accepts
+    tema: str  # sporingslogg tema
+    min_edition: int  # the 5252 editions the API accepts
 
 
 UFORE = Api("uforeopplysninger", "nav:helse/v1/uforeopplysninger", "UFO", 2)
@@ -76,8 +77,9 @@ def _access_token(nav: Nav) -> dict:
     token = header[7:].strip()
     annotate(access_token=token_fingerprint(token), caller=_claimed_org(token))
     try:
-        claims = verify_jwt(token, nav.maskinporten_keys, issuer=nav.maskinporten_issuer, clock=nav.clock,
-                            leeway=TOKEN_LEEWAY)
+        claims = verify_jwt(
+            token, nav.maskinporten_keys, issuer=nav.maskinporten_issuer, clock=nav.clock, leeway=TOKEN_LEEWAY
+        )
     except KeysUnavailable as exc:
         raise E.nav_error(503, "UKJENT_FEIL", f"Maskinportens nøkler kan ikke leses nå: {exc}") from exc
     except TokenError as exc:
@@ -123,15 +125,24 @@ def check_request(nav: Nav, api: Api) -> Access:
         raise E.forbidden(f"virksomheten {consumer} har ikke tilgang til {api.name} hos NAV.")
     pid = _person()
     annotate(subject=pid)
-    consent = check_consent(request.headers.get(CONSENT_HEADER), keys=nav.altinn_keys,
-                            issuer=nav.settings.consent_token_issuer, clock=nav.clock, consumer_org=consumer,
-                            pid=pid, min_edition=api.min_edition, leeway=TOKEN_LEEWAY)
+    consent = check_consent(
+        request.headers.get(CONSENT_HEADER),
+        keys=nav.altinn_keys,
+        issuer=nav.settings.consent_token_issuer,
+        clock=nav.clock,
+        consumer_org=consumer,
+        pid=pid,
+        min_edition=api.min_edition,
+        leeway=TOKEN_LEEWAY,
+    )
     annotate(authorization_code=consent.authorization_code, consent_token=token_fingerprint(consent.token))
     fom, tom = _date("fomDato"), _date("tomDato")
     for name, value in (("fomDato", fom), ("tomDato", tom)):
         if value is not None and not consent.start <= value <= consent.end:
-            raise E.outside_consent(f"{name} {value.isoformat()} er utenfor samtykkeperioden "
-                                    f"{consent.start.isoformat()}–{consent.end.isoformat()}.")
+            raise E.outside_consent(
+                f"{name} {value.isoformat()} er utenfor samtykkeperioden "
+                f"{consent.start.isoformat()}–{consent.end.isoformat()}."
+            )
     fom, tom = fom or consent.start, tom or consent.end
     if fom > tom:
         raise E.bad_input("fomDato er etter tomDato.", E.BAD_PERIOD)

@@ -8,6 +8,7 @@ and up), ``CoveredBy`` equal to the org of the Maskinporten token's ``consumer``
 equal to the person asked about, and the consent period in the ``fraOgMed``/``tilOgMed`` metadata
 (``dd.MM.yyyy``). Any failure is 403 ``SAMTYKKE_IKKE_GITT``.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,14 +62,25 @@ def _period(entries: list[str], edition: int) -> tuple[date, date]:
         start = datetime.strptime(metadata["fraogmed"], "%d.%m.%Y").date()
         end = datetime.strptime(metadata["tilogmed"], "%d.%m.%Y").date()
     except (KeyError, ValueError) as exc:
-        raise _refused("period", "Samtykket mangler en gyldig samtykkeperiode (fraOgMed/tilOgMed, dd.MM.yyyy).") from exc
+        raise _refused(
+            "period", "Samtykket mangler en gyldig samtykkeperiode (fraOgMed/tilOgMed, dd.MM.yyyy)."
+        ) from exc
     if start > end:
         raise _refused("period", "Samtykkeperioden slutter før den begynner.")
     return start, end
 
 
-def check_consent(token: str | None, *, keys: RemoteKeys, issuer: str, clock: Clock, consumer_org: str,
-                  pid: str, min_edition: int, leeway: int = 1) -> Consent:
+def check_consent(
+    token: str | None,
+    *,
+    keys: RemoteKeys,
+    issuer: str,
+    clock: Clock,
+    consumer_org: str,
+    pid: str,
+    min_edition: int,
+    leeway: int = 1,
+) -> Consent:
     if not token:
         raise _refused("missing", "NAV-Samtykke-Token mangler.")
     try:

@@ -6,6 +6,7 @@ Fields follow NAV's sporingslogg message (nav-api.md §5.1): person, mottaker (r
 leverandør (the supplier org when one fetched for the insurer). The citizen sees their own
 entries that carry a consent token, as nav.no does.
 """
+
 from __future__ import annotations
 
 import base64
@@ -38,19 +39,42 @@ class Disclosures:
     def __init__(self, store: Store, clock: Clock):
         self.store, self.clock = store, clock
 
-    def record(self, *, person: str, mottaker: str, tema: str, behandlingsgrunnlag: str, data: str,
-               samtykke_token: str | None, authorization_code: str | None, foresporsel: dict,
-               leverandor: str | None, trace_id: str) -> int:
+    def record(
+        self,
+        *,
+        person: str,
+        mottaker: str,
+        tema: str,
+        behandlingsgrunnlag: str,
+        data: str,
+        samtykke_token: str | None,
+        authorization_code: str | None,
+        foresporsel: dict,
+        leverandor: str | None,
+        trace_id: str,
+    ) -> int:
         with self.store.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO disclosures(person, mottaker, tema, behandlingsgrunnlag, tidspunkt, leverte_data, "
                 "samtykke_token, authorization_code, foresporsel, leverandor, trace_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (person, mottaker, tema, behandlingsgrunnlag, isoformat(self.clock.calendar()), data, samtykke_token,
-                 authorization_code, json.dumps(foresporsel, ensure_ascii=False), leverandor, trace_id))
+                (
+                    person,
+                    mottaker,
+                    tema,
+                    behandlingsgrunnlag,
+                    isoformat(self.clock.calendar()),
+                    data,
+                    samtykke_token,
+                    authorization_code,
+                    json.dumps(foresporsel, ensure_ascii=False),
+                    leverandor,
+                    trace_id,
+                ),
+            )
             return cursor.lastrowid
 
     def _rows(self, where: str = "", params: tuple = ()) -> list[dict]:
-        rows = self.store.query(f"SELECT * FROM disclosures {where} ORDER BY id", params)  # noqa: S608
+        rows = self.store.query(f"SELECT * FROM disclosures {where} ORDER BY id", params)
         return [entry(row) for row in rows]
 
     def all(self) -> list[dict]:
@@ -68,9 +92,16 @@ class Disclosures:
 def entry(row) -> dict:
     data = row["leverte_data"]
     return {
-        "id": row["id"], "person": row["person"], "mottaker": row["mottaker"], "tema": row["tema"],
-        "behandlingsGrunnlag": row["behandlingsgrunnlag"], "uthentingsTidspunkt": row["tidspunkt"],
-        "leverteData": base64.b64encode(data.encode()).decode(), "samtykkeToken": row["samtykke_token"],
-        "authorizationCode": row["authorization_code"], "dataForespoersel": json.loads(row["foresporsel"]),
-        "leverandoer": row["leverandor"], "traceId": row["trace_id"],
+        "id": row["id"],
+        "person": row["person"],
+        "mottaker": row["mottaker"],
+        "tema": row["tema"],
+        "behandlingsGrunnlag": row["behandlingsgrunnlag"],
+        "uthentingsTidspunkt": row["tidspunkt"],
+        "leverteData": base64.b64encode(data.encode()).decode(),
+        "samtykkeToken": row["samtykke_token"],
+        "authorizationCode": row["authorization_code"],
+        "dataForespoersel": json.loads(row["foresporsel"]),
+        "leverandoer": row["leverandor"],
+        "traceId": row["trace_id"],
     }

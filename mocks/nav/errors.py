@@ -6,6 +6,7 @@ NAV's APIs answer errors as ``{"melding": "...", "kode": "..."}`` (aap-api: ``SA
 vedtaksinformasjon", 400 "Ugyldig input i forespørselen". The sandbox starts each ``melding`` with
 that sentence and adds what exactly was wrong.
 """
+
 from __future__ import annotations
 
 from dsop_sandbox.mocks.common.errors import ErrorShape, ServiceError
@@ -18,13 +19,13 @@ def error_body(status: int, code: str, message: str, trace_id: str) -> dict:
 
 ERRORS = ErrorShape(error_body)
 
-NO_TOKEN = "IKKE_TILGANG_MASKINPORTEN"          # 401
-NO_ACCESS = "IKKE_TILGANG"                      # 403: scope or NAV's access list
-NO_CONSENT = "SAMTYKKE_IKKE_GITT"               # 403: the consent token
-OUTSIDE_CONSENT = "UTENFOR_SAMTYKKEPERIODE"     # 403: asked period outside the consent period (code inferred)
-BAD_INPUT = "UGYLDIG_INPUT"                     # 400: person identifier
-BAD_PERIOD = "FEIL_I_PERIODE"                   # 400: fomDato/tomDato
-LOG_FAILED = "FEIL_I_SPORINGSLOGG"              # 503: the disclosure could not be logged
+NO_TOKEN = "IKKE_TILGANG_MASKINPORTEN"  # 401
+NO_ACCESS = "IKKE_TILGANG"  # 403: scope or NAV's access list
+NO_CONSENT = "SAMTYKKE_IKKE_GITT"  # 403: the consent token
+OUTSIDE_CONSENT = "UTENFOR_SAMTYKKEPERIODE"  # 403: asked period outside the consent period (code inferred)
+BAD_INPUT = "UGYLDIG_INPUT"  # 400: person identifier
+BAD_PERIOD = "FEIL_I_PERIODE"  # 400: fomDato/tomDato
+LOG_FAILED = "FEIL_I_SPORINGSLOGG"  # 503: the disclosure could not be logged
 
 TEXT_401 = "Konsumenten mangler gyldig aksesstoken"
 TEXT_403 = "Konsumenten har ikke tilgang til vedtaksinformasjon"
@@ -38,8 +39,7 @@ def nav_error(status: int, code: str, message: str, headers: dict | None = None)
 
 
 def unauthorized(detail: str) -> ServiceError:
-    return nav_error(401, NO_TOKEN, f"{TEXT_401}: {detail}",
-                     {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    return nav_error(401, NO_TOKEN, f"{TEXT_401}: {detail}", {"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
 def forbidden(detail: str) -> ServiceError:

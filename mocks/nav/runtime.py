@@ -1,4 +1,5 @@
 """The NAV fake's parts, shared by its blueprints: access list, disclosure log, remote keys."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -26,8 +27,7 @@ class Nav(Peers):
         self.base_url = settings.base_url(SERVICE)
         self.access_list = Records(rt.store, "access_list", rt.clock)
         self.disclosures = Disclosures(rt.store, rt.clock)
-        self.altinn_keys = RemoteKeys(settings.base_url("altinn") + "/api/metadata/jwk", rt.clock,
-                                      verify=self.verify)
+        self.altinn_keys = RemoteKeys(settings.base_url("altinn") + "/api/metadata/jwk", rt.clock, verify=self.verify)
 
 
 def nav() -> Nav:

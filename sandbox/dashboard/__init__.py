@@ -20,6 +20,7 @@ Where the diagram's arrows come from (each one from evidence, and labelled with 
   ``/_sandbox/dashboard/insurer-fetch`` POSTs the insurer's ``/conformance/fetch`` ("fetch again")
   and records what the insurer answered.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,14 @@ HOPS_KEY = "dsop.dashboard.hops"
 HOP_SERVICE = "dashboard"
 MAX_NAME = 100
 
-LANES = (("citizen", "Citizen (browser)"), ("insurer", "Insurer"), ("idporten", "ID-porten"),
-         ("maskinporten", "Maskinporten"), ("altinn", "Altinn"), ("nav", "NAV"))
+LANES = (
+    ("citizen", "Citizen (browser)"),
+    ("insurer", "Insurer"),
+    ("idporten", "ID-porten"),
+    ("maskinporten", "Maskinporten"),
+    ("altinn", "Altinn"),
+    ("nav", "NAV"),
+)
 
 #: The test person of the walkthrough (she has uføre and AAP histories at NAV).
 WALKTHROUGH_PERSON = {"pid": "15838512329", "first_name": "Kari", "last_name": "Nordmann"}
@@ -76,17 +83,43 @@ class HopLog:
         self._next_id = 0
         self._seq = 0
 
-    def add(self, clock, *, operation: str, method: str, path: str, hop: tuple[str, str], status: int | None,
-            outcome: str, subject: str | None = None, error: str | None = None, **details) -> dict:
+    def add(
+        self,
+        clock,
+        *,
+        operation: str,
+        method: str,
+        path: str,
+        hop: tuple[str, str],
+        status: int | None,
+        outcome: str,
+        subject: str | None = None,
+        error: str | None = None,
+        **details,
+    ) -> dict:
         with self._lock:
             self._next_id += 1
             self._seq += 1
-            entry = {"id": self._next_id, "seq": self._seq, "time": isoformat_ms(clock),
-                     "calendar_time": isoformat(clock.calendar()), "service": HOP_SERVICE, "operation": operation,
-                     "method": method, "path": path, "status": status, "outcome": outcome, "caller": None,
-                     "subject": subject, "error": error, "trace_id": uuid.uuid4().hex,
-                     "details": {"hop": {"from": hop[0], "to": hop[1]},
-                                 **{k: v for k, v in details.items() if v is not None}}}
+            entry = {
+                "id": self._next_id,
+                "seq": self._seq,
+                "time": isoformat_ms(clock),
+                "calendar_time": isoformat(clock.calendar()),
+                "service": HOP_SERVICE,
+                "operation": operation,
+                "method": method,
+                "path": path,
+                "status": status,
+                "outcome": outcome,
+                "caller": None,
+                "subject": subject,
+                "error": error,
+                "trace_id": uuid.uuid4().hex,
+                "details": {
+                    "hop": {"from": hop[0], "to": hop[1]},
+                    **{k: v for k, v in details.items() if v is not None},
+                },
+            }
             self._entries.append(entry)
             return dict(entry)
 
@@ -149,16 +182,26 @@ def dashboard_blueprint() -> Blueprint:
         insurer = insurer_url()
         if not insurer:
             raise admin_error(404, "not_found", "no reference insurer is running beside this sandbox")
-        person = {key: request.args.get(key, WALKTHROUGH_PERSON[key]).strip()
-                  for key in ("pid", "first_name", "last_name")}
+        person = {
+            key: request.args.get(key, WALKTHROUGH_PERSON[key]).strip() for key in ("pid", "first_name", "last_name")
+        }
         if not person["pid"].isdigit() or len(person["pid"]) != 11:
             raise admin_error(400, "invalid_request", "pid must be 11 digits")
         for key in ("first_name", "last_name"):
             if len(person[key]) > MAX_NAME or not person[key].isprintable():
                 raise admin_error(400, "invalid_request", f"{key} must be printable, at most {MAX_NAME} characters")
-        hops().add(_control().clock, operation="start_claim", method="GET", path=request.path,
-                   hop=("citizen", "insurer"), status=302, outcome="redirected", subject=person["pid"],
-                   target=insurer + START_PATH, seen_by="the control plane, which sent the browser there")
+        hops().add(
+            _control().clock,
+            operation="start_claim",
+            method="GET",
+            path=request.path,
+            hop=("citizen", "insurer"),
+            status=302,
+            outcome="redirected",
+            subject=person["pid"],
+            target=insurer + START_PATH,
+            seen_by="the control plane, which sent the browser there",
+        )
         response = redirect(f"{insurer}{START_PATH}?{urlencode(person, quote_via=quote)}", code=302)
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -178,24 +221,40 @@ def dashboard_blueprint() -> Blueprint:
         if not pid.isdigit() or len(pid) != 11:
             raise admin_error(400, "invalid_request", "pid must be 11 digits")
         log = hops()
-        hop = log.add(_control().clock, operation="insurer_fetch", method="POST", path=request.path,
-                      hop=("citizen", "insurer"), status=None, outcome="pending", subject=pid,
-                      target=insurer + FETCH_PATH, seen_by="the control plane, which made this call for the page")
+        hop = log.add(
+            _control().clock,
+            operation="insurer_fetch",
+            method="POST",
+            path=request.path,
+            hop=("citizen", "insurer"),
+            status=None,
+            outcome="pending",
+            subject=pid,
+            target=insurer + FETCH_PATH,
+            seen_by="the control plane, which made this call for the page",
+        )
         try:
             answer = _control().fanout.session.post(f"{insurer}{FETCH_PATH}", params={"pid": pid}, timeout=30)
         except requests.RequestException as exc:
-            log.complete(hop["id"], status=0, outcome="error", error="service_unreachable",
-                         exception=type(exc).__name__)
-            raise admin_error(502, "service_unreachable", f"the reference insurer at {insurer}: "
-                                                          f"{type(exc).__name__}") from exc
+            log.complete(
+                hop["id"], status=0, outcome="error", error="service_unreachable", exception=type(exc).__name__
+            )
+            raise admin_error(
+                502, "service_unreachable", f"the reference insurer at {insurer}: {type(exc).__name__}"
+            ) from exc
         try:
             body = answer.json()
         except ValueError:
             body = {"raw": answer.text[:500]}
         said = body.get("status") if isinstance(body, dict) and isinstance(body.get("status"), str) else None
         good = answer.status_code < 400 and said in (None, "ok")
-        log.complete(hop["id"], status=answer.status_code, outcome="ok" if good else "refused",
-                     error=None if good else (said or f"http_{answer.status_code}"), answer_status=said)
+        log.complete(
+            hop["id"],
+            status=answer.status_code,
+            outcome="ok" if good else "refused",
+            error=None if good else (said or f"http_{answer.status_code}"),
+            answer_status=said,
+        )
         return json_response({"insurer_status": answer.status_code, "answer": body})
 
     @bp.after_app_request
@@ -263,12 +322,31 @@ def _page(template: str):
     }
     start = fetch = start_via = None
     if insurer:
-        start = (f"{insurer}{START_PATH}?pid={person['pid']}&first_name={quote(person['first_name'])}"
-                 f"&last_name={quote(person['last_name'])}")
-        start_via = (f"/_sandbox/dashboard/start?pid={person['pid']}&first_name={quote(person['first_name'])}"
-                     f"&last_name={quote(person['last_name'])}")
+        start = (
+            f"{insurer}{START_PATH}?pid={person['pid']}&first_name={quote(person['first_name'])}"
+            f"&last_name={quote(person['last_name'])}"
+        )
+        start_via = (
+            f"/_sandbox/dashboard/start?pid={person['pid']}&first_name={quote(person['first_name'])}"
+            f"&last_name={quote(person['last_name'])}"
+        )
         fetch = f"{insurer}{FETCH_PATH}?pid={person['pid']}"
-    config = {"lanes": [{"id": lane, "label": label} for lane, label in LANES], "services": urls,
-              "insurer": insurer, "fetch_url": fetch, "hops_url": "/_sandbox/dashboard/events"}
-    return render_template(template, urls=urls, links=links, insurer=insurer, start_url=start, start_via=start_via,
-                           fetch_url=fetch, person=person, lanes=LANES, config=config)
+    config = {
+        "lanes": [{"id": lane, "label": label} for lane, label in LANES],
+        "services": urls,
+        "insurer": insurer,
+        "fetch_url": fetch,
+        "hops_url": "/_sandbox/dashboard/events",
+    }
+    return render_template(
+        template,
+        urls=urls,
+        links=links,
+        insurer=insurer,
+        start_url=start,
+        start_via=start_via,
+        fetch_url=fetch,
+        person=person,
+        lanes=LANES,
+        config=config,
+    )

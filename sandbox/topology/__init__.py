@@ -14,9 +14,26 @@ Both take their settings from :func:`~dsop_sandbox.topology.settings_tree.topolo
 nested dict that becomes a TOML file for the processes and ``DSOP_SANDBOX__…`` variables for the
 containers.
 """
+
 from .compose import compose_document, render_compose
 from .processes import ProcessTopology
-from .settings_tree import free_ports, init_arguments, serve_arguments, settings_environment, settings_toml, topology_settings
+from .settings_tree import (
+    free_ports,
+    init_arguments,
+    serve_arguments,
+    settings_environment,
+    settings_toml,
+    topology_settings,
+)
 
-__all__ = ["ProcessTopology", "compose_document", "render_compose", "free_ports", "init_arguments",
-           "serve_arguments", "settings_environment", "settings_toml", "topology_settings"]
+__all__ = [
+    "ProcessTopology",
+    "compose_document",
+    "free_ports",
+    "init_arguments",
+    "render_compose",
+    "serve_arguments",
+    "settings_environment",
+    "settings_toml",
+    "topology_settings",
+]

@@ -1,6 +1,7 @@
 """The topology as a Docker Compose document: one image, one container per service, healthchecks,
 the init step ``keys`` that alone writes the key authority's volume (every service mounts it
 read-only), the reference insurer behind a profile. :func:`render_compose` writes it as YAML."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,13 @@ KEYS_MOUNT_READ_ONLY = f"{KEYS_MOUNT}:ro"
 
 def container_settings(tls: bool = False) -> dict:
     """The settings tree of the containers: default ports, base URLs on the service names, bind 0.0.0.0."""
-    return topology_settings(dict(DEFAULT_PORTS), {name: name for name in SERVICE_NAMES},
-                             state_dir=CONTAINER_STATE_DIR, bind_host="0.0.0.0", tls=tls)
+    return topology_settings(
+        dict(DEFAULT_PORTS),
+        {name: name for name in SERVICE_NAMES},
+        state_dir=CONTAINER_STATE_DIR,
+        bind_host="0.0.0.0",
+        tls=tls,
+    )
 
 
 def healthcheck(url: str, ca_bundle: str | None = None) -> dict:
@@ -40,22 +46,47 @@ def healthcheck(url: str, ca_bundle: str | None = None) -> dict:
     if url.startswith("https:"):
         if not ca_bundle:
             raise ValueError("an https healthcheck needs the CA bundle to trust")
-        probe = (f"import ssl, urllib.request; urllib.request.urlopen('{url}', timeout=2, "
-                 f"context=ssl.create_default_context(cafile='{ca_bundle}'))")
+        probe = (
+            f"import ssl, urllib.request; urllib.request.urlopen('{url}', timeout=2, "
+            f"context=ssl.create_default_context(cafile='{ca_bundle}'))"
+        )
     else:
         probe = f"import urllib.request; urllib.request.urlopen('{url}', timeout=2)"
-    return {"test": ["CMD", "python", "-c", probe], "interval": "2s", "timeout": "3s", "retries": 15,
-            "start_period": "5s"}
+    return {
+        "test": ["CMD", "python", "-c", probe],
+        "interval": "2s",
+        "timeout": "3s",
+        "retries": 15,
+        "start_period": "5s",
+    }
 
 
 def register_insurer_command(settings: Settings, public_url: str) -> list[str]:
     """``register-insurer`` as a user runs it, then the reference insurer's two URLs filled in
     (the profile it writes leaves them for the integration to fill)."""
-    register = ["dsop-sandbox", "register-insurer", "--control-url", settings.base_url("control"),
-                "--org", INSURER_ORG, "--name", INSURER_NAME, "--redirect-uri", f"{public_url}/claims/callback",
-                "--out", CONTAINER_INSURER_DIR]
-    complete = ["python", "-m", "dsop_sandbox.topology", "insurer-profile", f"{CONTAINER_INSURER_DIR}/insurer.toml",
-                "--public-url", public_url]
+    register = [
+        "dsop-sandbox",
+        "register-insurer",
+        "--control-url",
+        settings.base_url("control"),
+        "--org",
+        INSURER_ORG,
+        "--name",
+        INSURER_NAME,
+        "--redirect-uri",
+        f"{public_url}/claims/callback",
+        "--out",
+        CONTAINER_INSURER_DIR,
+    ]
+    complete = [
+        "python",
+        "-m",
+        "dsop_sandbox.topology",
+        "insurer-profile",
+        f"{CONTAINER_INSURER_DIR}/insurer.toml",
+        "--public-url",
+        public_url,
+    ]
     return ["sh", "-c", f"{shlex.join(register)} && {shlex.join(complete)}"]
 
 
@@ -98,9 +129,21 @@ def compose_document(tls: bool = False) -> dict:
         "volumes": [f"{INSURER_VOLUME}:{CONTAINER_INSURER_DIR}", KEYS_MOUNT_READ_ONLY],
         "depends_on": {"control": {"condition": "service_healthy"}},
     }
-    insurer_command = ["python", "-m", "dsop_sandbox.examples.reference_insurer", "--insurer",
-                       f"{CONTAINER_INSURER_DIR}/insurer.toml", "--host", "0.0.0.0", "--port", str(INSURER_PORT),
-                       "--public-url", public, "--state-file", f"{CONTAINER_INSURER_DIR}/claims.sqlite3"]
+    insurer_command = [
+        "python",
+        "-m",
+        "dsop_sandbox.examples.reference_insurer",
+        "--insurer",
+        f"{CONTAINER_INSURER_DIR}/insurer.toml",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        str(INSURER_PORT),
+        "--public-url",
+        public,
+        "--state-file",
+        f"{CONTAINER_INSURER_DIR}/claims.sqlite3",
+    ]
     if tls:  # the CA that register-insurer handed the insurer, as an integration would use it
         insurer_command += ["--ca-bundle", f"{CONTAINER_INSURER_DIR}/ca.pem"]
     services["reference-insurer"] = {
@@ -110,8 +153,10 @@ def compose_document(tls: bool = False) -> dict:
         "ports": [f"{INSURER_PORT}:{INSURER_PORT}"],
         "volumes": [f"{INSURER_VOLUME}:{CONTAINER_INSURER_DIR}"],
         "healthcheck": healthcheck(f"http://127.0.0.1:{INSURER_PORT}/health"),
-        "depends_on": {"register-insurer": {"condition": "service_completed_successfully"},
-                       **{name: {"condition": "service_healthy"} for name in SERVICE_NAMES}},
+        "depends_on": {
+            "register-insurer": {"condition": "service_completed_successfully"},
+            **{name: {"condition": "service_healthy"} for name in SERVICE_NAMES},
+        },
     }
     volumes = {KEYS_VOLUME: {}, INSURER_VOLUME: {}, **{f"{name}-data": {} for name in SERVICE_NAMES}}
     return {"name": "dsop-sandbox", "services": services, "volumes": volumes}
@@ -143,8 +188,13 @@ def render_compose(document: dict | None = None, tls: bool = False) -> str:
     """``document`` (default :func:`compose_document` of ``tls``) as YAML: block mappings, with every
     scalar and every list of scalars written as JSON (which YAML reads as the same value)."""
     file = "docker-compose.tls.yml" if tls else "docker-compose.yml"
-    header = COMPOSE_HEADER.format(flag=" --tls" if tls else "", file=file, scheme="https" if tls else "http",
-                                   file_option=f" -f {file}" if tls else "", variant=TLS_NOTE if tls else "")
+    header = COMPOSE_HEADER.format(
+        flag=" --tls" if tls else "",
+        file=file,
+        scheme="https" if tls else "http",
+        file_option=f" -f {file}" if tls else "",
+        variant=TLS_NOTE if tls else "",
+    )
     lines = [header.rstrip("\n")]
     _emit(document if document is not None else compose_document(tls), 0, lines)
     return "\n".join(lines) + "\n"

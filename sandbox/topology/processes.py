@@ -1,13 +1,15 @@
 """Every service in its own OS process, as the containers run them, without Docker."""
+
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dsop_sandbox.mocks.authority import KeyAuthority
@@ -31,9 +33,16 @@ class ProcessTopology:
     services run, as docker compose mounts it.
     """
 
-    def __init__(self, state_dir: str | Path, ports: dict[str, int] | None = None, python: str = sys.executable,
-                 services: tuple[str, ...] = SERVICE_NAMES, host: str = "127.0.0.1", tls: bool = False,
-                 read_only_keys: bool = True):
+    def __init__(
+        self,
+        state_dir: str | Path,
+        ports: dict[str, int] | None = None,
+        python: str = sys.executable,
+        services: tuple[str, ...] = SERVICE_NAMES,
+        host: str = "127.0.0.1",
+        tls: bool = False,
+        read_only_keys: bool = True,
+    ):
         unknown = set(services) - set(SERVICE_NAMES)
         if unknown:
             raise StartupError(f"unknown service(s): {', '.join(sorted(unknown))}")
@@ -43,17 +52,18 @@ class ProcessTopology:
         self.host = host
         chosen = dict(ports or {})
         missing = [name for name in SERVICE_NAMES if name not in chosen]
-        chosen.update(zip(missing, free_ports(len(missing), host)))
+        chosen.update(zip(missing, free_ports(len(missing), host), strict=False))
         self.ports = chosen
         self.settings_path = self.state_dir / SETTINGS_FILE
-        self.tree = topology_settings(self.ports, {name: host for name in SERVICE_NAMES},
-                                      state_dir=self.state_dir, bind_host=host, tls=tls)
+        self.tree = topology_settings(
+            self.ports, dict.fromkeys(SERVICE_NAMES, host), state_dir=self.state_dir, bind_host=host, tls=tls
+        )
         self.read_only_keys = read_only_keys
         self.processes: dict[str, subprocess.Popen] = {}
-        self._logs: dict[str, object] = {}
+        self._logs = contextlib.ExitStack()  # the services' log files, open while they run
         self._settings: Settings | None = None
         self._authority: KeyAuthority | None = None
-        self._frozen: dict[Path, int] = {}     # what _freeze_keys changed: path -> its mode before
+        self._frozen: dict[Path, int] = {}  # what _freeze_keys changed: path -> its mode before
         self.startup_seconds: float | None = None
         self.init_seconds: float | None = None
 
@@ -77,7 +87,7 @@ class ProcessTopology:
         """The key authority the processes share, opened here as they open it (read-only while they
         run; what it makes then, such as the reference insurer's TLS certificate, goes to the overlay)."""
         if self._authority is None:
-            self._authority = KeyAuthority.open(self.state_dir, datetime.now(timezone.utc))
+            self._authority = KeyAuthority.open(self.state_dir, datetime.now(UTC))
         return self._authority
 
     def pid(self, name: str) -> int:
@@ -99,7 +109,7 @@ class ProcessTopology:
         self._settings = None
         return self.settings_path
 
-    def start(self, timeout: float = 60.0) -> "ProcessTopology":
+    def start(self, timeout: float = 60.0) -> ProcessTopology:
         began = time.perf_counter()
         self.write_settings()
         (self.state_dir / LOG_FOLDER).mkdir(exist_ok=True)
@@ -110,11 +120,16 @@ class ProcessTopology:
             if self.read_only_keys:
                 self._freeze_keys()
             for name in self.services:
-                log = open(self.log_path(name), "ab")
-                self._logs[name] = log
+                log = self._logs.enter_context(self.log_path(name).open("ab"))
                 self.processes[name] = subprocess.Popen(
-                    self.command(name), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                    cwd=str(self.state_dir), preexec_fn=_die_with_parent)
+                    self.command(name),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=str(self.state_dir),
+                    preexec_fn=_die_with_parent,
+                )
             self.wait_healthy(timeout)
         except BaseException:
             self.stop()
@@ -125,11 +140,18 @@ class ProcessTopology:
     def run_init(self, env: dict[str, str], timeout: float) -> float:
         """The init step, to completion (as compose's ``keys`` service); its duration in seconds."""
         began = time.perf_counter()
-        self._thaw_keys()    # a key directory this topology froze before is writable for its init step again
+        self._thaw_keys()  # a key directory this topology froze before is writable for its init step again
         with open(self.log_path("keys"), "ab") as log:
             try:
-                done = subprocess.run(self.init_command(), stdin=subprocess.DEVNULL, stdout=log,
-                                      stderr=subprocess.STDOUT, env=env, cwd=str(self.state_dir), timeout=timeout)
+                done = subprocess.run(
+                    self.init_command(),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=str(self.state_dir),
+                    timeout=timeout,
+                )
             except subprocess.TimeoutExpired:
                 raise StartupError(f"the key authority's init step took longer than {timeout:.0f} s") from None
         if done.returncode != 0:
@@ -147,22 +169,24 @@ class ProcessTopology:
 
     def _thaw_keys(self) -> None:
         for path, mode in sorted(self._frozen.items(), key=lambda item: len(item[0].parts)):
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 path.chmod(mode)
-            except FileNotFoundError:
-                pass
         self._frozen.clear()
 
     def wait_healthy(self, timeout: float) -> None:
         def alive(name: str) -> None:
             if self.processes[name].poll() is not None:
-                raise StartupError(f"{name} exited with {self.processes[name].returncode} before it was "
-                                   f"healthy:\n{self.log_tail(name)}")
+                raise StartupError(
+                    f"{name} exited with {self.processes[name].returncode} before it was "
+                    f"healthy:\n{self.log_tail(name)}"
+                )
 
         pending = unhealthy_after(self.settings, self.services, timeout, alive, interval=0.02)
         if pending:
-            raise StartupError(f"not healthy after {timeout:.0f} s: {', '.join(pending)}\n" +
-                               "\n".join(self.log_tail(name) for name in pending))
+            raise StartupError(
+                f"not healthy after {timeout:.0f} s: {', '.join(pending)}\n"
+                + "\n".join(self.log_tail(name) for name in pending)
+            )
 
     def log_tail(self, name: str, lines: int = 20) -> str:
         try:
@@ -182,10 +206,8 @@ class ProcessTopology:
         running = {name: p for name, p in self.processes.items() if p.poll() is None}
         for signum, wait in ((signal.SIGINT, timeout), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
             for process in running.values():
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     process.send_signal(signum)
-                except ProcessLookupError:
-                    pass
             deadline = time.monotonic() + wait
             for name, process in list(running.items()):
                 try:
@@ -196,13 +218,11 @@ class ProcessTopology:
             if not running:
                 break
         codes = {name: p.returncode for name, p in self.processes.items()}
-        for log in self._logs.values():
-            log.close()
-        self._logs.clear()
+        self._logs.close()
         self._thaw_keys()
         return codes
 
-    def __enter__(self) -> "ProcessTopology":
+    def __enter__(self) -> ProcessTopology:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -1,6 +1,7 @@
 """The settings both views of the topology share: every service's port and base URL as one nested
 dict, written as a TOML file (processes) or as ``DSOP_SANDBOX__…`` variables (containers), and
 the commands each process or container runs."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,9 @@ from pathlib import Path
 from dsop_sandbox.mocks.common.settings import ENV_PREFIX, SERVICE_NAMES
 
 
-def topology_settings(ports: dict[str, int], hosts: dict[str, str], *, state_dir: str | Path,
-                      bind_host: str, tls: bool = False) -> dict:
+def topology_settings(
+    ports: dict[str, int], hosts: dict[str, str], *, state_dir: str | Path, bind_host: str, tls: bool = False
+) -> dict:
     """Settings (as a TOML/environment tree) for services that run apart: every service's port and
     its base URL on the host name the others reach it by (https with ``tls``)."""
     scheme = "https" if tls else "http"
@@ -19,8 +21,9 @@ def topology_settings(ports: dict[str, int], hosts: dict[str, str], *, state_dir
         "state_dir": str(state_dir),
         "bind_host": bind_host,
         "tls": tls,
-        "services": {name: {"port": ports[name], "base_url": f"{scheme}://{hosts[name]}:{ports[name]}"}
-                     for name in SERVICE_NAMES},
+        "services": {
+            name: {"port": ports[name], "base_url": f"{scheme}://{hosts[name]}:{ports[name]}"} for name in SERVICE_NAMES
+        },
     }
 
 
@@ -44,10 +47,11 @@ def settings_environment(tree: dict) -> dict[str, str]:
     def walk(node: dict, path: list[str]) -> None:
         for key, value in node.items():
             if isinstance(value, dict):
-                walk(value, path + [key])
+                walk(value, [*path, key])
             else:
-                env[ENV_PREFIX + "__".join(p.upper() for p in path + [key])] = str(value).lower() \
-                    if isinstance(value, bool) else str(value)
+                env[ENV_PREFIX + "__".join(p.upper() for p in [*path, key])] = (
+                    str(value).lower() if isinstance(value, bool) else str(value)
+                )
 
     walk(tree, [])
     return env

@@ -1,5 +1,6 @@
 """A running sandbox with a registered insurer, shared by a test module, and the insurer's side of
 the consent API: Maskinporten tokens, ApiKey headers, valid consent request bodies."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -9,8 +10,8 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
 from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, free_port_settings
 from tests.support import InsurerKeys, grant
 
@@ -26,7 +27,7 @@ READ = "altinn:consentrequests.read"
 class Insurer:
     """One registered insurer speaking to the sandbox as an integration would."""
 
-    def __init__(self, eco: "Ecosystem", facts: dict):
+    def __init__(self, eco: Ecosystem, facts: dict):
         self.eco, self.facts = eco, facts
         self.org = facts["org"]
         self.api_key = facts["altinn"]["api_key"]
@@ -37,15 +38,20 @@ class Insurer:
         if fresh or scope not in self._tokens:
             mp = self.facts["maskinporten"]
             assertion = grant(self.keys, mp["client_id"], mp["issuer"], scope)
-            answer = self.eco.http.post(mp["token_endpoint"], timeout=10, data={
-                "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
+            answer = self.eco.http.post(
+                mp["token_endpoint"],
+                timeout=10,
+                data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+            )
             assert answer.status_code == 200, answer.text
             self._tokens[scope] = answer.json()["access_token"]
         return self._tokens[scope]
 
     def headers(self, scope: str | None = WRITE, *, hal: bool = False, api_key: str | None = None) -> dict:
-        headers = {"ApiKey": self.api_key if api_key is None else api_key,
-                   "Accept": "application/hal+json" if hal else "application/json"}
+        headers = {
+            "ApiKey": self.api_key if api_key is None else api_key,
+            "Accept": "application/hal+json" if hal else "application/json",
+        }
         if scope:
             headers["Authorization"] = f"Bearer {self.token(scope)}"
         return headers
@@ -61,8 +67,11 @@ class Ecosystem:
         self.control = sandbox.url("control")
 
     def register(self, org: str, name: str, redirect_uri: str) -> Insurer:
-        answer = self.http.post(self.control + "/_sandbox/insurers", timeout=30,
-                                json={"org": org, "name": name, "redirect_uri": redirect_uri})
+        answer = self.http.post(
+            self.control + "/_sandbox/insurers",
+            timeout=30,
+            json={"org": org, "name": name, "redirect_uri": redirect_uri},
+        )
         assert answer.status_code == 201, answer.text
         return Insurer(self, answer.json())
 
@@ -75,18 +84,29 @@ class Ecosystem:
 
     def body(self, insurer: Insurer, **overrides) -> dict:
         body = {
-            "CoveredBy": insurer.org, "OfferedBy": KARI["pid"], "OfferedByName": KARI["last_name"],
-            "ValidTo": self.valid_to(), "RedirectUrl": REDIRECT_URI,
-            "RequestResources": [{"ServiceCode": "5252", "ServiceEditionCode": 2,
-                                  "Metadata": {"fraOgMed": "01.01.2024", "tilOgMed": "31.12.2026"}}],
+            "CoveredBy": insurer.org,
+            "OfferedBy": KARI["pid"],
+            "OfferedByName": KARI["last_name"],
+            "ValidTo": self.valid_to(),
+            "RedirectUrl": REDIRECT_URI,
+            "RequestResources": [
+                {
+                    "ServiceCode": "5252",
+                    "ServiceEditionCode": 2,
+                    "Metadata": {"fraOgMed": "01.01.2024", "tilOgMed": "31.12.2026"},
+                }
+            ],
         }
         body.update(overrides)
         return {key: value for key, value in body.items() if value is not None}
 
     def create(self, insurer: Insurer, body: dict | None = None, headers: dict | None = None, **overrides):
-        return self.http.post(self.altinn + "/api/consentRequests", timeout=10,
-                              json=body if body is not None else self.body(insurer, **overrides),
-                              headers=headers if headers is not None else insurer.headers())
+        return self.http.post(
+            self.altinn + "/api/consentRequests",
+            timeout=10,
+            json=body if body is not None else self.body(insurer, **overrides),
+            headers=headers if headers is not None else insurer.headers(),
+        )
 
     def admin(self, method: str, path: str, **kw):
         return self.http.request(method, self.altinn + "/_sandbox" + path, timeout=10, **kw)
@@ -97,8 +117,12 @@ class Ecosystem:
         return answer.json()["AuthorizationCode"]
 
     def consent_token(self, insurer: Insurer, code: str, **kw):
-        return self.http.get(f"{self.altinn}/api/authorization/token/{code}", timeout=10,
-                             headers={"ApiKey": insurer.api_key, **kw.pop("headers", {})}, **kw)
+        return self.http.get(
+            f"{self.altinn}/api/authorization/token/{code}",
+            timeout=10,
+            headers={"ApiKey": insurer.api_key, **kw.pop("headers", {})},
+            **kw,
+        )
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """The citizen's side of Altinn, driven over HTTP by a scripted browser: login through ID-porten as
 a real relying party, the consent page, the answer's redirect back to the insurer, the legacy
 consent link, "Mine samtykker" with its use log and withdrawal, and every refusal page."""
+
 from __future__ import annotations
 
 import re
@@ -14,12 +15,14 @@ from dsop_sandbox.mocks.altinn.citizen.login import HIGH, acr_problem, safe_retu
 from dsop_sandbox.mocks.altinn.citizen.pages import answer_redirect, with_query
 from dsop_sandbox.mocks.altinn.norwegian_time import OSLO, local_clock, local_date
 from tests.altinn.conftest import KARI, OLA
-from tests.conftest import INSURER_NAME, REDIRECT_URI
 from tests.citizen import Citizen
+from tests.conftest import INSURER_NAME, REDIRECT_URI
 from tests.idporten.support import Page
 
-PERIOD = re.compile(r"fra og med (\d{2})\.(\d{2})\.(\d{4}) kl\. (\d{2}):(\d{2}) "
-                    r"til og med (\d{2})\.(\d{2})\.(\d{4}) kl\. (\d{2}):(\d{2})")
+PERIOD = re.compile(
+    r"fra og med (\d{2})\.(\d{2})\.(\d{4}) kl\. (\d{2}):(\d{2}) "
+    r"til og med (\d{2})\.(\d{2})\.(\d{4}) kl\. (\d{2}):(\d{2})"
+)
 DECLINED = "Status=Failed&ErrorMessage=User%20did%20not%20give%20consent"
 
 
@@ -90,9 +93,11 @@ def test_a_citizen_logs_in_sees_the_consent_text_and_accepts(eco, company, kari)
     page = page_of(answer)
     assert page.lang == "nb"
     assert f"{INSURER_NAME} ber om samtykke til å hente opplysninger om deg" in page.text
-    assert (f"{INSURER_NAME} ber om ditt samtykke til å hente opplysninger om deg fra NAV. Opplysningene skal "
-            f"brukes til å behandle søknaden din om utbetaling fra uføreforsikring eller innskudds-/premiefritak i "
-            f"tjenestepensjon.") in page.text
+    assert (
+        f"{INSURER_NAME} ber om ditt samtykke til å hente opplysninger om deg fra NAV. Opplysningene skal "
+        f"brukes til å behandle søknaden din om utbetaling fra uføreforsikring eller innskudds-/premiefritak i "
+        f"tjenestepensjon."
+    ) in page.text
     assert "Syke- og uføreopplysninger fra NAV" in page.text
     assert "Arbeidsavklaringspenger (AAP): vedtak og meldekort" in page.text
     assert "Opplysninger fra og med 01.01.2024 til og med 31.12.2026" in page.text
@@ -121,8 +126,9 @@ def test_a_citizen_logs_in_sees_the_consent_text_and_accepts(eco, company, kari)
     assert stored["status"] == "Accepted" and stored["consent_state"] == "Active"
     assert stored["consent"]["delegated_by"] == KARI["pid"]
     assert eco.consent_token(company, code).status_code == 200
-    answered = [e for e in altinn_events(eco) if e["details"].get("answer") and
-                e["details"].get("authorization_code") == code]
+    answered = [
+        e for e in altinn_events(eco) if e["details"].get("answer") and e["details"].get("authorization_code") == code
+    ]
     assert answered and answered[-1]["details"]["answer"] == "accepted" and answered[-1]["subject"] == KARI["pid"]
 
 
@@ -133,8 +139,9 @@ def test_declining_sends_failed_with_the_code(eco, company, kari):
     assert done.headers["Location"] == f"{REDIRECT_URI}?{DECLINED}&FailedAuthorizationCode={code}"
     assert record(eco, code)["status"] == "Rejected"
     assert eco.consent_token(company, code).status_code == 403
-    events = [e for e in altinn_events(eco) if e["details"].get("authorization_code") == code
-              and e["details"].get("answer")]
+    events = [
+        e for e in altinn_events(eco) if e["details"].get("authorization_code") == code and e["details"].get("answer")
+    ]
     assert events[-1]["details"]["answer"] == "rejected"
 
 
@@ -174,7 +181,7 @@ def test_the_old_link_form_redirects_to_the_request_page(eco, company):
 
 # -- refusals -----------------------------------------------------------------------------------------------
 def test_someone_else_cannot_see_or_answer_the_request(eco, company, ola):
-    code = new_request(eco, company)   # for Kari
+    code = new_request(eco, company)  # for Kari
     answer = ola.get(gui(eco, code))
     assert answer.status_code == 403
     page = page_of(answer)
@@ -182,7 +189,7 @@ def test_someone_else_cannot_see_or_answer_the_request(eco, company, ola):
     assert INSURER_NAME not in page.text and "uføreforsikring" not in page.text
     assert record(eco, code)["status"] == "Unopened"
     own = new_request(eco, company, OfferedBy=OLA["pid"], OfferedByName=OLA["last_name"])
-    csrf = page_of(ola.get(gui(eco, own))).hidden("csrf")   # a good token of Ola's own session
+    csrf = page_of(ola.get(gui(eco, own))).hidden("csrf")  # a good token of Ola's own session
     forged = ola.post(gui(eco, code), {"csrf": csrf, "answer": "accept"})
     assert forged.status_code == 403
     assert "annen person" in page_of(forged).text
@@ -213,7 +220,7 @@ def test_a_lower_level_login_is_refused(eco, company, kari):
     assert "høyt" in page.text
     assert "altinn_session" not in kari.http.cookies
     again = kari.http.get(gui(eco, code), allow_redirects=False, timeout=10)
-    assert again.status_code == 302 and "/authorize?" in again.headers["Location"]   # still not logged in
+    assert again.status_code == 302 and "/authorize?" in again.headers["Location"]  # still not logged in
     assert record(eco, code)["status"] == "Unopened"
     events = [e for e in altinn_events(eco) if e["error"] == "acr_too_low"]
     assert events and events[-1]["subject"] == KARI["pid"]
@@ -283,13 +290,16 @@ def test_a_nonsense_answer_is_refused(eco, company, kari):
     assert record(eco, code)["status"] == "Opened"
 
 
-@pytest.mark.parametrize("query, status", [
-    ("?id=00000000-0000-0000-0000-000000000000", 404),
-    ("?id=" + "x" * 5000, 404),
-    ("?id=%00%01../../etc", 404),
-    ("?id=", 400),
-    ("", 400),
-])
+@pytest.mark.parametrize(
+    "query, status",
+    [
+        ("?id=00000000-0000-0000-0000-000000000000", 404),
+        ("?id=" + "x" * 5000, 404),
+        ("?id=%00%01../../etc", 404),
+        ("?id=", 400),
+        ("", 400),
+    ],
+)
 def test_unknown_malformed_or_missing_ids(eco, query, status):
     answer = eco.http.get(f"{eco.altinn}/ui/AccessConsent/request{query}", allow_redirects=False, timeout=10)
     assert answer.status_code == status
@@ -333,8 +343,9 @@ def test_a_callback_from_another_browser_is_refused(eco, company, kari):
     assert "en annen nettleser" in page_of(answer).text
 
 
-@pytest.mark.parametrize("query", ["", "?code=abc", "?state=nope&code=abc", "?state=" + "s" * 300,
-                                   "?error=access_denied&state=unknown"])
+@pytest.mark.parametrize(
+    "query", ["", "?code=abc", "?state=nope&code=abc", "?state=" + "s" * 300, "?error=access_denied&state=unknown"]
+)
 def test_callbacks_without_a_pending_login_are_refused(eco, query):
     answer = eco.http.get(f"{eco.altinn}/ui/authentication/callback{query}", allow_redirects=False, timeout=10)
     assert answer.status_code == 400
@@ -342,8 +353,11 @@ def test_callbacks_without_a_pending_login_are_refused(eco, query):
 
 
 def test_a_callback_from_another_issuer_is_refused(eco):
-    answer = eco.http.get(f"{eco.altinn}/ui/authentication/callback?state=x&code=y&iss=https://evil.example",
-                          allow_redirects=False, timeout=10)
+    answer = eco.http.get(
+        f"{eco.altinn}/ui/authentication/callback?state=x&code=y&iss=https://evil.example",
+        allow_redirects=False,
+        timeout=10,
+    )
     assert answer.status_code == 400
 
 
@@ -360,14 +374,17 @@ def test_a_cancelled_login_gets_a_clear_page(eco, company, kari):
 
 def test_idporten_failing_at_token_gives_a_clear_page(eco, company, kari):
     code = new_request(eco, company)
-    armed = eco.http.post(eco.sandbox.url("idporten") + "/_sandbox/faults", timeout=10,
-                          json={"operation": "token", "status": 503, "count": 1})
+    armed = eco.http.post(
+        eco.sandbox.url("idporten") + "/_sandbox/faults",
+        timeout=10,
+        json={"operation": "token", "status": 503, "count": 1},
+    )
     assert armed.status_code in (200, 201), armed.text
     answer = kari.get(gui(eco, code))
     assert answer.status_code == 502
     assert "Altinn fikk ikke kontakt med ID-porten" in page_of(answer).text
     assert "altinn_session" not in kari.http.cookies
-    assert kari.get(gui(eco, code)).status_code == 200   # the next try works (SSO at ID-porten)
+    assert kari.get(gui(eco, code)).status_code == 200  # the next try works (SSO at ID-porten)
 
 
 def test_an_expired_session_means_logging_in_again(eco, company, kari):
@@ -408,9 +425,16 @@ def test_return_urls_stay_on_altinn():
 # -- the legacy link ------------------------------------------------------------------------------------------
 def link(eco, company, **overrides) -> str:
     valid_to = (eco.calendar_now() + timedelta(days=300)).astimezone(OSLO).strftime("%Y-%m-%d %H:%M:%S")
-    params = {"Resources": "5252_2", "CoveredBy": company.org, "RedirectUrl": REDIRECT_URI, "ValidToDate": valid_to,
-              "DelegationContext": "Søknad om uføreerstatning, sak 77", "ResponseType": "code",
-              "5252_2_fraOgMed": "01.01.2023", "5252_2_tilOgMed": "31.12.2025"}
+    params = {
+        "Resources": "5252_2",
+        "CoveredBy": company.org,
+        "RedirectUrl": REDIRECT_URI,
+        "ValidToDate": valid_to,
+        "DelegationContext": "Søknad om uføreerstatning, sak 77",
+        "ResponseType": "code",
+        "5252_2_fraOgMed": "01.01.2023",
+        "5252_2_tilOgMed": "31.12.2025",
+    }
     params.update(overrides)
     return f"{eco.altinn}/ui/AccessConsent/?{urlencode({k: v for k, v in params.items() if v is not None})}"
 
@@ -444,8 +468,11 @@ def test_the_legacy_link_without_a_trailing_slash_works_too(eco, company, kari):
 
 
 def test_a_broken_legacy_link_lists_its_errors(eco, company):
-    answer = eco.http.get(link(eco, company, CoveredBy="123", ResponseType=None, **{"5252_2_tilOgMed": None}),
-                          allow_redirects=False, timeout=10)
+    answer = eco.http.get(
+        link(eco, company, CoveredBy="123", ResponseType=None, **{"5252_2_tilOgMed": None}),
+        allow_redirects=False,
+        timeout=10,
+    )
     assert answer.status_code == 400
     page = page_of(answer)
     assert "Samtykkelenken er ikke gyldig" in page.text
@@ -468,15 +495,19 @@ def log_use(eco, company, code: str, when: str | None = None):
     body = {"ServiceCode": "5252", "ServiceEditionCode": 2}
     if when:
         body["UsageDateTime"] = when
-    answer = eco.http.post(f"{eco.altinn}/api/authorization/token/{code}/loguse", json=body, timeout=10,
-                           headers={"ApiKey": company.api_key})
+    answer = eco.http.post(
+        f"{eco.altinn}/api/authorization/token/{code}/loguse",
+        json=body,
+        timeout=10,
+        headers={"ApiKey": company.api_key},
+    )
     assert answer.status_code == 204, answer.text
 
 
 def consent_section(html: str, code: str) -> str:
     start = html.index(f'id="consent-{code}"')
     end = html.find("</section>", start)
-    return " ".join(Page(html[start - 9:end + 10]).text.split())
+    return " ".join(Page(html[start - 9 : end + 10]).text.split())
 
 
 def test_my_consents_shows_the_consent_its_use_log_and_withdrawal(eco, company, kari):
@@ -489,8 +520,9 @@ def test_my_consents_shows_the_consent_its_use_log_and_withdrawal(eco, company, 
     assert company.org in section
     assert "Aktiv" in section
     assert "Syke- og uføreopplysninger fra NAV" in section and "Uføretrygd: vedtak" in section
-    assert re.search(r"Gyldig fra \d{2}\.\d{2}\.\d{4} kl\. \d{2}:\d{2} til \d{2}\.\d{2}\.\d{4} kl\. \d{2}:\d{2}",
-                     section), section
+    assert re.search(
+        r"Gyldig fra \d{2}\.\d{2}\.\d{4} kl\. \d{2}:\d{2} til \d{2}\.\d{2}\.\d{4} kl\. \d{2}:\d{2}", section
+    ), section
     assert "01.03.2026 kl. 10:15" in section
     assert f"{INSURER_NAME} ({company.org})" in section
     assert "Trekk samtykke" in section
@@ -505,7 +537,7 @@ def test_my_consents_shows_the_consent_its_use_log_and_withdrawal(eco, company, 
     assert f"Samtykket til {INSURER_NAME} er trukket tilbake" in page_of(after).text
     section = consent_section(after.text, code)
     assert "Trukket tilbake" in section and "Trekk samtykke" not in section
-    assert "01.03.2026 kl. 10:15" in section   # the use log stays
+    assert "01.03.2026 kl. 10:15" in section  # the use log stays
     stored = record(eco, code)
     assert stored["consent_state"] == "Revoked" and stored["consent"]["revoked"]["by"] == KARI["pid"]
     assert eco.consent_token(company, code).status_code == 403
@@ -535,37 +567,42 @@ def test_expired_and_one_time_consents_cannot_be_withdrawn(eco, company, kari):
     assert "Engangssamtykke" in consent_section(answer.text, one_time)
     assert "Trekk samtykke" not in consent_section(answer.text, one_time)
     csrf = csrf_of(Page(answer.text)) if Page(answer.text).forms else None
-    if csrf is None:   # no withdraw form on the page at all: take the token from a consent page
+    if csrf is None:  # no withdraw form on the page at all: take the token from a consent page
         csrf = page_of(kari.get(gui(eco, new_request(eco, company)))).hidden("csrf")
     for code in (expired, one_time):
-        refused = kari.http.post(f"{eco.altinn}/ui/Profile/Consents/{code}/withdraw", data={"csrf": csrf},
-                                 allow_redirects=False, timeout=10)
+        refused = kari.http.post(
+            f"{eco.altinn}/ui/Profile/Consents/{code}/withdraw", data={"csrf": csrf}, allow_redirects=False, timeout=10
+        )
         assert refused.status_code == 409, refused.text
     log_use(eco, company, one_time)
     assert "Brukt opp" in consent_section(kari.get(eco.altinn + "/ui/Profile/Consents").text, one_time)
 
 
 def test_only_the_owner_may_withdraw(eco, company, kari, ola):
-    code = eco.accepted_consent(company)   # Kari's
+    code = eco.accepted_consent(company)  # Kari's
     html = ola.get(eco.altinn + "/ui/Profile/Consents").text
     assert f'id="consent-{code}"' not in html
-    csrf = page_of(ola.get(gui(eco, new_request(eco, company, OfferedBy=OLA["pid"],
-                                                   OfferedByName=OLA["last_name"])))).hidden("csrf")
-    refused = ola.http.post(f"{eco.altinn}/ui/Profile/Consents/{code}/withdraw", data={"csrf": csrf},
-                            allow_redirects=False, timeout=10)
+    csrf = page_of(
+        ola.get(gui(eco, new_request(eco, company, OfferedBy=OLA["pid"], OfferedByName=OLA["last_name"])))
+    ).hidden("csrf")
+    refused = ola.http.post(
+        f"{eco.altinn}/ui/Profile/Consents/{code}/withdraw", data={"csrf": csrf}, allow_redirects=False, timeout=10
+    )
     assert refused.status_code == 403
     assert "Dette er ikke ditt samtykke" in page_of(refused).text
     assert record(eco, code)["consent_state"] == "Active"
-    unknown = ola.http.post(f"{eco.altinn}/ui/Profile/Consents/nope/withdraw", data={"csrf": csrf},
-                            allow_redirects=False, timeout=10)
+    unknown = ola.http.post(
+        f"{eco.altinn}/ui/Profile/Consents/nope/withdraw", data={"csrf": csrf}, allow_redirects=False, timeout=10
+    )
     assert unknown.status_code == 404
 
 
 def test_withdrawing_needs_the_sessions_csrf_token(eco, company, kari):
     code = eco.accepted_consent(company)
     kari.get(eco.altinn + "/ui/Profile/Consents")
-    refused = kari.http.post(f"{eco.altinn}/ui/Profile/Consents/{code}/withdraw", data={"csrf": "forged"},
-                             allow_redirects=False, timeout=10)
+    refused = kari.http.post(
+        f"{eco.altinn}/ui/Profile/Consents/{code}/withdraw", data={"csrf": "forged"}, allow_redirects=False, timeout=10
+    )
     assert refused.status_code == 403
     assert record(eco, code)["consent_state"] == "Active"
 

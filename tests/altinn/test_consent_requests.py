@@ -1,4 +1,5 @@
 """POST/GET/DELETE /api/consentRequests: authentication, every validation rule with its code, HAL."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -35,16 +36,16 @@ def test_hal_json_gets_self_and_gui_links(eco, company):
 def test_camel_case_bodies_are_read_too(eco, company):
     pascal = eco.body(company)
     camel = {key[0].lower() + key[1:]: value for key, value in pascal.items()}
-    camel["requestResources"] = [{"serviceCode": "5252", "serviceEditionCode": "2",
-                                  "metadata": NAV["Metadata"]}]
+    camel["requestResources"] = [{"serviceCode": "5252", "serviceEditionCode": "2", "metadata": NAV["Metadata"]}]
     answer = eco.create(company, body=camel)
     assert answer.status_code == 201, answer.text
     assert answer.json()["RequestResources"][0]["ServiceEditionCode"] == 2
 
 
 def test_the_deprecated_singular_path_still_works(eco, company):
-    answer = eco.http.post(eco.altinn + "/api/consentRequest", json=eco.body(company), headers=company.headers(),
-                           timeout=10)
+    answer = eco.http.post(
+        eco.altinn + "/api/consentRequest", json=eco.body(company), headers=company.headers(), timeout=10
+    )
     assert answer.status_code == 201
 
 
@@ -84,9 +85,17 @@ def test_another_orgs_token_with_this_api_key(eco, company, other_company):
 def test_a_token_signed_by_someone_else(eco, company):
     import jwt
 
-    forged = jwt.encode({"iss": eco.sandbox.settings.issuer("maskinporten"), "scope": WRITE, "exp": 4102444800,
-                         "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{company.org}"}},
-                        company.keys.private_key, algorithm="RS256", headers={"kid": "forged"})
+    forged = jwt.encode(
+        {
+            "iss": eco.sandbox.settings.issuer("maskinporten"),
+            "scope": WRITE,
+            "exp": 4102444800,
+            "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{company.org}"},
+        },
+        company.keys.private_key,
+        algorithm="RS256",
+        headers={"kid": "forged"},
+    )
     headers = company.headers()
     headers["Authorization"] = f"Bearer {forged}"
     answer = eco.create(company, headers=headers)
@@ -101,7 +110,9 @@ def test_an_alg_none_token(eco, company):
     def part(data):
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
-    token = part({"alg": "none"}) + "." + part({"iss": eco.sandbox.settings.issuer("maskinporten"), "scope": WRITE}) + "."
+    token = (
+        part({"alg": "none"}) + "." + part({"iss": eco.sandbox.settings.issuer("maskinporten"), "scope": WRITE}) + "."
+    )
     headers = company.headers()
     headers["Authorization"] = f"Bearer {token}"
     assert eco.create(company, headers=headers).status_code == 401
@@ -127,10 +138,10 @@ def test_another_orgs_certificate(eco, company, other_company):
 
 
 def test_a_certificate_outside_the_test_pki(eco, company):
-    from dsop_sandbox.mocks.authority import KeyAuthority
-
     import tempfile
     from pathlib import Path
+
+    from dsop_sandbox.mocks.authority import KeyAuthority
 
     stranger = KeyAuthority.open(Path(tempfile.mkdtemp()), eco.calendar_now())
     credentials = stranger.issue_enterprise_certificate(company.org, "Falsk AS", eco.calendar_now())
@@ -140,45 +151,54 @@ def test_a_certificate_outside_the_test_pki(eco, company):
 
 
 def test_asking_on_behalf_of_another_covered_by(eco, company, other_company):
-    answer = eco.create(company, CoveredBy=other_company.org, RedirectUrl=other_company.facts["idporten"]["redirect_uris"][0])
+    answer = eco.create(
+        company, CoveredBy=other_company.org, RedirectUrl=other_company.facts["idporten"]["redirect_uris"][0]
+    )
     assert answer.status_code == 403 and error_codes(answer) == [E.WRONG_PARTY]
 
 
 # -- validation: one rule, one code ------------------------------------------------------------------------
-@pytest.mark.parametrize("overrides, code", [
-    ({"CoveredBy": "310000018"}, E.UNKNOWN_PARTY),                     # fails mod 11
-    ({"CoveredBy": "310000035"}, E.COVERED_BY),                        # valid but not a consumer
-    ({"OfferedBy": "15038512345"}, E.UNKNOWN_PARTY),                   # not synthetic (a real-style number)
-    ({"OfferedBy": "15838512328"}, E.UNKNOWN_PARTY),                   # wrong check digits
-    ({"OfferedByName": "Hansen"}, E.UNKNOWN_PARTY),                    # not Kari's last name
-    ({"OfferedBy": "01818024300"}, E.UNKNOWN_PARTY),                   # synthetic but not in the register
-    ({"OfferedByName": None}, E.MALFORMED),
-    ({"ValidTo": None}, E.VALID_TO),
-    ({"ValidTo": "neste år"}, E.VALID_TO),
-    ({"ValidTo": "2001-01-01T00:00:00.000"}, E.VALID_TO),
-    ({"ValidTo": 20291231}, E.VALID_TO),
-    ({"RedirectUrl": "https://evil.example/steal"}, E.REDIRECT_URL),
-    ({"RedirectUrl": "not a url"}, E.REDIRECT_URL),
-    ({"RedirectUrl": None}, E.REDIRECT_URL),
-    ({"RequestResources": []}, E.RESOURCES),
-    ({"RequestResources": [{**NAV, "ServiceCode": "9999"}]}, E.RESOURCES),
-    ({"RequestResources": [{**NAV, "ServiceEditionCode": 7}]}, E.RESOURCES),
-    ({"RequestResources": [NAV, NAV]}, E.RESOURCES),
-    ({"RequestResources": [{**NAV, "Metadata": {"fraOgMed": "01.01.2024"}}]}, E.METADATA_MISSING),
-    ({"RequestResources": [{**NAV, "Metadata": {"fraOgMed": "01.01.2024", "tilOgMed": " "}}]}, E.METADATA_MISSING),
-    ({"RequestResources": [{**NAV, "Metadata": {**NAV["Metadata"], "inntektsaar": "2024"}}]}, E.METADATA_UNKNOWN),
-    ({"RequestResources": [{**NAV, "Metadata": {"fraOgMed": "2024-01-01", "tilOgMed": "31.12.2026"}}]},
-     E.METADATA_FORMAT),
-    ({"RequestResources": [{**NAV, "Metadata": {"fraOgMed": "31.12.2026", "tilOgMed": "01.01.2024"}}]},
-     E.METADATA_FORMAT),
-    ({"RequestResources": [{**NAV, "Metadata": {"fraOgMed": 2024, "tilOgMed": "31.12.2026"}}]}, E.MALFORMED),
-    ({"RequestResources": [NAV, SKATT]}, E.MIXED_TEMPLATES),
-    ({"RequestMessage": {"de": "Hallo"}}, E.REQUEST_MESSAGE),
-    ({"RequestMessage": "bare tekst"}, E.REQUEST_MESSAGE),
-    ({"PortalViewMode": "Maybe"}, E.PORTAL_VIEW_MODE),
-    ({"HandledBy": "310000035"}, E.HANDLED_BY),
-    ({"CoveredBy": 310000019}, E.MALFORMED),
-])
+@pytest.mark.parametrize(
+    "overrides, code",
+    [
+        ({"CoveredBy": "310000018"}, E.UNKNOWN_PARTY),  # fails mod 11
+        ({"CoveredBy": "310000035"}, E.COVERED_BY),  # valid but not a consumer
+        ({"OfferedBy": "15038512345"}, E.UNKNOWN_PARTY),  # not synthetic (a real-style number)
+        ({"OfferedBy": "15838512328"}, E.UNKNOWN_PARTY),  # wrong check digits
+        ({"OfferedByName": "Hansen"}, E.UNKNOWN_PARTY),  # not Kari's last name
+        ({"OfferedBy": "01818024300"}, E.UNKNOWN_PARTY),  # synthetic but not in the register
+        ({"OfferedByName": None}, E.MALFORMED),
+        ({"ValidTo": None}, E.VALID_TO),
+        ({"ValidTo": "neste år"}, E.VALID_TO),
+        ({"ValidTo": "2001-01-01T00:00:00.000"}, E.VALID_TO),
+        ({"ValidTo": 20291231}, E.VALID_TO),
+        ({"RedirectUrl": "https://evil.example/steal"}, E.REDIRECT_URL),
+        ({"RedirectUrl": "not a url"}, E.REDIRECT_URL),
+        ({"RedirectUrl": None}, E.REDIRECT_URL),
+        ({"RequestResources": []}, E.RESOURCES),
+        ({"RequestResources": [{**NAV, "ServiceCode": "9999"}]}, E.RESOURCES),
+        ({"RequestResources": [{**NAV, "ServiceEditionCode": 7}]}, E.RESOURCES),
+        ({"RequestResources": [NAV, NAV]}, E.RESOURCES),
+        ({"RequestResources": [{**NAV, "Metadata": {"fraOgMed": "01.01.2024"}}]}, E.METADATA_MISSING),
+        ({"RequestResources": [{**NAV, "Metadata": {"fraOgMed": "01.01.2024", "tilOgMed": " "}}]}, E.METADATA_MISSING),
+        ({"RequestResources": [{**NAV, "Metadata": {**NAV["Metadata"], "inntektsaar": "2024"}}]}, E.METADATA_UNKNOWN),
+        (
+            {"RequestResources": [{**NAV, "Metadata": {"fraOgMed": "2024-01-01", "tilOgMed": "31.12.2026"}}]},
+            E.METADATA_FORMAT,
+        ),
+        (
+            {"RequestResources": [{**NAV, "Metadata": {"fraOgMed": "31.12.2026", "tilOgMed": "01.01.2024"}}]},
+            E.METADATA_FORMAT,
+        ),
+        ({"RequestResources": [{**NAV, "Metadata": {"fraOgMed": 2024, "tilOgMed": "31.12.2026"}}]}, E.MALFORMED),
+        ({"RequestResources": [NAV, SKATT]}, E.MIXED_TEMPLATES),
+        ({"RequestMessage": {"de": "Hallo"}}, E.REQUEST_MESSAGE),
+        ({"RequestMessage": "bare tekst"}, E.REQUEST_MESSAGE),
+        ({"PortalViewMode": "Maybe"}, E.PORTAL_VIEW_MODE),
+        ({"HandledBy": "310000035"}, E.HANDLED_BY),
+        ({"CoveredBy": 310000019}, E.MALFORMED),
+    ],
+)
 def test_each_rule_has_its_code(eco, company, overrides, code):
     body = eco.body(company, **{k: v for k, v in overrides.items() if v is not None})
     for key in [k for k, v in overrides.items() if v is None]:
@@ -221,11 +241,13 @@ def test_a_required_delegator_needs_a_matching_name(eco, company):
 
 
 def test_wildcard_redirect_domains(eco, company):
-    eco.admin("POST", "/consumers", json={"org": "310000043", "name": "Wild AS",
-                                          "redirect_domains": ["*.wild.example"]})
+    eco.admin(
+        "POST", "/consumers", json={"org": "310000043", "name": "Wild AS", "redirect_domains": ["*.wild.example"]}
+    )
     # a consumer registered through the admin API has its own key; use it with a certificate-less token path
     consumers = eco.admin("GET", "/consumers/310000043").json()
     from dsop_sandbox.mocks.altinn.request_validation import _domain_matches
+
     assert consumers["redirect_domains"] == ["*.wild.example"]
     assert _domain_matches("*.wild.example", "https", "app.wild.example")
     assert not _domain_matches("*.wild.example", "https", "wild.example")
@@ -236,29 +258,44 @@ def test_wildcard_redirect_domains(eco, company):
 
 # -- bad bodies -------------------------------------------------------------------------------------------
 def test_malformed_json(eco, company):
-    answer = eco.http.post(eco.altinn + "/api/consentRequests", data="{not json",
-                           headers={**company.headers(), "Content-Type": "application/json"}, timeout=10)
+    answer = eco.http.post(
+        eco.altinn + "/api/consentRequests",
+        data="{not json",
+        headers={**company.headers(), "Content-Type": "application/json"},
+        timeout=10,
+    )
     assert answer.status_code == 400 and len(error_codes(answer)) == 1
 
 
 def test_wrong_content_type(eco, company):
-    answer = eco.http.post(eco.altinn + "/api/consentRequests", data="CoveredBy=1",
-                           headers={**company.headers(), "Content-Type": "application/x-www-form-urlencoded"},
-                           timeout=10)
+    answer = eco.http.post(
+        eco.altinn + "/api/consentRequests",
+        data="CoveredBy=1",
+        headers={**company.headers(), "Content-Type": "application/x-www-form-urlencoded"},
+        timeout=10,
+    )
     assert answer.status_code == 415 and len(error_codes(answer)) == 1
 
 
 def test_hal_json_content_type_is_json(eco, company):
     import json
 
-    answer = eco.http.post(eco.altinn + "/api/consentRequests", data=json.dumps(eco.body(company)),
-                           headers={**company.headers(), "Content-Type": "application/hal+json"}, timeout=10)
+    answer = eco.http.post(
+        eco.altinn + "/api/consentRequests",
+        data=json.dumps(eco.body(company)),
+        headers={**company.headers(), "Content-Type": "application/hal+json"},
+        timeout=10,
+    )
     assert answer.status_code == 201
 
 
 def test_oversized_body(eco, company):
-    answer = eco.http.post(eco.altinn + "/api/consentRequests", data=b"[" + b" " * (2 * 1024 * 1024) + b"]",
-                           headers={**company.headers(), "Content-Type": "application/json"}, timeout=30)
+    answer = eco.http.post(
+        eco.altinn + "/api/consentRequests",
+        data=b"[" + b" " * (2 * 1024 * 1024) + b"]",
+        headers={**company.headers(), "Content-Type": "application/json"},
+        timeout=30,
+    )
     assert answer.status_code == 413 and len(error_codes(answer)) == 1
 
 
@@ -274,8 +311,11 @@ def test_get_own_request_and_not_anothers(eco, company, other_company):
     assert own.status_code == 200 and own.json()["RequestStatus"] == "Unopened"
     theirs = eco.http.get(f"{eco.altinn}/api/consentRequests/{code}", headers=other_company.headers(READ), timeout=10)
     assert theirs.status_code == 403 and error_codes(theirs) == [E.WRONG_PARTY]
-    missing = eco.http.get(f"{eco.altinn}/api/consentRequests/00000000-0000-0000-0000-000000000000",
-                           headers=company.headers(READ), timeout=10)
+    missing = eco.http.get(
+        f"{eco.altinn}/api/consentRequests/00000000-0000-0000-0000-000000000000",
+        headers=company.headers(READ),
+        timeout=10,
+    )
     assert missing.status_code == 404 and error_codes(missing) == [E.NOT_FOUND]
 
 
@@ -293,15 +333,24 @@ def test_delete_an_unanswered_request_but_not_a_consent(eco, company):
 def test_list_filters_by_status_and_service(eco, other_company):
     first = eco.create(other_company, RedirectUrl="https://annen.example/a").json()["AuthorizationCode"]
     accepted = eco.accepted_consent(other_company)
-    listing = eco.http.get(eco.altinn + "/api/consentRequests", params={"status": "Unopened", "serviceCode": "5252"},
-                           headers=other_company.headers(READ), timeout=10).json()
+    listing = eco.http.get(
+        eco.altinn + "/api/consentRequests",
+        params={"status": "Unopened", "serviceCode": "5252"},
+        headers=other_company.headers(READ),
+        timeout=10,
+    ).json()
     codes = [item["AuthorizationCode"] for item in listing]
     assert first in codes and accepted not in codes
-    hal = eco.http.get(eco.altinn + "/api/consentRequests", params={"status[0]": "Accepted"},
-                       headers=other_company.headers(READ, hal=True), timeout=10).json()
+    hal = eco.http.get(
+        eco.altinn + "/api/consentRequests",
+        params={"status[0]": "Accepted"},
+        headers=other_company.headers(READ, hal=True),
+        timeout=10,
+    ).json()
     assert [item["AuthorizationCode"] for item in hal["_embedded"]["consentRequests"]] == [accepted]
-    bad = eco.http.get(eco.altinn + "/api/consentRequests", params={"status": "Happy"},
-                       headers=other_company.headers(READ), timeout=10)
+    bad = eco.http.get(
+        eco.altinn + "/api/consentRequests", params={"status": "Happy"}, headers=other_company.headers(READ), timeout=10
+    )
     assert bad.status_code == 400 and error_codes(bad) == [E.QUERY]
 
 

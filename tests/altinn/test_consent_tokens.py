@@ -1,4 +1,5 @@
 """Consent tokens, the use log, withdrawal and expiry, and the service owner's list."""
+
 from __future__ import annotations
 
 import jwt
@@ -14,8 +15,9 @@ def verified(eco, token: str) -> dict:
     """What a data provider does: the key from Altinn's JWKS by kid, plain PyJWT."""
     keys = jwt.PyJWKClient(eco.altinn + "/api/metadata/jwk", cache_keys=False)
     key = keys.get_signing_key_from_jwt(token)
-    return jwt.decode(token, key.key, algorithms=["RS256"], issuer="altinn.no",
-                      options={"require": ["exp", "nbf", "iss"]})
+    return jwt.decode(
+        token, key.key, algorithms=["RS256"], issuer="altinn.no", options={"require": ["exp", "nbf", "iss"]}
+    )
 
 
 def token_of(answer) -> str:
@@ -53,8 +55,14 @@ def test_a_consent_token_has_altinns_claims_and_verifies_with_the_jwks(eco, comp
 def test_the_token_can_be_fetched_again_and_by_query(eco, company):
     code = eco.accepted_consent(company)
     first = token_of(eco.consent_token(company, code))
-    again = token_of(eco.http.get(eco.altinn + "/api/authorization/token", params={"authcode": code},
-                                  headers={"ApiKey": company.api_key}, timeout=10))
+    again = token_of(
+        eco.http.get(
+            eco.altinn + "/api/authorization/token",
+            params={"authcode": code},
+            headers={"ApiKey": company.api_key},
+            timeout=10,
+        )
+    )
     assert verified(eco, first)["AuthorizationCode"] == verified(eco, again)["AuthorizationCode"] == code
 
 
@@ -129,10 +137,14 @@ def test_refused_when_the_calendar_passes_valid_to(eco, company):
 
 # -- loguse ------------------------------------------------------------------------------------------------
 def log_use(eco, insurer, code, body=None):
-    return eco.http.post(f"{eco.altinn}/api/authorization/token/{code}/loguse", timeout=10,
-                         headers={"ApiKey": insurer.api_key},
-                         json=body if body is not None else {"ServiceCode": "5252", "ServiceEditionCode": 2,
-                                                             "UsageDateTime": "2026-05-01T10:00:00"})
+    return eco.http.post(
+        f"{eco.altinn}/api/authorization/token/{code}/loguse",
+        timeout=10,
+        headers={"ApiKey": insurer.api_key},
+        json=body
+        if body is not None
+        else {"ServiceCode": "5252", "ServiceEditionCode": 2, "UsageDateTime": "2026-05-01T10:00:00"},
+    )
 
 
 def test_loguse_is_204_and_recorded(eco, company):
@@ -141,15 +153,19 @@ def test_loguse_is_204_and_recorded(eco, company):
     assert answer.status_code == 204 and answer.content == b""
     uses = eco.admin("GET", f"/consents/{code}").json()["uses"]
     assert [(u["service"], u["logged_by"], u["usage_time"]) for u in uses] == [
-        ("5252_2", company.org, "2026-05-01T08:00:00Z")]
+        ("5252_2", company.org, "2026-05-01T08:00:00Z")
+    ]
 
 
-@pytest.mark.parametrize("body", [
-    {"ServiceCode": "4628", "ServiceEditionCode": 210607},
-    {"ServiceCode": "5252", "ServiceEditionCode": 3},
-    {"ServiceCode": "5252", "ServiceEditionCode": 2, "UsageDateTime": "01.05.2026"},
-    {},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"ServiceCode": "4628", "ServiceEditionCode": 210607},
+        {"ServiceCode": "5252", "ServiceEditionCode": 3},
+        {"ServiceCode": "5252", "ServiceEditionCode": 2, "UsageDateTime": "01.05.2026"},
+        {},
+    ],
+)
 def test_loguse_refuses_what_is_not_this_consent(eco, company, body):
     code = eco.accepted_consent(company)
     answer = log_use(eco, company, code, body)
@@ -176,8 +192,12 @@ def owner_key(eco, org: str) -> str:
 
 
 def owner_list(eco, key, **params):
-    return eco.http.get(eco.altinn + "/api/serviceowner/consents", headers={"ApiKey": key},
-                        params={"serviceCode": "5252", **params}, timeout=10)
+    return eco.http.get(
+        eco.altinn + "/api/serviceowner/consents",
+        headers={"ApiKey": key},
+        params={"serviceCode": "5252", **params},
+        timeout=10,
+    )
 
 
 def test_nav_sees_active_and_revoked_consents_but_not_expired_ones(eco, company):

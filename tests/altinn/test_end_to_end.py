@@ -4,6 +4,7 @@ citizen logs in at ID-porten and accepts, the insurer takes the code from its ca
 consent token, verifies it with plain PyJWT against ``/api/metadata/jwk`` and logs the use; then
 the same after declining, withdrawing and moving the calendar past ValidTo, each refused as
 Altinn refuses it."""
+
 from __future__ import annotations
 
 import subprocess
@@ -19,8 +20,8 @@ import jwt
 import pytest
 import requests
 
-from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
 from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
 from tests.altinn.conftest import KARI, Ecosystem
 from tests.citizen import Citizen
 from tests.conftest import free_port_settings
@@ -48,33 +49,64 @@ class RegisteredInsurer:
         from cryptography.hazmat.primitives import serialization
 
         mp = self.profile["maskinporten"]
-        x5c = [base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
-               for c in x509.load_pem_x509_certificates(self.chain)[:2]]
+        x5c = [
+            base64.b64encode(c.public_bytes(serialization.Encoding.DER)).decode()
+            for c in x509.load_pem_x509_certificates(self.chain)[:2]
+        ]
         now = int(time.time())  # the insurer's own clock
-        assertion = jwt.encode({"aud": mp["issuer"], "iss": mp["client_id"], "scope": scope, "iat": now,
-                                "exp": now + 120, "jti": str(uuid.uuid4())}, self.key, algorithm="RS256",
-                               headers={"x5c": x5c})
-        answer = self.http.post(mp["token_endpoint"], timeout=10, data={
-            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
+        assertion = jwt.encode(
+            {
+                "aud": mp["issuer"],
+                "iss": mp["client_id"],
+                "scope": scope,
+                "iat": now,
+                "exp": now + 120,
+                "jti": str(uuid.uuid4()),
+            },
+            self.key,
+            algorithm="RS256",
+            headers={"x5c": x5c},
+        )
+        answer = self.http.post(
+            mp["token_endpoint"],
+            timeout=10,
+            data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()["access_token"]
 
     def ask(self, pid: str, last_name: str, valid_to: str) -> str:
         """Create the consent request; the URL to send the citizen to."""
-        answer = self.http.post(self.altinn + "/api/consentRequests", timeout=10, json={
-            "CoveredBy": ORG, "OfferedBy": pid, "OfferedByName": last_name, "ValidTo": valid_to,
-            "RedirectUrl": CALLBACK + "?claim=4711",
-            "RequestResources": [{"ServiceCode": self.profile["altinn"]["service_code"],
-                                  "ServiceEditionCode": self.profile["altinn"]["service_edition"],
-                                  "Metadata": {"fraOgMed": "01.01.2024", "tilOgMed": "31.12.2027"}}],
-        }, headers={"ApiKey": self.api_key, "Accept": "application/hal+json",
-                    "Authorization": f"Bearer {self.maskinporten_token('altinn:consentrequests.write')}"})
+        answer = self.http.post(
+            self.altinn + "/api/consentRequests",
+            timeout=10,
+            json={
+                "CoveredBy": ORG,
+                "OfferedBy": pid,
+                "OfferedByName": last_name,
+                "ValidTo": valid_to,
+                "RedirectUrl": CALLBACK + "?claim=4711",
+                "RequestResources": [
+                    {
+                        "ServiceCode": self.profile["altinn"]["service_code"],
+                        "ServiceEditionCode": self.profile["altinn"]["service_edition"],
+                        "Metadata": {"fraOgMed": "01.01.2024", "tilOgMed": "31.12.2027"},
+                    }
+                ],
+            },
+            headers={
+                "ApiKey": self.api_key,
+                "Accept": "application/hal+json",
+                "Authorization": f"Bearer {self.maskinporten_token('altinn:consentrequests.write')}",
+            },
+        )
         assert answer.status_code == 201, answer.text
         return answer.json()["_links"]["gui"]["href"]
 
     def consent_token(self, code: str) -> requests.Response:
-        return self.http.get(f"{self.altinn}/api/authorization/token/{code}", headers={"ApiKey": self.api_key},
-                             timeout=10)
+        return self.http.get(
+            f"{self.altinn}/api/authorization/token/{code}", headers={"ApiKey": self.api_key}, timeout=10
+        )
 
     def verified(self, answer: requests.Response) -> dict:
         assert answer.status_code == 200, answer.text
@@ -83,10 +115,12 @@ class RegisteredInsurer:
         return jwt.decode(token, keys.get_signing_key_from_jwt(token).key, algorithms=["RS256"], issuer="altinn.no")
 
     def log_use(self, code: str) -> requests.Response:
-        return self.http.post(f"{self.altinn}/api/authorization/token/{code}/loguse", timeout=10,
-                              headers={"ApiKey": self.api_key},
-                              json={"ServiceCode": "5252", "ServiceEditionCode": 2,
-                                    "UsageDateTime": time.strftime("%Y-%m-%dT%H:%M:%S")})
+        return self.http.post(
+            f"{self.altinn}/api/authorization/token/{code}/loguse",
+            timeout=10,
+            headers={"ApiKey": self.api_key},
+            json={"ServiceCode": "5252", "ServiceEditionCode": 2, "UsageDateTime": time.strftime("%Y-%m-%dT%H:%M:%S")},
+        )
 
 
 def callback_params(answer: requests.Response) -> dict:
@@ -116,9 +150,27 @@ def world(tmp_path_factory):
     out = tmp_path_factory.mktemp("insurer")
     with Sandbox(settings) as running, requests.Session() as http:
         http.trust_env = False
-        done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "register-insurer", "--org", ORG, "--name", NAME,
-                               "--redirect-uri", CALLBACK, "--out", str(out), "--control-url", running.url("control")],
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dsop_sandbox.cli",
+                "register-insurer",
+                "--org",
+                ORG,
+                "--name",
+                NAME,
+                "--redirect-uri",
+                CALLBACK,
+                "--out",
+                str(out),
+                "--control-url",
+                running.url("control"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         yield Ecosystem(running, http), RegisteredInsurer(out, http)
 
@@ -129,8 +181,11 @@ def valid_to(eco: Ecosystem, days: int) -> str:
 
 def test_accept_fetch_verify_and_log_use(world):
     eco, insurer = world
-    params = callback_params(answer_consent(Citizen(eco, KARI["pid"]), insurer.ask(KARI["pid"], "Nordmann",
-                                                                                   valid_to(eco, 3 * 365)), "accept"))
+    params = callback_params(
+        answer_consent(
+            Citizen(eco, KARI["pid"]), insurer.ask(KARI["pid"], "Nordmann", valid_to(eco, 3 * 365)), "accept"
+        )
+    )
     assert params["Status"] == "OK"
     code = params["AuthorizationCode"]
     claims = insurer.verified(insurer.consent_token(code))
@@ -145,8 +200,9 @@ def test_accept_fetch_verify_and_log_use(world):
 
 def test_declined_gives_no_token(world):
     eco, insurer = world
-    params = callback_params(answer_consent(Citizen(eco, KARI["pid"]), insurer.ask(KARI["pid"], "Nordmann",
-                                                                                   valid_to(eco, 30)), "reject"))
+    params = callback_params(
+        answer_consent(Citizen(eco, KARI["pid"]), insurer.ask(KARI["pid"], "Nordmann", valid_to(eco, 30)), "reject")
+    )
     assert params["Status"] == "Failed" and params["ErrorMessage"] == "User did not give consent"
     refused(insurer.consent_token(params["FailedAuthorizationCode"]), "declined")
 
@@ -154,14 +210,16 @@ def test_declined_gives_no_token(world):
 def test_withdrawn_by_the_citizen_gives_no_token(world):
     eco, insurer = world
     citizen = Citizen(eco, KARI["pid"])
-    code = callback_params(answer_consent(citizen, insurer.ask(KARI["pid"], "Nordmann", valid_to(eco, 365)),
-                                          "accept"))["AuthorizationCode"]
+    code = callback_params(answer_consent(citizen, insurer.ask(KARI["pid"], "Nordmann", valid_to(eco, 365)), "accept"))[
+        "AuthorizationCode"
+    ]
     insurer.verified(insurer.consent_token(code))
     mine = Page(citizen.get(eco.altinn + "/ui/Profile/Consents").text)
     form = next(f for f in mine.forms if code in f["action"])
     csrf = next(i["value"] for i in form["inputs"] if i.get("name") == "csrf")
-    withdrawn = citizen.post(eco.altinn + form["action"] if form["action"].startswith("/") else form["action"],
-                             {"csrf": csrf})
+    withdrawn = citizen.post(
+        eco.altinn + form["action"] if form["action"].startswith("/") else form["action"], {"csrf": csrf}
+    )
     assert withdrawn.status_code == 200 and "Trukket tilbake" in withdrawn.text
     refused(insurer.consent_token(code), "withdrawn")
     refused(insurer.log_use(code), "withdrawn")
@@ -169,9 +227,11 @@ def test_withdrawn_by_the_citizen_gives_no_token(world):
 
 def test_the_calendar_passing_valid_to_ends_the_consent(world):
     eco, insurer = world
-    code = callback_params(answer_consent(Citizen(eco, KARI["pid"]), insurer.ask(KARI["pid"], "Nordmann",
-                                                                                 valid_to(eco, 3 * 365)),
-                                          "accept"))["AuthorizationCode"]
+    code = callback_params(
+        answer_consent(
+            Citizen(eco, KARI["pid"]), insurer.ask(KARI["pid"], "Nordmann", valid_to(eco, 3 * 365)), "accept"
+        )
+    )["AuthorizationCode"]
     insurer.verified(insurer.consent_token(code))
     moved = eco.http.post(eco.control + "/_sandbox/clock", json={"advance": "P3Y1D"}, timeout=10)
     assert moved.status_code == 200, moved.text

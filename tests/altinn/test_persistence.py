@@ -1,4 +1,5 @@
 """Consent requests, consents and use logs live in the state directory and survive a restart."""
+
 from __future__ import annotations
 
 import requests
@@ -19,16 +20,20 @@ def test_consents_and_use_logs_survive_a_restart(tmp_path):
             consent = eco.accepted_consent(company)
             withdrawn = eco.accepted_consent(company)
             eco.admin("POST", f"/consents/{withdrawn}/withdraw")
-            used = http.post(f"{eco.altinn}/api/authorization/token/{consent}/loguse", timeout=10,
-                             headers={"ApiKey": company.api_key},
-                             json={"ServiceCode": "5252", "ServiceEditionCode": 2})
+            used = http.post(
+                f"{eco.altinn}/api/authorization/token/{consent}/loguse",
+                timeout=10,
+                headers={"ApiKey": company.api_key},
+                json={"ServiceCode": "5252", "ServiceEditionCode": 2},
+            )
             assert used.status_code == 204
             before = eco.admin("GET", "/consents").json()["consents"]
         with Sandbox(settings) as second:
             eco = Ecosystem(second, http)
             after = eco.admin("GET", "/consents").json()["consents"]
-            assert [(c["code"], c["status"], c["consent_state"], len(c["uses"])) for c in after] == \
-                   [(c["code"], c["status"], c["consent_state"], len(c["uses"])) for c in before]
+            assert [(c["code"], c["status"], c["consent_state"], len(c["uses"])) for c in after] == [
+                (c["code"], c["status"], c["consent_state"], len(c["uses"])) for c in before
+            ]
             states = {c["code"]: c["consent_state"] for c in after}
             assert states[consent] == "Active" and states[withdrawn] == "Revoked" and states[pending] is None
             assert eco.consent_token(company, consent).status_code == 200

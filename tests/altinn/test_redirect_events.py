@@ -1,6 +1,7 @@
 """The answer's event says where Altinn sent the browser (``redirect_to``): the insurer's
 RedirectUrl without its query, so without the authorization code. The insurer keeps no event log,
 so the dashboard draws the citizen's hop back to the insurer from this."""
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,13 @@ def kari(eco):
 
 
 def answer_event(eco, code: str) -> dict:
-    events = [e for e in altinn_events(eco) if e["operation"] == "answer_consent_request"
-              and e["details"].get("authorization_code") == code and e["details"].get("answer")]
+    events = [
+        e
+        for e in altinn_events(eco)
+        if e["operation"] == "answer_consent_request"
+        and e["details"].get("authorization_code") == code
+        and e["details"].get("answer")
+    ]
     assert events, code
     return events[-1]
 
@@ -50,8 +56,11 @@ def test_a_legacy_link_answer_names_the_callback_too(eco, company, kari, choice)
     assert done.status_code == 302 and done.headers["Location"].startswith(REDIRECT_URI + "?")
     assert answer_event(eco, code)["details"]["redirect_to"] == REDIRECT_URI
     # the link itself sends the browser on to Altinn's own page: no redirect_to there
-    [made] = [e for e in altinn_events(eco) if e["operation"].startswith("consent_link")
-              and e["details"].get("authorization_code") == code]
+    [made] = [
+        e
+        for e in altinn_events(eco)
+        if e["operation"].startswith("consent_link") and e["details"].get("authorization_code") == code
+    ]
     assert made["status"] == 302 and "redirect_to" not in made["details"]
 
 
@@ -64,13 +73,18 @@ def test_refused_answers_and_page_views_name_no_redirect(eco, company, kari):
     assert events and all("redirect_to" not in e["details"] for e in events)
 
 
-@pytest.mark.parametrize("url, target", [
-    ("http://localhost:7200/claims/callback?claim=1&AuthorizationCode=x&Status=OK",
-     "http://localhost:7200/claims/callback"),
-    ("https://user:secret@bank.example:8443/back/?a=1#top", "https://bank.example:8443/back/"),
-    ("https://bank.example/back#AuthorizationCode=x", "https://bank.example/back"),
-    ("http://[::1]:7200/cb?x=1", "http://[::1]:7200/cb"),
-    ("myapp://consent?AuthorizationCode=x", "myapp://consent"),
-])
+@pytest.mark.parametrize(
+    "url, target",
+    [
+        (
+            "http://localhost:7200/claims/callback?claim=1&AuthorizationCode=x&Status=OK",
+            "http://localhost:7200/claims/callback",
+        ),
+        ("https://user:secret@bank.example:8443/back/?a=1#top", "https://bank.example:8443/back/"),
+        ("https://bank.example/back#AuthorizationCode=x", "https://bank.example/back"),
+        ("http://[::1]:7200/cb?x=1", "http://[::1]:7200/cb"),
+        ("myapp://consent?AuthorizationCode=x", "myapp://consent"),
+    ],
+)
 def test_the_redirect_target_keeps_origin_and_path_only(url, target):
     assert redirect_target(url) == target

@@ -1,5 +1,6 @@
 """What a directory holds, to prove that nothing in it changed (a real check even as root, whom
 ``chmod a-w`` does not stop)."""
+
 from __future__ import annotations
 
 import hashlib

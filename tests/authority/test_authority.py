@@ -2,13 +2,14 @@
 
 Creating an authority costs several RSA keys, so one module-wide authority serves every test
 that only reads; tests that rotate or reopen make their own."""
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import jwt
@@ -22,7 +23,7 @@ from dsop_sandbox.mocks.authority.authority import ENTERPRISE_CA_NAME, ISSUERS, 
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.settings import Settings
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 1, 31, 12, 0, 0, tzinfo=UTC)
 ORG, ORG_NAME = "310000019", "Eksempel Forsikring AS"
 
@@ -40,8 +41,11 @@ def der(cert: x509.Certificate) -> bytes:
 
 
 def files_of(directory: Path) -> dict[str, int]:
-    return {str(p.relative_to(directory)): p.stat().st_mtime_ns for p in sorted(directory.rglob("*"))
-            if p.is_file() and p.name != ".lock"}
+    return {
+        str(p.relative_to(directory)): p.stat().st_mtime_ns
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.name != ".lock"
+    }
 
 
 def attribute(name: x509.Name, oid) -> list[str]:
@@ -74,7 +78,7 @@ def foreign(tmp_path_factory) -> KeyAuthority:
     return KeyAuthority.open(tmp_path_factory.mktemp("foreign"), NOW)
 
 
-# -- layout and the CAs ------------------------------------------------------------------------------------------
+# -- layout and the CAs -----------------------------------------------------------------------------------------------
 def test_layout_under_the_state_directory(authority, state_dir):
     directory = state_dir / "authority"
     assert authority.directory == directory
@@ -105,21 +109,21 @@ def test_root_and_issuing_ca(authority):
     assert root.not_valid_before_utc <= NOW <= root.not_valid_after_utc
 
 
-# -- signing keys and JWKS -------------------------------------------------------------------------------------------
+# -- signing keys and JWKS --------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("issuer", sorted(ISSUERS))
 def test_jwks_of_each_issuer(authority, issuer):
     [jwk] = authority.jwks(issuer)["keys"]
     key = authority.signing_key(issuer)
     assert key.issuer == issuer and key.generation == 1
     assert (jwk["kty"], jwk["use"], jwk["alg"]) == ("RSA", "sig", "RS256")
-    assert "d" not in jwk and "p" not in jwk                       # public parts only
+    assert "d" not in jwk and "p" not in jwk  # public parts only
     numbers = key.certificate.public_key().public_numbers()
     assert (b64url_int(jwk["n"]), b64url_int(jwk["e"])) == (numbers.n, numbers.e)
     # x5c: standard base64 DER, the signing certificate first, then the root
     chain = [x509.load_der_x509_certificate(base64.b64decode(item)) for item in jwk["x5c"]]
     assert chain == [key.certificate, authority.root_cert]
     key.certificate.verify_directly_issued_by(authority.root_cert)
-    assert jwk["x5t"] == b64url(hashlib.sha1(der(key.certificate)).digest())  # noqa: S324
+    assert jwk["x5t"] == b64url(hashlib.sha1(der(key.certificate)).digest())
     assert jwk["x5t#S256"] == b64url(hashlib.sha256(der(key.certificate)).digest())
     assert jwk["kid"] == key.kid
 
@@ -164,7 +168,7 @@ def test_unknown_issuer(authority):
         authority.signing_key("skatteetaten")
 
 
-# -- rotation -----------------------------------------------------------------------------------------------------------
+# -- rotation ---------------------------------------------------------------------------------------------------------
 def test_rotation_keeps_the_previous_key_published(tmp_path):
     authority = KeyAuthority.open(tmp_path, NOW)
     first = authority.signing_key("maskinporten")
@@ -176,9 +180,9 @@ def test_rotation_keeps_the_previous_key_published(tmp_path):
     assert [k["kid"] for k in authority.jwks("maskinporten")["keys"]] == [second.kid, first.kid]
 
     third = authority.rotate("maskinporten", NOW + timedelta(days=2))
-    assert [k["kid"] for k in authority.jwks("maskinporten")["keys"]] == [third.kid, second.kid]   # exactly two
+    assert [k["kid"] for k in authority.jwks("maskinporten")["keys"]] == [third.kid, second.kid]  # exactly two
     assert [k.generation for k in authority.published_keys("maskinporten")] == [3, 2]
-    assert authority.jwks("idporten") == idporten_before                                              # others untouched
+    assert authority.jwks("idporten") == idporten_before  # others untouched
 
     # a token signed before the rotation still verifies against the published JWKS
     old = jwt.encode({"a": 1}, second.private_pem(), algorithm="RS256", headers={"kid": second.kid})
@@ -199,7 +203,7 @@ def test_altinn_rotation_changes_its_x5t_kid(tmp_path):
     assert keys[1]["kid"] == keys[1]["x5t"] != keys[0]["kid"]
 
 
-# -- enterprise certificates ------------------------------------------------------------------------------------------------
+# -- enterprise certificates ------------------------------------------------------------------------------------------
 def test_enterprise_certificate_subject_carries_the_org(enterprise):
     cert = enterprise.certificate
     assert (enterprise.org, enterprise.name) == (ORG, ORG_NAME)
@@ -235,10 +239,10 @@ def test_each_enterprise_certificate_has_its_own_key(authority, enterprise):
     assert other.certificate.serial_number != enterprise.certificate.serial_number
 
 
-# -- chain verification ----------------------------------------------------------------------------------------------------
+# -- chain verification -----------------------------------------------------------------------------------------------
 def test_verify_chain_accepts_leaf_and_issuing_ca(authority, enterprise_chain):
     assert authority.verify_chain(enterprise_chain[:2], NOW) == enterprise_chain[0]
-    assert authority.verify_chain(enterprise_chain, NOW) == enterprise_chain[0]       # with the root too
+    assert authority.verify_chain(enterprise_chain, NOW) == enterprise_chain[0]  # with the root too
     assert authority.verify_chain(enterprise_chain[:2], NOW + timedelta(days=365)) == enterprise_chain[0]
 
 
@@ -255,13 +259,13 @@ def test_empty_chain_is_refused(authority):
 def test_foreign_ca_is_refused(authority, foreign, enterprise_chain):
     credentials = foreign.issue_enterprise_certificate(ORG, ORG_NAME, NOW)
     foreign_chain = x509.load_pem_x509_certificates(credentials.chain_pem)
-    assert foreign.verify_chain(foreign_chain[:2], NOW)                               # valid for its own root
+    assert foreign.verify_chain(foreign_chain[:2], NOW)  # valid for its own root
     with pytest.raises(ChainError):
         authority.verify_chain(foreign_chain[:2], NOW)
     with pytest.raises(ChainError):
-        authority.verify_chain(foreign_chain, NOW)                                    # a root in the chain is no trust
+        authority.verify_chain(foreign_chain, NOW)  # a root in the chain is no trust
     with pytest.raises(ChainError):
-        authority.verify_chain([enterprise_chain[0], foreign_chain[1]], NOW)          # our leaf, their CA
+        authority.verify_chain([enterprise_chain[0], foreign_chain[1]], NOW)  # our leaf, their CA
 
 
 @pytest.mark.parametrize("moment", [NOW + timedelta(days=3 * 365 + 1), NOW - timedelta(hours=2)])
@@ -281,33 +285,64 @@ def test_verify_chain_converts_aware_times_to_utc(authority, enterprise_chain):
         authority.verify_chain(enterprise_chain[:2], in_oslo_summer)
 
 
-# -- organisation_number -------------------------------------------------------------------------------------------------------
+# -- organisation_number ----------------------------------------------------------------------------------------------
 def _certificate_with(subject: x509.Name, key) -> x509.Certificate:
-    return (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(1).not_valid_before(NOW).not_valid_after(NOW + timedelta(days=1))
-            .sign(key, hashes.SHA256()))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW)
+        .not_valid_after(NOW + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
 
 
 def test_organisation_number_reads_either_attribute(authority, enterprise):
     key = serialization.load_pem_private_key(enterprise.key_pem, password=None)
-    seid1 = _certificate_with(x509.Name([x509.NameAttribute(NameOID.SERIAL_NUMBER, "889640782"),
-                                         x509.NameAttribute(NameOID.COMMON_NAME, "SEID 1")]), key)
+    seid1 = _certificate_with(
+        x509.Name(
+            [x509.NameAttribute(NameOID.SERIAL_NUMBER, "889640782"), x509.NameAttribute(NameOID.COMMON_NAME, "SEID 1")]
+        ),
+        key,
+    )
     assert organisation_number(seid1) == "889640782"
-    seid2 = _certificate_with(x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "NTRNO-991825827"),
-                                         x509.NameAttribute(NameOID.COMMON_NAME, "SEID 2")]), key)
+    seid2 = _certificate_with(
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "NTRNO-991825827"),
+                x509.NameAttribute(NameOID.COMMON_NAME, "SEID 2"),
+            ]
+        ),
+        key,
+    )
     assert organisation_number(seid2) == "991825827"
-    both = _certificate_with(x509.Name([x509.NameAttribute(NameOID.SERIAL_NUMBER, "889640782"),
-                                        x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "NTRNO-991825827")]), key)
-    assert organisation_number(both) == "991825827"                           # organizationIdentifier first
-    neither = _certificate_with(x509.Name([x509.NameAttribute(NameOID.SERIAL_NUMBER, "12345"),
-                                           x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "VATNO-889640782")]),
-                                key)
+    both = _certificate_with(
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.SERIAL_NUMBER, "889640782"),
+                x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "NTRNO-991825827"),
+            ]
+        ),
+        key,
+    )
+    assert organisation_number(both) == "991825827"  # organizationIdentifier first
+    neither = _certificate_with(
+        x509.Name(
+            [
+                x509.NameAttribute(NameOID.SERIAL_NUMBER, "12345"),
+                x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, "VATNO-889640782"),
+            ]
+        ),
+        key,
+    )
     assert organisation_number(neither) is None
     assert organisation_number(authority.root_cert) is None
     assert organisation_number(authority.signing_key("maskinporten").certificate) is None
 
 
-# -- TLS ---------------------------------------------------------------------------------------------------------------------------
+# -- TLS --------------------------------------------------------------------------------------------------------------
 def test_tls_certificate(authority):
     cert_path, key_path = authority.tls_certificate("nav", ["localhost", "127.0.0.1"], NOW)
     assert cert_path == authority.directory / "tls" / "nav.cert.pem"
@@ -335,7 +370,7 @@ def test_tls_certificate_is_created_once_per_service(authority):
     assert other[0].read_bytes() != content
 
 
-# -- once per state directory -------------------------------------------------------------------------------------------------------
+# -- once per state directory -----------------------------------------------------------------------------------------
 def test_reopening_gives_identical_jwks_and_rewrites_nothing(authority, state_dir):
     before = files_of(authority.directory)
     assert before
@@ -344,7 +379,7 @@ def test_reopening_gives_identical_jwks_and_rewrites_nothing(authority, state_di
         assert reopened.jwks(issuer) == authority.jwks(issuer)
     assert reopened.root_cert == authority.root_cert
     assert reopened.enterprise_ca_cert == authority.enterprise_ca_cert
-    assert files_of(authority.directory) == before               # same files, same mtimes
+    assert files_of(authority.directory) == before  # same files, same mtimes
 
 
 def test_enterprise_certificate_from_a_reopened_authority_verifies_in_the_first(authority, state_dir):
@@ -362,7 +397,7 @@ def test_parallel_opens_of_one_directory_make_one_root(tmp_path):
         try:
             start.wait()
             results.append(KeyAuthority.open(tmp_path, NOW))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=open_it) for _ in range(2)]
@@ -379,15 +414,21 @@ def test_parallel_opens_of_one_directory_make_one_root(tmp_path):
     for issuer in ISSUERS:
         assert first.jwks(issuer) == second.jwks(issuer)
         assert sorted(p.name for p in (tmp_path / "authority" / "issuers" / issuer).iterdir()) == [
-            "1.cert.pem", "1.key.pem", "state.json"]
+            "1.cert.pem",
+            "1.key.pem",
+            "state.json",
+        ]
     assert not list((tmp_path / "authority").rglob("*.tmp"))
 
 
-# -- the key admin routes every signing service has ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("service, issuer, jwks_path", [
-    ("dsop_sandbox.mocks.altinn", "altinn", "/api/metadata/jwk"),
-    ("dsop_sandbox.mocks.maskinporten", "maskinporten", "/jwk"),
-])
+# -- the key admin routes every signing service has -------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "service, issuer, jwks_path",
+    [
+        ("dsop_sandbox.mocks.altinn", "altinn", "/api/metadata/jwk"),
+        ("dsop_sandbox.mocks.maskinporten", "maskinporten", "/jwk"),
+    ],
+)
 def test_keys_admin_shows_and_rotates_the_services_key(tmp_path, service, issuer, jwks_path):
     import importlib
 
@@ -411,6 +452,6 @@ def test_keys_admin_shows_and_rotates_the_services_key(tmp_path, service, issuer
         assert body["published"] == [body["signing_kid"], old_kid]
         assert [k["kid"] for k in client.get(jwks_path).get_json()["keys"]] == body["published"]
         new_cert = authority.signing_key(issuer).certificate
-        assert new_cert.not_valid_before_utc <= NOW <= new_cert.not_valid_after_utc   # made at the clock's time
+        assert new_cert.not_valid_before_utc <= NOW <= new_cert.not_valid_after_utc  # made at the clock's time
     finally:
         app.extensions["sandbox"].store.close()

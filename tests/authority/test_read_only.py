@@ -6,6 +6,7 @@ every "writes nothing" is checked on the directory itself (every entry's mode, m
 before and after), and the authority must treat a directory nobody may write as read-only even
 when it could write it.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.settings import Settings
 from tests.authority.snapshot import snapshot
 
-NOW = datetime(2026, 1, 31, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 1, 31, 12, 0, 0, tzinfo=UTC)
 HOSTS = ["localhost", "127.0.0.1"]
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,7 +51,7 @@ def state(pristine, tmp_path) -> Path:
     copy = tmp_path / "state"
     shutil.copytree(pristine, copy)
     yield copy
-    subprocess.run(["chmod", "-R", "u+w", str(copy)], check=True)   # so that pytest can remove it
+    subprocess.run(["chmod", "-R", "u+w", str(copy)], check=True)  # so that pytest can remove it
 
 
 @pytest.fixture
@@ -62,11 +63,11 @@ def frozen(state) -> Path:
 
 def test_a_directory_nobody_may_write_is_read_only_even_for_root(tmp_path):
     assert not is_read_only(tmp_path)
-    assert not is_read_only(tmp_path / "not-yet")              # to be created
+    assert not is_read_only(tmp_path / "not-yet")  # to be created
     (tmp_path / "keys").mkdir()
     make_read_only(tmp_path / "keys")
     assert is_read_only(tmp_path / "keys")
-    assert os.geteuid() != 0 or os.access(tmp_path / "keys", os.W_OK)   # root could write it, and must not
+    assert os.geteuid() != 0 or os.access(tmp_path / "keys", os.W_OK)  # root could write it, and must not
 
 
 def test_opening_a_read_only_directory_loads_everything_and_writes_nothing(frozen, pristine):
@@ -89,7 +90,7 @@ def test_opening_a_read_only_directory_loads_everything_and_writes_nothing(froze
 
 def test_opening_complete_material_takes_no_lock_even_when_writable(state):
     keys = state / "authority"
-    (keys / ".lock").unlink()                                   # the init step's
+    (keys / ".lock").unlink()  # the init step's
     before = snapshot(keys)
     KeyAuthority.open(state, NOW)
     assert snapshot(keys) == before
@@ -104,7 +105,7 @@ def test_missing_material_in_a_read_only_directory_is_a_clear_error(tmp_path):
     message = str(raised.value)
     assert f"{keys} is read-only and incomplete" in message
     assert "missing root-ca.key.pem" in message and "missing ca.pem" in message
-    assert "; and 2 more)" in message                           # 5 CA files + 3 issuer states, 6 named
+    assert "; and 2 more)" in message  # 5 CA files + 3 issuer states, 6 named
     assert f"dsop-sandbox keys init --state-dir {tmp_path}" in message and "`keys` service" in message
     assert list(keys.iterdir()) == [] and not (tmp_path / "authority-overlay").exists()
 
@@ -121,8 +122,11 @@ def test_material_from_two_authorities_is_refused_not_served(state, tmp_path):
     initialise(other, NOW)
     shutil.copy(other / "authority" / "root-ca.key.pem", state / "authority" / "root-ca.key.pem")
     make_read_only(state / "authority")
-    with pytest.raises(AuthorityError, match=r"read-only and inconsistent \(root-ca\.key\.pem does not match "
-                                             r"root-ca\.cert\.pem\)"):
+    with pytest.raises(
+        AuthorityError,
+        match=r"read-only and inconsistent \(root-ca\.key\.pem does not match "
+        r"root-ca\.cert\.pem\)",
+    ):
         KeyAuthority.open(state, NOW)
 
 
@@ -144,17 +148,20 @@ def test_rotation_on_a_read_only_directory_goes_to_the_overlay_and_survives_a_re
     assert [k.kid for k in authority.published_keys("maskinporten")] == [second.kid, first.kid]
     assert snapshot(keys) == before
     assert json.loads((overlay / "issuers" / "maskinporten" / "state.json").read_text()) == {"published": [2, 1]}
-    assert sorted(p.name for p in (overlay / "issuers" / "maskinporten").iterdir()) == \
-        ["2.cert.pem", "2.key.pem", "state.json"]
+    assert sorted(p.name for p in (overlay / "issuers" / "maskinporten").iterdir()) == [
+        "2.cert.pem",
+        "2.key.pem",
+        "state.json",
+    ]
     assert (overlay / "issuers" / "maskinporten" / "2.key.pem").stat().st_mode & 0o077 == 0
 
-    reopened = KeyAuthority.open(frozen, NOW + timedelta(days=2))          # a restarted service
+    reopened = KeyAuthority.open(frozen, NOW + timedelta(days=2))  # a restarted service
     assert reopened.jwks("maskinporten") == authority.jwks("maskinporten")
     assert reopened.signing_key("maskinporten").kid == second.kid
     third = reopened.rotate("maskinporten", NOW + timedelta(days=3))
     assert [k.generation for k in reopened.published_keys("maskinporten")] == [3, 2]
     assert third.certificate.not_valid_before_utc <= NOW + timedelta(days=3)
-    for issuer in ("idporten", "altinn"):                                   # the others stay as the init made them
+    for issuer in ("idporten", "altinn"):  # the others stay as the init made them
         assert reopened.jwks(issuer) == authority.jwks(issuer)
         assert not (overlay / "issuers" / issuer).exists()
     assert snapshot(keys) == before
@@ -166,10 +173,11 @@ def test_once_in_the_overlay_an_issuers_keys_stay_there_when_the_directory_is_wr
     keys_before = snapshot(frozen / "authority")
     writable = KeyAuthority.open(frozen, NOW)
     assert not writable.read_only
-    assert [k.generation for k in writable.published_keys("altinn")] == [2, 1]   # the overlay's state wins
+    assert [k.generation for k in writable.published_keys("altinn")] == [2, 1]  # the overlay's state wins
     writable.rotate("altinn", NOW)
-    assert json.loads((frozen / "authority-overlay" / "issuers" / "altinn" / "state.json").read_text()) == \
-        {"published": [3, 2]}
+    assert json.loads((frozen / "authority-overlay" / "issuers" / "altinn" / "state.json").read_text()) == {
+        "published": [3, 2]
+    }
     assert snapshot(frozen / "authority") == keys_before
     assert [k.generation for k in KeyAuthority.open(frozen, NOW).published_keys("altinn")] == [3, 2]
 
@@ -177,7 +185,7 @@ def test_once_in_the_overlay_an_issuers_keys_stay_there_when_the_directory_is_wr
 def test_an_interrupted_overlay_rotation_never_reuses_a_generation_number(frozen):
     leftover = frozen / "authority-overlay" / "issuers" / "idporten"
     leftover.mkdir(parents=True)
-    shutil.copy(frozen / "authority" / "issuers" / "altinn" / "1.key.pem", leftover / "2.key.pem")   # no state
+    shutil.copy(frozen / "authority" / "issuers" / "altinn" / "1.key.pem", leftover / "2.key.pem")  # no state
     rotated = KeyAuthority.open(frozen, NOW).rotate("idporten", NOW)
     assert rotated.generation == 3
     assert [k.generation for k in KeyAuthority.open(frozen, NOW).published_keys("idporten")] == [3, 1]
@@ -201,8 +209,9 @@ def test_tls_certificate_for_new_host_names_goes_to_the_overlay_and_is_found_aga
     assert reopened.tls_certificate("nav", ["localhost"], NOW)[0].is_file()
     # a service without a certificate in the key directory gets one in the overlay too
     assert reopened.tls_certificate("idporten", HOSTS, NOW)[0] == overlay / "tls" / "idporten.cert.pem"
-    assert {k: v for k, v in snapshot(overlay).items() if k.startswith("tls/nav")} == \
-        {k: v for k, v in made.items() if k.startswith("tls/nav")}
+    assert {k: v for k, v in snapshot(overlay).items() if k.startswith("tls/nav")} == {
+        k: v for k, v in made.items() if k.startswith("tls/nav")
+    }
     assert snapshot(keys) == before
 
 
@@ -210,7 +219,7 @@ def test_an_expired_or_foreign_tls_certificate_is_replaced(state, tmp_path):
     authority = KeyAuthority.open(state, NOW)
     cert_path, _ = authority.tls_certificate("nav", HOSTS, NOW)
     content = cert_path.read_bytes()
-    much_later = NOW + timedelta(days=900)                                  # past its 825 days
+    much_later = NOW + timedelta(days=900)  # past its 825 days
     assert authority.tls_certificate("nav", HOSTS, much_later)[0].read_bytes() != content
     other = tmp_path / "other"
     initialise(other, NOW, {"altinn": HOSTS})
@@ -223,7 +232,7 @@ def test_an_expired_or_foreign_tls_certificate_is_replaced(state, tmp_path):
 # -- when nothing can be written ---------------------------------------------------------------------------------------
 def test_rotation_that_cannot_be_written_anywhere_is_an_admin_error_not_a_500(frozen):
     blocker = frozen / "blocker"
-    blocker.write_text("a file where the overlay's parent directory would be")   # stops root too
+    blocker.write_text("a file where the overlay's parent directory would be")  # stops root too
     authority = KeyAuthority(frozen / "authority", NOW, overlay=blocker / "overlay")
     kids = [k.kid for k in authority.published_keys("altinn")]
     with pytest.raises(AuthorityError, match="cannot write"):
@@ -255,12 +264,23 @@ def test_a_key_directory_that_cannot_be_created_is_a_clear_error(tmp_path):
 
 # -- several processes, one writable directory -------------------------------------------------------------------------
 def test_processes_opening_one_new_writable_directory_at_once_make_one_authority(tmp_path):
-    program = ("import sys, json; from datetime import datetime, timezone; from dsop_sandbox.mocks.authority import KeyAuthority; "
-               "a = KeyAuthority.open(sys.argv[1], datetime.now(timezone.utc)); "
-               "print(json.dumps({i: a.jwks(i) for i in ('idporten', 'maskinporten', 'altinn')}))")
+    program = (
+        "import sys, json; from datetime import datetime, timezone; "
+        "from dsop_sandbox.mocks.authority import KeyAuthority; "
+        "a = KeyAuthority.open(sys.argv[1], datetime.now(timezone.utc)); "
+        "print(json.dumps({i: a.jwks(i) for i in ('idporten', 'maskinporten', 'altinn')}))"
+    )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    children = [subprocess.Popen([sys.executable, "-c", program, str(tmp_path)], stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True, env=env) for _ in range(4)]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", program, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(4)
+    ]
     outputs = [child.communicate(timeout=120) for child in children]
     assert all(child.returncode == 0 for child in children), [err for _, err in outputs]
     published = [json.loads(out) for out, _ in outputs]
@@ -289,18 +309,31 @@ def test_keys_init_command_says_what_it_made_and_fails_clearly(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
     env["PYTHONPATH"] = str(ROOT)
     state = tmp_path / "state"
-    done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "keys", "init", "--state-dir", str(state), "--tls"],
-                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "dsop_sandbox.cli", "keys", "init", "--state-dir", str(state), "--tls"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert f"key authority ready in {state / 'authority'}" in done.stdout
     assert "TLS certificates of control" in done.stdout
-    assert sorted(p.name for p in (state / "authority" / "tls").glob("*.cert.pem")) == \
-        sorted(f"{name}.cert.pem" for name in ("control", "idporten", "maskinporten", "altinn", "nav"))
+    assert sorted(p.name for p in (state / "authority" / "tls").glob("*.cert.pem")) == sorted(
+        f"{name}.cert.pem" for name in ("control", "idporten", "maskinporten", "altinn", "nav")
+    )
     blocked = tmp_path / "blocked"
     blocked.mkdir()
     (blocked / "authority").write_text("not a directory")
-    failed = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "keys", "init", "--state-dir", str(blocked)],
-                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    failed = subprocess.run(
+        [sys.executable, "-m", "dsop_sandbox.cli", "keys", "init", "--state-dir", str(blocked)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert failed.returncode == 2
     assert failed.stderr.startswith("dsop-sandbox: cannot write the key authority's material in")
     assert "Traceback" not in failed.stderr

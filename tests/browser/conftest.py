@@ -10,8 +10,10 @@ import from here: ``shoot(page, name)`` saves a full-page screenshot there and r
 ``tab_order(page)`` walks the page with the Tab key; ``record_requests(page)`` lists every URL
 the page asks for.
 """
+
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 from pathlib import Path
@@ -27,7 +29,7 @@ SCREENSHOTS = REPO / "artifacts" / "screenshots"
 # they are named anyway so that the browser stays quiet whatever Playwright's defaults become.
 CHROMIUM_ARGS = [
     "--headless",
-    "--no-sandbox",                 # CI runs as root
+    "--no-sandbox",  # CI runs as root
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
@@ -56,11 +58,11 @@ def _missing() -> str | None:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         if os.environ.get("DSOP_CHROMIUM"):
             return f"DSOP_CHROMIUM={CHROMIUM} is not an executable"
-        return (f"chromium not found at {CHROMIUM}: ./dev test installs it when run as root or with sudo "
-                f"(apt-get install chromium fonts-dejavu-core), or point DSOP_CHROMIUM at a Chromium")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
+        return (
+            f"chromium not found at {CHROMIUM}: ./dev test installs it when run as root or with sudo "
+            f"(apt-get install chromium fonts-dejavu-core), or point DSOP_CHROMIUM at a Chromium"
+        )
+    if importlib.util.find_spec("playwright") is None:
         return "the playwright package is not installed (pip install -e '.[test]')"
     return None
 

@@ -1,6 +1,7 @@
 """Altinn's citizen pages in a real headless Chromium: log in at ID-porten through its page, read
 the consent text with the insurer and the period filled in, say yes, land at the insurer's
 RedirectUrl, then find the consent with its use log under "Mine samtykker" and withdraw it."""
+
 from __future__ import annotations
 
 import re
@@ -37,9 +38,12 @@ def insurer_site(page):
 
     def answer(route):
         reached.append(route.request.url)
-        route.fulfill(status=200, content_type="text/html; charset=utf-8",
-                      body="<!doctype html><html lang='nb'><link rel='icon' href='data:,'>"
-                           "<title>Tilbake hos forsikringsselskapet</title><h1>Takk</h1></html>")
+        route.fulfill(
+            status=200,
+            content_type="text/html; charset=utf-8",
+            body="<!doctype html><html lang='nb'><link rel='icon' href='data:,'>"
+            "<title>Tilbake hos forsikringsselskapet</title><h1>Takk</h1></html>",
+        )
 
     page.route("http://localhost:7200/**", answer)
     return reached
@@ -91,13 +95,15 @@ def test_a_citizen_consents_in_the_browser_and_then_withdraws(page, eco, company
     assert eco.admin("GET", f"/consents/{code}").json()["status"] == "Accepted"
 
     used_at = eco.calendar_now().astimezone(OSLO)
-    used = eco.http.post(f"{eco.altinn}/api/authorization/token/{code}/loguse", timeout=10,
-                         headers={"ApiKey": company.api_key},
-                         json={"ServiceCode": "5252", "ServiceEditionCode": 2,
-                               "UsageDateTime": used_at.strftime("%Y-%m-%dT%H:%M:%S")})
+    used = eco.http.post(
+        f"{eco.altinn}/api/authorization/token/{code}/loguse",
+        timeout=10,
+        headers={"ApiKey": company.api_key},
+        json={"ServiceCode": "5252", "ServiceEditionCode": 2, "UsageDateTime": used_at.strftime("%Y-%m-%dT%H:%M:%S")},
+    )
     assert used.status_code == 204, used.text
 
-    page.goto(f"{eco.altinn}/ui/Profile/Consents")      # the Altinn session is still there: no login
+    page.goto(f"{eco.altinn}/ui/Profile/Consents")  # the Altinn session is still there: no login
     assert page.get_by_role("heading", level=1).inner_text() == "Mine samtykker"
     section = page.locator(f"#consent-{code}")
     assert f"Samtykke til {INSURER_NAME}" in section.get_by_role("heading", level=2).inner_text()
@@ -116,7 +122,7 @@ def test_a_citizen_consents_in_the_browser_and_then_withdraws(page, eco, company
     shoot(page, "altinn-my-consents-withdrawn")
     assert eco.admin("GET", f"/consents/{code}").json()["consent_state"] == "Revoked"
     local = {urlsplit(url).hostname for url in requested}
-    assert local <= LOOPBACK, local   # no CDN, no outside call
+    assert local <= LOOPBACK, local  # no CDN, no outside call
 
 
 def test_declining_in_the_browser_lands_on_failed(page, eco, company, insurer_site):
@@ -133,12 +139,15 @@ def test_declining_in_the_browser_lands_on_failed(page, eco, company, insurer_si
     page.get_by_role("button", name="No, I do not consent").click()
     page.wait_for_url(re.compile(r"^http://localhost:7200/"))
     query = parse_qs(urlsplit(page.url).query)
-    assert query == {"Status": ["Failed"], "ErrorMessage": ["User did not give consent"],
-                     "FailedAuthorizationCode": [code]}
+    assert query == {
+        "Status": ["Failed"],
+        "ErrorMessage": ["User did not give consent"],
+        "FailedAuthorizationCode": [code],
+    }
 
 
 def test_someone_else_sees_a_clear_refusal(page, eco, company):
-    code = eco.create(company).json()["AuthorizationCode"]   # for Kari
+    code = eco.create(company).json()["AuthorizationCode"]  # for Kari
     page.goto(f"{eco.altinn}/ui/AccessConsent/request?id={code}")
     log_in_at_idporten(page, TEST_PERSONS[1])
     page.wait_for_url(re.compile(r".*/ui/AccessConsent/request\?id="))

@@ -1,5 +1,6 @@
 """The browser infrastructure itself, proven on a page that exists today: Maskinporten's error
 page (the ``error_uri`` of every refusal), opened in a real headless Chromium."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -60,8 +61,11 @@ def test_loading_the_page_asks_no_host_but_loopback(page, error_page_url):
     requested = record_requests(page)
     page.goto(error_page_url, wait_until="networkidle")
     assert error_page_url in requested
-    strangers = [url for url in requested
-                 if url.startswith(("http:", "https:", "ws:", "wss:")) and urlsplit(url).hostname not in LOOPBACK]
+    strangers = [
+        url
+        for url in requested
+        if url.startswith(("http:", "https:", "ws:", "wss:")) and urlsplit(url).hostname not in LOOPBACK
+    ]
     assert strangers == []
 
 

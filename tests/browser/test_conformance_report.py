@@ -2,6 +2,7 @@
 would open it from a CI artifact: the failures come first and say why without a click, the evidence
 is one click (or one key press) away, the page works at a phone's width and in print, and nothing
 on it asks the network for anything."""
+
 from __future__ import annotations
 
 import pytest
@@ -35,10 +36,22 @@ def test_failures_come_first_with_their_why_and_the_evidence_is_one_click_away(p
     assert page.get_by_role("heading", level=1).inner_text() == "Eksempel Forsikring AS (310000001)"
     summary = page.locator("#summary-heading")
     assert summary.is_visible()
-    assert "2 MUST requirements failed, 1 MUST requirement was not run; 1 SHOULD requirement failed" in \
-        summary.inner_text()
-    assert page.locator(".tiles").inner_text().split() == ["3", "✗", "failed", "5", "✓", "passed", "1", "–",
-                                                           "not", "run"]
+    assert (
+        "2 MUST requirements failed, 1 MUST requirement was not run; 1 SHOULD requirement failed"
+        in summary.inner_text()
+    )
+    assert page.locator(".tiles").inner_text().split() == [
+        "3",
+        "✗",
+        "failed",
+        "5",
+        "✓",
+        "passed",
+        "1",
+        "–",
+        "not",
+        "run",
+    ]
 
     # "What failed, and why" is on the first screen, with every failure's reason in plain words
     failures = page.get_by_role("navigation", name="What failed, and why")
@@ -53,7 +66,7 @@ def test_failures_come_first_with_their_why_and_the_evidence_is_one_click_away(p
     assert [c for _, c in order] == ["card fail"] * 3 + ["card pass"] * 5 + ["card notrun"]
     assert [i for i, _ in order[:3]] == ["req-DSOP-LOGUSE", "req-DSOP-REVOKED", "req-DSOP-MASKINPORTEN-REUSE"]
     first = cards.first
-    assert first.locator(".badge").first.inner_text() == "✗ FAIL"        # a word and an icon, not colour alone
+    assert first.locator(".badge").first.inner_text() == "✗ FAIL"  # a word and an icon, not colour alone
     why = first.locator(".verdict.fail .why")
     assert why.is_visible() and why.inner_text() == LOGUSE_WHY
     assert first.locator("blockquote").is_visible()
@@ -69,12 +82,16 @@ def test_failures_come_first_with_their_why_and_the_evidence_is_one_click_away(p
     table = revoked.locator("details.evidence table")
     assert table.is_visible()
     headers = table.locator("thead th").all_inner_texts()
-    assert headers == ["#", "Time", "Service", "Operation", "HTTP", "Outcome", "Error", "Caller", "Subject",
-                       "Trace id"]
+    assert headers == ["#", "Time", "Service", "Operation", "HTTP", "Outcome", "Error", "Caller", "Subject", "Trace id"]
     rows = table.locator("tr.event")
     assert rows.count() == 2
     assert rows.nth(0).locator("td").all_inner_texts()[2:7] == [
-        "altinn", "consent.token\nPOST /api/consent/loguse", "403", "error", "consent_revoked"]
+        "altinn",
+        "consent.token\nPOST /api/consent/loguse",
+        "403",
+        "error",
+        "consent_revoked",
+    ]
     assert '"consent_problem": "revoked"' in table.locator("tr.details pre").all_inner_texts()[1]
     revoked.scroll_into_view_if_needed()
     shoot(page, "conformance-report-evidence")
@@ -94,8 +111,9 @@ def test_failures_come_first_with_their_why_and_the_evidence_is_one_click_away(p
 def test_the_keyboard_reaches_the_evidence_with_a_visible_focus(page, report):
     page.goto(report.as_uri())
     assert focus_with_tab(page, "#req-DSOP-LOGUSE .verdict.fail details.evidence summary")
-    outline = page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
-                            " return [s.outlineStyle, s.outlineWidth]; }")
+    outline = page.evaluate(
+        "() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }"
+    )
     assert outline[0] == "solid" and outline[1] == "3px"
     page.keyboard.press("Enter")
     assert page.locator("#req-DSOP-LOGUSE details.evidence table").first.is_visible()
@@ -112,8 +130,13 @@ def test_the_report_reads_well_at_a_phone_width(browser, report, artifacts):
         table = page.locator("#req-DSOP-MASKINPORTEN-REUSE details.evidence table")
         assert table.is_visible()
         # the table turns into labelled blocks instead of scrolling sideways
-        assert table.locator("tr.event").first.locator("td").nth(2).evaluate(
-            "td => getComputedStyle(td, '::before').content") == '"Service: "'
+        assert (
+            table.locator("tr.event")
+            .first.locator("td")
+            .nth(2)
+            .evaluate("td => getComputedStyle(td, '::before').content")
+            == '"Service: "'
+        )
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         shoot(page, "conformance-report-mobile")
         assert all(url.startswith(LOCAL_SCHEMES) for url in requested), requested

@@ -3,6 +3,7 @@
 in, open NAV innsyn, withdraw in «Mine samtykker», see the next fetch refused, decline, a refused TLS
 handshake, jump three years) asserting that the diagram shows every hop of the flow, one screenshot
 per step (artifacts/screenshots/dashboard-*.png); the diagram fed events out of order; the controls."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,9 @@ def arrows(page, **match) -> int:
 
 
 def wait_for_arrows(page, selector: str, at_least: int = 1) -> None:
-    page.wait_for_function("([s, n]) => document.querySelectorAll(s).length >= n", arg=[selector, at_least],
-                           timeout=15_000)
+    page.wait_for_function(
+        "([s, n]) => document.querySelectorAll(s).length >= n", arg=[selector, at_least], timeout=15_000
+    )
 
 
 def test_the_dashboard_controls(page, world, artifacts):
@@ -63,11 +65,13 @@ def test_the_dashboard_controls(page, world, artifacts):
     page.wait_for_function("document.getElementById('fault-out').textContent.indexOf('200') === 0")
     page.get_by_role("button", name="Back to today").click()
     page.wait_for_function("document.getElementById('clock-out').textContent.indexOf('200') === 0")
-    refused = requests.get(sandbox.url("idporten") + "/authorize", timeout=10)   # a citizen's bad request
+    refused = requests.get(sandbox.url("idporten") + "/authorize", timeout=10)  # a citizen's bad request
     assert refused.status_code >= 400
-    wait_for_arrows(page, '.event[data-from="citizen"][data-to="idporten"][data-operation="authorize"]'
-                          '[data-status="400"] .arrow.refused')
-    assert page.locator('.event[data-operation="unknown"]').count() == 0     # no favicon noise
+    wait_for_arrows(
+        page,
+        '.event[data-from="citizen"][data-to="idporten"][data-operation="authorize"][data-status="400"] .arrow.refused',
+    )
+    assert page.locator('.event[data-operation="unknown"]').count() == 0  # no favicon noise
     timeline = page.locator("#timeline")
     at_bottom = timeline.evaluate("el => el.scrollTop + el.clientHeight >= el.scrollHeight - 48")
     assert at_bottom
@@ -80,15 +84,24 @@ def test_the_dashboard_controls(page, world, artifacts):
 # events it cannot easily get for real (a TLS refusal, hops arriving out of order, a decline).
 
 #: Every pair of lifelines the DSOP flow draws an arrow between.
-FLOW_HOPS = (("citizen", "insurer"), ("citizen", "idporten"), ("citizen", "altinn"), ("insurer", "maskinporten"),
-             ("insurer", "altinn"), ("insurer", "nav"), ("altinn", "idporten"), ("citizen", "nav"),
-             ("nav", "idporten"))
+FLOW_HOPS = (
+    ("citizen", "insurer"),
+    ("citizen", "idporten"),
+    ("citizen", "altinn"),
+    ("insurer", "maskinporten"),
+    ("insurer", "altinn"),
+    ("insurer", "nav"),
+    ("altinn", "idporten"),
+    ("citizen", "nav"),
+    ("nav", "idporten"),
+)
 RED = "rgb(195, 0, 0)"
 
 
 def hop(frm: str, to: str, **match) -> str:
-    return (f'.event[data-from="{frm}"][data-to="{to}"]'
-            + "".join(f'[data-{key}="{value}"]' for key, value in match.items()))
+    return f'.event[data-from="{frm}"][data-to="{to}"]' + "".join(
+        f'[data-{key}="{value}"]' for key, value in match.items()
+    )
 
 
 def diagram(page) -> list[dict]:
@@ -156,14 +169,21 @@ def walkthrough(page, sandbox, insurer) -> None:
     back = index_of(rows, answered, operation="callback")
     assert back == answered + 1 or rows[back]["time"] == rows[answered]["time"]
     index_of(rows, back, **{"from": "insurer", "to": "altinn", "operation": "get_consent_token"})
-    assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)          # in time order
+    assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)  # in time order
     callback = rows[back]
     assert "callback" in callback["label"] and "OK" in callback["label"] and "via Altinn" in callback["label"]
     assert "Seen through Altinn" in callback["title"] and insurer.url + "/claims/callback" in callback["title"]
     assert "AuthorizationCode=" not in callback["title"] and "inferred" in callback["classes"]
-    assert "Recorded by the control plane" in rows[start]["title"] and insurer.url + "/claims/start" in rows[start]["title"]
-    styles = {kind: page.locator(f'.event[data-kind="{kind}"] .arrow').first.evaluate(
-        "el => getComputedStyle(el).borderTopStyle") for kind in ("log", "inferred", "walkthrough")}
+    assert (
+        "Recorded by the control plane" in rows[start]["title"]
+        and insurer.url + "/claims/start" in rows[start]["title"]
+    )
+    styles = {
+        kind: page.locator(f'.event[data-kind="{kind}"] .arrow').first.evaluate(
+            "el => getComputedStyle(el).borderTopStyle"
+        )
+        for kind in ("log", "inferred", "walkthrough")
+    }
     assert styles == {"log": "solid", "inferred": "dashed", "walkthrough": "dotted"}, styles
     # clicking the callback shows the Altinn event it is drawn from
     page.locator(hop("citizen", "insurer", operation="callback") + " .arrow").first.click()
@@ -204,7 +224,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     rows = diagram(page)
     asked = index_of(rows, operation="insurer_fetch")
     index_of(rows, asked, **{"from": "insurer", "to": "altinn", "operation": "get_consent_token"})
-    assert page.locator('[data-operation="insurer_fetch"]').count() == 1      # the answer completed the hop
+    assert page.locator('[data-operation="insurer_fetch"]').count() == 1  # the answer completed the hop
     shoot(page, "dashboard-hops-6-fetch-refused")
 
     # 6b: a new claim, declined: Altinn still sends the browser back, with Status=Failed
@@ -213,8 +233,11 @@ def walkthrough(page, sandbox, insurer) -> None:
     citizen.get_by_role("button", name="Nei, jeg samtykker ikke").click()
     citizen.wait_for_url(re.compile(re.escape(insurer.url) + r"/claims/callback\?.*Status=Failed"))
     declined = hop("citizen", "insurer", operation="callback", kind="inferred")
-    page.wait_for_function("s => Array.from(document.querySelectorAll(s)).some(r => "
-                           "r.textContent.indexOf('declined') >= 0)", arg=declined, timeout=15_000)
+    page.wait_for_function(
+        "s => Array.from(document.querySelectorAll(s)).some(r => r.textContent.indexOf('declined') >= 0)",
+        arg=declined,
+        timeout=15_000,
+    )
     assert page.locator(hop("citizen", "insurer", operation="start_claim")).count() == 2
     shoot(citizen, "dashboard-hops-6b-declined")
 
@@ -246,46 +269,149 @@ def walkthrough(page, sandbox, insurer) -> None:
 
 # -- the diagram fed by hand -----------------------------------------------------------------------------------
 def event(id_: int, time: str, service: str, operation: str, method: str, path: str, status: int, **extra) -> dict:
-    return {"id": id_, "time": f"2026-11-29T10:00:{time}Z", "calendar_time": f"2026-11-29T10:00:{time}Z",
-            "service": service, "operation": operation, "method": method, "path": path, "status": status,
-            "outcome": extra.pop("outcome", "ok" if status < 400 else "error"), "caller": extra.pop("caller", None),
-            "subject": extra.pop("subject", None), "error": extra.pop("error", None), "trace_id": f"t{id_}",
-            "details": extra.pop("details", {}), **extra}
+    return {
+        "id": id_,
+        "time": f"2026-11-29T10:00:{time}Z",
+        "calendar_time": f"2026-11-29T10:00:{time}Z",
+        "service": service,
+        "operation": operation,
+        "method": method,
+        "path": path,
+        "status": status,
+        "outcome": extra.pop("outcome", "ok" if status < 400 else "error"),
+        "caller": extra.pop("caller", None),
+        "subject": extra.pop("subject", None),
+        "error": extra.pop("error", None),
+        "trace_id": f"t{id_}",
+        "details": extra.pop("details", {}),
+        **extra,
+    }
 
 
 def own(id_: int, seq: int, time: str, operation: str, status, **extra) -> dict:
-    return {**event(id_, time, "dashboard", operation, "POST" if operation == "insurer_fetch" else "GET",
-                    "/_sandbox/dashboard/" + ("insurer-fetch" if operation == "insurer_fetch" else "start"),
-                    status or 0, **extra),
-            "status": status, "seq": seq}
+    return {
+        **event(
+            id_,
+            time,
+            "dashboard",
+            operation,
+            "POST" if operation == "insurer_fetch" else "GET",
+            "/_sandbox/dashboard/" + ("insurer-fetch" if operation == "insurer_fetch" else "start"),
+            status or 0,
+            **extra,
+        ),
+        "status": status,
+        "seq": seq,
+    }
 
 
 #: What the two feeds answer, poll after poll (then nothing): the second poll brings hops that happened
 #: before ones already drawn, and completes the pending fetch.
 SERVICE_POLLS = [
-    [event(2, "01.000", "altinn", "answer_consent_request", "POST", "/ui/AccessConsent/request", 302,
-           subject=KARI["pid"], details={"authorization_code": "c1", "answer": "accepted",
-                                  "redirect_to": "http://localhost:7200/claims/callback"}),
-     event(3, "03.000", "altinn", "answer_consent_request", "POST", "/ui/AccessConsent/request", 302,
-           subject=KARI["pid"], details={"authorization_code": "c2", "answer": "rejected",
-                                  "redirect_to": "http://localhost:7200/claims/callback"}),
-     event(4, "04.000", "altinn", "answer_consent_request", "POST", "/ui/AccessConsent/request", 403,
-           subject=KARI["pid"], error="csrf", details={"authorization_code": "c3"}),
-     event(7, "06.000", "nav", "tls_handshake", "TLS", "(handshake)", 0, outcome="refused", error="unknown_ca",
-           details={"peer": "127.0.0.1:54321", "certificate": "untrusted"}),
-     event(8, "06.500", "nav", "hentUforeopplysninger", "POST", "/api/uforeopplysninger", 403,
-           error="consent_revoked")],
-    [event(1, "00.500", "altinn", "create_consent_request", "POST", "/api/consentRequests", 201),
-     event(9, "05.500", "altinn", "get_consent_token", "GET", "/api/authorization/token/c1", 403, error="40300")],
+    [
+        event(
+            2,
+            "01.000",
+            "altinn",
+            "answer_consent_request",
+            "POST",
+            "/ui/AccessConsent/request",
+            302,
+            subject=KARI["pid"],
+            details={
+                "authorization_code": "c1",
+                "answer": "accepted",
+                "redirect_to": "http://localhost:7200/claims/callback",
+            },
+        ),
+        event(
+            3,
+            "03.000",
+            "altinn",
+            "answer_consent_request",
+            "POST",
+            "/ui/AccessConsent/request",
+            302,
+            subject=KARI["pid"],
+            details={
+                "authorization_code": "c2",
+                "answer": "rejected",
+                "redirect_to": "http://localhost:7200/claims/callback",
+            },
+        ),
+        event(
+            4,
+            "04.000",
+            "altinn",
+            "answer_consent_request",
+            "POST",
+            "/ui/AccessConsent/request",
+            403,
+            subject=KARI["pid"],
+            error="csrf",
+            details={"authorization_code": "c3"},
+        ),
+        event(
+            7,
+            "06.000",
+            "nav",
+            "tls_handshake",
+            "TLS",
+            "(handshake)",
+            0,
+            outcome="refused",
+            error="unknown_ca",
+            details={"peer": "127.0.0.1:54321", "certificate": "untrusted"},
+        ),
+        event(
+            8, "06.500", "nav", "hentUforeopplysninger", "POST", "/api/uforeopplysninger", 403, error="consent_revoked"
+        ),
+    ],
+    [
+        event(1, "00.500", "altinn", "create_consent_request", "POST", "/api/consentRequests", 201),
+        event(9, "05.500", "altinn", "get_consent_token", "GET", "/api/authorization/token/c1", 403, error="40300"),
+    ],
 ]
 HOP_POLLS = [
-    [own(1, 1, "00.100", "start_claim", 302, subject=KARI["pid"], outcome="redirected",
-         details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/claims/start"}),
-     own(2, 2, "05.000", "insurer_fetch", None, subject=KARI["pid"], outcome="pending",
-         details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/conformance/fetch"})],
-    [own(2, 3, "05.000", "insurer_fetch", 200, subject=KARI["pid"], outcome="refused", error="consent_required",
-         details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/conformance/fetch",
-                  "answer_status": "consent_required"})],
+    [
+        own(
+            1,
+            1,
+            "00.100",
+            "start_claim",
+            302,
+            subject=KARI["pid"],
+            outcome="redirected",
+            details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/claims/start"},
+        ),
+        own(
+            2,
+            2,
+            "05.000",
+            "insurer_fetch",
+            None,
+            subject=KARI["pid"],
+            outcome="pending",
+            details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/conformance/fetch"},
+        ),
+    ],
+    [
+        own(
+            2,
+            3,
+            "05.000",
+            "insurer_fetch",
+            200,
+            subject=KARI["pid"],
+            outcome="refused",
+            error="consent_required",
+            details={
+                "hop": {"from": "citizen", "to": "insurer"},
+                "target": "http://localhost:7200/conformance/fetch",
+                "answer_status": "consent_required",
+            },
+        )
+    ],
 ]
 
 
@@ -301,28 +427,35 @@ def fed_diagram(page, sandbox) -> None:
         def answer(route):
             asked[name].append(urlsplit(route.request.url).query)
             batch = polls[name].pop(0) if polls[name] else []
-            body = ({"events": batch, "cursor": f"altinn:{len(asked[name])}", "unavailable": []} if name == "events"
-                    else {"events": batch, "cursor": max([e["seq"] for e in batch], default=len(asked[name]))})
+            body = (
+                {"events": batch, "cursor": f"altinn:{len(asked[name])}", "unavailable": []}
+                if name == "events"
+                else {"events": batch, "cursor": max([e["seq"] for e in batch], default=len(asked[name]))}
+            )
             route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
         return answer
 
     page.route(re.compile(r".*/_sandbox/events\?.*"), feed("events"))
     page.route(re.compile(r".*/_sandbox/dashboard/events\?.*"), feed("hops"))
     page.goto(sandbox.url("control") + "/dashboard")
     page.wait_for_function("() => document.querySelectorAll('#events .event').length >= 10", timeout=15_000)
-    page.wait_for_function("() => document.querySelector('[data-operation=\"insurer_fetch\"] .arrow')"
-                           ".textContent.indexOf('consent_required') >= 0", timeout=15_000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-operation=\"insurer_fetch\"] .arrow')"
+        ".textContent.indexOf('consent_required') >= 0",
+        timeout=15_000,
+    )
     rows = diagram(page)
     drawn = [(r["from"], r["to"], r["operation"], r["kind"]) for r in rows]
     assert drawn == [
         ("citizen", "insurer", "start_claim", "walkthrough"),
-        ("insurer", "altinn", "create_consent_request", "log"),          # came a poll later, drawn where it belongs
+        ("insurer", "altinn", "create_consent_request", "log"),  # came a poll later, drawn where it belongs
         ("citizen", "altinn", "answer_consent_request", "log"),
         ("citizen", "insurer", "callback", "inferred"),
         ("citizen", "altinn", "answer_consent_request", "log"),
         ("citizen", "insurer", "callback", "inferred"),
-        ("citizen", "altinn", "answer_consent_request", "log"),          # refused: no redirect, no callback
-        ("citizen", "insurer", "insurer_fetch", "walkthrough"),           # pending, then completed in place
+        ("citizen", "altinn", "answer_consent_request", "log"),  # refused: no redirect, no callback
+        ("citizen", "insurer", "insurer_fetch", "walkthrough"),  # pending, then completed in place
         ("insurer", "altinn", "get_consent_token", "log"),
         ("insurer", "nav", "tls_handshake", "tls"),
         ("insurer", "nav", "hentUforeopplysninger", "log"),
@@ -348,7 +481,7 @@ def fed_diagram(page, sandbox) -> None:
     })""")
     assert look[0]["style"] == "double" and look[0]["color"] == RED and "✕" in look[0]["head"], look
     assert look[1]["style"] == "solid" and look[1]["color"] == RED and "✕" not in look[1]["head"], look
-    assert "4 hops to the insurer" in page.locator("#counter").inner_text()     # start, fetch, two callbacks
+    assert "4 hops to the insurer" in page.locator("#counter").inner_text()  # start, fetch, two callbacks
     # the feeds were asked with the cursors they gave
     assert asked["hops"][1] == "since=2" and asked["events"][1] == "since=altinn%3A1"
     page.locator('[data-operation="tls_handshake"] .arrow').click()

@@ -1,5 +1,6 @@
 """ID-porten's login page in a real headless Chromium: what a citizen sees, in Norwegian and
 English, used with the keyboard alone, ending at the client with a code."""
+
 from __future__ import annotations
 
 import base64
@@ -25,10 +26,12 @@ class Callback:
         reached = self.reached = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - the stdlib's name
+            def do_GET(self):
                 reached.append(self.path)
-                body = (b"<!doctype html><html lang='nb'><link rel='icon' href='data:,'>"
-                        b"<title>Tilbake hos forsikringsselskapet</title></html>")
+                body = (
+                    b"<!doctype html><html lang='nb'><link rel='icon' href='data:,'>"
+                    b"<title>Tilbake hos forsikringsselskapet</title></html>"
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -52,8 +55,11 @@ def callback():
 
 @pytest.fixture
 def client_id(sandbox, callback) -> str:
-    answer = requests.post(sandbox.url("idporten") + "/_sandbox/clients", timeout=10, json={
-        "client_name": "Eksempel Forsikring AS", "redirect_uris": [callback.url]})
+    answer = requests.post(
+        sandbox.url("idporten") + "/_sandbox/clients",
+        timeout=10,
+        json={"client_name": "Eksempel Forsikring AS", "redirect_uris": [callback.url]},
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()["client_id"]
 
@@ -61,9 +67,18 @@ def client_id(sandbox, callback) -> str:
 def authorize_url(sandbox, client_id: str, callback, **extra) -> str:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    params = {"response_type": "code", "client_id": client_id, "redirect_uri": callback.url, "scope": "openid profile",
-              "state": "st-" + secrets.token_hex(4), "nonce": secrets.token_hex(8), "code_challenge": challenge,
-              "code_challenge_method": "S256", "acr_values": "idporten-loa-high", **extra}
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": callback.url,
+        "scope": "openid profile",
+        "state": "st-" + secrets.token_hex(4),
+        "nonce": secrets.token_hex(8),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "acr_values": "idporten-loa-high",
+        **extra,
+    }
     return sandbox.url("idporten") + "/authorize?" + urlencode(params)
 
 
@@ -109,17 +124,17 @@ def test_a_citizen_logs_in_with_the_keyboard_alone(page, sandbox, client_id, cal
     # language link, the person group, the free-text number, the method group, the two buttons
     assert names.index("pid") < names.index("other_pid") < names.index("method") < names.index("action")
     page.evaluate("document.activeElement && document.activeElement.blur()")
-    page.keyboard.press("Tab")                     # the language link
-    page.keyboard.press("Tab")                     # the chosen test person
-    page.keyboard.press("ArrowDown")               # the next test person
+    page.keyboard.press("Tab")  # the language link
+    page.keyboard.press("Tab")  # the chosen test person
+    page.keyboard.press("ArrowDown")  # the next test person
     offered = page.locator("input[name=pid]").evaluate_all("radios => radios.map(r => r.value)")
     assert offered == [person["pid"] for person in TEST_PERSONS]  # in the scenario's order
     assert page.locator("input[name=pid]:checked").get_attribute("value") == offered[1]
-    page.keyboard.press("Tab")                     # the free-text number
-    page.keyboard.press("Tab")                     # the method group (TestID, high)
-    page.keyboard.press("ArrowDown")               # BankID (MinID and TestID-substantial are disabled)
+    page.keyboard.press("Tab")  # the free-text number
+    page.keyboard.press("Tab")  # the method group (TestID, high)
+    page.keyboard.press("ArrowDown")  # BankID (MinID and TestID-substantial are disabled)
     assert page.locator("input[name=method]:checked").get_attribute("value") == "bankid"
-    page.keyboard.press("Tab")                     # Logg inn
+    page.keyboard.press("Tab")  # Logg inn
     with page.expect_navigation():
         page.keyboard.press("Enter")
     callbacks = [path for path in reached if path.startswith("/login/callback")]

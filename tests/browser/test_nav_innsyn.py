@@ -1,6 +1,7 @@
 """NAV's innsyn in a real headless Chromium: the citizen logs in at ID-porten through its page, sees
 what NAV has shared about them grouped by year, opens one disclosure and downloads the JSON that
 was delivered, byte for byte. The disclosures are made through NAV's real API first."""
+
 from __future__ import annotations
 
 import re
@@ -54,7 +55,7 @@ def test_a_citizen_sees_what_nav_shared_and_downloads_it(page, eco, nav, artifac
         nav.move_calendar(reset=True)
     aap = nav.disclose(KARI["pid"], "aap")
     ufo = nav.disclose(KARI["pid"], "ufo")
-    nav.disclose(OLA["pid"], "ufo")   # someone else's: never on Kari's page
+    nav.disclose(OLA["pid"], "ufo")  # someone else's: never on Kari's page
     requested = record_requests(page)
 
     page.goto(nav.url + DSOP)
@@ -91,7 +92,7 @@ def test_a_citizen_sees_what_nav_shared_and_downloads_it(page, eco, nav, artifac
     assert page.locator("#authorization-code").inner_text() == ufo["code"]
     assert WHEN.fullmatch(page.locator("#consent-valid-to").inner_text())
     assert "Uføreopplysninger" in page.locator("#api").inner_text()
-    assert not page.locator("#data-preview pre").is_visible()   # folded until asked for
+    assert not page.locator("#data-preview pre").is_visible()  # folded until asked for
     shoot(page, "nav-innsyn-entry")
     page.set_viewport_size({"width": 375, "height": 800})
     shoot(page, "nav-innsyn-entry-mobile")
@@ -107,7 +108,7 @@ def test_a_citizen_sees_what_nav_shared_and_downloads_it(page, eco, nav, artifac
     page.get_by_role("link", name="Tilbake til oversikten").click()
     page.wait_for_url(nav.url + DSOP)
     local = {urlsplit(url).hostname for url in requested}
-    assert local <= LOOPBACK, local   # no CDN, no outside call
+    assert local <= LOOPBACK, local  # no CDN, no outside call
 
 
 def test_a_citizen_with_nothing_shared_is_told_so_and_can_log_out(page, eco, nav):
@@ -121,13 +122,13 @@ def test_a_citizen_with_nothing_shared_is_told_so_and_can_log_out(page, eco, nav
     assert page.url.startswith(eco.sandbox.url("idporten"))
     assert "logget ut" in page.get_by_role("heading", level=1).inner_text()
     assert not any(cookie["name"] == "nav_session" for cookie in page.context.cookies())
-    page.goto(nav.url + DSOP)   # out of ID-porten too: it asks again
+    page.goto(nav.url + DSOP)  # out of ID-porten too: it asks again
     assert page.get_by_role("heading", level=1).inner_text() == "Logg inn med ID-porten"
 
 
 def test_a_lower_level_is_refused_in_the_browser(page, eco, nav):
     """The citizen edits acr_values on the way to ID-porten and logs in with MinID: NAV says no."""
-    start = page.request.get(nav.url + DSOP, max_redirects=0)   # shares the browser's cookies (nav_login)
+    start = page.request.get(nav.url + DSOP, max_redirects=0)  # shares the browser's cookies (nav_login)
     assert start.status == 302
     location = start.headers["location"]
     assert "acr_values=idporten-loa-high" in location

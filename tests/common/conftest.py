@@ -3,9 +3,10 @@
 One key authority is made per test session (RSA key generation is the slow part) and shared by
 every app; each test gets its own state directory, so stores, events and meta never leak.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,11 +14,11 @@ from dsop_sandbox.mocks.altinn import create_app as altinn_app
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.settings import Settings
-from dsop_sandbox.mocks.maskinporten import create_app as maskinporten_app
 from dsop_sandbox.mocks.idporten import create_app as idporten_app
+from dsop_sandbox.mocks.maskinporten import create_app as maskinporten_app
 from dsop_sandbox.mocks.nav import create_app as nav_app
 
-UTC = timezone.utc
+UTC = UTC
 #: A fixed protocol instant for frozen clocks (31 January: month arithmetic has a day to clamp).
 FROZEN_AT = datetime(2026, 1, 31, 12, 0, 0, tzinfo=UTC)
 #: A small body limit so that 413 is cheap to provoke.

@@ -1,6 +1,7 @@
 """``/_sandbox/tls`` on every fake: which certificate its server presents, and switching it; a
 client's refusal of the handshake as an event. The server side is the launcher's (tests/tls);
 here a recording switch stands in for it."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,8 +43,12 @@ def test_switching_answers_the_root_the_new_certificate_chains_to(served):
     client, switch = served
     answer = client.post("/_sandbox/tls", json={"certificate": "untrusted"})
     assert answer.status_code == 200
-    assert answer.get_json() == {"service": "nav", "tls": True, "certificate": "untrusted",
-                                 "root_pem": "-----BEGIN CERTIFICATE-----\nuntrusted\n-----END CERTIFICATE-----\n"}
+    assert answer.get_json() == {
+        "service": "nav",
+        "tls": True,
+        "certificate": "untrusted",
+        "root_pem": "-----BEGIN CERTIFICATE-----\nuntrusted\n-----END CERTIFICATE-----\n",
+    }
     assert client.get("/_sandbox/tls").get_json()["certificate"] == "untrusted"
     assert client.post("/_sandbox/tls", json={"certificate": "authority"}).status_code == 200
     assert switch.asked == ["untrusted", "authority"]
@@ -57,9 +62,14 @@ def test_an_unknown_certificate_kind_is_refused_and_nothing_switches(served, bod
     assert switch.asked == []
 
 
-@pytest.mark.parametrize("raw, content_type, status", [
-    (b"{not json", "application/json", 400), (b"[]", "application/json", 400),
-    (b'{"certificate": "untrusted"}', "text/plain", 415)])
+@pytest.mark.parametrize(
+    "raw, content_type, status",
+    [
+        (b"{not json", "application/json", 400),
+        (b"[]", "application/json", 400),
+        (b'{"certificate": "untrusted"}', "text/plain", 415),
+    ],
+)
 def test_a_malformed_body_is_a_clear_admin_error(served, raw, content_type, status):
     client, switch = served
     assert_admin_error(client.post("/_sandbox/tls", data=raw, content_type=content_type), status)

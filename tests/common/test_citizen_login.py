@@ -2,6 +2,7 @@
 fake ID-porten on a free port that answers ``/token`` and ``/jwks.json`` as each test tells it.
 The real ID-porten cannot be made to send a wrong nonce, audience or level, so those checks are
 tested here; the whole flow against the real one is in tests/altinn and tests/nav."""
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,16 @@ from dsop_sandbox.mocks.common.store import Store
 ISSUER = "https://idporten.test/"
 BASE = "http://service.test"
 PID = "15838512329"
-CONFIG = C.RelyingPartyConfig(client_id="tjeneste", callback_path="/oauth2/callback", session_cookie="t_session",
-                              login_cookie="t_login", lifetimes_prefix="test", default_return_url="/start",
-                              table_prefix="test_citizen", purpose="the test service")
+CONFIG = C.RelyingPartyConfig(
+    client_id="tjeneste",
+    callback_path="/oauth2/callback",
+    session_cookie="t_session",
+    login_cookie="t_login",
+    lifetimes_prefix="test",
+    default_return_url="/start",
+    table_prefix="test_citizen",
+    purpose="the test service",
+)
 LIFETIMES = {"test.citizen_session": 1800, "test.citizen_login": 600}
 
 
@@ -71,15 +79,26 @@ class FakeIdPorten:
 
     def id_token(self, clock, **claims) -> str:
         now = clock.epoch()
-        body = {"iss": ISSUER, "aud": CONFIG.client_id, "sub": "s", "pid": PID, "acr": C.HIGH, "iat": now,
-                "exp": now + 120, "nonce": "n", "sid": "idporten-sid"}
+        body = {
+            "iss": ISSUER,
+            "aud": CONFIG.client_id,
+            "sub": "s",
+            "pid": PID,
+            "acr": C.HIGH,
+            "iat": now,
+            "exp": now + 120,
+            "nonce": "n",
+            "sid": "idporten-sid",
+        }
         body.update(claims)
         body = {k: v for k, v in body.items() if v is not None}
         return jwt.encode(body, self.key, algorithm="RS256", headers={"kid": "k1"})
 
     def answer_with(self, id_token: str):
-        self.token_answer = (200, json.dumps({"id_token": id_token, "access_token": "a", "token_type": "Bearer"})
-                             .encode())
+        self.token_answer = (
+            200,
+            json.dumps({"id_token": id_token, "access_token": "a", "token_type": "Bearer"}).encode(),
+        )
 
     def close(self):
         self.server.shutdown()
@@ -101,9 +120,17 @@ def credentials(authority, clock):
 @pytest.fixture
 def rp(tmp_path, clock, credentials, idp) -> C.RelyingParty:
     store = Store(tmp_path / "rp.sqlite3", CONFIG.schema, CONFIG.tables)
-    return C.RelyingParty(CONFIG, base_url=BASE, store=store, clock=clock, lifetimes=dict(LIFETIMES),
-                          credentials=lambda: credentials, idporten_base_url=idp.url, idporten_issuer=ISSUER,
-                          idporten_keys=RemoteKeys(idp.url + "/jwks.json", clock))
+    return C.RelyingParty(
+        CONFIG,
+        base_url=BASE,
+        store=store,
+        clock=clock,
+        lifetimes=dict(LIFETIMES),
+        credentials=lambda: credentials,
+        idporten_base_url=idp.url,
+        idporten_issuer=ISSUER,
+        idporten_keys=RemoteKeys(idp.url + "/jwks.json", clock),
+    )
 
 
 @pytest.fixture
@@ -135,16 +162,27 @@ def pending_state(rp, state: str) -> dict:
 def test_the_config_names_its_tables_and_refuses_unsafe_values():
     assert CONFIG.tables == ("test_citizen_logins", "test_citizen_sessions")
     assert "CREATE TABLE IF NOT EXISTS test_citizen_sessions" in CONFIG.schema
-    for bad in ({"table_prefix": "x; DROP TABLE y"}, {"callback_path": "https://evil.example/cb"},
-                {"default_return_url": "//evil.example"}, {"login_cookie": "t_session"}):
+    for bad in (
+        {"table_prefix": "x; DROP TABLE y"},
+        {"callback_path": "https://evil.example/cb"},
+        {"default_return_url": "//evil.example"},
+        {"login_cookie": "t_session"},
+    ):
         with pytest.raises(ValueError):
             C.RelyingPartyConfig(**{**CONFIG.__dict__, **bad})
 
 
 def test_return_urls_stay_on_the_service():
     assert CONFIG.safe_return_url("/person/dsop?x=1") == "/person/dsop?x=1"
-    for bad in ("https://evil.example/", "//evil.example/x", "/\\evil.example", None, "", "javascript:alert(1)",
-                "/ok\r\nSet-Cookie: x=1"):
+    for bad in (
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example",
+        None,
+        "",
+        "javascript:alert(1)",
+        "/ok\r\nSet-Cookie: x=1",
+    ):
         assert CONFIG.safe_return_url(bad) == "/start"
 
 
@@ -155,7 +193,9 @@ def test_the_acr_check_wants_exactly_the_required_level():
 
 
 def test_pkce_follows_rfc_7636_appendix_b():
-    assert C.pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        C.pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
 
 
 # -- the authorization request --------------------------------------------------------------------------------
@@ -179,9 +219,11 @@ def test_a_login_starts_with_state_nonce_pkce_and_a_browser_binding(app, rp, idp
 
 def test_a_state_works_once_in_the_browser_that_started_it(app, rp):
     _, params, browser = start(app, rp)
-    with app.test_request_context("/", headers={"Cookie": "t_login=someone-else"}):
-        with pytest.raises(C.LoginFailed) as other:
-            rp.take_pending_login(params["state"])
+    with (
+        app.test_request_context("/", headers={"Cookie": "t_login=someone-else"}),
+        pytest.raises(C.LoginFailed) as other,
+    ):
+        rp.take_pending_login(params["state"])
     assert other.value.kind == "other_browser" and other.value.status == 400
     _, params, browser = start(app, rp)
     with app.test_request_context("/", headers={"Cookie": f"t_login={browser}"}):
@@ -198,9 +240,11 @@ def test_a_state_works_once_in_the_browser_that_started_it(app, rp):
 def test_a_login_that_took_too_long_is_refused(app, rp):
     _, params, browser = start(app, rp)
     rp.clock.move(601)
-    with app.test_request_context("/", headers={"Cookie": f"t_login={browser}"}):
-        with pytest.raises(C.LoginFailed) as late:
-            rp.take_pending_login(params["state"])
+    with (
+        app.test_request_context("/", headers={"Cookie": f"t_login={browser}"}),
+        pytest.raises(C.LoginFailed) as late,
+    ):
+        rp.take_pending_login(params["state"])
     assert late.value.kind == "unknown_state" and "too long" in late.value.detail
 
 
@@ -227,13 +271,16 @@ def test_a_good_callback_redeems_the_code_with_private_key_jwt(app, rp, idp, cre
     assert assertion["exp"] - assertion["iat"] == C.ASSERTION_LIFETIME and uuid.UUID(assertion["jti"])
 
 
-@pytest.mark.parametrize("claims, reason", [
-    ({"nonce": "another-login"}, "nonce"),
-    ({"aud": "altinn"}, "not meant for"),
-    ({"iss": "https://evil.example/"}, "issued by"),
-    ({"pid": None}, "no pid"),
-    ({"exp": 1}, "expired"),
-])
+@pytest.mark.parametrize(
+    "claims, reason",
+    [
+        ({"nonce": "another-login"}, "nonce"),
+        ({"aud": "altinn"}, "not meant for"),
+        ({"iss": "https://evil.example/"}, "issued by"),
+        ({"pid": None}, "no pid"),
+        ({"exp": 1}, "expired"),
+    ],
+)
 def test_an_id_token_that_is_not_this_logins_is_refused(app, rp, idp, claims, reason):
     _, params, browser = start(app, rp)
     idp.answer_with(idp.id_token(rp.clock, **{"nonce": params["nonce"], **claims}))
@@ -247,20 +294,35 @@ def test_an_id_token_signed_by_someone_else_is_refused(app, rp, idp):
     _, params, browser = start(app, rp)
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = rp.clock.epoch()
-    forged = jwt.encode({"iss": ISSUER, "aud": "tjeneste", "pid": PID, "acr": C.HIGH, "iat": now, "exp": now + 60,
-                         "nonce": params["nonce"]}, other, algorithm="RS256", headers={"kid": "k1"})
+    forged = jwt.encode(
+        {
+            "iss": ISSUER,
+            "aud": "tjeneste",
+            "pid": PID,
+            "acr": C.HIGH,
+            "iat": now,
+            "exp": now + 60,
+            "nonce": params["nonce"],
+        },
+        other,
+        algorithm="RS256",
+        headers={"kid": "k1"},
+    )
     idp.answer_with(forged)
     with pytest.raises(C.LoginFailed) as refused:
         callback(app, rp, browser, state=params["state"], code="c")
     assert refused.value.kind == "bad_id_token" and "signature" in refused.value.detail
 
 
-@pytest.mark.parametrize("answer, kind, status", [
-    ((400, b'{"error": "invalid_grant", "error_description": "used"}'), "token_refused", 400),
-    ((200, b'{"access_token": "a"}'), "token_refused", 400),
-    ((503, b'{"error": "temporarily_unavailable"}'), "idporten_unavailable", 502),
-    ((200, b"<html>proxy error</html>"), "idporten_unavailable", 502),
-])
+@pytest.mark.parametrize(
+    "answer, kind, status",
+    [
+        ((400, b'{"error": "invalid_grant", "error_description": "used"}'), "token_refused", 400),
+        ((200, b'{"access_token": "a"}'), "token_refused", 400),
+        ((503, b'{"error": "temporarily_unavailable"}'), "idporten_unavailable", 502),
+        ((200, b"<html>proxy error</html>"), "idporten_unavailable", 502),
+    ],
+)
 def test_token_endpoint_answers(app, rp, idp, answer, kind, status):
     _, params, browser = start(app, rp)
     idp.token_answer = answer
@@ -272,22 +334,34 @@ def test_token_endpoint_answers(app, rp, idp, answer, kind, status):
 def test_an_unreachable_idporten_is_502(app, rp, tmp_path, clock, credentials):
     with ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler) as closed:
         dead = f"http://127.0.0.1:{closed.server_address[1]}"
-    gone = C.RelyingParty(CONFIG, base_url=BASE, store=rp.store, clock=clock, lifetimes=LIFETIMES,
-                          credentials=lambda: credentials, idporten_base_url=dead, idporten_issuer=ISSUER,
-                          idporten_keys=RemoteKeys(dead + "/jwks.json", clock), token_timeout=2)
+    gone = C.RelyingParty(
+        CONFIG,
+        base_url=BASE,
+        store=rp.store,
+        clock=clock,
+        lifetimes=LIFETIMES,
+        credentials=lambda: credentials,
+        idporten_base_url=dead,
+        idporten_issuer=ISSUER,
+        idporten_keys=RemoteKeys(dead + "/jwks.json", clock),
+        token_timeout=2,
+    )
     _, params, browser = start(app, gone)
     with pytest.raises(C.LoginFailed) as refused:
         callback(app, gone, browser, state=params["state"], code="c")
     assert (refused.value.kind, refused.value.status) == ("idporten_unavailable", 502)
 
 
-@pytest.mark.parametrize("args, kind, status", [
-    ({"iss": "https://evil.example/"}, "wrong_issuer", 400),
-    ({"error": "access_denied", "error_description": "cancelled"}, "idporten_error", 403),
-    ({"error": "server_error"}, "idporten_error", 400),
-    ({}, "no_code", 400),
-    ({"code": "c" * 501}, "no_code", 400),
-])
+@pytest.mark.parametrize(
+    "args, kind, status",
+    [
+        ({"iss": "https://evil.example/"}, "wrong_issuer", 400),
+        ({"error": "access_denied", "error_description": "cancelled"}, "idporten_error", 403),
+        ({"error": "server_error"}, "idporten_error", 400),
+        ({}, "no_code", 400),
+        ({"code": "c" * 501}, "no_code", 400),
+    ],
+)
 def test_callback_errors(app, rp, args, kind, status):
     _, params, browser = start(app, rp)
     with pytest.raises(C.LoginFailed) as refused:
@@ -351,4 +425,3 @@ def test_lifetimes_are_read_on_every_use(app, rp):
         token = rp.start_session(PID, C.HIGH, None)
     row = rp.store.query_one("SELECT created, expires FROM test_citizen_sessions WHERE id = ?", (C.digest(token),))
     assert row["expires"] - row["created"] == 60
-

@@ -5,6 +5,7 @@ Shapes: Maskinporten ``{"error", "error_description": "... (trace_id: X)"}``; ID
 ``{"error", "error_description"}``; Altinn ``[{"ErrorCode", "ErrorMessage"}]``; NAV
 ``{"melding", "kode"}``; admin ``{"error", "message", "trace_id"}``.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,7 +39,7 @@ FIXTURE_POSTS = {
     "altinn": "/_sandbox/consumers",
     "nav": "/_sandbox/access-list",
 }
-ADMIN_POSTS = [(service, path) for service in SERVICES for path in COMMON_ADMIN_POSTS + [FIXTURE_POSTS[service]]]
+ADMIN_POSTS = [(service, path) for service in SERVICES for path in [*COMMON_ADMIN_POSTS, FIXTURE_POSTS[service]]]
 
 BAD_BODIES = {
     "malformed": ('{"advance": ', "application/json", 400, "invalid_request"),
@@ -55,7 +56,8 @@ BAD_BODIES = {
 def clients(tmp_path_factory, authority):
     """One app per service for the whole module (these requests change no state that matters)."""
     settings = Settings.load(environ={}, overrides={"max_body_bytes": MAX_BODY}).with_state_dir(
-        tmp_path_factory.mktemp("shapes"))
+        tmp_path_factory.mktemp("shapes")
+    )
     apps = {service: factory(settings, authority=authority, clock=Clock()) for service, factory in FACTORIES.items()}
     yield {service: app.test_client() for service, app in apps.items()}
     for app in apps.values():
@@ -146,7 +148,7 @@ def test_an_admin_post_without_a_body_is_a_400(clients, service, path):
 @pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/merge-patch+json"])
 def test_json_content_types_with_parameters_or_suffix_are_accepted(clients, content_type):
     answer = clients["nav"].post("/_sandbox/lifetimes", data="{}", content_type=content_type)
-    assert_admin_error(answer, 400, "invalid_lifetime")            # read as JSON, then refused as empty
+    assert_admin_error(answer, 400, "invalid_lifetime")  # read as JSON, then refused as empty
 
 
 def test_body_just_under_the_limit_is_read(clients):
@@ -170,11 +172,38 @@ SWEEP_BODIES = [
     (b"null", "application/json"),
     (b'{"a": 1}', "text/plain"),
     (b"{}", "application/json"),
-    (json.dumps({"org": 1, "name": 2, "client_id": 3, "redirect_uris": "x", "redirect_urls": [1], "apis": "x",
-                 "scopes": 5, "operation": 1, "registrations": [], "advance": None}).encode(), "application/json"),
-    (json.dumps({"org": "310000019", "name": "n", "client_name": "c", "redirect_uris": ["http://x/cb"],
-                 "redirect_urls": ["http://x/cb#f"], "client_id": "c1", "jwks": 5,
-                 "grant_types": ["password"]}).encode(), "application/json"),
+    (
+        json.dumps(
+            {
+                "org": 1,
+                "name": 2,
+                "client_id": 3,
+                "redirect_uris": "x",
+                "redirect_urls": [1],
+                "apis": "x",
+                "scopes": 5,
+                "operation": 1,
+                "registrations": [],
+                "advance": None,
+            }
+        ).encode(),
+        "application/json",
+    ),
+    (
+        json.dumps(
+            {
+                "org": "310000019",
+                "name": "n",
+                "client_name": "c",
+                "redirect_uris": ["http://x/cb"],
+                "redirect_urls": ["http://x/cb#f"],
+                "client_id": "c1",
+                "jwks": 5,
+                "grant_types": ["password"],
+            }
+        ).encode(),
+        "application/json",
+    ),
     (json.dumps({"pad": "x" * (MAX_BODY + 1)}).encode(), "application/json"),
     (b"grant_type=x&assertion=y.z.w", "application/x-www-form-urlencoded"),
     (b"\xff\xfe\x00", "application/json"),
@@ -193,8 +222,11 @@ def test_no_route_answers_a_bad_request_with_a_5xx_or_html(clients, service):
     broken and odd bodies: never a server error, and JSON except on the pages a citizen's browser
     is sent to (ID-porten's authorize, login and logout, Altinn's /ui and NAV's innsyn pages answer on an HTML page)."""
     client = clients[service]
-    rules = [rule for rule in client.application.url_map.iter_rules()
-             if rule.endpoint != "static" and not rule.rule.endswith("/rotate")]
+    rules = [
+        rule
+        for rule in client.application.url_map.iter_rules()
+        if rule.endpoint != "static" and not rule.rule.endswith("/rotate")
+    ]
     assert rules
     tried = 0
     for rule in rules:
@@ -205,16 +237,22 @@ def test_no_route_answers_a_bad_request_with_a_5xx_or_html(clients, service):
                 tried += 1
                 where = f"{method} {path} {data[:40]!r} {content_type}"
                 assert answer.status_code < 500, f"{where}: {answer.status_code} {answer.get_data(as_text=True)}"
-                if answer.status_code >= 400 and rule.rule not in BROWSER_PAGES \
-                        and not rule.rule.startswith(BROWSER_PREFIXES):
+                if (
+                    answer.status_code >= 400
+                    and rule.rule not in BROWSER_PAGES
+                    and not rule.rule.startswith(BROWSER_PREFIXES)
+                ):
                     assert answer.mimetype == "application/json", where
     assert tried >= len(rules) * 5 * len(SWEEP_BODIES)
 
 
-@pytest.mark.parametrize("service, path, body", [
-    ("nav", "/_sandbox/access-list", {"org": "¹10000019", "name": "x"}),
-    ("altinn", "/_sandbox/consumers", {"org": "¹10000019", "name": "x"}),
-])
+@pytest.mark.parametrize(
+    "service, path, body",
+    [
+        ("nav", "/_sandbox/access-list", {"org": "¹10000019", "name": "x"}),
+        ("altinn", "/_sandbox/consumers", {"org": "¹10000019", "name": "x"}),
+    ],
+)
 def test_superscript_org_is_a_400_not_a_500(clients, service, path, body):
     assert_admin_error(clients[service].post(path, json=body), 400, "invalid_org")
 
@@ -237,7 +275,7 @@ def test_an_unexpected_error_on_a_public_path_is_a_500_in_the_services_shape(tmp
     app = _app_with_a_broken_route(tmp_path, authority, service)
     answer = app.test_client().get("/broken")
     message = assert_service_error(service, answer, 500)
-    assert "a bug" not in message                             # internals are not leaked
+    assert "a bug" not in message  # internals are not leaked
     app.extensions["sandbox"].store.close()
 
 

@@ -1,4 +1,5 @@
 """The event log: one event per public request (and per admin change), read at /_sandbox/events."""
+
 from __future__ import annotations
 
 import re
@@ -58,8 +59,7 @@ def test_nav_call_id_wins_over_the_other_trace_headers(mp):
     assert [e["trace_id"] for e in events_of(mp)] == ["n", "r"]
 
 
-@pytest.mark.parametrize("headers", [{}, {"Nav-Call-Id": ""}, {"Nav-Call-Id": "x" * 201},
-                                     {"Nav-Call-Id": "bad\tid"}])
+@pytest.mark.parametrize("headers", [{}, {"Nav-Call-Id": ""}, {"Nav-Call-Id": "x" * 201}, {"Nav-Call-Id": "bad\tid"}])
 def test_trace_id_is_generated_when_absent_or_unusable(mp, headers):
     mp.get("/jwk", headers=headers)
     mp.get("/jwk", headers=headers)
@@ -75,8 +75,15 @@ def test_trace_id_of_an_error_is_the_one_in_its_description(mp):
 
 
 def test_admin_gets_are_not_recorded(mp):
-    for path in ("/_sandbox/health", "/_sandbox/events", "/_sandbox/faults", "/_sandbox/clock",
-                 "/_sandbox/lifetimes", "/_sandbox/keys", "/_sandbox/clients"):
+    for path in (
+        "/_sandbox/health",
+        "/_sandbox/events",
+        "/_sandbox/faults",
+        "/_sandbox/clock",
+        "/_sandbox/lifetimes",
+        "/_sandbox/keys",
+        "/_sandbox/clients",
+    ):
         assert mp.get(path).status_code == 200, path
     mp.head("/_sandbox/health")
     mp.options("/_sandbox/health")
@@ -88,7 +95,7 @@ def test_admin_posts_and_deletes_are_recorded_as_admin_operations(mp):
     mp.post("/_sandbox/clock", json={"advance": "P1D"})
     mp.post("/_sandbox/faults", json={"operation": "jwk", "status": 503})
     mp.delete("/_sandbox/faults")
-    mp.post("/_sandbox/clock", json={})                  # refused: recorded with its error
+    mp.post("/_sandbox/clock", json={})  # refused: recorded with its error
     operations = [(e["operation"], e["method"], e["status"]) for e in events_of(mp)]
     assert operations == [
         ("admin.change_lifetimes", "POST", 200),
@@ -126,13 +133,14 @@ def test_since_and_limit(mp):
     assert [e["trace_id"] for e in following["events"]] == ["call-3", "call-4"]
 
     nothing = mp.get("/_sandbox/events", query_string={"since": ids[-1]}).get_json()
-    assert nothing["events"] == [] and nothing["last_id"] == ids[-1]       # polling position is kept
+    assert nothing["events"] == [] and nothing["last_id"] == ids[-1]  # polling position is kept
     empty_args = mp.get("/_sandbox/events?since=&limit=").get_json()
     assert len(empty_args["events"]) == 5
 
 
-@pytest.mark.parametrize("query", ["since=abc", "since=-1", "since=1.5", "limit=0", "limit=10001", "limit=x",
-                                   "limit=-3"])
+@pytest.mark.parametrize(
+    "query", ["since=abc", "since=-1", "since=1.5", "limit=0", "limit=10001", "limit=x", "limit=-3"]
+)
 def test_bad_since_or_limit_is_an_admin_400(mp, query):
     body = assert_admin_error(mp.get(f"/_sandbox/events?{query}"), 400, "invalid_request")
     name = query.split("=")[0]
@@ -145,7 +153,7 @@ def test_negative_since_message_does_not_mention_none(mp):
 
 
 def test_annotate_and_token_fingerprint():
-    annotate(caller="ignored outside a request")         # a no-op, not an error
+    annotate(caller="ignored outside a request")  # a no-op, not an error
     token = "eyJ.secret.token"
     fingerprint = token_fingerprint(token)
     assert fingerprint.startswith("sha256:") and len(fingerprint) == len("sha256:") + 16

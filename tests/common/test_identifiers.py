@@ -2,6 +2,7 @@
 
 The check digits are also computed here by an independent implementation of the published
 algorithm, so that the module is not only checked against itself."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,7 +24,7 @@ from dsop_sandbox.mocks.common.identifiers import (
 
 VALID_ORGS = ["310000019", "310000027", "889640782", "991825827"]
 VALID_SYNTHETIC = ["01818520030", "47906701517", "23886799519"]
-REAL_LOOKING = "23079421936"     # valid check digits, month 07: a real person's kind of number
+REAL_LOOKING = "23079421936"  # valid check digits, month 07: a real person's kind of number
 REAL_PERSON_REASON = "never takes a real person's number"
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
@@ -74,8 +75,9 @@ def test_wrong_check_digit():
     assert org_number_problem("310000001") == "310000001 fails the mod-11 check digit"
 
 
-@pytest.mark.parametrize("value", ["31000001", "3100000190", "", "31000001X", " 31000001", "310 000 019",
-                                   310000019, None, ["310000019"]])
+@pytest.mark.parametrize(
+    "value", ["31000001", "3100000190", "", "31000001X", " 31000001", "310 000 019", 310000019, None, ["310000019"]]
+)
 def test_not_nine_digits(value):
     assert not is_org_number(value)
     assert org_number_problem(value) == "an organisation number is 9 digits"
@@ -88,12 +90,17 @@ def test_org_check_digit_agrees_with_the_oracle(prefix):
     assert valid == ([] if check is None else [str(check)])
 
 
-@given(st.sampled_from(VALID_ORGS) | st.text(alphabet="0123456789", min_size=8, max_size=8)
-       .map(lambda p: p + str(oracle_org_check(p))).filter(lambda v: "None" not in v),
-       st.integers(0, 8), st.integers(1, 9))
+@given(
+    st.sampled_from(VALID_ORGS)
+    | st.text(alphabet="0123456789", min_size=8, max_size=8)
+    .map(lambda p: p + str(oracle_org_check(p)))
+    .filter(lambda v: "None" not in v),
+    st.integers(0, 8),
+    st.integers(1, 9),
+)
 def test_changing_one_digit_of_an_org_number_breaks_it(org, position, delta):
     assert is_org_number(org)
-    changed = org[:position] + str((int(org[position]) + delta) % 10) + org[position + 1:]
+    changed = org[:position] + str((int(org[position]) + delta) % 10) + org[position + 1 :]
     assert not is_org_number(changed)
 
 
@@ -107,11 +114,14 @@ def test_non_ascii_digits_are_not_an_org_number():
 
 
 # -- fødselsnummer: examples ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("pid, born", [
-    ("01818520030", date(1985, 1, 1)),
-    ("47906701517", date(1967, 10, 7)),       # synthetic D-number: day + 40 and month + 80
-    ("23886799519", date(1967, 8, 23)),       # individual number 995 with year 67: 1900s
-])
+@pytest.mark.parametrize(
+    "pid, born",
+    [
+        ("01818520030", date(1985, 1, 1)),
+        ("47906701517", date(1967, 10, 7)),  # synthetic D-number: day + 40 and month + 80
+        ("23886799519", date(1967, 8, 23)),  # individual number 995 with year 67: 1900s
+    ],
+)
 def test_valid_synthetic_numbers(pid, born):
     assert fnr_problem(pid) is None
     assert is_synthetic_fnr(pid)
@@ -143,7 +153,7 @@ def test_wrong_check_digits_come_first():
 
 
 def test_synthetic_number_that_names_no_real_day():
-    for birth_part in ("308285", "328185", "728185", "008185"):   # 30 Feb, 32 Jan, D-number 32 Jan, day 0
+    for birth_part in ("308285", "328185", "728185", "008185"):  # 30 Feb, 32 Jan, D-number 32 Jan, day 0
         pid = complete(birth_part)
         assert has_valid_check_digits(pid) and is_synthetic(pid)
         assert fnr_problem(pid) == "the number does not encode a real date"
@@ -183,7 +193,7 @@ def test_changing_any_single_digit_breaks_validity(first_nine, position, delta):
     checks = fnr_check_digits(first_nine)
     assume(checks is not None)
     pid = first_nine + checks
-    changed = pid[:position] + str((int(pid[position]) + delta) % 10) + pid[position + 1:]
+    changed = pid[:position] + str((int(pid[position]) + delta) % 10) + pid[position + 1 :]
     assert changed != pid
     assert not has_valid_check_digits(changed)
     assert fnr_problem(changed) is not None
@@ -198,7 +208,7 @@ def _individual_numbers_for(year: int) -> st.SearchStrategy[int]:
         return st.integers(0, 499)
     if 1940 <= year <= 1999:
         return st.integers(0, 499) | st.integers(900, 999)
-    return st.integers(500, 999)        # 2000-2039
+    return st.integers(500, 999)  # 2000-2039
 
 
 @st.composite

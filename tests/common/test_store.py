@@ -1,4 +1,5 @@
 """The per-service SQLite store: meta values, transactions, and what reset keeps."""
+
 from __future__ import annotations
 
 import threading
@@ -14,8 +15,9 @@ SCHEMA = records_schema("clients") + records_schema("sessions")
 
 @pytest.fixture
 def store(tmp_path):
-    made = Store(tmp_path / "deep" / "svc.sqlite3", SCHEMA, runtime_tables=("sessions",),
-                 registration_tables=("clients",))
+    made = Store(
+        tmp_path / "deep" / "svc.sqlite3", SCHEMA, runtime_tables=("sessions",), registration_tables=("clients",)
+    )
     yield made
     made.close()
 
@@ -28,7 +30,7 @@ def clock():
 
 
 def count(store, table) -> int:
-    return store.query_one(f"SELECT COUNT(*) AS n FROM {table}")["n"]  # noqa: S608
+    return store.query_one(f"SELECT COUNT(*) AS n FROM {table}")["n"]
 
 
 def test_creates_its_folder_and_tables(store, tmp_path):
@@ -54,10 +56,9 @@ def test_meta_default_and_overwrite(store):
 
 
 def test_transaction_is_all_or_nothing(store, clock):
-    with pytest.raises(RuntimeError):
-        with store.transaction() as db:
-            db.execute("INSERT INTO clients(key, created, data) VALUES ('a', 'now', '{}')")
-            raise RuntimeError("half way")
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.execute("INSERT INTO clients(key, created, data) VALUES ('a', 'now', '{}')")
+        raise RuntimeError("half way")
     assert count(store, "clients") == 0
     with store.transaction() as db:
         db.execute("INSERT INTO clients(key, created, data) VALUES ('a', 'now', '{}')")
@@ -70,8 +71,10 @@ def test_reset_keeps_registrations_unless_asked(store, clock):
     sessions.put("s1", {"user": "u"})
     store.set_meta("calendar_offset", 100.0)
     with store.transaction() as db:
-        db.execute("INSERT INTO events(time, calendar_time, service, operation, method, path, status, outcome,"
-                   " trace_id, details) VALUES ('t', 't', 's', 'o', 'GET', '/', 200, 'ok', 'x', '{}')")
+        db.execute(
+            "INSERT INTO events(time, calendar_time, service, operation, method, path, status, outcome,"
+            " trace_id, details) VALUES ('t', 't', 's', 'o', 'GET', '/', 200, 'ok', 'x', '{}')"
+        )
     store.reset()
     assert clients.get("c1")["name"] == "client"
     assert sessions.all() == [] and count(store, "events") == 0

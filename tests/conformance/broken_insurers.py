@@ -1,6 +1,7 @@
 """Deliberately broken variants of the reference insurer, each breaking one rule the way real
 integrations do, as small subclasses. The suite's self-test expects each to fail exactly the
 requirements it breaks."""
+
 from __future__ import annotations
 
 import threading
@@ -47,6 +48,7 @@ class AssumesTwoMinuteTokens(ReferenceInsurer):
             with self._lock:
                 self._kept.pop(scope, None)
             forget(scope)
+
         self.maskinporten.forget = forget_both
 
     def maskinporten_token(self, scope: str) -> str:

@@ -1,6 +1,7 @@
 """The acceptance commands as a user types them: ``dsop-sandbox up --with-insurer``, then
 ``dsop-sandbox doctor`` and ``dsop-sandbox conform --insurer … --junit r.xml --html r.html``, with
 the exit codes of DESIGN.md §4 (0 every MUST passed, 1 one failed, 2 could not start)."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def up():
-    running = Running("up", "--ephemeral", "--with-insurer",
-                      env=cli_env({"DSOP_SANDBOX__REFERENCE_INSURER__PORT": "0"}))
+    running = Running(
+        "up", "--ephemeral", "--with-insurer", env=cli_env({"DSOP_SANDBOX__REFERENCE_INSURER__PORT": "0"})
+    )
     try:
         yield running
     finally:
@@ -38,8 +40,20 @@ def test_doctor_says_ready(up):
 def test_conform_passes_every_must_and_writes_the_reports(up, tmp_path):
     junit, html, report = tmp_path / "r.xml", tmp_path / "r.html", tmp_path / "r.json"
     began = time.monotonic()
-    done = run_cli("conform", "--insurer", str(profile_of(up)), "--control-url", up.urls["control"],
-                   "--junit", str(junit), "--html", str(html), "--json", str(report), timeout=120)
+    done = run_cli(
+        "conform",
+        "--insurer",
+        str(profile_of(up)),
+        "--control-url",
+        up.urls["control"],
+        "--junit",
+        str(junit),
+        "--html",
+        str(html),
+        "--json",
+        str(report),
+        timeout=120,
+    )
     seconds = time.monotonic() - began
     assert done.returncode == 0, done.stdout + done.stderr
     suites = ET.parse(junit).getroot()
@@ -51,7 +65,7 @@ def test_conform_passes_every_must_and_writes_the_reports(up, tmp_path):
     assert list(data["skipped"]) == ["nav_certificate"] and "--tls" in data["skipped"]["nav_certificate"]
     assert "Left out of this run" in done.stdout and "nav_certificate: the sandbox serves plain HTTP" in done.stdout
     assert "nav_certificate</code> was left out" in html.read_text(encoding="utf-8")
-    print(f"conform took {seconds:.1f} s")      # reported in the session note; not asserted on
+    print(f"conform took {seconds:.1f} s")  # reported in the session note; not asserted on
 
 
 def test_a_missing_profile_cannot_start(up, tmp_path):
@@ -71,15 +85,24 @@ def test_an_insurer_that_does_not_answer_fails(up, tmp_path):
     text = profile_of(up).read_text()
     insurer_url = up.urls["reference_insurer"]
     broken.write_text(text.replace(insurer_url + "/conformance/fetch", insurer_url + "/nowhere"))
-    done = run_cli("conform", "--insurer", str(broken), "--control-url", up.urls["control"],
-                   "--scenario", "fetch", timeout=60)
+    done = run_cli(
+        "conform", "--insurer", str(broken), "--control-url", up.urls["control"], "--scenario", "fetch", timeout=60
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert "FAIL" in done.stdout
 
 
 def test_the_certificate_scenario_asked_for_on_plain_http_is_not_run(up):
-    done = run_cli("conform", "--insurer", str(profile_of(up)), "--control-url", up.urls["control"],
-                   "--scenario", "nav_certificate", timeout=60)
-    assert done.returncode == 1, done.stdout + done.stderr          # a MUST asked for and not judged
+    done = run_cli(
+        "conform",
+        "--insurer",
+        str(profile_of(up)),
+        "--control-url",
+        up.urls["control"],
+        "--scenario",
+        "nav_certificate",
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr  # a MUST asked for and not judged
     assert "NOT RUN  DSOP-TLS-VERIFY" in done.stdout
     assert "serves plain HTTP" in done.stdout and "Left out" not in done.stdout

@@ -1,5 +1,6 @@
 """``doctor`` tells configuration errors apart from conformance failures: each problem a check
 of its own, with what to fix."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,8 +13,10 @@ from tests.conftest import free_port_settings
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    with Sandbox(free_port_settings(tmp_path_factory.mktemp("doctor") / "state")) as sandbox, \
-            ReferenceInsurerServer(sandbox, port=0) as insurer:
+    with (
+        Sandbox(free_port_settings(tmp_path_factory.mktemp("doctor") / "state")) as sandbox,
+        ReferenceInsurerServer(sandbox, port=0) as insurer,
+    ):
         yield sandbox, insurer
 
 

@@ -1,6 +1,7 @@
 """The four reports from hand-built RunResults: a passing run, a run with MUST failures and NOT RUN,
 a run that could not start, and one full of hostile text. The builders are reused by the browser
 test of the HTML report (tests/browser/test_conformance_report.py)."""
+
 from __future__ import annotations
 
 import json
@@ -11,26 +12,55 @@ from html.parser import HTMLParser
 import pytest
 
 from dsop_sandbox.conformance.catalogue import BY_ID
-from dsop_sandbox.conformance.reports import RENDERERS, write_reports
-from dsop_sandbox.conformance.reports import console, html, json_report, junit
-from dsop_sandbox.conformance.results import FAIL, MUST, NOT_RUN, PASS, SHOULD, Requirement, RunResult, ScenarioResult, Verdict
+from dsop_sandbox.conformance.reports import RENDERERS, console, html, json_report, junit, write_reports
+from dsop_sandbox.conformance.results import (
+    FAIL,
+    MUST,
+    NOT_RUN,
+    PASS,
+    SHOULD,
+    Requirement,
+    RunResult,
+    ScenarioResult,
+    Verdict,
+)
 
-INSURER = {"name": "Eksempel Forsikring AS", "org": "310000001",
-           "start_url": "http://localhost:7200/claims/start?pid={pid}",
-           "fetch_url": "http://localhost:7200/conformance/fetch?pid={pid}", "profile": "insurer.toml"}
+INSURER = {
+    "name": "Eksempel Forsikring AS",
+    "org": "310000001",
+    "start_url": "http://localhost:7200/claims/start?pid={pid}",
+    "fetch_url": "http://localhost:7200/conformance/fetch?pid={pid}",
+    "profile": "insurer.toml",
+}
 SANDBOX = {"control": "http://127.0.0.1:7000", "altinn": "http://127.0.0.1:7003", "nav": "http://127.0.0.1:7004"}
 PID = "01017012345"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def event(n: int, service: str, operation: str, status: int | None, **fields) -> dict:
-    paths = {"nav": ("GET", "/api/v1/sykepenger"), "altinn": ("POST", "/api/consent/loguse"),
-             "maskinporten": ("POST", "/token")}
+    paths = {
+        "nav": ("GET", "/api/v1/sykepenger"),
+        "altinn": ("POST", "/api/consent/loguse"),
+        "maskinporten": ("POST", "/token"),
+    }
     method, path = paths.get(service, ("GET", "/"))
-    return {"id": n, "time": f"2026-05-04T09:12:{n:02d}.120Z", "calendar_time": f"2026-05-04T09:12:{n:02d}Z",
-            "service": service, "operation": operation, "method": method, "path": path, "status": status,
-            "outcome": "ok" if status and status < 400 else "error", "caller": "310000001", "subject": PID,
-            "error": None, "trace_id": f"trace-{n:04d}-9f1c", "details": {"scope": "nav:dsop/sykepenger"}, **fields}
+    return {
+        "id": n,
+        "time": f"2026-05-04T09:12:{n:02d}.120Z",
+        "calendar_time": f"2026-05-04T09:12:{n:02d}Z",
+        "service": service,
+        "operation": operation,
+        "method": method,
+        "path": path,
+        "status": status,
+        "outcome": "ok" if status and status < 400 else "error",
+        "caller": "310000001",
+        "subject": PID,
+        "error": None,
+        "trace_id": f"trace-{n:04d}-9f1c",
+        "details": {"scope": "nav:dsop/sykepenger"},
+        **fields,
+    }
 
 
 def verdict(requirement: str, status: str, why: str, scenario: str, evidence=()) -> Verdict:
@@ -38,106 +68,258 @@ def verdict(requirement: str, status: str, why: str, scenario: str, evidence=())
 
 
 def run_of(*scenarios: ScenarioResult, requirements=None, **kw) -> RunResult:
-    return RunResult(insurer=dict(INSURER), sandbox=dict(SANDBOX), started="2026-05-04T09:12:00+00:00",
-                     seconds=sum(s.seconds for s in scenarios) + 1.5,
-                     requirements=list(requirements or BY_ID.values()), scenarios=list(scenarios), **kw)
+    return RunResult(
+        insurer=dict(INSURER),
+        sandbox=dict(SANDBOX),
+        started="2026-05-04T09:12:00+00:00",
+        seconds=sum(s.seconds for s in scenarios) + 1.5,
+        requirements=list(requirements or BY_ID.values()),
+        scenarios=list(scenarios),
+        **kw,
+    )
 
 
 def passing_run() -> RunResult:
-    granted = ScenarioResult("consent_granted", "The citizen gives consent", 3.2, steps=[
-        f"The citizen Kari Nordmann ({PID}) starts a claim and answers «Ja» on Altinn's consent page",
-        "The browser came back to the insurer"], verdicts=[
-        verdict("DSOP-CONSENT-REQUEST", PASS, "The insurer created a consent request for service 5252.",
-                "consent_granted", [event(1, "altinn", "consent.request", 201)]),
-        verdict("DSOP-CALLBACK", PASS, "The citizen came back and the consent token was fetched.", "consent_granted",
-                [event(2, "altinn", "consent.token", 200)])])
-    fetch = ScenarioResult("fetch", "The insurer fetches NAV data and logs the use", 2.1, steps=["Fetch once"],
-                           verdicts=[
-        verdict("DSOP-FETCH", PASS, "NAV delivered data 1 time(s) and the fetch hook answered ok.", "fetch",
-                [event(3, "nav", "nav.data", 200)]),
-        verdict("DSOP-LOGUSE", PASS, "The insurer logged the use with Altinn after the data arrived.", "fetch",
-                [event(3, "nav", "nav.data", 200), event(4, "altinn", "consent.loguse", 204)]),
-        verdict("DSOP-MASKINPORTEN-REUSE", PASS, "A second fetch made 2 NAV calls with 1 new token.", "fetch")])
+    granted = ScenarioResult(
+        "consent_granted",
+        "The citizen gives consent",
+        3.2,
+        steps=[
+            f"The citizen Kari Nordmann ({PID}) starts a claim and answers «Ja» on Altinn's consent page",
+            "The browser came back to the insurer",
+        ],
+        verdicts=[
+            verdict(
+                "DSOP-CONSENT-REQUEST",
+                PASS,
+                "The insurer created a consent request for service 5252.",
+                "consent_granted",
+                [event(1, "altinn", "consent.request", 201)],
+            ),
+            verdict(
+                "DSOP-CALLBACK",
+                PASS,
+                "The citizen came back and the consent token was fetched.",
+                "consent_granted",
+                [event(2, "altinn", "consent.token", 200)],
+            ),
+        ],
+    )
+    fetch = ScenarioResult(
+        "fetch",
+        "The insurer fetches NAV data and logs the use",
+        2.1,
+        steps=["Fetch once"],
+        verdicts=[
+            verdict(
+                "DSOP-FETCH",
+                PASS,
+                "NAV delivered data 1 time(s) and the fetch hook answered ok.",
+                "fetch",
+                [event(3, "nav", "nav.data", 200)],
+            ),
+            verdict(
+                "DSOP-LOGUSE",
+                PASS,
+                "The insurer logged the use with Altinn after the data arrived.",
+                "fetch",
+                [event(3, "nav", "nav.data", 200), event(4, "altinn", "consent.loguse", 204)],
+            ),
+            verdict("DSOP-MASKINPORTEN-REUSE", PASS, "A second fetch made 2 NAV calls with 1 new token.", "fetch"),
+        ],
+    )
     return run_of(granted, fetch)
 
 
 LOGUSE_WHY = "The insurer never logged its use of the consent after NAV delivered (no loguse)."
 REVOKED_WHY = "After the citizen withdrew the consent the fetch hook answered 'ok' instead of 'consent_required'."
-REUSE_WHY = ("A second fetch asked Maskinporten for 2 token(s) for 2 NAV call(s): tokens valid for two minutes are "
-             "not reused.")
+REUSE_WHY = (
+    "A second fetch asked Maskinporten for 2 token(s) for 2 NAV call(s): tokens valid for two minutes are not reused."
+)
 RECOVERY_WHY = "The scenario stopped: DriverError: the insurer's start page answered HTTP 502"
 
 
 def mixed_run() -> RunResult:
     """Two MUST failures, one SHOULD failure, one MUST not run (a scenario that broke), passes."""
-    fetch = ScenarioResult("fetch", "The insurer fetches NAV data and logs the use", 4.25, steps=[
-        f"The citizen Kari Nordmann ({PID}) starts a claim and answers «Ja, jeg gir samtykke» on Altinn's "
-        f"consent page",
-        "The suite asks the insurer to fetch NAV data (POST fetch_url)", "The suite asks the insurer to fetch again"],
+    fetch = ScenarioResult(
+        "fetch",
+        "The insurer fetches NAV data and logs the use",
+        4.25,
+        steps=[
+            f"The citizen Kari Nordmann ({PID}) starts a claim and answers «Ja, jeg gir samtykke» on Altinn's "
+            f"consent page",
+            "The suite asks the insurer to fetch NAV data (POST fetch_url)",
+            "The suite asks the insurer to fetch again",
+        ],
         verdicts=[
-            verdict("DSOP-FETCH", PASS, "NAV delivered data 1 time(s) and the fetch hook answered ok.", "fetch",
-                    [event(3, "nav", "nav.data", 200)]),
-            verdict("DSOP-LOGUSE", FAIL, LOGUSE_WHY, "fetch",
-                    [event(3, "nav", "nav.data", 200, details={"consent_token": "sha256:1f2e3d4c5b6a7980",
-                                                                 "fields": ["sykepengeperioder", "uforegrad"]})]),
+            verdict(
+                "DSOP-FETCH",
+                PASS,
+                "NAV delivered data 1 time(s) and the fetch hook answered ok.",
+                "fetch",
+                [event(3, "nav", "nav.data", 200)],
+            ),
+            verdict(
+                "DSOP-LOGUSE",
+                FAIL,
+                LOGUSE_WHY,
+                "fetch",
+                [
+                    event(
+                        3,
+                        "nav",
+                        "nav.data",
+                        200,
+                        details={
+                            "consent_token": "sha256:1f2e3d4c5b6a7980",
+                            "fields": ["sykepengeperioder", "uforegrad"],
+                        },
+                    )
+                ],
+            ),
             verdict("DSOP-PERSON", PASS, "Every NAV call carried the person the consent was given for.", "fetch"),
-            verdict("DSOP-MASKINPORTEN-REUSE", FAIL, REUSE_WHY, "fetch",
-                    [event(5, "maskinporten", "token", 200, subject=None), event(6, "nav", "nav.data", 200),
-                     event(7, "maskinporten", "token", 200, subject=None), event(8, "nav", "nav.data", 200)])])
-    reuse = ScenarioResult("reuse", "The insurer fetches again without asking the citizen again", 2.5,
-                           steps=["Fetch under the same consent"], verdicts=[
-        verdict("DSOP-REUSE", PASS, "The insurer fetched again without a new consent request.", "reuse",
-                [event(10, "altinn", "consent.token", 200), event(11, "nav", "nav.data", 200)]),
-        verdict("DSOP-LOGUSE", PASS, "The insurer logged the use with Altinn after the data arrived.", "reuse",
-                [event(12, "altinn", "consent.loguse", 204)])])
-    revocation = ScenarioResult("revocation", "The citizen withdraws the consent", 3.0, steps=[
-        "The citizen withdraws the consent in Altinn", "The suite asks the insurer to fetch"], verdicts=[
-        verdict("DSOP-REVOKED", FAIL, REVOKED_WHY, "revocation",
-                [event(20, "altinn", "consent.token", 403, error="consent_revoked"),
-                 event(21, "nav", "nav.data", 403, error="consent_invalid", details={"consent_problem": "revoked"})]),
-        verdict("DSOP-NO-ENDLESS-RETRY", PASS, "The insurer asked Altinn once after the 403 and stopped.",
-                "revocation", [event(20, "altinn", "consent.token", 403, error="consent_revoked")])])
-    nav_down = ScenarioResult("nav_down", "NAV is down while the citizen consents", 1.2,
-                              error="DriverError: the insurer's start page answered HTTP 502",
-                              steps=["NAV is made to fail with 503", "Stopped: the start page answered 502"],
-                              verdicts=[verdict("DSOP-ASYNC", PASS, "The consent step completed while NAV was down.",
-                                                "nav_down", [event(30, "nav", "nav.data", 503)]),
-                                        verdict("DSOP-RECOVERY", NOT_RUN, RECOVERY_WHY, "nav_down")])
+            verdict(
+                "DSOP-MASKINPORTEN-REUSE",
+                FAIL,
+                REUSE_WHY,
+                "fetch",
+                [
+                    event(5, "maskinporten", "token", 200, subject=None),
+                    event(6, "nav", "nav.data", 200),
+                    event(7, "maskinporten", "token", 200, subject=None),
+                    event(8, "nav", "nav.data", 200),
+                ],
+            ),
+        ],
+    )
+    reuse = ScenarioResult(
+        "reuse",
+        "The insurer fetches again without asking the citizen again",
+        2.5,
+        steps=["Fetch under the same consent"],
+        verdicts=[
+            verdict(
+                "DSOP-REUSE",
+                PASS,
+                "The insurer fetched again without a new consent request.",
+                "reuse",
+                [event(10, "altinn", "consent.token", 200), event(11, "nav", "nav.data", 200)],
+            ),
+            verdict(
+                "DSOP-LOGUSE",
+                PASS,
+                "The insurer logged the use with Altinn after the data arrived.",
+                "reuse",
+                [event(12, "altinn", "consent.loguse", 204)],
+            ),
+        ],
+    )
+    revocation = ScenarioResult(
+        "revocation",
+        "The citizen withdraws the consent",
+        3.0,
+        steps=["The citizen withdraws the consent in Altinn", "The suite asks the insurer to fetch"],
+        verdicts=[
+            verdict(
+                "DSOP-REVOKED",
+                FAIL,
+                REVOKED_WHY,
+                "revocation",
+                [
+                    event(20, "altinn", "consent.token", 403, error="consent_revoked"),
+                    event(21, "nav", "nav.data", 403, error="consent_invalid", details={"consent_problem": "revoked"}),
+                ],
+            ),
+            verdict(
+                "DSOP-NO-ENDLESS-RETRY",
+                PASS,
+                "The insurer asked Altinn once after the 403 and stopped.",
+                "revocation",
+                [event(20, "altinn", "consent.token", 403, error="consent_revoked")],
+            ),
+        ],
+    )
+    nav_down = ScenarioResult(
+        "nav_down",
+        "NAV is down while the citizen consents",
+        1.2,
+        error="DriverError: the insurer's start page answered HTTP 502",
+        steps=["NAV is made to fail with 503", "Stopped: the start page answered 502"],
+        verdicts=[
+            verdict(
+                "DSOP-ASYNC",
+                PASS,
+                "The consent step completed while NAV was down.",
+                "nav_down",
+                [event(30, "nav", "nav.data", 503)],
+            ),
+            verdict("DSOP-RECOVERY", NOT_RUN, RECOVERY_WHY, "nav_down"),
+        ],
+    )
     return run_of(fetch, reuse, revocation, nav_down)
 
 
 def setup_error_run() -> RunResult:
-    return RunResult(insurer={}, sandbox={"control": "http://127.0.0.1:7000"}, started="2026-05-04T09:12:00+00:00",
-                     seconds=0.3, requirements=list(BY_ID.values()),
-                     setup_error="310000001 is not registered in this sandbox (dsop-sandbox register-insurer)")
+    return RunResult(
+        insurer={},
+        sandbox={"control": "http://127.0.0.1:7000"},
+        started="2026-05-04T09:12:00+00:00",
+        seconds=0.3,
+        requirements=list(BY_ID.values()),
+        setup_error="310000001 is not registered in this sandbox (dsop-sandbox register-insurer)",
+    )
 
 
-HOSTILE_TITLE = '<script>alert("title")</script> & «ÆØÅ» \'quoted\''
-HOSTILE_WHY = 'Got <b>bold</b> & "quotes" \'single\' ÆØÅ æøå\x1b[31m red\x00 nul\x07 bell </pre></textarea>'
+HOSTILE_TITLE = "<script>alert(\"title\")</script> & «ÆØÅ» 'quoted'"
+HOSTILE_WHY = "Got <b>bold</b> & \"quotes\" 'single' ÆØÅ æøå\x1b[31m red\x00 nul\x07 bell </pre></textarea>"
 HOSTILE_REQUIREMENTS = [
-    Requirement("X-<HOSTILE>&1", MUST, HOSTILE_TITLE, 'He said "<img src=x onerror=alert(1)>" & left',
-                "Origin <a href='http://evil.example'>link</a>"),
+    Requirement(
+        "X-<HOSTILE>&1",
+        MUST,
+        HOSTILE_TITLE,
+        'He said "<img src=x onerror=alert(1)>" & left',
+        "Origin <a href='http://evil.example'>link</a>",
+    ),
     Requirement("X-QUIET", SHOULD, "Quiet & calm: ÆØÅ", "Source ]]> <![CDATA[ x", "Origin -- comment -->"),
 ]
 
 
 def hostile_run() -> RunResult:
     evidence = [
-        {"id": 1, "time": "2026-05-04T09:12:01Z", "service": "nav<script>", "operation": "op\"'&",
-         "status": "500", "error": "boom</td></tr></table>", "caller": "\x1b]0;title\x07", "subject": "ÆØÅ",
-         "trace_id": None, "details": {"html": "</pre><script>alert('x')</script>", "ctrl": "a\x00b\x0bc\ud800",
-                                       "nested": {"list": [1, "two", None]}}},
-        {},                                                  # every field missing
-        "not an event at all <i>really</i>",                 # not even a dict
+        {
+            "id": 1,
+            "time": "2026-05-04T09:12:01Z",
+            "service": "nav<script>",
+            "operation": "op\"'&",
+            "status": "500",
+            "error": "boom</td></tr></table>",
+            "caller": "\x1b]0;title\x07",
+            "subject": "ÆØÅ",
+            "trace_id": None,
+            "details": {
+                "html": "</pre><script>alert('x')</script>",
+                "ctrl": "a\x00b\x0bc\ud800",
+                "nested": {"list": [1, "two", None]},
+            },
+        },
+        {},  # every field missing
+        "not an event at all <i>really</i>",  # not even a dict
         {"service": "altinn", "details": "plain string details & <stuff>", "extra": "unknown field"},
         {"service": "nav", "details": {"big": "x" * 20_000}},
     ]
-    scenario = ScenarioResult('evil"<scenario>', "Evil & <title> ÆØÅ", 0.5, error="Boom <b>&</b>\x1b[2J",
-                              steps=["Step <one> & \"two\"\x1b[1m", "ÆØÅ æøå"],
-                              verdicts=[verdict("X-<HOSTILE>&1", FAIL, HOSTILE_WHY, 'evil"<scenario>', evidence),
-                                        verdict("X-QUIET", NOT_RUN, "Not run <because> & \x01", 'evil"<scenario>')])
+    scenario = ScenarioResult(
+        'evil"<scenario>',
+        "Evil & <title> ÆØÅ",
+        0.5,
+        error="Boom <b>&</b>\x1b[2J",
+        steps=['Step <one> & "two"\x1b[1m', "ÆØÅ æøå"],
+        verdicts=[
+            verdict("X-<HOSTILE>&1", FAIL, HOSTILE_WHY, 'evil"<scenario>', evidence),
+            verdict("X-QUIET", NOT_RUN, "Not run <because> & \x01", 'evil"<scenario>'),
+        ],
+    )
     run = run_of(scenario, requirements=HOSTILE_REQUIREMENTS)
-    run.insurer = {**INSURER, "name": "Evil <Forsikring> & \"Co\" ÆØÅ\x1b[5m"}
+    run.insurer = {**INSURER, "name": 'Evil <Forsikring> & "Co" ÆØÅ\x1b[5m'}
     return run
 
 
@@ -164,7 +346,7 @@ def test_console_of_a_run_with_failures_puts_them_first_and_says_why():
     lines = [line for line in text.splitlines() if re.match(r"^(PASS|FAIL|NOT RUN) ", line)]
     statuses = [line.split("  ")[0].strip() for line in lines]
     assert statuses == sorted(statuses, key={FAIL: 0, PASS: 1, NOT_RUN: 2}.get)
-    assert lines[0].split()[1] == "DSOP-LOGUSE" and lines[1].split()[1] == "DSOP-REVOKED"   # MUST before SHOULD
+    assert lines[0].split()[1] == "DSOP-LOGUSE" and lines[1].split()[1] == "DSOP-REVOKED"  # MUST before SHOULD
     assert lines[2].split()[1] == "DSOP-MASKINPORTEN-REUSE"
     failed = text.split("\nFailed\n", 1)[1]
     flat = " ".join(failed.split())
@@ -172,7 +354,7 @@ def test_console_of_a_run_with_failures_puts_them_first_and_says_why():
         assert why in flat
     assert "DSOP-LOGUSE (MUST) in scenario fetch" in failed
     assert "evidence (1 event):" in failed and "nav nav.data GET /api/v1/sykepenger → 200 ok" in failed
-    assert "… and 2 more" in failed                                      # 4 events, 2 shown
+    assert "… and 2 more" in failed  # 4 events, 2 shown
     assert "Not run (MUST)" in text and "DSOP-RECOVERY (MUST) in scenario nav_down" in text
     assert "nav_down: DriverError: the insurer's start page answered HTTP 502" in flat
     counts = result.counts()
@@ -203,7 +385,7 @@ def test_console_neutralises_terminal_escapes():
     text = console.render(hostile_run(), color=False)
     assert "\x1b" not in text and "\x00" not in text and "\x07" not in text
     assert "\\x1b[31m red\\x00 nul" in text
-    assert "Evil <Forsikring> & \"Co\" ÆØÅ\\x1b[5m" in text
+    assert 'Evil <Forsikring> & "Co" ÆØÅ\\x1b[5m' in text
 
 
 # -- JUnit ------------------------------------------------------------------------------------------------
@@ -224,13 +406,12 @@ def test_junit_counts_match_the_verdicts(name):
     assert root.get("errors") == "0"
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == [s.name.replace("\x1b", "\\x1b") for s in result.scenarios]
-    for suite, scenario in zip(suites, result.scenarios):
+    for suite, scenario in zip(suites, result.scenarios, strict=False):
         assert int(suite.get("tests")) == len(scenario.verdicts) == len(suite.findall("testcase"))
         assert int(suite.get("failures")) == sum(v.status == FAIL for v in scenario.verdicts)
         assert int(suite.get("skipped")) == sum(v.status == NOT_RUN for v in scenario.verdicts)
         assert float(suite.get("time")) == pytest.approx(scenario.seconds, abs=1e-3)
-        assert sum(float(c.get("time")) for c in suite.findall("testcase")) == pytest.approx(scenario.seconds,
-                                                                                               abs=1e-2)
+        assert sum(float(c.get("time")) for c in suite.findall("testcase")) == pytest.approx(scenario.seconds, abs=1e-2)
         properties = {p.get("name"): p.get("value") for p in suite.find("properties")}
         assert properties["insurer.org"] == "310000001"
         assert properties["sandbox.control"] == "http://127.0.0.1:7000"
@@ -248,13 +429,16 @@ def test_junit_failures_carry_the_why_and_the_evidence():
     assert "Source: «The insurer logs its use of the consent with Altinn (loguse).»" in failure.text
     assert "Evidence (1 sandbox event):" in failure.text
     assert "nav nav.data GET /api/v1/sykepenger → 200 ok  caller=310000001 subject=01017012345" in failure.text
-    revoked = cases[("revocation", "DSOP-REVOKED: Stops after the citizen withdraws the consent and says consent "
-                                   "is required")].find("failure")
+    revoked = cases[
+        ("revocation", "DSOP-REVOKED: Stops after the citizen withdraws the consent and says consent is required")
+    ].find("failure")
     assert revoked.get("message") == REVOKED_WHY and "→ 403 error consent_revoked" in revoked.text
     recovery = cases[("nav_down", "DSOP-RECOVERY: Retrieves the data once NAV is back")]
     assert recovery.find("skipped").get("message") == RECOVERY_WHY and recovery.find("failure") is None
-    assert cases[("fetch", "DSOP-FETCH: Fetches NAV data with a Maskinporten token and the consent token")] \
-        .find("*") is None                                            # a pass has no child
+    assert (
+        cases[("fetch", "DSOP-FETCH: Fetches NAV data with a Maskinporten token and the consent token")].find("*")
+        is None
+    )  # a pass has no child
     nav_down = root.find("testsuite[@name='nav_down']")
     assert "not a verdict" in nav_down.find("system-err").text
     assert "1. NAV is made to fail with 503" in nav_down.find("system-out").text
@@ -270,13 +454,13 @@ def test_junit_of_a_run_that_could_not_start_shows_the_error():
 
 def test_junit_escapes_hostile_text():
     text = junit.render(hostile_run())
-    root = parse_junit(text)                                          # expat refuses control characters
+    root = parse_junit(text)  # expat refuses control characters
     assert "<script>" not in text and "\x1b" not in text and "\x00" not in text
     case = root.find(".//testcase")
     assert case.get("name") == f"X-<HOSTILE>&1: {HOSTILE_TITLE}"
     assert case.get("classname") == 'evil"<scenario>'
     message = case.find("failure").get("message")
-    assert message.startswith('Got <b>bold</b> & "quotes" \'single\' ÆØÅ æøå\\x1b[31m red\\x00 nul\\x07 bell')
+    assert message.startswith("Got <b>bold</b> & \"quotes\" 'single' ÆØÅ æøå\\x1b[31m red\\x00 nul\\x07 bell")
     body = case.find("failure").text
     assert "</pre><script>alert('x')</script>" in body and "\\ud800" in body and "(empty event)" in body
     assert 'altinn  details={"details": "plain string details & <stuff>", "extra": "unknown field"}' in body
@@ -292,14 +476,15 @@ def test_json_round_trips(name):
     assert data["exit_code"] == result.exit_code and data["counts"] == result.counts()
     for requirement in data["requirements"]:
         assert requirement["verdict"] == result.overall(requirement["id"])
-        assert [v["status"] for v in requirement["verdicts"]] == [v.status for v in
-                                                                  result.verdicts_for(requirement["id"])]
+        assert [v["status"] for v in requirement["verdicts"]] == [
+            v.status for v in result.verdicts_for(requirement["id"])
+        ]
 
 
 def test_json_keeps_unicode_and_survives_hostile_text(tmp_path):
     written = write_reports(hostile_run(), json_path=tmp_path / "run.json")
     raw = written["json"].read_text(encoding="utf-8")
-    assert "ÆØÅ" in raw                                              # ensure_ascii=False
+    assert "ÆØÅ" in raw  # ensure_ascii=False
     data = json.loads(raw)
     assert data["requirements"][0]["verdicts"][0]["why"] == HOSTILE_WHY
     assert data["requirements"][0]["verdict"] == FAIL
@@ -360,7 +545,7 @@ def test_html_is_well_formed_accessible_and_self_contained(name):
     assert text.startswith("<!doctype html>")
     assert page.tags[0] == ("html", {"lang": "en"})
     assert page.headings.count(1) == 1 and page.headings[0] == 1
-    assert all(b - a <= 1 for a, b in zip(page.headings, page.headings[1:])), page.headings
+    assert all(b - a <= 1 for a, b in zip(page.headings, page.headings[1:], strict=False)), page.headings
     ids = page.attrs(name="id")
     assert len(ids) == len(set(ids))
     for href in page.attrs(name="href"):
@@ -386,18 +571,32 @@ def test_html_of_a_run_with_failures():
     cards = [(a["id"], a["class"]) for t, a in page.tags if t == "article"]
     assert [c for _, c in cards] == ["card fail"] * 3 + ["card pass"] * 5 + ["card notrun"]
     assert [i for i, _ in cards[:3]] == ["req-DSOP-LOGUSE", "req-DSOP-REVOKED", "req-DSOP-MASKINPORTEN-REUSE"]
-    for word in ("✓ PASS", "✗ FAIL", "– NOT RUN"):                   # never colour alone
+    for word in ("✓ PASS", "✗ FAIL", "– NOT RUN"):  # never colour alone
         assert word in page.flat
     # the source sentence with its origin, the evidence as a table with its columns
     assert "The insurer logs its use of the consent with Altinn (loguse). — DSOP prosessbeskrivelse" in page.flat
     assert "Evidence: 2 sandbox events (altinn 1 · nav 1)" in page.flat
     assert re.findall(r'<th scope="col">([^<]*)</th>', text)[:10] == [
-        "#", "Time", "Service", "Operation", "HTTP", "Outcome", "Error", "Caller", "Subject", "Trace id"]
+        "#",
+        "Time",
+        "Service",
+        "Operation",
+        "HTTP",
+        "Outcome",
+        "Error",
+        "Caller",
+        "Subject",
+        "Trace id",
+    ]
     assert "consent_revoked" in page.flat and "trace-0020-9f1c" in page.flat
     assert '"consent_problem": "revoked"' in page.flat
     # the scenarios, their steps with stable ids, and the one that broke
     assert [a["id"] for t, a in page.tags if t == "section" and "scenario" in a.get("class", "")] == [
-        "scn-fetch", "scn-reuse", "scn-revocation", "scn-nav_down"]
+        "scn-fetch",
+        "scn-reuse",
+        "scn-revocation",
+        "scn-nav_down",
+    ]
     assert "S04.2" in page.attrs(name="id") and "S01.3 The suite asks the insurer to fetch again" in page.flat
     assert "The scenario could not finish." in page.flat
     # the requirement judged twice shows both verdicts, the failure first
@@ -427,18 +626,21 @@ def test_html_escapes_hostile_text():
     page = Page(text)
     assert "<script" not in text and "<b>" not in text and "<img" not in text and "<a href='http" not in text
     assert HOSTILE_TITLE in page.flat
-    assert 'Got <b>bold</b> & "quotes" \'single\' ÆØÅ æøå\\x1b[31m red\\x00 nul\\x07 bell </pre></textarea>' \
-        in page.flat
+    assert (
+        "Got <b>bold</b> & \"quotes\" 'single' ÆØÅ æøå\\x1b[31m red\\x00 nul\\x07 bell </pre></textarea>" in page.flat
+    )
     assert "</pre><script>alert('x')</script>" in page.flat and "\\ud800" in page.flat
     assert "Origin <a href='http://evil.example'>link</a>" in page.flat
     assert "not an event at all <i>really</i>" in page.flat and '"extra": "unknown field"' in page.flat
     assert re.search(r"\(\d+ more characters\)", page.flat)
-    assert max(len(t) for t in page.text) < 5000                     # details are cut
+    assert max(len(t) for t in page.text) < 5000  # details are cut
 
 
 def test_html_ids_stay_unique_when_requirement_ids_look_alike():
-    alike = [Requirement(rid, MUST, f"Title of {rid}", "Source.", "Origin.") for rid in
-             ("A B", "A-B", "A&B", "A-B-title", "A")]
+    alike = [
+        Requirement(rid, MUST, f"Title of {rid}", "Source.", "Origin.")
+        for rid in ("A B", "A-B", "A&B", "A-B-title", "A")
+    ]
     scenario = ScenarioResult("s", "S", 1.0, verdicts=[verdict(r.id, FAIL, f"why {r.id}", "s") for r in alike])
     page = Page(html.render(run_of(scenario, requirements=alike)))
     ids = page.attrs(name="id")
@@ -470,8 +672,9 @@ def test_write_reports_writes_what_was_asked(tmp_path):
 
 
 def test_write_reports_survives_hostile_text(tmp_path):
-    written = write_reports(hostile_run(), junit=tmp_path / "j.xml", json_path=tmp_path / "r.json",
-                            html=tmp_path / "r.html")
+    written = write_reports(
+        hostile_run(), junit=tmp_path / "j.xml", json_path=tmp_path / "r.json", html=tmp_path / "r.html"
+    )
     ET.parse(written["junit"])
     json.loads(written["json"].read_text(encoding="utf-8"))
     assert Page(written["html"].read_text(encoding="utf-8")).problems == []
@@ -481,4 +684,4 @@ def test_the_command_line_lists_every_scenario():
     from dsop_sandbox.conformance.cli import SCENARIO_NAMES
     from dsop_sandbox.conformance.scenarios import SCENARIOS
 
-    assert SCENARIO_NAMES == tuple(scenario.name for scenario in SCENARIOS)
+    assert tuple(scenario.name for scenario in SCENARIOS) == SCENARIO_NAMES

@@ -2,6 +2,7 @@
 variant fails exactly the requirements it breaks and nothing else (the variant × requirement
 matrix). Variants run three at a time, each group on a sandbox of its own (the scenarios arm
 faults and move the calendar for the whole sandbox)."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -27,13 +28,12 @@ def verdicts_of(sandbox: Sandbox, insurer_class=None) -> dict[str, str]:
     assert result.setup_error is None, result.setup_error
     assert not [s.error for s in result.scenarios if s.error], [s.error for s in result.scenarios]
     judged = {requirement.id for requirement in result.judged()}
-    return {requirement.id: result.overall(requirement.id) for requirement in REQUIREMENTS
-            if requirement.id in judged}
+    return {requirement.id: result.overall(requirement.id) for requirement in REQUIREMENTS if requirement.id in judged}
 
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory) -> dict:
-    variants = [None] + list(EXPECTED)
+    variants = [None, *list(EXPECTED)]
     groups = [variants[i::GROUPS] for i in range(GROUPS)]
 
     def run_group(index: int, group: list) -> dict:

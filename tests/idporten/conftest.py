@@ -5,19 +5,20 @@ its own state directory and a frozen protocol clock per test, and ``idp`` (:clas
 Flask test client that keeps its cookies like a browser. Over HTTP (the Authlib acceptance test):
 ``served``, the whole sandbox really served on free ports, once per module.
 """
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.idporten import create_app
-from dsop_sandbox.launcher import Sandbox
 from tests.conftest import free_port_settings
 from tests.idporten.support import Idp
 from tests.support import InsurerKeys
@@ -28,7 +29,7 @@ INSURER_ORG, OTHER_ORG = "310000019", "310000027"
 @pytest.fixture(scope="session")
 def shared_authority(tmp_path_factory) -> KeyAuthority:
     """One test PKI for the run (making RSA keys for every test would be slow)."""
-    return KeyAuthority.open(tmp_path_factory.mktemp("idporten-authority"), datetime.now(timezone.utc))
+    return KeyAuthority.open(tmp_path_factory.mktemp("idporten-authority"), datetime.now(UTC))
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +49,7 @@ def enterprise(shared_authority) -> dict[str, InsurerKeys]:
     """Enterprise certificates (virksomhetssertifikat) from the shared authority, by organisation number."""
     issued = {}
     for org in (INSURER_ORG, OTHER_ORG):
-        credentials = shared_authority.issue_enterprise_certificate(org, "Forsikring AS", datetime.now(timezone.utc))
+        credentials = shared_authority.issue_enterprise_certificate(org, "Forsikring AS", datetime.now(UTC))
         issued[org] = InsurerKeys.from_pem(credentials.key_pem, credentials.chain_pem)
     return issued
 

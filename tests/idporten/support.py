@@ -5,9 +5,8 @@ the OIDC fake, in process (Flask test client) or over HTTP (``requests``).
 protocol steps: register a client, send it to ``/authorize``, fill the login page, take the code
 back, redeem it at ``/token`` with the client's registered authentication method.
 """
-from __future__ import annotations
 
-from tests.support import REMOVE, b64url  # noqa: F401 - shared with the other suites
+from __future__ import annotations
 
 import base64
 import hashlib
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from jwt.algorithms import RSAAlgorithm
 
 from dsop_sandbox.people.roster import TEST_PERSONS
+from tests.support import REMOVE, b64url
 
 HIGH, SUBSTANTIAL = "idporten-loa-high", "idporten-loa-substantial"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -61,12 +61,27 @@ def sign_raw(header: dict, claims: dict, private_key, hash_alg=hashes.SHA256) ->
     return f"{signing_input}.{b64url(signature)}"
 
 
-def client_assertion(client_id: str, audience: str, private_key, *, kid: str = JWK_KID, now: float | None = None,
-                     lifetime: int = 120, header: dict | None = None, **claims) -> str:
+def client_assertion(
+    client_id: str,
+    audience: str,
+    private_key,
+    *,
+    kid: str = JWK_KID,
+    now: float | None = None,
+    lifetime: int = 120,
+    header: dict | None = None,
+    **claims,
+) -> str:
     """A correct private_key_jwt assertion (RFC 7523 §2.2), changed as asked (``REMOVE`` drops a claim)."""
     iat = int(time.time() if now is None else now)
-    body = {"iss": client_id, "sub": client_id, "aud": audience, "iat": iat, "exp": iat + lifetime,
-            "jti": str(uuid.uuid4())}
+    body = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": audience,
+        "iat": iat,
+        "exp": iat + lifetime,
+        "jti": str(uuid.uuid4()),
+    }
     body.update(claims)
     head = {"alg": "RS256", "kid": kid}
     head.update(header or {})
@@ -100,8 +115,14 @@ class Page(HTMLParser):
         if tag == "html":
             self.lang = attrs.get("lang")
         elif tag == "form":
-            self.forms.append({"action": attrs.get("action"), "method": (attrs.get("method") or "get").lower(),
-                               "inputs": [], "buttons": []})
+            self.forms.append(
+                {
+                    "action": attrs.get("action"),
+                    "method": (attrs.get("method") or "get").lower(),
+                    "inputs": [],
+                    "buttons": [],
+                }
+            )
         elif tag == "input" and self.forms:
             self.forms[-1]["inputs"].append(attrs)
         elif tag == "button":
@@ -133,8 +154,11 @@ class Page(HTMLParser):
 
     def radios(self, name: str) -> dict[str, dict]:
         """value -> {"checked": bool, "disabled": bool}"""
-        return {i["value"]: {"checked": "checked" in i, "disabled": "disabled" in i}
-                for i in self.form["inputs"] if i.get("type") == "radio" and i.get("name") == name}
+        return {
+            i["value"]: {"checked": "checked" in i, "disabled": "disabled" in i}
+            for i in self.form["inputs"]
+            if i.get("type") == "radio" and i.get("name") == name
+        }
 
 
 def query_of(location: str) -> dict[str, str]:
@@ -183,8 +207,12 @@ class Idp:
 
     # -- fixtures over the admin API ------------------------------------------------------------------
     def register(self, method: str = "client_secret_basic", **fields) -> dict:
-        body = {"client_name": "Eksempel Forsikring AS", "redirect_uris": [REDIRECT_URI],
-                "post_logout_redirect_uris": [POST_LOGOUT_URI], "token_endpoint_auth_method": method}
+        body = {
+            "client_name": "Eksempel Forsikring AS",
+            "redirect_uris": [REDIRECT_URI],
+            "post_logout_redirect_uris": [POST_LOGOUT_URI],
+            "token_endpoint_auth_method": method,
+        }
         if method == "private_key_jwt":
             body["jwks"] = {"keys": [public_jwk(self.private_key)]}
         body.update(fields)
@@ -199,9 +227,15 @@ class Idp:
 
     # -- the front channel ----------------------------------------------------------------------------
     def authorization_params(self, client: dict, verifier: str | None, **overrides) -> dict:
-        params = {"response_type": "code", "client_id": client["client_id"], "redirect_uri": REDIRECT_URI,
-                  "scope": "openid profile", "state": "st-" + secrets.token_urlsafe(12),
-                  "nonce": "n-" + secrets.token_urlsafe(12), "acr_values": HIGH}
+        params = {
+            "response_type": "code",
+            "client_id": client["client_id"],
+            "redirect_uri": REDIRECT_URI,
+            "scope": "openid profile",
+            "state": "st-" + secrets.token_urlsafe(12),
+            "nonce": "n-" + secrets.token_urlsafe(12),
+            "acr_values": HIGH,
+        }
         if verifier:
             params.update(code_challenge=s256(verifier), code_challenge_method="S256")
         params.update(overrides)
@@ -227,8 +261,15 @@ class Idp:
         assert answer.status_code == 200, answer.get_data(as_text=True)
         return Page(answer.get_data(as_text=True))
 
-    def submit_login(self, flow: Flow, *, pid: str | None = KARI, method: str | None = "bankid",
-                     action: str = "login", other_pid: str | None = None):
+    def submit_login(
+        self,
+        flow: Flow,
+        *,
+        pid: str | None = KARI,
+        method: str | None = "bankid",
+        action: str = "login",
+        other_pid: str | None = None,
+    ):
         form = {"request_id": flow.request_id, "action": action}
         if pid is not None:
             form["pid"] = pid
@@ -247,7 +288,7 @@ class Idp:
         silently; send ``prompt="login"`` to force the page), back at the client with a code."""
         flow = self.authorize(client, **overrides)
         if flow.request_id is None and "code" in flow.callback:
-            return flow                      # SSO: this browser's session logged the citizen in silently
+            return flow  # SSO: this browser's session logged the citizen in silently
         assert flow.request_id, flow.response.get_data(as_text=True)
         answer = self.submit_login(flow, pid=pid, method=login_method)
         assert answer.status_code == 302, answer.get_data(as_text=True)
@@ -266,8 +307,9 @@ class Idp:
             form.update(client_id=client["client_id"], client_secret=client["client_secret"])
         elif method == "private_key_jwt":
             if assertion is None:
-                assertion = client_assertion(client["client_id"], self.issuer, self.private_key,
-                                             now=self.service.clock.epoch())
+                assertion = client_assertion(
+                    client["client_id"], self.issuer, self.private_key, now=self.service.clock.epoch()
+                )
             form.update(client_id=client["client_id"], client_assertion_type=ASSERTION_TYPE, client_assertion=assertion)
         else:
             form.update(client_id=client["client_id"])
@@ -281,8 +323,12 @@ class Idp:
 
     def redeem(self, flow: Flow, client: dict | None = None, **overrides):
         """POST /token for the flow's code, with the client's authentication."""
-        form = {"grant_type": "authorization_code", "code": flow.code, "redirect_uri": flow.params["redirect_uri"],
-                "code_verifier": flow.verifier}
+        form = {
+            "grant_type": "authorization_code",
+            "code": flow.code,
+            "redirect_uri": flow.params["redirect_uri"],
+            "code_verifier": flow.verifier,
+        }
         form.update(overrides)
         if form["code_verifier"] is None:
             form.pop("code_verifier")
@@ -302,9 +348,14 @@ class Idp:
         jwks = self.browser.get("/jwks.json").get_json()
         kid = jwt.get_unverified_header(id_token)["kid"]
         jwk = next(k for k in jwks["keys"] if k["kid"] == kid)
-        return jwt.decode(id_token, RSAAlgorithm.from_jwk(json.dumps(jwk)), algorithms=["RS256"],
-                          audience=client["client_id"], issuer=self.issuer,
-                          options={"verify_exp": False, "verify_iat": False})
+        return jwt.decode(
+            id_token,
+            RSAAlgorithm.from_jwk(json.dumps(jwk)),
+            algorithms=["RS256"],
+            audience=client["client_id"],
+            issuer=self.issuer,
+            options={"verify_exp": False, "verify_iat": False},
+        )
 
 
 def assert_oauth_error(answer, status: int, error: str) -> dict:

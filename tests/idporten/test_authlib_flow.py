@@ -6,6 +6,7 @@ The citizen's browser is ``requests`` without JavaScript: it follows ``/authoriz
 page, reads the form, picks a test person and BankID, and the answer's redirect to the client's
 (unserved) redirect_uri is caught and handed to Authlib.
 """
+
 from __future__ import annotations
 
 import warnings
@@ -64,9 +65,15 @@ def register(base: str, **fields) -> dict:
 
 
 def session_for(client: dict, **kw) -> OAuth2Session:
-    oauth = OAuth2Session(client["client_id"], client.get("client_secret"),
-                          token_endpoint_auth_method=client["token_endpoint_auth_method"], scope="openid profile",
-                          redirect_uri=REDIRECT_URI, code_challenge_method="S256", **kw)
+    oauth = OAuth2Session(
+        client["client_id"],
+        client.get("client_secret"),
+        token_endpoint_auth_method=client["token_endpoint_auth_method"],
+        scope="openid profile",
+        redirect_uri=REDIRECT_URI,
+        code_challenge_method="S256",
+        **kw,
+    )
     oauth.trust_env = False
     return oauth
 
@@ -77,8 +84,12 @@ class AuthorizationRound:
     def __init__(self, oauth: OAuth2Session, meta: dict, ui_locales: str = "nb"):
         self.verifier, self.nonce = generate_token(64), generate_token(24)
         self.url, self.state = oauth.create_authorization_url(
-            meta["authorization_endpoint"], code_verifier=self.verifier, nonce=self.nonce, acr_values=HIGH,
-            ui_locales=ui_locales)
+            meta["authorization_endpoint"],
+            code_verifier=self.verifier,
+            nonce=self.nonce,
+            acr_values=HIGH,
+            ui_locales=ui_locales,
+        )
         self.callback_url: str | None = None
 
     def citizen_logs_in(self, pid: str = PERSON["pid"], method: str = "bankid", lang: str = "nb") -> str:
@@ -95,9 +106,12 @@ class AuthorizationRound:
             radios = html.radios("method")
             assert not radios["bankid"]["disabled"] and radios["minid"]["disabled"]  # high was asked
             assert pid in html.radios("pid")
-            answer = browser.post(urljoin(page.url, form["action"]), allow_redirects=False, timeout=10,
-                                  data={"request_id": html.hidden("request_id"), "pid": pid, "method": method,
-                                        "action": "login"})
+            answer = browser.post(
+                urljoin(page.url, form["action"]),
+                allow_redirects=False,
+                timeout=10,
+                data={"request_id": html.hidden("request_id"), "pid": pid, "method": method, "action": "login"},
+            )
         assert answer.status_code == 302, answer.text
         self.callback_url = answer.headers["Location"]
         assert self.callback_url.startswith(REDIRECT_URI + "?")
@@ -105,13 +119,19 @@ class AuthorizationRound:
 
 
 def validated_id_token(token: dict, meta: dict, key_set, client_id: str, nonce: str):
-    claims = jwt.decode(token["id_token"], key_set, claims_cls=CodeIDToken,
-                        claims_options={"iss": {"essential": True, "value": meta["issuer"]},
-                                        "aud": {"essential": True, "value": client_id},
-                                        "acr": {"essential": True, "value": HIGH},
-                                        "nonce": {"essential": True}},
-                        claims_params={"nonce": nonce, "client_id": client_id})
-    claims.validate(leeway=5)   # iss, aud, exp, iat, nonce, auth_time, amr is an array, azp
+    claims = jwt.decode(
+        token["id_token"],
+        key_set,
+        claims_cls=CodeIDToken,
+        claims_options={
+            "iss": {"essential": True, "value": meta["issuer"]},
+            "aud": {"essential": True, "value": client_id},
+            "acr": {"essential": True, "value": HIGH},
+            "nonce": {"essential": True},
+        },
+        claims_params={"nonce": nonce, "client_id": client_id},
+    )
+    claims.validate(leeway=5)  # iss, aud, exp, iat, nonce, auth_time, amr is an array, azp
     assert claims.header["alg"] == "RS256" and claims.header["kid"]
     assert isinstance(claims["amr"], list) and claims["amr"] == ["BankID"]
     assert claims["pid"] == PERSON["pid"]
@@ -121,13 +141,23 @@ def validated_id_token(token: dict, meta: dict, key_set, client_id: str, nonce: 
 
 def test_discovery_is_what_a_client_library_reads(meta, base):
     assert meta["issuer"] == base and not meta["issuer"].endswith("/")
-    for name in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri",
-                 "end_session_endpoint", "pushed_authorization_request_endpoint"):
+    for name in (
+        "authorization_endpoint",
+        "token_endpoint",
+        "userinfo_endpoint",
+        "jwks_uri",
+        "end_session_endpoint",
+        "pushed_authorization_request_endpoint",
+    ):
         assert meta[name].startswith(base + "/"), name
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert meta["authorization_response_iss_parameter_supported"] is True
     assert set(meta["token_endpoint_auth_methods_supported"]) == {
-        "client_secret_basic", "client_secret_post", "private_key_jwt", "none"}
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+        "none",
+    }
 
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post", "none"])
@@ -137,17 +167,21 @@ def test_authlib_logs_a_citizen_in(method, served, base, meta, key_set):
     oauth = session_for(client)
     round_ = AuthorizationRound(oauth, meta)
     callback = query_of(round_.citizen_logs_in())
-    assert callback["iss"] == meta["issuer"]           # RFC 9207: mix-up defence
+    assert callback["iss"] == meta["issuer"]  # RFC 9207: mix-up defence
     assert callback["state"] == round_.state and set(callback) == {"code", "state", "iss"}
 
-    token = oauth.fetch_token(meta["token_endpoint"], authorization_response=round_.callback_url,
-                              code_verifier=round_.verifier, state=round_.state)
+    token = oauth.fetch_token(
+        meta["token_endpoint"],
+        authorization_response=round_.callback_url,
+        code_verifier=round_.verifier,
+        state=round_.state,
+    )
     assert token["token_type"] == "Bearer" and token["expires_in"] == 120 and token["scope"] == "openid profile"
-    assert "refresh_token" not in token                # not registered for the refresh_token grant
+    assert "refresh_token" not in token  # not registered for the refresh_token grant
     claims = validated_id_token(token, meta, key_set, client["client_id"], round_.nonce)
     assert claims["locale"] == "nb"
 
-    userinfo = oauth.get(meta["userinfo_endpoint"], timeout=10)   # the access token, as a Bearer header
+    userinfo = oauth.get(meta["userinfo_endpoint"], timeout=10)  # the access token, as a Bearer header
     assert userinfo.status_code == 200, userinfo.text
     assert userinfo.json()["sub"] == claims["sub"] and userinfo.json()["pid"] == PERSON["pid"]
 
@@ -158,8 +192,12 @@ def test_authlib_state_check_catches_a_forged_callback(served, base, meta):
     round_ = AuthorizationRound(oauth, meta)
     round_.citizen_logs_in()
     with pytest.raises(MismatchingStateException):
-        oauth.fetch_token(meta["token_endpoint"], authorization_response=round_.callback_url,
-                          code_verifier=round_.verifier, state="someone-elses-state")
+        oauth.fetch_token(
+            meta["token_endpoint"],
+            authorization_response=round_.callback_url,
+            code_verifier=round_.verifier,
+            state="someone-elses-state",
+        )
 
 
 class IdPortenPrivateKeyJWT(PrivateKeyJWT):
@@ -167,8 +205,14 @@ class IdPortenPrivateKeyJWT(PrivateKeyJWT):
     120 s (Authlib's default is an hour), and the ``client_id`` form field goes along."""
 
     def sign(self, auth, token_endpoint):
-        return private_key_jwt_sign(auth.client_secret, client_id=auth.client_id, token_endpoint=token_endpoint,
-                                    header=dict(self.headers or {}), alg=self.alg, expires_in=120)
+        return private_key_jwt_sign(
+            auth.client_secret,
+            client_id=auth.client_id,
+            token_endpoint=token_endpoint,
+            header=dict(self.headers or {}),
+            alg=self.alg,
+            expires_in=120,
+        )
 
     def __call__(self, auth, method, uri, headers, body):
         uri, headers, body = super().__call__(auth, method, uri, headers, body)
@@ -176,9 +220,10 @@ class IdPortenPrivateKeyJWT(PrivateKeyJWT):
 
 
 def test_authlib_private_key_jwt_needs_the_client_id_form_field(served, base, meta, key_set, client_key):
-    client = register(base, token_endpoint_auth_method="private_key_jwt",
-                      jwks={"keys": [public_jwk(client_key, JWK_KID)]})
-    key = RSAKey.import_key(client_key)   # the client's private key, as Authlib's PrivateKeyJWT takes it
+    client = register(
+        base, token_endpoint_auth_method="private_key_jwt", jwks={"keys": [public_jwk(client_key, JWK_KID)]}
+    )
+    key = RSAKey.import_key(client_key)  # the client's private key, as Authlib's PrivateKeyJWT takes it
 
     stock = session_for(client | {"client_secret": key})
     stock.register_client_auth_method(PrivateKeyJWT(meta["issuer"], headers={"kid": JWK_KID}))
@@ -186,16 +231,24 @@ def test_authlib_private_key_jwt_needs_the_client_id_form_field(served, base, me
     round_.citizen_logs_in()
     # Authlib's stock private_key_jwt sends only client_assertion(_type); the new ID-porten refuses that.
     with pytest.raises(OAuthError) as refused:
-        stock.fetch_token(meta["token_endpoint"], authorization_response=round_.callback_url,
-                          code_verifier=round_.verifier, state=round_.state)
+        stock.fetch_token(
+            meta["token_endpoint"],
+            authorization_response=round_.callback_url,
+            code_verifier=round_.verifier,
+            state=round_.state,
+        )
     assert refused.value.error == "invalid_request"
     assert "client_id" in refused.value.description
 
     # The same code still works (client authentication failed before the code was looked at).
     oauth = session_for(client | {"client_secret": key})
     oauth.register_client_auth_method(IdPortenPrivateKeyJWT(meta["issuer"], headers={"kid": JWK_KID}))
-    token = oauth.fetch_token(meta["token_endpoint"], authorization_response=round_.callback_url,
-                              code_verifier=round_.verifier, state=round_.state)
+    token = oauth.fetch_token(
+        meta["token_endpoint"],
+        authorization_response=round_.callback_url,
+        code_verifier=round_.verifier,
+        state=round_.state,
+    )
     validated_id_token(token, meta, key_set, client["client_id"], round_.nonce)
     assert oauth.get(meta["userinfo_endpoint"], timeout=10).json()["pid"] == PERSON["pid"]
 
@@ -205,18 +258,22 @@ def test_authlib_refreshes_and_the_refresh_token_rotates(served, base, meta, key
     oauth = session_for(client)
     round_ = AuthorizationRound(oauth, meta, ui_locales="en")
     round_.citizen_logs_in(lang="en")
-    token = oauth.fetch_token(meta["token_endpoint"], authorization_response=round_.callback_url,
-                              code_verifier=round_.verifier, state=round_.state)
+    token = oauth.fetch_token(
+        meta["token_endpoint"],
+        authorization_response=round_.callback_url,
+        code_verifier=round_.verifier,
+        state=round_.state,
+    )
     first = token["refresh_token"]
     claims = validated_id_token(token, meta, key_set, client["client_id"], round_.nonce)
     assert claims["locale"] == "en"
 
     refreshed = oauth.refresh_token(meta["token_endpoint"])
-    assert refreshed["refresh_token"] != first                       # rotated
+    assert refreshed["refresh_token"] != first  # rotated
     again = validated_id_token(refreshed, meta, key_set, client["client_id"], round_.nonce)
     assert again["sub"] == claims["sub"] and again["sid"] == claims["sid"] and again["jti"] != claims["jti"]
 
-    with pytest.raises(OAuthError) as reused:                         # the old one is spent
+    with pytest.raises(OAuthError) as reused:  # the old one is spent
         oauth.refresh_token(meta["token_endpoint"], refresh_token=first)
     assert reused.value.error == "invalid_grant"
     assert oauth.refresh_token(meta["token_endpoint"], refresh_token=refreshed["refresh_token"])["access_token"]

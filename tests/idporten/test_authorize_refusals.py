@@ -4,13 +4,26 @@ An unknown client or a redirect_uri that is not registered exactly is shown on I
 (400, never a redirect: the client cannot be trusted). Every other problem goes back to the
 client's redirect_uri with ``error``, ``error_description``, ``state`` and RFC 9207 ``iss``.
 """
+
 from __future__ import annotations
 
 import pytest
 
 from dsop_sandbox.mocks.common.identifiers import fnr_problem
-from tests.idporten.support import (HIGH, KARI, OTHER_SYNTHETIC_PID, REAL_LOOKING_PID, REDIRECT_URI, REMOVE,
-                                    SUBSTANTIAL, Page, assert_page_error, query_of, s256, without_query)
+from tests.idporten.support import (
+    HIGH,
+    KARI,
+    OTHER_SYNTHETIC_PID,
+    REAL_LOOKING_PID,
+    REDIRECT_URI,
+    REMOVE,
+    SUBSTANTIAL,
+    Page,
+    assert_page_error,
+    query_of,
+    s256,
+    without_query,
+)
 
 
 def assert_back_at_client(flow, error: str, *, with_state: bool = True) -> dict:
@@ -43,14 +56,18 @@ def test_unknown_client_is_shown_on_the_page_never_redirected(idp, client):
     assert page.lang == "nb"
 
 
-@pytest.mark.parametrize("redirect_uri", [
-    REDIRECT_URI + "/",                                          # trailing slash
-    "https://forsikring.example:8443/login/callback",            # another port
-    "http://forsikring.example/login/callback",                  # another scheme
-    "https://FORSIKRING.example/login/callback",                 # not exact (case)
-    REDIRECT_URI + "?next=/",                                    # added query
-    "https://evil.example/login/callback",                       # another host
-], ids=["trailing-slash", "other-port", "http", "case", "query", "other-host"])
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        REDIRECT_URI + "/",  # trailing slash
+        "https://forsikring.example:8443/login/callback",  # another port
+        "http://forsikring.example/login/callback",  # another scheme
+        "https://FORSIKRING.example/login/callback",  # not exact (case)
+        REDIRECT_URI + "?next=/",  # added query
+        "https://evil.example/login/callback",  # another host
+    ],
+    ids=["trailing-slash", "other-port", "http", "case", "query", "other-host"],
+)
 def test_a_redirect_uri_that_is_not_registered_exactly_is_shown_on_the_page(idp, client, redirect_uri):
     flow = idp.authorize(client, redirect_uri=redirect_uri)
     assert_page_error(flow.response, 400, "redirect_uri is not registered")
@@ -70,7 +87,7 @@ def test_the_page_error_speaks_english_when_asked(idp, client):
 def test_response_type_token_is_unsupported(idp, client):
     flow = idp.authorize(client, response_type="token")
     assert_back_at_client(flow, "unsupported_response_type")
-    assert "#" not in flow.response.headers["Location"]   # never a fragment: only the code flow exists
+    assert "#" not in flow.response.headers["Location"]  # never a fragment: only the code flow exists
 
 
 def test_missing_state_is_an_invalid_request(idp, client):
@@ -98,15 +115,21 @@ def test_a_client_registered_without_pkce_may_leave_it_out(idp):
     flow = idp.authorize(legacy, verifier=None)
     assert flow.request_id
     idp.submit_login(flow)
-    assert idp.redeem(flow).status_code == 200                          # no code_verifier needed either
-    with_pkce = idp.login(legacy)                                       # but a challenge sent binds the code
+    assert idp.redeem(flow).status_code == 200  # no code_verifier needed either
+    with_pkce = idp.login(legacy)  # but a challenge sent binds the code
     assert idp.redeem(with_pkce, code_verifier=None).status_code == 400
 
 
 def test_a_public_client_cannot_be_registered_without_pkce(idp):
-    answer = idp.browser.post("/_sandbox/clients", json={"client_name": "SPA", "redirect_uris": [REDIRECT_URI],
-                                                         "token_endpoint_auth_method": "none",
-                                                         "pkce_required": False})
+    answer = idp.browser.post(
+        "/_sandbox/clients",
+        json={
+            "client_name": "SPA",
+            "redirect_uris": [REDIRECT_URI],
+            "token_endpoint_auth_method": "none",
+            "pkce_required": False,
+        },
+    )
     assert answer.status_code == 400
 
 
@@ -116,12 +139,16 @@ def test_pkce_plain_is_refused(idp, client):
     assert "S256" in values["error_description"]
 
 
-@pytest.mark.parametrize("challenge", [
-    s256("x" * 43) + "=",          # padded
-    s256("x" * 43)[:42],           # too short
-    s256("x" * 43)[:42] + "+",     # base64, not base64url
-    "",                            # empty with a method
-], ids=["padded", "short", "not-url-safe", "empty"])
+@pytest.mark.parametrize(
+    "challenge",
+    [
+        s256("x" * 43) + "=",  # padded
+        s256("x" * 43)[:42],  # too short
+        s256("x" * 43)[:42] + "+",  # base64, not base64url
+        "",  # empty with a method
+    ],
+    ids=["padded", "short", "not-url-safe", "empty"],
+)
 def test_a_malformed_challenge_is_refused(idp, client, challenge):
     flow = idp.authorize(client, verifier=None, code_challenge=challenge, code_challenge_method="S256")
     assert_back_at_client(flow, "invalid_request")
@@ -189,7 +216,7 @@ def test_form_post_answers_with_a_self_posting_form_that_works_without_javascrip
     assert page.noscript_buttons and page.noscript_buttons[0].get("type") == "submit"
     assert 'onload="document.forms[0].submit()"' in answer.get_data(as_text=True)
 
-    flow.callback = fields                                  # the code works like a query-mode one
+    flow.callback = fields  # the code works like a query-mode one
     assert idp.redeem(flow).status_code == 200
 
 
@@ -206,9 +233,9 @@ def test_the_login_page_is_norwegian_by_default_and_english_on_request(idp, clie
     assert norwegian.lang == "nb" and "Logg inn med ID-porten" in norwegian.text
     english = idp.login_page(idp.authorize(client, ui_locales="en"))
     assert english.lang == "en" and "Log in with ID-porten" in english.text
-    assert idp.login_page(idp.authorize(client, ui_locales="nn en")).lang == "nb"   # nn falls back to nb
+    assert idp.login_page(idp.authorize(client, ui_locales="nn en")).lang == "nb"  # nn falls back to nb
     switched = idp.authorize(client)
-    assert idp.login_page(switched, ui_locales="en").lang == "en"                 # the user's own choice
+    assert idp.login_page(switched, ui_locales="en").lang == "en"  # the user's own choice
 
 
 def test_the_methods_offered_follow_the_level_asked(idp, client):
@@ -218,7 +245,7 @@ def test_the_methods_offered_follow_the_level_asked(idp, client):
     substantial = idp.login_page(idp.authorize(client, acr_values=SUBSTANTIAL)).radios("method")
     assert not any(r["disabled"] for r in substantial.values()) and len(substantial) == 4
     default = idp.login_page(idp.authorize(client, acr_values=REMOVE)).radios("method")
-    assert not any(r["disabled"] for r in default.values())      # ID-porten's default is substantial
+    assert not any(r["disabled"] for r in default.values())  # ID-porten's default is substantial
 
 
 @pytest.mark.parametrize("method", ["minid", "testid-substantial"])
@@ -226,7 +253,7 @@ def test_a_method_below_the_level_asked_is_refused_on_the_page(idp, client, meth
     flow = idp.authorize(client, acr_values=HIGH)
     answer = idp.submit_login(flow, method=method)
     page = assert_page_error(answer, 400, "gir for lavt sikkerhetsnivå")
-    assert page.hidden("request_id") == flow.request_id             # the citizen can try again
+    assert page.hidden("request_id") == flow.request_id  # the citizen can try again
     assert idp.submit_login(flow, method="bankid").status_code == 302
 
 
@@ -259,13 +286,13 @@ def test_another_synthetic_number_logs_in(idp, client):
     flow = idp.authorize(client)
     assert idp.submit_login(flow, other_pid=OTHER_SYNTHETIC_PID).status_code == 302
     claims = idp.id_token_claims(idp.redeem(flow).get_json()["id_token"], client)
-    assert claims["pid"] == OTHER_SYNTHETIC_PID      # other_pid wins over the radio button
+    assert claims["pid"] == OTHER_SYNTHETIC_PID  # other_pid wins over the radio button
 
 
 def test_an_unknown_or_used_request_id_is_shown_on_the_page(idp, client):
     assert_page_error(idp.browser.get("/login?request_id=nope"), 400, "the login has expired")
     flow = idp.login(client)
-    assert_page_error(idp.submit_login(flow), 400, "the login has expired")   # the request is spent
+    assert_page_error(idp.submit_login(flow), 400, "the login has expired")  # the request is spent
 
 
 def test_cancel_sends_access_denied_back_to_the_client(idp, client):
@@ -280,7 +307,7 @@ def test_a_denied_login_goes_back_as_access_denied_once(idp, client):
     flow = idp.authorize(client)
     idp.submit_login(flow)
     assert_back_at_client(flow, "access_denied")
-    assert "code" in idp.login(client).callback                     # only the next login was denied
+    assert "code" in idp.login(client).callback  # only the next login was denied
 
 
 def test_deny_login_can_name_the_error_and_a_count(idp, client):
@@ -297,7 +324,7 @@ def test_sso_logs_the_citizen_in_silently_at_another_client(idp, client):
     idp.login(client)
     other = idp.register(client_name="Annen Forsikring AS")
     flow = idp.authorize(other)
-    assert flow.request_id is None and "code" in flow.callback   # 302 straight back with a code
+    assert flow.request_id is None and "code" in flow.callback  # 302 straight back with a code
     assert flow.callback["state"] == flow.state and flow.callback["iss"] == idp.issuer
     claims = idp.id_token_claims(idp.redeem(flow).get_json()["id_token"], other)
     assert claims["pid"] == KARI and claims["amr"] == ["BankID"] and claims["acr"] == HIGH
@@ -317,9 +344,9 @@ def test_prompt_login_shows_the_login_page_despite_the_session(idp, client):
 def test_a_substantial_session_does_not_satisfy_a_high_request(idp, client):
     idp.login(client, login_method="minid", acr_values=SUBSTANTIAL)
     other = idp.register()
-    assert "code" in idp.authorize(other, acr_values=SUBSTANTIAL).callback   # silent at the same level
+    assert "code" in idp.authorize(other, acr_values=SUBSTANTIAL).callback  # silent at the same level
     flow = idp.authorize(other, acr_values=HIGH)
-    assert flow.request_id                                                     # the login page again
+    assert flow.request_id  # the login page again
     assert_back_at_client(idp.authorize(other, acr_values=HIGH, prompt="none"), "login_required")
 
 

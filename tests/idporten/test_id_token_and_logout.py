@@ -1,17 +1,33 @@
 """What the ID-porten fake gives a client: the id_token and access token claims, discovery,
 ``/userinfo``, ``/logout`` with front-channel logout, and pushed authorization requests (PAR)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 import pytest
 
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.idporten import create_app
-from tests.idporten.support import (HIGH, KARI, POST_LOGOUT_URI, REDIRECT_URI, REMOVE, SUBSTANTIAL, Idp, Page,
-                                    assert_oauth_error, assert_page_error, new_verifier, query_of, s256,
-                                    sign_raw, unverified, without_query)
+from tests.idporten.support import (
+    HIGH,
+    KARI,
+    POST_LOGOUT_URI,
+    REDIRECT_URI,
+    REMOVE,
+    SUBSTANTIAL,
+    Idp,
+    Page,
+    assert_oauth_error,
+    assert_page_error,
+    new_verifier,
+    query_of,
+    s256,
+    sign_raw,
+    unverified,
+    without_query,
+)
 
 ISSUER = "http://localhost:7101"
 
@@ -25,8 +41,21 @@ def client(idp) -> dict:
 def test_the_id_token_carries_what_the_new_id_porten_puts_in_it(idp, client, clock):
     flow, tokens = idp.tokens(client)
     claims = idp.id_token_claims(tokens["id_token"], client)
-    assert set(claims) == {"iss", "aud", "sub", "pid", "acr", "amr", "nonce", "sid", "locale", "auth_time",
-                           "iat", "exp", "jti"}
+    assert set(claims) == {
+        "iss",
+        "aud",
+        "sub",
+        "pid",
+        "acr",
+        "amr",
+        "nonce",
+        "sid",
+        "locale",
+        "auth_time",
+        "iat",
+        "exp",
+        "jti",
+    }
     assert claims["iss"] == ISSUER and not claims["iss"].endswith("/")
     assert claims["aud"] == client["client_id"]
     assert claims["pid"] == KARI and claims["sub"] != KARI and len(claims["sub"]) == 43
@@ -36,7 +65,7 @@ def test_the_id_token_carries_what_the_new_id_porten_puts_in_it(idp, client, clo
     assert claims["locale"] == "nb"
     assert claims["auth_time"] == claims["iat"] == clock.epoch()
     assert claims["exp"] - claims["iat"] == 120
-    assert all(isinstance(claims[name], int) for name in ("auth_time", "iat", "exp"))   # NumericDate
+    assert all(isinstance(claims[name], int) for name in ("auth_time", "iat", "exp"))  # NumericDate
 
 
 def test_the_id_token_header_names_a_published_key(idp, client):
@@ -45,33 +74,36 @@ def test_the_id_token_header_names_a_published_key(idp, client):
     assert header["alg"] == "RS256"
     jwks = idp.browser.get("/jwks.json").get_json()
     assert header["kid"] in {key["kid"] for key in jwks["keys"]}
-    assert all(key["kty"] == "RSA" and "d" not in key for key in jwks["keys"])   # public parts only
+    assert all(key["kty"] == "RSA" and "d" not in key for key in jwks["keys"])  # public parts only
 
 
 def test_sub_is_pairwise_per_client_and_stable(idp, app, client_key):
     first, second = idp.register(), idp.register()
     _, a = idp.tokens(first)
-    _, b = idp.tokens(second)                                   # SSO: same person, same session
+    _, b = idp.tokens(second)  # SSO: same person, same session
     sub_a = idp.id_token_claims(a["id_token"], first)["sub"]
     sub_b = idp.id_token_claims(b["id_token"], second)["sub"]
     assert sub_a != sub_b
     another_browser = Idp(app, app.test_client(), client_key)
-    _, again = another_browser.tokens(first)                    # a new login, another day
+    _, again = another_browser.tokens(first)  # a new login, another day
     assert idp.id_token_claims(again["id_token"], first)["sub"] == sub_a
     _, someone_else = Idp(app, app.test_client(), client_key).tokens(first, pid="02917945651")
     assert idp.id_token_claims(someone_else["id_token"], first)["sub"] != sub_a
 
 
-@pytest.mark.parametrize("method,amr,acr", [
-    ("bankid", ["BankID"], HIGH),
-    ("testid-high", ["TestID"], HIGH),
-    ("testid-substantial", ["TestID"], SUBSTANTIAL),
-    ("minid", ["Minid-APP"], SUBSTANTIAL),
-])
+@pytest.mark.parametrize(
+    "method,amr,acr",
+    [
+        ("bankid", ["BankID"], HIGH),
+        ("testid-high", ["TestID"], HIGH),
+        ("testid-substantial", ["TestID"], SUBSTANTIAL),
+        ("minid", ["Minid-APP"], SUBSTANTIAL),
+    ],
+)
 def test_amr_is_an_array_and_acr_is_the_level_reached(idp, client, method, amr, acr):
     _, tokens = idp.tokens(client, login_method=method, acr_values=SUBSTANTIAL)
     claims = idp.id_token_claims(tokens["id_token"], client)
-    assert claims["amr"] == amr and claims["acr"] == acr      # acr >= asked: high when BankID was used
+    assert claims["amr"] == amr and claims["acr"] == acr  # acr >= asked: high when BankID was used
 
 
 def test_both_levels_asked_take_the_lower_as_the_minimum(idp, client):
@@ -92,7 +124,7 @@ def test_the_id_token_lifetime_follows_the_lifetimes_api(idp, client):
     _, tokens = idp.tokens(client)
     claims = idp.id_token_claims(tokens["id_token"], client)
     assert claims["exp"] - claims["iat"] == 60
-    assert tokens["expires_in"] == 120                          # the access token keeps its own lifetime
+    assert tokens["expires_in"] == 120  # the access token keeps its own lifetime
 
 
 def test_every_token_has_its_own_jti(idp, client):
@@ -128,9 +160,14 @@ def test_discovery_has_the_real_field_set_on_one_base_url(idp):
     assert answer.status_code == 200 and answer.mimetype == "application/json"
     meta = answer.get_json()
     assert meta["issuer"] == ISSUER
-    endpoints = {"authorization_endpoint": "/authorize", "token_endpoint": "/token", "userinfo_endpoint": "/userinfo",
-                 "end_session_endpoint": "/logout", "jwks_uri": "/jwks.json",
-                 "pushed_authorization_request_endpoint": "/par"}
+    endpoints = {
+        "authorization_endpoint": "/authorize",
+        "token_endpoint": "/token",
+        "userinfo_endpoint": "/userinfo",
+        "end_session_endpoint": "/logout",
+        "jwks_uri": "/jwks.json",
+        "pushed_authorization_request_endpoint": "/par",
+    }
     for name, path in endpoints.items():
         assert meta[name] == ISSUER + path, name
     assert meta["response_types_supported"] == ["code"]
@@ -140,14 +177,21 @@ def test_discovery_has_the_real_field_set_on_one_base_url(idp):
     assert set(meta["acr_values_supported"]) == {SUBSTANTIAL, HIGH}
     assert set(meta["ui_locales_supported"]) == {"en", "nb", "nn", "se"}
     assert set(meta["prompt_values_supported"]) == {"consent", "login", "none"}
-    assert set(meta["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post",
-                                                                  "none", "private_key_jwt"}
+    assert set(meta["token_endpoint_auth_methods_supported"]) == {
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+        "private_key_jwt",
+    }
     assert meta["id_token_signing_alg_values_supported"] == ["RS256"]
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert "pairwise" in meta["subject_types_supported"]
     assert meta["display_values_supported"] == ["page"]
-    for flag in ("frontchannel_logout_supported", "frontchannel_logout_session_supported",
-                 "authorization_response_iss_parameter_supported"):
+    for flag in (
+        "frontchannel_logout_supported",
+        "frontchannel_logout_session_supported",
+        "authorization_response_iss_parameter_supported",
+    ):
         assert meta[flag] is True, flag
     for flag in ("request_parameter_supported", "request_uri_parameter_supported", "claims_parameter_supported"):
         assert meta[flag] is False, flag
@@ -198,9 +242,12 @@ def test_userinfo_refuses_a_missing_or_wrong_token(idp, client, stranger_key):
     _refused_at_userinfo(idp, None)
     _refused_at_userinfo(idp, "Basic abc")
     _refused_at_userinfo(idp, "Bearer garbage")
-    _refused_at_userinfo(idp, f"Bearer {tokens['id_token']}")             # an id_token is not an access token
-    forged = sign_raw({"alg": "RS256", "kid": jwt.get_unverified_header(tokens["access_token"])["kid"]},
-                      unverified(tokens["access_token"]), stranger_key)
+    _refused_at_userinfo(idp, f"Bearer {tokens['id_token']}")  # an id_token is not an access token
+    forged = sign_raw(
+        {"alg": "RS256", "kid": jwt.get_unverified_header(tokens["access_token"])["kid"]},
+        unverified(tokens["access_token"]),
+        stranger_key,
+    )
     _refused_at_userinfo(idp, f"Bearer {forged}")
 
 
@@ -211,14 +258,14 @@ def test_userinfo_refuses_an_access_token_expired_in_protocol_time(idp, client, 
 
 
 def test_userinfo_accepts_a_token_issued_when_protocol_time_was_moved_ahead(idp, client, clock):
-    clock.move(3600)            # the fake's protocol time is its own, not the host's wall clock
+    clock.move(3600)  # the fake's protocol time is its own, not the host's wall clock
     _, tokens = idp.tokens(client)
     answer = idp.browser.get("/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"})
     assert answer.status_code == 200, answer.get_data(as_text=True)
 
 
 def test_userinfo_accepts_a_token_signed_before_a_key_rotation(settings, clock, client_key, tmp_path):
-    authority = KeyAuthority.open(tmp_path / "own-authority", datetime.now(timezone.utc))
+    authority = KeyAuthority.open(tmp_path / "own-authority", datetime.now(UTC))
     app = create_app(settings, authority=authority, clock=clock)
     idp = Idp(app, app.test_client(), client_key)
     client = idp.register()
@@ -240,8 +287,9 @@ def _logout(idp, method: str = "GET", **params):
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_logout_with_a_hint_goes_back_with_the_state(idp, client, method):
     _, tokens = idp.tokens(client)
-    answer = _logout(idp, method, id_token_hint=tokens["id_token"], post_logout_redirect_uri=POST_LOGOUT_URI,
-                     state="ut logget/ø")
+    answer = _logout(
+        idp, method, id_token_hint=tokens["id_token"], post_logout_redirect_uri=POST_LOGOUT_URI, state="ut logget/ø"
+    )
     assert answer.status_code == 302
     assert without_query(answer.headers["Location"]) == POST_LOGOUT_URI
     assert query_of(answer.headers["Location"]) == {"state": "ut logget/ø"}
@@ -293,18 +341,18 @@ def test_logout_without_a_client_shows_the_logged_out_page(idp, client):
     assert answer.status_code == 200
     page = Page(answer.get_data(as_text=True))
     assert page.lang == "en" and "You are logged out" in page.text
-    assert idp.authorize(client).request_id                    # the session is over
+    assert idp.authorize(client).request_id  # the session is over
 
 
 def test_after_logout_the_sso_cookie_no_longer_logs_in_silently(idp, client):
     idp.tokens(client)
     sid_cookie = idp.browser.get_cookie("idporten_sso")
     assert sid_cookie is not None
-    assert "code" in idp.authorize(client).callback            # silent before
+    assert "code" in idp.authorize(client).callback  # silent before
     _logout(idp, client_id=client["client_id"], post_logout_redirect_uri=POST_LOGOUT_URI)
     assert idp.browser.get_cookie("idporten_sso") is None
-    assert idp.authorize(client).request_id                    # the login page after
-    idp.browser.set_cookie("idporten_sso", sid_cookie.value)   # a kept copy of the cookie is dead too
+    assert idp.authorize(client).request_id  # the login page after
+    idp.browser.set_cookie("idporten_sso", sid_cookie.value)  # a kept copy of the cookie is dead too
     assert idp.authorize(client).request_id
     assert idp.authorize(client, prompt="none").callback["error"] == "login_required"
 
@@ -322,14 +370,15 @@ def test_front_channel_logout_frames_every_client_of_the_session(idp):
     quiet = idp.register()
     idp.tokens(first)
     idp.tokens(quiet)
-    _, tokens = idp.tokens(second)                                # all three in one SSO session
+    _, tokens = idp.tokens(second)  # all three in one SSO session
     sid = idp.id_token_claims(tokens["id_token"], second)["sid"]
-    answer = _logout(idp, "POST", id_token_hint=tokens["id_token"], post_logout_redirect_uri=POST_LOGOUT_URI,
-                     state="s1")
+    answer = _logout(
+        idp, "POST", id_token_hint=tokens["id_token"], post_logout_redirect_uri=POST_LOGOUT_URI, state="s1"
+    )
     assert answer.status_code == 200 and answer.headers.get("Location") is None
     page = Page(answer.get_data(as_text=True))
     frames = sorted(page.iframes)
-    assert len(frames) == 2                                       # the initiating client gets one too
+    assert len(frames) == 2  # the initiating client gets one too
     assert without_query(frames[0]) == "https://a.example/logout/fc"
     assert query_of(frames[0]) == {"iss": ISSUER, "sid": sid}
     assert without_query(frames[1]) == "https://b.example/fc"
@@ -361,7 +410,7 @@ def test_par_then_authorize_with_the_request_uri_logs_in_once(idp, client):
     query = {"client_id": client["client_id"], "request_uri": pushed["request_uri"]}
     start = idp.browser.get("/authorize", query_string=query)
     assert start.status_code == 302 and start.headers["Location"].startswith("/login?")
-    flow = idp.authorize(client, verifier=None)                   # a Flow to carry the pushed request's state
+    flow = idp.authorize(client, verifier=None)  # a Flow to carry the pushed request's state
     flow.params, flow.verifier = {**params, "client_id": client["client_id"]}, verifier
     flow.request_id = query_of(start.headers["Location"])["request_id"]
     assert idp.submit_login(flow).status_code == 302
@@ -369,7 +418,7 @@ def test_par_then_authorize_with_the_request_uri_logs_in_once(idp, client):
     tokens = idp.redeem(flow).get_json()
     assert idp.id_token_claims(tokens["id_token"], client)["nonce"] == params["nonce"]
 
-    assert_page_error(idp.browser.get("/authorize", query_string=query), 400, "request_uri")   # used
+    assert_page_error(idp.browser.get("/authorize", query_string=query), 400, "request_uri")  # used
 
 
 def test_par_with_a_private_key_jwt_client(idp):
@@ -397,17 +446,21 @@ def test_an_unknown_request_uri_is_refused(idp, client):
     assert_page_error(idp.browser.get("/authorize", query_string=query), 400, "request_uri")
 
 
-@pytest.mark.parametrize("overrides,error", [
-    ({"nonce": REMOVE}, "invalid_request"),
-    ({"state": REMOVE}, "invalid_request"),
-    ({"code_challenge": REMOVE, "code_challenge_method": REMOVE}, "invalid_request"),
-    ({"code_challenge_method": "plain"}, "invalid_request"),
-    ({"scope": "profile"}, "invalid_scope"),
-    ({"response_type": "token"}, "unsupported_response_type"),
-    ({"acr_values": "Level4"}, "invalid_request"),
-    ({"redirect_uri": REDIRECT_URI + "/"}, "invalid_request"),
-    ({"redirect_uri": REMOVE}, "invalid_request"),
-], ids=["nonce", "state", "pkce", "plain", "scope", "response_type", "acr", "redirect_uri", "no-redirect_uri"])
+@pytest.mark.parametrize(
+    "overrides,error",
+    [
+        ({"nonce": REMOVE}, "invalid_request"),
+        ({"state": REMOVE}, "invalid_request"),
+        ({"code_challenge": REMOVE, "code_challenge_method": REMOVE}, "invalid_request"),
+        ({"code_challenge_method": "plain"}, "invalid_request"),
+        ({"scope": "profile"}, "invalid_scope"),
+        ({"response_type": "token"}, "unsupported_response_type"),
+        ({"acr_values": "Level4"}, "invalid_request"),
+        ({"redirect_uri": REDIRECT_URI + "/"}, "invalid_request"),
+        ({"redirect_uri": REMOVE}, "invalid_request"),
+    ],
+    ids=["nonce", "state", "pkce", "plain", "scope", "response_type", "acr", "redirect_uri", "no-redirect_uri"],
+)
 def test_invalid_par_parameters_are_a_400_json_error(idp, client, overrides, error):
     _, answer = _push(idp, client, new_verifier(), **overrides)
     assert_oauth_error(answer, 400, error)
@@ -423,8 +476,11 @@ def test_a_pushed_request_can_be_used_with_the_challenge_it_was_pushed_with_only
     verifier = new_verifier()
     params, answer = _push(idp, client, verifier)
     assert params["code_challenge"] == s256(verifier)
-    query = {"client_id": client["client_id"], "request_uri": answer.get_json()["request_uri"],
-             "code_challenge": s256(new_verifier())}                  # extra front-channel params are ignored
+    query = {
+        "client_id": client["client_id"],
+        "request_uri": answer.get_json()["request_uri"],
+        "code_challenge": s256(new_verifier()),
+    }  # extra front-channel params are ignored
     start = idp.browser.get("/authorize", query_string=query)
     flow = idp.authorize(client, verifier=None)
     flow.params, flow.verifier = {**params, "client_id": client["client_id"]}, verifier
@@ -434,7 +490,7 @@ def test_a_pushed_request_can_be_used_with_the_challenge_it_was_pushed_with_only
 
 
 def test_another_clients_request_uri_is_refused_and_stays_usable_by_its_owner(idp, client):
-    params, answer = _push(idp, client, new_verifier())
+    _params, answer = _push(idp, client, new_verifier())
     request_uri = answer.get_json()["request_uri"]
     thief = idp.register()
     stolen = idp.browser.get("/authorize", query_string={"client_id": thief["client_id"], "request_uri": request_uri})

@@ -5,23 +5,47 @@ back-channel endpoints always answer in the OAuth JSON error shape.
 Arbitrary values are mixed with meaningful ones (a real client_id, its redirect_uri, a live login
 request, a valid challenge) so that the examples get past the first checks and into the later ones.
 """
+
 from __future__ import annotations
 
 import base64
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from tests.idporten.support import (ASSERTION_TYPE, HIGH, KARI, POST_LOGOUT_URI, REAL_LOOKING_PID, REDIRECT_URI,
-                                    SUBSTANTIAL, new_verifier, s256)
+from tests.idporten.support import (
+    ASSERTION_TYPE,
+    HIGH,
+    KARI,
+    POST_LOGOUT_URI,
+    REAL_LOOKING_PID,
+    REDIRECT_URI,
+    SUBSTANTIAL,
+    new_verifier,
+    s256,
+)
 
 PROPERTY = hypothesis_settings(
-    max_examples=120, deadline=None, database=None,
+    max_examples=120,
+    deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-OAUTH_ERRORS = {"invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type",
-                "invalid_scope", "invalid_token", "server_error", "temporarily_unavailable", "access_denied",
-                "unsupported_response_type"}
+OAUTH_ERRORS = {
+    "invalid_request",
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "unsupported_grant_type",
+    "invalid_scope",
+    "invalid_token",
+    "server_error",
+    "temporarily_unavailable",
+    "access_denied",
+    "unsupported_response_type",
+}
 
 #: Text as a browser or an HTTP client can send it (no lone surrogates: those cannot be UTF-8 encoded).
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)
@@ -33,25 +57,79 @@ VERIFIER = new_verifier()
 @pytest.fixture
 def world(idp):
     """A registered client of each kind, a live login request and a live session, shared by the examples."""
-    basic = idp.register(grant_types=["authorization_code", "refresh_token"],
-                         frontchannel_logout_uri="https://forsikring.example/fc")
+    basic = idp.register(
+        grant_types=["authorization_code", "refresh_token"], frontchannel_logout_uri="https://forsikring.example/fc"
+    )
     public = idp.register("none")
     jwt_client = idp.register("private_key_jwt")
     pending = idp.authorize(basic)
     flow, tokens = idp.tokens(basic, prompt="login")
-    return {"idp": idp, "basic": basic, "public": public, "jwt": jwt_client, "request_id": pending.request_id,
-            "code": flow.code, "tokens": tokens}
+    return {
+        "idp": idp,
+        "basic": basic,
+        "public": public,
+        "jwt": jwt_client,
+        "request_id": pending.request_id,
+        "code": flow.code,
+        "tokens": tokens,
+    }
 
 
 def meaningful(world) -> list[str]:
     clients = [world[k]["client_id"] for k in ("basic", "public", "jwt")]
     tokens = world["tokens"]
-    return [*clients, REDIRECT_URI, REDIRECT_URI + "/", POST_LOGOUT_URI, "code", "token", "openid", "openid profile",
-            "profile", "S256", "plain", s256(VERIFIER), VERIFIER, HIGH, SUBSTANTIAL, "Level4", "login", "none",
-            "consent", "form_post", "query", "fragment", "en", "nb", "se", world["request_id"], KARI,
-            REAL_LOOKING_PID, "bankid", "minid", "testid-high", "cancel", "authorization_code", "refresh_token",
-            world["code"], tokens["id_token"], tokens["access_token"], tokens["refresh_token"], ASSERTION_TYPE,
-            "urn:idporten:nope", "", " ", "\x00", "NaN", "1e400", "ÆØÅ", "%", "&", "=", "a" * 2000]
+    return [
+        *clients,
+        REDIRECT_URI,
+        REDIRECT_URI + "/",
+        POST_LOGOUT_URI,
+        "code",
+        "token",
+        "openid",
+        "openid profile",
+        "profile",
+        "S256",
+        "plain",
+        s256(VERIFIER),
+        VERIFIER,
+        HIGH,
+        SUBSTANTIAL,
+        "Level4",
+        "login",
+        "none",
+        "consent",
+        "form_post",
+        "query",
+        "fragment",
+        "en",
+        "nb",
+        "se",
+        world["request_id"],
+        KARI,
+        REAL_LOOKING_PID,
+        "bankid",
+        "minid",
+        "testid-high",
+        "cancel",
+        "authorization_code",
+        "refresh_token",
+        world["code"],
+        tokens["id_token"],
+        tokens["access_token"],
+        tokens["refresh_token"],
+        ASSERTION_TYPE,
+        "urn:idporten:nope",
+        "",
+        " ",
+        "\x00",
+        "NaN",
+        "1e400",
+        "ÆØÅ",
+        "%",
+        "&",
+        "=",
+        "a" * 2000,
+    ]
 
 
 def params_for(world, names: list[str]):
@@ -60,12 +138,37 @@ def params_for(world, names: list[str]):
     return st.dictionaries(keys, values, max_size=len(names) + 2)
 
 
-AUTHORIZE = ["response_type", "client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge",
-             "code_challenge_method", "acr_values", "ui_locales", "prompt", "response_mode", "request_uri",
-             "_required_acr", "max_age", "login_hint"]
+AUTHORIZE = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "acr_values",
+    "ui_locales",
+    "prompt",
+    "response_mode",
+    "request_uri",
+    "_required_acr",
+    "max_age",
+    "login_hint",
+]
 LOGIN = ["request_id", "pid", "other_pid", "method", "action", "ui_locales"]
-TOKEN = ["grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret", "refresh_token",
-         "client_assertion", "client_assertion_type", "scope"]
+TOKEN = [
+    "grant_type",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "client_id",
+    "client_secret",
+    "refresh_token",
+    "client_assertion",
+    "client_assertion_type",
+    "scope",
+]
 LOGOUT = ["id_token_hint", "post_logout_redirect_uri", "state", "client_id", "ui_locales"]
 
 
@@ -86,10 +189,15 @@ def assert_oauth_shape(answer, *success: int):
 def authorization_header(world):
     basic = world["basic"]
     good = "Basic " + base64.b64encode(f"{basic['client_id']}:{basic['client_secret']}".encode()).decode()
-    return st.one_of(st.none(), st.just(good), st.builds(lambda t: "Basic " + t, header_text),
-                     st.builds(lambda t: "Bearer " + t, header_text), header_text,
-                     st.builds(lambda t: "Basic " + base64.b64encode(t.encode()).decode(), text),
-                     st.just(f"Bearer {world['tokens']['access_token']}"))
+    return st.one_of(
+        st.none(),
+        st.just(good),
+        st.builds(lambda t: "Basic " + t, header_text),
+        st.builds(lambda t: "Bearer " + t, header_text),
+        header_text,
+        st.builds(lambda t: "Basic " + base64.b64encode(t.encode()).decode(), text),
+        st.just(f"Bearer {world['tokens']['access_token']}"),
+    )
 
 
 # -- the browser's endpoints ----------------------------------------------------------------------------------
@@ -133,7 +241,7 @@ def test_token_answers_in_the_oauth_shape(world, data):
 @PROPERTY
 @given(data=st.data())
 def test_par_answers_in_the_oauth_shape(world, data):
-    form = data.draw(params_for(world, AUTHORIZE + ["client_secret", "client_assertion", "client_assertion_type"]))
+    form = data.draw(params_for(world, [*AUTHORIZE, "client_secret", "client_assertion", "client_assertion_type"]))
     authorization = data.draw(authorization_header(world))
     headers = {"Authorization": authorization} if authorization is not None else {}
     assert_oauth_shape(world["idp"].browser.post("/par", data=form, headers=headers), 201)
@@ -145,19 +253,33 @@ def test_userinfo_answers_in_the_oauth_shape(world, data, method):
     authorization = data.draw(authorization_header(world))
     headers = {"Authorization": authorization} if authorization is not None else {}
     browser = world["idp"].browser
-    answer = browser.get("/userinfo", headers=headers) if method == "GET" else \
-        browser.post("/userinfo", headers=headers, data=data.draw(params_for(world, ["access_token"])))
+    answer = (
+        browser.get("/userinfo", headers=headers)
+        if method == "GET"
+        else browser.post("/userinfo", headers=headers, data=data.draw(params_for(world, ["access_token"])))
+    )
     assert_oauth_shape(answer, 200)
 
 
 @PROPERTY
-@given(path=st.sampled_from(["/token", "/par", "/login", "/logout", "/authorize", "/userinfo"]),
-       body=st.binary(max_size=600),
-       content_type=st.one_of(st.sampled_from(["application/x-www-form-urlencoded", "application/json",
-                                               "multipart/form-data", "multipart/form-data; boundary=x",
-                                               "text/plain", "application/x-www-form-urlencoded; charset=latin-1",
-                                               ""]),
-                              st.from_regex(r"[ -~]{0,60}", fullmatch=True)))
+@given(
+    path=st.sampled_from(["/token", "/par", "/login", "/logout", "/authorize", "/userinfo"]),
+    body=st.binary(max_size=600),
+    content_type=st.one_of(
+        st.sampled_from(
+            [
+                "application/x-www-form-urlencoded",
+                "application/json",
+                "multipart/form-data",
+                "multipart/form-data; boundary=x",
+                "text/plain",
+                "application/x-www-form-urlencoded; charset=latin-1",
+                "",
+            ]
+        ),
+        st.from_regex(r"[ -~]{0,60}", fullmatch=True),
+    ),
+)
 def test_raw_bodies_never_fail_with_a_5xx(world, path, body, content_type):
     answer = world["idp"].browser.post(path, data=body, headers={"Content-Type": content_type})
     assert_no_server_error(answer)

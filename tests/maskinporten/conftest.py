@@ -1,9 +1,8 @@
 """Fixtures for the Maskinporten fake, in process: settings on a temporary state directory, a
 frozen clock, the app and its test client, a registered insurer with its enterprise certificate,
 and an ``assertion(...)`` factory that signs a correct JWT grant and lets a test break any part."""
-from __future__ import annotations
 
-from tests.support import REMOVE, b64url  # noqa: F401 - shared with the other suites
+from __future__ import annotations
 
 import base64
 import json
@@ -11,7 +10,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import jwt
@@ -27,6 +26,7 @@ from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.maskinporten import create_app
 from dsop_sandbox.mocks.maskinporten.errors import CATALOGUE
 from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
+from tests.support import REMOVE, b64url
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 INSURER_ORG = "310000019"
@@ -34,7 +34,6 @@ INSURER_NAME = "Eksempel Forsikring AS"
 OTHER_ORG = "310000027"
 CUSTOMER_ORG = "310000035"
 SYNTHETIC_PID = "01818520030"
-
 
 
 # -- signing -------------------------------------------------------------------------------------------
@@ -59,17 +58,21 @@ class Credentials:
 
     org: str
     private_key: object
-    chain: list[x509.Certificate]   # leaf, issuing CA, root
+    chain: list[x509.Certificate]  # leaf, issuing CA, root
 
     @classmethod
-    def of(cls, issued) -> "Credentials":
-        return cls(issued.org, serialization.load_pem_private_key(issued.key_pem, password=None),
-                   x509.load_pem_x509_certificates(issued.chain_pem))
+    def of(cls, issued) -> Credentials:
+        return cls(
+            issued.org,
+            serialization.load_pem_private_key(issued.key_pem, password=None),
+            x509.load_pem_x509_certificates(issued.chain_pem),
+        )
 
     @property
     def public_pem(self) -> bytes:
-        return self.private_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
 
     def x5c(self) -> list[str]:
         """Leaf and issuing CA, as an insurer sends them."""
@@ -100,7 +103,7 @@ def clock() -> Clock:
 @pytest.fixture(scope="session")
 def shared_authority(tmp_path_factory):
     """One test PKI for the whole run: making its five RSA keys for every test would be slow."""
-    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), datetime.now(timezone.utc))
+    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), datetime.now(UTC))
 
 
 #: ``@OWN_AUTHORITY`` gives a test a PKI of its own (for tests that rotate keys).
@@ -137,8 +140,7 @@ def issuer(service) -> str:
 
 
 def register_client(client, org: str = INSURER_ORG, scopes=DSOP_SCOPES, **extra) -> dict:
-    answer = client.post("/_sandbox/clients", json={"org": org, "name": INSURER_NAME, "scopes": list(scopes),
-                                                    **extra})
+    answer = client.post("/_sandbox/clients", json={"org": org, "name": INSURER_NAME, "scopes": list(scopes), **extra})
     assert answer.status_code == 201, answer.get_data(as_text=True)
     return answer.get_json()
 
@@ -170,7 +172,7 @@ def enterprise_credentials(authority, org: str, name: str = INSURER_NAME) -> Cre
     """The org's enterprise certificate from ``authority`` (issued once per authority and org)."""
     key = (str(authority.directory), org)
     if key not in _ISSUED:
-        issued = authority.issue_enterprise_certificate(org, name, datetime.now(timezone.utc))
+        issued = authority.issue_enterprise_certificate(org, name, datetime.now(UTC))
         _ISSUED[key] = Credentials.of(issued)
     return _ISSUED[key]
 
@@ -211,11 +213,18 @@ def assertion(credentials, client_id, issuer, clock):
     the same for the header. ``key`` and ``alg`` are what the grant is really signed with (the
     header's ``alg`` follows ``alg`` unless ``headers`` says otherwise).
     """
+
     def make(*, headers: dict | None = None, key=None, alg: str = "RS256", lifetime: int = 120, **claims) -> str:
         iat = claims.get("iat", clock.epoch())
         numeric = isinstance(iat, int) and not isinstance(iat, bool)
-        body = {"aud": issuer, "iss": client_id, "scope": "nav:arbeid/v1/aap",
-                "iat": iat, "exp": (iat if numeric else clock.epoch()) + lifetime, "jti": str(uuid.uuid4())}
+        body = {
+            "aud": issuer,
+            "iss": client_id,
+            "scope": "nav:arbeid/v1/aap",
+            "iat": iat,
+            "exp": (iat if numeric else clock.epoch()) + lifetime,
+            "jti": str(uuid.uuid4()),
+        }
         body.update(claims)
         header = {"alg": alg, "typ": "JWT", "x5c": credentials.x5c()}
         header.update(headers or {})

@@ -1,5 +1,6 @@
 """The access token Maskinporten mints, its lifetime, verifying it from /jwk, key rotation,
 and the metadata the service publishes (and does not publish)."""
+
 from __future__ import annotations
 
 import re
@@ -11,7 +12,13 @@ import requests
 from werkzeug.serving import make_server
 
 from .conftest import (
-    INSURER_ORG, JWT_BEARER, OWN_AUTHORITY, claims_of, grant_access, register_client, token,
+    INSURER_ORG,
+    JWT_BEARER,
+    OWN_AUTHORITY,
+    claims_of,
+    grant_access,
+    register_client,
+    token,
 )
 
 AAP = "nav:arbeid/v1/aap"
@@ -71,7 +78,7 @@ def test_the_lifetime_admin_changes_the_next_token(client, assertion):
     assert changed.get_json()["lifetimes"]["maskinporten.access_token"] == 60
     body, claims = issued(client, assertion())
     assert body["expires_in"] == claims["exp"] - claims["iat"] == 60
-    assert before["exp"] - before["iat"] == 120   # tokens already issued are not touched
+    assert before["exp"] - before["iat"] == 120  # tokens already issued are not touched
     assert client.delete("/_sandbox/lifetimes").status_code == 200
     body, claims = issued(client, assertion())
     assert body["expires_in"] == claims["exp"] - claims["iat"] == 120
@@ -87,7 +94,7 @@ def test_a_scopes_at_max_age_caps_the_lifetime(client, assertion, insurer):
     body, _ = issued(client, assertion(iss=capped["client_id"], scope=AAP))
     assert body["expires_in"] == 120
     body, _ = issued(client, assertion(iss=capped["client_id"], scope=f"{AAP} nav:kort/v1/levetid"))
-    assert body["expires_in"] == 30   # the lowest value wins
+    assert body["expires_in"] == 30  # the lowest value wins
 
 
 def test_the_clients_own_lifetime_wins_over_the_default(client, assertion, insurer):
@@ -148,13 +155,13 @@ def test_the_token_verifies_against_jwk_and_survives_rotation(served, http, asse
 
     new_token = fetch_token(http, served, assertion())
     assert jwt.get_unverified_header(new_token)["kid"] == new_kid
-    assert verify(jwks, old_token, issuer)["jti"] == claims["jti"]   # from the cached set
+    assert verify(jwks, old_token, issuer)["jti"] == claims["jti"]  # from the cached set
     # PyJWT refetches a set for an unknown kid only 30 s after its last fetch (cooldown_duration),
     # so a provider that fetched just now sees the new key with a fresh client (or after 30 s).
     after = jwt.PyJWKClient(f"{served}/jwk")
     new_claims = verify(after, new_token, issuer)
     assert new_claims["iss"] == issuer and new_claims["jti"] != claims["jti"]
-    assert verify(after, old_token, issuer)["jti"] == claims["jti"]   # the old key is still published
+    assert verify(after, old_token, issuer)["jti"] == claims["jti"]  # the old key is still published
 
 
 def test_the_token_does_not_verify_with_another_issuer(client, assertion, authority):

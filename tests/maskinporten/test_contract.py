@@ -1,4 +1,5 @@
 """The fake against its own OpenAPI document (/openapi.json), with schemathesis, in process."""
+
 from __future__ import annotations
 
 import tempfile
@@ -6,7 +7,8 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from schemathesis import checks
 
 from dsop_sandbox.mocks.common.clock import Clock
@@ -55,8 +57,12 @@ def mp_schema():
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=100, deadline=None, database=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_every_operation_keeps_its_contract(case):
     # positive_data_acceptance is left out: it expects a 2xx for every schema-valid request, but a
     # schema cannot describe a grant that is signed by a registered client, so a random
@@ -67,8 +73,7 @@ def test_every_operation_keeps_its_contract(case):
 
 
 def test_a_valid_grant_keeps_the_contract_with_every_check(mp_schema, assertion):
-    case = mp_schema["/token"]["POST"].Case(body={"grant_type": JWT_BEARER, "assertion": assertion()},
-                                            media_type=FORM)
+    case = mp_schema["/token"]["POST"].Case(body={"grant_type": JWT_BEARER, "assertion": assertion()}, media_type=FORM)
     response = case.call_and_validate()
     assert response.status_code == 200
     body = response.json()
@@ -77,18 +82,24 @@ def test_a_valid_grant_keeps_the_contract_with_every_check(mp_schema, assertion)
 
 def test_a_refused_grant_matches_the_error_schema(mp_schema, assertion):
     operation = mp_schema["/token"]["POST"]
-    case = operation.Case(body={"grant_type": JWT_BEARER, "assertion": assertion(aud="https://wrong/")},
-                          media_type=FORM)
+    case = operation.Case(
+        body={"grant_type": JWT_BEARER, "assertion": assertion(aud="https://wrong/")}, media_type=FORM
+    )
     response = case.call()
     assert response.status_code == 400
     assert response.json()["error_uri"].endswith("/errors/MP-110")
-    case.validate_response(response, checks=[checks.not_a_server_error, checks.status_code_conformance,
-                                             checks.content_type_conformance,
-                                             checks.response_schema_conformance])
+    case.validate_response(
+        response,
+        checks=[
+            checks.not_a_server_error,
+            checks.status_code_conformance,
+            checks.content_type_conformance,
+            checks.response_schema_conformance,
+        ],
+    )
 
 
 def test_the_document_describes_the_public_api_only(client):
     document = client.get("/openapi.json").get_json()
-    assert set(document["paths"]) == {"/.well-known/oauth-authorization-server", "/jwk", "/token",
-                                      "/errors/{code}"}
+    assert set(document["paths"]) == {"/.well-known/oauth-authorization-server", "/jwk", "/token", "/errors/{code}"}
     assert not any(path.startswith("/_sandbox") for path in document["paths"])

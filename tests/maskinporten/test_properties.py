@@ -1,20 +1,32 @@
 """Properties of POST /token under arbitrary input: the answer is a 4xx with a JSON error body
 (``error`` and ``error_description``), or a token when the grant is valid, and never a 5xx."""
+
 from __future__ import annotations
 
 import json
 import uuid
 
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
 
 from .conftest import (
-    CUSTOMER_ORG, JWT_BEARER, SYNTHETIC_PID, TRACE_ID, b64url, claims_of, sign_raw, token,
+    CUSTOMER_ORG,
+    JWT_BEARER,
+    SYNTHETIC_PID,
+    TRACE_ID,
+    b64url,
+    claims_of,
+    sign_raw,
+    token,
 )
 
 PROPERTY = hypothesis_settings(
-    max_examples=150, deadline=None, database=None,
+    max_examples=150,
+    deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 B64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -44,44 +56,76 @@ def assert_well_formed(answer, *, may_succeed: bool = False) -> dict:
 #: Strings as JSON can carry them, lone surrogate escapes ("\ud800") included.
 json_strings = st.one_of(st.text(max_size=30), st.sampled_from(["\ud800", "a\udfffb", "", " ", "null"]))
 json_scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10 ** 30), max_value=10 ** 30),
-    st.integers(min_value=10 ** 308, max_value=10 ** 320),   # too large for a float
-    st.floats(allow_nan=True, allow_infinity=True), json_strings,
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.integers(min_value=10**308, max_value=10**320),  # too large for a float
+    st.floats(allow_nan=True, allow_infinity=True),
+    json_strings,
 )
 json_values = st.recursive(
     json_scalars,
-    lambda children: st.one_of(st.lists(children, max_size=4),
-                               st.dictionaries(json_strings, children, max_size=4)),
+    lambda children: st.one_of(st.lists(children, max_size=4), st.dictionaries(json_strings, children, max_size=4)),
     max_leaves=12,
 )
 
 
 # -- arbitrary requests -----------------------------------------------------------------------------------------------
 @PROPERTY
-@given(form=st.dictionaries(
-    st.one_of(st.sampled_from(["grant_type", "assertion", "scope", "client_id", "client_assertion",
-                               "client_assertion_type", "resource"]), st.text(max_size=20)),
-    st.one_of(st.just(JWT_BEARER), st.text(max_size=200)),
-    max_size=6))
+@given(
+    form=st.dictionaries(
+        st.one_of(
+            st.sampled_from(
+                [
+                    "grant_type",
+                    "assertion",
+                    "scope",
+                    "client_id",
+                    "client_assertion",
+                    "client_assertion_type",
+                    "resource",
+                ]
+            ),
+            st.text(max_size=20),
+        ),
+        st.one_of(st.just(JWT_BEARER), st.text(max_size=200)),
+        max_size=6,
+    )
+)
 def test_arbitrary_form_fields(client, form):
     assert_well_formed(client.post("/token", data=form))
 
 
 content_types = st.one_of(
-    st.sampled_from([FORM, f"{FORM}; charset=utf-8", f"{FORM}; charset=latin-1", "application/json",
-                     "text/plain", "multipart/form-data", "multipart/form-data; boundary=xyz",
-                     "application/jwt", "application/octet-stream", "FORM", ""]),
+    st.sampled_from(
+        [
+            FORM,
+            f"{FORM}; charset=utf-8",
+            f"{FORM}; charset=latin-1",
+            "application/json",
+            "text/plain",
+            "multipart/form-data",
+            "multipart/form-data; boundary=xyz",
+            "application/jwt",
+            "application/octet-stream",
+            "FORM",
+            "",
+        ]
+    ),
     st.from_regex(r"[ -~]{0,60}", fullmatch=True),
 )
 
 
 @PROPERTY
-@given(body=st.one_of(st.binary(max_size=3000),
-                      st.builds(lambda a: f"grant_type={JWT_BEARER}&assertion={a}".encode(),
-                                st.text(max_size=200)),
-                      st.binary(max_size=500).map(lambda b: b"grant_type=" + b + b"&assertion=" + b)),
-       content_type=content_types,
-       method=st.sampled_from(["POST", "POST", "POST", "PUT", "PATCH", "DELETE"]))
+@given(
+    body=st.one_of(
+        st.binary(max_size=3000),
+        st.builds(lambda a: f"grant_type={JWT_BEARER}&assertion={a}".encode(), st.text(max_size=200)),
+        st.binary(max_size=500).map(lambda b: b"grant_type=" + b + b"&assertion=" + b),
+    ),
+    content_type=content_types,
+    method=st.sampled_from(["POST", "POST", "POST", "PUT", "PATCH", "DELETE"]),
+)
 def test_arbitrary_bodies_and_content_types(client, body, content_type, method):
     answer = client.open("/token", method=method, data=body, headers={"Content-Type": content_type})
     assert_well_formed(answer)
@@ -92,10 +136,17 @@ def test_arbitrary_bodies_and_content_types(client, body, content_type, method):
 jwt_ish = st.one_of(
     st.text(alphabet=B64URL_ALPHABET + ".", max_size=400),
     st.lists(st.text(alphabet=B64URL_ALPHABET, max_size=120), min_size=1, max_size=5).map(".".join),
-    st.builds(lambda header, claims, signature: f"{b64url(header)}.{b64url(claims)}.{signature}",
-              st.binary(max_size=100), st.binary(max_size=200), st.text(alphabet=B64URL_ALPHABET, max_size=50)),
-    st.builds(lambda header, claims: f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}.",
-              json_values, json_values),
+    st.builds(
+        lambda header, claims, signature: f"{b64url(header)}.{b64url(claims)}.{signature}",
+        st.binary(max_size=100),
+        st.binary(max_size=200),
+        st.text(alphabet=B64URL_ALPHABET, max_size=50),
+    ),
+    st.builds(
+        lambda header, claims: f"{b64url(json.dumps(header).encode())}.{b64url(json.dumps(claims).encode())}.",
+        json_values,
+        json_values,
+    ),
     st.text(max_size=200),
 )
 
@@ -109,27 +160,46 @@ def test_jwt_ish_strings(client, assertion):
 
 # -- signed grants with random content ---------------------------------------------------------------------------
 def random_header(credentials):
-    alg = st.one_of(st.sampled_from(RSA_ALGS + ("none", "HS256", "ES256", "rs256")), json_values)
-    x5c = st.one_of(st.just(credentials.x5c()), st.just(credentials.x5c()[:1]), st.just(credentials.x5c()[0]),
-                    json_values)
-    known = st.fixed_dictionaries({}, optional={
-        "alg": alg, "x5c": x5c, "kid": st.one_of(json_strings, json_values), "typ": st.just("JWT") | json_values,
-        "crit": json_values, "b64": st.booleans(), "jku": json_strings, "x5u": json_strings,
-    })
+    alg = st.one_of(st.sampled_from((*RSA_ALGS, "none", "HS256", "ES256", "rs256")), json_values)
+    x5c = st.one_of(
+        st.just(credentials.x5c()), st.just(credentials.x5c()[:1]), st.just(credentials.x5c()[0]), json_values
+    )
+    known = st.fixed_dictionaries(
+        {},
+        optional={
+            "alg": alg,
+            "x5c": x5c,
+            "kid": st.one_of(json_strings, json_values),
+            "typ": st.just("JWT") | json_values,
+            "crit": json_values,
+            "b64": st.booleans(),
+            "jku": json_strings,
+            "x5u": json_strings,
+        },
+    )
     extra = st.dictionaries(json_strings, json_values, max_size=3)
     return st.builds(lambda a, b: {**b, **a}, known, extra)
 
 
 def random_claims(valid: dict):
     """Each documented claim is kept valid, replaced by random JSON or left out; plus random extras."""
+
     def choice(value):
         return st.one_of(st.just(value), json_values, st.just(None))
 
-    optional_valid = {"resource": ["https://nav.example/api"], "pid": SYNTHETIC_PID, "consumer_org": CUSTOMER_ORG,
-                      "authorization_details": [{"type": "urn:altinn:consent", "id": str(uuid.uuid4())}],
-                      "nbf": valid["iat"], "sub": valid["iss"], "iss_onbehalfof": "sub"}
-    known = st.fixed_dictionaries({name: choice(value) for name, value in valid.items()},
-                                  optional={name: choice(value) for name, value in optional_valid.items()})
+    optional_valid = {
+        "resource": ["https://nav.example/api"],
+        "pid": SYNTHETIC_PID,
+        "consumer_org": CUSTOMER_ORG,
+        "authorization_details": [{"type": "urn:altinn:consent", "id": str(uuid.uuid4())}],
+        "nbf": valid["iat"],
+        "sub": valid["iss"],
+        "iss_onbehalfof": "sub",
+    }
+    known = st.fixed_dictionaries(
+        {name: choice(value) for name, value in valid.items()},
+        optional={name: choice(value) for name, value in optional_valid.items()},
+    )
     extra = st.dictionaries(json_strings, json_values, max_size=3)
 
     def build(chosen, more):
@@ -143,8 +213,14 @@ def random_claims(valid: dict):
 @given(data=st.data())
 def test_signed_grants_with_random_headers_and_claims(client, credentials, client_id, issuer, clock, data):
     now = clock.epoch()
-    valid = {"aud": issuer, "iss": client_id, "scope": "nav:arbeid/v1/aap", "iat": now, "exp": now + 120,
-             "jti": str(uuid.uuid4())}
+    valid = {
+        "aud": issuer,
+        "iss": client_id,
+        "scope": "nav:arbeid/v1/aap",
+        "iat": now,
+        "exp": now + 120,
+        "jti": str(uuid.uuid4()),
+    }
     header = data.draw(random_header(credentials), label="header")
     claims = data.draw(st.one_of(random_claims(valid), json_values), label="claims")
     alg = header.get("alg") if header.get("alg") in RSA_ALGS else "RS256"
@@ -167,9 +243,9 @@ def mutate(value: str, operations) -> str:
     for operation, position, argument in operations:
         where = position % (len(value) + 1)
         if operation == "replace":
-            value = value[:where] + argument + value[where + 1:]
+            value = value[:where] + argument + value[where + 1 :]
         elif operation == "delete":
-            value = value[:where] + value[where + argument:]
+            value = value[:where] + value[where + argument :]
         elif operation == "insert":
             value = value[:where] + argument + value[where:]
         elif operation == "truncate":
@@ -193,18 +269,22 @@ def test_mutations_of_a_valid_grant(client, assertion, operations):
     mutated = mutate(grant, operations)
     answer = token(client, mutated)
     assert_well_formed(answer, may_succeed=True)
-    if answer.status_code == 200:   # only a change the signature does not cover: none, or the signature's padding
+    if answer.status_code == 200:  # only a change the signature does not cover: none, or the signature's padding
         assert mutated.rsplit(".", 1)[0] == grant.rsplit(".", 1)[0]
 
 
 # -- and what must work ----------------------------------------------------------------------------------------------
 @PROPERTY
-@given(iat_offset=st.integers(min_value=-10, max_value=10), lifetime=st.integers(min_value=0, max_value=180),
-       alg=st.sampled_from(RSA_ALGS),
-       scopes=st.lists(st.sampled_from(DSOP_SCOPES), min_size=1, max_size=6),
-       pid=st.sampled_from([None, "01818520030", "47906701517", "23886799519"]))
-def test_valid_grants_within_the_rules_always_get_a_token(client, assertion, clock, iat_offset, lifetime, alg,
-                                                          scopes, pid):
+@given(
+    iat_offset=st.integers(min_value=-10, max_value=10),
+    lifetime=st.integers(min_value=0, max_value=180),
+    alg=st.sampled_from(RSA_ALGS),
+    scopes=st.lists(st.sampled_from(DSOP_SCOPES), min_size=1, max_size=6),
+    pid=st.sampled_from([None, "01818520030", "47906701517", "23886799519"]),
+)
+def test_valid_grants_within_the_rules_always_get_a_token(
+    client, assertion, clock, iat_offset, lifetime, alg, scopes, pid
+):
     extra = {"pid": pid} if pid else {}
     grant = assertion(iat=clock.epoch() + iat_offset, lifetime=lifetime, alg=alg, scope=" ".join(scopes), **extra)
     body = assert_well_formed(token(client, grant), may_succeed=True)

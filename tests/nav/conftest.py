@@ -1,5 +1,6 @@
 """A running sandbox with a registered insurer, and the insurer's calls to NAV: a Maskinporten
 token for the API's scope, a consent token from Altinn for the person, the person's header."""
+
 from __future__ import annotations
 
 import pytest
@@ -29,8 +30,18 @@ class NavWorld(Ecosystem):
         assert answer.status_code == 200, answer.text
         return answer.json()
 
-    def call(self, path: str, insurer: Insurer, pid: str | None, consent_token: str | None, *, scope: str,
-             params: dict | None = None, headers: dict | None = None, person_header: str = "fnr") -> requests.Response:
+    def call(
+        self,
+        path: str,
+        insurer: Insurer,
+        pid: str | None,
+        consent_token: str | None,
+        *,
+        scope: str,
+        params: dict | None = None,
+        headers: dict | None = None,
+        person_header: str = "fnr",
+    ) -> requests.Response:
         sent = {"Authorization": f"Bearer {insurer.token(scope)}"}
         if pid is not None:
             sent[person_header] = pid

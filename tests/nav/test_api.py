@@ -1,5 +1,6 @@
 """The NAV API: data for each persona equal to its history cut to the consent period, every
 refusal with its status and kode in NAV's order, and the disclosure log written before data leaves."""
+
 from __future__ import annotations
 
 import base64
@@ -21,7 +22,10 @@ ALL = [p.person.pid for p in PERSONAS]
 def consent_period(world, code: str) -> tuple[date, date]:
     record = world.admin("GET", f"/consents/{code}").json()
     metadata = record["resources"][0]["metadata"]
-    parse = lambda text: date(int(text[6:]), int(text[3:5]), int(text[:2]))  # noqa: E731
+
+    def parse(text: str) -> date:
+        return date(int(text[6:]), int(text[3:5]), int(text[:2]))
+
     return parse(metadata["fraOgMed"]), parse(metadata["tilOgMed"])
 
 
@@ -30,8 +34,11 @@ def consents(world, company):
     """One three-year consent per persona, data period from 2009 on (to show the 2010-03-01 floor)."""
     found = {}
     for pid in ALL:
-        code = world.consent(company, pid, services=[{"code": "5252", "edition": 2, "metadata": {
-            "fraOgMed": "01.01.2009", "tilOgMed": "31.12.2029"}}])
+        code = world.consent(
+            company,
+            pid,
+            services=[{"code": "5252", "edition": 2, "metadata": {"fraOgMed": "01.01.2009", "tilOgMed": "31.12.2029"}}],
+        )
         found[pid] = code
     return found
 
@@ -49,14 +56,17 @@ def test_vedtak_are_the_history_cut_to_the_consent(world, company, consents, pid
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["uttrekksperiode"] == {"fraDato": start.isoformat(), "tilDato": end.isoformat()}
-    expected = {v.vedtak_id for v in history.aap_vedtak
-                if v.vedtakstatus in ("IVERK", "AVSLU")
-                and not (v.til is not None and v.til == v.fra - timedelta(days=1))
-                and (v.til is None or v.til >= date(2010, 3, 1))}
+    expected = {
+        v.vedtak_id
+        for v in history.aap_vedtak
+        if v.vedtakstatus in ("IVERK", "AVSLU")
+        and not (v.til is not None and v.til == v.fra - timedelta(days=1))
+        and (v.til is None or v.til >= date(2010, 3, 1))
+    }
     got = body["vedtaksliste"]
     assert {v["vedtakId"] for v in got} == expected
     starts = [v["virkningsperiode"]["fraDato"] for v in got]
-    assert starts == sorted(starts)                                  # oldest first
+    assert starts == sorted(starts)  # oldest first
     for item in got:
         assert item["virkningsperiode"]["fraDato"] >= "2010-03-01"
         assert item["virkningsperiode"]["tilDato"] <= end.isoformat()
@@ -71,15 +81,22 @@ def test_meldekort_are_the_delivered_cards_with_their_hours(world, company, cons
     answer = world.meldekort(company, pid, token_for(world, company, consents, pid))
     assert answer.status_code == 200, answer.text
     got = answer.json()["meldekortliste"]
-    returned = [v for v in history.aap_vedtak if v.vedtakstatus in ("IVERK", "AVSLU")
-                and not (v.til is not None and v.til == v.fra - timedelta(days=1))]
-    expected = {m.meldekort_id: m for m in history.meldekort if m.til >= date(2010, 3, 1)
-                and any(m.fra <= (v.til or date.max) and m.til >= v.fra for v in returned)}
+    returned = [
+        v
+        for v in history.aap_vedtak
+        if v.vedtakstatus in ("IVERK", "AVSLU") and not (v.til is not None and v.til == v.fra - timedelta(days=1))
+    ]
+    expected = {
+        m.meldekort_id: m
+        for m in history.meldekort
+        if m.til >= date(2010, 3, 1) and any(m.fra <= (v.til or date.max) and m.til >= v.fra for v in returned)
+    }
     assert {m["meldekortId"] for m in got} == set(expected)
     for item in got:
         card = expected[item["meldekortId"]]
-        assert item["antallTimerArbeidet"] == pytest.approx(sum(h for d, h in card.hours_by_day.items()
-                                                                if d >= date(2010, 3, 1)))
+        assert item["antallTimerArbeidet"] == pytest.approx(
+            sum(h for d, h in card.hours_by_day.items() if d >= date(2010, 3, 1))
+        )
 
 
 @pytest.mark.parametrize("pid", ALL)
@@ -99,7 +116,8 @@ def test_uforetrygd_is_the_history(world, company, consents, pid):
 
 def test_a_grade_rise_shows_as_a_new_period_with_a_new_ifu(world, company, consents):
     periods = world.ufore(company, OLA["pid"], token_for(world, company, consents, OLA["pid"])).json()[
-        "beregningsperioder"]
+        "beregningsperioder"
+    ]
     grades = [p["uforegrad"] for p in periods]
     assert grades[0] == 50 and grades[-1] == 100 and periods[-1]["tom"] is None
     assert periods[-1]["ifu"] != periods[0]["ifu"]
@@ -109,8 +127,9 @@ def test_the_asked_interval_selects_and_counts_hours_only_inside_it(world, compa
     token = token_for(world, company, consents, KARI["pid"])
     card = next(m for m in persona(KARI["pid"]).history.meldekort if (m.til - m.fra).days == 13)
     middle = card.fra + timedelta(days=7)
-    answer = world.meldekort(company, KARI["pid"], token, params={"fomDato": middle.isoformat(),
-                                                                  "tomDato": card.til.isoformat()})
+    answer = world.meldekort(
+        company, KARI["pid"], token, params={"fomDato": middle.isoformat(), "tomDato": card.til.isoformat()}
+    )
     got = {m["meldekortId"]: m for m in answer.json()["meldekortliste"]}
     assert got[card.meldekort_id]["periode"] == {"fraDato": card.fra.isoformat(), "tilDato": card.til.isoformat()}
     inside = sum(h for d, h in card.hours_by_day.items() if middle <= d <= card.til)
@@ -118,23 +137,33 @@ def test_the_asked_interval_selects_and_counts_hours_only_inside_it(world, compa
 
 
 def test_periods_are_clamped_to_a_narrower_consent(world, company):
-    code = world.consent(company, KARI["pid"], services=[{"code": "5252", "edition": 2, "metadata": {
-        "fraOgMed": "01.06.2025", "tilOgMed": "31.12.2025"}}])
+    code = world.consent(
+        company,
+        KARI["pid"],
+        services=[{"code": "5252", "edition": 2, "metadata": {"fraOgMed": "01.06.2025", "tilOgMed": "31.12.2025"}}],
+    )
     body = world.vedtak(company, KARI["pid"], world.consent_token_text(company, code)).json()
     assert body["vedtaksliste"], body
     for item in body["vedtaksliste"]:
-        assert "2025-06-01" <= item["virkningsperiode"]["fraDato"] <= item["virkningsperiode"]["tilDato"] <= "2025-12-31"
+        assert (
+            "2025-06-01" <= item["virkningsperiode"]["fraDato"] <= item["virkningsperiode"]["tilDato"] <= "2025-12-31"
+        )
 
 
 def test_nav_person_ident_header_works_for_aap(world, company, consents):
-    answer = world.vedtak(company, KARI["pid"], token_for(world, company, consents, KARI["pid"]),
-                          person_header="NAV-PersonIdent")
+    answer = world.vedtak(
+        company, KARI["pid"], token_for(world, company, consents, KARI["pid"]), person_header="NAV-PersonIdent"
+    )
     assert answer.status_code == 200
 
 
 def test_correlation_ids_are_echoed(world, company, consents):
-    answer = world.ufore(company, OLA["pid"], token_for(world, company, consents, OLA["pid"]),
-                         headers={"Nav-Call-Id": "forsikring-4711", "X-Request-Id": "r-1"})
+    answer = world.ufore(
+        company,
+        OLA["pid"],
+        token_for(world, company, consents, OLA["pid"]),
+        headers={"Nav-Call-Id": "forsikring-4711", "X-Request-Id": "r-1"},
+    )
     assert answer.headers["Nav-Call-Id"] == "forsikring-4711" and answer.headers["X-Request-Id"] == "r-1"
     events = world.http.get(world.nav + "/_sandbox/events", timeout=10).json()["events"]
     assert events[-1]["trace_id"] == "forsikring-4711"
@@ -147,25 +176,48 @@ def test_no_access_token(world, company, consents):
 
 
 def test_a_forged_access_token(world, company, consents):
-    forged = jwt.encode({"iss": world.sandbox.settings.issuer("maskinporten"), "scope": "nav:helse/v1/uforeopplysninger",
-                         "exp": 4102444800, "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{company.org}"}},
-                        company.keys.private_key, algorithm="RS256", headers={"kid": "x"})
-    answer = world.ufore(company, OLA["pid"], token_for(world, company, consents, OLA["pid"]),
-                         headers={"Authorization": f"Bearer {forged}"})
+    forged = jwt.encode(
+        {
+            "iss": world.sandbox.settings.issuer("maskinporten"),
+            "scope": "nav:helse/v1/uforeopplysninger",
+            "exp": 4102444800,
+            "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{company.org}"},
+        },
+        company.keys.private_key,
+        algorithm="RS256",
+        headers={"kid": "x"},
+    )
+    answer = world.ufore(
+        company,
+        OLA["pid"],
+        token_for(world, company, consents, OLA["pid"]),
+        headers={"Authorization": f"Bearer {forged}"},
+    )
     nav_error(answer, 401, E.NO_TOKEN)
 
 
 def _unsigned(claims: dict) -> str:
     def part(data):
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
     return part({"alg": "none", "typ": "JWT"}) + "." + part(claims) + "."
 
 
 def test_an_alg_none_access_token(world, company, consents):
-    token = _unsigned({"iss": world.sandbox.settings.issuer("maskinporten"), "scope": "nav:helse/v1/uforeopplysninger",
-                       "exp": 4102444800, "consumer": {"ID": f"0192:{company.org}"}})
-    answer = world.ufore(company, OLA["pid"], token_for(world, company, consents, OLA["pid"]),
-                         headers={"Authorization": f"Bearer {token}"})
+    token = _unsigned(
+        {
+            "iss": world.sandbox.settings.issuer("maskinporten"),
+            "scope": "nav:helse/v1/uforeopplysninger",
+            "exp": 4102444800,
+            "consumer": {"ID": f"0192:{company.org}"},
+        }
+    )
+    answer = world.ufore(
+        company,
+        OLA["pid"],
+        token_for(world, company, consents, OLA["pid"]),
+        headers={"Authorization": f"Bearer {token}"},
+    )
     nav_error(answer, 401, E.NO_TOKEN)
 
 
@@ -182,8 +234,13 @@ def test_an_expired_access_token(world, company, consents):
 
 
 def test_the_wrong_scope(world, company, consents):
-    answer = world.call(world.paths.ufore_path, company, OLA["pid"], token_for(world, company, consents, OLA["pid"]),
-                        scope="nav:arbeid/v1/aap")
+    answer = world.call(
+        world.paths.ufore_path,
+        company,
+        OLA["pid"],
+        token_for(world, company, consents, OLA["pid"]),
+        scope="nav:arbeid/v1/aap",
+    )
     nav_error(answer, 403, E.NO_ACCESS)
 
 
@@ -194,8 +251,9 @@ def test_an_insurer_not_on_navs_access_list(world, company, consents):
     try:
         nav_error(world.ufore(company, OLA["pid"], token), 403, E.NO_ACCESS)
     finally:
-        world.http.post(world.nav + "/_sandbox/access-list", json={"org": entry["org"], "name": entry["name"]},
-                        timeout=10)
+        world.http.post(
+            world.nav + "/_sandbox/access-list", json={"org": entry["org"], "name": entry["name"]}, timeout=10
+        )
     assert world.ufore(company, OLA["pid"], token).status_code == 200
 
 
@@ -226,8 +284,12 @@ def test_a_consent_token_for_another_person(world, company, consents):
 
 def test_a_forged_consent_token(world, company, consents):
     real = jwt.decode(token_for(world, company, consents, OLA["pid"]), options={"verify_signature": False})
-    forged = jwt.encode(real, company.keys.private_key, algorithm="RS256",
-                        headers={"kid": jwt.get_unverified_header(token_for(world, company, consents, OLA["pid"]))["kid"]})
+    forged = jwt.encode(
+        real,
+        company.keys.private_key,
+        algorithm="RS256",
+        headers={"kid": jwt.get_unverified_header(token_for(world, company, consents, OLA["pid"]))["kid"]},
+    )
     nav_error(world.ufore(company, OLA["pid"], forged), 403, E.NO_CONSENT)
 
 
@@ -242,7 +304,7 @@ def test_an_expired_consent(world, company):
     assert world.http.post(world.control + "/_sandbox/clock", json={"advance": "P3Y1D"}, timeout=10).status_code == 200
     try:
         assert "ValidToDate" in nav_error(world.ufore(company, OLA["pid"], token), 403, E.NO_CONSENT)
-        assert world.consent_token(company, code).status_code == 403      # and no new token either
+        assert world.consent_token(company, code).status_code == 403  # and no new token either
     finally:
         world.http.post(world.control + "/_sandbox/clock", json={"reset": True}, timeout=10)
 
@@ -255,22 +317,31 @@ def test_a_withdrawn_consent_gives_no_new_token(world, company):
 
 
 def test_uforetrygd_needs_edition_two(world, company):
-    code = world.consent(company, OLA["pid"], services=[{"code": "5252", "edition": 1, "metadata": {
-        "fraOgMed": "01.01.2024", "tilOgMed": "31.12.2027"}}])
+    code = world.consent(
+        company,
+        OLA["pid"],
+        services=[{"code": "5252", "edition": 1, "metadata": {"fraOgMed": "01.01.2024", "tilOgMed": "31.12.2027"}}],
+    )
     token = world.consent_token_text(company, code)
     nav_error(world.ufore(company, OLA["pid"], token), 403, E.NO_CONSENT)
-    assert world.vedtak(company, OLA["pid"], token).status_code == 200    # AAP takes edition 1
+    assert world.vedtak(company, OLA["pid"], token).status_code == 200  # AAP takes edition 1
 
 
-@pytest.mark.parametrize("params, status, kode", [
-    ({"fomDato": "2008-01-01"}, 403, E.OUTSIDE_CONSENT),
-    ({"tomDato": "2030-01-01"}, 403, E.OUTSIDE_CONSENT),
-    ({"fomDato": "2024-05-01", "tomDato": "2024-04-01"}, 400, E.BAD_PERIOD),
-    ({"fomDato": "01.05.2024"}, 400, E.BAD_PERIOD),
-])
+@pytest.mark.parametrize(
+    "params, status, kode",
+    [
+        ({"fomDato": "2008-01-01"}, 403, E.OUTSIDE_CONSENT),
+        ({"tomDato": "2030-01-01"}, 403, E.OUTSIDE_CONSENT),
+        ({"fomDato": "2024-05-01", "tomDato": "2024-04-01"}, 400, E.BAD_PERIOD),
+        ({"fomDato": "01.05.2024"}, 400, E.BAD_PERIOD),
+    ],
+)
 def test_the_asked_period(world, company, consents, params, status, kode):
-    nav_error(world.vedtak(company, KARI["pid"], token_for(world, company, consents, KARI["pid"]), params=params),
-              status, kode)
+    nav_error(
+        world.vedtak(company, KARI["pid"], token_for(world, company, consents, KARI["pid"]), params=params),
+        status,
+        kode,
+    )
 
 
 # -- the disclosure log ---------------------------------------------------------------------------------
@@ -297,11 +368,12 @@ def test_refusals_are_not_disclosures(world, company, consents):
 def test_a_failed_log_write_returns_no_data(world, company, consents):
     token = token_for(world, company, consents, KARI["pid"])
     before = len(world.disclosures())
-    armed = world.http.post(world.nav + "/_sandbox/faults", json={"operation": "sporingslogg", "status": 500,
-                                                                   "count": 1}, timeout=10)
+    armed = world.http.post(
+        world.nav + "/_sandbox/faults", json={"operation": "sporingslogg", "status": 500, "count": 1}, timeout=10
+    )
     assert armed.status_code == 201, armed.text
     answer = world.vedtak(company, KARI["pid"], token)
     nav_error(answer, 503, E.LOG_FAILED)
     assert "vedtaksliste" not in answer.text
     assert len(world.disclosures()) == before
-    assert world.vedtak(company, KARI["pid"], token).status_code == 200   # the fault was for one call
+    assert world.vedtak(company, KARI["pid"], token).status_code == 200  # the fault was for one call

@@ -1,11 +1,13 @@
 """NAV against its own OpenAPI document (/openapi.json), with schemathesis: generated requests
 carrying a valid Maskinporten token never get a 5xx and every answer matches the document; fully
 valid requests (token, person, consent token) get 200 with bodies that match it too."""
+
 from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings as hypothesis_settings
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from schemathesis import checks
 
 from dsop_sandbox.mocks.common.settings import Settings
@@ -27,6 +29,7 @@ def fetch(world, company):
             headers["fnr"] = pid
             headers["NAV-Samtykke-Token"] = world.consent_token_text(company, world.consent(company, pid))
         return headers
+
     return headers_for
 
 
@@ -36,8 +39,12 @@ def test_the_served_document_is_this_one(world):
 
 
 @schema.parametrize()
-@hypothesis_settings(max_examples=60, deadline=None, database=None,
-                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@hypothesis_settings(
+    max_examples=60,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_generated_requests_keep_the_contract(case, world, fetch):
     # positive_data_acceptance is left out: a schema cannot describe a consent token signed by
     # Altinn for this person, so schema-valid random headers are rightly refused (403/400).

@@ -4,12 +4,13 @@ consent, grouped by year, opens one, downloads exactly what was delivered, and r
 
 Disclosures are made the real way: an insurer registered through the control plane, a Maskinporten
 token, an accepted consent in Altinn, its consent token, and a call to NAV's DSOP API."""
+
 from __future__ import annotations
 
 import base64
 import json
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -53,9 +54,17 @@ class Nav:
             "ufo": ("/dsop-ufo/uforeopplysninger", UFORE_SCOPE, "fnr"),
             "aap": ("/dsop-aap/v1/vedtak", AAP_SCOPE, "NAV-PersonIdent"),
         }[api]
-        answer = self.eco.http.get(self.url + path, params=query, timeout=15, headers={
-            "Authorization": f"Bearer {self.company.token(scope, fresh=True)}", person_header: pid,
-            "NAV-Samtykke-Token": token, "Accept": "application/json"})
+        answer = self.eco.http.get(
+            self.url + path,
+            params=query,
+            timeout=15,
+            headers={
+                "Authorization": f"Bearer {self.company.token(scope, fresh=True)}",
+                person_header: pid,
+                "NAV-Samtykke-Token": token,
+                "Accept": "application/json",
+            },
+        )
         assert answer.status_code == 200, answer.text
         entry = self.admin_entries(pid)[-1]
         assert entry["samtykkeToken"] == token
@@ -142,7 +151,10 @@ def test_the_page_is_nav_like_and_says_when_nothing_was_fetched(eco, nav):
     assert page.lang == "nb"
     assert "NAV har ikke delt noen opplysninger om deg" in page.text
     assert "TEST" in page.text and "NAV" in page.text
-    assert answer.headers["X-Frame-Options"] == "DENY" and "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    assert (
+        answer.headers["X-Frame-Options"] == "DENY"
+        and "default-src 'none'" in answer.headers["Content-Security-Policy"]
+    )
     assert answer.headers["Cache-Control"] == "no-store"
     assert "<script" not in answer.text.lower() and "http://" not in answer.text.split("</style>")[0]
     assert 'name="viewport"' in answer.text
@@ -161,8 +173,9 @@ def test_the_list_is_grouped_by_year_newest_first(eco, nav):
     answer = citizen(eco, INGRID).get(nav.url + DSOP)
     assert answer.status_code == 200
     html = answer.text
-    this_year = datetime.fromisoformat(second["entry"]["uthentingsTidspunkt"].replace("Z", "+00:00")) \
-        .astimezone(OSLO).year
+    this_year = (
+        datetime.fromisoformat(second["entry"]["uthentingsTidspunkt"].replace("Z", "+00:00")).astimezone(OSLO).year
+    )
     assert captions(html) == [str(this_year), str(this_year - 1)]
     assert row_ids(html) == [second["entry"]["id"], first["entry"]["id"], last_year["entry"]["id"]]
     text = page_of(answer).text
@@ -174,7 +187,9 @@ def test_the_list_is_grouped_by_year_newest_first(eco, nav):
     assert "Arbeidsavklaringspenger" in row_text and INSURER_NAME in row_text and INSURER_ORG in row_text
     assert WHEN.match(re.search(r'data-label="Tidspunkt">([^<]*)<', row).group(1))
     assert f'href="{DSOP}/{first["entry"]["id"]}"' in row
-    assert "Uføretrygd" in Page(re.search(rf'id="disclosure-{second["entry"]["id"]}".*?</tr>', html, re.S).group(0)).text
+    assert (
+        "Uføretrygd" in Page(re.search(rf'id="disclosure-{second["entry"]["id"]}".*?</tr>', html, re.S).group(0)).text
+    )
 
 
 def test_only_the_citizens_own_consented_entries_are_shown(eco, nav):
@@ -183,9 +198,17 @@ def test_only_the_citizens_own_consented_entries_are_shown(eco, nav):
     disclosures = nav.app.extensions["nav"].disclosures
     with nav.app.app_context():
         legal_basis = disclosures.record(
-            person=OLE["pid"], mottaker=INSURER_ORG, tema="UFO", behandlingsgrunnlag="Lov om folketrygd § 21-4",
-            data='{"hemmelig": true}', samtykke_token=None, authorization_code=None,
-            foresporsel={"method": "GET", "path": "/dsop-ufo/uforeopplysninger"}, leverandor=None, trace_id="t")
+            person=OLE["pid"],
+            mottaker=INSURER_ORG,
+            tema="UFO",
+            behandlingsgrunnlag="Lov om folketrygd § 21-4",
+            data='{"hemmelig": true}',
+            samtykke_token=None,
+            authorization_code=None,
+            foresporsel={"method": "GET", "path": "/dsop-ufo/uforeopplysninger"},
+            leverandor=None,
+            trace_id="t",
+        )
     ole = citizen(eco, OLE)
     html = ole.get(nav.url + DSOP).text
     assert row_ids(html) == [own_entry["id"]]
@@ -220,11 +243,13 @@ def test_an_entry_shows_recipient_time_tema_basis_consent_and_request(eco, nav):
     assert INSURER_NAME in text and f"Organisasjonsnummer {INSURER_ORG}" in text
     assert f"Uthentingstidspunkt {norwegian(entry['uthentingsTidspunkt'])}" in text
     assert "Tema Arbeidsavklaringspenger" in text
-    assert f"Behandlingsgrunnlag {entry['behandlingsGrunnlag']}" in text and made["code"] in entry["behandlingsGrunnlag"]
+    assert (
+        f"Behandlingsgrunnlag {entry['behandlingsGrunnlag']}" in text and made["code"] in entry["behandlingsGrunnlag"]
+    )
     assert f"Referanse i Altinn {made['code']}" in text
     assert f"Opplysninger fra perioden {start:%d.%m.%Y}–{end:%d.%m.%Y}" in text
-    valid_to = datetime.fromtimestamp(claims["ValidToDate"], timezone.utc)
-    given = datetime.fromtimestamp(claims["DelegatedDate"], timezone.utc)
+    valid_to = datetime.fromtimestamp(claims["ValidToDate"], UTC)
+    given = datetime.fromtimestamp(claims["DelegatedDate"], UTC)
     assert f"Gyldig til {norwegian(valid_to.isoformat())}" in text
     assert f"Samtykke gitt {norwegian(given.isoformat())}" in text
     assert "Syke- og uføreopplysninger fra NAV (tjeneste 5252, utgave 2)" in text
@@ -247,7 +272,9 @@ def test_the_download_is_exactly_what_was_delivered(eco, nav):
     assert answer.content == made["body"]
     assert answer.headers["Content-Type"].startswith("application/json")
     disposition = answer.headers["Content-Disposition"]
-    assert disposition.startswith("attachment") and f'filename="utleverte-data-{made["entry"]["id"]}.json"' in disposition
+    assert (
+        disposition.startswith("attachment") and f'filename="utleverte-data-{made["entry"]["id"]}.json"' in disposition
+    )
     assert json.loads(answer.content) == json.loads(made["body"])
 
 
@@ -259,10 +286,18 @@ def test_the_download_without_a_session_goes_through_the_login_first(eco, nav):
 
 def record_directly(nav: Nav, pid: str, **fields) -> int:
     """A sporingslogg entry written straight into NAV's log (for values the real API never makes)."""
-    values = {"person": pid, "mottaker": INSURER_ORG, "tema": "UFO", "behandlingsgrunnlag": "Samtykke",
-              "data": '{"ok": true}', "samtykke_token": "x.e30.y", "authorization_code": None,
-              "foresporsel": {"method": "GET", "path": "/dsop-ufo/uforeopplysninger", "query": {}},
-              "leverandor": None, "trace_id": "test"}
+    values = {
+        "person": pid,
+        "mottaker": INSURER_ORG,
+        "tema": "UFO",
+        "behandlingsgrunnlag": "Samtykke",
+        "data": '{"ok": true}',
+        "samtykke_token": "x.e30.y",
+        "authorization_code": None,
+        "foresporsel": {"method": "GET", "path": "/dsop-ufo/uforeopplysninger", "query": {}},
+        "leverandor": None,
+        "trace_id": "test",
+    }
     values.update(fields)
     return nav.app.extensions["nav"].disclosures.record(**values)
 
@@ -270,15 +305,29 @@ def record_directly(nav: Nav, pid: str, **fields) -> int:
 def test_everything_shown_is_escaped_and_odd_entries_do_not_break_the_pages(eco, nav):
     evil = "<script>alert(1)</script>"
     org = "310000035"
-    added = eco.http.post(nav.url + "/_sandbox/access-list", timeout=10,
-                          json={"org": org, "name": f"{evil} & Co", "apis": ["uforeopplysninger"]})
+    added = eco.http.post(
+        nav.url + "/_sandbox/access-list",
+        timeout=10,
+        json={"org": org, "name": f"{evil} & Co", "apis": ["uforeopplysninger"]},
+    )
     assert added.status_code == 201, added.text
-    claims = {"AuthorizationCode": "<img src=x onerror=alert(1)>", "Services": [f"5252_2_fraOgMed={evil}"],
-              "DelegatedDate": "not a number", "ValidToDate": 1e300}
+    claims = {
+        "AuthorizationCode": "<img src=x onerror=alert(1)>",
+        "Services": [f"5252_2_fraOgMed={evil}"],
+        "DelegatedDate": "not a number",
+        "ValidToDate": 1e300,
+    }
     token = "e30." + base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("=") + ".sig"
-    odd = record_directly(nav, JOHAN["pid"], mottaker=org, behandlingsgrunnlag=evil, data=f'{{"x": "{evil}"}}',
-                          samtykke_token=token, tema="XYZ",
-                          foresporsel={"method": "GET", "path": evil, "query": {"fomDato": evil}})
+    odd = record_directly(
+        nav,
+        JOHAN["pid"],
+        mottaker=org,
+        behandlingsgrunnlag=evil,
+        data=f'{{"x": "{evil}"}}',
+        samtykke_token=token,
+        tema="XYZ",
+        foresporsel={"method": "GET", "path": evil, "query": {"fomDato": evil}},
+    )
     garbage = record_directly(nav, JOHAN["pid"], samtykke_token="not-a-jwt", foresporsel={"odd": [1, 2]})
     johan = citizen(eco, JOHAN)
     listed = johan.get(nav.url + DSOP)
@@ -304,10 +353,11 @@ def test_the_bff_lists_the_entries_as_dsop_api_does(eco, nav):
     answer = unni.get(nav.url + BFF)
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("application/json")
     items = answer.json()
-    assert [set(item) for item in items] == [{"tema", "uthentingsTidspunkt", "mottaker", "mottakernavn",
-                                               "leverteData", "samtykkeToken"}] * 2
+    assert [set(item) for item in items] == [
+        {"tema", "uthentingsTidspunkt", "mottaker", "mottakernavn", "leverteData", "samtykkeToken"}
+    ] * 2
     assert [item["tema"] for item in items] == ["Arbeidsavklaringspenger", "Uføretrygd"]
-    for item, source in zip(items, reversed(made)):
+    for item, source in zip(items, reversed(made), strict=False):
         assert item["mottaker"] == INSURER_ORG and item["mottakernavn"] == INSURER_NAME
         assert base64.b64decode(item["leverteData"]) == source["body"]
         assert item["samtykkeToken"] == source["token"]
@@ -369,8 +419,17 @@ def test_a_replayed_callback_and_one_from_another_browser_are_refused(eco, nav):
     assert replay.status_code == 400 and "allerede brukt" in page_of(replay).text
 
 
-@pytest.mark.parametrize("query", ["", "?code=abc", "?state=nope&code=abc", "?state=" + "s" * 300,
-                                   "?error=access_denied&state=unknown", "?state=x&code=y&iss=https://evil.example"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?code=abc",
+        "?state=nope&code=abc",
+        "?state=" + "s" * 300,
+        "?error=access_denied&state=unknown",
+        "?state=x&code=y&iss=https://evil.example",
+    ],
+)
 def test_callbacks_without_a_pending_login_are_refused(eco, nav, query):
     answer = eco.http.get(f"{nav.url}/oauth2/callback{query}", allow_redirects=False, timeout=10)
     assert answer.status_code == 400
@@ -386,22 +445,26 @@ def test_a_cancelled_login_gets_a_clear_page(eco, nav):
 
 
 def test_idporten_failing_at_token_gives_a_502_page(eco, nav):
-    armed = eco.http.post(eco.sandbox.url("idporten") + "/_sandbox/faults", timeout=10,
-                          json={"operation": "token", "status": 503, "count": 1})
+    armed = eco.http.post(
+        eco.sandbox.url("idporten") + "/_sandbox/faults",
+        timeout=10,
+        json={"operation": "token", "status": 503, "count": 1},
+    )
     assert armed.status_code in (200, 201), armed.text
     per = citizen(eco, PER)
     answer = per.get(nav.url + DSOP)
     assert answer.status_code == 502
     assert "NAV fikk ikke kontakt med ID-porten" in page_of(answer).text
     assert "nav_session" not in per.http.cookies
-    assert per.get(nav.url + DSOP).status_code == 200   # the next try works (SSO at ID-porten)
+    assert per.get(nav.url + DSOP).status_code == 200  # the next try works (SSO at ID-porten)
 
 
 def test_open_redirects_are_not_possible(eco, nav):
     per = citizen(eco, PER)
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
-        start = per.http.get(f"{nav.url}/oauth2/login?{urlencode({'redirect': target})}", allow_redirects=False,
-                             timeout=10)
+        start = per.http.get(
+            f"{nav.url}/oauth2/login?{urlencode({'redirect': target})}", allow_redirects=False, timeout=10
+        )
         assert start.status_code == 302
         assert parse_qs(urlsplit(start.headers["Location"]).query)["prompt"] == ["login"]
         callback = per.follow(start, stop_at="/oauth2/callback")
@@ -423,7 +486,7 @@ def test_logout_ends_the_session_at_nav_and_at_idporten(eco, nav):
     assert "logget ut" in page_of(done).text
     assert "nav_session" not in per.http.cookies
     assert per.http.get(nav.url + BFF, timeout=10).status_code == 401
-    again = per.get(nav.url + DSOP, stop_at="/login?")   # no single sign-on left: ID-porten asks again
+    again = per.get(nav.url + DSOP, stop_at="/login?")  # no single sign-on left: ID-porten asks again
     assert again.status_code == 302 and "/login?" in again.headers["Location"]
     assert per.http.get(nav.url + "/oauth2/logout", allow_redirects=False, timeout=10).status_code == 302
 

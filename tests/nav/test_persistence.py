@@ -1,4 +1,5 @@
 """The disclosure log lives in the state directory: it survives a restart of NAV."""
+
 from __future__ import annotations
 
 import requests

@@ -1,9 +1,11 @@
 """The named personas: synthetic, unique people (the four original test persons kept), each
 required NAV situation present, and every history coherent by the rules of nav-api.md §4.1/§4.2,
 checked here on the data itself (``assert_coherent``), not only through ``history_problems``."""
+
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 from datetime import date, timedelta
 
@@ -12,15 +14,31 @@ import pytest
 from dsop_sandbox.mocks.common.identifiers import birth_date, fnr_problem
 from dsop_sandbox.people import nav_codes as codes
 from dsop_sandbox.people import personas as module
-from dsop_sandbox.people.personas import (EARLIEST_DATA, PERSONAS, TODAY, UNKNOWN_TO_NAV, Beregningsperiode, Meldekort,
-                                NavHistory, Uforetrygd, Vedtak, card_periods, history_problems, persona,
-                                persona_by_key)
+from dsop_sandbox.people.personas import (
+    EARLIEST_DATA,
+    PERSONAS,
+    TODAY,
+    UNKNOWN_TO_NAV,
+    Beregningsperiode,
+    Meldekort,
+    NavHistory,
+    Uforetrygd,
+    Vedtak,
+    card_periods,
+    history_problems,
+    persona,
+    persona_by_key,
+)
 from dsop_sandbox.people.population import gender_of, validate_synthetic_fnr
 from dsop_sandbox.people.roster import TEST_PERSONS
 
 DAY = timedelta(days=1)
-ORIGINAL = [("15838512329", "Kari Nordmann"), ("02917945651", "Ola Hansen"), ("24869221151", "Ingrid Berg"),
-            ("09816834004", "Per Johansen")]
+ORIGINAL = [
+    ("15838512329", "Kari Nordmann"),
+    ("02917945651", "Ola Hansen"),
+    ("24869221151", "Ingrid Berg"),
+    ("09816834004", "Per Johansen"),
+]
 NAME = re.compile(r"[^\W\d_]+(?:[ -][^\W\d_]+)*")
 
 
@@ -30,10 +48,18 @@ NAME = re.compile(r"[^\W\d_]+(?:[ -][^\W\d_]+)*")
 
 def _money(history: NavHistory) -> list[Vedtak]:
     """Returned (IVERK/AVSLU, not invalidated) AAP vedtak with utfall JA that are not a stans."""
-    return sorted((v for v in history.aap_vedtak
-                   if v.vedtakstatus in ("IVERK", "AVSLU") and not (v.til is not None and v.til == v.fra - DAY)
-                   and v.rettighetstype == "AAP" and v.utfall == "JA" and v.vedtakstype != "S"),
-                  key=lambda v: v.fra)
+    return sorted(
+        (
+            v
+            for v in history.aap_vedtak
+            if v.vedtakstatus in ("IVERK", "AVSLU")
+            and not (v.til is not None and v.til == v.fra - DAY)
+            and v.rettighetstype == "AAP"
+            and v.utfall == "JA"
+            and v.vedtakstype != "S"
+        ),
+        key=lambda v: v.fra,
+    )
 
 
 def _spell_starts(money: list[Vedtak]) -> set[date]:
@@ -64,7 +90,7 @@ def assert_coherent(history: NavHistory) -> None:
         assert v.til is None or v.til >= v.fra - DAY, v
     assert len({v.vedtak_id for v in history.aap_vedtak}) == len(history.aap_vedtak)
     money = _money(history)
-    for a, b in zip(money, money[1:]):
+    for a, b in itertools.pairwise(money):
         assert a.til is not None and a.til < b.fra, f"money vedtak overlap: {a} {b}"
     starts = _spell_starts(money)
     assert len({c.meldekort_id for c in history.meldekort}) == len(history.meldekort)
@@ -97,7 +123,7 @@ def assert_coherent(history: NavHistory) -> None:
         assert p.uforegrad is None or 0 <= p.uforegrad <= 100
         assert not p.klagebehandles or ufore.status == "KLAGE_PA_AVSLAG"
     granted = [p for p in periods if p.uforegrad is not None]
-    for a, b in zip(granted, granted[1:]):
+    for a, b in itertools.pairwise(granted):
         assert a.tom is not None and a.tom < b.fom
     if ufore.status == "LOPENDE":
         assert granted and granted[-1].tom is None
@@ -150,7 +176,7 @@ def test_people_have_norwegian_names_and_addresses():
 
 def test_test_persons_are_the_personas():
     assert [t["pid"] for t in TEST_PERSONS] == [p.pid for p in PERSONAS]
-    for record, p in zip(TEST_PERSONS, PERSONAS):
+    for record, p in zip(TEST_PERSONS, PERSONAS, strict=False):
         assert set(record) == {"pid", "name", "first_name", "last_name", "description"}
         assert record["name"] == p.name == f"{record['first_name']} {record['last_name']}"
         assert record["description"] == f"{p.description_nb}, født {p.person.born:%d.%m.%Y}"
@@ -207,11 +233,14 @@ def test_ids_are_unique_across_the_personas():
 
 
 def test_dates_are_fixed_and_ongoing_things_stay_ongoing():
-    assert TODAY == date(2026, 11, 29)
-    early = [p.key for p in PERSONAS
-             if any(v.fra < EARLIEST_DATA for v in p.history.aap_vedtak)
-             or any(c.fra < EARLIEST_DATA for c in p.history.meldekort)
-             or any(u.fom < EARLIEST_DATA for u in (p.history.uforetrygd.perioder if p.history.uforetrygd else ()))]
+    assert date(2026, 11, 29) == TODAY
+    early = [
+        p.key
+        for p in PERSONAS
+        if any(v.fra < EARLIEST_DATA for v in p.history.aap_vedtak)
+        or any(c.fra < EARLIEST_DATA for c in p.history.meldekort)
+        or any(u.fom < EARLIEST_DATA for u in (p.history.uforetrygd.perioder if p.history.uforetrygd else ()))
+    ]
     assert early == ["aap-opphold"]  # the one deliberate vedtak from 2009
     old = persona_by_key("aap-opphold").history
     assert any(v.fra.year == 2009 and v.til > EARLIEST_DATA for v in old.money_vedtak)  # crosses the floor
@@ -247,7 +276,7 @@ def test_aap_with_meldekort_and_the_11_5_vedtak_alongside():
     assert len(cards) > 40
     assert cards[0].fra == money[0].fra and cards[0].days < 14 and all(c.days == 14 for c in cards[1:])
     assert all(0 <= c.total_hours <= 75 for c in cards) and any(c.total_hours > 0 for c in cards)
-    gaps = [(a.til, b.fra) for a, b in zip(cards, cards[1:]) if a.til + DAY != b.fra]
+    gaps = [(a.til, b.fra) for a, b in itertools.pairwise(cards) if a.til + DAY != b.fra]
     assert len(gaps) == 1  # a card never sent; the vedtak goes on
 
 
@@ -268,8 +297,14 @@ def test_aap_ended():
 
 
 def test_only_a_11_5_vedtak_with_utfall_nei():
-    [item] = _with(lambda h: h.known_to_nav and len(h.aap_vedtak) == 1 and h.aap_vedtak[0].rettighetstype == "AA115"
-                   and h.aap_vedtak[0].utfall == "NEI")
+    [item] = _with(
+        lambda h: (
+            h.known_to_nav
+            and len(h.aap_vedtak) == 1
+            and h.aap_vedtak[0].rettighetstype == "AA115"
+            and h.aap_vedtak[0].utfall == "NEI"
+        )
+    )
     assert item.history.returned_vedtak == item.history.aap_vedtak and item.history.meldekort == ()
     assert item.history.ufore_status == "AVSLAG"
 
@@ -286,7 +321,8 @@ def test_an_invalidated_vedtak_beside_valid_ones():
 def test_gaps_between_vedtak():
     def gaps(history):
         money = _money(history)
-        return [(a.til, b.fra) for a, b in zip(money, money[1:]) if a.til + DAY < b.fra]
+        return [(a.til, b.fra) for a, b in itertools.pairwise(money) if a.til + DAY < b.fra]
+
     assert any(len(gaps(p.history)) >= 2 for p in PERSONAS)
     item = persona_by_key("aap-opphold")
     for til, fra in gaps(item.history):  # no meldekort in a gap
@@ -296,14 +332,16 @@ def test_gaps_between_vedtak():
 def test_two_meldekort_covering_the_same_period():
     def overlapping(history):
         cards = sorted(history.meldekort, key=lambda c: c.fra)
-        return [(a, b) for a, b in zip(cards, cards[1:]) if b.fra <= a.til]
+        return [(a, b) for a, b in itertools.pairwise(cards) if b.fra <= a.til]
+
     [item] = _with(lambda h: overlapping(h))
     [(first, second)] = overlapping(item.history)
     assert first.days == second.days == 14 and second.fra == first.fra + timedelta(days=7)
     shared = set(_days(second.fra, first.til))
     assert not any(d in second.hours_by_day for d in shared)  # the week's hours are counted once
-    assert sum(first.hours_between(d, d) + second.hours_between(d, d) for d in shared) == \
-        sum(first.hours_by_day.get(d, 0) for d in shared)
+    assert sum(first.hours_between(d, d) + second.hours_between(d, d) for d in shared) == sum(
+        first.hours_by_day.get(d, 0) for d in shared
+    )
 
 
 def test_ufore_lopende_with_a_grade_rise_and_a_new_ifu():
@@ -354,14 +392,28 @@ def test_a_person_unknown_to_nav():
 
 
 def _vedtak(vid, fra, til, **changes):
-    values = dict(vedtakstype="O", vedtaksvariant="O_INNV_SOKNAD", vedtakstatus="AVSLU", rettighetstype="AAP",
-                  utfall="JA", aktivitetsfase="UA")
+    values = {
+        "vedtakstype": "O",
+        "vedtaksvariant": "O_INNV_SOKNAD",
+        "vedtakstatus": "AVSLU",
+        "rettighetstype": "AAP",
+        "utfall": "JA",
+        "aktivitetsfase": "UA",
+    }
     values.update(changes)
     return Vedtak(vid, fra, til, **values)
 
 
-@pytest.mark.parametrize("changes", [{"vedtakstype": "X"}, {"utfall": "KANSKJE"}, {"vedtaksvariant": "E_FORLENGE"},
-                                     {"vedtakstatus": "iverk"}, {"aktivitetsfase": ""}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"vedtakstype": "X"},
+        {"utfall": "KANSKJE"},
+        {"vedtaksvariant": "E_FORLENGE"},
+        {"vedtakstatus": "iverk"},
+        {"aktivitetsfase": ""},
+    ],
+)
 def test_unknown_codes_are_refused(changes):
     with pytest.raises(ValueError):
         _vedtak(1, date(2024, 1, 1), date(2024, 6, 30), **changes)
@@ -386,8 +438,11 @@ def test_impossible_values_are_refused():
 
 def test_card_periods_follow_the_grid():
     periods = card_periods(date(2024, 11, 6), None, date(2024, 11, 11), delivered_by=date(2024, 12, 10))
-    assert periods == [(date(2024, 11, 6), date(2024, 11, 10)), (date(2024, 11, 11), date(2024, 11, 24)),
-                       (date(2024, 11, 25), date(2024, 12, 8))]
+    assert periods == [
+        (date(2024, 11, 6), date(2024, 11, 10)),
+        (date(2024, 11, 11), date(2024, 11, 24)),
+        (date(2024, 11, 25), date(2024, 12, 8)),
+    ]
 
 
 def test_history_problems_finds_incoherence():
@@ -419,10 +474,18 @@ def test_history_problems_finds_incoherence():
     assert history_problems(NavHistory(uforetrygd=Uforetrygd("IKKE_SOKT", None, (closed,))))
     assert history_problems(NavHistory(uforetrygd=Uforetrygd("LOPENDE", None, (open_,))))  # no first date
     assert history_problems(NavHistory(uforetrygd=Uforetrygd("LOPENDE", date(2024, 1, 1), (open_,)))) == []
-    assert history_problems(NavHistory(uforetrygd=Uforetrygd(
-        "OPPHORT", date(2024, 1, 1), (dataclasses.replace(closed, tom=date(2024, 12, 30)),))))  # not a month end
-    assert history_problems(NavHistory(uforetrygd=Uforetrygd("KLAGE_PA_AVSLAG", None, (
-        Beregningsperiode(date(2024, 1, 1), None, None, None, None),))))  # nothing klagebehandles
+    assert history_problems(
+        NavHistory(
+            uforetrygd=Uforetrygd("OPPHORT", date(2024, 1, 1), (dataclasses.replace(closed, tom=date(2024, 12, 30)),))
+        )
+    )  # not a month end
+    assert history_problems(
+        NavHistory(
+            uforetrygd=Uforetrygd(
+                "KLAGE_PA_AVSLAG", None, (Beregningsperiode(date(2024, 1, 1), None, None, None, None),)
+            )
+        )
+    )  # nothing klagebehandles
     assert history_problems(NavHistory((a,), known_to_nav=False))
 
 
@@ -430,8 +493,17 @@ def test_codes_match_the_spec():
     assert set(codes.VEDTAKSTYPE) == set("OEGSTAKMN")
     assert codes.RETURNED_VEDTAKSTATUS == ("IVERK", "AVSLU")
     assert {"AAP", "AA115"} <= set(codes.RETTIGHETSTYPE) and set(codes.UTFALL) == {"JA", "NEI", "AVBRUTT"}
-    assert list(codes.UFORE_STATUS) == ["IKKE_SOKT", "AVSLAG", "KLAGE_PA_AVSLAG", "REKONSTRUKSJON", "LOPENDE",
-                                        "OPPHORT", "UNDER_BEHANDLING", "UKJENT_STATUS", "EKSPORT"]
+    assert list(codes.UFORE_STATUS) == [
+        "IKKE_SOKT",
+        "AVSLAG",
+        "KLAGE_PA_AVSLAG",
+        "REKONSTRUKSJON",
+        "LOPENDE",
+        "OPPHORT",
+        "UNDER_BEHANDLING",
+        "UKJENT_STATUS",
+        "EKSPORT",
+    ]
     assert codes.code(codes.VEDTAKSTATUS, "IVERK") == {"kode": "IVERK", "termnavn": "Iverksatt"}
     for variant in codes.VEDTAKSVARIANT:
         assert variant.split("_")[0] in codes.VEDTAKSTYPE

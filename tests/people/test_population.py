@@ -1,6 +1,7 @@
 """The synthetic population: every number it makes is one the sandbox accepts (month + 80, valid
 check digits, the birth date read back), genders match the 9th digit, ``generate`` is
 deterministic, and the exported strategies do what they promise."""
+
 from __future__ import annotations
 
 import random
@@ -8,11 +9,21 @@ import re
 from datetime import date
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from dsop_sandbox.mocks.common.identifiers import FNR_NOT_SYNTHETIC, birth_date, fnr_problem, is_synthetic_fnr
-from dsop_sandbox.people.population import (BORN_FROM, BORN_TO, EARLIEST_BIRTH, LATEST_BIRTH, Person, gender_of, generate,
-                                  synthetic_fnr)
+from dsop_sandbox.people.population import (
+    BORN_FROM,
+    BORN_TO,
+    EARLIEST_BIRTH,
+    LATEST_BIRTH,
+    Person,
+    gender_of,
+    generate,
+    synthetic_fnr,
+)
 from dsop_sandbox.people.strategies import non_synthetic_fnrs, persons, synthetic_fnrs
 
 PROPERTY = hypothesis_settings(max_examples=200, deadline=None, database=None)
@@ -21,8 +32,12 @@ NAME = re.compile(r"[^\W\d_]+(?:[ -][^\W\d_]+)*")
 
 
 @PROPERTY
-@given(born=st.dates(EARLIEST_BIRTH, LATEST_BIRTH), seed=st.integers(0, 2**32 - 1), d_number=st.booleans(),
-       gender=st.sampled_from(["K", "M", None]))
+@given(
+    born=st.dates(EARLIEST_BIRTH, LATEST_BIRTH),
+    seed=st.integers(0, 2**32 - 1),
+    d_number=st.booleans(),
+    gender=st.sampled_from(["K", "M", None]),
+)
 def test_synthetic_fnr_validates_and_round_trips(born, seed, d_number, gender):
     pid = synthetic_fnr(born, random.Random(seed), d_number, gender=gender)
     assert fnr_problem(pid) is None
@@ -33,8 +48,19 @@ def test_synthetic_fnr_validates_and_round_trips(born, seed, d_number, gender):
         assert gender_of(pid) == gender
 
 
-@pytest.mark.parametrize("born", [date(1854, 1, 1), date(1899, 12, 31), date(1900, 1, 1), date(1939, 12, 31),
-                                  date(1940, 1, 1), date(1999, 12, 31), date(2000, 2, 29), date(2039, 12, 31)])
+@pytest.mark.parametrize(
+    "born",
+    [
+        date(1854, 1, 1),
+        date(1899, 12, 31),
+        date(1900, 1, 1),
+        date(1939, 12, 31),
+        date(1940, 1, 1),
+        date(1999, 12, 31),
+        date(2000, 2, 29),
+        date(2039, 12, 31),
+    ],
+)
 def test_century_edges(born):
     for seed in range(20):
         for d_number in (False, True):

@@ -1,11 +1,15 @@
 """The exported strategies for NAV histories and personas: what they generate keeps the same
 invariants as the named personas (AAP money vedtak never overlap, meldekort on the Monday–Sunday
 grid inside them, uføre periods from the 1st in order), and generated people are synthetic."""
+
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from dsop_sandbox.mocks.common.identifiers import birth_date, fnr_problem
 from dsop_sandbox.people.personas import PERSONAS, TODAY, NavHistory, history_problems
@@ -110,16 +114,31 @@ def test_the_strategies_reach_every_situation():
         if any(not v.returned and not v.invalidated for v in history.aap_vedtak):
             seen.add("not returned")
         cards = sorted(history.meldekort, key=lambda c: c.fra)
-        if any(b.fra <= a.til for a, b in zip(cards, cards[1:])):
+        if any(b.fra <= a.til for a, b in itertools.pairwise(cards)):
             seen.add("meldesyklus")
         if any(c.days < 14 for c in cards):
             seen.add("short first card")
         money = history.money_vedtak
-        if any(a.til + timedelta(days=1) < b.fra for a, b in zip(money, money[1:])):
+        if any(a.til + timedelta(days=1) < b.fra for a, b in itertools.pairwise(money)):
             seen.add("gap")
         if any(v.rettighetstype == "AA115" for v in history.returned_vedtak):
             seen.add("11-5")
 
     collect()
-    assert {"LOPENDE", "OPPHORT", "AVSLAG", "KLAGE_PA_AVSLAG", "IKKE_SOKT", "S_STANS", "S_OPPHOR", "E_FORLENGE",
-            "unknown", "invalidated", "not returned", "meldesyklus", "short first card", "gap", "11-5"} <= seen
+    assert {
+        "LOPENDE",
+        "OPPHORT",
+        "AVSLAG",
+        "KLAGE_PA_AVSLAG",
+        "IKKE_SOKT",
+        "S_STANS",
+        "S_OPPHOR",
+        "E_FORLENGE",
+        "unknown",
+        "invalidated",
+        "not returned",
+        "meldesyklus",
+        "short first card",
+        "gap",
+        "11-5",
+    } <= seen

@@ -1,6 +1,7 @@
 """A sandbox with the reference insurer beside it (both on free ports), shared by this package's
 tests, and the citizen's side of a claim: start at the insurer, log in, answer Altinn's consent
 page, come back to the insurer's callback."""
+
 from __future__ import annotations
 
 import time
@@ -36,7 +37,7 @@ class Claim:
     claim_id: str
     code: str
     params: dict
-    page: requests.Response       # the insurer's answer to the callback
+    page: requests.Response  # the insurer's answer to the callback
 
 
 class World:
@@ -56,8 +57,10 @@ class World:
     # -- the citizen ---------------------------------------------------------------------------------
     def start_url(self, person: dict, ri: ReferenceInsurerServer | None = None) -> str:
         ri = ri or self.ri
-        return (f"{ri.url}/claims/start?pid={person['pid']}&first_name={quote(person['first_name'])}"
-                f"&last_name={quote(person['last_name'])}")
+        return (
+            f"{ri.url}/claims/start?pid={person['pid']}&first_name={quote(person['first_name'])}"
+            f"&last_name={quote(person['last_name'])}"
+        )
 
     def claim(self, person: dict, answer: str = "accept", ri: ReferenceInsurerServer | None = None) -> Claim:
         """The whole consent step as the citizen's browser does it."""
@@ -76,8 +79,9 @@ class World:
         assert location.startswith(ri.callback_url + "?claim="), location
         params = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
         final = citizen.http.get(location, allow_redirects=False, timeout=15)
-        return Claim(params["claim"], params.get("AuthorizationCode") or params.get("FailedAuthorizationCode"),
-                     params, final)
+        return Claim(
+            params["claim"], params.get("AuthorizationCode") or params.get("FailedAuthorizationCode"), params, final
+        )
 
     # -- the insurer's hooks -----------------------------------------------------------------------------
     def fetch(self, pid: str, ri: ReferenceInsurerServer | None = None) -> dict:
@@ -91,8 +95,11 @@ class World:
         return answer.json()
 
     def wait_for_data(self, pid: str, timeout: float = 10.0, ri: ReferenceInsurerServer | None = None) -> dict:
-        return wait_for(lambda: (lambda s: s if s["data_arrived"] else None)(self.status(pid, ri)), timeout,
-                        f"background data for {pid}")
+        return wait_for(
+            lambda: (lambda s: s if s["data_arrived"] else None)(self.status(pid, ri)),
+            timeout,
+            f"background data for {pid}",
+        )
 
     # -- the sandbox -----------------------------------------------------------------------------------
     def cursor(self) -> dict:
@@ -104,8 +111,10 @@ class World:
             if operations and event["operation"] not in operations:
                 continue
             details = event.get("details") or {}
-            if any((event.get(k) if k in ("caller", "subject", "status") else details.get(k)) != v
-                   for k, v in match.items()):
+            if any(
+                (event.get(k) if k in ("caller", "subject", "status") else details.get(k)) != v
+                for k, v in match.items()
+            ):
                 continue
             found.append(event)
         return found
@@ -113,8 +122,9 @@ class World:
     def _events(self, service: str, since: int, last: bool = False):
         events, cursor = [], since
         while True:
-            answer = self.http.get(f"{self.sandbox.url(service)}/_sandbox/events",
-                                   params={"since": cursor, "limit": 10000}, timeout=10).json()
+            answer = self.http.get(
+                f"{self.sandbox.url(service)}/_sandbox/events", params={"since": cursor, "limit": 10000}, timeout=10
+            ).json()
             events.extend(answer["events"])
             if not answer["events"]:
                 return answer["last_id"] if last else events
@@ -137,8 +147,7 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.05):
 
 @pytest.fixture(scope="package")
 def world(tmp_path_factory):
-    settings = free_port_settings(tmp_path_factory.mktemp("reference-insurer") / "state",
-                                  reference_insurer={"port": 0})
+    settings = free_port_settings(tmp_path_factory.mktemp("reference-insurer") / "state", reference_insurer={"port": 0})
     with Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox) as ri, requests.Session() as http:
         http.trust_env = False
         yield World(sandbox, ri, http)

@@ -1,4 +1,5 @@
 """``dsop-sandbox up --with-insurer`` and ``python -m dsop_sandbox.examples.reference_insurer`` as a user runs them."""
+
 from __future__ import annotations
 
 import socket
@@ -28,18 +29,25 @@ def test_up_with_insurer_serves_the_reference_insurer_and_writes_its_profile():
         url = up.urls["reference_insurer"]
         assert not url.endswith(":7200")
         health = requests.get(url + "/health", timeout=5).json()
-        assert health == {"status": "ok", "service": "reference-insurer", "name": "Eksempel Forsikring AS",
-                          "org": "310000019"}
+        assert health == {
+            "status": "ok",
+            "service": "reference-insurer",
+            "name": "Eksempel Forsikring AS",
+            "org": "310000019",
+        }
         path = Path(next(line.split("profile ", 1)[1].strip() for line in up.lines if line.startswith("    profile ")))
         assert path.name == "insurer.toml" and path.parent.name == "reference-insurer"
         data = tomllib.loads(path.read_text())
         assert data["insurer"]["start_url"].startswith(url + "/claims/start?pid={pid}")
         assert data["idporten"]["redirect_uris"] == [url + "/claims/callback"]
-        profile = InsurerProfile.load(path)               # what the conformance suite reads
+        profile = InsurerProfile.load(path)  # what the conformance suite reads
         assert profile.fetch_url == url + "/conformance/fetch?pid={pid}"
-        assert "Eksempel Forsikring AS (310000019)" in printed     # registered in the sandbox
-        started = requests.get(profile.start({"pid": "15838512329", "first_name": "Kari", "last_name": "Nordmann"}),
-                               allow_redirects=False, timeout=10)
+        assert "Eksempel Forsikring AS (310000019)" in printed  # registered in the sandbox
+        started = requests.get(
+            profile.start({"pid": "15838512329", "first_name": "Kari", "last_name": "Nordmann"}),
+            allow_redirects=False,
+            timeout=10,
+        )
         assert started.status_code == 302 and started.headers["Location"].startswith(up.urls["altinn"])
     finally:
         code = up.stop()
@@ -52,9 +60,13 @@ def test_a_taken_insurer_port_is_a_clear_exit_2():
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", "--with-insurer"],
-                              capture_output=True, text=True, timeout=60,
-                              env=cli_env({"DSOP_SANDBOX__REFERENCE_INSURER__PORT": str(port)}))
+        done = subprocess.run(
+            [sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", "--with-insurer"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=cli_env({"DSOP_SANDBOX__REFERENCE_INSURER__PORT": str(port)}),
+        )
     assert done.returncode == 2 and "reference insurer" in done.stderr
 
 
@@ -64,14 +76,29 @@ def test_the_reference_insurer_runs_on_its_own(tmp_path):
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         url = f"http://localhost:{port}"
-        answer = requests.post(sandbox.url("control") + "/_sandbox/insurers", timeout=30, json={
-            "org": "310000019", "name": "Eksempel Forsikring AS", "redirect_uri": url + "/claims/callback"})
+        answer = requests.post(
+            sandbox.url("control") + "/_sandbox/insurers",
+            timeout=30,
+            json={"org": "310000019", "name": "Eksempel Forsikring AS", "redirect_uri": url + "/claims/callback"},
+        )
         assert answer.status_code == 201, answer.text
         write_insurer_files(answer.json(), tmp_path / "insurer")
-        process = subprocess.Popen([sys.executable, "-m", "dsop_sandbox.examples.reference_insurer", "--insurer",
-                                    str(tmp_path / "insurer" / "insurer.toml"), "--port", str(port),
-                                    "--state-file", str(tmp_path / "claims.sqlite3")],
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "dsop_sandbox.examples.reference_insurer",
+                "--insurer",
+                str(tmp_path / "insurer" / "insurer.toml"),
+                "--port",
+                str(port),
+                "--state-file",
+                str(tmp_path / "claims.sqlite3"),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             assert "reference insurer Eksempel Forsikring AS (310000019) at " + url in process.stdout.readline()
             deadline = time.monotonic() + 15
@@ -83,14 +110,21 @@ def test_the_reference_insurer_runs_on_its_own(tmp_path):
                     pass
                 assert time.monotonic() < deadline, "the reference insurer did not come up"
                 time.sleep(0.1)
-            started = requests.get(url + "/claims/start?pid=15838512329&first_name=Kari&last_name=Nordmann",
-                                   allow_redirects=False, timeout=10)
+            started = requests.get(
+                url + "/claims/start?pid=15838512329&first_name=Kari&last_name=Nordmann",
+                allow_redirects=False,
+                timeout=10,
+            )
             assert started.status_code == 302 and started.headers["Location"].startswith(sandbox.url("altinn"))
         finally:
             process.terminate()
             process.wait(timeout=10)
             process.stdout.close()
         assert (tmp_path / "claims.sqlite3").exists()
-    bad = subprocess.run([sys.executable, "-m", "dsop_sandbox.examples.reference_insurer", "--insurer", str(tmp_path / "nope.toml")],
-                         capture_output=True, text=True, timeout=30)
+    bad = subprocess.run(
+        [sys.executable, "-m", "dsop_sandbox.examples.reference_insurer", "--insurer", str(tmp_path / "nope.toml")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert bad.returncode == 2 and "no insurer profile" in bad.stderr

@@ -1,14 +1,14 @@
 """The reference insurer against a running sandbox: consent, background retrieval, the fetch hook,
 declined, withdrawn and expired consents, NAV down, short-lived tokens, forged callbacks and bad
 input. Judged the way the conformance suite judges: from the sandbox's event logs."""
+
 from __future__ import annotations
 
 import time
 
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 
-from .conftest import (CAMILLA, CONSENT_TOKEN, INGRID, JOHAN, JONAS, KARI, NAV_DATA, OLA, OLE, TONJE, UNNI,
-                       wait_for)
+from .conftest import CAMILLA, CONSENT_TOKEN, INGRID, JOHAN, JONAS, KARI, NAV_DATA, OLA, OLE, TONJE, UNNI, wait_for
 
 SECOND_ORG = "310000027"
 
@@ -22,13 +22,13 @@ def test_accept_then_background_data_and_the_fetch_hook(world):
     assert status["claims"][0]["authorization_code"] == claim.code
 
     # the background retrieval: a consent token, NAV's three operations, one loguse after the data
-    tokens = world.events(cursor, "altinn", CONSENT_TOKEN, status=200, caller=world.org,
-                          authorization_code=claim.code)
+    tokens = world.events(cursor, "altinn", CONSENT_TOKEN, status=200, caller=world.org, authorization_code=claim.code)
     nav = world.events(cursor, "nav", NAV_DATA, status=200, caller=world.org, subject=KARI["pid"])
     uses = world.events(cursor, "altinn", ("log_use",), status=204, caller=world.org, authorization_code=claim.code)
     assert len(tokens) == 1 and len(nav) == 3
-    wait_for(lambda: world.events(cursor, "altinn", ("log_use",), status=204, authorization_code=claim.code), 5,
-             "loguse")
+    wait_for(
+        lambda: world.events(cursor, "altinn", ("log_use",), status=204, authorization_code=claim.code), 5, "loguse"
+    )
     uses = world.events(cursor, "altinn", ("log_use",), status=204, authorization_code=claim.code)
     assert len(uses) == 1 and uses[0]["time"] >= max(e["time"] for e in nav)
     made = world.events(cursor, "altinn", ("create_consent_request",), status=201, caller=world.org)
@@ -64,8 +64,14 @@ def test_declined_consent_gives_consent_required_and_nothing_is_fetched(world):
 
 def test_a_person_without_any_claim_needs_consent(world):
     assert world.fetch(JONAS["pid"])["status"] == "consent_required"
-    assert world.status(JONAS["pid"]) == {"pid": JONAS["pid"], "consent": "none", "claim": None,
-                                          "data_arrived": False, "retrieval": None, "claims": []}
+    assert world.status(JONAS["pid"]) == {
+        "pid": JONAS["pid"],
+        "consent": "none",
+        "claim": None,
+        "data_arrived": False,
+        "retrieval": None,
+        "claims": [],
+    }
 
 
 def test_withdrawn_consent_gives_consent_required_without_endless_retries(world):
@@ -91,8 +97,7 @@ def test_an_expired_consent_gives_consent_required(world):
     assert moved.status_code == 200, moved.text
     cursor = world.cursor()
     assert world.fetch(OLE["pid"])["status"] == "consent_required"
-    assert [e["status"] for e in world.events(cursor, "altinn", CONSENT_TOKEN, authorization_code=claim.code)] \
-        == [403]
+    assert [e["status"] for e in world.events(cursor, "altinn", CONSENT_TOKEN, authorization_code=claim.code)] == [403]
     assert world.events(cursor, "nav", NAV_DATA, status=200) == []
 
 
@@ -142,8 +147,11 @@ def test_the_fetch_hook_says_unavailable_when_nav_stays_down(world):
 
 
 def test_tokens_that_live_two_seconds_are_renewed_not_reused(world):
-    changed = world.http.post(world.control + "/_sandbox/lifetimes", timeout=10,
-                              json={"maskinporten.access_token": 2, "altinn.consent_token": 2})
+    changed = world.http.post(
+        world.control + "/_sandbox/lifetimes",
+        timeout=10,
+        json={"maskinporten.access_token": 2, "altinn.consent_token": 2},
+    )
     assert changed.status_code == 200, changed.text
     # an insurer of its own, so that no token from before the change sits in its cache
     with ReferenceInsurerServer(world.sandbox, port=0, org=SECOND_ORG, name="Kortlevd Forsikring AS") as ri:
@@ -156,8 +164,11 @@ def test_tokens_that_live_two_seconds_are_renewed_not_reused(world):
         assert answer["status"] == "ok", answer
         nav = world.events(cursor, "nav", NAV_DATA)
         assert [e["status"] for e in nav] == [200, 200, 200]
-        assert not [e for e in nav if (e.get("details") or {}).get("token_problem") or
-                    (e.get("details") or {}).get("consent_problem")]
+        assert not [
+            e
+            for e in nav
+            if (e.get("details") or {}).get("token_problem") or (e.get("details") or {}).get("consent_problem")
+        ]
         fresh = world.events(cursor, "maskinporten", ("token",), status=200, caller=client_id)
         assert 1 <= len(fresh) <= 3, "new Maskinporten tokens, one per scope (two scopes; one more at most)"
         assert world.events(cursor, "altinn", CONSENT_TOKEN, status=200, authorization_code=claim.code)
@@ -167,18 +178,22 @@ def test_forged_callbacks_are_refused_and_nothing_goes_to_altinn(world):
     cursor = world.cursor()
     callback = world.ri.callback_url
     forged = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
-    for params in ({"AuthorizationCode": forged, "Status": "OK"},                       # no claim at all
-                   {"claim": "no-such-claim", "AuthorizationCode": forged, "Status": "OK"}):
+    for params in (
+        {"AuthorizationCode": forged, "Status": "OK"},  # no claim at all
+        {"claim": "no-such-claim", "AuthorizationCode": forged, "Status": "OK"},
+    ):
         answer = world.http.get(callback, params=params, timeout=10)
         assert answer.status_code == 400, answer.text
     # a real claim, still pending, with a code that is not its own
     first = world.http.get(world.start_url(JOHAN), allow_redirects=False, timeout=15)
     assert first.status_code == 302
     claim_id = world.status(JOHAN["pid"])["claims"][0]["id"]
-    for params in ({"claim": claim_id, "AuthorizationCode": forged, "Status": "OK"},
-                   {"claim": claim_id, "Status": "Failed", "FailedAuthorizationCode": forged},
-                   {"claim": claim_id, "Status": "Maybe"},
-                   {"claim": claim_id}):
+    for params in (
+        {"claim": claim_id, "AuthorizationCode": forged, "Status": "OK"},
+        {"claim": claim_id, "Status": "Failed", "FailedAuthorizationCode": forged},
+        {"claim": claim_id, "Status": "Maybe"},
+        {"claim": claim_id},
+    ):
         answer = world.http.get(callback, params=params, timeout=10)
         assert answer.status_code == 400, (params, answer.text)
     time.sleep(0.5)
@@ -197,11 +212,16 @@ def test_a_callback_is_taken_once(world):
 
 def test_bad_input_is_answered_never_with_a_500(world):
     ri = world.ri.url
-    cases = [("GET", "/claims/start", {}), ("GET", "/claims/start", {"pid": "123"}),
-             ("GET", "/claims/start", {"pid": "15838512320", "last_name": "Nordmann"}),   # wrong check digits
-             ("GET", "/claims/start", {"pid": KARI["pid"]}),                               # no last name
-             ("POST", "/conformance/fetch", {}), ("POST", "/conformance/fetch", {"pid": "abc"}),
-             ("GET", "/conformance/status", {}), ("GET", "/claims/callback", {})]
+    cases = [
+        ("GET", "/claims/start", {}),
+        ("GET", "/claims/start", {"pid": "123"}),
+        ("GET", "/claims/start", {"pid": "15838512320", "last_name": "Nordmann"}),  # wrong check digits
+        ("GET", "/claims/start", {"pid": KARI["pid"]}),  # no last name
+        ("POST", "/conformance/fetch", {}),
+        ("POST", "/conformance/fetch", {"pid": "abc"}),
+        ("GET", "/conformance/status", {}),
+        ("GET", "/claims/callback", {}),
+    ]
     for method, path, params in cases:
         answer = world.http.request(method, ri + path, params=params, timeout=10)
         assert answer.status_code == 400, (method, path, params, answer.status_code, answer.text[:200])
@@ -216,8 +236,9 @@ def test_bad_input_is_answered_never_with_a_500(world):
 
 
 def test_altinn_down_at_the_start_is_a_clear_502(world):
-    armed = world.admin("altinn", "POST", "/faults", json={"operation": "create_consent_request", "status": 503,
-                                                           "count": 1})
+    armed = world.admin(
+        "altinn", "POST", "/faults", json={"operation": "create_consent_request", "status": 503, "count": 1}
+    )
     assert armed.status_code in (200, 201), armed.text
     answer = world.http.get(world.start_url(KARI), allow_redirects=False, timeout=15)
     assert answer.status_code == 502 and "Altinn" in answer.text
@@ -231,5 +252,9 @@ def test_the_workshop_pages(world):
     shown = world.http.get(f"{world.ri.url}/claims/{claim.claim_id}", timeout=10)
     assert shown.status_code == 200 and KARI["pid"] in shown.text
     health = world.http.get(world.ri.url + "/health", timeout=10).json()
-    assert health == {"status": "ok", "service": "reference-insurer", "name": "Eksempel Forsikring AS",
-                      "org": "310000019"}
+    assert health == {
+        "status": "ok",
+        "service": "reference-insurer",
+        "name": "Eksempel Forsikring AS",
+        "org": "310000019",
+    }

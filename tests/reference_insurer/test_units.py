@@ -1,6 +1,7 @@
 """The reference insurer's parts without a sandbox: configuration, retry policy, the Maskinporten
 client's grant and cache, the consent request, the callback check, and the house rule that it
 imports nothing from the sandbox."""
+
 from __future__ import annotations
 
 import ast
@@ -17,7 +18,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from dsop_sandbox.examples.reference_insurer import ConfigError, InsurerConfig, ReferenceInsurer, RetryPolicy, create_app
+from dsop_sandbox.examples.reference_insurer import (
+    ConfigError,
+    InsurerConfig,
+    ReferenceInsurer,
+    RetryPolicy,
+    create_app,
+)
 from dsop_sandbox.examples.reference_insurer.app import fnr_problem
 from dsop_sandbox.examples.reference_insurer.maskinporten import CachedToken, EnterpriseCertificate, MaskinportenClient
 from dsop_sandbox.examples.reference_insurer.store import CONSENTED, PENDING
@@ -29,10 +36,16 @@ PACKAGE = Path(__file__).resolve().parents[2] / "examples" / "reference_insurer"
 def _certificate(subject: str, key, issuer_name=None, issuer_key=None, ca=False):
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
     now = datetime.now().astimezone()
-    builder = (x509.CertificateBuilder().subject_name(name).issuer_name(issuer_name or name)
-               .public_key(key.public_key()).serial_number(x509.random_serial_number())
-               .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_name or name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
     return builder.sign(issuer_key or key, hashes.SHA256())
 
 
@@ -43,11 +56,12 @@ def credentials(tmp_path_factory) -> Path:
     ca = _certificate("Test CA", ca_key, ca=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     leaf = _certificate("Eksempel Forsikring AS", key, ca.subject, ca_key)
-    (out / "enterprise.key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                                               serialization.PrivateFormat.PKCS8,
-                                                               serialization.NoEncryption()))
-    (out / "enterprise.cert.pem").write_bytes(b"".join(c.public_bytes(serialization.Encoding.PEM)
-                                                       for c in (leaf, ca, ca)))
+    (out / "enterprise.key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (out / "enterprise.cert.pem").write_bytes(
+        b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (leaf, ca, ca))
+    )
     (out / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     return out
 
@@ -56,8 +70,12 @@ def profile(**changes) -> dict:
     data = {
         "insurer": {"name": "Eksempel Forsikring AS", "org": "310000019"},
         "certificate": {"key": "enterprise.key.pem", "chain": "enterprise.cert.pem", "ca": "ca.pem"},
-        "maskinporten": {"issuer": "http://mp.test/", "token_endpoint": "http://mp.test/token", "client_id": "c-1",
-                         "scopes": ["nav:arbeid/v1/aap"]},
+        "maskinporten": {
+            "issuer": "http://mp.test/",
+            "token_endpoint": "http://mp.test/token",
+            "client_id": "c-1",
+            "scopes": ["nav:arbeid/v1/aap"],
+        },
         "idporten": {"issuer": "http://idp.test", "client_id": "i", "client_secret": "s", "redirect_uris": []},
         "altinn": {"base_url": "http://altinn.test/", "api_key": "k", "service_code": "5252", "service_edition": 2},
         "nav": {"base_url": "http://nav.test"},
@@ -78,9 +96,12 @@ def test_config_from_the_register_insurer_tables(config, credentials):
     assert config.callback_url == "http://insurer.test:7200/claims/callback"
     assert config.key_path == credentials / "enterprise.key.pem"
     assert config.altinn_base_url == "http://altinn.test"
-    assert config.maskinporten_issuer == "http://mp.test/"          # the trailing slash is kept
+    assert config.maskinporten_issuer == "http://mp.test/"  # the trailing slash is kept
     assert (config.ufore_path, config.aap_vedtak_path, config.aap_meldekort_path) == (
-        "/dsop-ufo/uforeopplysninger", "/dsop-aap/v1/vedtak", "/dsop-aap/v1/meldekort")
+        "/dsop-ufo/uforeopplysninger",
+        "/dsop-aap/v1/vedtak",
+        "/dsop-aap/v1/meldekort",
+    )
     assert config.verify is True and config.state_file is None
     assert config.retry.max_attempts == 8 and config.fetch_retry.deadline == 6.0
 
@@ -93,8 +114,8 @@ name = "Eksempel Forsikring AS"
 org = "310000019"
 start_url = "https://forsikring.example:8443/claims/start?pid={{pid}}"
 [certificate]
-key = "{credentials / 'enterprise.key.pem'}"
-chain = "{credentials / 'enterprise.cert.pem'}"
+key = "{credentials / "enterprise.key.pem"}"
+chain = "{credentials / "enterprise.cert.pem"}"
 [maskinporten]
 issuer = "http://mp.test/"
 token_endpoint = "http://mp.test/token"
@@ -113,27 +134,31 @@ first_delay = 1.0
 max_attempts = 4
 """)
     config = InsurerConfig.load(path, aap_meldekort_path="/mk", state_file=str(tmp_path / "s.sqlite3"))
-    assert config.public_url == "https://forsikring.example:8443"    # from start_url
+    assert config.public_url == "https://forsikring.example:8443"  # from start_url
     assert config.aap_vedtak_path == "/arbeid/v1/aap/vedtak" and config.aap_meldekort_path == "/mk"
-    assert config.verify == str(tmp_path / "ca.pem")                  # relative to the profile
+    assert config.verify == str(tmp_path / "ca.pem")  # relative to the profile
     assert config.timeout == 3.0 and config.state_file == str(tmp_path / "s.sqlite3")
     assert config.retry == RetryPolicy(first_delay=1.0, factor=2.0, max_delay=8.0, max_attempts=4)
 
 
-@pytest.mark.parametrize("changes, fragment", [
-    ({"maskinporten": {"client_id": ""}}, "[maskinporten] client_id is missing"),
-    ({"altinn": None}, "[altinn] base_url is missing"),
-    ({"reference_insurer": {"colour": "blue"}}, "unknown reference insurer setting(s): colour"),
-    ({"reference_insurer": {"retry": {"max_attempts": 0}}}, "max_attempts >= 1"),
-    ({"reference_insurer": {"retry": {"speed": 1}}}, "unknown setting(s) in [reference_insurer.retry]: speed"),
-    ({"reference_insurer": {"timeout": "ten"}}, "timeout must be a positive number"),
-    ({"reference_insurer": {"public_url": "localhost:7200"}}, "absolute http(s) URL"),
-])
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"maskinporten": {"client_id": ""}}, "[maskinporten] client_id is missing"),
+        ({"altinn": None}, "[altinn] base_url is missing"),
+        ({"reference_insurer": {"colour": "blue"}}, "unknown reference insurer setting(s): colour"),
+        ({"reference_insurer": {"retry": {"max_attempts": 0}}}, "max_attempts >= 1"),
+        ({"reference_insurer": {"retry": {"speed": 1}}}, "unknown setting(s) in [reference_insurer.retry]: speed"),
+        ({"reference_insurer": {"timeout": "ten"}}, "timeout must be a positive number"),
+        ({"reference_insurer": {"public_url": "localhost:7200"}}, "absolute http(s) URL"),
+    ],
+)
 def test_config_problems_are_named(credentials, changes, fragment):
     with pytest.raises(ConfigError) as caught:
         own = changes.get("reference_insurer", {})
-        InsurerConfig.from_mapping(profile(**changes), base_dir=credentials,
-                                   **({} if "public_url" in own else {"public_url": "http://i.test"}))
+        InsurerConfig.from_mapping(
+            profile(**changes), base_dir=credentials, **({} if "public_url" in own else {"public_url": "http://i.test"})
+        )
     assert fragment in str(caught.value)
 
 
@@ -171,14 +196,20 @@ class FakeTransport:
         time.sleep(0.01)
         if self.status != 200:
             return FakeAnswer(self.status, {"error": "invalid_grant", "error_description": "nei"})
-        return FakeAnswer(200, {"access_token": f"token-{number}", "expires_in": self.expires_in,
-                                "token_type": "Bearer"})
+        return FakeAnswer(
+            200, {"access_token": f"token-{number}", "expires_in": self.expires_in, "token_type": "Bearer"}
+        )
 
 
 def client(credentials, transport) -> MaskinportenClient:
     certificate = EnterpriseCertificate(credentials / "enterprise.key.pem", credentials / "enterprise.cert.pem")
-    return MaskinportenClient(issuer="http://mp.test/", token_endpoint="http://mp.test/token", client_id="c-1",
-                              certificate=certificate, transport=transport)
+    return MaskinportenClient(
+        issuer="http://mp.test/",
+        token_endpoint="http://mp.test/token",
+        client_id="c-1",
+        certificate=certificate,
+        transport=transport,
+    )
 
 
 def test_the_grant_is_what_maskinporten_documents(credentials):
@@ -224,11 +255,18 @@ def test_a_refused_grant_is_an_error_that_is_not_retried(credentials):
     assert caught.value.retriable
 
 
-@pytest.mark.parametrize("lifetime, age, fresh", [
-    (120, 0, True), (120, 109, True), (120, 111, False),     # 10 s before the end of two minutes
-    (2, 0, True), (2, 1.5, True), (2, 1.7, False),           # 20 % of a 2-second token
-    (0, 0, False),                                           # no expires_in: never reused
-])
+@pytest.mark.parametrize(
+    "lifetime, age, fresh",
+    [
+        (120, 0, True),
+        (120, 109, True),
+        (120, 111, False),  # 10 s before the end of two minutes
+        (2, 0, True),
+        (2, 1.5, True),
+        (2, 1.7, False),  # 20 % of a 2-second token
+        (0, 0, False),  # no expires_in: never reused
+    ],
+)
 def test_when_a_cached_token_is_renewed(lifetime, age, fresh):
     assert CachedToken("t", 1000.0 + lifetime, lifetime).fresh(1000.0 + age) is fresh
 
@@ -243,8 +281,11 @@ def test_the_consent_request(config):
         assert body["RedirectUrl"] == "http://insurer.test:7200/claims/callback?claim=abc"
         valid_to = datetime.strptime(body["ValidTo"], "%Y-%m-%dT%H:%M:%S")
         today = insurer.local_now().date()
-        assert today.replace(year=today.year + 3) - timedelta(days=2) <= valid_to.date() < \
-            today.replace(year=today.year + 3)
+        assert (
+            today.replace(year=today.year + 3) - timedelta(days=2)
+            <= valid_to.date()
+            < today.replace(year=today.year + 3)
+        )
         (resource,) = body["RequestResources"]
         assert resource["ServiceCode"] == "5252" and resource["ServiceEditionCode"] == 2
         fra = datetime.strptime(resource["Metadata"]["fraOgMed"], "%d.%m.%Y").date()
@@ -257,8 +298,9 @@ def test_the_consent_request(config):
 def test_the_callback_check(config):
     insurer = ReferenceInsurer(config)
     try:
-        claim = insurer.store.add({"id": "c1", "pid": "15838512329", "code": "code-1", "state": PENDING,
-                                   "created": time.time()})
+        claim = insurer.store.add(
+            {"id": "c1", "pid": "15838512329", "code": "code-1", "state": PENDING, "created": time.time()}
+        )
         check = insurer.validate_callback
         assert check(None, {"Status": "OK", "AuthorizationCode": "code-1"})
         assert check(claim, {"Status": "OK", "AuthorizationCode": "code-2"})
@@ -274,8 +316,9 @@ def test_the_callback_check(config):
 
 def test_state_can_live_in_a_file(credentials, tmp_path):
     state = tmp_path / "claims.sqlite3"
-    config = InsurerConfig.from_mapping(profile(), base_dir=credentials, public_url="http://i.test",
-                                        state_file=str(state))
+    config = InsurerConfig.from_mapping(
+        profile(), base_dir=credentials, public_url="http://i.test", state_file=str(state)
+    )
     first = ReferenceInsurer(config)
     first.store.add({"id": "c1", "pid": "15838512329", "code": "x", "state": PENDING, "created": time.time()})
     first.close()
@@ -293,11 +336,19 @@ def test_create_app_takes_a_dict_and_overrides(credentials):
         assert browser.get("/").status_code == 200
     app.extensions["reference_insurer"].close()
     with pytest.raises(ConfigError):
-        create_app(profile(), base_dir=credentials)       # no public URL
+        create_app(profile(), base_dir=credentials)  # no public URL
 
 
-@pytest.mark.parametrize("pid, ok", [("15838512329", True), ("02917945651", True), ("15838512320", False),
-                                     ("1583851232", False), ("1583851232x", False)])
+@pytest.mark.parametrize(
+    "pid, ok",
+    [
+        ("15838512329", True),
+        ("02917945651", True),
+        ("15838512320", False),
+        ("1583851232", False),
+        ("1583851232x", False),
+    ],
+)
 def test_fodselsnummer_check(pid, ok):
     assert (fnr_problem(pid) is None) is ok
 

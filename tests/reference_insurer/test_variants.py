@@ -1,5 +1,6 @@
 """Deliberately broken variants, each one hook overridden, break what that hook keeps (the
 conformance suite's self-test builds on this): seen here in the sandbox's event logs."""
+
 from __future__ import annotations
 
 import time
@@ -13,8 +14,9 @@ VARIANT_ORG, VARIANT_NAME = "310000035", "Ødelagt Forsikring AS"
 
 
 def variant(world, cls, **options) -> ReferenceInsurerServer:
-    return ReferenceInsurerServer(world.sandbox, port=0, org=VARIANT_ORG, name=VARIANT_NAME, insurer_class=cls,
-                                  options=options)
+    return ReferenceInsurerServer(
+        world.sandbox, port=0, org=VARIANT_ORG, name=VARIANT_NAME, insurer_class=cls, options=options
+    )
 
 
 class TrustsAnyCallback(ReferenceInsurer):
@@ -48,8 +50,11 @@ def test_a_variant_that_trusts_any_callback_sends_a_forged_code_to_altinn(world)
         forged = "1b4e28ba-2fa1-11d2-883f-0016d3cca427"
         answer = world.http.get(ri.callback_url, params={"AuthorizationCode": forged, "Status": "OK"}, timeout=10)
         assert answer.status_code == 200
-        tried = wait_for(lambda: world.events(cursor, "altinn", CONSENT_TOKEN, authorization_code=forged), 5,
-                         "the forged code at Altinn")
+        tried = wait_for(
+            lambda: world.events(cursor, "altinn", CONSENT_TOKEN, authorization_code=forged),
+            5,
+            "the forged code at Altinn",
+        )
         assert tried[0]["status"] == 403
 
 
@@ -88,4 +93,4 @@ def test_a_variant_without_backoff_hammers_nav(world):
         cursor = world.cursor()
         world.claim(OLA, ri=ri)
         time.sleep(1.0)
-        assert len(world.events(cursor, "nav", NAV_DATA, status=503)) >= 8   # a fault answers before any check
+        assert len(world.events(cursor, "nav", NAV_DATA, status=503)) >= 8  # a fault answers before any check

@@ -1,4 +1,5 @@
 """The dsop-sandbox command as a user runs it: a real process, real signals, real files."""
+
 from __future__ import annotations
 
 import json
@@ -29,16 +30,26 @@ def cli_env(extra: dict | None = None) -> dict:
 
 
 def run_cli(*args, env=None, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", *args], capture_output=True, text=True,
-                          env=env or cli_env(), timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "dsop_sandbox.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env or cli_env(),
+        timeout=timeout,
+    )
 
 
 class Running:
     """``dsop-sandbox up`` in a child process, with the URLs it printed."""
 
     def __init__(self, *args, env=None):
-        self.process = subprocess.Popen([sys.executable, "-m", "dsop_sandbox.cli", *args], stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, env=env or cli_env())
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dsop_sandbox.cli", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env or cli_env(),
+        )
         self.lines = []
         for line in self.process.stdout:
             self.lines.append(line)
@@ -111,14 +122,27 @@ def test_register_insurer_writes_its_files_and_prints_the_facts(tmp_path):
     up = Running("up", "--ephemeral")
     try:
         out = tmp_path / "insurer"
-        done = run_cli("register-insurer", "--org", "310000019", "--name", "Eksempel Forsikring AS",
-                       "--redirect-uri", "http://localhost:7200/claims/callback", "--out", str(out),
-                       "--control-url", up.urls["control"])
+        done = run_cli(
+            "register-insurer",
+            "--org",
+            "310000019",
+            "--name",
+            "Eksempel Forsikring AS",
+            "--redirect-uri",
+            "http://localhost:7200/claims/callback",
+            "--out",
+            str(out),
+            "--control-url",
+            up.urls["control"],
+        )
         assert done.returncode == 0, done.stderr
         facts = json.loads(done.stdout)
         assert set(facts) == {"org", "name", "certificate", "maskinporten", "idporten", "altinn", "nav"}
-        assert facts["certificate"] == {"key": str(out / "enterprise.key.pem"),
-                                        "chain": str(out / "enterprise.cert.pem"), "ca": str(out / "ca.pem")}
+        assert facts["certificate"] == {
+            "key": str(out / "enterprise.key.pem"),
+            "chain": str(out / "enterprise.cert.pem"),
+            "ca": str(out / "ca.pem"),
+        }
         assert facts["maskinporten"]["issuer"] == up.urls["maskinporten"] + "/"
         assert facts["altinn"]["service_code"] == "5252"
         assert oct((out / "enterprise.key.pem").stat().st_mode)[-3:] == "600"
@@ -130,19 +154,36 @@ def test_register_insurer_writes_its_files_and_prints_the_facts(tmp_path):
         keys = InsurerKeys.from_files(out / "enterprise.key.pem", out / "enterprise.cert.pem")
         assert len(keys.chain) == 3
         mp = facts["maskinporten"]
-        answer = requests.post(mp["token_endpoint"], timeout=10, data={
-            "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-            "assertion": grant(keys, mp["client_id"], mp["issuer"], " ".join(mp["scopes"]))})
+        answer = requests.post(
+            mp["token_endpoint"],
+            timeout=10,
+            data={
+                "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
+                "assertion": grant(keys, mp["client_id"], mp["issuer"], " ".join(mp["scopes"])),
+            },
+        )
         assert answer.status_code == 200, answer.text
         listed = run_cli("events", "--control-url", up.urls["control"])
         assert "maskinporten" in listed.stdout and "token" in listed.stdout
         moved = run_cli("clock", "--control-url", up.urls["control"], "advance", "P3Y")
         assert moved.returncode == 0 and "on 4 services" in moved.stdout
         shown = run_cli("clock", "--control-url", up.urls["control"], "show")
-        assert re.search(r"calendar time\s+(\d{4})", shown.stdout).group(1) == \
-            str(int(re.search(r"protocol time\s+(\d{4})", shown.stdout).group(1)) + 3)
-        bad = run_cli("register-insurer", "--org", "310000001", "--name", "X", "--redirect-uri",
-                      "http://localhost/cb", "--out", str(tmp_path / "bad"), "--control-url", up.urls["control"])
+        assert re.search(r"calendar time\s+(\d{4})", shown.stdout).group(1) == str(
+            int(re.search(r"protocol time\s+(\d{4})", shown.stdout).group(1)) + 3
+        )
+        bad = run_cli(
+            "register-insurer",
+            "--org",
+            "310000001",
+            "--name",
+            "X",
+            "--redirect-uri",
+            "http://localhost/cb",
+            "--out",
+            str(tmp_path / "bad"),
+            "--control-url",
+            up.urls["control"],
+        )
         assert bad.returncode == 1 and "mod-11" in bad.stderr
     finally:
         assert up.stop() == 0

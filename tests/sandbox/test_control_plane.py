@@ -1,5 +1,6 @@
 """The control plane over real HTTP: fan-out of calendar, lifetimes, faults and reset; the
 merged event timeline; registering an insurer everywhere."""
+
 from __future__ import annotations
 
 import jwt
@@ -19,8 +20,11 @@ def _epoch(iso: str) -> int:
 def token(http, sandbox, insurer, **claims):
     mp = insurer["maskinporten"]
     assertion = grant(insurer["keys"], mp["client_id"], mp["issuer"], "nav:arbeid/v1/aap", **claims)
-    return http.post(mp["token_endpoint"], data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
-                                                 "assertion": assertion}, timeout=10)
+    return http.post(
+        mp["token_endpoint"],
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+        timeout=10,
+    )
 
 
 def test_services_lists_every_service_healthy(control):
@@ -98,15 +102,19 @@ def test_unknown_lifetime_is_refused_with_the_known_names(control):
 
 
 def test_faults_are_routed_to_the_named_service(control, sandbox, http, insurer):
-    armed = control.post("/_sandbox/faults", json={"service": "maskinporten", "operation": "token",
-                                                   "status": 503, "count": 1})
+    armed = control.post(
+        "/_sandbox/faults", json={"service": "maskinporten", "operation": "token", "status": 503, "count": 1}
+    )
     assert armed.status_code == 201, armed.text
     failed = token(http, sandbox, insurer)
     assert failed.status_code == 503
     assert failed.json()["error"] == "temporarily_unavailable"
     assert failed.json()["error_description"].endswith(")")
     assert token(http, sandbox, insurer).status_code == 200
-    assert control.post("/_sandbox/faults", json={"service": "nowhere", "operation": "x", "status": 500}).status_code == 400
+    assert (
+        control.post("/_sandbox/faults", json={"service": "nowhere", "operation": "x", "status": 500}).status_code
+        == 400
+    )
 
 
 def test_merged_events_follow_a_cursor(control, sandbox, http, insurer):
@@ -146,7 +154,9 @@ def test_reset_with_registrations_forgets_the_insurer(control, sandbox, http, in
 
 def test_registration_reaches_every_service(control, sandbox, http, insurer):
     org = insurer["org"]
-    mp_client = http.get(sandbox.url("maskinporten") + "/_sandbox/clients/" + insurer["maskinporten"]["client_id"]).json()
+    mp_client = http.get(
+        sandbox.url("maskinporten") + "/_sandbox/clients/" + insurer["maskinporten"]["client_id"]
+    ).json()
     assert mp_client["client_orgno"] == org and set(mp_client["scopes"]) == set(insurer["maskinporten"]["scopes"])
     for scope in insurer["maskinporten"]["scopes"]:
         access = http.get(sandbox.url("maskinporten") + "/_sandbox/scopes/access", params={"scope": scope}).json()
@@ -162,15 +172,20 @@ def test_registration_reaches_every_service(control, sandbox, http, insurer):
 
 
 def test_registration_refuses_bad_input_without_registering(control, http, sandbox):
-    cases = [({"org": "310000001", "name": "X", "redirect_uri": "http://localhost/cb"}, "invalid_org"),
-             ({"org": "310000019", "name": "", "redirect_uri": "http://localhost/cb"}, "invalid_request"),
-             ({"org": "310000019", "name": "X"}, "invalid_request"),
-             ({"org": "310000019", "name": "X", "redirect_uri": "not a url"}, "invalid_request")]
+    cases = [
+        ({"org": "310000001", "name": "X", "redirect_uri": "http://localhost/cb"}, "invalid_org"),
+        ({"org": "310000019", "name": "", "redirect_uri": "http://localhost/cb"}, "invalid_request"),
+        ({"org": "310000019", "name": "X"}, "invalid_request"),
+        ({"org": "310000019", "name": "X", "redirect_uri": "not a url"}, "invalid_request"),
+    ]
     for body, code in cases:
         answer = control.post("/_sandbox/insurers", json=body)
         assert answer.status_code == 400 and answer.json()["error"] == code, (body, answer.text)
     assert http.get(sandbox.url("maskinporten") + "/_sandbox/clients").json()["clients"] == []
-    assert control.post("/_sandbox/insurers", data="{not json", headers={"Content-Type": "application/json"}).status_code == 400
+    assert (
+        control.post("/_sandbox/insurers", data="{not json", headers={"Content-Type": "application/json"}).status_code
+        == 400
+    )
     assert control.post("/_sandbox/insurers", data="org=1").status_code == 415
 
 
@@ -181,13 +196,16 @@ def test_control_plane_reports_an_unreachable_service(settings, tmp_path):
         answer = requests.post(alone.url("control") + "/_sandbox/clock", json={"advance": "P1D"}, timeout=30)
         assert answer.status_code == 502
         assert answer.json()["error"] == "service_unreachable"
-        assert requests.get(alone.url("control") + "/_sandbox/services", timeout=30).json()["services"]["nav"]["health"] \
+        assert (
+            requests.get(alone.url("control") + "/_sandbox/services", timeout=30).json()["services"]["nav"]["health"]
             == "unreachable"
+        )
 
 
 def test_a_dropped_connection_fault_closes_the_socket_without_an_answer(control, sandbox, http):
-    armed = control.post("/_sandbox/faults", json={"service": "maskinporten", "operation": "jwk", "drop": True,
-                                                   "count": 1})
+    armed = control.post(
+        "/_sandbox/faults", json={"service": "maskinporten", "operation": "jwk", "drop": True, "count": 1}
+    )
     assert armed.status_code == 201, armed.text
     with requests.Session() as fresh:
         fresh.trust_env = False
@@ -204,18 +222,31 @@ def test_a_dropped_connection_fault_closes_the_socket_without_an_answer(control,
 def test_a_refused_grant_is_in_the_timeline_with_who_tried_and_the_mp_code(control, sandbox, http, insurer):
     mp = insurer["maskinporten"]
     assertion = grant(insurer["keys"], mp["client_id"], mp["token_endpoint"], "nav:arbeid/v1/aap")  # wrong aud
-    answer = http.post(mp["token_endpoint"], timeout=10, data={
-        "grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion})
+    answer = http.post(
+        mp["token_endpoint"],
+        timeout=10,
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+    )
     assert answer.status_code == 400 and answer.json()["error_uri"].endswith("MP-110")
     event = [e for e in control.get("/_sandbox/events").json()["events"] if e["operation"] == "token"][-1]
-    assert (event["caller"], event["status"], event["outcome"], event["error"]) == \
-        (mp["client_id"], 400, "error", "MP-110")
+    assert (event["caller"], event["status"], event["outcome"], event["error"]) == (
+        mp["client_id"],
+        400,
+        "error",
+        "MP-110",
+    )
     assert answer.json()["error_description"].endswith(f"(trace_id: {event['trace_id']})")
 
 
 def test_registering_an_org_again_replaces_its_credentials(control, sandbox, http, insurer):
-    again = control.post("/_sandbox/insurers", json={"org": insurer["org"], "name": "Eksempel Forsikring ASA",
-                                                     "redirect_uri": "http://localhost:7300/callback"}).json()
+    again = control.post(
+        "/_sandbox/insurers",
+        json={
+            "org": insurer["org"],
+            "name": "Eksempel Forsikring ASA",
+            "redirect_uri": "http://localhost:7300/callback",
+        },
+    ).json()
     assert again["maskinporten"]["client_id"] != insurer["maskinporten"]["client_id"]
     assert again["altinn"]["api_key"] != insurer["altinn"]["api_key"]
     clients = http.get(sandbox.url("maskinporten") + "/_sandbox/clients").json()["clients"]

@@ -1,4 +1,5 @@
 """A sandbox started with ``tls: True`` on free ports, and a client that trusts only its CA bundle."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,6 +1,7 @@
 """The control plane switches a service's certificate (``POST /_sandbox/tls``) and keeps
 administering it meanwhile; a client that refuses the handshake leaves an event in the service's
 log; ``DELETE /_sandbox/tls`` and ``/_sandbox/reset`` bring the trusted certificate back."""
+
 from __future__ import annotations
 
 import ssl
@@ -33,12 +34,20 @@ def test_an_untrusted_certificate_is_refused_by_clients_but_not_by_the_control_p
     shown = control("GET", "/tls").json()
     assert shown["tls"] is True
     assert {name: s["certificate"] for name, s in shown["services"].items()} == {
-        "idporten": "authority", "maskinporten": "authority", "altinn": "authority", "nav": "untrusted"}
+        "idporten": "authority",
+        "maskinporten": "authority",
+        "altinn": "authority",
+        "nav": "untrusted",
+    }
     timeline = control("GET", "/events", params={"since": cursor}).json()
     assert timeline["unavailable"] == []
     [refusal] = [e for e in timeline["events"] if e["operation"] == "tls_handshake"]
-    assert (refusal["service"], refusal["outcome"], refusal["error"], refusal["status"]) == \
-        ("nav", "refused", "unknown_ca", 0)
+    assert (refusal["service"], refusal["outcome"], refusal["error"], refusal["status"]) == (
+        "nav",
+        "refused",
+        "unknown_ca",
+        0,
+    )
     assert refusal["details"]["certificate"] == "untrusted" and refusal["details"]["peer"].startswith("127.0.0.1:")
 
     restored = control("DELETE", "/tls")
@@ -54,10 +63,14 @@ def test_a_reset_brings_the_trusted_certificate_back(control, trusting, tls_sand
     assert control("GET", "/tls").json()["services"]["altinn"]["certificate"] == "authority"
 
 
-@pytest.mark.parametrize("body, status, code", [
-    ({"service": "control", "certificate": "untrusted"}, 400, "invalid_request"),
-    ({"service": "nav", "certificate": "expired"}, 400, "invalid_request"),
-    ({"certificate": "untrusted"}, 400, "invalid_request")])
+@pytest.mark.parametrize(
+    "body, status, code",
+    [
+        ({"service": "control", "certificate": "untrusted"}, 400, "invalid_request"),
+        ({"service": "nav", "certificate": "expired"}, 400, "invalid_request"),
+        ({"certificate": "untrusted"}, 400, "invalid_request"),
+    ],
+)
 def test_a_bad_switch_request_is_refused_and_nothing_changes(control, trusting, tls_sandbox, body, status, code):
     answer = control("POST", "/tls", json=body)
     assert answer.status_code == status and answer.json()["error"] == code
@@ -72,13 +85,17 @@ def tls_error(reason: str) -> ssl.SSLError:
     return error
 
 
-@pytest.mark.parametrize("error, alert", [
-    (tls_error("TLSV1_ALERT_UNKNOWN_CA"), "unknown_ca"),                 # OpenSSL clients (Python, curl, Node)
-    (tls_error("SSLV3_ALERT_BAD_CERTIFICATE"), "bad_certificate"),       # Go
-    (tls_error("SSLV3_ALERT_CERTIFICATE_UNKNOWN"), "certificate_unknown"),  # Java
-    (ssl.SSLEOFError(8, "EOF occurred in violation of protocol"), "closed"),
-    (ConnectionResetError(104, "reset"), "closed"),
-    (tls_error("HTTP_REQUEST"), None),                                   # plain HTTP on the TLS port
-    (None, None)])
+@pytest.mark.parametrize(
+    "error, alert",
+    [
+        (tls_error("TLSV1_ALERT_UNKNOWN_CA"), "unknown_ca"),  # OpenSSL clients (Python, curl, Node)
+        (tls_error("SSLV3_ALERT_BAD_CERTIFICATE"), "bad_certificate"),  # Go
+        (tls_error("SSLV3_ALERT_CERTIFICATE_UNKNOWN"), "certificate_unknown"),  # Java
+        (ssl.SSLEOFError(8, "EOF occurred in violation of protocol"), "closed"),
+        (ConnectionResetError(104, "reset"), "closed"),
+        (tls_error("HTTP_REQUEST"), None),  # plain HTTP on the TLS port
+        (None, None),
+    ],
+)
 def test_the_alert_a_client_ended_the_handshake_with(error, alert):
     assert client_alert(error) == alert

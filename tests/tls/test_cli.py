@@ -1,4 +1,5 @@
 """``dsop-sandbox up --tls`` as a user runs it: every URL https, and the banner names the CA bundle."""
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,7 @@ def test_up_tls_serves_https_and_prints_the_ca_bundle():
         bundle = re.search(r"trust the CA bundle (\S+)", text).group(1)
         assert bundle.endswith("/authority/ca.pem")
         assert set(up.urls) == set(SERVICE_NAMES)
-        for name, url in up.urls.items():
+        for _name, url in up.urls.items():
             assert url.startswith("https://")
             assert requests.get(url + "/_sandbox/health", verify=bundle, timeout=5).json()["status"] == "ok"
     finally:

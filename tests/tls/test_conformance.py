@@ -1,7 +1,10 @@
 """Over TLS the reference insurer (trusting the sandbox's CA bundle) passes the whole suite,
 including the certificate scenario; the variant that turns verification off fails exactly that
 requirement; and the suite itself reaches the sandbox only with that bundle."""
+
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -23,14 +26,14 @@ def test_the_reference_insurer_serves_https_and_trusts_the_bundle(reference, tru
     assert reference.url.startswith("https://localhost:")
     assert trusting.get(reference.url + "/health", timeout=10).status_code == 200
     assert reference.insurer.config.verify == reference.facts["certificate"]["ca"]
-    assert open(reference.facts["certificate"]["ca"]).read() == open(bundle).read()
+    assert Path(reference.facts["certificate"]["ca"]).read_text() == Path(bundle).read_text()
 
 
 def full_run(sandbox, profile_path, bundle):
     result = run(str(profile_path), sandbox.url("control"), verify=bundle)
     assert result.setup_error is None, result.setup_error
     assert not [s.error for s in result.scenarios if s.error], [s.error for s in result.scenarios]
-    assert result.skipped == {}                                  # over TLS nothing is left out
+    assert result.skipped == {}  # over TLS nothing is left out
     return result
 
 
@@ -46,8 +49,9 @@ def test_the_full_suite_passes_over_tls(tls_sandbox, reference, bundle):
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 @pytest.mark.parametrize("variant", list(TLS_EXPECTED), ids=lambda v: v.__name__)
 def test_a_variant_that_skips_verification_fails_exactly_the_certificate_requirement(tls_sandbox, bundle, variant):
-    with ReferenceInsurerServer(tls_sandbox, port=0, insurer_class=variant, org="310000027",
-                                name="Uforsiktig Forsikring AS") as careless:
+    with ReferenceInsurerServer(
+        tls_sandbox, port=0, insurer_class=variant, org="310000027", name="Uforsiktig Forsikring AS"
+    ) as careless:
         result = full_run(tls_sandbox, careless.profile_path, bundle)
     got = {r.id: result.overall(r.id) for r in REQUIREMENTS if result.overall(r.id) != PASS}
     assert got == TLS_EXPECTED[variant]

@@ -1,5 +1,6 @@
 """``tls: True``: every service serves HTTPS with a key-authority certificate for localhost, plain
 http is refused, and the services still reach one another (fan-out, JWKS, token checks) over TLS."""
+
 from __future__ import annotations
 
 import socket
@@ -35,8 +36,10 @@ def test_every_service_answers_over_https(tls_sandbox, trusting, name):
 def test_the_certificate_chains_to_the_bundle_and_names_localhost(tls_sandbox, bundle, name):
     port = urlsplit(tls_sandbox.url(name)).port
     context = ssl.create_default_context(cafile=bundle)  # verifies the chain and the host name
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
-            context.wrap_socket(raw, server_hostname="localhost") as tls:
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
         peer = tls.getpeercert()
         assert tls.version() in ("TLSv1.2", "TLSv1.3")
     assert ("DNS", "localhost") in peer["subjectAltName"]
@@ -59,8 +62,7 @@ def test_the_system_trust_store_does_not_trust_the_sandbox(tls_sandbox):
 
 def test_the_control_plane_reaches_every_service_over_tls(tls_sandbox, trusting):
     listed = trusting.get(tls_sandbox.url("control") + "/_sandbox/services", timeout=10).json()["services"]
-    assert {name: item["base_url"].split(":")[0] for name, item in listed.items()} == \
-        {name: "https" for name in listed}
+    assert {name: item["base_url"].split(":")[0] for name, item in listed.items()} == dict.fromkeys(listed, "https")
     assert all(item.get("health", "ok") == "ok" for item in listed.values()), listed
     moved = trusting.post(tls_sandbox.url("control") + "/_sandbox/clock", json={"advance": "P1D"}, timeout=10)
     assert moved.status_code == 200, moved.text
@@ -71,9 +73,12 @@ def test_the_control_plane_reaches_every_service_over_tls(tls_sandbox, trusting)
 def test_altinn_and_nav_still_validate_tokens_over_tls(tls_sandbox, trusting):
     world = NavWorld(tls_sandbox, trusting)
     company = world.register(INSURER_ORG, INSURER_NAME, REDIRECT_URI)
-    code = world.consent(company, KARI["pid"], services=[{"code": "5252", "edition": 2, "metadata": {
-        "fraOgMed": "01.01.2020", "tilOgMed": "31.12.2026"}}])
-    consent_token = world.consent_token_text(company, code)   # Altinn checked a Maskinporten token (JWKS over TLS)
+    code = world.consent(
+        company,
+        KARI["pid"],
+        services=[{"code": "5252", "edition": 2, "metadata": {"fraOgMed": "01.01.2020", "tilOgMed": "31.12.2026"}}],
+    )
+    consent_token = world.consent_token_text(company, code)  # Altinn checked a Maskinporten token (JWKS over TLS)
     answer = world.ufore(company, KARI["pid"], consent_token)  # NAV checks Maskinporten's and Altinn's
     assert answer.status_code == 200, answer.text
     forged = consent_token[:-4] + ("AAAA" if not consent_token.endswith("AAAA") else "BBBB")

@@ -6,30 +6,37 @@ rendering; its contents are then checked on the Python description, and the YAML
 with PyYAML where it is installed. The HTTPS variant (``compose_document(tls=True)``, rendered by
 ``python -m dsop_sandbox.topology --tls``) is checked the same way.
 """
+
 from __future__ import annotations
 
-import os
 import ast
+import os
 import re
 import shlex
 import subprocess
 import sys
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 
+from dsop_sandbox.cli import build_parser
 from dsop_sandbox.conformance.profile import InsurerProfile
+from dsop_sandbox.insurer_files import write_insurer_files
+from dsop_sandbox.launcher import tls_hostnames
 from dsop_sandbox.mocks.authority import KeyAuthority, pki
 from dsop_sandbox.mocks.common.settings import DEFAULT_PORTS, SERVICE_NAMES, Settings
 from dsop_sandbox.mocks.common.trust import ca_bundle_path
-from dsop_sandbox.cli import build_parser
-from dsop_sandbox.insurer_files import write_insurer_files
-from dsop_sandbox.launcher import tls_hostnames
-from dsop_sandbox.topology import (ProcessTopology, compose_document, init_arguments, render_compose, serve_arguments,
-                                   settings_environment)
+from dsop_sandbox.topology import (
+    ProcessTopology,
+    compose_document,
+    init_arguments,
+    render_compose,
+    serve_arguments,
+    settings_environment,
+)
 from dsop_sandbox.topology.compose import CONTAINER_KEYS_DIR, CONTAINER_STATE_DIR, KEYS_VOLUME
 from tests.authority.snapshot import snapshot
 
@@ -54,13 +61,20 @@ def run_init(command: list[str], environment: dict[str, str], state_dir: Path) -
     assert command[0] == "dsop-sandbox"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
     env.update(environment, DSOP_SANDBOX__STATE_DIR=str(state_dir), PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", *command[1:]], capture_output=True, text=True,
-                          cwd=state_dir.parent, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "dsop_sandbox.cli", *command[1:]],
+        capture_output=True,
+        text=True,
+        cwd=state_dir.parent,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_the_committed_file_is_the_rendering_of_the_python_description():
-    assert COMPOSE.read_text(encoding="utf-8") == render_compose(), \
+    assert COMPOSE.read_text(encoding="utf-8") == render_compose(), (
         "docker-compose.yml is stale: run  python -m dsop_sandbox.topology > docker-compose.yml"
+    )
 
 
 def test_the_yaml_reads_back_as_the_description(document, tls_document):
@@ -70,8 +84,9 @@ def test_the_yaml_reads_back_as_the_description(document, tls_document):
 
 
 def test_the_tls_variant_is_what_python_m_sandbox_topology_tls_prints(tls_document):
-    done = subprocess.run([sys.executable, "-m", "dsop_sandbox.topology", "--tls"], capture_output=True, text=True,
-                          cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "dsop_sandbox.topology", "--tls"], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout == render_compose(tls=True) != render_compose()
     assert "docker compose -f docker-compose.tls.yml up" in done.stdout
@@ -87,8 +102,13 @@ def test_one_container_per_service_running_what_the_process_topology_runs(docume
     for name in SERVICE_NAMES:
         service = document["services"][name]
         assert service["command"] == ["dsop-sandbox", *serve_arguments(name)]
-        assert topology.command(name)[1:] == ["-m", "dsop_sandbox.cli", *service["command"][1:],
-                                              "--config", str(topology.settings_path)]
+        assert topology.command(name)[1:] == [
+            "-m",
+            "dsop_sandbox.cli",
+            *service["command"][1:],
+            "--config",
+            str(topology.settings_path),
+        ]
         args = build_parser().parse_args(service["command"][1:])
         assert (args.command, args.service) == ("serve", name)
         port = DEFAULT_PORTS[name]
@@ -137,7 +157,7 @@ def test_under_tls_every_healthcheck_probes_https_trusting_only_the_key_authorit
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 def test_the_health_probe_is_python_that_fails_when_nothing_answers(tls, tmp_path):
     probe = compose_document(tls=tls)["services"]["nav"]["healthcheck"]["test"][3].replace(":7104", ":9")
-    any_root = pki.self_signed_ca(pki.new_rsa_key(), "any root", datetime.now(timezone.utc))
+    any_root = pki.self_signed_ca(pki.new_rsa_key(), "any root", datetime.now(UTC))
     (tmp_path / "ca.pem").write_bytes(pki.cert_pem(any_root))
     probe = probe.replace(f"{CONTAINER_KEYS_DIR}/ca.pem", str(tmp_path / "ca.pem"))
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, timeout=20).returncode != 0
@@ -156,7 +176,7 @@ def test_only_the_init_step_mounts_the_key_volume_writable(tls):
         assert all(m == f"{KEYS_VOLUME}:{CONTAINER_KEYS_DIR}:ro" for m in mounts), (name, mounts)
         if name in SERVICE_NAMES:
             assert mounts, name
-            assert service["volumes"][0] == f"{name}-data:{CONTAINER_STATE_DIR}"    # the overlay's home: writable
+            assert service["volumes"][0] == f"{name}-data:{CONTAINER_STATE_DIR}"  # the overlay's home: writable
             assert service["depends_on"]["keys"] == {"condition": "service_completed_successfully"}
 
 
@@ -180,10 +200,10 @@ def test_the_init_step_creates_all_a_read_only_service_needs(tls, tmp_path):
         before = snapshot(keys)
         for name in SERVICE_NAMES:
             settings = Settings.load(environ={**services[name]["environment"], "DSOP_SANDBOX__STATE_DIR": str(state)})
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             authority = KeyAuthority.open(settings.state_dir, now)
             assert authority.read_only
-            if tls:   # what the launcher asks for when it serves `name` over https
+            if tls:  # what the launcher asks for when it serves `name` over https
                 cert_path, key_path = authority.tls_certificate(name, tls_hostnames(settings), now)
                 assert cert_path == keys / "tls" / f"{name}.cert.pem" and key_path.parent == keys / "tls"
                 leaf = x509.load_pem_x509_certificates(cert_path.read_bytes())[0]
@@ -206,16 +226,27 @@ def test_a_service_without_its_init_step_says_how_to_create_the_keys(document, t
     keys.mkdir(parents=True)
     keys.chmod(0o555)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
-    env.update(document["services"]["nav"]["environment"], DSOP_SANDBOX__STATE_DIR=str(tmp_path / "state"),
-               DSOP_SANDBOX__SERVICES__NAV__PORT="0", PYTHONPATH=str(ROOT))
+    env.update(
+        document["services"]["nav"]["environment"],
+        DSOP_SANDBOX__STATE_DIR=str(tmp_path / "state"),
+        DSOP_SANDBOX__SERVICES__NAV__PORT="0",
+        PYTHONPATH=str(ROOT),
+    )
     try:
-        done = subprocess.run([sys.executable, "-m", "dsop_sandbox.cli", *serve_arguments("nav")], env=env, cwd=tmp_path,
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "dsop_sandbox.cli", *serve_arguments("nav")],
+            env=env,
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         keys.chmod(0o755)
     said = done.stderr
-    assert done.returncode == 2, said                   # exits (no server thread left behind), exit code 2
-    assert len(said.strip().splitlines()) == 1, said    # one line, no traceback
+    assert done.returncode == 2, said  # exits (no server thread left behind), exit code 2
+    assert len(said.strip().splitlines()) == 1, said  # one line, no traceback
     assert "read-only and incomplete" in said, said
     assert "missing root-ca.key.pem" in said and "missing issuers/nav" not in said
     assert f"dsop-sandbox keys init --state-dir {tmp_path / 'state'}" in said
@@ -246,7 +277,7 @@ def test_the_reference_insurer_is_optional_behind_a_profile(tls):
     assert insurer["command"][:3] == ["python", "-m", "dsop_sandbox.examples.reference_insurer"]
     assert insurer["command"][insurer["command"].index("--insurer") + 1] == register.out + "/insurer.toml"
     assert ("--ca-bundle" in insurer["command"]) is tls
-    if tls:   # the CA that register-insurer wrote beside the profile
+    if tls:  # the CA that register-insurer wrote beside the profile
         assert insurer["command"][insurer["command"].index("--ca-bundle") + 1] == register.out + "/ca.pem"
     assert insurer["depends_on"]["register-insurer"] == {"condition": "service_completed_successfully"}
     assert "http://127.0.0.1:7200/health" in insurer["healthcheck"]["test"][3]
@@ -259,30 +290,40 @@ def test_the_insurer_profile_gets_the_reference_insurers_start_and_fetch_urls(do
     insurer_command = document["services"]["reference-insurer"]["command"]
     assert insurer_command[insurer_command.index("--public-url") + 1] == public
     # What register-insurer writes (facts as the control plane answers them), then the second step.
-    facts = {"org": "310000019", "name": register.name,
-             "certificate": {"key_pem": "KEY", "chain_pem": "CHAIN", "ca_pem": "CA"},
-             "maskinporten": {"issuer": "http://maskinporten:7102/", "client_id": "mp-client", "scopes": ["a", "b"]},
-             "idporten": {"issuer": "http://idporten:7101", "client_id": "ip-client", "client_secret": "s",
-                          "redirect_uris": [f"{public}/claims/callback"]},
-             "altinn": {"base_url": "http://altinn:7103", "api_key": "k", "service_code": "5252", "service_edition": 2},
-             "nav": {"base_url": "http://nav:7104"}}
+    facts = {
+        "org": "310000019",
+        "name": register.name,
+        "certificate": {"key_pem": "KEY", "chain_pem": "CHAIN", "ca_pem": "CA"},
+        "maskinporten": {"issuer": "http://maskinporten:7102/", "client_id": "mp-client", "scopes": ["a", "b"]},
+        "idporten": {
+            "issuer": "http://idporten:7101",
+            "client_id": "ip-client",
+            "client_secret": "s",
+            "redirect_uris": [f"{public}/claims/callback"],
+        },
+        "altinn": {"base_url": "http://altinn:7103", "api_key": "k", "service_code": "5252", "service_edition": 2},
+        "nav": {"base_url": "http://nav:7104"},
+    }
     out = tmp_path / "insurer"
     write_insurer_files(facts, out)
     profile_path = out / "insurer.toml"
     before = tomllib.loads(profile_path.read_text())
-    assert "start_url" not in before["insurer"]           # what register-insurer alone leaves to the integration
+    assert "start_url" not in before["insurer"]  # what register-insurer alone leaves to the integration
     assert complete[:4] == ["python", "-m", "dsop_sandbox.topology", "insurer-profile"]
     assert complete[4] == register.out + "/insurer.toml"
-    argv = [sys.executable if part == "python" else str(profile_path) if part == complete[4] else part
-            for part in complete]
+    argv = [
+        sys.executable if part == "python" else str(profile_path) if part == complete[4] else part for part in complete
+    ]
     done = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert done.returncode == 0, done.stderr
     after = tomllib.loads(profile_path.read_text())
-    assert after["insurer"]["start_url"] == \
-        f"{public}/claims/start?pid={{pid}}&first_name={{first_name}}&last_name={{last_name}}"
+    assert (
+        after["insurer"]["start_url"]
+        == f"{public}/claims/start?pid={{pid}}&first_name={{first_name}}&last_name={{last_name}}"
+    )
     assert after["insurer"]["fetch_url"] == f"{public}/conformance/fetch?pid={{pid}}"
     assert {k: v for k, v in after.items() if k != "insurer"} == {k: v for k, v in before.items() if k != "insurer"}
-    profile = InsurerProfile.load(profile_path)               # what `dsop-sandbox conform --insurer` reads
+    profile = InsurerProfile.load(profile_path)  # what `dsop-sandbox conform --insurer` reads
     assert (profile.org, profile.name) == ("310000019", register.name)
 
 

@@ -1,5 +1,6 @@
 """One service per OS process (what docker-compose.yml runs), started by dsop_sandbox.topology: the
 key authority's init step first, then the services on a read-only key directory."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ import socket
 import ssl
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -50,14 +51,17 @@ def topology(tmp_path):
         codes = running.stop()
         assert all(not alive(running.pid(name)) for name in running.services), "a service outlived stop()"
         # SIGINT is a clean stop for every service still running
-        assert {name: code for name, code in codes.items() if name not in already_gone} == \
-            {name: 0 for name in SERVICE_NAMES if name not in already_gone}, codes
+        assert {name: code for name, code in codes.items() if name not in already_gone} == {
+            name: 0 for name in SERVICE_NAMES if name not in already_gone
+        }, codes
 
 
 def served_certificate(port: int, ca_bundle: Path) -> x509.Certificate:
     context = ssl.create_default_context(cafile=str(ca_bundle))
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
-            context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname="127.0.0.1") as tls,
+    ):
         return x509.load_der_x509_certificate(tls.getpeercert(binary_form=True))
 
 
@@ -65,8 +69,8 @@ def test_the_init_step_runs_first_and_the_services_get_a_read_only_key_directory
     assert topology.init_seconds is not None and topology.init_seconds > 0
     assert "key authority ready" in topology.log_path("keys").read_text()
     keys = topology.keys_dir
-    assert all(not path.stat().st_mode & 0o222 for path in [keys, *keys.rglob("*")])   # chmod -R a-w
-    authority = KeyAuthority.open(topology.state_dir, datetime.now(timezone.utc))
+    assert all(not path.stat().st_mode & 0o222 for path in [keys, *keys.rglob("*")])  # chmod -R a-w
+    authority = KeyAuthority.open(topology.state_dir, datetime.now(UTC))
     assert authority.read_only
     # the services opened it and made nothing: no overlay
     assert not (topology.state_dir / "authority-overlay").exists()
@@ -79,7 +83,7 @@ def test_every_service_is_its_own_healthy_process(topology, http):
         assert topology.url(name) == f"http://127.0.0.1:{topology.ports[name]}"
         assert http.get(topology.url(name) + "/_sandbox/health", timeout=5).json() == {"status": "ok", "service": name}
     services = http.get(topology.url("control") + "/_sandbox/services", timeout=10).json()["services"]
-    assert {name: s["health"] for name, s in services.items()} == {name: "ok" for name in SERVICE_NAMES}
+    assert {name: s["health"] for name, s in services.items()} == dict.fromkeys(SERVICE_NAMES, "ok")
     assert services["maskinporten"]["issuer"] == topology.url("maskinporten") + "/"
     # One key authority for all: every process publishes the keys of the same state directory.
     jwks = http.get(topology.url("maskinporten") + "/jwk", timeout=5).json()
@@ -92,8 +96,12 @@ def test_the_reference_insurer_passes_the_conformance_suite_through_separate_pro
     keys_before = snapshot(topology.keys_dir)
     with ReferenceInsurerServer(topology, port=0) as insurer:
         result = runner.run(str(insurer.profile_path), topology.url("control"))
-    failed = [(s.name, s.error, v.requirement, v.status, v.why) for s in result.scenarios for v in s.verdicts
-              if v.status != "PASS"]
+    failed = [
+        (s.name, s.error, v.requirement, v.status, v.why)
+        for s in result.scenarios
+        for v in s.verdicts
+        if v.status != "PASS"
+    ]
     assert result.setup_error is None, result.setup_error
     assert result.exit_code == 0, failed
     # The suite rotated Altinn's key: into the overlay, the read-only key directory untouched ...
@@ -102,7 +110,7 @@ def test_the_reference_insurer_passes_the_conformance_suite_through_separate_pro
     assert (overlay / "state.json").is_file()
     # ... and an authority opened afterwards (a restarted service) publishes what Altinn serves.
     served = http.get(topology.url("altinn") + "/api/metadata/jwk", timeout=10).json()
-    reopened = KeyAuthority.open(topology.state_dir, datetime.now(timezone.utc))
+    reopened = KeyAuthority.open(topology.state_dir, datetime.now(UTC))
     assert reopened.jwks("altinn") == served and len(served["keys"]) == 2
 
 
@@ -111,7 +119,7 @@ def test_a_killed_service_is_reported_unhealthy_not_a_500(topology, http):
     answer = http.get(topology.url("control") + "/_sandbox/services", timeout=30)
     assert answer.status_code == 200, answer.text
     health = {name: s["health"] for name, s in answer.json()["services"].items()}
-    assert health == {**{name: "ok" for name in SERVICE_NAMES}, "altinn": "unreachable"}
+    assert health == {**dict.fromkeys(SERVICE_NAMES, "ok"), "altinn": "unreachable"}
 
 
 def test_a_tls_topology_serves_the_init_steps_certificates_read_only(tmp_path, http):
@@ -123,26 +131,28 @@ def test_a_tls_topology_serves_the_init_steps_certificates_read_only(tmp_path, h
         http.verify = str(bundle)
         for name in SERVICE_NAMES:
             assert topology.url(name) == f"https://127.0.0.1:{topology.ports[name]}"
-            assert http.get(topology.url(name) + "/_sandbox/health", timeout=5).json() == \
-                {"status": "ok", "service": name}
+            assert http.get(topology.url(name) + "/_sandbox/health", timeout=5).json() == {
+                "status": "ok",
+                "service": name,
+            }
             # each serves the certificate the init step made in the (read-only) key directory
             made = x509.load_pem_x509_certificates((keys / "tls" / f"{name}.cert.pem").read_bytes())[0]
             assert served_certificate(topology.ports[name], bundle) == made
         # the services reach each other over https (the control plane's fan-out, NAV's JWKS fetch)
         services = http.get(topology.url("control") + "/_sandbox/services", timeout=10).json()["services"]
-        assert {name: s["health"] for name, s in services.items()} == {name: "ok" for name in SERVICE_NAMES}
+        assert {name: s["health"] for name, s in services.items()} == dict.fromkeys(SERVICE_NAMES, "ok")
         # the compose file's https healthcheck, pointed at this nav, passes; with another CA it fails
         probe = compose_document(tls=True)["services"]["nav"]["healthcheck"]["test"][3]
         probe = probe.replace(f":{DEFAULT_PORTS['nav']}", f":{topology.ports['nav']}")
         trusted = probe.replace("/state/authority/ca.pem", str(bundle))
         assert subprocess.run([sys.executable, "-c", trusted], capture_output=True, timeout=20).returncode == 0
         foreign = tmp_path / "foreign.pem"
-        foreign.write_bytes(pki.cert_pem(pki.self_signed_ca(pki.new_rsa_key(), "foreign", datetime.now(timezone.utc))))
+        foreign.write_bytes(pki.cert_pem(pki.self_signed_ca(pki.new_rsa_key(), "foreign", datetime.now(UTC))))
         untrusted = probe.replace("/state/authority/ca.pem", str(foreign))
         assert subprocess.run([sys.executable, "-c", untrusted], capture_output=True, timeout=20).returncode != 0
         assert snapshot(keys) == before
         assert not (topology.state_dir / "authority-overlay").exists()
     finally:
         codes = topology.stop()
-    assert codes == {name: 0 for name in SERVICE_NAMES}
-    assert topology.keys_dir.stat().st_mode & 0o200            # given back writable after stop
+    assert codes == dict.fromkeys(SERVICE_NAMES, 0)
+    assert topology.keys_dir.stat().st_mode & 0o200  # given back writable after stop

@@ -19,14 +19,24 @@ The session is a random cookie (``altinn_session``, HttpOnly, SameSite=Lax, path
 store keeps only its SHA-256, the person, and the session's CSRF token. Lifetimes are
 ``altinn.citizen_session`` / ``altinn.citizen_login``. Times are protocol time from the sandbox clock.
 """
+
 from __future__ import annotations
 
 from flask import Response
 
 from dsop_sandbox.mocks.common import citizen_login as rp
 from dsop_sandbox.mocks.common.citizen_login import (  # the names the pages and tests use
-    ASSERTION_LIFETIME, ASSERTION_TYPE, HIGH, SCOPE, TOKEN_TIMEOUT, LoginFailed, RelyingParty, Session, csrf_ok,
-    pkce_challenge)
+    ASSERTION_LIFETIME,
+    ASSERTION_TYPE,
+    HIGH,
+    SCOPE,
+    TOKEN_TIMEOUT,
+    LoginFailed,
+    RelyingParty,
+    Session,
+    csrf_ok,
+    pkce_challenge,
+)
 
 from ..runtime import Altinn
 
@@ -37,19 +47,53 @@ LOGIN_COOKIE = "altinn_login"
 CONSENTS_PATH = "/ui/Profile/Consents"
 
 CONFIG = rp.RelyingPartyConfig(
-    client_id=CLIENT_ID, callback_path=CALLBACK_PATH, session_cookie=SESSION_COOKIE, login_cookie=LOGIN_COOKIE,
-    lifetimes_prefix="altinn", default_return_url=CONSENTS_PATH, table_prefix="citizen", acr=HIGH,
-    purpose="consent")
+    client_id=CLIENT_ID,
+    callback_path=CALLBACK_PATH,
+    session_cookie=SESSION_COOKIE,
+    login_cookie=LOGIN_COOKIE,
+    lifetimes_prefix="altinn",
+    default_return_url=CONSENTS_PATH,
+    table_prefix="citizen",
+    acr=HIGH,
+    purpose="consent",
+)
 
 SCHEMA = CONFIG.schema
 TABLES = CONFIG.tables
 
 __all__ = [
-    "ASSERTION_LIFETIME", "ASSERTION_TYPE", "CALLBACK_PATH", "CLIENT_ID", "CONFIG", "HIGH", "LOGIN_COOKIE", "SCHEMA",
-    "SCOPE", "SESSION_COOKIE", "TABLES", "TOKEN_TIMEOUT", "LoginFailed", "RelyingParty", "Session", "acr_problem",
-    "clear_session_cookie", "client_assertion", "csrf_ok", "current_session", "end_session", "finish_login",
-    "party", "pkce_challenge", "redeem_code", "redirect_uri", "safe_return_url", "set_session_cookie",
-    "start_login", "start_session", "take_pending_login", "verified_id_token",
+    "ASSERTION_LIFETIME",
+    "ASSERTION_TYPE",
+    "CALLBACK_PATH",
+    "CLIENT_ID",
+    "CONFIG",
+    "HIGH",
+    "LOGIN_COOKIE",
+    "SCHEMA",
+    "SCOPE",
+    "SESSION_COOKIE",
+    "TABLES",
+    "TOKEN_TIMEOUT",
+    "LoginFailed",
+    "RelyingParty",
+    "Session",
+    "acr_problem",
+    "clear_session_cookie",
+    "client_assertion",
+    "csrf_ok",
+    "current_session",
+    "end_session",
+    "finish_login",
+    "party",
+    "pkce_challenge",
+    "redeem_code",
+    "redirect_uri",
+    "safe_return_url",
+    "set_session_cookie",
+    "start_login",
+    "start_session",
+    "take_pending_login",
+    "verified_id_token",
 ]
 
 

@@ -15,6 +15,7 @@ sandbox without an inbox cannot show. The answer's event names where it sent the
 requests made over REST and through the legacy link alike: the insurer keeps no event log, so this
 is what the dashboard draws the citizen's hop back to the insurer from.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,9 +23,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from flask import Blueprint, Response, redirect, render_template, request
 
-from dsop_sandbox.mocks.common.page_headers import citizen_page_headers
 from dsop_sandbox.mocks.common.clock import isoformat, parse_time
 from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.page_headers import citizen_page_headers
 
 from .. import consents as C
 from ..consents import ConsentError
@@ -56,18 +57,43 @@ def switch_language_url(lang: str) -> str:
 def render(template: str, lang: str, status: int = 200, session: L.Session | None = None, **context) -> Response:
     service = altinn()
     person = service.person(session.pid) if session else None
-    page = render_template(template, lang=lang, t=texts_for(lang), session=session,
-                           user_name=(person or {}).get("name") or (session.pid if session else None),
-                           switch_url=switch_language_url(lang), lang_query="&languageCode=en" if lang == "en" else "",
-                           **context)
+    page = render_template(
+        template,
+        lang=lang,
+        t=texts_for(lang),
+        session=session,
+        user_name=(person or {}).get("name") or (session.pid if session else None),
+        switch_url=switch_language_url(lang),
+        lang_query="&languageCode=en" if lang == "en" else "",
+        **context,
+    )
     return html(page, status)
 
 
-def message(lang: str, status: int, title: str, text: str, *, session: L.Session | None = None,
-            problems: list | None = None, details: str | None = None, links: list | None = None,
-            intro: str | None = None) -> Response:
-    return render("altinn_message.html", lang, status, session=session, title=title, text=text, problems=problems,
-                  details=details, links=links or [], intro=intro)
+def message(
+    lang: str,
+    status: int,
+    title: str,
+    text: str,
+    *,
+    session: L.Session | None = None,
+    problems: list | None = None,
+    details: str | None = None,
+    links: list | None = None,
+    intro: str | None = None,
+) -> Response:
+    return render(
+        "altinn_message.html",
+        lang,
+        status,
+        session=session,
+        title=title,
+        text=text,
+        problems=problems,
+        details=details,
+        links=links or [],
+        intro=intro,
+    )
 
 
 def when(utc_text: str) -> dict:
@@ -95,13 +121,15 @@ def asked_services(record: dict, lang: str) -> list[dict]:
             details.append(t["data_period"].format(start=start, end=end))
         if metadata.get("inntektsaar"):
             details.append(t["income_year"].format(year=metadata["inntektsaar"]))
-        items.append({
-            "key": f"{resource.get('code')}_{resource.get('edition')}",
-            "title": service.title if service else f"{resource.get('code')}_{resource.get('edition')}",
-            "covers": list(service.covers) if service else [],
-            "details": details,
-            "owner": service.owner_name if service else "",
-        })
+        items.append(
+            {
+                "key": f"{resource.get('code')}_{resource.get('edition')}",
+                "title": service.title if service else f"{resource.get('code')}_{resource.get('edition')}",
+                "covers": list(service.covers) if service else [],
+                "details": details,
+                "owner": service.owner_name if service else "",
+            }
+        )
     return items
 
 
@@ -124,10 +152,7 @@ def with_query(url: str, pairs: list[tuple[str, str]]) -> str:
     """``url`` with ``pairs`` appended to its query (kept as it is), before any fragment."""
     base, hash_mark, fragment = url.partition("#")
     query = "&".join(f"{name}={quote(value, safe='')}" for name, value in pairs)
-    if base.endswith(("?", "&")):
-        joined = base + query
-    else:
-        joined = base + ("&" if "?" in base else "?") + query
+    joined = base + query if base.endswith(("?", "&")) else base + ("&" if "?" in base else "?") + query
     return joined + hash_mark + fragment
 
 
@@ -166,8 +191,9 @@ def page_url(code: str, lang: str) -> str:
     return f"{CONSENT_PAGE}?{urlencode({'id': code, **({'languageCode': 'en'} if lang == 'en' else {})})}"
 
 
-def refusal(service: Altinn, record: dict, session: L.Session, lang: str, *, answering: bool,
-            accept: bool = True) -> Response | None:
+def refusal(
+    service: Altinn, record: dict, session: L.Session, lang: str, *, answering: bool, accept: bool = True
+) -> Response | None:
     """The page that stops the citizen from seeing or answering ``record``, or None."""
     t = texts_for(lang)
     insurer = record.get("covered_by_name") or record["covered_by"]
@@ -175,25 +201,48 @@ def refusal(service: Altinn, record: dict, session: L.Session, lang: str, *, ans
     if required and required != session.pid:
         annotate(error="wrong_person")
         other = f"/ui/authentication/logout?{urlencode({'returnUrl': page_url(record['code'], lang)})}"
-        return message(lang, 403, t["someone_else_title"], t["someone_else"], session=session,
-                       links=[{"href": other, "text": t["login_as_other"], "id": "login-as-other"}])
+        return message(
+            lang,
+            403,
+            t["someone_else_title"],
+            t["someone_else"],
+            session=session,
+            links=[{"href": other, "text": t["login_as_other"], "id": "login-as-other"}],
+        )
     if record["status"] not in C.UNANSWERED:
         annotate(error="answered")
         answered = when(record.get("answered") or record["last_changed"])
         key = "answered_accepted" if record["status"] == C.ACCEPTED else "answered_rejected"
-        return message(lang, 409 if answering else 200, t["answered_title"], t[key].format(**answered),
-                       session=session, intro=t["answered_more"],
-                       links=[{"href": CONSENTS_PATH + ("?languageCode=en" if lang == "en" else ""),
-                               "text": t["back_to_consents"], "id": "my-consents"}])
+        return message(
+            lang,
+            409 if answering else 200,
+            t["answered_title"],
+            t[key].format(**answered),
+            session=session,
+            intro=t["answered_more"],
+            links=[
+                {
+                    "href": CONSENTS_PATH + ("?languageCode=en" if lang == "en" else ""),
+                    "text": t["back_to_consents"],
+                    "id": "my-consents",
+                }
+            ],
+        )
     if (accept or not answering) and service.clock.calendar() >= parse_time(record["valid_to"]):
         annotate(error="expired")
-        return message(lang, 410, t["expired_title"],
-                       t["expired"].format(insurer=insurer, **when(record["valid_to"])), session=session)
+        return message(
+            lang,
+            410,
+            t["expired_title"],
+            t["expired"].format(insurer=insurer, **when(record["valid_to"])),
+            session=session,
+        )
     return None
 
 
-def consent_error_page(exc: ConsentError, service: Altinn, code: str, session: L.Session, lang: str,
-                       accept: bool) -> Response:
+def consent_error_page(
+    exc: ConsentError, service: Altinn, code: str, session: L.Session, lang: str, accept: bool
+) -> Response:
     """A transition the store refused between our checks and its write (another tab, a deletion)."""
     t = texts_for(lang)
     record = service.consents.get(code)
@@ -227,23 +276,35 @@ def consent_items(service: Altinn, pid: str, lang: str) -> list[dict]:
         uses = []
         for use in service.consents.uses(record["code"]):
             moment = use.get("usage_time") or use["time"]
-            uses.append({**when(moment), "service": titles.get(use["service"], use["service"]),
-                         "service_key": use["service"], "org": use["logged_by"],
-                         "by": party_name(service, use["logged_by"]) or use["logged_by"]})
+            uses.append(
+                {
+                    **when(moment),
+                    "service": titles.get(use["service"], use["service"]),
+                    "service_key": use["service"],
+                    "org": use["logged_by"],
+                    "by": party_name(service, use["logged_by"]) or use["logged_by"],
+                }
+            )
         revoked = consent.get("revoked")
-        items.append({
-            "code": record["code"], "insurer": insurer, "org": record["covered_by"],
-            "handled_by": record.get("handled_by"), "status": record["status"], "state": state,
-            "state_label": t["state"][state],
-            "services": asked_services(record, lang),
-            "valid_from": when(consent.get("delegated") or record.get("answered") or record["created"]),
-            "valid_to": when(record["valid_to"]),
-            "revoked": when(revoked["time"]) if revoked else None,
-            "answered": when(record.get("answered") or record["last_changed"]),
-            "one_time": bool(record.get("one_time")),
-            "can_withdraw": state == C.ACTIVE and not record.get("one_time"),
-            "uses": uses,
-        })
+        items.append(
+            {
+                "code": record["code"],
+                "insurer": insurer,
+                "org": record["covered_by"],
+                "handled_by": record.get("handled_by"),
+                "status": record["status"],
+                "state": state,
+                "state_label": t["state"][state],
+                "services": asked_services(record, lang),
+                "valid_from": when(consent.get("delegated") or record.get("answered") or record["created"]),
+                "valid_to": when(record["valid_to"]),
+                "revoked": when(revoked["time"]) if revoked else None,
+                "answered": when(record.get("answered") or record["last_changed"]),
+                "one_time": bool(record.get("one_time")),
+                "can_withdraw": state == C.ACTIVE and not record.get("one_time"),
+                "uses": uses,
+            }
+        )
     return items
 
 
@@ -282,12 +343,22 @@ def add_routes(bp: Blueprint) -> None:
             return consent_error_page(exc, service, code, session, lang, accept=True)
         now = isoformat(service.clock.calendar())
         insurer = record.get("covered_by_name") or record["covered_by"]
-        return render("consent_request.html", lang, session=session, record=record, insurer=insurer,
-                      insurer_org=record["covered_by"], handled_by=record.get("handled_by"),
-                      services=asked_services(record, lang), message_text=request_message(record, lang),
-                      valid_from=when(now), valid_to=when(record["valid_to"]),
-                      service_template=service_template(record), csrf=session.csrf,
-                      action=page_url(code, lang))
+        return render(
+            "consent_request.html",
+            lang,
+            session=session,
+            record=record,
+            insurer=insurer,
+            insurer_org=record["covered_by"],
+            handled_by=record.get("handled_by"),
+            services=asked_services(record, lang),
+            message_text=request_message(record, lang),
+            valid_from=when(now),
+            valid_to=when(record["valid_to"]),
+            service_template=service_template(record),
+            csrf=session.csrf,
+            action=page_url(code, lang),
+        )
 
     @bp.post(CONSENT_PAGE)
     def answer_consent_request():
@@ -316,8 +387,13 @@ def add_routes(bp: Blueprint) -> None:
         except ConsentError as exc:
             return consent_error_page(exc, service, code, session, lang, accept)
         target = answer_redirect(record, accept)
-        annotate(subject=session.pid, authorization_code=code, answer="accepted" if accept else "rejected",
-                 portal_view_mode=record.get("portal_view_mode"), redirect_to=redirect_target(target))
+        annotate(
+            subject=session.pid,
+            authorization_code=code,
+            answer="accepted" if accept else "rejected",
+            portal_view_mode=record.get("portal_view_mode"),
+            redirect_to=redirect_target(target),
+        )
         return redirect(target, code=302)
 
     @bp.get("/ui/AccessConsent/<code>")
@@ -339,8 +415,13 @@ def add_routes(bp: Blueprint) -> None:
             normalized = parse_link(request.args, service)
         except RequestProblems as exc:
             annotate(problems=[code for code, _ in exc.problems])
-            return message(lang, 400, t["link_invalid_title"], t["link_invalid"],
-                           problems=[{"code": code, "message": text} for code, text in exc.problems])
+            return message(
+                lang,
+                400,
+                t["link_invalid_title"],
+                t["link_invalid"],
+                problems=[{"code": code, "message": text} for code, text in exc.problems],
+            )
         session = L.current_session(service)
         if session is None:
             return L.start_login(service, request.full_path, lang)
@@ -364,9 +445,15 @@ def add_routes(bp: Blueprint) -> None:
         if problem:
             annotate(subject=claims["pid"], error="acr_too_low", acr=claims.get("acr"))
             again = f"/ui/authentication/login?{urlencode({'returnUrl': pending['return_url'], 'lang': lang})}"
-            return message(lang, 403, t["level_title"], t["level"], details=problem,
-                           links=[{"href": again, "text": t["try_again"], "id": "try-again"}])
-        L.end_session(service)   # a new login never reuses the browser's previous session
+            return message(
+                lang,
+                403,
+                t["level_title"],
+                t["level"],
+                details=problem,
+                links=[{"href": again, "text": t["try_again"], "id": "try-again"}],
+            )
+        L.end_session(service)  # a new login never reuses the browser's previous session
         token = L.start_session(service, claims["pid"], claims["acr"], claims.get("sid"))
         annotate(subject=claims["pid"], acr=claims["acr"])
         response = redirect(pending["return_url"], code=302)
@@ -393,8 +480,13 @@ def add_routes(bp: Blueprint) -> None:
         if return_url:
             response = L.start_login(service, L.safe_return_url(return_url), lang, prompt="login")
         else:
-            response = message(lang, 200, t["logged_out_title"], t["logged_out"],
-                               links=[{"href": CONSENTS_PATH, "text": t["back_to_consents"], "id": "my-consents"}])
+            response = message(
+                lang,
+                200,
+                t["logged_out_title"],
+                t["logged_out"],
+                links=[{"href": CONSENTS_PATH, "text": t["back_to_consents"], "id": "my-consents"}],
+            )
         L.clear_session_cookie(response)
         return response
 
@@ -409,11 +501,14 @@ def add_routes(bp: Blueprint) -> None:
             return L.start_login(service, request.full_path, lang)
         annotate(subject=session.pid)
         items = consent_items(service, session.pid, lang)
-        withdrawn = next((item for item in items if item["code"] == request.args.get("withdrawn")
-                          and item["state"] == C.REVOKED), None)
+        withdrawn = next(
+            (item for item in items if item["code"] == request.args.get("withdrawn") and item["state"] == C.REVOKED),
+            None,
+        )
         confirmation = t["withdrawn"].format(insurer=withdrawn["insurer"]) if withdrawn else None
-        return render("my_consents.html", lang, session=session, items=items, csrf=session.csrf,
-                      confirmation=confirmation)
+        return render(
+            "my_consents.html", lang, session=session, items=items, csrf=session.csrf, confirmation=confirmation
+        )
 
     @bp.post(CONSENTS_PATH + "/<code>/withdraw")
     def withdraw_my_consent(code: str):
@@ -450,8 +545,10 @@ def login_failed(lang: str, exc: L.LoginFailed) -> Response:
     if exc.kind == "idporten_error" and exc.status == 403:
         return message(lang, 403, t["login_cancelled_title"], t["login_cancelled"], details=exc.detail)
     text = {
-        "no_state": t["login_unknown_state"], "unknown_state": t["login_unknown_state"],
-        "other_browser": t["login_other_browser"], "idporten_error": t["login_idporten_error"],
+        "no_state": t["login_unknown_state"],
+        "unknown_state": t["login_unknown_state"],
+        "other_browser": t["login_other_browser"],
+        "idporten_error": t["login_idporten_error"],
         "idporten_unavailable": t["login_unavailable"],
     }.get(exc.kind, t["login_refused"])
     return message(lang, exc.status, t["login_failed_title"], text, details=exc.detail)

@@ -3,12 +3,37 @@
 The consent text itself is not here: it is the service owner's, word for word, in
 ``templates/services/<template>.html``.
 """
+
 from __future__ import annotations
 
-MONTHS_NB = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-             "november", "desember")
-MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
+MONTHS_NB = (
+    "januar",
+    "februar",
+    "mars",
+    "april",
+    "mai",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "desember",
+)
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 TEXTS = {
     "nb": {
@@ -33,64 +58,68 @@ TEXTS = {
         # consent page outcomes
         "not_found_title": "Fant ikke samtykkeforespørselen",
         "not_found": "Det finnes ingen samtykkeforespørsel med denne lenken. Kontroller lenken, eller start på "
-                     "nytt hos tjenesten du kom fra.",
+        "nytt hos tjenesten du kom fra.",
         "no_id_title": "Lenken er ufullstendig",
         "no_id": "Lenken mangler id-en til samtykkeforespørselen (id=…). Start på nytt hos tjenesten du kom fra.",
         "someone_else_title": "Denne forespørselen gjelder en annen person",
         "someone_else": "Samtykkeforespørselen er til en annen person enn deg, og du kan ikke svare på den. "
-                        "Er du logget inn som feil person, kan du logge inn på nytt.",
+        "Er du logget inn som feil person, kan du logge inn på nytt.",
         "login_as_other": "Logg inn som en annen person",
         "answered_title": "Forespørselen er allerede besvart",
         "answered_accepted": "Du ga samtykke {date} kl. {time}.",
         "answered_rejected": "Du sa nei til samtykke {date} kl. {time}.",
         "answered_more": "En samtykkeforespørsel kan bare besvares én gang. Du ser og kan trekke samtykkene "
-                         "dine under «Mine samtykker».",
+        "dine under «Mine samtykker».",
         "expired_title": "Forespørselen er utløpt",
         "expired": "Samtykkeforespørselen fra {insurer} gjaldt til {date} kl. {time} og kan ikke lenger "
-                   "besvares. Start på nytt hos {insurer}.",
+        "besvares. Start på nytt hos {insurer}.",
         "bad_answer_title": "Svaret ble ikke forstått",
         "bad_answer": "Velg «Ja, jeg gir samtykke» eller «Nei, jeg samtykker ikke».",
         "csrf_title": "Skjemaet kunne ikke sendes",
         "csrf": "Skjemaet var utløpt eller kom ikke fra denne siden, så ingenting ble endret. Gå tilbake, "
-                "last siden på nytt og prøv igjen.",
+        "last siden på nytt og prøv igjen.",
         # the link flow
         "link_invalid_title": "Samtykkelenken er ikke gyldig",
         "link_invalid": "Tjenesten som sendte deg hit, har laget en samtykkelenke Altinn ikke kan bruke. "
-                        "Ingen forespørsel er opprettet. Feilene under er til tjenesten som laget lenken:",
+        "Ingen forespørsel er opprettet. Feilene under er til tjenesten som laget lenken:",
         "error_code": "Feilkode",
         # login
         "level_title": "Du må logge inn på høyeste sikkerhetsnivå",
         "level": "Denne tjenesten krever innlogging på sikkerhetsnivå høyt (idporten-loa-high), for eksempel med "
-                 "BankID eller TestID på høyt nivå. Du logget inn på et lavere nivå, så du er ikke logget inn "
-                 "i Altinn.",
+        "BankID eller TestID på høyt nivå. Du logget inn på et lavere nivå, så du er ikke logget inn "
+        "i Altinn.",
         "try_again": "Logg inn på nytt",
         "login_failed_title": "Innloggingen kunne ikke fullføres",
         "login_unknown_state": "Innloggingen er ukjent, allerede brukt eller utløpt. Start på nytt fra siden "
-                               "du ville til.",
+        "du ville til.",
         "login_other_browser": "Innloggingen ble startet i en annen nettleser. Start på nytt fra siden du ville til.",
         "login_cancelled_title": "Innloggingen ble avbrutt",
         "login_cancelled": "Du avbrøt innloggingen i ID-porten, eller ID-porten avviste den. Du er ikke logget "
-                           "inn i Altinn.",
+        "inn i Altinn.",
         "login_idporten_error": "ID-porten kunne ikke logge deg inn.",
         "login_unavailable": "Altinn fikk ikke kontakt med ID-porten. Prøv igjen om litt.",
         "login_refused": "ID-porten godtok ikke innloggingen. Start på nytt fra siden du ville til.",
         "details": "Teknisk forklaring",
         "logged_out_title": "Du er logget ut av Altinn",
-        "logged_out": "Du er logget ut av Altinn. ID-porten kan fortsatt huske innloggingen din i denne "
-                      "nettleseren.",
+        "logged_out": "Du er logget ut av Altinn. ID-porten kan fortsatt huske innloggingen din i denne nettleseren.",
         "back_to_consents": "Til «Mine samtykker»",
         # my consents
         "my_consents": "Mine samtykker",
         "my_consents_intro": "Her ser du samtykkene du har gitt og forespørslene du har sagt nei til, og hvem "
-                             "som har brukt samtykkene dine. Du kan trekke et samtykke tilbake når som helst.",
+        "som har brukt samtykkene dine. Du kan trekke et samtykke tilbake når som helst.",
         "no_consents": "Du har ikke gitt noen samtykker.",
         "given_to": "Samtykke til {insurer}",
         "refused_to": "Nei til {insurer}",
         "covers": "Samtykket gjelder",
         "valid": "Gyldig fra {from_date} kl. {from_time} til {to_date} kl. {to_time}",
         "status": "Status",
-        "state": {"Active": "Aktiv", "Revoked": "Trukket tilbake", "Expired": "Utløpt", "Used": "Brukt opp",
-                  "Rejected": "Avslått"},
+        "state": {
+            "Active": "Aktiv",
+            "Revoked": "Trukket tilbake",
+            "Expired": "Utløpt",
+            "Used": "Brukt opp",
+            "Rejected": "Avslått",
+        },
         "revoked_at": "den {date} kl. {time}",
         "refused_at": "den {date} kl. {time}",
         "one_time": "Engangssamtykke: kan ikke trekkes tilbake, og brukes opp første gang det brukes.",
@@ -102,7 +131,7 @@ TEXTS = {
         "withdraw": "Trekk samtykke",
         "withdraw_label": "Trekk samtykket til {insurer}",
         "withdrawn": "Samtykket til {insurer} er trukket tilbake. {insurer} kan ikke lenger hente opplysninger "
-                     "med det.",
+        "med det.",
         "withdraw_failed_title": "Samtykket kunne ikke trekkes tilbake",
         "not_active": "Samtykket er ikke aktivt lenger ({state}), så det er ingenting å trekke tilbake.",
         "cannot_one_time": "Et engangssamtykke kan ikke trekkes tilbake.",
@@ -130,42 +159,41 @@ TEXTS = {
         "after": "When you have answered, you are sent back to {insurer}.",
         "not_found_title": "The consent request was not found",
         "not_found": "There is no consent request with this link. Check the link, or start again at the service "
-                     "you came from.",
+        "you came from.",
         "no_id_title": "The link is incomplete",
         "no_id": "The link lacks the consent request's id (id=…). Start again at the service you came from.",
         "someone_else_title": "This request is for someone else",
         "someone_else": "The consent request is for another person, and you cannot answer it. If you are logged "
-                        "in as the wrong person, you can log in again.",
+        "in as the wrong person, you can log in again.",
         "login_as_other": "Log in as another person",
         "answered_title": "The request has already been answered",
         "answered_accepted": "You gave your consent on {date} at {time}.",
         "answered_rejected": "You declined on {date} at {time}.",
         "answered_more": "A consent request can be answered only once. You can see and withdraw your consents "
-                         "under “My consents”.",
+        "under “My consents”.",
         "expired_title": "The request has expired",
         "expired": "The consent request from {insurer} was valid until {date} at {time} and can no longer be "
-                   "answered. Start again at {insurer}.",
+        "answered. Start again at {insurer}.",
         "bad_answer_title": "The answer was not understood",
         "bad_answer": "Choose “Yes, I give my consent” or “No, I do not consent”.",
         "csrf_title": "The form could not be sent",
         "csrf": "The form had expired or did not come from this page, so nothing was changed. Go back, reload "
-                "the page and try again.",
+        "the page and try again.",
         "link_invalid_title": "The consent link is not valid",
         "link_invalid": "The service that sent you here made a consent link Altinn cannot use. No request was "
-                        "created. The errors below are for the service that made the link:",
+        "created. The errors below are for the service that made the link:",
         "error_code": "Error code",
         "level_title": "You must log in at the highest security level",
         "level": "This service requires a login at security level high (idporten-loa-high), for example with "
-                 "BankID or TestID at the high level. You logged in at a lower level, so you are not logged in "
-                 "to Altinn.",
+        "BankID or TestID at the high level. You logged in at a lower level, so you are not logged in "
+        "to Altinn.",
         "try_again": "Log in again",
         "login_failed_title": "The login could not be completed",
-        "login_unknown_state": "The login is unknown, already used or expired. Start again from the page you "
-                               "wanted.",
+        "login_unknown_state": "The login is unknown, already used or expired. Start again from the page you wanted.",
         "login_other_browser": "The login was started in another browser. Start again from the page you wanted.",
         "login_cancelled_title": "The login was cancelled",
         "login_cancelled": "You cancelled the login at ID-porten, or ID-porten refused it. You are not logged in "
-                           "to Altinn.",
+        "to Altinn.",
         "login_idporten_error": "ID-porten could not log you in.",
         "login_unavailable": "Altinn could not reach ID-porten. Try again in a little while.",
         "login_refused": "ID-porten did not accept the login. Start again from the page you wanted.",
@@ -175,15 +203,20 @@ TEXTS = {
         "back_to_consents": "To “My consents”",
         "my_consents": "My consents",
         "my_consents_intro": "Here are the consents you have given and the requests you declined, and who has "
-                             "used your consents. You can withdraw a consent at any time.",
+        "used your consents. You can withdraw a consent at any time.",
         "no_consents": "You have not given any consents.",
         "given_to": "Consent to {insurer}",
         "refused_to": "Declined: {insurer}",
         "covers": "The consent covers",
         "valid": "Valid from {from_date} {from_time} to {to_date} {to_time}",
         "status": "Status",
-        "state": {"Active": "Active", "Revoked": "Withdrawn", "Expired": "Expired", "Used": "Used up",
-                  "Rejected": "Declined"},
+        "state": {
+            "Active": "Active",
+            "Revoked": "Withdrawn",
+            "Expired": "Expired",
+            "Used": "Used up",
+            "Rejected": "Declined",
+        },
         "revoked_at": "on {date} at {time}",
         "refused_at": "on {date} at {time}",
         "one_time": "One-time consent: cannot be withdrawn, and is used up the first time it is used.",
@@ -194,8 +227,7 @@ TEXTS = {
         "use_by": "Logged by",
         "withdraw": "Withdraw consent",
         "withdraw_label": "Withdraw the consent to {insurer}",
-        "withdrawn": "The consent to {insurer} has been withdrawn. {insurer} can no longer fetch information "
-                     "with it.",
+        "withdrawn": "The consent to {insurer} has been withdrawn. {insurer} can no longer fetch information with it.",
         "withdraw_failed_title": "The consent could not be withdrawn",
         "not_active": "The consent is no longer active ({state}), so there is nothing to withdraw.",
         "cannot_one_time": "A one-time consent cannot be withdrawn.",

@@ -10,6 +10,7 @@
 
 Pending logins and sessions are runtime tables (a reset logs every citizen out).
 """
+
 from __future__ import annotations
 
 from flask import Blueprint

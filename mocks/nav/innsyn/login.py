@@ -8,6 +8,7 @@ login is bound to the browser by ``nav_login``. Lifetimes ``nav.citizen_session`
 ``nav.citizen_login``; tables ``citizen_logins`` / ``citizen_sessions`` in NAV's store (runtime:
 a reset logs every citizen out).
 """
+
 from __future__ import annotations
 
 from dsop_sandbox.mocks.common.citizen_login import HIGH, RelyingParty, RelyingPartyConfig
@@ -23,9 +24,16 @@ LOGIN_COOKIE = "nav_login"
 DSOP_PATH = "/person/personopplysninger/dsop"
 
 CONFIG = RelyingPartyConfig(
-    client_id=CLIENT_ID, callback_path=CALLBACK_PATH, session_cookie=SESSION_COOKIE, login_cookie=LOGIN_COOKIE,
-    lifetimes_prefix="nav", default_return_url=DSOP_PATH, table_prefix="citizen", acr=HIGH,
-    purpose="NAV's innsyn")
+    client_id=CLIENT_ID,
+    callback_path=CALLBACK_PATH,
+    session_cookie=SESSION_COOKIE,
+    login_cookie=LOGIN_COOKIE,
+    lifetimes_prefix="nav",
+    default_return_url=DSOP_PATH,
+    table_prefix="citizen",
+    acr=HIGH,
+    purpose="NAV's innsyn",
+)
 
 SCHEMA = CONFIG.schema
 TABLES = CONFIG.tables

@@ -16,6 +16,7 @@ no script, no third-party resource.
 Another person's entry, an entry without a consent token and an unknown or malformed id are the
 same 404 page: the page never tells that an entry exists.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,9 +24,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request
 
-from dsop_sandbox.mocks.common.page_headers import citizen_page_headers
 from dsop_sandbox.mocks.common.citizen_login import LoginFailed, Session
 from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.page_headers import citizen_page_headers
 
 from .. import errors as E
 from ..runtime import Nav, nav
@@ -52,14 +53,26 @@ def html(page: str, status: int = 200) -> Response:
 
 def render(template: str, status: int = 200, session: Session | None = None, **context) -> Response:
     user_name = (view.person_name(session.pid) or session.pid) if session else None
-    return html(render_template(template, session=session, user_name=user_name, dsop_path=DSOP_PATH,
-                                logout_path=LOGOUT_PATH, **context), status)
+    return html(
+        render_template(
+            template, session=session, user_name=user_name, dsop_path=DSOP_PATH, logout_path=LOGOUT_PATH, **context
+        ),
+        status,
+    )
 
 
-def message(status: int, title: str, text: str, *, session: Session | None = None, details: str | None = None,
-            links: list | None = None) -> Response:
-    return render("innsyn_message.html", status, session=session, title=title, text=text, details=details,
-                  links=links or [])
+def message(
+    status: int,
+    title: str,
+    text: str,
+    *,
+    session: Session | None = None,
+    details: str | None = None,
+    links: list | None = None,
+) -> Response:
+    return render(
+        "innsyn_message.html", status, session=session, title=title, text=text, details=details, links=links or []
+    )
 
 
 def login_link(return_url: str) -> str:
@@ -73,9 +86,13 @@ def here() -> str:
 
 def not_found(session: Session) -> Response:
     annotate(error="unknown_entry")
-    return message(404, "Fant ikke innslaget",
-                   "Vi fant ikke denne utleveringen blant opplysningene NAV har delt om deg.", session=session,
-                   links=[{"href": DSOP_PATH, "text": "Tilbake til oversikten", "id": "back"}])
+    return message(
+        404,
+        "Fant ikke innslaget",
+        "Vi fant ikke denne utleveringen blant opplysningene NAV har delt om deg.",
+        session=session,
+        links=[{"href": DSOP_PATH, "text": "Tilbake til oversikten", "id": "back"}],
+    )
 
 
 def own_entry(service: Nav, session: Session, entry_id: str) -> dict | None:
@@ -90,15 +107,15 @@ def own_entry(service: Nav, session: Session, entry_id: str) -> dict | None:
 
 def own_entries(service: Nav, pid: str) -> list[dict]:
     """What sporingslogg's ``/api/les`` answers: own entries with a consent token, newest first."""
-    return sorted(service.disclosures.of_person(pid), key=lambda e: (e["uthentingsTidspunkt"], e["id"]),
-                  reverse=True)
+    return sorted(service.disclosures.of_person(pid), key=lambda e: (e["uthentingsTidspunkt"], e["id"]), reverse=True)
 
 
 def login_failed(exc: LoginFailed) -> Response:
     again = [{"href": login_link(DSOP_PATH), "text": "Logg inn på nytt", "id": "try-again"}]
     if exc.kind == "idporten_error" and exc.status == 403:
-        return message(403, "Innloggingen ble avbrutt", "Du avbrøt innloggingen i ID-porten.",
-                       details=exc.detail, links=again)
+        return message(
+            403, "Innloggingen ble avbrutt", "Du avbrøt innloggingen i ID-porten.", details=exc.detail, links=again
+        )
     text = LOGIN_TEXTS.get(exc.kind, "ID-porten godtok ikke innloggingen.")
     return message(exc.status, "Innloggingen kunne ikke fullføres", text, details=exc.detail, links=again)
 
@@ -114,8 +131,13 @@ def add_routes(bp: Blueprint) -> None:
             return rp.start_login(here())
         annotate(subject=session.pid)
         rows = [view.row(service, entry) for entry in own_entries(service, session.pid)]
-        return render("innsyn_list.html", session=session, years=view.by_year(rows), count=len(rows),
-                      altinn_consents=service.settings.base_url("altinn") + "/ui/Profile/Consents")
+        return render(
+            "innsyn_list.html",
+            session=session,
+            years=view.by_year(rows),
+            count=len(rows),
+            altinn_consents=service.settings.base_url("altinn") + "/ui/Profile/Consents",
+        )
 
     def with_own_entry(entry_id: str, answer):
         """Log in first if needed; then ``answer(service, session, entry)`` for the citizen's own
@@ -133,24 +155,37 @@ def add_routes(bp: Blueprint) -> None:
 
     @bp.get(DSOP_PATH + "/<entry_id>", endpoint="innsyn_entry")
     def innsyn_entry(entry_id: str):
-        return with_own_entry(entry_id, lambda service, session, entry: render(
-            "innsyn_entry.html", session=session, item=view.detail(service, entry),
-            altinn_consents=service.settings.base_url("altinn") + "/ui/Profile/Consents"))
+        return with_own_entry(
+            entry_id,
+            lambda service, session, entry: render(
+                "innsyn_entry.html",
+                session=session,
+                item=view.detail(service, entry),
+                altinn_consents=service.settings.base_url("altinn") + "/ui/Profile/Consents",
+            ),
+        )
 
     @bp.get(DSOP_PATH + "/<entry_id>/data.json", endpoint="innsyn_download")
     def innsyn_download(entry_id: str):
-        return with_own_entry(entry_id, lambda service, session, entry: Response(
-            view.delivered_json(entry), mimetype="application/json", headers={
-                "Content-Disposition": f'attachment; filename="utleverte-data-{entry["id"]}.json"',
-                "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}))
+        return with_own_entry(
+            entry_id,
+            lambda service, session, entry: Response(
+                view.delivered_json(entry),
+                mimetype="application/json",
+                headers={
+                    "Content-Disposition": f'attachment; filename="utleverte-data-{entry["id"]}.json"',
+                    "Cache-Control": "no-store",
+                    "X-Content-Type-Options": "nosniff",
+                },
+            ),
+        )
 
     @bp.get(BFF_PATH, endpoint="innsyn_bff")
     def innsyn_bff():
         service = nav()
         session = party(service).current_session()
         if session is None:
-            raise E.nav_error(401, NOT_LOGGED_IN, "Du er ikke innlogget: logg inn med ID-porten på "
-                                                  f"{DSOP_PATH} først.")
+            raise E.nav_error(401, NOT_LOGGED_IN, f"Du er ikke innlogget: logg inn med ID-porten på {DSOP_PATH} først.")
         annotate(subject=session.pid)
         response = jsonify([view.bff_item(service, entry) for entry in own_entries(service, session.pid)])
         response.headers["Cache-Control"] = "no-store"
@@ -169,11 +204,14 @@ def add_routes(bp: Blueprint) -> None:
         problem = rp.acr_problem(claims)
         if problem:
             annotate(subject=claims["pid"], error="acr_too_low", acr=claims.get("acr"))
-            return message(403, "Du må logge inn på høyeste sikkerhetsnivå",
-                           "Opplysningene om hva NAV har delt om deg krever innlogging med sikkerhetsnivå høyt, "
-                           "for eksempel BankID. Du logget inn på et lavere nivå.", details=problem,
-                           links=[{"href": login_link(pending["return_url"]), "text": "Logg inn på nytt",
-                                   "id": "try-again"}])
+            return message(
+                403,
+                "Du må logge inn på høyeste sikkerhetsnivå",
+                "Opplysningene om hva NAV har delt om deg krever innlogging med sikkerhetsnivå høyt, "
+                "for eksempel BankID. Du logget inn på et lavere nivå.",
+                details=problem,
+                links=[{"href": login_link(pending["return_url"]), "text": "Logg inn på nytt", "id": "try-again"}],
+            )
         annotate(subject=claims["pid"], acr=claims["acr"])
         return rp.logged_in(pending, claims)
 

@@ -6,6 +6,7 @@ lifetime, parties) when it delivered the data, and an expired token must still b
 Nothing in an entry is trusted to be well formed: a missing or odd value shows as "ukjent", never
 as an error.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,7 +15,7 @@ import json
 import math
 import re
 from collections import OrderedDict
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from dsop_sandbox.mocks.common.clock import parse_time
@@ -60,7 +61,7 @@ def from_epoch(value) -> datetime | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         return None
     try:
-        return datetime.fromtimestamp(value, timezone.utc)
+        return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -140,9 +141,11 @@ def consent_of(entry: dict) -> dict:
 # -- the request -------------------------------------------------------------------------------------------------
 def api_names(service: Nav) -> dict[str, str]:
     paths = service.settings.nav
-    return {paths.ufore_path: "Uføreopplysninger (hentUforeopplysninger)",
-            paths.aap_vedtak_path: "Arbeidsavklaringspenger: vedtak (finnVedtakListe)",
-            paths.aap_meldekort_path: "Arbeidsavklaringspenger: meldekort (finnMeldekortListe)"}
+    return {
+        paths.ufore_path: "Uføreopplysninger (hentUforeopplysninger)",
+        paths.aap_vedtak_path: "Arbeidsavklaringspenger: vedtak (finnVedtakListe)",
+        paths.aap_meldekort_path: "Arbeidsavklaringspenger: meldekort (finnMeldekortListe)",
+    }
 
 
 def request_of(service: Nav, entry: dict, consent: dict) -> dict:
@@ -154,8 +157,11 @@ def request_of(service: Nav, entry: dict, consent: dict) -> dict:
         period = f"{fom or 'samtykkets start'}–{tom or 'samtykkets slutt'}"
     else:
         period = "Hele samtykkeperioden" + (f" ({consent['period']})" if consent.get("period") else "")
-    return {"api": api_names(service).get(path or "", path or UNKNOWN),
-            "call": f"{asked.get('method', 'GET')} {path}" if path else None, "period": period}
+    return {
+        "api": api_names(service).get(path or "", path or UNKNOWN),
+        "call": f"{asked.get('method', 'GET')} {path}" if path else None,
+        "period": period,
+    }
 
 
 def delivered_json(entry: dict) -> bytes:
@@ -174,14 +180,20 @@ def pretty_json(entry: dict) -> str:
 # -- rows --------------------------------------------------------------------------------------------------------
 def row(service: Nav, entry: dict) -> dict:
     moment = oslo(entry["uthentingsTidspunkt"])
-    return {"id": entry["id"], "when": norwegian(moment), "year": moment.year if moment else None,
-            "mottaker": entry["mottaker"], "mottakernavn": mottaker_name(service, entry["mottaker"]),
-            "tema": tema_name(entry["tema"]), "tema_code": entry["tema"]}
+    return {
+        "id": entry["id"],
+        "when": norwegian(moment),
+        "year": moment.year if moment else None,
+        "mottaker": entry["mottaker"],
+        "mottakernavn": mottaker_name(service, entry["mottaker"]),
+        "tema": tema_name(entry["tema"]),
+        "tema_code": entry["tema"],
+    }
 
 
 def by_year(rows: list[dict]) -> list[tuple[int | None, list[dict]]]:
     """Rows (already newest first) grouped by their Norwegian year, newest year first."""
-    groups: "OrderedDict[int | None, list[dict]]" = OrderedDict()
+    groups: OrderedDict[int | None, list[dict]] = OrderedDict()
     for item in rows:
         groups.setdefault(item["year"], []).append(item)
     return sorted(groups.items(), key=lambda pair: pair[0] if pair[0] is not None else -1, reverse=True)
@@ -189,14 +201,25 @@ def by_year(rows: list[dict]) -> list[tuple[int | None, list[dict]]]:
 
 def detail(service: Nav, entry: dict) -> dict:
     consent = consent_of(entry)
-    return {**row(service, entry), "grunnlag": entry.get("behandlingsGrunnlag") or UNKNOWN,
-            "person": entry["person"], "leverandoer": entry.get("leverandoer"),
-            "leverandoernavn": mottaker_name(service, entry.get("leverandoer")),
-            "consent": consent, "request": request_of(service, entry, consent), "data": pretty_json(entry)}
+    return {
+        **row(service, entry),
+        "grunnlag": entry.get("behandlingsGrunnlag") or UNKNOWN,
+        "person": entry["person"],
+        "leverandoer": entry.get("leverandoer"),
+        "leverandoernavn": mottaker_name(service, entry.get("leverandoer")),
+        "consent": consent,
+        "request": request_of(service, entry, consent),
+        "data": pretty_json(entry),
+    }
 
 
 def bff_item(service: Nav, entry: dict) -> dict:
     """One entry as ``GET /person/dsop-api/get`` answers it (navikt/dsop-api's SporingsloggOutbound)."""
-    return {"tema": tema_name(entry["tema"]), "uthentingsTidspunkt": local_iso(entry["uthentingsTidspunkt"]),
-            "mottaker": entry["mottaker"], "mottakernavn": mottaker_name(service, entry["mottaker"]),
-            "leverteData": entry["leverteData"], "samtykkeToken": entry["samtykkeToken"]}
+    return {
+        "tema": tema_name(entry["tema"]),
+        "uthentingsTidspunkt": local_iso(entry["uthentingsTidspunkt"]),
+        "mottaker": entry["mottaker"],
+        "mottakernavn": mottaker_name(service, entry["mottaker"]),
+        "leverteData": entry["leverteData"],
+        "samtykkeToken": entry["samtykkeToken"],
+    }
