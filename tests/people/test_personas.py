@@ -13,7 +13,7 @@ import pytest
 
 from dsop_sandbox.mocks.common.identifiers import birth_date, fnr_problem
 from dsop_sandbox.people import nav_codes as codes
-from dsop_sandbox.people import personas as module
+from dsop_sandbox.people.personas import cast
 from dsop_sandbox.people.personas import (
     EARLIEST_DATA,
     PERSONAS,
@@ -199,7 +199,7 @@ def test_lookup():
 
 
 def test_the_personas_are_deterministic_frozen_and_hashable():
-    assert module._build() == PERSONAS
+    assert cast._build() == PERSONAS
     for p in PERSONAS:
         hash(p)
     with pytest.raises(dataclasses.FrozenInstanceError):
