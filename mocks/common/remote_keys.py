@@ -71,6 +71,7 @@ class RemoteKeys:
         self.verify = verify
         self._cached: _Cached | None = None
         self._last_attempt = -math.inf
+        self._last_refresh = -math.inf
         self._lock = threading.Lock()
         self._session = requests.Session()
         self._session.trust_env = False
@@ -89,7 +90,7 @@ class RemoteKeys:
     def forget(self) -> None:
         with self._lock:
             self._cached = None
-            self._last_attempt = -math.inf
+            self._last_attempt = self._last_refresh = -math.inf
 
     @staticmethod
     def _pick(keys: dict, kid: str | None):
@@ -104,9 +105,16 @@ class RemoteKeys:
             fresh = cached is not None and now - cached.fetched_at < self.max_age
             if fresh and not refresh:
                 return cached.keys
-            if cached is not None and now - self._last_attempt < self.refetch_interval:
-                return cached.keys  # fetched a moment ago: an unknown kid stays unknown
+            # An unknown kid fetches again at most once per interval (forged kids must not make it
+            # hammer the issuer), counted from the last such refetch: a key the issuer started using
+            # a moment after an ordinary fetch is still found. A stale cache is renewed at most once
+            # per interval too, so an issuer that is down is not asked on every request.
+            last = self._last_refresh if refresh else self._last_attempt
+            if cached is not None and now - last < self.refetch_interval:
+                return cached.keys
             self._last_attempt = now
+            if refresh:
+                self._last_refresh = now
             try:
                 keys = self._fetch()
             except KeysUnavailable:
