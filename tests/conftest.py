@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import pytest
 import requests
+from hypothesis import settings as hypothesis_settings
 
 from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
+from tests.budgets import PROFILE
 from tests.support import InsurerKeys
+
+hypothesis_settings.load_profile(PROFILE)
 
 INSURER_ORG = "310000019"
 INSURER_NAME = "Eksempel Forsikring AS"

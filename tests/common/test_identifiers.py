@@ -21,6 +21,7 @@ from dsop_sandbox.mocks.common.identifiers import (
     is_synthetic_fnr,
     org_number_problem,
 )
+from tests.budgets import examples
 
 VALID_ORGS = ["310000019", "310000027", "889640782", "991825827"]
 VALID_SYNTHETIC = ["01818520030", "47906701517", "23886799519"]
@@ -223,7 +224,7 @@ def synthetic_people(draw):
     return first_nine + checks, born
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(synthetic_people())
 def test_synthetic_numbers_round_trip_their_birth_date(person):
     pid, born = person

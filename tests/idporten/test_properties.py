@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from tests.budgets import examples
 from tests.idporten.support import (
     ASSERTION_TYPE,
     HIGH,
@@ -28,7 +29,7 @@ from tests.idporten.support import (
 )
 
 PROPERTY = hypothesis_settings(
-    max_examples=120,
+    max_examples=examples(120),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

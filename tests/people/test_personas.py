@@ -13,7 +13,6 @@ import pytest
 
 from dsop_sandbox.mocks.common.identifiers import birth_date, fnr_problem
 from dsop_sandbox.people import nav_codes as codes
-from dsop_sandbox.people.personas import cast
 from dsop_sandbox.people.personas import (
     EARLIEST_DATA,
     PERSONAS,
@@ -25,6 +24,7 @@ from dsop_sandbox.people.personas import (
     Uforetrygd,
     Vedtak,
     card_periods,
+    cast,
     history_problems,
     persona,
     persona_by_key,

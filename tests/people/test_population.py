@@ -25,8 +25,9 @@ from dsop_sandbox.people.population import (
     synthetic_fnr,
 )
 from dsop_sandbox.people.strategies import non_synthetic_fnrs, persons, synthetic_fnrs
+from tests.budgets import examples
 
-PROPERTY = hypothesis_settings(max_examples=200, deadline=None, database=None)
+PROPERTY = hypothesis_settings(max_examples=examples(200))
 #: A name: letters (æøå and all), words joined by a space or a hyphen.
 NAME = re.compile(r"[^\W\d_]+(?:[ -][^\W\d_]+)*")
 

@@ -15,9 +15,10 @@ from dsop_sandbox.mocks.common.identifiers import birth_date, fnr_problem
 from dsop_sandbox.people.personas import PERSONAS, TODAY, NavHistory, history_problems
 from dsop_sandbox.people.population import gender_of
 from dsop_sandbox.people.strategies import generated_personas, nav_histories, personas
+from tests.budgets import examples
 from tests.people.test_personas import assert_coherent
 
-PROPERTY = hypothesis_settings(max_examples=300, deadline=None, database=None)
+PROPERTY = hypothesis_settings(max_examples=examples(300))
 
 
 @PROPERTY
@@ -91,7 +92,7 @@ def test_generated_personas_are_synthetic_and_coherent(item):
     assert_coherent(item.history)
 
 
-@hypothesis_settings(max_examples=50, deadline=None, database=None)
+@hypothesis_settings(max_examples=examples(50))
 @given(personas())
 def test_personas_strategy_draws_the_named_personas(item):
     assert item in PERSONAS

@@ -1,12 +1,15 @@
 """Over TLS the reference insurer (trusting the sandbox's CA bundle) passes the whole suite,
 including the certificate scenario; the variant that turns verification off fails exactly that
-requirement; and the suite itself reaches the sandbox only with that bundle."""
+requirement; and the suite itself reaches the sandbox only with that bundle. The full runs go side
+by side, each on a TLS sandbox of its own."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
+import urllib3
 
 from dsop_sandbox.conformance.catalogue import REQUIREMENTS
 from dsop_sandbox.conformance.cli import verify_of
@@ -14,6 +17,7 @@ from dsop_sandbox.conformance.results import FAIL, PASS
 from dsop_sandbox.conformance.runner import run
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.conformance.broken_insurers import TLS_EXPECTED
+from tests.conformance.full_runs import FullRun, run_all
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +33,23 @@ def test_the_reference_insurer_serves_https_and_trusts_the_bundle(reference, tru
     assert Path(reference.facts["certificate"]["ca"]).read_text() == Path(bundle).read_text()
 
 
-def full_run(sandbox, profile_path, bundle):
-    result = run(str(profile_path), sandbox.url("control"), verify=bundle)
-    assert result.setup_error is None, result.setup_error
-    assert not [s.error for s in result.scenarios if s.error], [s.error for s in result.scenarios]
-    assert result.skipped == {}  # over TLS nothing is left out
-    return result
+CARELESS = {"org": "310000027", "name": "Uforsiktig Forsikring AS"}
 
 
-def test_the_full_suite_passes_over_tls(tls_sandbox, reference, bundle):
-    result = full_run(tls_sandbox, reference.profile_path, bundle)
+@pytest.fixture(scope="module")
+def full_runs(tmp_path_factory) -> dict:
+    """The reference insurer and each variant of TLS_EXPECTED, a full run each, over TLS."""
+    jobs = [FullRun(tls=True)] + [FullRun(variant, tls=True, insurer=CARELESS) for variant in TLS_EXPECTED]
+    with warnings.catch_warnings():  # the careless variant's verify=False, in the runs' threads
+        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        results = run_all(jobs, tmp_path_factory)
+    for result in results.values():
+        assert result.skipped == {}  # over TLS nothing is left out
+    return {job.variant: result for job, result in results.items()}
+
+
+def test_the_full_suite_passes_over_tls(full_runs):
+    result = full_runs[None]
     failing = {r.id: result.overall(r.id) for r in REQUIREMENTS if result.overall(r.id) != PASS}
     assert failing == {}
     [verdict] = result.verdicts_for("DSOP-TLS-VERIFY")
@@ -46,13 +57,9 @@ def test_the_full_suite_passes_over_tls(tls_sandbox, reference, bundle):
     assert verdict.evidence and all(e["operation"] == "tls_handshake" for e in verdict.evidence)
 
 
-@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
 @pytest.mark.parametrize("variant", list(TLS_EXPECTED), ids=lambda v: v.__name__)
-def test_a_variant_that_skips_verification_fails_exactly_the_certificate_requirement(tls_sandbox, bundle, variant):
-    with ReferenceInsurerServer(
-        tls_sandbox, port=0, insurer_class=variant, org="310000027", name="Uforsiktig Forsikring AS"
-    ) as careless:
-        result = full_run(tls_sandbox, careless.profile_path, bundle)
+def test_a_variant_that_skips_verification_fails_exactly_the_certificate_requirement(full_runs, variant):
+    result = full_runs[variant]
     got = {r.id: result.overall(r.id) for r in REQUIREMENTS if result.overall(r.id) != PASS}
     assert got == TLS_EXPECTED[variant]
     [verdict] = result.verdicts_for("DSOP-TLS-VERIFY")

@@ -41,9 +41,13 @@ def http():
         yield session
 
 
-@pytest.fixture
-def topology(tmp_path):
-    running = ProcessTopology(tmp_path / "state").start()
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory):
+    """One topology for the module (six processes are worth sharing); the test that kills a service
+    comes last in this file."""
+    running = ProcessTopology(tmp_path_factory.mktemp("topology") / "state").start()
+    # what the services found and made on the way up, before any test touches them
+    running.overlay_at_start = (running.state_dir / "authority-overlay").exists()
     try:
         yield running
     finally:
@@ -73,7 +77,7 @@ def test_the_init_step_runs_first_and_the_services_get_a_read_only_key_directory
     authority = KeyAuthority.open(topology.state_dir, datetime.now(UTC))
     assert authority.read_only
     # the services opened it and made nothing: no overlay
-    assert not (topology.state_dir / "authority-overlay").exists()
+    assert topology.overlay_at_start is False
 
 
 def test_every_service_is_its_own_healthy_process(topology, http):
@@ -93,9 +97,13 @@ def test_every_service_is_its_own_healthy_process(topology, http):
 
 
 def test_the_reference_insurer_passes_the_conformance_suite_through_separate_processes(topology, http):
+    """The plumbing across processes: consent, token exchange, fetch, use log and Altinn's key
+    rotation (the full verdict matrix is the self-test's, tests/conformance)."""
     keys_before = snapshot(topology.keys_dir)
     with ReferenceInsurerServer(topology, port=0) as insurer:
-        result = runner.run(str(insurer.profile_path), topology.url("control"))
+        result = runner.run(
+            str(insurer.profile_path), topology.url("control"), scenarios=["consent_granted", "key_rotation"]
+        )
     failed = [
         (s.name, s.error, v.requirement, v.status, v.why)
         for s in result.scenarios
@@ -104,6 +112,12 @@ def test_the_reference_insurer_passes_the_conformance_suite_through_separate_pro
     ]
     assert result.setup_error is None, result.setup_error
     assert result.exit_code == 0, failed
+    assert {r.id for r in result.judged()} == {
+        "DSOP-CONSENT-REQUEST",
+        "DSOP-CALLBACK",
+        "DSOP-TOKEN-EXCHANGE",
+        "DSOP-KEY-ROTATION",
+    }
     # The suite rotated Altinn's key: into the overlay, the read-only key directory untouched ...
     assert snapshot(topology.keys_dir) == keys_before
     overlay = topology.state_dir / "authority-overlay" / "issuers" / "altinn"
@@ -115,6 +129,7 @@ def test_the_reference_insurer_passes_the_conformance_suite_through_separate_pro
 
 
 def test_a_killed_service_is_reported_unhealthy_not_a_500(topology, http):
+    """Last in the file: it kills Altinn in the module's topology."""
     assert topology.kill("altinn", signal.SIGKILL) == -signal.SIGKILL
     answer = http.get(topology.url("control") + "/_sandbox/services", timeout=30)
     assert answer.status_code == 200, answer.text

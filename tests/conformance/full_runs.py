@@ -1,0 +1,54 @@
+"""Full conformance runs, each on a sandbox of its own, many at once.
+
+A run arms faults, moves the calendar and shortens lifetimes for the whole sandbox, so two runs
+never share one; and a run spends most of its ~13 s waiting for tokens to expire and for NAV to come
+back, so running a few side by side costs little more than the slowest one. Not all at once: some
+verdicts rest on timing (a variant that hammers NAV must reach more than four calls a second), and a
+process that serves a dozen sandboxes at once answers too slowly for that.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dsop_sandbox.conformance.results import RunResult
+from dsop_sandbox.conformance.runner import run
+from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.reference_insurer import ReferenceInsurerServer
+from tests.conftest import free_port_settings
+
+
+@dataclass(frozen=True)
+class FullRun:
+    """One run: the reference insurer (or a broken ``variant`` of it) on a fresh sandbox."""
+
+    variant: type | None = None
+    tls: bool = False
+    insurer: dict = field(default_factory=dict, hash=False)  # ReferenceInsurerServer options (org, name …)
+
+
+def run_one(job: FullRun, state: Path) -> RunResult:
+    options = dict(job.insurer)
+    if job.variant is not None:
+        options["insurer_class"] = job.variant
+    with (
+        Sandbox(free_port_settings(state, tls=job.tls)) as sandbox,
+        ReferenceInsurerServer(sandbox, port=0, **options) as insurer,
+    ):
+        result = run(str(insurer.profile_path), sandbox.url("control"), verify=sandbox.ca_bundle or True)
+    assert result.setup_error is None, result.setup_error
+    assert not [s.error for s in result.scenarios if s.error], [s.error for s in result.scenarios]
+    return result
+
+
+AT_ONCE = 4
+
+
+def run_all(jobs: list[FullRun], tmp_path_factory) -> dict[FullRun, RunResult]:
+    """Every job, ``AT_ONCE`` at a time, each on its own sandbox; the results by job."""
+    states = {job: tmp_path_factory.mktemp("full-run") / "state" for job in jobs}
+    with ThreadPoolExecutor(max_workers=min(AT_ONCE, len(jobs))) as pool:
+        futures = {job: pool.submit(run_one, job, states[job]) for job in jobs}
+        return {job: future.result() for job, future in futures.items()}
