@@ -10,6 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 from tests.budgets import PROFILE
+from tests.keys import with_test_keys
 from tests.support import InsurerKeys
 
 hypothesis_settings.load_profile(PROFILE)
@@ -20,8 +21,9 @@ REDIRECT_URI = "http://localhost:7200/claims/callback"
 
 
 def free_port_settings(state_dir, **overrides) -> Settings:
-    """Settings with port 0 everywhere (never the default ports) and the given state directory."""
-    data = {"state_dir": str(state_dir), "services": {name: {"port": 0} for name in SERVICE_NAMES}}
+    """Settings with port 0 everywhere (never the default ports) and the given state directory,
+    which holds the test process's key directory (tests/keys.py)."""
+    data = {"state_dir": str(with_test_keys(state_dir)), "services": {name: {"port": 0} for name in SERVICE_NAMES}}
     data.update(overrides)
     return Settings.load(environ={}, overrides=data)
 

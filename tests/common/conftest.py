@@ -17,6 +17,7 @@ from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.idporten import create_app as idporten_app
 from dsop_sandbox.mocks.maskinporten import create_app as maskinporten_app
 from dsop_sandbox.mocks.nav import create_app as nav_app
+from tests.keys import with_test_keys
 
 UTC = UTC
 #: A fixed protocol instant for frozen clocks (31 January: month arithmetic has a day to clamp).
@@ -39,7 +40,9 @@ def authority(tmp_path_factory) -> KeyAuthority:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings.load(environ={}, overrides={"max_body_bytes": MAX_BODY}).with_state_dir(tmp_path / "state")
+    return Settings.load(environ={}, overrides={"max_body_bytes": MAX_BODY}).with_state_dir(
+        with_test_keys(tmp_path / "state")
+    )
 
 
 @pytest.fixture

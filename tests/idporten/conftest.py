@@ -21,6 +21,7 @@ from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.idporten import create_app
 from tests.conftest import free_port_settings
 from tests.idporten.support import Idp
+from tests.keys import with_test_keys
 from tests.support import InsurerKeys
 
 INSURER_ORG, OTHER_ORG = "310000019", "310000027"
@@ -64,7 +65,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings.load(environ={}).with_state_dir(tmp_path / "state")
+    return Settings.load(environ={}).with_state_dir(with_test_keys(tmp_path / "state"))
 
 
 @pytest.fixture
