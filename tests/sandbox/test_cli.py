@@ -42,13 +42,14 @@ def run_cli(*args, env=None, timeout=60) -> subprocess.CompletedProcess:
 class Running:
     """``dsop-sandbox up`` in a child process, with the URLs it printed."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, command: list[str] | None = None, cwd=None):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dsop_sandbox.cli", *args],
+            [*(command or [sys.executable, "-m", "dsop_sandbox.cli"]), *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env=env or cli_env(),
+            cwd=cwd,
         )
         self.lines = []
         for line in self.process.stdout:
