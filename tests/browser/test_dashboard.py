@@ -224,7 +224,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     rows = diagram(page)
     asked = index_of(rows, operation="insurer_fetch")
     index_of(rows, asked, **{"from": "insurer", "to": "altinn", "operation": "get_consent_token"})
-    assert page.locator('[data-operation="insurer_fetch"]').count() == 1  # the answer completed the hop
+    assert page.locator('[data-operation="insurer_fetch"]').count() == 1  # one event, when the insurer answered
     shoot(page, "dashboard-hops-6-fetch-refused")
 
     # 6b: a new claim, declined: Altinn still sends the browser back, with Status=Failed
@@ -288,27 +288,36 @@ def event(id_: int, time: str, service: str, operation: str, method: str, path: 
     }
 
 
-def own(id_: int, seq: int, time: str, operation: str, status, **extra) -> dict:
-    return {
-        **event(
-            id_,
-            time,
-            "dashboard",
-            operation,
-            "POST" if operation == "insurer_fetch" else "GET",
-            "/_sandbox/dashboard/" + ("insurer-fetch" if operation == "insurer_fetch" else "start"),
-            status or 0,
-            **extra,
-        ),
-        "status": status,
-        "seq": seq,
-    }
+def own(id_: int, time: str, operation: str, status: int, **extra) -> dict:
+    """An event of the control plane's own log (dated, as all of them, by when its request began)."""
+    fetch = operation == "insurer_fetch"
+    return event(
+        id_,
+        time,
+        "control",
+        operation,
+        "POST" if fetch else "GET",
+        "/_sandbox/dashboard/" + ("insurer-fetch" if fetch else "start"),
+        status,
+        **extra,
+    )
 
 
-#: What the two feeds answer, poll after poll (then nothing): the second poll brings hops that happened
-#: before ones already drawn, and completes the pending fetch.
-SERVICE_POLLS = [
+#: What the merged timeline answers, poll after poll (then nothing). The second poll brings events that
+#: happened before ones already drawn: Altinn's late one, and the walkthrough's fetch, which the control
+#: plane records when the insurer has answered but dates by when it began.
+POLLS = [
     [
+        own(
+            1,
+            "00.100",
+            "start_claim",
+            302,
+            subject=KARI["pid"],
+            details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/claims/start"},
+        ),
+        # the control plane's admin calls: counted, not drawn
+        event(2, "00.200", "control", "admin.move_clock", "POST", "/_sandbox/clock", 200),
         event(
             2,
             "01.000",
@@ -369,50 +378,25 @@ SERVICE_POLLS = [
     ],
     [
         event(1, "00.500", "altinn", "create_consent_request", "POST", "/api/consentRequests", 201),
-        event(9, "05.500", "altinn", "get_consent_token", "GET", "/api/authorization/token/c1", 403, error="40300"),
-    ],
-]
-HOP_POLLS = [
-    [
         own(
-            1,
-            1,
-            "00.100",
-            "start_claim",
-            302,
-            subject=KARI["pid"],
-            outcome="redirected",
-            details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/claims/start"},
-        ),
-        own(
-            2,
-            2,
-            "05.000",
-            "insurer_fetch",
-            None,
-            subject=KARI["pid"],
-            outcome="pending",
-            details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/conformance/fetch"},
-        ),
-    ],
-    [
-        own(
-            2,
             3,
             "05.000",
             "insurer_fetch",
             200,
             subject=KARI["pid"],
-            outcome="refused",
             error="consent_required",
             details={
                 "hop": {"from": "citizen", "to": "insurer"},
                 "target": "http://localhost:7200/conformance/fetch",
+                "insurer_status": 200,
                 "answer_status": "consent_required",
             },
-        )
+        ),
+        event(9, "05.500", "altinn", "get_consent_token", "GET", "/api/authorization/token/c1", 403, error="40300"),
+        own(4, "05.800", "insurer_fetch", 400, error="invalid_request"),  # refused before any hop: no arrow
     ],
 ]
+CURSORS = ["control:2,altinn:4,nav:8", "control:4,altinn:9,nav:8"]
 
 
 def test_the_diagram_draws_each_hop_from_its_evidence_in_time_order(page, world, artifacts):
@@ -420,31 +404,18 @@ def test_the_diagram_draws_each_hop_from_its_evidence_in_time_order(page, world,
 
 
 def fed_diagram(page, sandbox) -> None:
-    polls = {"events": list(SERVICE_POLLS), "hops": list(HOP_POLLS)}
-    asked = {"events": [], "hops": []}
+    polls, asked = list(POLLS), []
 
-    def feed(name: str):
-        def answer(route):
-            asked[name].append(urlsplit(route.request.url).query)
-            batch = polls[name].pop(0) if polls[name] else []
-            body = (
-                {"events": batch, "cursor": f"altinn:{len(asked[name])}", "unavailable": []}
-                if name == "events"
-                else {"events": batch, "cursor": max([e["seq"] for e in batch], default=len(asked[name]))}
-            )
-            route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+    def feed(route):
+        asked.append(urlsplit(route.request.url).query)
+        batch = polls.pop(0) if polls else []
+        cursor = CURSORS[min(len(asked), len(CURSORS)) - 1]
+        body = {"events": batch, "cursor": cursor, "unavailable": []}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
-        return answer
-
-    page.route(re.compile(r".*/_sandbox/events\?.*"), feed("events"))
-    page.route(re.compile(r".*/_sandbox/dashboard/events\?.*"), feed("hops"))
+    page.route(re.compile(r".*/_sandbox/events\?.*"), feed)
     page.goto(sandbox.url("control") + "/dashboard")
-    page.wait_for_function("() => document.querySelectorAll('#events .event').length >= 10", timeout=15_000)
-    page.wait_for_function(
-        "() => document.querySelector('[data-operation=\"insurer_fetch\"] .arrow')"
-        ".textContent.indexOf('consent_required') >= 0",
-        timeout=15_000,
-    )
+    page.wait_for_function("() => document.querySelectorAll('#events .event').length >= 11", timeout=15_000)
     rows = diagram(page)
     drawn = [(r["from"], r["to"], r["operation"], r["kind"]) for r in rows]
     assert drawn == [
@@ -455,7 +426,7 @@ def fed_diagram(page, sandbox) -> None:
         ("citizen", "altinn", "answer_consent_request", "log"),
         ("citizen", "insurer", "callback", "inferred"),
         ("citizen", "altinn", "answer_consent_request", "log"),  # refused: no redirect, no callback
-        ("citizen", "insurer", "insurer_fetch", "walkthrough"),  # pending, then completed in place
+        ("citizen", "insurer", "insurer_fetch", "walkthrough"),  # came a poll later, drawn when it began
         ("insurer", "altinn", "get_consent_token", "log"),
         ("insurer", "nav", "tls_handshake", "tls"),
         ("insurer", "nav", "hentUforeopplysninger", "log"),
@@ -481,9 +452,18 @@ def fed_diagram(page, sandbox) -> None:
     })""")
     assert look[0]["style"] == "double" and look[0]["color"] == RED and "✕" in look[0]["head"], look
     assert look[1]["style"] == "solid" and look[1]["color"] == RED and "✕" not in look[1]["head"], look
-    assert "4 hops to the insurer" in page.locator("#counter").inner_text()  # start, fetch, two callbacks
-    # the feeds were asked with the cursors they gave
-    assert asked["hops"][1] == "since=2" and asked["events"][1] == "since=altinn%3A1"
+    counter = page.locator("#counter").inner_text()
+    assert "4 hops to the insurer" in counter  # start, fetch, two callbacks
+    assert "(2 admin calls hidden)" in counter  # the calendar moved, a fetch refused before any hop
+    assert page.locator('[data-operation="insurer_fetch"]').count() == 1
+    # the feed was asked with the cursors it gave
+    assert asked[:2] == ["since=&limit=1000", "since=control%3A2%2Caltinn%3A4%2Cnav%3A8&limit=1000"]
+    later = asked[2] if len(asked) > 2 else None
+    if later is None:  # the next poll has not come yet: wait for it
+        with page.expect_request(re.compile(r".*/_sandbox/events\?.*")) as next_poll:
+            pass
+        later = urlsplit(next_poll.value.url).query
+    assert later == "since=control%3A4%2Caltinn%3A9%2Cnav%3A8&limit=1000"
     page.locator('[data-operation="tls_handshake"] .arrow').click()
     assert json.loads(page.locator("#details-json").inner_text())["error"] == "unknown_ca"
     shoot(page, "dashboard-hops-fed")
