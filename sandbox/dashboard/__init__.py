@@ -29,7 +29,7 @@ from dsop_sandbox.control_plane import outline
 
 BLUEPRINT = "dashboard"
 #: How often an open page asks for new events (ms), and while the page is hidden.
-POLL_MS = 1000
+POLL_MS = 250
 POLL_HIDDEN_MS = 2000
 
 LANES = (

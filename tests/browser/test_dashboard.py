@@ -121,6 +121,14 @@ def index_of(rows: list[dict], start: int = 0, **match) -> int:
     raise AssertionError(f"no row {match} after row {start}: {[(r['from'], r['to'], r['operation']) for r in rows]}")
 
 
+def shoot_in_front(page, name: str):
+    """A screenshot of the tab one looks at: brought to the front first, as the presenter's dashboard or
+    the citizen's tab would be. (Chromium paints a tab behind another only now and then: a screenshot of
+    it waits seconds for a frame.)"""
+    page.bring_to_front()
+    return shoot(page, name)
+
+
 def start_claim(page):
     with page.expect_popup() as popup:
         page.locator("#start-claim").click()
@@ -144,18 +152,18 @@ def walkthrough(page, sandbox, insurer) -> None:
     names = [t.strip() for t in page.locator(".lane-names span").all_inner_texts()]
     assert names == ["Citizen (browser)", "Insurer", "ID-porten", "Maskinporten", "Altinn", "NAV"]
     assert "seen through Altinn" in page.locator("#legend").inner_text()
-    shoot(page, "dashboard-hops-0-walkthrough")
+    shoot_in_front(page, "dashboard-hops-0-walkthrough")
 
-    # 1: start a claim: the control plane sends the browser on to the insurer and notes the hop
+    # 1: start a claim: the control plane sends the browser on to the insurer and records the hop
     citizen = start_claim(page)
     wait_for_arrows(page, hop("citizen", "insurer", operation="start_claim", kind="walkthrough"))
-    shoot(citizen, "dashboard-hops-1-consent-page")
+    shoot_in_front(citizen, "dashboard-hops-1-consent-page")
 
     # 2: consent; Altinn sends the browser back to the insurer's callback: drawn through Altinn
     citizen.get_by_role("button", name="Ja, jeg gir samtykke").click()
     citizen.wait_for_url(re.compile(re.escape(insurer.url) + r"/claims/"))
     wait_for_arrows(page, hop("citizen", "insurer", operation="callback", kind="inferred"))
-    shoot(citizen, "dashboard-hops-2-back-at-insurer")
+    shoot_in_front(citizen, "dashboard-hops-2-back-at-insurer")
 
     # 3: the insurer's background fetch: Maskinporten, Altinn's consent token, NAV's three APIs
     wait_for_arrows(page, hop("insurer", "nav"), 3)
@@ -190,14 +198,14 @@ def walkthrough(page, sandbox, insurer) -> None:
     event = json.loads(page.locator("#details-json").inner_text())
     assert event["service"] == "altinn" and event["details"]["redirect_to"] == insurer.url + "/claims/callback"
     assert "seen through Altinn" in page.locator("#details-title").inner_text()
-    shoot(page, "dashboard-hops-3-data-fetched")
+    shoot_in_front(page, "dashboard-hops-3-data-fetched")
     page.locator("#details-close").click()
 
     # 4: NAV innsyn: the citizen at NAV, and NAV's own login backchannel to ID-porten
     citizen.goto(nav + DSOP)
     log_in_if_asked(citizen)
     citizen.wait_for_url(nav + DSOP)
-    shoot(citizen, "dashboard-hops-4-innsyn")
+    shoot_in_front(citizen, "dashboard-hops-4-innsyn")
     wait_for_arrows(page, hop("citizen", "nav"))
     wait_for_arrows(page, hop("nav", "idporten"))
 
@@ -208,7 +216,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     log_in_if_asked(citizen)
     citizen.locator(f"#consent-{code}").get_by_role("button", name="Trekk samtykke").click()
     citizen.wait_for_url(re.compile(r".*/ui/Profile/Consents\?withdrawn="))
-    shoot(citizen, "dashboard-hops-5-withdrawn")
+    shoot_in_front(citizen, "dashboard-hops-5-withdrawn")
 
     # 6: fetch again: the hop to the insurer (through the control plane), then Altinn's refusal
     nav_calls = page.locator(hop("insurer", "nav")).count()
@@ -225,7 +233,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     asked = index_of(rows, operation="insurer_fetch")
     index_of(rows, asked, **{"from": "insurer", "to": "altinn", "operation": "get_consent_token"})
     assert page.locator('[data-operation="insurer_fetch"]').count() == 1  # one event, when the insurer answered
-    shoot(page, "dashboard-hops-6-fetch-refused")
+    shoot_in_front(page, "dashboard-hops-6-fetch-refused")
 
     # 6b: a new claim, declined: Altinn still sends the browser back, with Status=Failed
     citizen.close()
@@ -239,7 +247,7 @@ def walkthrough(page, sandbox, insurer) -> None:
         timeout=15_000,
     )
     assert page.locator(hop("citizen", "insurer", operation="start_claim")).count() == 2
-    shoot(citizen, "dashboard-hops-6b-declined")
+    shoot_in_front(citizen, "dashboard-hops-6b-declined")
 
     # 6c: a client refuses NAV's TLS certificate (NAV's own recording of it, as its TLS server calls it)
     sandbox.app("nav").extensions["sandbox"].handshake_refused("unknown_ca", "127.0.0.1:54321")
@@ -249,12 +257,12 @@ def walkthrough(page, sandbox, insurer) -> None:
     assert arrow.inner_text() == "TLS refused: unknown_ca"
     assert "refused" in arrow.get_attribute("class") and "No HTTP request was made" in arrow.get_attribute("title")
     assert arrow.evaluate("el => getComputedStyle(el).borderTopStyle") == "double"
-    shoot(page, "dashboard-hops-6c-tls-refused")
+    shoot_in_front(page, "dashboard-hops-6c-tls-refused")
 
     # 7: three years and a day later
     page.locator("#jump-3y").click()
     page.wait_for_function("document.getElementById('clock-out').textContent.indexOf('calendar_time') >= 0")
-    shoot(page, "dashboard-hops-7-three-years-later")
+    shoot_in_front(page, "dashboard-hops-7-three-years-later")
 
     # the diagram shows every hop of the flow: an arrow between every pair of lifelines it uses
     for frm, to in FLOW_HOPS:
