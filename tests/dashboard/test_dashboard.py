@@ -6,11 +6,13 @@ are the control plane's and are tested with it (tests/sandbox/test_control_plane
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
 from dsop_sandbox import control_plane, launcher
 from dsop_sandbox.dashboard import BLUEPRINT, POLL_MS, install
+from dsop_sandbox.mocks.authority import KeyAuthority
 from tests.conftest import free_port_settings
 
 KARI = "15838512329"
@@ -19,10 +21,16 @@ URL_ATTRIBUTES = re.compile(r"""\b(?:src|href|action)\s*=\s*["']([^"']*)["']""",
 SERVICES = ("control", "idporten", "maskinporten", "altinn", "nav")
 
 
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory):
+    """One test PKI for the module's control planes (making one takes a while)."""
+    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), datetime.now(UTC))
+
+
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, authority):
     """The control plane with the dashboard, as the launcher builds it, in-process."""
-    built = launcher.create_control_plane(free_port_settings(tmp_path / "state"))
+    built = launcher.create_control_plane(free_port_settings(tmp_path / "state"), authority=authority)
     yield built
     built.extensions["sandbox"].store.close()
 

@@ -15,6 +15,7 @@ from flask import Flask, request
 from dsop_sandbox import control_plane
 from dsop_sandbox.cli import format_event
 from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.wsgi_server import ServiceServer
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, Control, free_port_settings
@@ -203,8 +204,6 @@ def test_registration_refuses_bad_input_without_registering(control, http, sandb
 
 
 def test_control_plane_reports_an_unreachable_service(settings, tmp_path):
-    from dsop_sandbox.launcher import Sandbox
-
     with Sandbox(settings, services=("control",)) as alone:
         answer = requests.post(alone.url("control") + "/_sandbox/clock", json={"advance": "P1D"}, timeout=30)
         assert answer.status_code == 502
@@ -304,12 +303,18 @@ START = "/_sandbox/dashboard/start"
 FETCH = "/_sandbox/dashboard/insurer-fetch"
 
 
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory):
+    """One test PKI for the in-process control planes (making one takes a while)."""
+    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), T0)
+
+
 @pytest.fixture
-def alone(tmp_path):
+def alone(tmp_path, authority):
     """The control plane's app alone, in-process, on a clock frozen at T0 (no service answers it)."""
     clock = Clock()
     clock.freeze(T0)
-    app = control_plane.create_app(free_port_settings(tmp_path / "state"), clock=clock)
+    app = control_plane.create_app(free_port_settings(tmp_path / "state"), authority=authority, clock=clock)
     yield app, app.test_client(), clock
     app.extensions["sandbox"].store.close()
 
