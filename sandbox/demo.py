@@ -10,7 +10,7 @@ from __future__ import annotations
 import webbrowser
 
 from .command_settings import load_settings, settings_options, state_directory
-from .dashboard import INSURER_URL_KEY
+from .control_plane import use_reference_insurer
 from .foreground import run_in_foreground
 from .launcher import Sandbox
 
@@ -38,7 +38,7 @@ def cmd_demo(args) -> int:
 
 def _announce(sandbox: Sandbox, insurer, args) -> None:
     """Point the dashboard at the reference insurer, print the workshop's two pages, open one."""
-    sandbox.app("control").config[INSURER_URL_KEY] = insurer.url
+    use_reference_insurer(sandbox.app("control"), insurer.url)
     control = sandbox.url("control")
     walkthrough = f"{control}/walkthrough"
     print(f"\n  dashboard     {control}/\n  walkthrough   {walkthrough}\n", flush=True)

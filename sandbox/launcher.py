@@ -23,11 +23,17 @@ from dsop_sandbox.mocks.idporten import create_app as create_idporten
 from dsop_sandbox.mocks.maskinporten import create_app as create_maskinporten
 from dsop_sandbox.mocks.nav import create_app as create_nav
 
-from . import control_plane
+from . import control_plane, dashboard
 from .wsgi_server import ServiceServer
 
+
+def create_control_plane(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None):
+    """The control plane, with the workshop dashboard's pages on it."""
+    return dashboard.install(control_plane.create_app(settings, authority=authority, clock=clock))
+
+
 FACTORIES: dict[str, Callable] = {
-    "control": control_plane.create_app,
+    "control": create_control_plane,
     "idporten": create_idporten,
     "maskinporten": create_maskinporten,
     "altinn": create_altinn,
@@ -240,9 +246,6 @@ class Sandbox:
             runtime = app.extensions.get("sandbox")
             if runtime is not None:
                 runtime.store.close()
-        control = self.apps.get("control")
-        if control is not None:
-            control.extensions["control"].store.close()
         self.servers.clear()
 
     def __enter__(self) -> Sandbox:

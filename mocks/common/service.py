@@ -4,6 +4,12 @@
 event log and faults (``app.extensions["sandbox"]``, reached through :func:`runtime`), the
 admin blueprint under ``/_sandbox``, JSON errors in the service's own shape for every failure,
 and a WSGI layer that applies armed faults and writes one event per request.
+
+The control plane is built the same way, with three options no fake uses: no per-service admin
+blueprint (its ``/_sandbox`` routes fan out to the services instead), only the reads it names
+become events (its pages and admin reads are the sandbox's own machinery), and events dated by
+when the request began (it orchestrates: a call it makes to another service is recorded when
+the answer is in, but happened inside the request).
 """
 
 from __future__ import annotations
@@ -122,9 +128,17 @@ def create_service_app(
     registration_tables: tuple[str, ...] = (),
     clock: Clock | None = None,
     internal_operations: tuple[str, ...] = (),
+    admin_api: bool = True,
+    recorded_reads: tuple[str, ...] | None = None,
+    dated_by_start: bool = False,
 ) -> Flask:
     """``internal_operations`` are steps inside a request (NAV's disclosure log write) that a fault
-    can target too; the handler applies them with ``rt.faults.apply(name)``."""
+    can target too; the handler applies them with ``rt.faults.apply(name)``.
+
+    The control plane's options (every fake keeps the defaults): ``admin_api=False`` leaves out the
+    admin blueprint; ``recorded_reads`` names the only operations whose reads (GET, HEAD, OPTIONS)
+    become events, where by default every read outside ``/_sandbox`` does; ``dated_by_start`` gives
+    each event the protocol and calendar time at which its request began, not the time it ended."""
     app = Flask(f"dsop_sandbox.{name}")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
@@ -143,9 +157,10 @@ def create_service_app(
         errors=errors,
     )
     app.extensions["sandbox"] = rt
-    app.register_blueprint(admin_blueprint())
+    if admin_api:
+        app.register_blueprint(admin_blueprint())
     _register_error_handlers(app, rt)
-    app.wsgi_app = ServiceMiddleware(app, rt)
+    app.wsgi_app = ServiceMiddleware(app, rt, recorded_reads=recorded_reads, dated_by_start=dated_by_start)
     return app
 
 
@@ -165,13 +180,32 @@ def operation_name(endpoint: str) -> str:
     return endpoint.rsplit(".", 1)[-1]
 
 
-class ServiceMiddleware:
-    """Trace ids, faults and the event log, around the Flask app."""
+READS = ("GET", "HEAD", "OPTIONS")
 
-    def __init__(self, app: Flask, rt: ServiceRuntime):
+
+class ServiceMiddleware:
+    """Trace ids, faults and the event log, around the Flask app (options: see create_service_app)."""
+
+    def __init__(
+        self,
+        app: Flask,
+        rt: ServiceRuntime,
+        *,
+        recorded_reads: tuple[str, ...] | None = None,
+        dated_by_start: bool = False,
+    ):
         self.app = app
         self.inner = app.wsgi_app
         self.rt = rt
+        self.recorded_reads = recorded_reads
+        self.dated_by_start = dated_by_start
+
+    def _records(self, method: str, is_admin: bool, operation: str) -> bool:
+        if method not in READS:
+            return True
+        if self.recorded_reads is None:
+            return not is_admin
+        return operation in self.recorded_reads
 
     def __call__(self, environ, start_response):
         method = environ.get("REQUEST_METHOD", "GET")
@@ -183,17 +217,18 @@ class ServiceMiddleware:
         is_admin = path.startswith(ADMIN_PREFIX)
         draft = EventDraft(operation, method, path, trace_id)
         environ[ENVIRON_KEY] = draft
-        record = not (is_admin and method in ("GET", "HEAD", "OPTIONS"))
+        record = self._records(method, is_admin, operation)
+        events = self._events_for_request()
 
         fault = None if is_admin or endpoint is None else self.rt.faults.apply(operation)
         if fault is not None:
             draft.details["fault"] = fault.id
             if fault.drop:
                 draft.outcome = "dropped"
-                self._record(draft, 0)
+                self._record(events, draft, 0)
                 raise ConnectionResetError(errno.ECONNRESET, "dsop-sandbox fault: connection dropped")
             if fault.status is not None:
-                return self._fault_response(fault, draft, start_response)
+                return self._fault_response(fault, draft, start_response, events)
 
         statuses: list[int] = []
 
@@ -203,12 +238,21 @@ class ServiceMiddleware:
 
         result = self.inner(environ, capture)
         if record:
-            self._record(draft, statuses[0] if statuses else 0)
+            self._record(events, draft, statuses[0] if statuses else 0)
         return result
 
-    def _record(self, draft: EventDraft, status: int) -> None:
+    def _events_for_request(self) -> EventLog:
+        """The service's event log; with ``dated_by_start``, the same log dated by a clock that
+        stopped when this request began."""
+        if not self.dated_by_start:
+            return self.rt.events
+        clock = self.rt.clock
+        began = clock.timestamp()
+        return EventLog(self.rt.name, self.rt.store, Clock(clock.calendar_offset, source=lambda: began))
+
+    def _record(self, events: EventLog, draft: EventDraft, status: int) -> None:
         try:
-            self.rt.events.record(draft, status)
+            events.record(draft, status)
         except Exception:
             log.exception("could not record event for %s %s", draft.method, draft.path)
 
@@ -219,7 +263,7 @@ class ServiceMiddleware:
         except HTTPException:
             return None
 
-    def _fault_response(self, fault, draft: EventDraft, start_response):
+    def _fault_response(self, fault, draft: EventDraft, start_response, events: EventLog):
         code = HTTP_ERROR_CODES.get(fault.status, "server_error")
         body = (
             fault.body
@@ -229,7 +273,7 @@ class ServiceMiddleware:
         payload = json.dumps(body, ensure_ascii=False).encode()
         draft.outcome = "fault"
         draft.error = code if fault.body is None else "custom"
-        self._record(draft, fault.status)
+        self._record(events, draft, fault.status)
         start_response(
             f"{fault.status} {_reason(fault.status)}",
             [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],

@@ -121,6 +121,14 @@ def index_of(rows: list[dict], start: int = 0, **match) -> int:
     raise AssertionError(f"no row {match} after row {start}: {[(r['from'], r['to'], r['operation']) for r in rows]}")
 
 
+def shoot_in_front(page, name: str):
+    """A screenshot of the tab one looks at: brought to the front first, as the presenter's dashboard or
+    the citizen's tab would be. (Chromium paints a tab behind another only now and then: a screenshot of
+    it waits seconds for a frame.)"""
+    page.bring_to_front()
+    return shoot(page, name)
+
+
 def start_claim(page):
     with page.expect_popup() as popup:
         page.locator("#start-claim").click()
@@ -144,18 +152,18 @@ def walkthrough(page, sandbox, insurer) -> None:
     names = [t.strip() for t in page.locator(".lane-names span").all_inner_texts()]
     assert names == ["Citizen (browser)", "Insurer", "ID-porten", "Maskinporten", "Altinn", "NAV"]
     assert "seen through Altinn" in page.locator("#legend").inner_text()
-    shoot(page, "dashboard-hops-0-walkthrough")
+    shoot_in_front(page, "dashboard-hops-0-walkthrough")
 
-    # 1: start a claim: the control plane sends the browser on to the insurer and notes the hop
+    # 1: start a claim: the control plane sends the browser on to the insurer and records the hop
     citizen = start_claim(page)
     wait_for_arrows(page, hop("citizen", "insurer", operation="start_claim", kind="walkthrough"))
-    shoot(citizen, "dashboard-hops-1-consent-page")
+    shoot_in_front(citizen, "dashboard-hops-1-consent-page")
 
     # 2: consent; Altinn sends the browser back to the insurer's callback: drawn through Altinn
     citizen.get_by_role("button", name="Ja, jeg gir samtykke").click()
     citizen.wait_for_url(re.compile(re.escape(insurer.url) + r"/claims/"))
     wait_for_arrows(page, hop("citizen", "insurer", operation="callback", kind="inferred"))
-    shoot(citizen, "dashboard-hops-2-back-at-insurer")
+    shoot_in_front(citizen, "dashboard-hops-2-back-at-insurer")
 
     # 3: the insurer's background fetch: Maskinporten, Altinn's consent token, NAV's three APIs
     wait_for_arrows(page, hop("insurer", "nav"), 3)
@@ -190,14 +198,14 @@ def walkthrough(page, sandbox, insurer) -> None:
     event = json.loads(page.locator("#details-json").inner_text())
     assert event["service"] == "altinn" and event["details"]["redirect_to"] == insurer.url + "/claims/callback"
     assert "seen through Altinn" in page.locator("#details-title").inner_text()
-    shoot(page, "dashboard-hops-3-data-fetched")
+    shoot_in_front(page, "dashboard-hops-3-data-fetched")
     page.locator("#details-close").click()
 
     # 4: NAV innsyn: the citizen at NAV, and NAV's own login backchannel to ID-porten
     citizen.goto(nav + DSOP)
     log_in_if_asked(citizen)
     citizen.wait_for_url(nav + DSOP)
-    shoot(citizen, "dashboard-hops-4-innsyn")
+    shoot_in_front(citizen, "dashboard-hops-4-innsyn")
     wait_for_arrows(page, hop("citizen", "nav"))
     wait_for_arrows(page, hop("nav", "idporten"))
 
@@ -208,7 +216,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     log_in_if_asked(citizen)
     citizen.locator(f"#consent-{code}").get_by_role("button", name="Trekk samtykke").click()
     citizen.wait_for_url(re.compile(r".*/ui/Profile/Consents\?withdrawn="))
-    shoot(citizen, "dashboard-hops-5-withdrawn")
+    shoot_in_front(citizen, "dashboard-hops-5-withdrawn")
 
     # 6: fetch again: the hop to the insurer (through the control plane), then Altinn's refusal
     nav_calls = page.locator(hop("insurer", "nav")).count()
@@ -224,8 +232,8 @@ def walkthrough(page, sandbox, insurer) -> None:
     rows = diagram(page)
     asked = index_of(rows, operation="insurer_fetch")
     index_of(rows, asked, **{"from": "insurer", "to": "altinn", "operation": "get_consent_token"})
-    assert page.locator('[data-operation="insurer_fetch"]').count() == 1  # the answer completed the hop
-    shoot(page, "dashboard-hops-6-fetch-refused")
+    assert page.locator('[data-operation="insurer_fetch"]').count() == 1  # one event, when the insurer answered
+    shoot_in_front(page, "dashboard-hops-6-fetch-refused")
 
     # 6b: a new claim, declined: Altinn still sends the browser back, with Status=Failed
     citizen.close()
@@ -239,7 +247,7 @@ def walkthrough(page, sandbox, insurer) -> None:
         timeout=15_000,
     )
     assert page.locator(hop("citizen", "insurer", operation="start_claim")).count() == 2
-    shoot(citizen, "dashboard-hops-6b-declined")
+    shoot_in_front(citizen, "dashboard-hops-6b-declined")
 
     # 6c: a client refuses NAV's TLS certificate (NAV's own recording of it, as its TLS server calls it)
     sandbox.app("nav").extensions["sandbox"].handshake_refused("unknown_ca", "127.0.0.1:54321")
@@ -249,12 +257,12 @@ def walkthrough(page, sandbox, insurer) -> None:
     assert arrow.inner_text() == "TLS refused: unknown_ca"
     assert "refused" in arrow.get_attribute("class") and "No HTTP request was made" in arrow.get_attribute("title")
     assert arrow.evaluate("el => getComputedStyle(el).borderTopStyle") == "double"
-    shoot(page, "dashboard-hops-6c-tls-refused")
+    shoot_in_front(page, "dashboard-hops-6c-tls-refused")
 
     # 7: three years and a day later
     page.locator("#jump-3y").click()
     page.wait_for_function("document.getElementById('clock-out').textContent.indexOf('calendar_time') >= 0")
-    shoot(page, "dashboard-hops-7-three-years-later")
+    shoot_in_front(page, "dashboard-hops-7-three-years-later")
 
     # the diagram shows every hop of the flow: an arrow between every pair of lifelines it uses
     for frm, to in FLOW_HOPS:
@@ -288,27 +296,36 @@ def event(id_: int, time: str, service: str, operation: str, method: str, path: 
     }
 
 
-def own(id_: int, seq: int, time: str, operation: str, status, **extra) -> dict:
-    return {
-        **event(
-            id_,
-            time,
-            "dashboard",
-            operation,
-            "POST" if operation == "insurer_fetch" else "GET",
-            "/_sandbox/dashboard/" + ("insurer-fetch" if operation == "insurer_fetch" else "start"),
-            status or 0,
-            **extra,
-        ),
-        "status": status,
-        "seq": seq,
-    }
+def own(id_: int, time: str, operation: str, status: int, **extra) -> dict:
+    """An event of the control plane's own log (dated, as all of them, by when its request began)."""
+    fetch = operation == "insurer_fetch"
+    return event(
+        id_,
+        time,
+        "control",
+        operation,
+        "POST" if fetch else "GET",
+        "/_sandbox/dashboard/" + ("insurer-fetch" if fetch else "start"),
+        status,
+        **extra,
+    )
 
 
-#: What the two feeds answer, poll after poll (then nothing): the second poll brings hops that happened
-#: before ones already drawn, and completes the pending fetch.
-SERVICE_POLLS = [
+#: What the merged timeline answers, poll after poll (then nothing). The second poll brings events that
+#: happened before ones already drawn: Altinn's late one, and the walkthrough's fetch, which the control
+#: plane records when the insurer has answered but dates by when it began.
+POLLS = [
     [
+        own(
+            1,
+            "00.100",
+            "start_claim",
+            302,
+            subject=KARI["pid"],
+            details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/claims/start"},
+        ),
+        # the control plane's admin calls: counted, not drawn
+        event(2, "00.200", "control", "admin.move_clock", "POST", "/_sandbox/clock", 200),
         event(
             2,
             "01.000",
@@ -369,50 +386,25 @@ SERVICE_POLLS = [
     ],
     [
         event(1, "00.500", "altinn", "create_consent_request", "POST", "/api/consentRequests", 201),
-        event(9, "05.500", "altinn", "get_consent_token", "GET", "/api/authorization/token/c1", 403, error="40300"),
-    ],
-]
-HOP_POLLS = [
-    [
         own(
-            1,
-            1,
-            "00.100",
-            "start_claim",
-            302,
-            subject=KARI["pid"],
-            outcome="redirected",
-            details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/claims/start"},
-        ),
-        own(
-            2,
-            2,
-            "05.000",
-            "insurer_fetch",
-            None,
-            subject=KARI["pid"],
-            outcome="pending",
-            details={"hop": {"from": "citizen", "to": "insurer"}, "target": "http://localhost:7200/conformance/fetch"},
-        ),
-    ],
-    [
-        own(
-            2,
             3,
             "05.000",
             "insurer_fetch",
             200,
             subject=KARI["pid"],
-            outcome="refused",
             error="consent_required",
             details={
                 "hop": {"from": "citizen", "to": "insurer"},
                 "target": "http://localhost:7200/conformance/fetch",
+                "insurer_status": 200,
                 "answer_status": "consent_required",
             },
-        )
+        ),
+        event(9, "05.500", "altinn", "get_consent_token", "GET", "/api/authorization/token/c1", 403, error="40300"),
+        own(4, "05.800", "insurer_fetch", 400, error="invalid_request"),  # refused before any hop: no arrow
     ],
 ]
+CURSORS = ["control:2,altinn:4,nav:8", "control:4,altinn:9,nav:8"]
 
 
 def test_the_diagram_draws_each_hop_from_its_evidence_in_time_order(page, world, artifacts):
@@ -420,31 +412,18 @@ def test_the_diagram_draws_each_hop_from_its_evidence_in_time_order(page, world,
 
 
 def fed_diagram(page, sandbox) -> None:
-    polls = {"events": list(SERVICE_POLLS), "hops": list(HOP_POLLS)}
-    asked = {"events": [], "hops": []}
+    polls, asked = list(POLLS), []
 
-    def feed(name: str):
-        def answer(route):
-            asked[name].append(urlsplit(route.request.url).query)
-            batch = polls[name].pop(0) if polls[name] else []
-            body = (
-                {"events": batch, "cursor": f"altinn:{len(asked[name])}", "unavailable": []}
-                if name == "events"
-                else {"events": batch, "cursor": max([e["seq"] for e in batch], default=len(asked[name]))}
-            )
-            route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+    def feed(route):
+        asked.append(urlsplit(route.request.url).query)
+        batch = polls.pop(0) if polls else []
+        cursor = CURSORS[min(len(asked), len(CURSORS)) - 1]
+        body = {"events": batch, "cursor": cursor, "unavailable": []}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
-        return answer
-
-    page.route(re.compile(r".*/_sandbox/events\?.*"), feed("events"))
-    page.route(re.compile(r".*/_sandbox/dashboard/events\?.*"), feed("hops"))
+    page.route(re.compile(r".*/_sandbox/events\?.*"), feed)
     page.goto(sandbox.url("control") + "/dashboard")
-    page.wait_for_function("() => document.querySelectorAll('#events .event').length >= 10", timeout=15_000)
-    page.wait_for_function(
-        "() => document.querySelector('[data-operation=\"insurer_fetch\"] .arrow')"
-        ".textContent.indexOf('consent_required') >= 0",
-        timeout=15_000,
-    )
+    page.wait_for_function("() => document.querySelectorAll('#events .event').length >= 11", timeout=15_000)
     rows = diagram(page)
     drawn = [(r["from"], r["to"], r["operation"], r["kind"]) for r in rows]
     assert drawn == [
@@ -455,7 +434,7 @@ def fed_diagram(page, sandbox) -> None:
         ("citizen", "altinn", "answer_consent_request", "log"),
         ("citizen", "insurer", "callback", "inferred"),
         ("citizen", "altinn", "answer_consent_request", "log"),  # refused: no redirect, no callback
-        ("citizen", "insurer", "insurer_fetch", "walkthrough"),  # pending, then completed in place
+        ("citizen", "insurer", "insurer_fetch", "walkthrough"),  # came a poll later, drawn when it began
         ("insurer", "altinn", "get_consent_token", "log"),
         ("insurer", "nav", "tls_handshake", "tls"),
         ("insurer", "nav", "hentUforeopplysninger", "log"),
@@ -481,9 +460,18 @@ def fed_diagram(page, sandbox) -> None:
     })""")
     assert look[0]["style"] == "double" and look[0]["color"] == RED and "✕" in look[0]["head"], look
     assert look[1]["style"] == "solid" and look[1]["color"] == RED and "✕" not in look[1]["head"], look
-    assert "4 hops to the insurer" in page.locator("#counter").inner_text()  # start, fetch, two callbacks
-    # the feeds were asked with the cursors they gave
-    assert asked["hops"][1] == "since=2" and asked["events"][1] == "since=altinn%3A1"
+    counter = page.locator("#counter").inner_text()
+    assert "4 hops to the insurer" in counter  # start, fetch, two callbacks
+    assert "(2 admin calls hidden)" in counter  # the calendar moved, a fetch refused before any hop
+    assert page.locator('[data-operation="insurer_fetch"]').count() == 1
+    # the feed was asked with the cursors it gave
+    assert asked[:2] == ["since=&limit=1000", "since=control%3A2%2Caltinn%3A4%2Cnav%3A8&limit=1000"]
+    later = asked[2] if len(asked) > 2 else None
+    if later is None:  # the next poll has not come yet: wait for it
+        with page.expect_request(re.compile(r".*/_sandbox/events\?.*")) as next_poll:
+            pass
+        later = urlsplit(next_poll.value.url).query
+    assert later == "since=control%3A4%2Caltinn%3A9%2Cnav%3A8&limit=1000"
     page.locator('[data-operation="tls_handshake"] .arrow').click()
     assert json.loads(page.locator("#details-json").inner_text())["error"] == "unknown_ca"
     shoot(page, "dashboard-hops-fed")

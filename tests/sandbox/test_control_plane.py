@@ -1,14 +1,28 @@
 """The control plane over real HTTP: fan-out of calendar, lifetimes, faults and reset; the
-merged event timeline; registering an insurer everywhere."""
+merged event timeline; registering an insurer everywhere; its own event log (its changes and the
+walkthrough's hops it takes part in) and the consent withdrawal it forwards to Altinn."""
 
 from __future__ import annotations
 
-import jwt
-import requests
+import socket
+from datetime import UTC, datetime
 
+import jwt
+import pytest
+import requests
+from flask import Flask, request
+
+from dsop_sandbox import control_plane
+from dsop_sandbox.cli import format_event
+from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.wsgi_server import ServiceServer
+from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, Control, free_port_settings
 from tests.support import grant
 
 FAKES = ("idporten", "maskinporten", "altinn", "nav")
+T0 = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
 def _epoch(iso: str) -> int:
@@ -190,8 +204,6 @@ def test_registration_refuses_bad_input_without_registering(control, http, sandb
 
 
 def test_control_plane_reports_an_unreachable_service(settings, tmp_path):
-    from dsop_sandbox.launcher import Sandbox
-
     with Sandbox(settings, services=("control",)) as alone:
         answer = requests.post(alone.url("control") + "/_sandbox/clock", json={"advance": "P1D"}, timeout=30)
         assert answer.status_code == 502
@@ -280,3 +292,264 @@ def test_over_plain_http_no_certificate_can_be_switched(control):
     refused = control.post("/_sandbox/tls", json={"service": "nav", "certificate": "untrusted"})
     assert refused.status_code == 409 and refused.json()["error"] == "tls_off"
     assert control.delete("/_sandbox/tls").json() == {"restored": {}}
+
+
+# == the control plane's own event log, and the walkthrough's hops it takes part in ==========================
+# In-process where one app suffices (its own log, the hops, refusals); one served sandbox for this part of the
+# module where the services must answer (the merged timeline, withdraw, reset).
+
+KARI = "15838512329"
+START = "/_sandbox/dashboard/start"
+FETCH = "/_sandbox/dashboard/insurer-fetch"
+
+
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory):
+    """One test PKI for the in-process control planes (making one takes a while)."""
+    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), T0)
+
+
+@pytest.fixture
+def alone(tmp_path, authority):
+    """The control plane's app alone, in-process, on a clock frozen at T0 (no service answers it)."""
+    clock = Clock()
+    clock.freeze(T0)
+    app = control_plane.create_app(free_port_settings(tmp_path / "state"), authority=authority, clock=clock)
+    yield app, app.test_client(), clock
+    app.extensions["sandbox"].store.close()
+
+
+def own_events(client, since: str = "") -> list[dict]:
+    """The control plane's events in its merged timeline (the services do not answer in-process)."""
+    answer = client.get("/_sandbox/events", query_string={"since": since})
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert {event["service"] for event in answer.get_json()["events"]} <= {"control"}
+    return answer.get_json()["events"]
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """A served sandbox with the insurer registered (its redirect URI names the reference insurer's callback)."""
+    settings = free_port_settings(tmp_path_factory.mktemp("control-plane") / "state")
+    with Sandbox(settings) as running, requests.Session() as http:
+        http.trust_env = False
+        made = http.post(
+            running.url("control") + "/_sandbox/insurers",
+            timeout=30,
+            json={"org": INSURER_ORG, "name": INSURER_NAME, "redirect_uri": REDIRECT_URI},
+        )
+        assert made.status_code == 201, made.text
+        yield running, Control(running, http)
+
+
+def timeline(shared_control, since: str = "") -> dict:
+    answer = shared_control.get("/_sandbox/events", params={"since": since})
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_the_control_plane_records_its_changes_and_hops_but_not_its_reads(alone):
+    app, client, _ = alone
+    control_plane.use_reference_insurer(app, "http://localhost:7200")
+    assert client.get("/_sandbox/health").get_json() == {"status": "ok", "service": "control"}
+    client.get("/_sandbox/insurers")
+    client.get("/_sandbox/services")
+    client.get("/nowhere")
+    moved = client.post("/_sandbox/clock", json={"advance": "P1D"})  # the services do not answer
+    assert moved.status_code == 502 and moved.get_json()["error"] == "service_unreachable"
+    assert (
+        "altinn: ConnectionError" in moved.get_json()["message"] and "altinn: altinn" not in moved.get_json()["message"]
+    )
+    assert client.get(START).status_code == 302  # a read, but a hop
+    events = own_events(client)
+    assert [(e["operation"], e["method"], e["path"], e["status"]) for e in events] == [
+        ("admin.move_clock", "POST", "/_sandbox/clock", 502),
+        ("start_claim", "GET", START, 302),
+    ]
+    assert events[0]["error"] == "service_unreachable" and events[0]["outcome"] == "error"
+    assert all(e["service"] == "control" and e["trace_id"] for e in events)
+    for event in events:  # what ``dsop-sandbox events`` prints
+        assert format_event(event).split()[1:3] == ["control", event["operation"]]
+
+
+def test_the_control_plane_answers_in_the_admin_shape(alone):
+    _, client, _ = alone
+    for answer, status, code in [
+        (client.get("/_sandbox/nowhere"), 404, "not_found"),
+        (client.delete("/_sandbox/insurers"), 405, "method_not_allowed"),
+        (client.post("/_sandbox/insurers", data="{", content_type="application/json"), 400, "invalid_request"),
+        (client.post("/_sandbox/insurers", data="x" * 3_000_000, content_type="application/json"), 413, None),
+        (client.post("/_sandbox/reset", json={"registrations": "yes"}), 400, "invalid_request"),
+        (client.get("/_sandbox/events?since=control:x"), 400, "invalid_request"),
+        (client.get("/_sandbox/events?since=dashboard:1"), 400, "invalid_request"),
+        (client.get("/_sandbox/events?limit=0"), 400, "invalid_request"),
+    ]:
+        assert answer.status_code == status, answer.get_data(as_text=True)
+        body = answer.get_json()
+        assert set(body) == {"error", "message", "trace_id"} and body["trace_id"]
+        assert code is None or body["error"] == code
+
+
+def test_start_sends_the_browser_to_the_insurer_and_records_the_hop(alone):
+    app, client, clock = alone
+    control_plane.use_reference_insurer(app, "http://localhost:7200/")
+    answer = client.get(START)
+    assert answer.status_code == 302
+    assert (
+        answer.headers["Location"]
+        == f"http://localhost:7200/claims/start?pid={KARI}&first_name=Kari&last_name=Nordmann"
+    )
+    assert answer.headers["Cache-Control"] == "no-store"
+    clock.move(1.5)
+    other = client.get(START + "?pid=02917945651&first_name=Ola%20Jr&last_name=Hansen")
+    assert other.headers["Location"].endswith("?pid=02917945651&first_name=Ola%20Jr&last_name=Hansen")
+
+    first, second = own_events(client)
+    assert second["id"] > first["id"]
+    assert first["operation"] == "start_claim" and first["method"] == "GET" and first["path"] == START
+    assert first["status"] == 302 and first["outcome"] == "ok" and first["subject"] == KARI and first["error"] is None
+    assert first["details"]["hop"] == {"from": "citizen", "to": "insurer"}
+    assert first["details"]["target"] == "http://localhost:7200/claims/start"  # no query
+    assert first["time"] == "2030-01-02T03:04:05.000Z" and second["time"] == "2030-01-02T03:04:06.500Z"
+    assert first["calendar_time"] == "2030-01-02T03:04:05Z"
+    assert second["subject"] == "02917945651"
+    assert own_events(client, f"control:{second['id']}") == []
+
+
+@pytest.mark.parametrize("query", ["pid=123", "pid=1583851232x", "last_name=" + "x" * 101, "first_name=a%0ab"])
+def test_start_refuses_a_bad_person_and_makes_no_hop(alone, query):
+    app, client, _ = alone
+    control_plane.use_reference_insurer(app, "http://localhost:7200")
+    answer = client.get(f"{START}?{query}")
+    assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_request"
+    [refused] = own_events(client)
+    assert refused["operation"] == "start_claim" and refused["status"] == 400
+    assert "hop" not in refused["details"] and refused["subject"] is None
+
+
+def test_without_an_insurer_there_is_nothing_to_start_or_fetch(alone):
+    _, client, _ = alone
+    for answer in (client.get(START), client.post(FETCH)):
+        assert answer.status_code == 404 and answer.get_json()["error"] == "not_found"
+    assert [("hop" in e["details"], e["status"]) for e in own_events(client)] == [(False, 404), (False, 404)]
+
+
+def test_the_fetch_button_says_so_when_the_insurer_does_not_answer(alone):
+    app, client, _ = alone
+    with socket.socket() as probe:  # a port that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    control_plane.use_reference_insurer(app, f"http://127.0.0.1:{closed}")
+    answer = client.post(f"{FETCH}?pid={KARI}")
+    assert answer.status_code == 502 and answer.get_json()["error"] == "service_unreachable"
+    bad = client.post(f"{FETCH}?pid=123")
+    assert bad.status_code == 400
+    # the hop is on the record as tried and failed; the refused pid never left the control plane
+    tried, refused = own_events(client)
+    assert tried["operation"] == "insurer_fetch" and tried["details"]["hop"] == {"from": "citizen", "to": "insurer"}
+    assert tried["status"] == 502 and tried["outcome"] == "error" and tried["error"] == "service_unreachable"
+    assert tried["details"]["target"] == f"http://127.0.0.1:{closed}/conformance/fetch"
+    assert tried["details"]["exception"] == "ConnectionError" and "insurer_status" not in tried["details"]
+    assert refused["status"] == 400 and "hop" not in refused["details"]
+
+
+def test_a_fetch_is_recorded_when_the_insurer_answers_and_dated_when_it_began(alone):
+    """The insurer takes five seconds (on the control plane's clock): the event comes after the answer,
+    with the time of the click, so it is drawn before the calls the insurer made meanwhile."""
+    app, client, clock = alone
+    insurer = Flask("slow-insurer")
+    asked = []
+
+    @insurer.post("/conformance/fetch")
+    def fetch():
+        asked.append(request.args.get("pid"))
+        clock.move(5)
+        return {"status": "consent_required", "message": "no consent token"}
+
+    server = ServiceServer("slow-insurer", "127.0.0.1", 0)
+    port = server.bind()
+    server.start(insurer)
+    try:
+        control_plane.use_reference_insurer(app, f"http://127.0.0.1:{port}")
+        answer = client.post(f"{FETCH}?pid={KARI}")
+    finally:
+        server.stop()
+    assert answer.status_code == 200
+    assert answer.get_json() == {
+        "insurer_status": 200,
+        "answer": {"status": "consent_required", "message": "no consent token"},
+    }
+    assert asked == [KARI]
+    [hop] = own_events(client)
+    assert (hop["operation"], hop["method"], hop["path"]) == ("insurer_fetch", "POST", FETCH)
+    assert hop["time"] == "2030-01-02T03:04:05.000Z" and hop["calendar_time"] == "2030-01-02T03:04:05Z"
+    assert hop["status"] == 200 and hop["error"] == "consent_required" and hop["subject"] == KARI
+    assert hop["details"] == {
+        "hop": {"from": "citizen", "to": "insurer"},
+        "target": f"http://127.0.0.1:{port}/conformance/fetch",
+        "seen_by": "the control plane, which made this call for the page",
+        "insurer_status": 200,
+        "answer_status": "consent_required",
+    }
+
+
+def test_the_timeline_has_the_control_planes_events_beside_the_services(shared):
+    _, control = shared
+    before = timeline(control)["cursor"]
+    assert before.startswith("control:") and before.count(":") == 5  # every log's last id
+    moved = control.post("/_sandbox/clock", json={"advance": "P1D"})
+    assert moved.status_code == 200, moved.text
+    control.post("/_sandbox/clock", json={"reset": True})
+    started = control.get(START, allow_redirects=False)
+    assert started.headers["Location"].startswith("http://localhost:7200/claims/start?")  # from the registration
+    after = timeline(control, before)
+    mine = [(e["operation"], e["status"]) for e in after["events"] if e["service"] == "control"]
+    assert mine == [("admin.move_clock", 200), ("admin.move_clock", 200), ("start_claim", 302)]
+    # each move of the calendar: the control plane's event, dated when it began, before the services' own
+    moves = [e for e in after["events"] if e["operation"] == "admin.move_clock"]
+    mine = [e["time"] for e in moves if e["service"] == "control"]
+    theirs = sorted(e["time"] for e in moves if e["service"] != "control")
+    assert len(mine) == 2 and len(theirs) == 8
+    assert mine[0] <= theirs[0] and theirs[3] <= mine[1] <= theirs[4]
+    assert [e["time"] for e in after["events"]] == sorted(e["time"] for e in after["events"])
+    assert timeline(control, after["cursor"])["events"] == []
+
+
+def test_withdraw_through_the_control_plane(shared):
+    sandbox, control = shared
+    http, altinn = control.http, sandbox.url("altinn")
+    made = http.post(altinn + "/_sandbox/consents", timeout=10, json={"covered_by": INSURER_ORG, "offered_by": KARI})
+    assert made.status_code == 201, made.text
+    code = made.json()["AuthorizationCode"]
+    assert http.get(f"{altinn}/_sandbox/consents/{code}", timeout=10).json()["consent_state"] == "Active"
+    before = timeline(control)["cursor"]
+
+    answer = control.post(f"/_sandbox/consents/{code}/withdraw")
+    assert answer.status_code == 200, answer.text
+    assert http.get(f"{altinn}/_sandbox/consents/{code}", timeout=10).json()["consent_state"] == "Revoked"
+
+    again = control.post(f"/_sandbox/consents/{code}/withdraw")  # Altinn's refusal passed through
+    assert again.status_code == 409, again.text
+    unknown = control.post("/_sandbox/consents/00000000-0000-0000-0000-000000000000/withdraw")
+    assert unknown.status_code == 404, unknown.text
+    bad = control.post("/_sandbox/consents/not%20a%20code/withdraw")
+    assert bad.status_code == 400, bad.text
+    mine = [(e["operation"], e["status"]) for e in timeline(control, before)["events"] if e["service"] == "control"]
+    assert mine == [("admin.withdraw_consent", status) for status in (200, 409, 404, 400)]
+
+
+def test_a_reset_empties_the_control_planes_log_but_its_ids_go_on(shared):
+    _, control = shared
+    assert control.get(START, allow_redirects=False).status_code == 302
+    cursor = timeline(control)["cursor"]
+    last = int(cursor.split(",")[0].removeprefix("control:"))
+    assert control.post("/_sandbox/reset", json={}).status_code == 200
+    everything = timeline(control)["events"]
+    assert [(e["service"], e["operation"]) for e in everything if e["service"] == "control"] == [
+        ("control", "admin.reset")
+    ]
+    assert {e["operation"] for e in everything} == {"admin.reset"}
+    assert control.get(START, allow_redirects=False).status_code == 302  # the registration outlived the reset
+    after = [e for e in timeline(control, cursor)["events"] if e["service"] == "control"]
+    assert [e["operation"] for e in after] == ["admin.reset", "start_claim"]
+    assert last < after[0]["id"] < after[1]["id"]

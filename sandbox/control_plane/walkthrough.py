@@ -1,0 +1,151 @@
+"""The walkthrough's hops that the control plane takes part in, and so records in its own log.
+
+The reference insurer keeps no event log, so the hops to it are seen only where the control plane
+makes them:
+
+* ``GET /_sandbox/dashboard/start`` (operation ``start_claim``) sends the browser on to the insurer's
+  ``/claims/start`` for the walkthrough person; what the insurer answers the browser is not seen;
+* ``POST /_sandbox/dashboard/insurer-fetch`` (operation ``insurer_fetch``) POSTs the insurer's
+  ``/conformance/fetch`` ("fetch again") and passes its answer through. The event is written when
+  the insurer has answered, dated (as every control plane event) by when the request began, so it
+  comes before the calls the insurer made meanwhile.
+
+An event that made the hop carries ``details.hop`` (``{"from": "citizen", "to": "insurer"}``),
+``details.target`` (the insurer URL, without the query) and ``subject`` (the person); the fetch adds
+``details.insurer_status`` (the insurer's HTTP status), ``details.answer_status`` (the ``status`` of
+its JSON answer) and ``error`` when that answer was not ``ok``. A request refused before any hop
+(a bad ``pid``, no insurer) is an event without ``details.hop``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+import requests
+from flask import Blueprint, Flask, redirect, request
+
+from dsop_sandbox.mocks.common.admin import admin_error
+from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.events import annotate
+
+from .state import EXTENSION, control
+
+BLUEPRINT = "walkthrough"
+START_ROUTE = "/_sandbox/dashboard/start"
+FETCH_ROUTE = "/_sandbox/dashboard/insurer-fetch"
+#: The reads among the walkthrough's routes that are events all the same (a hop, not a look).
+RECORDED_READS = ("start_claim",)
+
+#: The reference insurer's own routes, and how to recognise its registration.
+CALLBACK_SUFFIX = "/claims/callback"
+START_PATH = "/claims/start"
+FETCH_PATH = "/conformance/fetch"
+FETCH_TIMEOUT = 30
+
+#: The test person of the walkthrough (she has uføre and AAP histories at NAV).
+WALKTHROUGH_PERSON = {"pid": "15838512329", "first_name": "Kari", "last_name": "Nordmann"}
+MAX_NAME = 100
+HOP = {"from": "citizen", "to": "insurer"}
+
+
+def use_reference_insurer(app: Flask, url: str) -> None:
+    """Tell the control plane of ``app`` where the reference insurer runs (the walkthrough's hops go there)."""
+    app.extensions[EXTENSION].reference_insurer = url.rstrip("/")
+
+
+def insurer_url() -> str | None:
+    """The reference insurer's URL: as told, else from a registration whose redirect URI is the
+    reference insurer's callback (``<url>/claims/callback``)."""
+    cp = control()
+    if cp.reference_insurer:
+        return cp.reference_insurer
+    for facts in reversed(cp.insurers.all()):
+        for uri in _redirect_uris(facts):
+            if uri.endswith(CALLBACK_SUFFIX):
+                return uri[: -len(CALLBACK_SUFFIX)]
+    return None
+
+
+def _redirect_uris(facts) -> list[str]:
+    found = []
+    if isinstance(facts, dict):
+        for key, value in facts.items():
+            if key in ("redirect_uris", "redirect_urls") and isinstance(value, list):
+                found.extend(v for v in value if isinstance(v, str))
+            elif isinstance(value, dict):
+                found.extend(_redirect_uris(value))
+    return found
+
+
+def person_query(person: dict = WALKTHROUGH_PERSON) -> str:
+    return urlencode({key: person[key] for key in ("pid", "first_name", "last_name")}, quote_via=quote)
+
+
+def walkthrough_blueprint() -> Blueprint:
+    bp = Blueprint(BLUEPRINT, __name__)
+
+    @bp.get(START_ROUTE)
+    def start_claim():
+        """The walkthrough's "start a claim": sends the browser on to the reference insurer's
+        ``/claims/start`` for the walkthrough person (or ``pid``/``first_name``/``last_name``)."""
+        insurer = _insurer()
+        person = {
+            key: request.args.get(key, WALKTHROUGH_PERSON[key]).strip() for key in ("pid", "first_name", "last_name")
+        }
+        _check_pid(person["pid"])
+        for key in ("first_name", "last_name"):
+            if len(person[key]) > MAX_NAME or not person[key].isprintable():
+                raise admin_error(400, "invalid_request", f"{key} must be printable, at most {MAX_NAME} characters")
+        annotate(
+            subject=person["pid"],
+            hop=HOP,
+            target=insurer + START_PATH,
+            seen_by="the control plane, which sent the browser there",
+        )
+        response = redirect(f"{insurer}{START_PATH}?{person_query(person)}", code=302)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @bp.post(FETCH_ROUTE)
+    def insurer_fetch():
+        """The walkthrough's "fetch again": POSTs the reference insurer's ``/conformance/fetch`` for
+        the walkthrough person (or ``pid``) and passes its JSON answer through (the page cannot read
+        another origin's answer itself)."""
+        insurer = _insurer()
+        pid = request.args.get("pid", WALKTHROUGH_PERSON["pid"])
+        _check_pid(pid)
+        target = insurer + FETCH_PATH
+        annotate(subject=pid, hop=HOP, target=target, seen_by="the control plane, which made this call for the page")
+        try:
+            answer = control().fanout.session.post(target, params={"pid": pid}, timeout=FETCH_TIMEOUT)
+        except requests.RequestException as exc:
+            annotate(exception=type(exc).__name__)
+            raise admin_error(
+                502, "service_unreachable", f"the reference insurer at {insurer}: {type(exc).__name__}"
+            ) from exc
+        try:
+            body = answer.json()
+        except ValueError:
+            body = {"raw": answer.text[:500]}
+        said = body.get("status") if isinstance(body, dict) and isinstance(body.get("status"), str) else None
+        good = answer.status_code < 400 and said in (None, "ok")
+        annotate(
+            error=None if good else (said or f"http_{answer.status_code}"),
+            insurer_status=answer.status_code,
+            answer_status=said,
+        )
+        return json_response({"insurer_status": answer.status_code, "answer": body})
+
+    return bp
+
+
+def _insurer() -> str:
+    insurer = insurer_url()
+    if not insurer:
+        raise admin_error(404, "not_found", "no reference insurer is running beside this sandbox")
+    return insurer
+
+
+def _check_pid(pid: str) -> None:
+    if not pid.isdigit() or len(pid) != 11:
+        raise admin_error(400, "invalid_request", "pid must be 11 digits")
