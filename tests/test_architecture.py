@@ -169,6 +169,12 @@ def test_the_shared_machinery_stands_on_the_key_authority_alone():
     assert graph.get("scenarios", set()) <= {"mocks/common"}
 
 
+def test_the_control_plane_speaks_to_the_fakes_over_http_only_and_the_dashboard_only_draws():
+    graph = part_graph()
+    assert graph.get("sandbox/control_plane", set()) <= {"mocks/common", "mocks/authority"}
+    assert graph.get("sandbox/dashboard", set()) <= {"sandbox/control_plane", "mocks/common"}
+
+
 def test_the_suite_sees_the_sandbox_only_over_http():
     assert part_graph().get("conformance", set()) == set()
 
