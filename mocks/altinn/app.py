@@ -23,6 +23,10 @@ from dsop_sandbox.mocks.common.service import create_service_app
 from dsop_sandbox.mocks.common.settings import Settings
 
 from . import consents
+from .altinn3 import consents as consents3
+from .altinn3.enterprise import enterprise_blueprint
+from .altinn3.fixtures import fixtures_blueprint as altinn3_fixtures_blueprint
+from .altinn3.lookup import lookup_blueprint
 from .citizen import CITIZEN_SCHEMA, CITIZEN_TABLES, citizen_blueprint
 from .consent_requests import consent_requests_blueprint
 from .consent_tokens import consent_tokens_blueprint
@@ -36,9 +40,13 @@ from .serviceowner import serviceowner_blueprint
 RECORD_TABLES = ("consumers", "persons", "service_owners")
 REGISTRATION_TABLES = RECORD_TABLES + registry_store.TABLES
 SCHEMA = (
-    "".join(records_schema(table) for table in RECORD_TABLES) + consents.SCHEMA + registry_store.SCHEMA + CITIZEN_SCHEMA
+    "".join(records_schema(table) for table in RECORD_TABLES)
+    + consents.SCHEMA
+    + consents3.SCHEMA
+    + registry_store.SCHEMA
+    + CITIZEN_SCHEMA
 )
-RUNTIME_TABLES = consents.TABLES + CITIZEN_TABLES
+RUNTIME_TABLES = consents.TABLES + consents3.TABLES + CITIZEN_TABLES
 
 
 def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
@@ -76,6 +84,8 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
 
     for blueprint in (
         public,
+        enterprise_blueprint(),
+        lookup_blueprint(),
         registry_blueprint(),
         consent_requests_blueprint(),
         consent_tokens_blueprint(),
@@ -83,6 +93,7 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
         citizen_blueprint(),
         fixtures_blueprint(),
         registry_fixtures_blueprint(),
+        altinn3_fixtures_blueprint(),
         key_admin_blueprint(authority, SERVICE),
     ):
         app.register_blueprint(blueprint)

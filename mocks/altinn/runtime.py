@@ -11,6 +11,7 @@ from dsop_sandbox.mocks.common.records import Records
 from dsop_sandbox.mocks.common.settings import Settings
 
 from . import consents
+from .altinn3.consents import Consents3
 from .resource_registry import Resources
 
 SERVICE = "altinn"
@@ -30,6 +31,7 @@ class Altinn(Peers):
         self.persons = Records(rt.store, "persons", rt.clock)
         self.service_owners = Records(rt.store, "service_owners", rt.clock)
         self.consents = consents.Consents(rt.store, rt.clock)
+        self.consents3 = Consents3(rt.store, rt.clock)
         self.resources = Resources(rt.store, rt.clock)
 
     def person(self, pid: str) -> dict | None:
