@@ -24,6 +24,7 @@ from dsop_sandbox.mocks.common.settings import Settings
 
 from . import consents
 from .altinn3 import consents as consents3
+from .altinn3.citizen import citizen_blueprint as altinn3_citizen_blueprint
 from .altinn3.enterprise import enterprise_blueprint
 from .altinn3.fixtures import fixtures_blueprint as altinn3_fixtures_blueprint
 from .altinn3.lookup import lookup_blueprint
@@ -91,6 +92,7 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
         consent_tokens_blueprint(),
         serviceowner_blueprint(),
         citizen_blueprint(),
+        altinn3_citizen_blueprint(),
         fixtures_blueprint(),
         registry_fixtures_blueprint(),
         altinn3_fixtures_blueprint(),

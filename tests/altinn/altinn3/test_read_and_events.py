@@ -85,7 +85,7 @@ def test_an_expired_request_reads_with_a_made_up_expired_event(world):
     }
 
 
-# -- the admin fixtures ---------------------------------------------------------------------------------------------
+# -- the admin fixtures --------------------------------------------------------------------------------------------
 def test_a_fixture_consent_is_accepted_by_default_with_navs_period(world):
     made = consent(world)
     assert made["status"] == made["state"] == "Accepted" and made["subject"] == KARI
