@@ -33,6 +33,7 @@ from .consent_requests import consent_requests_blueprint
 from .consent_tokens import consent_tokens_blueprint
 from .errors import ERRORS, RequestPath
 from .fixtures import fixtures_blueprint, seed
+from .openapi import openapi_document
 from .resource_registry import registry_blueprint, registry_fixtures_blueprint
 from .resource_registry import store as registry_store
 from .runtime import SERVICE, Altinn
@@ -78,6 +79,10 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
                 "response_types_supported": ["code"],
             }
         )
+
+    @public.get("/openapi.json")
+    def openapi():
+        return json_response(openapi_document(service.base_url))
 
     @public.get("/api/metadata/jwk")
     def jwk():
