@@ -19,6 +19,8 @@ page, only those at least ``altinn.consent_events_delay`` seconds old (the real 
 safety lag), filtered by ``eventType`` (repeatable), ``createdAfter`` (inclusive),
 ``createdBefore`` (exclusive) and ``consentRequestId``. A full page carries ``links.next`` with a
 ``continuationToken``: the last event id's bytes (.NET ``Guid.ToByteArray``) in base64.
+
+Every path also answers with a trailing slash, as ASP.NET's routing does.
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ def enterprise_blueprint() -> Blueprint:
     bp = Blueprint("altinn3_enterprise", __name__)
 
     @bp.post(dto.ENTERPRISE_PATH)
+    @bp.post(dto.ENTERPRISE_PATH + "/")
     def enterprise_create_consent_request():
         service = altinn()
         require_json()
@@ -89,6 +92,8 @@ def enterprise_blueprint() -> Blueprint:
         except P.ProblemError as exc:
             _problem_codes(exc)
             raise
+        sender = bound["from"]
+        annotate(consent_id=bound["id"], subject=sender.value if sender.kind == urns.PERSON else None)
         org = auth.consumer_org(caller)
         handled_by = caller.supplier
         to = bound["to"]
@@ -117,6 +122,7 @@ def enterprise_blueprint() -> Blueprint:
         return json_response(body, 201, {"Location": dto.location(service.base_url, stored["id"])})
 
     @bp.get(EVENTS_PATH)
+    @bp.get(EVENTS_PATH + "/")
     def enterprise_consent_events():
         service = altinn()
         caller = auth.authenticate(service, auth.READ_SCOPES)
@@ -139,6 +145,7 @@ def enterprise_blueprint() -> Blueprint:
         return json_response({"links": {"next": next_link}, "data": [dto.status_change(e) for e in events]})
 
     @bp.get(dto.ENTERPRISE_PATH + "/<consent_id>")
+    @bp.get(dto.ENTERPRISE_PATH + "/<consent_id>/")
     def enterprise_get_consent_request(consent_id: str):
         service = altinn()
         wanted = _route_guid(consent_id)

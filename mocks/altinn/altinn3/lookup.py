@@ -54,6 +54,7 @@ def lookup_blueprint() -> Blueprint:
     bp = Blueprint("altinn3_lookup", __name__)
 
     @bp.post(LOOKUP_PATH)
+    @bp.post(LOOKUP_PATH + "/")  # ASP.NET's routing takes both; Altinn's own tests call with the slash
     def maskinporten_consent_lookup():
         service = altinn()
         require_json()

@@ -40,6 +40,7 @@ def registry_blueprint() -> Blueprint:
     bp = Blueprint("altinn_resource_registry", __name__)
 
     @bp.get(RESOURCE_PATH)
+    @bp.get(RESOURCE_PATH + "/")
     def get_resource(identifier: str):
         resource = resources().get(identifier)
         annotate(resource=identifier[:100])

@@ -98,6 +98,23 @@ def test_the_create_event_names_what_the_suite_judges(world):
     assert details["access_token"].startswith("sha256:") and "." not in details["access_token"]
 
 
+def test_a_refused_request_is_logged_with_its_id_and_person(world):
+    body = world.body(consentRights=[])
+    world.create(body)
+    [event] = world.events("enterprise_create_consent_request")
+    assert event["status"] == 400 and event["error"] == "STD-00000" and event["subject"] == KARI
+    assert event["details"]["consent_id"] == body["id"] and event["details"]["problems"] == ["AM.VLD-00023"]
+
+
+def test_paths_answer_with_a_trailing_slash_as_aspnet_routes_them(world):
+    body = world.body()
+    assert world.client.post(CREATE_PATH + "/", json=body, headers=world.auth()).status_code == 201
+    assert world.client.get(f"{CREATE_PATH}/{body['id']}/", headers=world.auth(scope=READ)).status_code == 200
+    assert world.client.get(f"{CREATE_PATH}/events/", headers=world.auth(scope=READ)).status_code == 200
+    assert world.client.get(f"/resourceregistry/api/v1/resource/{NAV_RESOURCE}/").status_code == 200
+    assert world.lookup({"id": body["id"], "from": body["from"], "to": body["to"]}).status_code == 400  # not accepted
+
+
 def test_the_same_id_for_the_same_parties_answers_200_with_the_internal_model(world):
     body = world.body()
     world.create(body)

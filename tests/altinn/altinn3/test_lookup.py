@@ -56,6 +56,14 @@ def test_an_accepted_consent_is_answered_in_maskinportens_shape(world):
     assert event["details"]["consent_id"] == made["id"] and event["details"]["asking_org"] == INSURER_ORG
 
 
+def test_maskinporten_may_call_with_a_trailing_slash(world):
+    made = consent(world)
+    assert (
+        world.lookup(asking(made["id"]), path="/accessmanagement/api/v1/maskinporten/consent/lookup/").status_code
+        == 200
+    )
+
+
 def test_the_supplier_that_handles_it_may_ask_too(world):
     world.register(SUPPLIER_ORG, "Leverandør AS", access=False)
     made = consent(world, handled_by=SUPPLIER_ORG)

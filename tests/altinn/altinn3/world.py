@@ -152,9 +152,9 @@ class World:
         headers = self.auth(scope=READ) if headers is None else headers
         return self.client.get(f"{CREATE_PATH}/{consent_id}", headers=headers)
 
-    def lookup(self, body: dict, headers: dict | None = None):
+    def lookup(self, body: dict, headers: dict | None = None, path: str = LOOKUP_PATH):
         headers = self.auth(DIGDIR_ORG, LOOKUP) if headers is None else headers
-        return self.client.post(LOOKUP_PATH, json=body, headers=headers)
+        return self.client.post(path, json=body, headers=headers)
 
     def events(self, operation: str | None = None) -> list[dict]:
         found = self.rt.events.since(0, 10000)
