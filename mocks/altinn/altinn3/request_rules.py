@@ -203,6 +203,9 @@ def checked_request(service: Altinn, bound: dict, handled_by: str | None) -> dic
     now = service.clock.calendar()
     sender = _party(service, bound["from"], "/from")
     receiver = _party(service, bound["to"], "/to")
+    if receiver.kind != urns.ORGANIZATION:  # Altinn writes `to` as an organisation (a person fails there with 500)
+        error = P.ValidationError(P.SBX_UNSUPPORTED_PARTY, ["/to"], "a consent is given to an organization")
+        raise P.fail(P.validation_problem([error]))
     delegator = _party(service, bound.get("requiredDelegator"), "/requiredDelegator")
     handler = _party(service, urns.PartyUrn(urns.ORGANIZATION, handled_by), "/handledBy") if handled_by else None
 

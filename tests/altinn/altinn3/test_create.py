@@ -217,6 +217,12 @@ def test_digdirs_org_scope_may_ask_for_another_and_handles_it(world):
     assert created["to"] == organization_urn(INSURER_ORG) and created["handledBy"] == organization_urn("991825827")
 
 
+def test_a_consent_is_given_to_an_organisation(world):
+    world.register("991825827", "Digdir", access=True)
+    answer = world.create(to=person_urn(OLA), headers=world.auth("991825827", "altinn:consentrequests.org"))
+    assert validation_codes(answer) == [("SBX.VLD-00004", ["/to"])]
+
+
 def test_an_org_off_the_access_list_may_not_request(bare):
     bare.register(access=False)
     problem(bare.create(), 403, "SBX-00004")
