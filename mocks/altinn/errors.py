@@ -9,16 +9,56 @@ the same 403xx style, listed here once, so that tests and insurers can tell the 
 The token endpoint refuses with 403 and Altinn's one reason for every case (unknown code, not yet
 answered, rejected, withdrawn, expired, wrong API key); the sandbox adds the specific cause
 after it, so that the real sentence stays a prefix an insurer can match.
+
+The same app serves Altinn 3 (``/accessmanagement/…``, ``/resourceregistry/…``), whose errors are
+RFC 7807 problem details: a generic failure there (unknown route, wrong method, body too large,
+a fault armed without a body) is written in that shape instead (:mod:`.altinn3.problems`).
+Faults are answered outside Flask's request context, so :class:`RequestPath` remembers each
+request's path for :func:`error_body`.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
+from flask import has_request_context, request
+
 from dsop_sandbox.mocks.common.errors import ErrorShape, ServiceError
 from dsop_sandbox.mocks.common.payload import trace_id
 
+from .altinn3.problems import plain_problem
 
-def error_body(status: int, code: str, message: str, trace_id: str) -> list:
+#: Paths of Altinn 3's platform APIs and pages, whose errors are problem details.
+ALTINN3_PREFIXES = ("/accessmanagement/", "/resourceregistry/")
+_PATH: ContextVar[str] = ContextVar("altinn_request_path", default="")
+
+
+def is_altinn3_path(path: str) -> bool:
+    return path.startswith(ALTINN3_PREFIXES)
+
+
+def _request_path() -> str:
+    return request.path if has_request_context() else _PATH.get()
+
+
+def error_body(status: int, code: str, message: str, trace_id: str):
+    if is_altinn3_path(_request_path()):
+        return plain_problem(status, message, trace_id)
     return [{"ErrorCode": code, "ErrorMessage": message}]
+
+
+class RequestPath:
+    """WSGI layer outside the service middleware: the path of the request being answered."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __call__(self, environ, start_response):
+        token = _PATH.set(environ.get("PATH_INFO", "") or "/")
+        try:
+            return self.inner(environ, start_response)
+        finally:
+            _PATH.reset(token)
 
 
 ERRORS = ErrorShape(error_body)

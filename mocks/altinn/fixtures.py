@@ -44,6 +44,7 @@ def person_record(pid: str, name: str, last_name: str | None = None) -> dict:
 
 
 def seed(service: Altinn) -> None:
+    service.resources.seed()
     for person in TEST_PERSONS:
         if service.persons.get(person["pid"]) is None:
             service.persons.put(person["pid"], person_record(person["pid"], person["name"]))

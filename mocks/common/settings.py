@@ -46,6 +46,9 @@ DEFAULT_LIFETIMES = {
     "altinn.consent_token": 30,
     "altinn.citizen_session": 1800,
     "altinn.citizen_login": 600,
+    # Altinn 3 lists a consent event in .../consentrequests/events only once it is this old
+    # (the real service's ConsentEventsSafetyLag, 300 s).
+    "altinn.consent_events_delay": 300,
     "nav.citizen_session": 1800,
     "nav.citizen_login": 600,
 }

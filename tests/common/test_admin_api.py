@@ -175,6 +175,7 @@ def test_lifetimes_of_other_services(make_app):
         "altinn.consent_token": 2,
         "altinn.citizen_session": 1800,
         "altinn.citizen_login": 600,
+        "altinn.consent_events_delay": 300,
     }
     assert make_app("nav").test_client().get("/_sandbox/lifetimes").get_json()["lifetimes"] == {
         "nav.citizen_session": 1800,

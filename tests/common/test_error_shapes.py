@@ -211,9 +211,9 @@ SWEEP_BODIES = [
 
 
 BROWSER_PAGES = {"/authorize", "/login", "/logout"}
-#: Altinn's citizen pages (consent, "Mine samtykker", the login callback) and NAV's innsyn pages
-#: answer problems as pages too.
-BROWSER_PREFIXES = ("/ui/", "/oauth2/", "/person/personopplysninger")
+#: Altinn's citizen pages (Altinn 2's consent, "Mine samtykker", the login callback; Altinn 3's consent
+#: page and active consents) and NAV's innsyn pages answer problems as pages too.
+BROWSER_PREFIXES = ("/ui/", "/accessmanagement/ui/", "/oauth2/", "/person/personopplysninger")
 
 
 @pytest.mark.parametrize("service", SERVICES)

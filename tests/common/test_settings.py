@@ -293,6 +293,7 @@ def test_lifetimes_of_a_service():
         "altinn.consent_token": 2,
         "altinn.citizen_session": 1800,
         "altinn.citizen_login": 600,
+        "altinn.consent_events_delay": 300,
     }
     assert settings.lifetimes_of("maskinporten") == {"maskinporten.access_token": 120}
     assert set(settings.lifetimes_of("idporten")) == {key for key in DEFAULT_LIFETIMES if key.startswith("idporten.")}
