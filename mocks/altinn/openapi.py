@@ -6,8 +6,8 @@ owner's consent list, the token issuer's metadata and keys. Errors are Altinn 2'
 
 Altinn 3 (``platform.altinn.no``): Access Management's enterprise consent requests and events,
 Maskinporten's consent lookup, and the resource registry. Errors are RFC 7807 problem details in
-Altinn's shape; a ``STD-00001`` (several problems) is HTTP 500 as in the real service, and is the
-only 5xx an Altinn 3 operation answers besides 503 when Maskinporten's keys cannot be read.
+Altinn's shape; a ``STD-00001`` (several problems) is HTTP 400 here (the real service answers 500),
+and the only 5xx an Altinn 3 operation answers is 503 when Maskinporten's keys cannot be read.
 
 The citizen's HTML pages are not part of it.
 """
@@ -401,7 +401,7 @@ def _altinn3_paths() -> dict:
                         "headers": {"Location": {"schema": STRING}},
                     },
                     "200": _json(EXISTING_CONSENT_REQUEST, "The id is taken by a request for the same parties"),
-                    **_problems(400, 401, 403, 404, 413, 415, 500, 503),
+                    **_problems(400, 401, 403, 404, 413, 415, 503),
                 },
             }
         },
@@ -454,7 +454,7 @@ def _altinn3_paths() -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": LOOKUP_BODY}}},
                 "responses": {
                     "200": _json(CONSENT_INFO, "The consent, for Maskinporten's token"),
-                    **_problems(400, 401, 403, 404, 413, 415, 500, 503),
+                    **_problems(400, 401, 403, 404, 413, 415, 503),
                 },
             }
         },

@@ -16,8 +16,11 @@ class LifetimeError(ValueError):
 
 
 class Lifetimes:
-    def __init__(self, defaults: dict[str, int]):
+    """``may_be_zero``: the names that are waits rather than lifetimes (0 allowed)."""
+
+    def __init__(self, defaults: dict[str, int], may_be_zero: frozenset[str] = frozenset()):
         self._defaults = dict(defaults)
+        self._may_be_zero = may_be_zero
         self._values = dict(defaults)
         self._lock = threading.Lock()
 
@@ -32,8 +35,9 @@ class Lifetimes:
         if unknown:
             raise LifetimeError(f"unknown lifetimes: {', '.join(unknown)}; known: {', '.join(sorted(self._defaults))}")
         for key, value in changes.items():
-            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_LIFETIME:
-                raise LifetimeError(f"{key} must be a whole number of seconds from 1 to {MAX_LIFETIME}")
+            least = 0 if key in self._may_be_zero else 1
+            if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= MAX_LIFETIME:
+                raise LifetimeError(f"{key} must be a whole number of seconds from {least} to {MAX_LIFETIME}")
         with self._lock:
             self._values.update(changes)
             return dict(self._values)

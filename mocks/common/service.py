@@ -31,7 +31,7 @@ from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
 from .events import ENVIRON_KEY, EventDraft, EventLog, annotate
 from .faults import Faults
 from .lifetimes import Lifetimes
-from .settings import Settings
+from .settings import MAY_BE_ZERO, Settings
 from .store import Store
 
 log = logging.getLogger("dsop_sandbox")
@@ -153,7 +153,7 @@ def create_service_app(
         store=store,
         events=EventLog(name, store, clock),
         faults=Faults(lambda: public_operations(app) + tuple(internal_operations)),
-        lifetimes=Lifetimes(settings.lifetimes_of(name)),
+        lifetimes=Lifetimes(settings.lifetimes_of(name), MAY_BE_ZERO),
         errors=errors,
     )
     app.extensions["sandbox"] = rt

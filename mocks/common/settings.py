@@ -52,6 +52,9 @@ DEFAULT_LIFETIMES = {
     "nav.citizen_session": 1800,
     "nav.citizen_login": 600,
 }
+#: The durations above that are waits rather than lifetimes, and so may be 0 (tests list Altinn 3's
+#: consent events at once with ``{"altinn.consent_events_delay": 0}``).
+MAY_BE_ZERO = frozenset({"altinn.consent_events_delay"})
 
 PROFILES = ("altinn2", "altinn3")
 
@@ -177,8 +180,9 @@ class Settings:
             )
         lifetimes = {}
         for key, value in data["lifetimes"].items():
-            if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise SettingsError(f"lifetimes.{key} must be a positive number of seconds, not {value!r}")
+            least = 0 if key in MAY_BE_ZERO else 1
+            if not isinstance(value, int) or isinstance(value, bool) or value < least:
+                raise SettingsError(f"lifetimes.{key} must be a whole number of seconds from {least}, not {value!r}")
             lifetimes[key] = value
         mp = data["maskinporten"]
         rules = MaskinportenRules(

@@ -203,6 +203,20 @@ def test_invalid_lifetime_values(mp, value):
     assert mp.get("/_sandbox/lifetimes").get_json()["lifetimes"] == {"maskinporten.access_token": 120}
 
 
+def test_a_delay_may_be_zero_where_a_lifetime_may_not(make_app):
+    altinn = make_app("altinn").test_client()
+    answer = altinn.post("/_sandbox/lifetimes", json={"altinn.consent_events_delay": 0})
+    assert answer.status_code == 200 and answer.get_json()["lifetimes"]["altinn.consent_events_delay"] == 0
+    body = assert_admin_error(
+        altinn.post("/_sandbox/lifetimes", json={"altinn.consent_token": 0}), 400, "invalid_lifetime"
+    )
+    assert "from 1" in body["message"]
+    body = assert_admin_error(
+        altinn.post("/_sandbox/lifetimes", json={"altinn.consent_events_delay": -1}), 400, "invalid_lifetime"
+    )
+    assert "from 0" in body["message"]
+
+
 def test_empty_lifetimes_update_is_refused(mp):
     assert_admin_error(mp.post("/_sandbox/lifetimes", json={}), 400, "invalid_lifetime")
 

@@ -7,10 +7,12 @@ https://github.com/Altinn/altinn-authorization-utils, ``src/Altinn.Authorization
   "traceId", "statusDescription", <extensions>}``;
 * validation: code ``STD-00000`` (400) with ``validationErrors: [{"code": "AM.VLD-00022",
   "title", "paths": [...], "detail"?}]``;
-* several problems at once: code ``STD-00001`` with ``problems: [...]``. Its status is **500**
-  ("Multiple problems occurred."), as in the real library and Altinn's own test
-  ``GetConsent_CreatedExpired_Returns500MultipleProblemsExpiredAndNotAccepted``
-  (Altinn/altinn-authorization-tmp): the sandbox answers it with 500 too, deliberately.
+* several problems at once: code ``STD-00001`` with ``problems: [...]``. The real service answers
+  it with status **500** ("Multiple problems occurred."; the library's default, and Altinn's own test
+  ``GetConsent_CreatedExpired_Returns500MultipleProblemsExpiredAndNotAccepted`` in
+  Altinn/altinn-authorization-tmp). The sandbox answers **400** with the same body: every problem
+  inside is the client's, the sandbox never answers bad input with a 5xx, and a client that retries
+  5xx would retry an answer that can never change. The README says so.
 
 The consent codes (``AM-000xx``, ``AM.VLD-000xx``) are Access Management's published descriptors
 (Altinn/altinn-authorization-tmp, ``src/libs/Altinn.Authorization.Api.Contracts/.../Errors/Problems.cs``
@@ -91,7 +93,8 @@ ID_EXISTS = Descriptor("AM-00016", 400, "Consent with id already exist")
 
 # -- the library's standard problems (real) ---------------------------------------------------------------
 VALIDATION = Descriptor("STD-00000", 400, "One or more validation errors occurred.")
-MULTIPLE = Descriptor("STD-00001", 500, "Multiple problems occurred.")
+#: The real status is 500; the sandbox's is 400 (see the module's docstring).
+MULTIPLE = Descriptor("STD-00001", 400, "Multiple problems occurred.")
 
 # -- validation errors (real) ------------------------------------------------------------------------------
 REQUIRED = ValidationDescriptor("STD.VLD-00000", "The field is required.")

@@ -392,14 +392,14 @@ def test_a_request_message_only_where_the_template_takes_one(world):
     assert world.create(consentRights=[right]).status_code == 201
 
 
-def test_several_problems_at_once_are_std_00001_with_status_500(world):
+def test_several_problems_at_once_are_std_00001_with_status_400(world):
     right = nav_right(fraogmed="01.01.2024", navn="x")  # AM-00006 and AM-00008
     answer = world.create(consentRights=[right], redirectUrl="/cb")
     assert multiple_codes(answer) == ["AM-00006", "AM-00008", "STD-00000"]
     inner = answer.get_json()["problems"][2]
     assert inner["validationErrors"][0]["code"] == "AM.VLD-00027"
     [event] = world.events("enterprise_create_consent_request")
-    assert event["status"] == 500 and event["error"] == "STD-00001"
+    assert event["status"] == 400 and event["error"] == "STD-00001"
     assert event["details"]["problems"] == ["AM-00006", "AM-00008", "AM.VLD-00027"]
 
 

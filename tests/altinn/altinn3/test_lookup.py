@@ -107,7 +107,7 @@ def test_an_expired_consent_on_the_calendar(world):
     problem(world.lookup(asking(made["id"])), 400, "AM-00013")
 
 
-def test_several_problems_are_std_00001_with_status_500(world):
+def test_several_problems_are_std_00001_with_status_400(world):
     made = consent(world, status="Created", valid_for="P1D")
     world.rt.set_calendar_offset(2 * DAY)
     assert multiple_codes(world.lookup(asking(made["id"], pid=OLA))) == ["AM-00012", "AM-00013", "AM-00014"]

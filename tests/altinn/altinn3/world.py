@@ -190,6 +190,6 @@ def validation_codes(answer, status: int = 400) -> list[tuple[str, list[str]]]:
 
 
 def multiple_codes(answer) -> list[str]:
-    """The codes inside a ``STD-00001`` answer (HTTP 500, as Altinn answers several problems)."""
-    body = problem(answer, 500, "STD-00001")
+    """The codes inside a ``STD-00001`` answer (HTTP 400 in the sandbox; the real service says 500)."""
+    body = problem(answer, 400, "STD-00001")
     return [item["code"] for item in body["problems"]]
