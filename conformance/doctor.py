@@ -38,7 +38,9 @@ def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) 
     checks: list[Check] = []
     try:
         profile = InsurerProfile.load(profile_path)
-        checks.append(Check("profile", True, f"{profile.name} ({profile.org}) from {profile_path}"))
+        checks.append(
+            Check("profile", True, f"{profile.name} ({profile.org}), consent {profile.consent}, from {profile_path}")
+        )
     except ProfileError as exc:
         checks.append(Check("profile", False, str(exc), "fill in [insurer] start_url and fetch_url in insurer.toml"))
         profile = None
@@ -58,15 +60,6 @@ def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) 
     except SandboxUnavailable as exc:
         checks.append(Check("sandbox", False, str(exc), "start it: dsop-sandbox up (or pass --control-url)"))
         return checks
-    sandbox_profile = api.settings.get("profile", "altinn2")
-    checks.append(
-        Check(
-            "consent profile",
-            sandbox_profile == "altinn2",
-            f"the sandbox runs {sandbox_profile}",
-            "run the sandbox with --profile altinn2" if sandbox_profile != "altinn2" else "",
-        )
-    )
     checks.append(_clock(api))
     if profile is None:
         return checks

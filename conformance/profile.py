@@ -3,6 +3,10 @@
 ``register-insurer`` writes it with every table filled in and the URLs commented out; the
 integration fills in ``start_url`` (where a citizen starts a claim; placeholders ``{pid}``,
 ``{first_name}``, ``{last_name}``) and ``fetch_url`` (POST: fetch NAV data again for ``{pid}``).
+``consent`` says which consent generation the integration speaks: ``altinn3`` (what production runs
+since Altinn II closed on 19 June 2026; ``register-insurer`` writes it unless told otherwise) or
+``altinn2`` (the process description's flow). A profile without it was written before Altinn 3
+came to the sandbox, and is judged as ``altinn2``.
 """
 
 from __future__ import annotations
@@ -11,6 +15,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
+
+GENERATIONS = ("altinn3", "altinn2")
+#: What a profile without ``consent`` is judged as: it was written when the sandbox spoke Altinn 2 only.
+UNSTATED = "altinn2"
 
 
 class ProfileError(ValueError):
@@ -25,6 +33,7 @@ class InsurerProfile:
     start_url: str
     fetch_url: str
     tables: dict = field(default_factory=dict, compare=False)
+    consent: str = UNSTATED
 
     @classmethod
     def load(cls, path: str | Path) -> InsurerProfile:
@@ -57,7 +66,10 @@ class InsurerProfile:
                 raise ProfileError(f"[insurer] {key} must be an absolute http(s) URL, not {insurer[key]!r}")
             if "{pid}" not in insurer[key]:
                 raise ProfileError(f"[insurer] {key} must contain the {{pid}} placeholder")
-        return cls(path, insurer["name"], insurer["org"], insurer["start_url"], insurer["fetch_url"], data)
+        consent = insurer.get("consent", UNSTATED)
+        if consent not in GENERATIONS:
+            raise ProfileError(f"[insurer] consent must be one of {', '.join(GENERATIONS)}, not {consent!r}")
+        return cls(path, insurer["name"], insurer["org"], insurer["start_url"], insurer["fetch_url"], data, consent)
 
     def url(self, template: str, person: dict) -> str:
         values = {
@@ -83,5 +95,6 @@ class InsurerProfile:
             "org": self.org,
             "start_url": self.start_url,
             "fetch_url": self.fetch_url,
+            "consent": self.consent,
             "profile": str(self.path),
         }

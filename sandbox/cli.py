@@ -10,10 +10,11 @@ from pathlib import Path
 
 import requests
 
-from dsop_sandbox.mocks.common.settings import PROFILES, SERVICE_NAMES, SettingsError
+from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, SettingsError
 from dsop_sandbox.mocks.common.trust import trust
 
 from .command_settings import load_settings, settings_options, state_directory
+from .control_plane.insurers import CONSENT_GENERATIONS
 from .foreground import run_in_foreground
 from .insurer_files import write_insurer_files
 from .launcher import Sandbox
@@ -40,7 +41,6 @@ def build_parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="start every service in this process")
     settings_options(up)
     up.add_argument("--ephemeral", action="store_true", help="use a temporary state directory, removed on exit")
-    up.add_argument("--profile", choices=PROFILES, help="consent protocol generation (default altinn2)")
     up.add_argument("--tls", action="store_true", help="serve every service over HTTPS")
     up.add_argument("--with-insurer", action="store_true", help="also start the reference insurer")
     up.set_defaults(run=cmd_up)
@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="URL",
         help="where Altinn and ID-porten may send the citizen back (repeatable)",
+    )
+    register.add_argument(
+        "--consent",
+        choices=CONSENT_GENERATIONS,
+        default=CONSENT_GENERATIONS[0],
+        help="the consent generation the integration speaks (insurer.toml's consent; default altinn3, what "
+        "production runs since Altinn II closed; altinn2 is the process description's flow)",
     )
     register.add_argument("--out", default=".", metavar="DIR", help="where to write key, certificate, insurer.toml")
     register.add_argument("--control-url", help="the control plane (default from settings)")
@@ -107,10 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- up / serve ------------------------------------------------------------------------------------
 def cmd_up(args) -> int:
-    if args.profile == "altinn3":
-        print("dsop-sandbox: the altinn3 profile is not available yet; use altinn2 (the default)", file=sys.stderr)
-        return EXIT_CANNOT_START
-    settings = load_settings(args, profile=args.profile, tls=args.tls or None)
+    settings = load_settings(args, tls=args.tls or None)
     with state_directory(settings, throw_away=args.ephemeral) as settings:
         return run_in_foreground(Sandbox(settings), banner=True, with_insurer=args.with_insurer)
 
@@ -148,7 +152,7 @@ def cmd_register(args) -> int:
         args,
         "POST",
         "/_sandbox/insurers",
-        json={"org": args.org, "name": args.name, "redirect_uris": args.redirect_uri},
+        json={"org": args.org, "name": args.name, "redirect_uris": args.redirect_uri, "consent": args.consent},
     )
     facts = write_insurer_files(facts, Path(args.out))
     print(json.dumps(facts, indent=2, ensure_ascii=False))

@@ -55,7 +55,7 @@ def print_started(sandbox: Sandbox, banner: bool, insurer=None) -> None:
     if banner:
         lines.append(
             f"dsop-sandbox is up in {sandbox.startup_seconds:.2f} s "
-            f"(profile {settings.profile}, state in {settings.state_dir})"
+            f"(Altinn 3 and Altinn 2 consent, state in {settings.state_dir})"
         )
     for name in sandbox.services:
         issuer = f"   issuer {settings.issuer(name)}" if name in ("idporten", "maskinporten") else ""

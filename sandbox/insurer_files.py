@@ -30,6 +30,7 @@ def insurer_toml(facts: dict) -> str:
         "[insurer]",
         f"name = {_toml(facts['name'])}",
         f"org = {_toml(facts['org'])}",
+        f"consent = {_toml(facts.get('consent', 'altinn3'))}  # altinn3 (production since June 2026) or altinn2",
         '# start_url = "http://localhost:7200/claims/start?pid={pid}"     # where a citizen starts a claim',
         '# fetch_url = "http://localhost:7200/conformance/fetch?pid={pid}" # POST: fetch NAV data again',
     ]

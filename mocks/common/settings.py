@@ -56,14 +56,11 @@ DEFAULT_LIFETIMES = {
 #: consent events at once with ``{"altinn.consent_events_delay": 0}``).
 MAY_BE_ZERO = frozenset({"altinn.consent_events_delay"})
 
-PROFILES = ("altinn2", "altinn3")
-
 DEFAULTS: dict = {
     "state_dir": ".sandbox",
     "bind_host": "127.0.0.1",
     "public_host": "localhost",
     "tls": False,
-    "profile": "altinn2",
     "max_body_bytes": 1024 * 1024,
     "services": {name: {"port": port, "base_url": "", "issuer": ""} for name, port in DEFAULT_PORTS.items()},
     "lifetimes": dict(DEFAULT_LIFETIMES),
@@ -124,7 +121,6 @@ class Settings:
     bind_host: str
     public_host: str
     tls: bool
-    profile: str
     max_body_bytes: int
     services: dict[str, ServiceSettings]
     lifetimes: dict[str, int]
@@ -163,9 +159,6 @@ class Settings:
 
     @classmethod
     def _build(cls, data: dict, sources: tuple[str, ...]) -> Settings:
-        profile = _typed(data, "profile", str)
-        if profile not in PROFILES:
-            raise SettingsError(f"profile must be one of {', '.join(PROFILES)}, not {profile!r}")
         services = {}
         for name in SERVICE_NAMES:
             raw = data["services"][name]
@@ -213,7 +206,6 @@ class Settings:
             bind_host=_typed(data, "bind_host", str),
             public_host=_typed(data, "public_host", str),
             tls=_typed(data, "tls", bool),
-            profile=profile,
             max_body_bytes=max_body,
             services=services,
             lifetimes=lifetimes,
@@ -262,7 +254,6 @@ class Settings:
     def describe(self) -> dict:
         return {
             "state_dir": str(self.state_dir),
-            "profile": self.profile,
             "tls": self.tls,
             "services": {
                 name: {"port": svc.port, "base_url": self.base_url(name), "issuer": self.issuer(name)}
@@ -284,6 +275,11 @@ def _merge(base: dict, new: dict, source: str, path: str = "") -> None:
     for key, value in new.items():
         where = f"{path}{key}"
         if key not in base:
+            if where == "profile":
+                raise SettingsError(
+                    f"profile (in {source}) is gone: every sandbox serves Altinn 3 and Altinn 2 at once, and "
+                    f"each insurer's profile says which it uses (insurer.toml: [insurer] consent = ...)"
+                )
             known = f"; lifetimes are {', '.join(DEFAULT_LIFETIMES)}" if path == "lifetimes." else ""
             raise SettingsError(f"unknown setting {where!r} in {source}{known}")
         if isinstance(base.get(key), dict):

@@ -41,7 +41,6 @@ def admin_blueprint() -> Blueprint:
         health_of = {name: cp.fanout.health(name) for name in FAKES}
         return json_response(
             {
-                "profile": cp.settings.profile,
                 "services": {
                     name: {
                         "base_url": cp.settings.base_url(name),
@@ -192,7 +191,8 @@ def admin_blueprint() -> Blueprint:
 
     @bp.post("/insurers")
     def register_insurer():
-        """``{"org", "name", "redirect_uri" | "redirect_uris": [...]}``: what ``register-insurer`` calls.
+        """``{"org", "name", "redirect_uri" | "redirect_uris": [...], "consent"?: "altinn3" | "altinn2"}``:
+        what ``register-insurer`` calls.
         Answers the registration's facts (each service's client, key and URLs) with the PEM texts
         under ``certificate``. Registering an org again replaces its earlier registration (new key,
         client ids and API key)."""
@@ -204,9 +204,14 @@ def admin_blueprint() -> Blueprint:
         if not uris:
             raise admin_error(400, "invalid_request", "redirect_uri (the insurer's consent callback) is required")
         uris = [check.absolute_url(uri, "redirect_uri") for uri in check.string_list({"u": uris}, "u")]
+        consent = body.get("consent", insurers.CONSENT_GENERATIONS[0])
+        if consent not in insurers.CONSENT_GENERATIONS:
+            raise admin_error(
+                400, "invalid_request", f"consent must be one of {', '.join(insurers.CONSENT_GENERATIONS)}"
+            )
         try:
             registration = insurers.register(
-                cp.fanout, cp.authority, cp.clock, org, name, uris, replacing=cp.insurers.get(org)
+                cp.fanout, cp.authority, cp.clock, org, name, uris, replacing=cp.insurers.get(org), consent=consent
             )
         except ServiceUnreachable as exc:
             raise admin_error(502, "service_unreachable", str(exc)) from exc

@@ -2,8 +2,10 @@
 
 Maskinporten: a client authenticated by the enterprise certificate, with the DSOP scopes and the
 insurer on each scope's access list. ID-porten: an OIDC client for the insurer's own citizen
-login. Altinn: a consent consumer with an API key and the redirect URL's domain. NAV: the
-access list. The enterprise certificate comes from the key authority.
+login. Altinn: for Altinn 3 the insurer on the access list of NAV's consent resource, for Altinn 2
+a consent consumer with an API key and the redirect URL's domain. NAV: the access list. The
+enterprise certificate comes from the key authority. Every insurer is registered for both consent
+generations; ``consent`` records which one its profile says it uses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from .fanout import Fanout, ServiceRefused
 
 NAV_SERVICE_CODE = "5252"
 NAV_SERVICE_EDITION = 2
+#: The consent generations an insurer's profile may name; the first is the default for new ones
+#: (Altinn 3, what production runs since Altinn II closed on 19 June 2026).
+CONSENT_GENERATIONS = ("altinn3", "altinn2")
+CONSENT_REQUESTS_PATH = "/accessmanagement/api/v1/enterprise/consentrequests"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ def register(
     name: str,
     redirect_uris: list[str],
     replacing: dict | None = None,
+    consent: str = CONSENT_GENERATIONS[0],
 ) -> Registration:
     """Register the insurer; ``replacing`` (an earlier registration of the same org) is removed
     first, so registering again hands out fresh credentials and leaves no stale clients behind."""
@@ -61,10 +68,14 @@ def register(
     consumer = fanout.call(
         "altinn", "POST", "/_sandbox/consumers", json={"org": org, "name": name, "redirect_urls": redirect_uris}
     )
+    resources = fanout.call("altinn", "GET", "/_sandbox/resources/dsop")["resources"]
+    for resource in resources:  # Altinn 3: the insurer may ask consent for NAV's resource
+        fanout.call("altinn", "PUT", f"/_sandbox/resources/{resource}/access-list/{org}")
     fanout.call("nav", "POST", "/_sandbox/access-list", json={"org": org, "name": name})
     facts = {
         "org": org,
         "name": name,
+        "consent": consent,
         "certificate": {},
         "maskinporten": {
             "issuer": settings.issuer("maskinporten"),
@@ -80,6 +91,10 @@ def register(
         },
         "altinn": {
             "base_url": settings.base_url("altinn"),
+            # Altinn 3: consent requests with a Maskinporten token, for NAV's resource
+            "consent_requests": settings.base_url("altinn") + CONSENT_REQUESTS_PATH,
+            "resource": resources[0],
+            # Altinn 2: the consumer's API key and NAV's service
             "api_key": consumer["api_key"],
             "service_code": NAV_SERVICE_CODE,
             "service_edition": NAV_SERVICE_EDITION,

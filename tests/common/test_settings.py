@@ -20,7 +20,6 @@ def test_defaults():
     settings = Settings.load(environ={})
     assert settings.sources == ("defaults",)
     assert settings.state_dir == Path(".sandbox")
-    assert settings.profile == "altinn2"
     assert settings.tls is False and settings.scheme == "http"
     assert settings.max_body_bytes == 1024 * 1024
     assert {name: svc.port for name, svc in settings.services.items()} == DEFAULT_PORTS
@@ -41,9 +40,9 @@ def test_default_base_urls_and_issuers():
 
 
 def test_environment_is_ignored_when_an_empty_environ_is_given(monkeypatch):
-    monkeypatch.setenv("DSOP_SANDBOX__PROFILE", "altinn3")
-    assert Settings.load(environ={}).profile == "altinn2"
-    assert Settings.load().profile == "altinn3"  # None means os.environ
+    monkeypatch.setenv("DSOP_SANDBOX__TLS", "true")
+    assert Settings.load(environ={}).tls is False
+    assert Settings.load().tls is True  # None means os.environ
 
 
 def test_loading_does_not_mutate_the_defaults():
@@ -60,7 +59,6 @@ def test_toml_file_is_read(tmp_path):
         """
 state_dir = "/tmp/sandbox-state"
 tls = true
-profile = "altinn3"
 [services.maskinporten]
 port = 8102
 [services.idporten]
@@ -77,7 +75,6 @@ consent_token_issuer = "altinn.test"
     assert settings.sources == ("defaults", str(path))
     assert settings.state_dir == Path("/tmp/sandbox-state")
     assert settings.tls is True
-    assert settings.profile == "altinn3"
     assert settings.services["maskinporten"].port == 8102
     assert settings.base_url("maskinporten") == "https://localhost:8102"
     assert settings.issuer("maskinporten") == "https://localhost:8102/"
@@ -126,7 +123,7 @@ def test_unknown_key_in_file_is_rejected_by_name(tmp_path, text, name):
         ("[services.nav]\nport = -1\n", "0-65535"),
         ("[services.nav]\nbase_url = 7\n", "services.nav.base_url must be str"),
         ("tls = 'yes'\n", "tls must be bool"),
-        ("profile = 'altinn4'\n", "profile must be one of altinn2, altinn3"),
+        ("profile = 'altinn2'\n", "serves Altinn 3 and Altinn 2 at once"),
         ("max_body_bytes = 100\n", "at least 1024"),
         ("max_body_bytes = 4096.0\n", "max_body_bytes must be int"),
         ("[lifetimes]\n'altinn.consent_token' = 0\n", "whole number of seconds from 1"),
@@ -180,11 +177,11 @@ def test_an_environment_value_that_looks_like_toml_stays_a_string_where_a_string
 
 
 def test_environment_wins_over_the_file_and_overrides_win_over_both(tmp_path):
-    path = write(tmp_path, "profile = 'altinn3'\n[services.nav]\nport = 8104\n[services.altinn]\nport = 8103\n")
+    path = write(tmp_path, "tls = true\n[services.nav]\nport = 8104\n[services.altinn]\nport = 8103\n")
     environ = {"DSOP_SANDBOX__SERVICES__NAV__PORT": "9104", "DSOP_SANDBOX__SERVICES__IDPORTEN__PORT": "9101"}
     settings = Settings.load(path, environ=environ, overrides={"services": {"idporten": {"port": 10101}}})
     assert settings.sources == ("defaults", str(path), "environment", "overrides")
-    assert settings.profile == "altinn3"  # file only
+    assert settings.tls is True  # file only
     assert settings.services["altinn"].port == 8103  # file only
     assert settings.services["nav"].port == 9104  # environment over file
     assert settings.services["idporten"].port == 10101  # overrides over environment

@@ -138,17 +138,25 @@ def test_register_insurer_writes_its_files_and_prints_the_facts(tmp_path):
         )
         assert done.returncode == 0, done.stderr
         facts = json.loads(done.stdout)
-        assert set(facts) == {"org", "name", "certificate", "maskinporten", "idporten", "altinn", "nav"}
+        assert set(facts) == {"org", "name", "consent", "certificate", "maskinporten", "idporten", "altinn", "nav"}
+        assert facts["consent"] == "altinn3"  # the default for new profiles
         assert facts["certificate"] == {
             "key": str(out / "enterprise.key.pem"),
             "chain": str(out / "enterprise.cert.pem"),
             "ca": str(out / "ca.pem"),
         }
         assert facts["maskinporten"]["issuer"] == up.urls["maskinporten"] + "/"
-        assert facts["altinn"]["service_code"] == "5252"
+        assert facts["altinn"]["service_code"] == "5252"  # Altinn 2
+        assert facts["altinn"]["resource"] == "nav_samtykke_dsop_aap-ufore"  # Altinn 3
+        assert facts["altinn"]["consent_requests"] == (
+            up.urls["altinn"] + "/accessmanagement/api/v1/enterprise/consentrequests"
+        )
+        assert {"altinn:consentrequests.write", "altinn:consentrequests.read"} <= set(facts["maskinporten"]["scopes"])
+        listed = requests.get(up.urls["altinn"] + "/_sandbox/resources/nav_samtykke_dsop_aap-ufore/access-list")
+        assert listed.json()["access_list"] == ["310000019"]
         assert oct((out / "enterprise.key.pem").stat().st_mode)[-3:] == "600"
         profile = tomllib.loads((out / "insurer.toml").read_text())
-        assert profile["insurer"] == {"name": "Eksempel Forsikring AS", "org": "310000019"}
+        assert profile["insurer"] == {"name": "Eksempel Forsikring AS", "org": "310000019", "consent": "altinn3"}
         for table in ("certificate", "maskinporten", "idporten", "altinn", "nav"):
             assert profile[table] == facts[table]
         # The written key and chain are all an insurer needs for a Maskinporten token.
@@ -202,7 +210,7 @@ def test_serve_runs_one_service_alone(tmp_path):
 
 
 def test_commands_that_cannot_start_exit_2(tmp_path):
-    assert run_cli("up", "--profile", "altinn3", timeout=20).returncode == 2
+    assert run_cli("up", "--profile", "altinn3", timeout=20).returncode == 2  # there are no sandbox profiles
     bad_config = tmp_path / "bad.toml"
     bad_config.write_text("[maskinporten]\nclock_skew = 'ten'\n")
     done = run_cli("up", "--config", str(bad_config), timeout=20)

@@ -183,6 +183,20 @@ def test_registration_reaches_every_service(control, sandbox, http, insurer):
     nav = http.get(sandbox.url("nav") + "/_sandbox/access-list").json()["access_list"]
     assert [entry["org"] for entry in nav] == [org]
     assert [i["org"] for i in control.get("/_sandbox/insurers").json()["insurers"]] == [org]
+    # Altinn 3: on the access list of NAV's consent resource (an insurer is registered for both generations)
+    resource = insurer["altinn"]["resource"]
+    listed = http.get(sandbox.url("altinn") + f"/_sandbox/resources/{resource}/access-list").json()
+    assert listed["access_list"] == [org] and insurer["consent"] == "altinn3"
+
+
+def test_registration_records_the_consent_generation_the_profile_names(control, sandbox):
+    body = {"org": "310000027", "name": "Gammel Forsikring AS", "redirect_uri": "http://localhost/cb"}
+    answer = control.post("/_sandbox/insurers", json={**body, "consent": "altinn2"})
+    assert answer.status_code == 201 and answer.json()["consent"] == "altinn2"
+    refused = control.post("/_sandbox/insurers", json={**body, "consent": "altinn4"})
+    assert refused.status_code == 400 and "altinn3, altinn2" in refused.json()["message"]
+    [kept] = control.get("/_sandbox/insurers").json()["insurers"]
+    assert kept["consent"] == "altinn2"
 
 
 def test_registration_refuses_bad_input_without_registering(control, http, sandbox):

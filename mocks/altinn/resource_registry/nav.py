@@ -87,3 +87,5 @@ RESOURCE: dict = {
 
 #: The resources every sandbox's registry holds.
 SEEDED = (RESOURCE,)
+#: The consent resources of the DSOP flow (what a registered insurer may ask consent for).
+DSOP_RESOURCES = (IDENTIFIER,)

@@ -8,6 +8,7 @@ Admin, under ``/_sandbox``::
 
     POST   /resources                           add a resource, or replace the one with its identifier
     GET    /resources                           every resource with its access list
+    GET    /resources/dsop                      {"resources": [ids]}: the DSOP flow's consent resources
     GET    /resources/{id}                      one, with its access list
     DELETE /resources/{id}                      forget it (and its access list)
     GET    /resources/{id}/access-list          {"resource", "access_list": [orgs]}
@@ -27,6 +28,7 @@ from dsop_sandbox.mocks.common.events import annotate
 from dsop_sandbox.mocks.common.payload import trace_id
 
 from ..altinn3.problems import plain_problem
+from .nav import DSOP_RESOURCES
 from .store import ResourceProblem, Resources, validated
 
 RESOURCE_PATH = "/resourceregistry/api/v1/resource/<identifier>"
@@ -82,6 +84,12 @@ def registry_fixtures_blueprint() -> Blueprint:
     @bp.get("/resources")
     def list_resources():
         return json_response({"resources": [_with_access(resource) for resource in resources().all()]})
+
+    @bp.get("/resources/dsop")
+    def dsop_resources():
+        """The consent resources of the DSOP flow that every sandbox seeds (NAV's): what the control
+        plane puts a registered insurer on the access list of."""
+        return json_response({"resources": list(DSOP_RESOURCES)})
 
     @bp.get("/resources/<identifier>")
     def show_resource(identifier: str):
