@@ -25,6 +25,7 @@ from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
 from .events import ENVIRON_KEY, EventDraft, EventLog, annotate
 from .faults import Faults
 from .lifetimes import Lifetimes
+from .outbound import Outbound
 from .settings import Settings
 from .store import Store
 
@@ -75,6 +76,7 @@ class ServiceRuntime:
     errors: ErrorShape
     reset_hooks: list[Callable[[bool], None]] = field(default_factory=list)
     certificates: CertificateSwitch | None = None  # set when the service is served over TLS
+    outbound: Outbound = field(default_factory=Outbound)  # the sessions for the service's calls to others
 
     def on_reset(self, hook: Callable[[bool], None]) -> None:
         """Call ``hook(registrations)`` after the store is reset (to clear in-memory caches)."""
@@ -141,6 +143,7 @@ def create_service_app(
         faults=Faults(lambda: public_operations(app) + tuple(internal_operations)),
         lifetimes=Lifetimes(settings.lifetimes_of(name)),
         errors=errors,
+        outbound=Outbound(settings),
     )
     app.extensions["sandbox"] = rt
     app.register_blueprint(admin_blueprint())

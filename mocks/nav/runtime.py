@@ -1,4 +1,5 @@
-"""The NAV fake's parts, shared by its blueprints: access list, disclosure log, remote keys."""
+"""The NAV fake's parts, shared by its blueprints: access list, disclosure log, remote keys, and
+the sessions for its calls to the other services (the runtime's ``outbound``)."""
 
 from __future__ import annotations
 
@@ -20,14 +21,16 @@ class Nav(Peers):
     """The service's parts, on ``app.extensions["nav"]`` (reach them with :func:`nav`)."""
 
     def __init__(self, settings: Settings, rt, authority: KeyAuthority):
-        super().__init__(settings, rt.clock, authority, NAV_ORG, "Arbeids- og velferdsetaten")
+        super().__init__(settings, rt.clock, authority, NAV_ORG, "Arbeids- og velferdsetaten", outbound=rt.outbound)
         self.settings = settings
         self.rt = rt
         self.clock = rt.clock
         self.base_url = settings.base_url(SERVICE)
         self.access_list = Records(rt.store, "access_list", rt.clock)
         self.disclosures = Disclosures(rt.store, rt.clock)
-        self.altinn_keys = RemoteKeys(settings.base_url("altinn") + "/api/metadata/jwk", rt.clock, verify=self.verify)
+        self.altinn_keys = RemoteKeys(
+            settings.base_url("altinn") + "/api/metadata/jwk", rt.clock, outbound=self.outbound
+        )
 
 
 def nav() -> Nav:
