@@ -157,8 +157,11 @@ class InProcessSandbox:
         *,
         authority: KeyAuthority | None = None,
         clock: Clock | None = None,
+        options: dict[str, dict] | None = None,
     ):
+        """``options`` are further keyword arguments of a service's factory (``{"nav": {"personas": [...]}}``)."""
         self.requested = settings
+        self.options = options or {}
         self.services = tuple(services)
         self.shared_clock = clock
         self.authority = authority
@@ -176,7 +179,12 @@ class InProcessSandbox:
             self.authority = KeyAuthority.open(self.settings.state_dir, (self.shared_clock or Clock()).now())
         try:
             for name in self.services:
-                app = FACTORIES[name](self.settings, authority=self.authority, clock=self.shared_clock or Clock())
+                app = FACTORIES[name](
+                    self.settings,
+                    authority=self.authority,
+                    clock=self.shared_clock or Clock(),
+                    **self.options.get(name, {}),
+                )
                 self.apps[name] = app
                 self.adapter.add(self.settings.base_url(name), app)
             for app in self.apps.values():

@@ -1,10 +1,15 @@
 """The NAV fake: the DSOP APIs for insurers (uføretrygd, AAP vedtak and meldekort), NAV's access
 list of insurers, the disclosure log (sporingslogg) written before any data leaves, and the
-citizen's innsyn. NAV trusts Maskinporten and Altinn only through their published JWKS."""
+citizen's innsyn. NAV trusts Maskinporten and Altinn only through their published JWKS.
+
+HTTP stays in the views: a call is parsed into an :class:`~.api_request.ApiRequest` there, and the
+checks and the disclosure log take that value. The persons NAV knows are given to
+:func:`create_app` (default: the sandbox's personas)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from flask import Blueprint, Flask, Response, request
 
@@ -18,11 +23,12 @@ from dsop_sandbox.mocks.common.payload import trace_id
 from dsop_sandbox.mocks.common.records import record_routes, records_schema
 from dsop_sandbox.mocks.common.service import create_service_app
 from dsop_sandbox.mocks.common.settings import Settings
-from dsop_sandbox.people.personas import persona
+from dsop_sandbox.people.personas import PERSONAS
 
-from . import benefits
+from . import api_request, benefits
 from . import errors as E
-from .checks import AAP, CONSENT_HEADER, PERSON_HEADERS, UFORE, Access, Api, check_request
+from .api_request import CONSENT_HEADER, ApiRequest
+from .checks import AAP, UFORE, Access, Api, check_request
 from .disclosures import SCHEMA as DISCLOSURE_SCHEMA
 from .disclosures import TABLES as DISCLOSURE_TABLES
 from .innsyn import INNSYN_SCHEMA, INNSYN_TABLES, innsyn_blueprint
@@ -37,10 +43,17 @@ CORRELATION_HEADERS = ("Nav-Call-Id", "X-Request-Id", "X-Correlation-Id")
 CONSENT_BASIS = "Samtykke"
 
 
-def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
+def create_app(
+    settings: Settings,
+    *,
+    authority: KeyAuthority | None = None,
+    clock: Clock | None = None,
+    personas: Iterable | None = None,
+) -> Flask:
     """Like the real NAV, this fake trusts Maskinporten's and Altinn's keys only through their
     JWKS over HTTP; the key authority only gives NAV its own enterprise certificate (for the
-    innsyn login at ID-porten)."""
+    innsyn login at ID-porten). ``personas`` are the persons NAV holds data about (anything with
+    ``pid``, ``name`` and ``history``; default :data:`dsop_sandbox.people.personas.PERSONAS`)."""
     app = create_service_app(
         SERVICE,
         settings,
@@ -53,7 +66,7 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     )
     rt = app.extensions["sandbox"]
     authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
-    app.extensions[SERVICE] = Nav(settings, rt, authority)
+    app.extensions[SERVICE] = Nav(settings, rt, authority, PERSONAS if personas is None else personas)
     app.register_blueprint(api_blueprint(settings))
     app.register_blueprint(innsyn_blueprint())
     app.register_blueprint(access_fixtures())
@@ -68,12 +81,12 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     return app
 
 
-def history_of(pid: str):
-    found = persona(pid)
+def history_of(service: Nav, pid: str):
+    found = service.person(pid)
     return found.history if found is not None else None
 
 
-def deliver(service: Nav, access: Access, body: dict) -> Response:
+def deliver(service: Nav, access: Access, asked: ApiRequest, body: dict) -> Response:
     """Log the disclosure, then answer; if the log cannot be written, no data (503)."""
     data = json.dumps(body, ensure_ascii=False)
     try:
@@ -90,12 +103,7 @@ def deliver(service: Nav, access: Access, body: dict) -> Response:
             data=data,
             samtykke_token=access.consent.token,
             authorization_code=access.consent.authorization_code,
-            foresporsel={
-                "method": request.method,
-                "path": request.path,
-                "query": request.args.to_dict(),
-                "headers": {h: request.headers[h] for h in PERSON_HEADERS if h in request.headers},
-            },
+            foresporsel=asked.disclosure_record(),
             leverandor=access.supplier_org,
             trace_id=trace_id(),
         )
@@ -112,10 +120,11 @@ def api_blueprint(settings: Settings) -> Blueprint:
 
     def serve(api: Api, build) -> Response:
         service = nav()
-        access = check_request(service, api)
+        asked = api_request.parse(request)
+        access = check_request(service, api, asked)
         consent = access.consent
-        body = build(history_of(access.pid), access.fom, access.tom, consent.start, consent.end)
-        return deliver(service, access, body)
+        body = build(history_of(service, access.pid), access.fom, access.tom, consent.start, consent.end)
+        return deliver(service, access, asked, body)
 
     @bp.get(paths.ufore_path, endpoint="hentUforeopplysninger")
     def ufore():

@@ -1,4 +1,5 @@
-"""The checks in front of every DSOP API call, in NAV's order (nav-api.md §2.4, §7).
+"""The checks in front of every DSOP API call, in NAV's order (nav-api.md §2.4, §7), on the call
+as parsed in the view (:class:`~.api_request.ApiRequest`).
 
 1. The Maskinporten access token: signature against Maskinporten's JWKS (fetched over HTTP and
    cached), issuer, expiry → 401 ``IKKE_TILGANG_MASKINPORTEN``.
@@ -15,14 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import request
-
 from dsop_sandbox.mocks.common import jose
 from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
 from dsop_sandbox.mocks.common.identifiers import fnr_problem
 from dsop_sandbox.mocks.common.remote_keys import KeysUnavailable, TokenError, verify_jwt
 
 from . import errors as E
+from .api_request import CONSENT_HEADER, PERSON_HEADERS, ApiRequest
 from .consent import Consent, check_consent
 from .runtime import Nav
 
@@ -37,11 +37,9 @@ class Api:
 
 UFORE = Api("uforeopplysninger", "nav:helse/v1/uforeopplysninger", "UFO", 2)
 AAP = Api("aap", "nav:arbeid/v1/aap", "AAP", 1)
-PERSON_HEADERS = ("fnr", "NAV-PersonIdent")
 #: Maskinporten, Altinn and NAV read one sandbox clock, so an expired token is refused after one
 #: second of grace: an insurer's own clock never enters into it (it only forwards the tokens).
 TOKEN_LEEWAY = 1
-CONSENT_HEADER = "NAV-Samtykke-Token"
 
 
 @dataclass(frozen=True)
@@ -70,8 +68,8 @@ def _claimed_org(token: str) -> str | None:
         return None
 
 
-def _access_token(nav: Nav) -> dict:
-    header = request.headers.get("Authorization", "")
+def _access_token(nav: Nav, asked: ApiRequest) -> dict:
+    header = asked.authorization or ""
     if header[:7].lower() != "bearer " or not header[7:].strip():
         raise E.unauthorized("Authorization: Bearer <Maskinporten-token> mangler.")
     token = header[7:].strip()
@@ -91,8 +89,8 @@ def _access_token(nav: Nav) -> dict:
     return claims
 
 
-def _person() -> str:
-    values = {name: request.headers.get(name) for name in PERSON_HEADERS if request.headers.get(name)}
+def _person(asked: ApiRequest) -> str:
+    values = asked.persons
     if not values:
         raise E.bad_input("personident mangler (header fnr eller NAV-PersonIdent).")
     if len(set(values.values())) > 1:
@@ -104,9 +102,8 @@ def _person() -> str:
     return pid
 
 
-def _date(name: str) -> date | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+def _date(name: str, raw: str | None) -> date | None:
+    if raw is None:
         return None
     try:
         return date.fromisoformat(raw)
@@ -114,8 +111,8 @@ def _date(name: str) -> date | None:
         raise E.bad_input(f"{name} må være en dato på formen ÅÅÅÅ-MM-DD, ikke {raw!r}.", E.BAD_PERIOD) from exc
 
 
-def check_request(nav: Nav, api: Api) -> Access:
-    claims = _access_token(nav)
+def check_request(nav: Nav, api: Api, asked: ApiRequest) -> Access:
+    claims = _access_token(nav, asked)
     consumer = _org(claims.get("consumer"))
     annotate(caller=consumer, client_id=claims.get("client_id"))
     if api.scope not in str(claims.get("scope", "")).split():
@@ -123,10 +120,10 @@ def check_request(nav: Nav, api: Api) -> Access:
     listed = nav.access_list.get(consumer) if consumer else None
     if listed is None or api.name not in listed.get("apis", []):
         raise E.forbidden(f"virksomheten {consumer} har ikke tilgang til {api.name} hos NAV.")
-    pid = _person()
+    pid = _person(asked)
     annotate(subject=pid)
     consent = check_consent(
-        request.headers.get(CONSENT_HEADER),
+        asked.consent_token,
         keys=nav.altinn_keys,
         issuer=nav.settings.consent_token_issuer,
         clock=nav.clock,
@@ -136,7 +133,7 @@ def check_request(nav: Nav, api: Api) -> Access:
         leeway=TOKEN_LEEWAY,
     )
     annotate(authorization_code=consent.authorization_code, consent_token=token_fingerprint(consent.token))
-    fom, tom = _date("fomDato"), _date("tomDato")
+    fom, tom = _date("fomDato", asked.fom), _date("tomDato", asked.tom)
     for name, value in (("fomDato", fom), ("tomDato", tom)):
         if value is not None and not consent.start <= value <= consent.end:
             raise E.outside_consent(
@@ -148,3 +145,6 @@ def check_request(nav: Nav, api: Api) -> Access:
         raise E.bad_input("fomDato er etter tomDato.", E.BAD_PERIOD)
     annotate(period=f"{fom.isoformat()}/{tom.isoformat()}")
     return Access(api, consumer, _org(claims.get("supplier")), claims.get("client_id"), pid, consent, fom, tom)
+
+
+__all__ = ["AAP", "CONSENT_HEADER", "PERSON_HEADERS", "UFORE", "Access", "Api", "check_request"]

@@ -52,7 +52,7 @@ def html(page: str, status: int = 200) -> Response:
 
 
 def render(template: str, status: int = 200, session: Session | None = None, **context) -> Response:
-    user_name = (view.person_name(session.pid) or session.pid) if session else None
+    user_name = (view.person_name(nav(), session.pid) or session.pid) if session else None
     return html(
         render_template(
             template, session=session, user_name=user_name, dsop_path=DSOP_PATH, logout_path=LOGOUT_PATH, **context

@@ -86,10 +86,9 @@ def mottaker_name(service: Nav, org: str | None) -> str | None:
     return name if isinstance(name, str) and name.strip() else None
 
 
-def person_name(pid: str) -> str | None:
-    from dsop_sandbox.people.personas import persona  # (imported late: the population is large)
-
-    found = persona(pid)
+def person_name(service: Nav, pid: str) -> str | None:
+    """The citizen's name, from the persons NAV knows."""
+    found = service.person(pid)
     return found.name if found is not None else None
 
 
