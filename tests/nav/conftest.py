@@ -1,21 +1,32 @@
-"""A running sandbox with a registered insurer, and the insurer's calls to NAV: a Maskinporten
-token for the API's scope, a consent token from Altinn for the person, the person's header."""
+"""A sandbox with a registered insurer, and the insurer's calls to NAV: a Maskinporten token for
+the API's scope, a consent token from Altinn for the person, the person's header.
+
+The module's sandbox runs in process (tests/wsgi_network.py): every service's app, reached through
+one transport adapter by the tests' sessions, by the fakes' own outgoing calls (NAV's JWKS
+fetches, the citizen login at ID-porten) and by the control plane's fan-out; no socket is opened.
+test_end_to_end.py and test_persistence.py serve the same checks over real HTTP."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import pytest
 import requests
 
 from dsop_sandbox.launcher import Sandbox
-from tests.altinn.conftest import OTHER_NAME, OTHER_ORG, OTHER_REDIRECT, Ecosystem, Insurer, started
-from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI
+from tests.altinn.conftest import OTHER_NAME, OTHER_ORG, OTHER_REDIRECT, Ecosystem, Insurer
+from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, free_port_settings
+from tests.wsgi_network import InProcessSandbox
 
 UFORE_SCOPE = "nav:helse/v1/uforeopplysninger"
 AAP_SCOPE = "nav:arbeid/v1/aap"
 
 
 class NavWorld(Ecosystem):
-    def __init__(self, sandbox: Sandbox, http: requests.Session):
+    """``sandbox`` is a served :class:`Sandbox` or an :class:`InProcessSandbox`, ``http`` a session
+    that reaches it."""
+
+    def __init__(self, sandbox: Sandbox | InProcessSandbox, http: requests.Session):
         super().__init__(sandbox, http)
         self.nav = sandbox.url("nav")
         self.paths = sandbox.settings.nav
@@ -65,9 +76,17 @@ class NavWorld(Ecosystem):
         return self.http.get(self.nav + "/_sandbox/disclosures", params=params, timeout=10).json()["disclosures"]
 
 
+@contextmanager
+def in_process(tmp_path_factory, name: str):
+    """A NavWorld over an in-process sandbox in a fresh state directory."""
+    settings = free_port_settings(tmp_path_factory.mktemp(name) / "state")
+    with InProcessSandbox(settings) as sandbox, sandbox.session() as http:
+        yield NavWorld(sandbox, http)
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    with started(tmp_path_factory, "nav", NavWorld) as world:
+    with in_process(tmp_path_factory, "nav") as world:
         yield world
 
 

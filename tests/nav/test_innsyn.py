@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import jwt
 import pytest
-import requests
 
 from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.altinn.conftest import Ecosystem, Insurer
@@ -94,8 +93,11 @@ def nav(eco, company) -> Nav:
     return Nav(eco, company)
 
 
-def citizen(eco, person: dict, method: str = "bankid") -> Citizen:
-    return Citizen(eco, person["pid"], method=method, services=("nav", "idporten"))
+def citizen(eco, person: dict, method: str = "bankid", services=("nav", "idporten")) -> Citizen:
+    """A scripted browser of ``person`` whose session reaches the in-process sandbox."""
+    browser = Citizen(eco, person["pid"], method=method, services=services)
+    eco.sandbox.mount(browser.http)
+    return browser
 
 
 def page_of(answer) -> Page:
@@ -367,8 +369,7 @@ def test_the_bff_lists_the_entries_as_dsop_api_does(eco, nav):
 
 @pytest.mark.parametrize("cookie", [None, "forged-" + "A" * 40, "x" * 500])
 def test_the_bff_without_a_session_is_401(eco, nav, cookie):
-    with requests.Session() as http:
-        http.trust_env = False
+    with eco.sandbox.session() as http:
         if cookie:
             http.cookies.set("nav_session", cookie)
         answer = http.get(nav.url + BFF, timeout=10)
@@ -407,8 +408,7 @@ def test_a_replayed_callback_and_one_from_another_browser_are_refused(eco, nav):
     kari = citizen(eco, KARI)
     callback = kari.get(nav.url + DSOP, stop_at="/oauth2/callback")
     url = urljoin(callback.url, callback.headers["Location"])
-    with requests.Session() as stranger:
-        stranger.trust_env = False
+    with eco.sandbox.session() as stranger:
         other = stranger.get(url, allow_redirects=False, timeout=10)
     assert other.status_code == 400 and "en annen nettleser" in page_of(other).text
     assert "nav_session" not in other.cookies
@@ -504,7 +504,7 @@ def test_an_expired_session_means_logging_in_again(eco, nav):
 
 def test_the_altinn_session_does_not_open_navs_pages(eco, nav):
     """Both run on localhost (cookies ignore ports): their cookies have different names and stores."""
-    kari = Citizen(eco, KARI["pid"], services=("altinn", "idporten"))
+    kari = citizen(eco, KARI, services=("altinn", "idporten"))
     kari.get(eco.altinn + "/ui/Profile/Consents")
     assert "altinn_session" in kari.http.cookies
     assert kari.http.get(nav.url + BFF, timeout=10).status_code == 401
