@@ -2,6 +2,14 @@
 list of insurers, the disclosure log (sporingslogg) written before any data leaves, and the
 citizen's innsyn. NAV trusts Maskinporten and Altinn only through their published JWKS.
 
+Consents of both Altinn generations are accepted (:mod:`.consent`): an Altinn 3 consent inside
+the Maskinporten access token (``authorization_details``, resource ``nav_samtykke_dsop_aap-ufore``,
+for uføre and both AAP operations), or an Altinn 2 consent token in ``NAV-Samtykke-Token``. When a
+token carries an Altinn 3 consent *and* the header is sent, NAV uses the consent in the token and
+does not read the header (the uføre API documents the header as "kun for Altinn 2", optional since
+January 2026: navikt/pensjon-ekstern-api, ``docs/api/uforeopplysninger/apidocUforeopplysninger.yaml``);
+the event notes ``consent_header: "ignored"``.
+
 HTTP stays in the views: a call is parsed into an :class:`~.api_request.ApiRequest` there, and the
 checks and the disclosure log take that value. The persons NAV knows are given to
 :func:`create_app` (default: the sandbox's personas)."""
@@ -40,7 +48,6 @@ APIS = (UFORE.name, AAP.name)
 ERRORS = E.ERRORS
 DISCLOSURE_WRITE = "sporingslogg"
 CORRELATION_HEADERS = ("Nav-Call-Id", "X-Request-Id", "X-Correlation-Id")
-CONSENT_BASIS = "Samtykke"
 
 
 def create_app(
@@ -54,6 +61,7 @@ def create_app(
     JWKS over HTTP; the key authority only gives NAV its own enterprise certificate (for the
     innsyn login at ID-porten). ``personas`` are the persons NAV holds data about (anything with
     ``pid``, ``name`` and ``history``; default :data:`dsop_sandbox.people.personas.PERSONAS`)."""
+
     app = create_service_app(
         SERVICE,
         settings,
@@ -95,17 +103,22 @@ def deliver(service: Nav, access: Access, asked: ApiRequest, body: dict) -> Resp
             annotate(fault=fault.id)
             if fault.fails:
                 raise OSError("sporingslogg write refused by a sandbox fault")
+        consent = access.consent
         entry_id = service.disclosures.record(
             person=access.pid,
             mottaker=access.consumer_org,
             tema=access.api.tema,
-            behandlingsgrunnlag=f"{CONSENT_BASIS} (Altinn {access.consent.authorization_code or ''})".strip(),
+            behandlingsgrunnlag=consent.basis,
             data=data,
-            samtykke_token=access.consent.token,
-            authorization_code=access.consent.authorization_code,
+            samtykke_token=consent.token,
+            authorization_code=consent.authorization_code,
             foresporsel=asked.disclosure_record(),
             leverandor=access.supplier_org,
             trace_id=trace_id(),
+            consent_generation=consent.generation,
+            consent_id=consent.id,
+            consent_details=consent.details,
+            access_token=access.access_token if consent.token is None else None,
         )
     except Exception as exc:
         annotate(disclosure="failed")

@@ -42,5 +42,18 @@ def test_an_altinn2_fetch_is_answered_logged_and_shown_to_the_citizen(served, in
     assert page.status_code == 200 and code in page.text
 
 
+def test_an_altinn3_fetch_is_answered_logged_and_shown_to_the_citizen(served, insurer):
+    """The consent inside the Maskinporten token; NAV fetches Maskinporten's keys over a socket."""
+    consent = served.altinn3_consent(insurer, OLA["pid"])
+    token = served.altinn3_token(insurer, [consent])
+    answer = served.with_altinn3("ufore_path", insurer, OLA["pid"], token)
+    assert answer.status_code == 200, answer.text
+    entry = served.disclosures(OLA["pid"])[0]
+    assert (entry["consentGeneration"], entry["consentId"], entry["samtykkeToken"]) == ("altinn3", consent["id"], None)
+    ola = Citizen(served, OLA["pid"], services=("nav", "idporten"))
+    page = ola.get(f"{served.nav}{DSOP}/{entry['id']}")
+    assert page.status_code == 200 and f"Altinn 3-samtykke {consent['id']}" in page.text
+
+
 def test_a_refusal_over_http_has_navs_shape(served, insurer):
     nav_error(served.ufore(insurer, OLA["pid"], None), 403, "SAMTYKKE_IKKE_GITT")
