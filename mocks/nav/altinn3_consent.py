@@ -23,8 +23,8 @@ lifetime, scope, NAV's access list). NAV then checks, in this order, each failur
 * ``authorization_details``: the claim is not a list of JSON objects;
 * ``several_consents``: more than one ``urn:altinn:consent`` entry (Maskinporten puts one consent
   in a token);
-* ``malformed``: the entry's ``id``, ``from``, ``to``, ``validTo`` (ISO 8601 with an offset) or
-  ``consentRights`` is missing or of the wrong kind;
+* ``malformed``: the entry's ``id`` (the consent request's UUID), ``from``, ``to``, ``validTo``
+  (ISO 8601 with an offset) or ``consentRights`` is missing or of the wrong kind;
 * ``from``: the consent is not from the person asked about (``urn:altinn:person:identifier-no:<fnr>``);
 * ``to``: the consent is not given to the token's ``consumer`` (with a supplier, ``consumer`` is
   still the insurer, and so is ``to``);
@@ -41,6 +41,7 @@ lifetime, scope, NAV's access list). NAV then checks, in this order, each failur
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from dsop_sandbox.mocks.common.clock import Clock
@@ -53,6 +54,8 @@ CONSENT_TYPE = "urn:altinn:consent"
 RESOURCE = "nav_samtykke_dsop_aap-ufore"
 RESOURCE_TYPE = "urn:altinn:resource"
 PERSON_PREFIX = "urn:altinn:person:identifier-no:"
+#: A consent's id is the consent request's UUID.
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def consent_entries(details) -> list[dict]:
@@ -86,7 +89,7 @@ def _moment(value) -> datetime | None:
 
 def _malformed(entry: dict) -> str | None:
     """The first field of a consent entry that is missing or of the wrong kind, else None."""
-    if not isinstance(entry.get("id"), str) or not entry["id"].strip():
+    if not isinstance(entry.get("id"), str) or not _UUID.match(entry["id"]):
         return "id"
     if not isinstance(entry.get("from"), str):
         return "from"

@@ -165,6 +165,8 @@ def test_two_consents_in_one_token(world, company):
         {"id": REMOVE},
         {"id": ""},
         {"id": 42},
+        {"id": "not-a-uuid"},
+        {"id": "0193f2c4-7c1e-7d2a-9b8e-6a4f1c2d3e4f" + "0" * 200},
         {"from": REMOVE},
         {"from": {"ID": "15838512329"}},
         {"to": REMOVE},
