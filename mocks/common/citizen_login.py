@@ -12,9 +12,10 @@ this browser (the login cookie, stored as its SHA-256), so that a callback canno
 (a state works once), forged, or carried to another browser.
 
 The callback checks ``iss`` (RFC 9207) when sent, redeems the code at ID-porten's ``/token`` over
-HTTP authenticating with the service's enterprise certificate (``private_key_jwt``, ``x5c`` = leaf
-and issuing CA), and verifies the id_token against ID-porten's published keys (issuer, audience =
-the client id, lifetime, nonce, ``pid``). The caller then checks the level with
+HTTP (through the service's :class:`~dsop_sandbox.mocks.common.outbound.Outbound`) authenticating
+with the service's enterprise certificate (``private_key_jwt``, ``x5c`` = leaf and issuing CA), and
+verifies the id_token against ID-porten's published keys (issuer, audience = the client id,
+lifetime, nonce, ``pid``). The caller then checks the level with
 :meth:`RelyingPartyConfig.acr_problem`: a relying party must check the ``acr`` it got, not trust
 the one it asked for. ID-porten unreachable (network, 5xx, no keys) is :class:`LoginFailed` with
 status 502; everything else the citizen or an attacker can cause is a 4xx.
@@ -45,6 +46,7 @@ from cryptography.hazmat.primitives import serialization
 from flask import Response, redirect, request
 
 from .clock import Clock
+from .outbound import Outbound
 from .remote_keys import KeysUnavailable, RemoteKeys, TokenError, verify_jwt
 from .store import Store
 
@@ -198,7 +200,8 @@ class RelyingPartyConfig:
     def bind(self, service: Any) -> RelyingParty:
         """This config bound to a service object with the parts both Altinn and NAV have:
         ``base_url``, ``clock``, ``rt.store``, ``rt.lifetimes``, ``enterprise_credentials()``,
-        ``idporten_base_url``, ``idporten_issuer`` and ``idporten_keys``."""
+        ``idporten_base_url``, ``idporten_issuer`` and ``idporten_keys``, and, when it has one, the
+        ``outbound`` its calls to ID-porten go through."""
         return RelyingParty(
             self,
             base_url=service.base_url,
@@ -209,6 +212,7 @@ class RelyingPartyConfig:
             idporten_base_url=service.idporten_base_url,
             idporten_issuer=service.idporten_issuer,
             idporten_keys=service.idporten_keys,
+            outbound=getattr(service, "outbound", None),
         )
 
 
@@ -217,7 +221,8 @@ class RelyingParty:
 
     ``credentials()`` answers the service's enterprise certificate (an object with ``key_pem`` and
     ``chain_pem``, PEM bytes); ``lifetimes`` is the service's runtime lifetimes (read on every use,
-    so that ``POST /_sandbox/lifetimes`` takes effect at once)."""
+    so that ``POST /_sandbox/lifetimes`` takes effect at once). ``outbound`` gives the sessions for
+    ID-porten's token endpoint; without it, those ``idporten_keys`` fetches with."""
 
     def __init__(
         self,
@@ -232,6 +237,7 @@ class RelyingParty:
         idporten_issuer: str,
         idporten_keys: RemoteKeys,
         token_timeout: float = TOKEN_TIMEOUT,
+        outbound: Outbound | None = None,
     ):
         self.config = config
         self.base_url = base_url.rstrip("/")
@@ -241,6 +247,7 @@ class RelyingParty:
         self.idporten_issuer = idporten_issuer
         self.idporten_keys = idporten_keys
         self.token_timeout = token_timeout
+        self.outbound = outbound if outbound is not None else idporten_keys.outbound
 
     # -- small parts ------------------------------------------------------------------------------------
     def lifetime(self, name: str) -> int:
@@ -410,9 +417,7 @@ class RelyingParty:
             "client_assertion": self.client_assertion(),
         }
         try:
-            with requests.Session() as http:
-                http.trust_env = False
-                http.verify = getattr(self.idporten_keys, "verify", True)  # the sandbox's CA bundle under TLS
+            with self.outbound.session() as http:
                 answer = http.post(
                     f"{self.idporten_base_url}/token",
                     data=form,

@@ -3,6 +3,10 @@
 Altinn and NAV both check Maskinporten tokens and log citizens in at ID-porten; they know those
 services only by URL and published keys (:class:`RemoteKeys`), and they authenticate at
 ID-porten with their own enterprise certificate from the key authority, made on first use.
+
+Every call to those services goes through ``outbound`` (:class:`Outbound`): pass the service
+runtime's (``rt.outbound``) so that one object carries all of the service's outgoing traffic;
+without it the peers make their own from the settings.
 """
 
 from __future__ import annotations
@@ -12,20 +16,30 @@ import threading
 from dsop_sandbox.mocks.authority import EnterpriseCredentials, KeyAuthority
 
 from .clock import Clock
+from .outbound import Outbound
 from .remote_keys import RemoteKeys
 from .settings import Settings
-from .trust import trust
 
 
 class Peers:
-    def __init__(self, settings: Settings, clock: Clock, authority: KeyAuthority, org: str, org_name: str):
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        authority: KeyAuthority,
+        org: str,
+        org_name: str,
+        *,
+        outbound: Outbound | None = None,
+    ):
         self.authority = authority
+        self.outbound = outbound if outbound is not None else Outbound(settings)
+        self.verify = self.outbound.verify  # requests' verify= for calls to the other services
         self.maskinporten_issuer = settings.issuer("maskinporten")
-        self.verify = trust(settings)  # requests' verify= for calls to the other services
-        self.maskinporten_keys = RemoteKeys(settings.base_url("maskinporten") + "/jwk", clock, verify=self.verify)
+        self.maskinporten_keys = RemoteKeys(settings.base_url("maskinporten") + "/jwk", clock, outbound=self.outbound)
         self.idporten_issuer = settings.issuer("idporten")
         self.idporten_base_url = settings.base_url("idporten")
-        self.idporten_keys = RemoteKeys(self.idporten_base_url + "/jwks.json", clock, verify=self.verify)
+        self.idporten_keys = RemoteKeys(self.idporten_base_url + "/jwks.json", clock, outbound=self.outbound)
         self._identity = (org, org_name)
         self._clock = clock
         self._credentials: EnterpriseCredentials | None = None

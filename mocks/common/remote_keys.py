@@ -4,7 +4,9 @@ A fake never imports another fake: Altinn checks Maskinporten tokens and ID-port
 NAV checks both Maskinporten and Altinn tokens, the way the real services do, by reading the
 issuer's published JWKS. :class:`RemoteKeys` caches a JWKS for ``max_age`` seconds and fetches it
 again when a token names a ``kid`` it does not hold (key rotation), at most once per
-``refetch_interval`` so that forged kids cannot make it hammer the issuer.
+``refetch_interval`` so that forged kids cannot make it hammer the issuer. It fetches through the
+service's :class:`~dsop_sandbox.mocks.common.outbound.Outbound` (a new session per fetch, so an
+adapter a test mounts later is used too).
 
 :func:`verify_jwt` checks a compact RS256 JWT strictly: the algorithm, the signature, ``iss``,
 ``exp`` / ``nbf`` / ``iat`` against the sandbox clock with a small leeway, and an optional
@@ -23,6 +25,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from . import jose
 from .clock import Clock
+from .outbound import Outbound
 
 DEFAULT_MAX_AGE = 300.0
 DEFAULT_REFETCH_INTERVAL = 1.0
@@ -51,7 +54,8 @@ class _Cached:
 
 
 class RemoteKeys:
-    """The JWKS at ``jwks_uri``, fetched lazily with ``requests`` and cached."""
+    """The JWKS at ``jwks_uri``, fetched lazily with ``requests`` and cached. ``outbound`` gives the
+    sessions to fetch with; without it, sessions that trust ``verify`` (and not the environment)."""
 
     def __init__(
         self,
@@ -62,19 +66,19 @@ class RemoteKeys:
         refetch_interval: float = DEFAULT_REFETCH_INTERVAL,
         timeout: float = 5.0,
         verify: bool | str = True,
+        outbound: Outbound | None = None,
     ):
         self.jwks_uri = jwks_uri
         self.clock = clock
         self.max_age = max_age
         self.refetch_interval = refetch_interval
         self.timeout = timeout
-        self.verify = verify
+        self.outbound = outbound if outbound is not None else Outbound(verify=verify)
+        self.verify = self.outbound.verify
         self._cached: _Cached | None = None
         self._last_attempt = -math.inf
         self._last_refresh = -math.inf
         self._lock = threading.Lock()
-        self._session = requests.Session()
-        self._session.trust_env = False
 
     def key(self, kid: str | None):
         """The public key for ``kid`` (the only key when the JWKS has one and no kid is given)."""
@@ -126,9 +130,10 @@ class RemoteKeys:
 
     def _fetch(self) -> dict:
         try:
-            answer = self._session.get(self.jwks_uri, timeout=self.timeout, verify=self.verify)
-            answer.raise_for_status()
-            document = answer.json()
+            with self.outbound.session() as http:
+                answer = http.get(self.jwks_uri, timeout=self.timeout)
+                answer.raise_for_status()
+                document = answer.json()
         except (requests.RequestException, ValueError) as exc:
             raise KeysUnavailable(f"could not read the issuer's keys at {self.jwks_uri}: {exc}") from exc
         keys = {}

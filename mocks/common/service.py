@@ -31,6 +31,7 @@ from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
 from .events import ENVIRON_KEY, EventDraft, EventLog, annotate
 from .faults import Faults
 from .lifetimes import Lifetimes
+from .outbound import Outbound
 from .settings import MAY_BE_ZERO, Settings
 from .store import Store
 
@@ -81,6 +82,7 @@ class ServiceRuntime:
     errors: ErrorShape
     reset_hooks: list[Callable[[bool], None]] = field(default_factory=list)
     certificates: CertificateSwitch | None = None  # set when the service is served over TLS
+    outbound: Outbound = field(default_factory=Outbound)  # the sessions for the service's calls to others
 
     def on_reset(self, hook: Callable[[bool], None]) -> None:
         """Call ``hook(registrations)`` after the store is reset (to clear in-memory caches)."""
@@ -155,6 +157,7 @@ def create_service_app(
         faults=Faults(lambda: public_operations(app) + tuple(internal_operations)),
         lifetimes=Lifetimes(settings.lifetimes_of(name), MAY_BE_ZERO),
         errors=errors,
+        outbound=Outbound(settings),
     )
     app.extensions["sandbox"] = rt
     if admin_api:

@@ -1,10 +1,23 @@
 """The NAV fake: the DSOP APIs for insurers (uføretrygd, AAP vedtak and meldekort), NAV's access
 list of insurers, the disclosure log (sporingslogg) written before any data leaves, and the
-citizen's innsyn. NAV trusts Maskinporten and Altinn only through their published JWKS."""
+citizen's innsyn. NAV trusts Maskinporten and Altinn only through their published JWKS.
+
+Consents of both Altinn generations are accepted (:mod:`.consent`): an Altinn 3 consent inside
+the Maskinporten access token (``authorization_details``, resource ``nav_samtykke_dsop_aap-ufore``,
+for uføre and both AAP operations), or an Altinn 2 consent token in ``NAV-Samtykke-Token``. When a
+token carries an Altinn 3 consent *and* the header is sent, NAV uses the consent in the token and
+does not read the header (the uføre API documents the header as "kun for Altinn 2", optional since
+January 2026: navikt/pensjon-ekstern-api, ``docs/api/uforeopplysninger/apidocUforeopplysninger.yaml``);
+the event notes ``consent_header: "ignored"``.
+
+HTTP stays in the views: a call is parsed into an :class:`~.api_request.ApiRequest` there, and the
+checks and the disclosure log take that value. The persons NAV knows are given to
+:func:`create_app` (default: the sandbox's personas)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from flask import Blueprint, Flask, Response, request
 
@@ -18,11 +31,12 @@ from dsop_sandbox.mocks.common.payload import trace_id
 from dsop_sandbox.mocks.common.records import record_routes, records_schema
 from dsop_sandbox.mocks.common.service import create_service_app
 from dsop_sandbox.mocks.common.settings import Settings
-from dsop_sandbox.people.personas import persona
+from dsop_sandbox.people.personas import PERSONAS
 
-from . import benefits
+from . import api_request, benefits
 from . import errors as E
-from .checks import AAP, CONSENT_HEADER, PERSON_HEADERS, UFORE, Access, Api, check_request
+from .api_request import CONSENT_HEADER, ApiRequest
+from .checks import AAP, UFORE, Access, Api, check_request
 from .disclosures import SCHEMA as DISCLOSURE_SCHEMA
 from .disclosures import TABLES as DISCLOSURE_TABLES
 from .innsyn import INNSYN_SCHEMA, INNSYN_TABLES, innsyn_blueprint
@@ -34,13 +48,20 @@ APIS = (UFORE.name, AAP.name)
 ERRORS = E.ERRORS
 DISCLOSURE_WRITE = "sporingslogg"
 CORRELATION_HEADERS = ("Nav-Call-Id", "X-Request-Id", "X-Correlation-Id")
-CONSENT_BASIS = "Samtykke"
 
 
-def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
+def create_app(
+    settings: Settings,
+    *,
+    authority: KeyAuthority | None = None,
+    clock: Clock | None = None,
+    personas: Iterable | None = None,
+) -> Flask:
     """Like the real NAV, this fake trusts Maskinporten's and Altinn's keys only through their
     JWKS over HTTP; the key authority only gives NAV its own enterprise certificate (for the
-    innsyn login at ID-porten)."""
+    innsyn login at ID-porten). ``personas`` are the persons NAV holds data about (anything with
+    ``pid``, ``name`` and ``history``; default :data:`dsop_sandbox.people.personas.PERSONAS`)."""
+
     app = create_service_app(
         SERVICE,
         settings,
@@ -53,7 +74,7 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     )
     rt = app.extensions["sandbox"]
     authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
-    app.extensions[SERVICE] = Nav(settings, rt, authority)
+    app.extensions[SERVICE] = Nav(settings, rt, authority, PERSONAS if personas is None else personas)
     app.register_blueprint(api_blueprint(settings))
     app.register_blueprint(innsyn_blueprint())
     app.register_blueprint(access_fixtures())
@@ -68,12 +89,12 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     return app
 
 
-def history_of(pid: str):
-    found = persona(pid)
+def history_of(service: Nav, pid: str):
+    found = service.person(pid)
     return found.history if found is not None else None
 
 
-def deliver(service: Nav, access: Access, body: dict) -> Response:
+def deliver(service: Nav, access: Access, asked: ApiRequest, body: dict) -> Response:
     """Log the disclosure, then answer; if the log cannot be written, no data (503)."""
     data = json.dumps(body, ensure_ascii=False)
     try:
@@ -82,22 +103,22 @@ def deliver(service: Nav, access: Access, body: dict) -> Response:
             annotate(fault=fault.id)
             if fault.fails:
                 raise OSError("sporingslogg write refused by a sandbox fault")
+        consent = access.consent
         entry_id = service.disclosures.record(
             person=access.pid,
             mottaker=access.consumer_org,
             tema=access.api.tema,
-            behandlingsgrunnlag=f"{CONSENT_BASIS} (Altinn {access.consent.authorization_code or ''})".strip(),
+            behandlingsgrunnlag=consent.basis,
             data=data,
-            samtykke_token=access.consent.token,
-            authorization_code=access.consent.authorization_code,
-            foresporsel={
-                "method": request.method,
-                "path": request.path,
-                "query": request.args.to_dict(),
-                "headers": {h: request.headers[h] for h in PERSON_HEADERS if h in request.headers},
-            },
+            samtykke_token=consent.token,
+            authorization_code=consent.authorization_code,
+            foresporsel=asked.disclosure_record(),
             leverandor=access.supplier_org,
             trace_id=trace_id(),
+            consent_generation=consent.generation,
+            consent_id=consent.id,
+            consent_details=consent.details,
+            access_token=access.access_token if consent.token is None else None,
         )
     except Exception as exc:
         annotate(disclosure="failed")
@@ -112,10 +133,11 @@ def api_blueprint(settings: Settings) -> Blueprint:
 
     def serve(api: Api, build) -> Response:
         service = nav()
-        access = check_request(service, api)
+        asked = api_request.parse(request)
+        access = check_request(service, api, asked)
         consent = access.consent
-        body = build(history_of(access.pid), access.fom, access.tom, consent.start, consent.end)
-        return deliver(service, access, body)
+        body = build(history_of(service, access.pid), access.fom, access.tom, consent.start, consent.end)
+        return deliver(service, access, asked, body)
 
     @bp.get(paths.ufore_path, endpoint="hentUforeopplysninger")
     def ufore():

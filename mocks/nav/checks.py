@@ -1,13 +1,26 @@
-"""The checks in front of every DSOP API call, in NAV's order (nav-api.md §2.4, §7).
+"""The checks in front of every DSOP API call, in NAV's order (nav-api.md §2.4, §7), on the call
+as parsed in the view (:class:`~.api_request.ApiRequest`).
 
 1. The Maskinporten access token: signature against Maskinporten's JWKS (fetched over HTTP and
    cached), issuer, expiry → 401 ``IKKE_TILGANG_MASKINPORTEN``.
 2. The token's scope for this API, and the ``consumer`` org on NAV's access list for it → 403.
 3. The person identifier (``fnr``, or ``NAV-PersonIdent`` as aap-api reads it): a valid synthetic
    fødselsnummer → 400 ``UGYLDIG_INPUT``.
-4. The consent token (:mod:`consent`) → 403 ``SAMTYKKE_IKKE_GITT``.
-5. ``fomDato``/``tomDato``: well-formed ISO dates (else 400), inside the consent period (else 403),
-   ``fomDato`` not after ``tomDato`` (else 400). Missing dates default to the consent period.
+4. The consent → 403 ``SAMTYKKE_IKKE_GITT``. When the access token carries an Altinn 3 consent
+   (``authorization_details`` with a ``urn:altinn:consent`` entry) that consent is checked
+   (:mod:`.altinn3_consent`) and ``NAV-Samtykke-Token`` is not read, even when sent: the uføre API
+   documents the header as "kun for Altinn 2" and optional since January 2026. Otherwise the
+   header's Altinn 2 consent token is checked (:mod:`.altinn2_consent`); with neither, the consent
+   is missing.
+5. ``fomDato``/``tomDato``: well-formed ISO dates (else 400), inside the consent period (else 403
+   ``UTENFOR_SAMTYKKEPERIODE``, ``consent_problem: "outside_period"``), ``fomDato`` not after
+   ``tomDato`` (else 400). Missing dates default to the consent period.
+
+Event facts: ``access_token`` (fingerprint), ``caller``, ``client_id``, ``subject``,
+``consent_generation`` (``altinn2``/``altinn3``, once NAV knows which consent it reads),
+``consent_id``, ``consent_problem`` on a refused consent, ``consent_header: "ignored"`` when an
+Altinn 2 header came with an Altinn 3 consent, for Altinn 2 also ``authorization_code`` and
+``consent_token`` (fingerprint), and the ``period`` answered.
 """
 
 from __future__ import annotations
@@ -15,15 +28,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import request
-
 from dsop_sandbox.mocks.common import jose
 from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
 from dsop_sandbox.mocks.common.identifiers import fnr_problem
 from dsop_sandbox.mocks.common.remote_keys import KeysUnavailable, TokenError, verify_jwt
 
+from . import altinn3_consent
 from . import errors as E
-from .consent import Consent, check_consent
+from .altinn2_consent import check_consent_token
+from .api_request import CONSENT_HEADER, PERSON_HEADERS, ApiRequest
+from .consent import ALTINN2, ALTINN3, Consent, refused
 from .runtime import Nav
 
 
@@ -32,16 +46,14 @@ class Api:
     name: str  # the access list's name for it
     scope: str
     tema: str  # sporingslogg tema
-    min_edition: int  # the 5252 editions the API accepts
+    min_edition: int  # the 5252 editions the API accepts (Altinn 2)
 
 
 UFORE = Api("uforeopplysninger", "nav:helse/v1/uforeopplysninger", "UFO", 2)
 AAP = Api("aap", "nav:arbeid/v1/aap", "AAP", 1)
-PERSON_HEADERS = ("fnr", "NAV-PersonIdent")
 #: Maskinporten, Altinn and NAV read one sandbox clock, so an expired token is refused after one
 #: second of grace: an insurer's own clock never enters into it (it only forwards the tokens).
 TOKEN_LEEWAY = 1
-CONSENT_HEADER = "NAV-Samtykke-Token"
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,7 @@ class Access:
     consent: Consent
     fom: date
     tom: date
+    access_token: str  # the Maskinporten token's fingerprint (never the token)
 
 
 def _org(party) -> str | None:
@@ -70,8 +83,8 @@ def _claimed_org(token: str) -> str | None:
         return None
 
 
-def _access_token(nav: Nav) -> dict:
-    header = request.headers.get("Authorization", "")
+def _access_token(nav: Nav, asked: ApiRequest) -> tuple[str, dict]:
+    header = asked.authorization or ""
     if header[:7].lower() != "bearer " or not header[7:].strip():
         raise E.unauthorized("Authorization: Bearer <Maskinporten-token> mangler.")
     token = header[7:].strip()
@@ -88,11 +101,11 @@ def _access_token(nav: Nav) -> dict:
     aud = claims.get("aud")
     if aud is not None and not ({nav.base_url, nav.base_url + "/"} & set(aud if isinstance(aud, list) else [aud])):
         raise E.unauthorized(f"tokenet er laget for {aud}, ikke NAV")
-    return claims
+    return token, claims
 
 
-def _person() -> str:
-    values = {name: request.headers.get(name) for name in PERSON_HEADERS if request.headers.get(name)}
+def _person(asked: ApiRequest) -> str:
+    values = asked.persons
     if not values:
         raise E.bad_input("personident mangler (header fnr eller NAV-PersonIdent).")
     if len(set(values.values())) > 1:
@@ -104,9 +117,8 @@ def _person() -> str:
     return pid
 
 
-def _date(name: str) -> date | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
+def _date(name: str, raw: str | None) -> date | None:
+    if raw is None:
         return None
     try:
         return date.fromisoformat(raw)
@@ -114,19 +126,20 @@ def _date(name: str) -> date | None:
         raise E.bad_input(f"{name} må være en dato på formen ÅÅÅÅ-MM-DD, ikke {raw!r}.", E.BAD_PERIOD) from exc
 
 
-def check_request(nav: Nav, api: Api) -> Access:
-    claims = _access_token(nav)
-    consumer = _org(claims.get("consumer"))
-    annotate(caller=consumer, client_id=claims.get("client_id"))
-    if api.scope not in str(claims.get("scope", "")).split():
-        raise E.forbidden(f"tokenet mangler scopet {api.scope}.")
-    listed = nav.access_list.get(consumer) if consumer else None
-    if listed is None or api.name not in listed.get("apis", []):
-        raise E.forbidden(f"virksomheten {consumer} har ikke tilgang til {api.name} hos NAV.")
-    pid = _person()
-    annotate(subject=pid)
-    consent = check_consent(
-        request.headers.get(CONSENT_HEADER),
+def _consent(nav: Nav, asked: ApiRequest, claims: dict, consumer: str, pid: str, api: Api) -> Consent:
+    """Step 4: the Altinn 3 consent in the token, else the Altinn 2 token in the header."""
+    if altinn3_consent.carries_consent(claims):
+        annotate(consent_generation=ALTINN3)
+        if asked.consent_token is not None:
+            annotate(consent_header="ignored")
+        return altinn3_consent.check_token_consent(claims, pid=pid, clock=nav.clock)
+    if asked.consent_token is None:
+        raise refused(
+            "missing", f"{CONSENT_HEADER} mangler, og Maskinporten-tokenet bærer ikke et samtykke fra Altinn 3."
+        )
+    annotate(consent_generation=ALTINN2)
+    return check_consent_token(
+        asked.consent_token,
         keys=nav.altinn_keys,
         issuer=nav.settings.consent_token_issuer,
         clock=nav.clock,
@@ -135,10 +148,24 @@ def check_request(nav: Nav, api: Api) -> Access:
         min_edition=api.min_edition,
         leeway=TOKEN_LEEWAY,
     )
-    annotate(authorization_code=consent.authorization_code, consent_token=token_fingerprint(consent.token))
-    fom, tom = _date("fomDato"), _date("tomDato")
+
+
+def check_request(nav: Nav, api: Api, asked: ApiRequest) -> Access:
+    token, claims = _access_token(nav, asked)
+    consumer = _org(claims.get("consumer"))
+    annotate(caller=consumer, client_id=claims.get("client_id"))
+    if api.scope not in str(claims.get("scope", "")).split():
+        raise E.forbidden(f"tokenet mangler scopet {api.scope}.")
+    listed = nav.access_list.get(consumer) if consumer else None
+    if listed is None or api.name not in listed.get("apis", []):
+        raise E.forbidden(f"virksomheten {consumer} har ikke tilgang til {api.name} hos NAV.")
+    pid = _person(asked)
+    annotate(subject=pid)
+    consent = _consent(nav, asked, claims, consumer, pid, api)
+    fom, tom = _date("fomDato", asked.fom), _date("tomDato", asked.tom)
     for name, value in (("fomDato", fom), ("tomDato", tom)):
         if value is not None and not consent.start <= value <= consent.end:
+            annotate(consent_problem="outside_period")
             raise E.outside_consent(
                 f"{name} {value.isoformat()} er utenfor samtykkeperioden "
                 f"{consent.start.isoformat()}–{consent.end.isoformat()}."
@@ -147,4 +174,17 @@ def check_request(nav: Nav, api: Api) -> Access:
     if fom > tom:
         raise E.bad_input("fomDato er etter tomDato.", E.BAD_PERIOD)
     annotate(period=f"{fom.isoformat()}/{tom.isoformat()}")
-    return Access(api, consumer, _org(claims.get("supplier")), claims.get("client_id"), pid, consent, fom, tom)
+    return Access(
+        api,
+        consumer,
+        _org(claims.get("supplier")),
+        claims.get("client_id"),
+        pid,
+        consent,
+        fom,
+        tom,
+        token_fingerprint(token),
+    )
+
+
+__all__ = ["AAP", "CONSENT_HEADER", "PERSON_HEADERS", "UFORE", "Access", "Api", "check_request"]

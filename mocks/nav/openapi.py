@@ -1,10 +1,15 @@
 """The OpenAPI document of the NAV fake's DSOP APIs (``/openapi.json``): the real paths (the AAP
-paths as configured), headers, query parameters, response shapes and error bodies."""
+paths as configured), headers, query parameters, response shapes and error bodies, and both ways
+a consent reaches NAV: Altinn 3 inside the Maskinporten token, Altinn 2 in ``NAV-Samtykke-Token``
+(optional, "kun for Altinn 2", as the uføre API documents it since January 2026)."""
 
 from __future__ import annotations
 
 from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.people import nav_codes
+
+from .altinn3_consent import CLAIM, CONSENT_TYPE, RESOURCE
+from .api_request import CONSENT_HEADER
 
 DATE = {"type": "string", "format": "date"}
 CODE = {
@@ -26,6 +31,14 @@ ERROR = {
     "properties": {"melding": {"type": "string"}, "kode": {"type": "string"}},
 }
 PID = {"type": "string", "pattern": "^[0-9]{11}$"}
+CONSENT_TEXT = (
+    "Samtykket kommer på en av to måter. Altinn 3: samtykket ligger i Maskinporten-tokenet, i "
+    f"`{CLAIM}` (én oppføring av typen `{CONSENT_TYPE}` med ressursen `{RESOURCE}`, `from` = personen, "
+    "`to` = konsumenten, `validTo`, og samtykkeperioden i metadata `fraogmed`/`tilogmed` på formatet "
+    f"`dd.MM.yyyy`); `{CONSENT_HEADER}` trengs da ikke, og leses ikke om den sendes. Altinn 2: "
+    f"samtykketokenet fra Altinn i `{CONSENT_HEADER}` (tjeneste `5252`, samtykkeperioden i "
+    "`fraOgMed`/`tilOgMed`)."
+)
 
 
 def _error(description: str) -> dict:
@@ -48,11 +61,12 @@ def _parameters(person_headers: tuple[str, ...]) -> list[dict]:
     ]
     params += [
         {
-            "name": "NAV-Samtykke-Token",
+            "name": CONSENT_HEADER,
             "in": "header",
-            "required": True,
+            "required": False,
             "schema": {"type": "string"},
-            "description": "Samtykketoken fra Altinn 2 (JWT uten anførselstegn)",
+            "description": "Brukes kun for Altinn 2: samtykketokenet fra Altinn (JWT uten anførselstegn). "
+            "Med et Altinn 3-samtykke i Maskinporten-tokenet leses den ikke.",
         },
         {
             "name": "fomDato",
@@ -90,7 +104,11 @@ def _operation(operation_id: str, summary: str, scope: str, schema_ref: str, per
                 "200": {"description": "OK", "content": {"application/json": {"schema": {"$ref": schema_ref}}}},
                 "400": _error("Ugyldig input i forespørselen"),
                 "401": _error("Konsumenten mangler gyldig aksesstoken"),
-                "403": _error("Konsumenten har ikke tilgang til vedtaksinformasjon"),
+                "403": _error(
+                    "Konsumenten har ikke tilgang til vedtaksinformasjon: scope eller NAVs tilgangsliste "
+                    "(IKKE_TILGANG), samtykket mangler eller er ugyldig (SAMTYKKE_IKKE_GITT), eller perioden "
+                    "det spørres om er utenfor samtykkeperioden (UTENFOR_SAMTYKKEPERIODE)"
+                ),
                 "503": _error("Utleveringen kunne ikke logges (FEIL_I_SPORINGSLOGG)"),
             },
         }
@@ -105,7 +123,7 @@ def openapi_document(settings: Settings) -> dict:
             "title": "NAV DSOP – Syke- og uføreopplysninger (dsop-sandbox)",
             "version": "1.0.0",
             "description": "Uføretrygd og arbeidsavklaringspenger for finansforetak med kundens samtykke. "
-            "Hver utlevering logges i sporingsloggen før data sendes.",
+            "Hver utlevering logges i sporingsloggen før data sendes. " + CONSENT_TEXT,
         },
         "servers": [{"url": settings.base_url("nav")}],
         "paths": {
@@ -137,7 +155,8 @@ def openapi_document(settings: Settings) -> dict:
                     "type": "http",
                     "scheme": "bearer",
                     "bearerFormat": "JWT",
-                    "description": "Maskinporten-token",
+                    "description": "Maskinporten-token. Med Altinn 3 bærer det samtykket i "
+                    f"`{CLAIM}` (type `{CONSENT_TYPE}`, ressurs `{RESOURCE}`).",
                 }
             },
             "schemas": {

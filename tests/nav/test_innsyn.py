@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 import jwt
 import pytest
-import requests
 
 from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.altinn.conftest import Ecosystem, Insurer
@@ -70,6 +69,17 @@ class Nav:
         assert entry["samtykkeToken"] == token
         return {"code": code, "token": token, "body": answer.content, "entry": entry}
 
+    def disclose_altinn3(self, pid: str, api: str = "ufo", **query) -> dict:
+        """An Altinn 3 consent from ``pid`` inside the Maskinporten token, and one call to NAV's API."""
+        consent = self.eco.altinn3_consent(self.company, pid)
+        path_attr = {"ufo": "ufore_path", "aap": "aap_vedtak_path"}[api]
+        token = self.eco.altinn3_token(self.company, [consent], scope=UFORE_SCOPE if api == "ufo" else AAP_SCOPE)
+        answer = self.eco.with_altinn3(path_attr, self.company, pid, token, params=query)
+        assert answer.status_code == 200, answer.text
+        entry = self.admin_entries(pid)[-1]
+        assert entry["consentId"] == consent["id"]
+        return {"consent": consent, "token": token, "body": answer.content, "entry": entry}
+
     def admin_entries(self, pid: str) -> list[dict]:
         answer = self.eco.http.get(self.url + "/_sandbox/disclosures", params={"person": pid}, timeout=10)
         assert answer.status_code == 200, answer.text
@@ -94,8 +104,11 @@ def nav(eco, company) -> Nav:
     return Nav(eco, company)
 
 
-def citizen(eco, person: dict, method: str = "bankid") -> Citizen:
-    return Citizen(eco, person["pid"], method=method, services=("nav", "idporten"))
+def citizen(eco, person: dict, method: str = "bankid", services=("nav", "idporten")) -> Citizen:
+    """A scripted browser of ``person`` whose session reaches the in-process sandbox."""
+    browser = Citizen(eco, person["pid"], method=method, services=services)
+    eco.sandbox.mount(browser.http)
+    return browser
 
 
 def page_of(answer) -> Page:
@@ -247,6 +260,7 @@ def test_an_entry_shows_recipient_time_tema_basis_consent_and_request(eco, nav):
         f"Behandlingsgrunnlag {entry['behandlingsGrunnlag']}" in text and made["code"] in entry["behandlingsGrunnlag"]
     )
     assert f"Referanse i Altinn {made['code']}" in text
+    assert f"Samtykke Altinn 2 ({made['code']})" in text and "Samtykkeløsning Altinn 2" in text
     assert f"Opplysninger fra perioden {start:%d.%m.%Y}–{end:%d.%m.%Y}" in text
     valid_to = datetime.fromtimestamp(claims["ValidToDate"], UTC)
     given = datetime.fromtimestamp(claims["DelegatedDate"], UTC)
@@ -261,6 +275,31 @@ def test_an_entry_shows_recipient_time_tema_basis_consent_and_request(eco, nav):
     assert "Last ned opplysningene (JSON)" in text
     assert "Arbeidsavklaringspenger" in text
     assert f"Fødselsnummer {KARI['pid']}" in text
+
+
+def test_an_altinn3_entry_names_its_consent_and_generation(eco, nav):
+    made = nav.disclose_altinn3(INGRID["pid"], "aap")
+    consent, entry = made["consent"], made["entry"]
+    ingrid = citizen(eco, INGRID)
+    listed = ingrid.get(nav.url + DSOP)
+    assert entry["id"] in row_ids(listed.text)
+    answer = ingrid.get(f"{nav.url}{DSOP}/{entry['id']}")
+    assert answer.status_code == 200
+    text = page_of(answer).text
+    assert f"Behandlingsgrunnlag Samtykke: Altinn 3-samtykke {consent['id']}" in text
+    assert f"Samtykke Altinn 3-samtykke {consent['id']}" in text and "Samtykkeløsning Altinn 3" in text
+    assert f"Referanse i Altinn {consent['id']}" in text
+    assert "Syke- og uføreopplysninger fra NAV (ressurs nav_samtykke_dsop_aap-ufore)" in text
+    assert "Opplysninger fra perioden 01.01.2009–31.12.2029" in text
+    assert f"Gyldig til {norwegian(consent['validTo'])}" in text
+    assert f"Samtykke gitt {norwegian(consent['consented'])}" in text
+    assert "Samtykket kan ikke vises" not in text
+    assert made["token"] not in answer.text
+    download = ingrid.get(f"{nav.url}{DSOP}/{entry['id']}/data.json")
+    assert download.status_code == 200 and download.content == made["body"]
+    newest = ingrid.get(nav.url + BFF).json()[0]  # newest first: this one
+    assert base64.b64decode(newest["leverteData"]) == made["body"]
+    assert newest["samtykkeToken"] is None and newest["tema"] == "Arbeidsavklaringspenger"
 
 
 def test_the_download_is_exactly_what_was_delivered(eco, nav):
@@ -345,6 +384,37 @@ def test_everything_shown_is_escaped_and_odd_entries_do_not_break_the_pages(eco,
     assert {item["tema"] for item in bff} >= {"XYZ", "Uføretrygd"}
 
 
+def test_odd_altinn3_entries_are_escaped_and_do_not_break_the_pages(eco, nav):
+    evil = "<script>alert(1)</script>"
+    odd = record_directly(
+        nav,
+        JOHAN["pid"],
+        samtykke_token=None,
+        consent_generation="altinn3",
+        consent_id=evil,
+        consent_details={
+            "id": evil,
+            "validTo": "not a time",
+            "consented": 17,
+            "consentRights": [
+                "x",
+                {"resource": [{"value": evil}, "y"], "metadata": {"fraogmed": evil, "tilogmed": "x"}},
+                {"resource": "z", "Metadata": ["not", "a", "dict"]},
+            ],
+        },
+    )
+    empty = record_directly(nav, JOHAN["pid"], samtykke_token=None, consent_generation="altinn3", consent_details=None)
+    johan = citizen(eco, JOHAN)
+    shown = johan.get(f"{nav.url}{DSOP}/{odd}")
+    assert shown.status_code == 200
+    assert "<script>alert" not in shown.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown.text
+    text = page_of(shown).text
+    assert "Samtykkeløsning Altinn 3" in text and "Gyldig til ukjent" in text
+    unreadable = johan.get(f"{nav.url}{DSOP}/{empty}")
+    assert unreadable.status_code == 200 and "Samtykket kan ikke vises" in page_of(unreadable).text
+    assert {odd, empty} <= set(row_ids(johan.get(nav.url + DSOP).text))
+
+
 # -- the BFF ------------------------------------------------------------------------------------------------------
 def test_the_bff_lists_the_entries_as_dsop_api_does(eco, nav):
     made = [nav.disclose(UNNI["pid"], "ufo"), nav.disclose(UNNI["pid"], "aap")]
@@ -367,8 +437,7 @@ def test_the_bff_lists_the_entries_as_dsop_api_does(eco, nav):
 
 @pytest.mark.parametrize("cookie", [None, "forged-" + "A" * 40, "x" * 500])
 def test_the_bff_without_a_session_is_401(eco, nav, cookie):
-    with requests.Session() as http:
-        http.trust_env = False
+    with eco.sandbox.session() as http:
         if cookie:
             http.cookies.set("nav_session", cookie)
         answer = http.get(nav.url + BFF, timeout=10)
@@ -407,8 +476,7 @@ def test_a_replayed_callback_and_one_from_another_browser_are_refused(eco, nav):
     kari = citizen(eco, KARI)
     callback = kari.get(nav.url + DSOP, stop_at="/oauth2/callback")
     url = urljoin(callback.url, callback.headers["Location"])
-    with requests.Session() as stranger:
-        stranger.trust_env = False
+    with eco.sandbox.session() as stranger:
         other = stranger.get(url, allow_redirects=False, timeout=10)
     assert other.status_code == 400 and "en annen nettleser" in page_of(other).text
     assert "nav_session" not in other.cookies
@@ -504,7 +572,7 @@ def test_an_expired_session_means_logging_in_again(eco, nav):
 
 def test_the_altinn_session_does_not_open_navs_pages(eco, nav):
     """Both run on localhost (cookies ignore ports): their cookies have different names and stores."""
-    kari = Citizen(eco, KARI["pid"], services=("altinn", "idporten"))
+    kari = citizen(eco, KARI, services=("altinn", "idporten"))
     kari.get(eco.altinn + "/ui/Profile/Consents")
     assert "altinn_session" in kari.http.cookies
     assert kari.http.get(nav.url + BFF, timeout=10).status_code == 401

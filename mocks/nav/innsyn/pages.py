@@ -4,16 +4,18 @@ no script, no third-party resource.
 * ``GET /person/personopplysninger/dsop`` — "Digital samhandling offentlig-privat": every
   disclosure about the logged-in citizen made under a consent, grouped by year, newest first.
 * ``GET /person/personopplysninger/dsop/<id>`` — one disclosure: recipient, time, tema,
-  behandlingsgrunnlag, the consent (from its token), the request, and the delivered data.
+  behandlingsgrunnlag, the consent and its generation (an Altinn 2 consent from its token, an
+  Altinn 3 consent from the facts kept of the Maskinporten token), the request, and the delivered data.
 * ``GET /person/personopplysninger/dsop/<id>/data.json`` — the delivered JSON, byte for byte, as
   an attachment.
 * ``GET /person/dsop-api/get`` — the BFF (navikt/dsop-api) the real page reads: a JSON list of
-  ``{tema, uthentingsTidspunkt, mottaker, mottakernavn, leverteData, samtykkeToken}``; 401
+  ``{tema, uthentingsTidspunkt, mottaker, mottakernavn, leverteData, samtykkeToken}`` (no
+  ``samtykkeToken`` for an Altinn 3 consent: it has no token of its own); 401
   ``{"melding", "kode"}`` without a session.
 * ``/oauth2/login``, ``/oauth2/callback``, ``/oauth2/logout`` — login through ID-porten (level
   high) with :mod:`.login`; the logout also ends the ID-porten session (RP-initiated logout).
 
-Another person's entry, an entry without a consent token and an unknown or malformed id are the
+Another person's entry, an entry made under no consent and an unknown or malformed id are the
 same 404 page: the page never tells that an entry exists.
 """
 
@@ -52,7 +54,7 @@ def html(page: str, status: int = 200) -> Response:
 
 
 def render(template: str, status: int = 200, session: Session | None = None, **context) -> Response:
-    user_name = (view.person_name(session.pid) or session.pid) if session else None
+    user_name = (view.person_name(nav(), session.pid) or session.pid) if session else None
     return html(
         render_template(
             template, session=session, user_name=user_name, dsop_path=DSOP_PATH, logout_path=LOGOUT_PATH, **context
@@ -96,17 +98,17 @@ def not_found(session: Session) -> Response:
 
 
 def own_entry(service: Nav, session: Session, entry_id: str) -> dict | None:
-    """The citizen's own entry with a consent token, else None (whoever else's it is)."""
+    """The citizen's own entry made under a consent, else None (whoever else's it is)."""
     if not _ID.match(entry_id):
         return None
     entry = service.disclosures.get(int(entry_id))
-    if entry is None or entry["person"] != session.pid or not entry.get("samtykkeToken"):
+    if entry is None or entry["person"] != session.pid or entry.get("consentGeneration") is None:
         return None
     return entry
 
 
 def own_entries(service: Nav, pid: str) -> list[dict]:
-    """What sporingslogg's ``/api/les`` answers: own entries with a consent token, newest first."""
+    """What sporingslogg's ``/api/les`` answers: own entries made under a consent, newest first."""
     return sorted(service.disclosures.of_person(pid), key=lambda e: (e["uthentingsTidspunkt"], e["id"]), reverse=True)
 
 

@@ -1,10 +1,11 @@
 """What the innsyn shows of a sporingslogg entry: Norwegian times, tema names, the recipient's name,
-the consent read from its token, and the request that was answered.
+the consent and its generation, and the request that was answered.
 
-The consent token is decoded without checking its signature: NAV checked it (signature, issuer,
-lifetime, parties) when it delivered the data, and an expired token must still be readable here.
-Nothing in an entry is trusted to be well formed: a missing or odd value shows as "ukjent", never
-as an error.
+An Altinn 2 consent is read from its token, decoded without checking its signature: NAV checked it
+(signature, issuer, lifetime, parties) when it delivered the data, and an expired token must still
+be readable here. An Altinn 3 consent is read from the consent facts the entry kept from the
+Maskinporten token (``consentDetails``). Nothing in an entry is trusted to be well formed: a missing
+or odd value shows as "ukjent", never as an error.
 """
 
 from __future__ import annotations
@@ -20,12 +21,16 @@ from zoneinfo import ZoneInfo
 
 from dsop_sandbox.mocks.common.clock import parse_time
 
+from ..altinn3_consent import RESOURCE
+from ..consent import ALTINN3, GENERATIONS
 from ..runtime import Nav
 
 OSLO = ZoneInfo("Europe/Oslo")
 #: NAV's kodeverk Tema, for the temas the DSOP APIs log.
 TEMA_NAMES = {"AAP": "Arbeidsavklaringspenger", "UFO": "Uføretrygd", "SYK": "Sykepenger"}
 SERVICE_TITLES = {"5252": "Syke- og uføreopplysninger fra NAV"}
+RESOURCE_TITLES = {RESOURCE: "Syke- og uføreopplysninger fra NAV"}
+GENERATION_NAMES = {"altinn2": "Altinn 2", "altinn3": "Altinn 3"}
 UNKNOWN = "ukjent"
 _METADATA = re.compile(r"^(\d+)_(\d+)_([A-Za-z]+)=(.*)$")
 _SERVICE = re.compile(r"^(\d+)_(\d+)$")
@@ -86,10 +91,9 @@ def mottaker_name(service: Nav, org: str | None) -> str | None:
     return name if isinstance(name, str) and name.strip() else None
 
 
-def person_name(pid: str) -> str | None:
-    from dsop_sandbox.people.personas import persona  # (imported late: the population is large)
-
-    found = persona(pid)
+def person_name(service: Nav, pid: str) -> str | None:
+    """The citizen's name, from the persons NAV knows."""
+    found = service.person(pid)
     return found.name if found is not None else None
 
 
@@ -108,6 +112,21 @@ def token_claims(token: str | None) -> dict:
 
 def consent_of(entry: dict) -> dict:
     """The consent an entry was delivered under, as the page shows it."""
+    generation = entry.get("consentGeneration")
+    if generation not in GENERATIONS:
+        generation = "altinn2" if entry.get("samtykkeToken") else None
+    shown = altinn3_consent_of(entry) if generation == ALTINN3 else altinn2_consent_of(entry)
+    shown["generation"] = GENERATION_NAMES.get(generation, UNKNOWN)
+    code = shown["code"]
+    if generation == ALTINN3:
+        shown["label"] = f"Altinn 3-samtykke {code or UNKNOWN}"
+    else:
+        shown["label"] = f"Altinn 2 ({code})" if code else "Altinn 2"
+    return shown
+
+
+def altinn2_consent_of(entry: dict) -> dict:
+    """An Altinn 2 consent, from the consent token the entry kept."""
     claims = token_claims(entry.get("samtykkeToken"))
     services = claims.get("Services")
     services = [services] if isinstance(services, str) else services if isinstance(services, list) else []
@@ -135,6 +154,41 @@ def consent_of(entry: dict) -> dict:
         "given": norwegian(from_epoch(claims.get("DelegatedDate"))) if "DelegatedDate" in claims else None,
         "valid_to": norwegian(from_epoch(claims.get("ValidToDate"))) if "ValidToDate" in claims else None,
         "readable": bool(claims),
+    }
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def altinn3_consent_of(entry: dict) -> dict:
+    """An Altinn 3 consent, from the facts the entry kept of the token's ``authorization_details``."""
+    details = entry.get("consentDetails") if isinstance(entry.get("consentDetails"), dict) else {}
+    rights = details.get("consentRights") if isinstance(details.get("consentRights"), list) else []
+    names: list[str] = []
+    period = None
+    for right in rights:
+        if not isinstance(right, dict):
+            continue
+        resources = right.get("resource") if isinstance(right.get("resource"), list) else []
+        for resource in resources:
+            value = _text(resource.get("value")) if isinstance(resource, dict) else None
+            if value:
+                names.append(f"{RESOURCE_TITLES.get(value, 'Ressurs')} (ressurs {value})")
+        metadata = {}
+        for key, container in right.items():
+            if isinstance(key, str) and key.lower() == "metadata" and isinstance(container, dict):
+                metadata.update({str(k).lower(): v for k, v in container.items()})
+        if period is None and _text(metadata.get("fraogmed")) and _text(metadata.get("tilogmed")):
+            period = f"{metadata['fraogmed']}–{metadata['tilogmed']}"
+    code = _text(details.get("id")) or _text(entry.get("consentId"))
+    return {
+        "code": code,
+        "services": names,
+        "period": period,
+        "given": norwegian(oslo(details["consented"])) if _text(details.get("consented")) else None,
+        "valid_to": norwegian(oslo(details["validTo"])) if _text(details.get("validTo")) else None,
+        "readable": bool(details),
     }
 
 
