@@ -22,7 +22,9 @@ class Altinn(Peers):
     """The service's parts, on ``app.extensions["altinn"]`` (reach them with :func:`altinn`)."""
 
     def __init__(self, settings: Settings, rt, authority: KeyAuthority):
-        super().__init__(settings, rt.clock, authority, DIGDIR_ORG, "Digitaliseringsdirektoratet (Altinn)")
+        super().__init__(
+            settings, rt.clock, authority, DIGDIR_ORG, "Digitaliseringsdirektoratet (Altinn)", outbound=rt.outbound
+        )
         self.settings = settings
         self.rt = rt
         self.clock = rt.clock
