@@ -10,6 +10,7 @@ import socket
 import uuid
 from urllib.parse import urlsplit
 
+import jsonschema_rs  # schemathesis brings it
 import jwt
 import pytest
 
@@ -555,3 +556,20 @@ def test_every_consent_refusal_links_to_its_page(client, assertion, altinn, insu
 def test_the_metadata_advertises_only_the_consent_type(client):
     metadata = client.get("/.well-known/oauth-authorization-server").get_json()
     assert metadata["authorization_details_types_supported"] == [CONSENT]
+
+
+def test_the_openapi_document_describes_the_consent_as_served(client, assertion, altinn, insurer):
+    document = client.get("/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    form = document["paths"]["/token"]["post"]["requestBody"]["content"]["application/x-www-form-urlencoded"]
+    described = form["schema"]["properties"]["assertion"]["description"]
+    assert "authorization_details" in described and "ConsentRequest" in described
+    assert "503" in document["paths"]["/token"]["post"]["responses"]
+    consent = altinn.add(SYNTHETIC_PID)
+    entry = detail(consent)
+    assert jsonschema_rs.is_valid(schemas["ConsentRequest"], [entry])
+    for refused in ([entry, entry], [{**entry, "to": "x"}], [{**entry, "from": SYNTHETIC_PID}], [{"type": CONSENT}]):
+        assert not jsonschema_rs.is_valid(schemas["ConsentRequest"], refused), refused
+    claims = ok(token(client, assertion(authorization_details=[entry])))
+    assert jsonschema_rs.is_valid(schemas["ConsentInToken"], claims["authorization_details"])
+    assert not jsonschema_rs.is_valid(schemas["ConsentInToken"], [{**claims["authorization_details"][0], "to": "x"}])
