@@ -6,10 +6,14 @@ Real responses are HTTP 400 with::
      "error_description": "Invalid assertion. Client authentication failed. Expired key. (trace_id: 3566…)",
      "error_uri": "https://maskinporten.no/errors/MP-121"}
 
-Codes and texts follow Digdir's troubleshooting page and docs PR #375 (see
-shared/protocols/idporten-maskinporten.md §1.6). Where Digdir documents a text but no code
-(clock skew, lifetime, missing scope) the sandbox files it under the nearest documented code:
-timing under MP-130, malformed grants under MP-011, algorithm refusals under MP-124.
+Codes and texts follow Digdir's "Feilsøking i Maskinporten"
+(https://docs.digdir.no/docs/Maskinporten/maskinporten_feilsoking; structured codes since
+felleslosninger/docs PR #375, https://github.com/felleslosninger/docs/pull/375). Where Digdir
+documents a text but no code (clock skew, lifetime, missing scope) the sandbox files it under the
+nearest documented code: timing under MP-130, malformed grants under MP-011, algorithm refusals
+under MP-124. MP-303 has a second ``error``: ``invalid_altinn_customer_configuration`` when Altinn
+refuses the consent a grant asks for (see consent_check). Altinn out of reach is a 503
+``temporarily_unavailable`` without a code, like the other server-side failures (:func:`error_body`).
 """
 
 from __future__ import annotations
