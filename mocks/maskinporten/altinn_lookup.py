@@ -25,6 +25,7 @@ a consent).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,6 +38,7 @@ from .own_token import OwnToken
 
 LOOKUP_PATH = "/accessmanagement/api/v1/maskinporten/consent/lookup"
 MULTIPLE_PROBLEMS = "STD-00001"
+PROBLEM_CODE = re.compile(r"[A-Z]{2,8}(\.[A-Z]{2,8})?-[0-9]{5}")
 TIMEOUT = (3.05, 10.0)  # connect, read
 #: How a lookup can fail without Altinn judging the consent (``consent_problem`` in the event).
 UNAVAILABLE = "altinn_unavailable"
@@ -176,18 +178,24 @@ def _json(answer: requests.Response):
 def _problem(body) -> tuple[Problem | None, list[Problem]]:
     """Altinn's problem details: the code and title, and those of ``problems[]`` (STD-00001) or
     ``validationErrors[]`` (STD-00000)."""
-    if not isinstance(body, dict) or not isinstance(body.get("code"), str) or not body["code"]:
+    if not isinstance(body, dict) or not _is_code(body.get("code")):
         return None, []
     inner = []
     listed = [body.get(name) for name in ("problems", "validationErrors")]
     for item in [item for items in listed if isinstance(items, list) for item in items]:
-        if isinstance(item, dict) and isinstance(item.get("code"), str) and item["code"]:
+        if isinstance(item, dict) and _is_code(item.get("code")):
             inner.append(Problem(item["code"], _text(item.get("title"))))
     return Problem(body["code"], _text(body.get("title"))), inner
 
 
+def _is_code(value) -> bool:
+    """An Altinn problem code: ``AM-00011``, ``STD-00001``, ``AM.VLD-00022``."""
+    return isinstance(value, str) and PROBLEM_CODE.fullmatch(value) is not None
+
+
 def _text(value) -> str:
-    return value[:200] if isinstance(value, str) else ""
+    """A title to repeat in Maskinporten's answer: short, and valid Unicode."""
+    return value[:200].encode("utf-8", "replace").decode("utf-8") if isinstance(value, str) else ""
 
 
 def _consent(body, request: ConsentRequest) -> ConsentAnswer:

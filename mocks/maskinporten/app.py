@@ -2,6 +2,10 @@
 
 There is deliberately no OIDC discovery document and no authorize endpoint, as in the real
 service: generic OIDC libraries that expect them fail here as they would against Maskinporten.
+
+A grant may ask for an Altinn 3 consent in ``authorization_details`` (:mod:`.consent`); the token
+endpoint then asks Altinn over HTTP, with a token of its own (:mod:`.own_token`,
+:mod:`.altinn_lookup`), and puts the consent into the access token or refuses (:mod:`.consent_check`).
 """
 
 from __future__ import annotations

@@ -314,8 +314,21 @@ def test_a_replayed_consent_grant_is_not_looked_up_again(client, assertion, alti
         (200, [], "application/json", "altinn_answer_invalid", "not a JSON object"),
         (404, "Not Found", "text/plain", "altinn_answer_invalid", "404 without a problem code"),
         (302, "", "text/plain", "altinn_answer_invalid", "302 without a problem code"),
+        (400, {"code": "not a code", "title": "x"}, "application/problem+json", "altinn_answer_invalid", "400 without"),
+        (400, "{broken", "application/problem+json", "altinn_answer_invalid", "400 without a problem code"),
     ],
-    ids=["503", "500-problem", "500-no-problems", "403", "html", "array", "404-plain", "redirect"],
+    ids=[
+        "503",
+        "500-problem",
+        "500-no-problems",
+        "403",
+        "html",
+        "array",
+        "404-plain",
+        "redirect",
+        "odd-code",
+        "bad-json",
+    ],
 )
 def test_altinn_failing_is_a_clean_503(client, assertion, altinn, insurer, status, body, content_type, reason, text):
     consent = altinn.add(SYNTHETIC_PID)
@@ -358,6 +371,14 @@ def test_an_answer_that_is_not_the_consent_asked_for_is_a_clean_503(client, asse
     answer = token(client, assertion(authorization_details=[detail(consent)]))
     assert_unavailable(answer, "Altinn's answer is not a consent", text)
     assert last_event(client)["details"]["consent_problem"] == "altinn_answer_invalid"
+
+
+def test_a_title_that_is_not_unicode_is_repeated_safely(client, assertion, altinn, insurer):
+    consent = altinn.add(SYNTHETIC_PID)
+    altinn.answer_with(400, {"code": "AM-00011", "title": "Revoked \ud800"}, "application/problem+json")
+    answer = token(client, assertion(authorization_details=[detail(consent)]))
+    assert_refused(answer, "AM-00011 Revoked ?")
+    assert last_event(client)["details"]["consent_problem"] == "AM-00011"  # the event was written
 
 
 def test_altinn_refusing_the_own_token_once_gets_a_fresh_one(client, assertion, altinn, insurer):
