@@ -107,8 +107,10 @@ def altinn(altinn_stub) -> AltinnStub:
 def settings(request, tmp_path, altinn_stub) -> Settings:
     """Default settings with Altinn at the stub (never a default port), or ``Settings.load``
     overrides passed by indirect parametrisation."""
-    overrides = {"services": {"altinn": {"base_url": altinn_stub.url}}}
-    overrides.update(getattr(request, "param", None) or {})
+    overrides = dict(getattr(request, "param", None) or {})
+    services = dict(overrides.get("services", {}))
+    services["altinn"] = {"base_url": altinn_stub.url, **services.get("altinn", {})}
+    overrides["services"] = services
     return Settings.load(environ={}, overrides=overrides).with_state_dir(tmp_path / "state")
 
 
