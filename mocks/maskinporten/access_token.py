@@ -28,9 +28,21 @@ def token_lifetime(grant: Grant, default: int) -> int:
     return lifetime
 
 
-def mint(grant: Grant, *, issuer: str, authority: KeyAuthority, clock: Clock, lifetime: int) -> tuple[str, dict]:
+def mint(
+    grant: Grant,
+    *,
+    issuer: str,
+    authority: KeyAuthority,
+    clock: Clock,
+    lifetime: int,
+    authorization_details: list | None = None,
+) -> tuple[str, dict]:
+    """The access token for ``grant`` and its claims; ``authorization_details`` (a consent Altinn
+    confirmed) comes first, as in the real tokens Digdir and Altinn show decoded."""
     iat = clock.epoch()
     claims: dict = {}
+    if authorization_details is not None:
+        claims["authorization_details"] = authorization_details
     if grant.audience is not None:
         claims["aud"] = grant.audience
     claims.update(

@@ -2,6 +2,10 @@
 
 There is deliberately no OIDC discovery document and no authorize endpoint, as in the real
 service: generic OIDC libraries that expect them fail here as they would against Maskinporten.
+
+A grant may ask for an Altinn 3 consent in ``authorization_details`` (:mod:`.consent`); the token
+endpoint then asks Altinn over HTTP, with a token of its own (:mod:`.own_token`,
+:mod:`.altinn_lookup`), and puts the consent into the access token or refuses (:mod:`.consent_check`).
 """
 
 from __future__ import annotations
@@ -17,12 +21,17 @@ from dsop_sandbox.mocks.common.key_admin import key_admin_blueprint
 from dsop_sandbox.mocks.common.payload import require_form, trace_id
 from dsop_sandbox.mocks.common.service import create_service_app, runtime
 from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.mocks.common.trust import trust
 
 from . import access_token
-from .errors import CATALOGUE, ERRORS, MaskinportenErrors
+from .altinn_lookup import ConsentLookup
+from .consent import SERVED_TYPES
+from .consent_check import ConsentCheck
+from .errors import CATALOGUE, ERRORS, OTHER_ERRORS, MaskinportenErrors
 from .fixtures import fixtures
-from .grant import ALLOWED_ALGORITHMS, AUTHORIZATION_DETAIL_TYPES, GrantValidator
+from .grant import ALLOWED_ALGORITHMS, GrantValidator
 from .openapi import openapi_document
+from .own_token import OwnToken, own_grant
 from .registry import REGISTRATION_TABLES, RUNTIME_TABLES, SCHEMA, Registry
 
 SERVICE = "maskinporten"
@@ -40,6 +49,15 @@ class Maskinporten:
         self.registry = Registry(rt.store, rt.clock, self.delegation_source)
         self.errors = MaskinportenErrors(self.base_url)
         self.validator = GrantValidator(self.registry, authority, self.issuer, settings.maskinporten, self.errors)
+        self.own_token = OwnToken(lambda: self.mint_own_token(rt), rt.clock)
+        lookup = ConsentLookup(settings.base_url("altinn"), self.own_token, verify=trust(settings))
+        self.consents = ConsentCheck(lookup, self.errors)
+
+    def mint_own_token(self, rt) -> tuple[str, dict]:
+        """Maskinporten's token for its consent lookups at Altinn, with its usual lifetime."""
+        grant = own_grant(self.registry)
+        lifetime = access_token.token_lifetime(grant, rt.lifetimes["maskinporten.access_token"])
+        return access_token.mint(grant, issuer=self.issuer, authority=self.authority, clock=rt.clock, lifetime=lifetime)
 
     def metadata(self) -> dict:
         return {
@@ -49,7 +67,7 @@ class Maskinporten:
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],
             "grant_types_supported": [JWT_BEARER],
             "token_endpoint_auth_signing_alg_values_supported": list(ALLOWED_ALGORITHMS),
-            "authorization_details_types_supported": list(AUTHORIZATION_DETAIL_TYPES),
+            "authorization_details_types_supported": list(SERVED_TYPES),
         }
 
 
@@ -108,13 +126,23 @@ def public_blueprint() -> Blueprint:
         if not assertion:
             raise service.errors("MP-011", trace_id(), "Missing parameter assertion")
         grant = service.validator.validate(assertion, trace_id())
+        details = None
+        if grant.consent is not None:
+            service.validator.refuse_replay(grant, trace_id())  # a replayed grant is not looked up at Altinn
+            details = service.consents.admit(grant, trace_id())
+        service.validator.redeem(grant, trace_id())
         lifetime = access_token.token_lifetime(grant, rt.lifetimes["maskinporten.access_token"])
         token_value, claims = access_token.mint(
-            grant, issuer=service.issuer, authority=service.authority, clock=rt.clock, lifetime=lifetime
+            grant,
+            issuer=service.issuer,
+            authority=service.authority,
+            clock=rt.clock,
+            lifetime=lifetime,
+            authorization_details=details,
         )
         annotate(
             caller=grant.client.client_id,
-            subject=grant.pid,
+            subject=grant.consent.person if grant.consent and grant.consent.person else grant.pid,
             org=grant.client.org,
             consumer=grant.consumer_org,
             supplier=grant.supplier_org,
@@ -136,10 +164,11 @@ def public_blueprint() -> Blueprint:
         if code not in CATALOGUE:
             abort(404, description=f"no Maskinporten error {code}")
         error, text, hint = CATALOGUE[code]
+        errors = " or ".join(f"<code>{escape(name)}</code>" for name in (error, *OTHER_ERRORS.get(code, ())))
         html = (
             f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{code}</title>"
             f"<body style='font-family:system-ui;max-width:40rem;margin:3rem auto'>"
-            f"<h1>{code}</h1><p><code>{escape(error)}</code></p><p>{escape(text)}</p><p>{escape(hint)}</p>"
+            f"<h1>{code}</h1><p>{errors}</p><p>{escape(text)}</p><p>{escape(hint)}</p>"
             f"<p><small>dsop-sandbox Maskinporten</small></p></body></html>"
         )
         return Response(html, mimetype="text/html")

@@ -6,10 +6,14 @@ Real responses are HTTP 400 with::
      "error_description": "Invalid assertion. Client authentication failed. Expired key. (trace_id: 3566…)",
      "error_uri": "https://maskinporten.no/errors/MP-121"}
 
-Codes and texts follow Digdir's troubleshooting page and docs PR #375 (see
-shared/protocols/idporten-maskinporten.md §1.6). Where Digdir documents a text but no code
-(clock skew, lifetime, missing scope) the sandbox files it under the nearest documented code:
-timing under MP-130, malformed grants under MP-011, algorithm refusals under MP-124.
+Codes and texts follow Digdir's "Feilsøking i Maskinporten"
+(https://docs.digdir.no/docs/Maskinporten/maskinporten_feilsoking; structured codes since
+felleslosninger/docs PR #375, https://github.com/felleslosninger/docs/pull/375). Where Digdir
+documents a text but no code (clock skew, lifetime, missing scope) the sandbox files it under the
+nearest documented code: timing under MP-130, malformed grants under MP-011, algorithm refusals
+under MP-124. MP-303 has a second ``error``: ``invalid_altinn_customer_configuration`` when Altinn
+refuses the consent a grant asks for (see consent_check). Altinn out of reach is a 503
+``temporarily_unavailable`` without a code, like the other server-side failures (:func:`error_body`).
 """
 
 from __future__ import annotations
@@ -95,19 +99,32 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "MP-301": (
         "invalid_request",
         "Invalid authorization_details. Unknown type.",
-        "authorization_details types are urn:altinn:systemuser and urn:altinn:consent.",
+        "Ask only for a type listed in authorization_details_types_supported in the metadata. dsop-sandbox "
+        "serves urn:altinn:consent; the real Maskinporten also serves urn:altinn:systemuser.",
     ),
     "MP-302": (
         "invalid_request",
         "Invalid authorization_details. Unknown fields.",
-        "Send only the fields the authorization_details type defines.",
+        "Send only the fields the authorization_details type defines: type, id and from for urn:altinn:consent.",
     ),
     "MP-303": (
         "invalid_request",
         "Invalid authorization_details. Invalid values.",
-        "The authorization_details values are not valid for this client.",
+        "authorization_details must be an array with one urn:altinn:consent whose id is the consent request's "
+        "UUID and whose from is urn:altinn:person:identifier-no:<pid> or "
+        "urn:altinn:organization:identifier-no:<orgno>. When Altinn refuses the consent (unknown, given to "
+        "another organisation, another person, revoked, expired, not accepted), the error is "
+        "invalid_altinn_customer_configuration and the description names Altinn's problem code and title. "
+        "The consent must be given to the consumer: the client's organisation, or with consumer_org the "
+        "customer. (The real Maskinporten's answer to a refused consent is not published; dsop-sandbox answers "
+        "as the real one does when Altinn refuses a system user.)",
     ),
 }
+#: ``error`` of MP-303 when Altinn refuses what authorization_details asks for (Altinn documents it
+#: for system users; for consent it is the sandbox's choice, see consent_check).
+ALTINN_REFUSED_ERROR = "invalid_altinn_customer_configuration"
+#: The other ``error`` values a code is answered with (shown on its error page).
+OTHER_ERRORS = {"MP-303": (ALTINN_REFUSED_ERROR,)}
 
 #: Fine-grained texts that follow the code's text (kept here so tests and code share them).
 TOO_LONG_LIFETIME = "JWT has too long lifetime"
@@ -154,9 +171,13 @@ class MaskinportenErrors:
     def error_uri(self, code: str) -> str:
         return f"{self.base_url}/errors/{code}"
 
-    def __call__(self, code: str, trace_id: str, detail: str | None = None, *, text: str | None = None) -> ServiceError:
-        """The error for ``code``; ``detail`` follows the catalogue text, ``text`` replaces it."""
-        error, catalogue_text, _ = CATALOGUE[code]
+    def __call__(
+        self, code: str, trace_id: str, detail: str | None = None, *, text: str | None = None, error: str | None = None
+    ) -> ServiceError:
+        """The error for ``code``; ``detail`` follows the catalogue text, ``text`` replaces it, ``error``
+        replaces the code's usual OAuth error."""
+        usual_error, catalogue_text, _ = CATALOGUE[code]
+        error = error or usual_error
         base = text or catalogue_text
         message = f"{base} {detail}" if detail else base
         if not message.endswith("."):

@@ -2,8 +2,10 @@
 
 Order of checks: the header (alg, x5c/kid), the client named by ``iss``, the key (registered
 JWK or enterprise certificate chain), the signature, then the claims (known claims only, aud,
-lifetime, scope, access list or delegation, optional claims) and last the ``jti`` replay store,
-so that a refused grant does not use up its ``jti``.
+lifetime, scope, access list or delegation, optional claims, the consent asked for in
+``authorization_details``). :meth:`GrantValidator.validate` does all of that; the ``jti`` replay
+store comes last, in :meth:`GrantValidator.redeem`, after the token endpoint has looked a consent
+up at Altinn, so that a refused grant does not use up its ``jti``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dsop_sandbox.mocks.common.identifiers import fnr_problem, org_number_proble
 from dsop_sandbox.mocks.common.settings import MaskinportenRules
 
 from . import errors as mp
+from .consent import ConsentRequest, consent_request
 from .registry import KEY_MAX_AGE, Client, Registry, Scope
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
@@ -49,7 +52,6 @@ KNOWN_CLAIMS = frozenset(
     }
 )
 CHAIN_CACHE_SIZE = 256
-AUTHORIZATION_DETAIL_TYPES = ("urn:altinn:systemuser", "urn:altinn:consent")
 
 
 @dataclass
@@ -65,6 +67,7 @@ class Grant:
     pid: str | None = None
     jti: str | None = None
     claims: dict = field(default_factory=dict)
+    consent: ConsentRequest | None = None  # the Altinn 3 consent asked for in authorization_details
 
 
 class GrantValidator:
@@ -172,17 +175,27 @@ class GrantValidator:
             raise fail("MP-011", f"pid: {fnr_problem(pid)}")
         if "iss_onbehalfof" in claims:
             raise fail("MP-011", "iss_onbehalfof (onbehalfof sub-clients) is not served by dsop-sandbox")
+        consent = None
         if "authorization_details" in claims:
-            self._authorization_details(claims["authorization_details"], fail)
+            consent = consent_request(claims["authorization_details"], fail)
 
         jti = claims.get("jti")
-        if jti is not None:
-            if not isinstance(jti, str) or not jti:
-                raise fail("MP-011", "jti must be a non-empty string")
-            expires = float(claims["exp"]) + self.rules.clock_skew
-            if not self.registry.use_grant(client.client_id, jti, expires):
-                raise fail("MP-012")
-        return Grant(client, client_amr, scopes, consumer, supplier, audience, pid, jti, claims)
+        if jti is not None and (not isinstance(jti, str) or not jti):
+            raise fail("MP-011", "jti must be a non-empty string")
+        return Grant(client, client_amr, scopes, consumer, supplier, audience, pid, jti, claims, consent)
+
+    def refuse_replay(self, grant: Grant, trace_id: str) -> None:
+        """MP-012 for a ``jti`` the client has used, without using this one up (before a lookup)."""
+        if grant.jti is not None and self.registry.grant_used(grant.client.client_id, grant.jti):
+            raise self.fail("MP-012", trace_id)
+
+    def redeem(self, grant: Grant, trace_id: str) -> None:
+        """Use the grant's ``jti`` up: the last step before the token is minted (MP-012 if it was used)."""
+        if grant.jti is None:
+            return
+        expires = float(grant.claims["exp"]) + self.rules.clock_skew
+        if not self.registry.use_grant(grant.client.client_id, grant.jti, expires):
+            raise self.fail("MP-012", trace_id)
 
     # -- pieces ---------------------------------------------------------------------------------------
     def _verified_leaf(self, x5c, fail) -> x509.Certificate:
@@ -297,19 +310,6 @@ class GrantValidator:
         ):
             raise fail("MP-011", "resource: currently only a non-empty array of strings is supported")
         return resource[0] if len(resource) == 1 else resource
-
-    @staticmethod
-    def _authorization_details(details, fail) -> None:
-        if not isinstance(details, list) or not details or not all(isinstance(item, dict) for item in details):
-            raise fail("MP-303", "(authorization_details must be an array of objects)")
-        for item in details:
-            if item.get("type") not in AUTHORIZATION_DETAIL_TYPES:
-                raise fail("MP-301", f"({item.get('type')!r})")
-        raise fail(
-            "MP-303",
-            "(system users and Altinn 3 consents are served by the altinn3 profile, "
-            "which this sandbox does not run yet)",
-        )
 
 
 def _finite_number(value) -> float | None:

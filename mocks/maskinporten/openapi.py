@@ -37,6 +37,75 @@ JWKS = {
 }
 
 
+PARTY_URN = {
+    "type": "string",
+    "pattern": r"^urn:altinn:(person:identifier-no:[0-9]{11}|organization:identifier-no:[0-9]{9})$",
+}
+ISO6523 = {
+    "type": "object",
+    "required": ["authority", "ID"],
+    "properties": {"authority": {"enum": ["iso6523-actorid-upis"]}, "ID": {"type": "string"}},
+}
+#: The grant's authorization_details claim (Digdir, "Samtykketoken i Maskinporten").
+CONSENT_REQUEST = {
+    "type": "array",
+    "minItems": 1,
+    "maxItems": 1,
+    "description": "One Altinn 3 consent per token request; the grant still needs its scope.",
+    "items": {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["type", "id", "from"],
+        "properties": {
+            "type": {"enum": ["urn:altinn:consent"]},
+            "id": {"type": "string", "format": "uuid", "description": "The consent request's id"},
+            "from": {**PARTY_URN, "description": "Who consented: a person (pid) or an organisation"},
+        },
+    },
+}
+#: What the access token carries once Altinn has confirmed the consent.
+CONSENT_IN_TOKEN = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["type", "id", "from", "to", "consented", "validTo", "consentRights"],
+        "properties": {
+            "type": {"enum": ["urn:altinn:consent"]},
+            "id": {"type": "string", "format": "uuid"},
+            "from": PARTY_URN,
+            "to": {**ISO6523, "description": "The organisation the consent was given to: the token's consumer"},
+            "consented": {"type": "string", "format": "date-time"},
+            "validTo": {"type": "string", "format": "date-time"},
+            "consentRights": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["action", "resource"],
+                    "properties": {
+                        "action": {"type": "array", "items": {"type": "string"}},
+                        "resource": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"type": {"type": "string"}, "value": {"type": "string"}},
+                            },
+                        },
+                        "metadata": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    },
+}
+ASSERTION = (
+    "The JWT grant (RFC 7523), signed by the client. Its claims: aud, iss, iat, exp, jti, scope, and "
+    "optionally resource, pid, consumer_org and authorization_details: one urn:altinn:consent "
+    "(components/schemas/ConsentRequest), which Maskinporten looks up at Altinn and puts into the access "
+    "token (components/schemas/ConsentInToken). A consent Altinn refuses gives 400 "
+    "invalid_altinn_customer_configuration (MP-303); Altinn out of reach gives 503 temporarily_unavailable."
+)
+
+
 def _error_responses(*statuses: int) -> dict:
     return {
         str(status): {"description": "Error", "content": {"application/json": {"schema": ERROR}}} for status in statuses
@@ -68,6 +137,10 @@ def openapi_document(base_url: str) -> dict:
                                             "issuer": {"type": "string"},
                                             "token_endpoint": {"type": "string"},
                                             "jwks_uri": {"type": "string"},
+                                            "authorization_details_types_supported": {
+                                                "type": "array",
+                                                "items": {"enum": ["urn:altinn:consent"]},
+                                            },
                                         },
                                     }
                                 }
@@ -99,10 +172,7 @@ def openapi_document(base_url: str) -> dict:
                                             "type": "string",
                                             "enum": ["urn:ietf:params:oauth:grant-type:jwt-bearer"],
                                         },
-                                        "assertion": {
-                                            "type": "string",
-                                            "description": "The JWT grant, signed by the client",
-                                        },
+                                        "assertion": {"type": "string", "description": ASSERTION},
                                     },
                                 }
                             }
@@ -126,7 +196,7 @@ def openapi_document(base_url: str) -> dict:
                                 }
                             },
                         },
-                        **_error_responses(400, 405, 413),
+                        **_error_responses(400, 405, 413, 503),
                     },
                 }
             },
@@ -144,4 +214,5 @@ def openapi_document(base_url: str) -> dict:
                 }
             },
         },
+        "components": {"schemas": {"ConsentRequest": CONSENT_REQUEST, "ConsentInToken": CONSENT_IN_TOKEN}},
     }

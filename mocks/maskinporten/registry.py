@@ -75,6 +75,11 @@ DEFAULT_SCOPES = (
     ("altinn:consentrequests.read", DIGDIR_ORG, "Lese samtykkeforespørsler i Altinn"),
 )
 DSOP_SCOPES = tuple(scope for scope, _, _ in DEFAULT_SCOPES)
+#: Maskinporten's own scope for looking consents up at Altinn (Access Management's policy
+#: ``MaskinportenConsentRead``). Seeded so that it is listed, but never in DSOP_SCOPES and on no
+#: access list: an insurer's client that names it is refused (MP-250).
+CONSENT_LOOKUP_SCOPE = "altinn:maskinporten/consent.read"
+OWN_SCOPES = ((CONSENT_LOOKUP_SCOPE, DIGDIR_ORG, "Maskinporten slår opp samtykker i Altinn"),)
 KEY_MAX_AGE = 365 * 24 * 3600
 PRUNE_EVERY = 200
 
@@ -167,9 +172,13 @@ class Registry:
         self.seed_default_scopes()
 
     def seed_default_scopes(self) -> None:
+        """The DSOP scopes (delegable through Altinn) and Maskinporten's own (not delegable)."""
         for scope, owner, description in DEFAULT_SCOPES:
             if self.scope(scope) is None:
                 self.put_scope(scope, owner, description, delegation_source=self.delegation_source)
+        for scope, owner, description in OWN_SCOPES:
+            if self.scope(scope) is None:
+                self.put_scope(scope, owner, description)
 
     def put_scope(
         self,
@@ -386,6 +395,14 @@ class Registry:
         return (json.loads(row["jwk"]), row["created"]) if row else None
 
     # -- replay protection -------------------------------------------------------------------------
+    def grant_used(self, client_id: str, jti: str) -> bool:
+        """Whether the client has used ``jti`` (while its grant could still be valid), without using it."""
+        row = self.store.query_one(
+            "SELECT 1 FROM used_grants WHERE client_id = ? AND jti = ? AND expires >= ?",
+            (client_id, jti, self.clock.timestamp()),
+        )
+        return row is not None
+
     def use_grant(self, client_id: str, jti: str, expires: float) -> bool:
         """Record a grant's jti; False if the client has used it before (and it has not aged out)."""
         now = self.clock.timestamp()

@@ -28,6 +28,8 @@ from dsop_sandbox.mocks.maskinporten.errors import CATALOGUE
 from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
 from tests.support import REMOVE, b64url
 
+from .altinn_stub import AltinnStub
+
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 INSURER_ORG = "310000019"
 INSURER_NAME = "Eksempel Forsikring AS"
@@ -85,10 +87,30 @@ STRICT_SETTINGS = {"maskinporten": {"strict_assertion_lifetime": True}}
 STRICT = pytest.mark.parametrize("settings", [STRICT_SETTINGS], indirect=True, ids=["strict"])
 
 
+@pytest.fixture(scope="session")
+def altinn_stub():
+    """Altinn's consent lookup, served on a free port for the whole run (see altinn_stub.py)."""
+    stub = AltinnStub().start()
+    yield stub
+    stub.stop()
+
+
 @pytest.fixture
-def settings(request, tmp_path) -> Settings:
-    """Default settings, or ``Settings.load`` overrides passed by indirect parametrisation."""
-    overrides = getattr(request, "param", None)
+def altinn(altinn_stub) -> AltinnStub:
+    """The Altinn stub with no consents, no recorded calls and no canned answers."""
+    altinn_stub.reset()
+    yield altinn_stub
+    altinn_stub.reset()
+
+
+@pytest.fixture
+def settings(request, tmp_path, altinn_stub) -> Settings:
+    """Default settings with Altinn at the stub (never a default port), or ``Settings.load``
+    overrides passed by indirect parametrisation."""
+    overrides = dict(getattr(request, "param", None) or {})
+    services = dict(overrides.get("services", {}))
+    services["altinn"] = {"base_url": altinn_stub.url, **services.get("altinn", {})}
+    overrides["services"] = services
     return Settings.load(environ={}, overrides=overrides).with_state_dir(tmp_path / "state")
 
 

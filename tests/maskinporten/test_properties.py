@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import uuid
 
+import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -181,8 +182,9 @@ def random_header(credentials):
     return st.builds(lambda a, b: {**b, **a}, known, extra)
 
 
-def random_claims(valid: dict):
-    """Each documented claim is kept valid, replaced by random JSON or left out; plus random extras."""
+def random_claims(valid: dict, consent: dict):
+    """Each documented claim is kept valid, replaced by random JSON or left out; plus random extras.
+    ``consent`` is a consent entry Altinn (the stub) accepts."""
 
     def choice(value):
         return st.one_of(st.just(value), json_values, st.just(None))
@@ -191,14 +193,17 @@ def random_claims(valid: dict):
         "resource": ["https://nav.example/api"],
         "pid": SYNTHETIC_PID,
         "consumer_org": CUSTOMER_ORG,
-        "authorization_details": [{"type": "urn:altinn:consent", "id": str(uuid.uuid4())}],
+        "authorization_details": st.one_of(st.just([consent]), authorization_details(consent)),
         "nbf": valid["iat"],
         "sub": valid["iss"],
         "iss_onbehalfof": "sub",
     }
     known = st.fixed_dictionaries(
         {name: choice(value) for name, value in valid.items()},
-        optional={name: choice(value) for name, value in optional_valid.items()},
+        optional={
+            name: value if isinstance(value, st.SearchStrategy) else choice(value)
+            for name, value in optional_valid.items()
+        },
     )
     extra = st.dictionaries(json_strings, json_values, max_size=3)
 
@@ -209,9 +214,53 @@ def random_claims(valid: dict):
     return st.builds(build, known, extra)
 
 
+MISSING = object()
+
+
+def authorization_details(consent: dict):
+    """authorization_details near a valid consent entry: each field kept (most often), changed,
+    replaced by random JSON or left out, fields added, the entry repeated, or random JSON altogether."""
+
+    def field(valid, *others):
+        return st.one_of(
+            st.just(valid), st.just(valid), st.just(valid), st.sampled_from([*others, MISSING]), json_values
+        )
+
+    entry = st.builds(
+        lambda kind, consent_id, party, more: {
+            **more,
+            **{k: v for k, v in (("type", kind), ("id", consent_id), ("from", party)) if v is not MISSING},
+        },
+        field(consent["type"], "urn:altinn:systemuser", ""),
+        field(consent["id"], consent["id"].upper(), str(uuid.uuid4()), consent["id"].replace("-", "")),
+        field(
+            consent["from"],
+            "urn:altinn:person:identifier-no:47906701517",
+            "urn:altinn:organization:identifier-no:310000027",
+            consent["from"].removeprefix("urn:altinn:person:identifier-no:"),
+        ),
+        st.one_of(st.just({}), st.just({}), st.just({}), st.dictionaries(json_strings, json_values, max_size=2)),
+    )
+    return st.one_of(
+        st.lists(entry, min_size=1, max_size=1),
+        st.lists(entry, min_size=1, max_size=1),
+        st.lists(entry, max_size=3),
+        json_values,
+    )
+
+
+@pytest.fixture
+def consent_entry(altinn) -> dict:
+    """A consent the Altinn stub accepts, as the grant names it."""
+    consent = altinn.add(SYNTHETIC_PID)
+    return {"type": "urn:altinn:consent", "id": consent.id, "from": consent.from_urn}
+
+
 @PROPERTY
 @given(data=st.data())
-def test_signed_grants_with_random_headers_and_claims(client, credentials, client_id, issuer, clock, data):
+def test_signed_grants_with_random_headers_and_claims(
+    client, credentials, client_id, issuer, clock, consent_entry, data
+):
     now = clock.epoch()
     valid = {
         "aud": issuer,
@@ -222,10 +271,31 @@ def test_signed_grants_with_random_headers_and_claims(client, credentials, clien
         "jti": str(uuid.uuid4()),
     }
     header = data.draw(random_header(credentials), label="header")
-    claims = data.draw(st.one_of(random_claims(valid), json_values), label="claims")
+    claims = data.draw(st.one_of(random_claims(valid, consent_entry), json_values), label="claims")
     alg = header.get("alg") if header.get("alg") in RSA_ALGS else "RS256"
     answer = token(client, sign_raw(header, claims, credentials.private_key, alg))
     assert_well_formed(answer, may_succeed=True)
+
+
+@PROPERTY
+@given(details=st.data())
+def test_random_authorization_details(client, assertion, consent_entry, altinn, details):
+    """Near a valid consent: a token carries exactly the consent Altinn confirmed, anything else is a
+    4xx in Maskinporten's shape (MP-301/302/303, MP-011 for a string that is not Unicode), and Altinn
+    is asked only for a well-formed entry."""
+    value = details.draw(authorization_details(consent_entry), label="authorization_details")
+    calls = len(altinn.calls)
+    answer = token(client, assertion(authorization_details=value))
+    body = assert_well_formed(answer, may_succeed=True)
+    if answer.status_code == 200:
+        (entry,) = claims_of(body["access_token"])["authorization_details"]
+        assert (entry["type"], entry["id"], entry["from"]) == tuple(consent_entry.values())
+        assert isinstance(value, list) and len(value) == 1 and set(value[0]) == {"type", "id", "from"}
+    elif len(altinn.calls) == calls:  # refused before any lookup: the grant's entry (or a lone surrogate)
+        assert body["error_uri"].rsplit("/", 1)[-1] in {"MP-011", "MP-301", "MP-302", "MP-303"}, body
+        assert body["error"] == "invalid_request", body
+    else:  # Altinn was asked about a well-formed entry and said no
+        assert body["error"] == "invalid_altinn_customer_configuration", body
 
 
 # -- mutations of a valid grant ----------------------------------------------------------------------------------------
@@ -281,11 +351,14 @@ def test_mutations_of_a_valid_grant(client, assertion, operations):
     alg=st.sampled_from(RSA_ALGS),
     scopes=st.lists(st.sampled_from(DSOP_SCOPES), min_size=1, max_size=6),
     pid=st.sampled_from([None, "01818520030", "47906701517", "23886799519"]),
+    with_consent=st.booleans(),
 )
 def test_valid_grants_within_the_rules_always_get_a_token(
-    client, assertion, clock, iat_offset, lifetime, alg, scopes, pid
+    client, assertion, clock, consent_entry, iat_offset, lifetime, alg, scopes, pid, with_consent
 ):
     extra = {"pid": pid} if pid else {}
+    if with_consent:
+        extra["authorization_details"] = [consent_entry]
     grant = assertion(iat=clock.epoch() + iat_offset, lifetime=lifetime, alg=alg, scope=" ".join(scopes), **extra)
     body = assert_well_formed(token(client, grant), may_succeed=True)
     assert "access_token" in body, body
@@ -293,3 +366,7 @@ def test_valid_grants_within_the_rules_always_get_a_token(
     assert claims["scope"] == body["scope"] == " ".join(dict.fromkeys(scopes))
     assert claims["iat"] == clock.epoch() and body["expires_in"] == 120
     assert claims.get("pid") == pid
+    if with_consent:
+        assert claims["authorization_details"][0]["id"] == consent_entry["id"]
+    else:
+        assert "authorization_details" not in claims
