@@ -26,12 +26,14 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
 import requests
 
 from dsop_sandbox.mocks.common.identifiers import is_org_number
+from dsop_sandbox.mocks.common.outbound import Outbound
 
 from .consent import ORGANIZATION_PREFIX, ConsentRequest
 from .own_token import OwnToken
@@ -99,21 +101,21 @@ class LookupFailed(Exception):
 
 
 class ConsentLookup:
-    def __init__(
-        self,
-        altinn_base_url: str,
-        own_token: OwnToken,
-        *,
-        verify: bool | str = True,
-        session: requests.Session | None = None,
-    ):
+    def __init__(self, altinn_base_url: str, own_token: OwnToken, outbound: Outbound):
+        """``outbound``: the service's sessions for its calls to others (trusting the sandbox's CA
+        bundle over TLS); one session is taken on the first lookup and kept (its connections too)."""
         self.url = altinn_base_url.rstrip("/") + LOOKUP_PATH
         self.own_token = own_token
-        self.verify = verify
-        if session is None:
-            session = requests.Session()
-            session.trust_env = False
-        self.session = session
+        self.outbound = outbound
+        self._session: requests.Session | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def session(self) -> requests.Session:
+        with self._lock:
+            if self._session is None:
+                self._session = self.outbound.session()
+            return self._session
 
     def look_up(self, request: ConsentRequest, to_org: str, trace_id: str) -> tuple[ConsentAnswer, str]:
         """Altinn's answer and the fingerprintable token Maskinporten sent. Altinn refusing the
@@ -139,7 +141,7 @@ class ConsentLookup:
             "X-Correlation-Id": trace_id,  # Altinn's event log then shares the token request's trace id
         }
         try:
-            return self.session.post(self.url, json=body, headers=headers, timeout=TIMEOUT, verify=self.verify)
+            return self.session.post(self.url, json=body, headers=headers, timeout=TIMEOUT)
         except requests.RequestException as exc:
             reason = f"Altinn could not be reached at {self.url} ({type(exc).__name__})"
             raise LookupFailed(UNAVAILABLE, reason) from exc

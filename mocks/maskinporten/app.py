@@ -21,7 +21,6 @@ from dsop_sandbox.mocks.common.key_admin import key_admin_blueprint
 from dsop_sandbox.mocks.common.payload import require_form, trace_id
 from dsop_sandbox.mocks.common.service import create_service_app, runtime
 from dsop_sandbox.mocks.common.settings import Settings
-from dsop_sandbox.mocks.common.trust import trust
 
 from . import access_token
 from .altinn_lookup import ConsentLookup
@@ -50,7 +49,7 @@ class Maskinporten:
         self.errors = MaskinportenErrors(self.base_url)
         self.validator = GrantValidator(self.registry, authority, self.issuer, settings.maskinporten, self.errors)
         self.own_token = OwnToken(lambda: self.mint_own_token(rt), rt.clock)
-        lookup = ConsentLookup(settings.base_url("altinn"), self.own_token, verify=trust(settings))
+        lookup = ConsentLookup(settings.base_url("altinn"), self.own_token, rt.outbound)
         self.consents = ConsentCheck(lookup, self.errors)
 
     def mint_own_token(self, rt) -> tuple[str, dict]:

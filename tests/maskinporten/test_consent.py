@@ -273,6 +273,24 @@ def test_several_problems_at_once_are_named_one_by_one(client, assertion, altinn
     assert details["consent_lookup_status"] == 500  # Altinn's status for several problems
 
 
+def test_several_problems_answered_400_as_the_sandboxs_altinn_does_are_refused_the_same(
+    client, assertion, altinn, insurer
+):
+    consent = altinn.add(SYNTHETIC_PID)
+    problems = [
+        {"code": "AM-00013", "title": "Consent is expired"},
+        {"code": "AM-00011", "title": "Consent is revoked"},
+    ]
+    altinn.answer_with(
+        400, {"code": "STD-00001", "title": "Multiple problems occurred.", "problems": problems},
+        "application/problem+json",
+    )  # fmt: skip
+    answer = token(client, assertion(authorization_details=[detail(consent)]))
+    assert_refused(answer, "(AM-00013 Consent is expired; AM-00011 Consent is revoked)")
+    details = last_event(client)["details"]
+    assert details["consent_problems"] == ["AM-00013", "AM-00011"] and details["consent_lookup_status"] == 400
+
+
 def test_a_refused_consent_does_not_use_up_the_grants_jti(client, assertion, altinn, insurer):
     consent = altinn.add(SYNTHETIC_PID, status="Created")
     grant = assertion(authorization_details=[detail(consent)])
