@@ -17,10 +17,11 @@ from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
 from tests.altinn.conftest import KARI
+from tests.budgets import examples
 from tests.conftest import INSURER_ORG, REDIRECT_URI, free_port_settings
 
 PROPERTY = hypothesis_settings(
-    max_examples=200,
+    max_examples=examples(200),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -14,6 +14,7 @@ from schemathesis import checks
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.maskinporten import create_app
+from tests.budgets import examples
 
 from .conftest import JWT_BEARER, claims_of
 
@@ -58,7 +59,7 @@ def mp_schema():
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -12,6 +12,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
+from tests.budgets import examples
 
 from .conftest import (
     CUSTOMER_ORG,
@@ -25,7 +26,7 @@ from .conftest import (
 )
 
 PROPERTY = hypothesis_settings(
-    max_examples=150,
+    max_examples=examples(150),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

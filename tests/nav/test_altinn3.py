@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from dsop_sandbox.mocks.common.events import token_fingerprint
 from dsop_sandbox.mocks.nav import errors as E
 from tests.altinn.conftest import KARI, OLA, OTHER_ORG
+from tests.budgets import examples
 from tests.nav.conftest import AAP_SCOPE, NAV_RESOURCE, UFORE_SCOPE, nav_error, org_party
 from tests.support import REMOVE
 
@@ -321,7 +322,7 @@ FIELDS = ["id", "from", "to", "validTo", "consented", "consentRights", "type"]
 
 
 @hypothesis_settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],

@@ -14,6 +14,7 @@ from schemathesis import checks
 from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.nav.openapi import openapi_document
 from tests.altinn.conftest import KARI, OLA
+from tests.budgets import examples
 from tests.nav.conftest import AAP_SCOPE, UFORE_SCOPE
 
 # The document for the default paths (the sandbox fixture uses the same paths, other ports):
@@ -66,7 +67,7 @@ def test_the_document_describes_both_consent_generations(operation_id):
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

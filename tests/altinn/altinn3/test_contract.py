@@ -11,6 +11,7 @@ from schemathesis import checks
 
 from dsop_sandbox.mocks.altinn.openapi import openapi_document
 from tests.altinn.altinn3.world import DIGDIR_ORG, INSURER_ORG, KARI, LOOKUP, WRITE, World
+from tests.budgets import examples
 
 # The document is made here (the served one is the same, checked below); the cases go to the
 # in-process app of the ``world`` fixture, reset for each operation.
@@ -39,7 +40,7 @@ def no_server_error(ctx, response, case):
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
