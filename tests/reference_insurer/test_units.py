@@ -82,7 +82,13 @@ def profile(**changes) -> dict:
     }
     for table, values in changes.items():
         data[table] = values if values is None else {**data.get(table, {}), **values}
-    return {k: v for k, v in data.items() if v is not None}
+    return {k: {n: x for n, x in v.items() if x is not None} for k, v in data.items() if v is not None}
+
+
+ALTINN3_FACTS = {
+    "consent_requests": "http://altinn.test/accessmanagement/api/v1/enterprise/consentrequests/",
+    "resource": "nav_samtykke_dsop_aap-ufore",
+}
 
 
 @pytest.fixture
@@ -151,6 +157,11 @@ max_attempts = 4
         ({"reference_insurer": {"retry": {"speed": 1}}}, "unknown setting(s) in [reference_insurer.retry]: speed"),
         ({"reference_insurer": {"timeout": "ten"}}, "timeout must be a positive number"),
         ({"reference_insurer": {"public_url": "localhost:7200"}}, "absolute http(s) URL"),
+        ({"insurer": {"consent": "altinn4"}}, "[insurer] consent must be one of altinn3, altinn2, not 'altinn4'"),
+        ({"insurer": {"consent": "altinn3"}, "altinn": {**ALTINN3_FACTS, "resource": ""}}, "resource is missing"),
+        ({"insurer": {"consent": "altinn3"}, "altinn": {"consent_requests": None}}, "consent_requests is missing"),
+        ({"insurer": {"consent": "altinn3"}, "altinn": {"consent_requests": "/x"}}, "absolute http(s) URL: '/x'"),
+        ({"insurer": {"consent": "altinn2"}, "altinn": {"api_key": ""}}, "[altinn] api_key is missing"),
     ],
 )
 def test_config_problems_are_named(credentials, changes, fragment):
@@ -160,6 +171,26 @@ def test_config_problems_are_named(credentials, changes, fragment):
             profile(**changes), base_dir=credentials, **({} if "public_url" in own else {"public_url": "http://i.test"})
         )
     assert fragment in str(caught.value)
+
+
+def test_the_consent_generation_and_its_altinn_3_facts(credentials):
+    def config_with(**insurer):
+        return InsurerConfig.from_mapping(
+            profile(insurer=insurer, altinn=ALTINN3_FACTS), base_dir=credentials, public_url="http://i.test"
+        )
+
+    # no consent: a profile from before Altinn 3, read as the conformance suite reads it
+    assert config_with().consent == "altinn2" and config_with().consent_requests_url is None
+    assert config_with(consent="altinn2").consent == "altinn2"
+    a3 = config_with(consent="altinn3")
+    assert a3.consent == "altinn3" and a3.resource == "nav_samtykke_dsop_aap-ufore"
+    assert a3.consent_requests_url == "http://altinn.test/accessmanagement/api/v1/enterprise/consentrequests"
+    without_key = InsurerConfig.from_mapping(
+        profile(insurer={"consent": "altinn3"}, altinn={**ALTINN3_FACTS, "api_key": None}),
+        base_dir=credentials,
+        public_url="http://i.test",
+    )
+    assert without_key.api_key == ""  # Altinn 3 has no API key
 
 
 def test_without_a_public_url_the_config_says_so(credentials):
@@ -261,9 +292,13 @@ def test_a_refused_grant_is_an_error_that_is_not_retried(credentials):
         (120, 0, True),
         (120, 109, True),
         (120, 111, False),  # 10 s before the end of two minutes
+        (30, 23.9, True),
+        (30, 24.1, False),  # 20 % of a 30-second token
         (2, 0, True),
-        (2, 1.5, True),
-        (2, 1.7, False),  # 20 % of a 2-second token
+        (2, 0.9, True),
+        (2, 1.1, False),  # a whole second, not 20 % (0.4 s): exp is whole seconds and checked without leeway
+        (4, 2.9, True),
+        (4, 3.1, False),  # a whole second, not 0.8 s
         (0, 0, False),  # no expires_in: never reused
     ],
 )
