@@ -15,7 +15,7 @@ VARIANT_ORG, VARIANT_NAME = "310000035", "Ødelagt Forsikring AS"
 
 def variant(world, cls, **options) -> ReferenceInsurerServer:
     return ReferenceInsurerServer(
-        world.sandbox, port=0, org=VARIANT_ORG, name=VARIANT_NAME, insurer_class=cls, options=options
+        world.sandbox, port=0, org=VARIANT_ORG, name=VARIANT_NAME, insurer_class=cls, options=options, consent="altinn2"
     )
 
 
