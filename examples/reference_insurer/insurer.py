@@ -48,6 +48,14 @@ Altinn 2
 ``call_nav(...)``                     one NAV operation
 ``log_use(code)``                     the use is logged with Altinn after the data arrived
 ====================================  ==============================================================
+
+Broken Altinn 3 variants, one override each: another person's ``fnr`` with the consent
+(``person_header``); a consent-bearing token kept past its expiry (``consent_maskinporten_token``);
+any callback trusted (``validate_callback_altinn3``, or ``confirm_accepted_altinn3`` for one that
+skips only Altinn's word); fetching after a decline (``current_consent``); a revoked consent retried
+for ever (``should_retry_after_refusal``); ``validTo`` beyond three years (``consent_period`` or
+``consent_request_body_altinn3``); two consents in one token request (``authorization_details``);
+consent asked for itself as another org (``consent_request_body_altinn3``).
 """
 
 from __future__ import annotations
