@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from dsop_sandbox import launcher
+from dsop_sandbox import control_plane, launcher
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.browser.conftest import record_requests, shoot
 from tests.conftest import free_port_settings
@@ -27,6 +27,7 @@ DSOP = "/person/personopplysninger/dsop"
 def world(tmp_path_factory):
     settings = free_port_settings(tmp_path_factory.mktemp("dashboard-browser") / "state")
     with launcher.Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox, port=0) as insurer:
+        control_plane.use_reference_insurer(sandbox.app("control"), insurer.url, consent="altinn2")
         yield sandbox, insurer
 
 
@@ -53,7 +54,7 @@ def test_the_dashboard_controls(page, world, artifacts):
     control = sandbox.url("control")
     page.goto(control + "/")
     assert page.get_by_role("heading", level=1).inner_text() == "Workshop dashboard"
-    assert page.locator("#link-insurer").get_attribute("href") == insurer.url + "/"
+    assert page.locator("#link-insurer-altinn2").get_attribute("href") == insurer.url + "/"
     form = page.locator("#fault-form")
     form.get_by_label("Service").select_option("nav")
     form.get_by_label("Operation").fill("hentUforeopplysninger")
@@ -148,7 +149,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     requested = record_requests(page)
 
     # 0: the walkthrough, an empty diagram with its legend
-    page.goto(control + "/walkthrough")
+    page.goto(control + "/walkthrough?consent=altinn2")
     names = [t.strip() for t in page.locator(".lane-names span").all_inner_texts()]
     assert names == ["Citizen (browser)", "Insurer", "ID-porten", "Maskinporten", "Altinn", "NAV"]
     assert "seen through Altinn" in page.locator("#legend").inner_text()
