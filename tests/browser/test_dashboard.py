@@ -476,3 +476,118 @@ def fed_diagram(page, sandbox) -> None:
     page.locator('[data-operation="tls_handshake"] .arrow').click()
     assert json.loads(page.locator("#details-json").inner_text())["error"] == "unknown_ca"
     shoot(page, "dashboard-hops-fed")
+
+
+# -- Altinn 3's hops, fed by hand ----------------------------------------------------------------------------------
+CONSENT_ID = "d26bdd7f-6c7b-4532-929e-ad1b14b4a834"
+CONSENT_TYPE = "urn:altinn:consent"
+LOOKUP_PATH = "/accessmanagement/api/v1/maskinporten/consent/lookup"
+VIEW_PATH = "/accessmanagement/ui/consent/request"
+DIGDIR = "991825827"
+
+
+def consent_token(id_: int, time: str, trace: str, http: int, **details) -> dict:
+    """Maskinporten's event for a token request whose grant carried the consent."""
+    refused = details.get("consent_problem") or http >= 400
+    return event(
+        id_, time, "maskinporten", "token", "POST", "/token", http, subject=KARI["pid"], trace_id=trace,
+        error="MP-303" if refused else None,
+        details={"authorization_details_types": [CONSENT_TYPE], "consent_id": CONSENT_ID, **details},
+    )  # fmt: skip
+
+
+def lookup(id_: int, time: str, trace: str, http: int, **details) -> dict:
+    """Altinn's event for Maskinporten's consent lookup (it shares the token request's trace id)."""
+    return event(
+        id_, time, "altinn", "maskinporten_consent_lookup", "POST", LOOKUP_PATH, http, caller=DIGDIR,
+        subject=KARI["pid"], trace_id=trace, error=details.get("consent_problem"),
+        details={"consent_id": CONSENT_ID, "asking_org": "310000019", **details},
+    )  # fmt: skip
+
+
+#: The Altinn 3 flow as its services log it, in two polls: Maskinporten's first lookup at Altinn comes a poll
+#: before the token request it served (Altinn logs it when it answers, before Maskinporten answers the insurer).
+ALTINN3_POLLS = [
+    [
+        own(1, "00.100", "start_claim", 302, subject=KARI["pid"],
+            details={"hop": {"from": "citizen", "to": "insurer"}, "consent": "altinn3",
+                     "target": "http://localhost:7200/claims/start"}),
+        event(1, "00.200", "maskinporten", "token", "POST", "/token", 200,
+              details={"scopes": ["altinn:consentrequests.write"]}),
+        event(1, "00.300", "altinn", "enterprise_create_consent_request", "POST",
+              "/accessmanagement/api/v1/enterprise/consentrequests", 201, caller="310000019", subject=KARI["pid"],
+              details={"consent_id": CONSENT_ID, "resource": "nav_samtykke_dsop_aap-ufore"}),
+        event(2, "00.400", "altinn", "altinn3_consent_page", "GET", VIEW_PATH, 302, details={"consent_id": CONSENT_ID}),
+        event(1, "00.500", "idporten", "authorize", "GET", "/authorize", 302, caller="altinn"),
+        event(2, "00.600", "idporten", "token", "POST", "/token", 200, caller="altinn", subject=KARI["pid"]),
+        event(3, "01.000", "altinn", "altinn3_consent_answer", "POST", VIEW_PATH, 302, subject=KARI["pid"],
+              details={"consent_id": CONSENT_ID, "answer": "accepted", "status": "Accepted",
+                       "redirect_to": "http://localhost:7200/claims/callback"}),
+        lookup(4, "02.000", "tr1", 200, status="Accepted"),
+    ],
+    [
+        consent_token(2, "02.010", "tr1", 200, consent_lookup="accepted", consent_lookup_status=200),
+        event(1, "02.100", "nav", "hentUforeopplysninger", "GET", "/dsop-ufo/uforeopplysninger", 200,
+              caller="310000019", subject=KARI["pid"],
+              details={"consent_generation": "altinn3", "consent_id": CONSENT_ID}),
+        lookup(5, "03.000", "tr2", 400, consent_problem="AM-00011", consent_problems=["AM-00011"]),
+        consent_token(3, "03.010", "tr2", 400, consent_lookup="refused", consent_lookup_status=400,
+                      consent_problem="AM-00011", consent_problems=["AM-00011"]),
+        event(4, "04.000", "maskinporten", "token", "POST", "/token", 400, error="MP-303", trace_id="tr3",
+              details={"authorization_details_types": [CONSENT_TYPE]}),  # refused before the lookup
+        event(2, "05.000", "nav", "hentUforeopplysninger", "GET", "/dsop-ufo/uforeopplysninger", 200,
+              caller="310000027", subject=KARI["pid"], details={"consent_generation": "altinn2"}),
+    ],
+]  # fmt: skip
+
+
+def test_the_diagram_draws_altinn3s_hops_the_lookup_under_the_token_request_it_served(page, world, artifacts):
+    polls = list(ALTINN3_POLLS)
+
+    def feed(route):
+        batch = polls.pop(0) if polls else []
+        body = {"events": batch, "cursor": f"control:1,maskinporten:{4 - 2 * len(polls)}", "unavailable": []}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route(re.compile(r".*/_sandbox/events\?.*"), feed)
+    page.goto(world[0].url("control") + "/walkthrough")
+    page.wait_for_function("() => document.querySelectorAll('#events .event').length >= 15", timeout=15_000)
+    rows = diagram(page)
+    drawn = [(r["from"], r["to"], r["operation"], r["label"]) for r in rows]
+    pid = KARI["pid"]
+    assert drawn == [
+        ("citizen", "insurer", "start_claim", "start claim · walkthrough"),
+        ("insurer", "maskinporten", "token", "token · 200"),  # an ordinary token: no consent in its grant
+        ("insurer", "altinn", "enterprise_create_consent_request", f"Altinn 3 consent request · {pid} · 201"),
+        ("citizen", "altinn", "altinn3_consent_page", "consent page · 302"),
+        ("citizen", "idporten", "authorize", "authorize · 302"),
+        ("altinn", "idporten", "token", f"token · {pid} · 200"),  # ID-porten's, for Altinn's login
+        ("citizen", "altinn", "altinn3_consent_answer", f"consent answer · accepted · {pid} · 302"),
+        ("citizen", "insurer", "callback", "callback · OK · via Altinn"),
+        ("insurer", "maskinporten", "token", f"token with consent · {pid} · 200"),
+        ("maskinporten", "altinn", "maskinporten_consent_lookup", "consent lookup · 200 Accepted"),  # a poll earlier
+        ("insurer", "nav", "hentUforeopplysninger", f"hentUforeopplysninger · {pid} · 200 · consent in token"),
+        ("insurer", "maskinporten", "token", f"token with consent · {pid} · 400 MP-303 · Altinn: AM-00011 revoked"),
+        ("maskinporten", "altinn", "maskinporten_consent_lookup", "consent lookup · 400 AM-00011 revoked"),
+        ("insurer", "maskinporten", "token", "token with consent · 400 MP-303"),
+        ("insurer", "nav", "hentUforeopplysninger", f"hentUforeopplysninger · {pid} · 200 · consent token"),
+    ], drawn
+    assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)  # a lookup is dated by its token request
+    generations = page.evaluate("() => Array.from(document.querySelectorAll('#events .event'), r => r.dataset.consent)")
+    assert generations[8:15] == ["altinn3"] * 6 + ["altinn2"]
+    carried = page.locator('.event[data-to="maskinporten"] .arrow.carries-consent')
+    assert carried.count() == 3 and page.locator('.event[data-to="maskinporten"] .arrow').count() == 4
+    assert carried.first.evaluate("el => getComputedStyle(el).borderTopWidth") == "3px"
+    assert page.locator(".event.lookup.nested").count() == 2
+    token, looked, refused, early = rows[8], rows[9], rows[11], rows[13]
+    assert "carried an Altinn 3 consent" in token["title"] and CONSENT_ID in token["title"]
+    assert "put the consent into the token" in token["title"] and "refused" not in token["classes"]
+    assert "Server to server" in looked["title"] and "the same trace id, tr1" in looked["title"]
+    assert "naming Altinn's AM-00011 revoked" in refused["title"] and "refused" in refused["classes"]
+    assert "Refused before Maskinporten asked Altinn" in early["title"]
+    # the walkthrough's withdraw control takes the consent the citizen accepted
+    assert page.locator("#withdraw-code").input_value() == CONSENT_ID
+    page.locator(hop("maskinporten", "altinn") + " .arrow").last.click()
+    shown = json.loads(page.locator("#details-json").inner_text())
+    assert shown["service"] == "altinn" and shown["details"]["consent_problem"] == "AM-00011"
+    shoot(page, "dashboard-altinn3-hops-fed")
