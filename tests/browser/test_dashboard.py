@@ -476,6 +476,26 @@ def fed_diagram(page, sandbox) -> None:
     page.locator('[data-operation="tls_handshake"] .arrow').click()
     assert json.loads(page.locator("#details-json").inner_text())["error"] == "unknown_ca"
     shoot(page, "dashboard-hops-fed")
+    # the dashboard's withdraw control took the last Altinn 2 code; it goes to the control plane's Altinn 2 route
+    assert page.locator("#withdraw-code").input_value() == "c3"
+    assert page.locator("#withdraw-generation").input_value() == "altinn2"
+    assert withdrawn_through(page) == "/_sandbox/consents/c3/withdraw"
+
+
+def withdrawn_through(page) -> str:
+    """The control plane route the withdraw control POSTs to (answered here, so nothing is withdrawn)."""
+    asked = []
+
+    def answer(route):
+        asked.append((route.request.method, urlsplit(route.request.url).path))
+        route.fulfill(status=200, content_type="application/json", body="{}")
+
+    page.route(re.compile(r".*/_sandbox/(altinn3/)?consents/.*"), answer)
+    page.locator("#withdraw-button").click()
+    page.wait_for_function("document.getElementById('withdraw-out').textContent.indexOf('200') === 0")
+    [(method, path)] = asked
+    assert method == "POST"
+    return path
 
 
 # -- Altinn 3's hops, fed by hand ----------------------------------------------------------------------------------
@@ -585,8 +605,9 @@ def test_the_diagram_draws_altinn3s_hops_the_lookup_under_the_token_request_it_s
     assert "Server to server" in looked["title"] and "the same trace id, tr1" in looked["title"]
     assert "naming Altinn's AM-00011 revoked" in refused["title"] and "refused" in refused["classes"]
     assert "Refused before Maskinporten asked Altinn" in early["title"]
-    # the walkthrough's withdraw control takes the consent the citizen accepted
+    # the walkthrough's withdraw control takes the consent the citizen accepted, to the control plane's Altinn 3 route
     assert page.locator("#withdraw-code").input_value() == CONSENT_ID
+    assert withdrawn_through(page) == f"/_sandbox/altinn3/consents/{CONSENT_ID}/revoke"
     page.locator(hop("maskinporten", "altinn") + " .arrow").last.click()
     shown = json.loads(page.locator("#details-json").inner_text())
     assert shown["service"] == "altinn" and shown["details"]["consent_problem"] == "AM-00011"

@@ -181,6 +181,11 @@ def test_the_dashboard_withdraws_either_generations_consent(with_both):
         ("altinn2", "Altinn 2"),
     ]
     assert config_of(html)["consent"] is None  # the dashboard fills in whichever came last
+    walkthroughs = re.findall(r'<a class="button( primary)?" id="walkthrough-(\w+)"\s+href="([^"]+)">([^<]+)</a>', html)
+    assert walkthroughs == [
+        (" primary", "altinn3", "/walkthrough?consent=altinn3", "Guided walkthrough: Altinn 3"),
+        ("", "altinn2", "/walkthrough?consent=altinn2", "Guided walkthrough: Altinn 2"),
+    ]
     assert f'href="{INSURER}/" id="link-insurer-altinn3"' in html
     assert f'href="{INSURER2}/" id="link-insurer-altinn2"' in html
     urls = dict(zip(SERVICES, own_urls(with_both), strict=True))
