@@ -142,6 +142,7 @@ def test_the_altinn3_walkthrough_tells_the_altinn3_flow(with_both):
     assert "no consent token and no use log" in steps[3]
     assert "revokes the consent" in steps[5] and "Consent id" in steps[5] and "Revoke" in steps[5]
     assert "AM-00011" in steps[6] and "Maskinporten refuses the token" in steps[6]
+    assert "already carries the consent works until it expires" in steps[6]  # a revoke recalls no token
     assert "AM-00013" in steps[7]
     assert "consent token from Altinn" not in " ".join(steps.values())
 
