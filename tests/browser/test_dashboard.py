@@ -499,6 +499,7 @@ def withdrawn_through(page) -> str:
 
 
 # -- Altinn 3's hops, fed by hand ----------------------------------------------------------------------------------
+LOOKUP = "maskinporten_consent_lookup"
 CONSENT_ID = "d26bdd7f-6c7b-4532-929e-ad1b14b4a834"
 CONSENT_TYPE = "urn:altinn:consent"
 LOOKUP_PATH = "/accessmanagement/api/v1/maskinporten/consent/lookup"
@@ -519,7 +520,7 @@ def consent_token(id_: int, time: str, trace: str, http: int, **details) -> dict
 def lookup(id_: int, time: str, trace: str, http: int, **details) -> dict:
     """Altinn's event for Maskinporten's consent lookup (it shares the token request's trace id)."""
     return event(
-        id_, time, "altinn", "maskinporten_consent_lookup", "POST", LOOKUP_PATH, http, caller=DIGDIR,
+        id_, time, "altinn", LOOKUP, "POST", LOOKUP_PATH, http, caller=DIGDIR,
         subject=KARI["pid"], trace_id=trace, error=details.get("consent_problem"),
         details={"consent_id": CONSENT_ID, "asking_org": "310000019", **details},
     )  # fmt: skip
@@ -585,10 +586,10 @@ def test_the_diagram_draws_altinn3s_hops_the_lookup_under_the_token_request_it_s
         ("citizen", "altinn", "altinn3_consent_answer", f"consent answer · accepted · {pid} · 302"),
         ("citizen", "insurer", "callback", "callback · OK · via Altinn"),
         ("insurer", "maskinporten", "token", f"token with consent · {pid} · 200"),
-        ("maskinporten", "altinn", "maskinporten_consent_lookup", "consent lookup · 200 Accepted"),  # a poll earlier
+        ("maskinporten", "altinn", LOOKUP, "consent lookup · 200 Accepted"),  # came a poll earlier
         ("insurer", "nav", "hentUforeopplysninger", f"hentUforeopplysninger · {pid} · 200 · consent in token"),
         ("insurer", "maskinporten", "token", f"token with consent · {pid} · 400 MP-303 · Altinn: AM-00011 revoked"),
-        ("maskinporten", "altinn", "maskinporten_consent_lookup", "consent lookup · 400 AM-00011 revoked"),
+        ("maskinporten", "altinn", LOOKUP, "consent lookup · 400 AM-00011 revoked"),
         ("insurer", "maskinporten", "token", "token with consent · 400 MP-303"),
         ("insurer", "nav", "hentUforeopplysninger", f"hentUforeopplysninger · {pid} · 200 · consent token"),
     ], drawn
