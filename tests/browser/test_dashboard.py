@@ -111,6 +111,7 @@ def diagram(page) -> list[dict]:
         const arrow = row.querySelector('.arrow');
         return {from: row.dataset.from, to: row.dataset.to, operation: row.dataset.operation, kind: row.dataset.kind,
                 time: row.dataset.time, key: row.dataset.key, label: arrow.querySelector('.label').textContent,
+                consent: row.dataset.consent,
                 title: arrow.title, classes: arrow.className, hidden: row.hidden};
     })""")
 
@@ -576,6 +577,7 @@ def test_the_diagram_draws_altinn3s_hops_the_lookup_under_the_token_request_it_s
     rows = diagram(page)
     drawn = [(r["from"], r["to"], r["operation"], r["label"]) for r in rows]
     pid = KARI["pid"]
+    assert rows[0]["consent"] == "altinn3"  # the walkthrough's hops say which generation's insurer they went to
     assert drawn == [
         ("citizen", "insurer", "start_claim", "start claim · walkthrough"),
         ("insurer", "maskinporten", "token", "token · 200"),  # an ordinary token: no consent in its grant
