@@ -663,6 +663,22 @@ def tokens_carrying_a_consent(sandbox) -> list[dict]:
     return [e for e in events if e["service"] == "maskinporten" and e["details"].get("consent_id")]
 
 
+def every_lookup_under_its_token(page) -> None:
+    """Waits until each token request that carried a consent and Maskinporten's lookup for it are both drawn
+    (either may come a poll after the other: Altinn logs the lookup when it answers, Maskinporten its token
+    request when it answers in turn; the diagram puts the lookup under its request either way)."""
+    page.wait_for_function(
+        """() => {
+        const lookups = Array.from(document.querySelectorAll('.event.lookup'));
+        const tokens = Array.from(document.querySelectorAll('.event[data-to="maskinporten"]'))
+            .filter(row => row.querySelector('.arrow.carries-consent'));
+        return lookups.length > 0 && lookups.every(row => row.classList.contains('nested')) &&
+            tokens.every(token => lookups.some(row => row.dataset.trace === token.dataset.trace));
+    }""",
+        timeout=15_000,
+    )
+
+
 def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(page, fresh, artifacts):
     sandbox, insurer, _ = fresh
     control = sandbox.url("control")
@@ -692,6 +708,7 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
     wait_for_arrows(page, hop("insurer", "nav", consent="altinn3"), 3)
     carried = hop("insurer", "maskinporten", operation="token", consent="altinn3")
     wait_for_arrows(page, carried + " .arrow.carries-consent")
+    every_lookup_under_its_token(page)
     rows = diagram(page)
     start = index_of(rows, operation="start_claim")
     asked = index_of(rows, start, **{"from": "insurer", "to": "maskinporten", "operation": "token"})
@@ -704,7 +721,10 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
     answered = index_of(rows, login, **{"from": "citizen", "to": "altinn", "operation": "altinn3_consent_answer"})
     assert "accepted" in rows[answered]["label"]
     back = index_of(rows, answered, operation="callback")
-    token = index_of(rows, back, **{"from": "insurer", "to": "maskinporten", "operation": "token"})
+    # (the insurer may take another ordinary token meanwhile, to confirm the answer at Altinn)
+    token = index_of(
+        rows, back, **{"from": "insurer", "to": "maskinporten", "operation": "token", "consent": "altinn3"}
+    )
     assert rows[token]["label"].startswith("token with consent · " + KARI["pid"] + " · 200")
     assert "carries-consent" in rows[token]["classes"] and "put the consent into the token" in rows[token]["title"]
     looked = rows[token + 1]  # Maskinporten's lookup, drawn under the token request it served
@@ -738,12 +758,15 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
     again = hop("citizen", "insurer", operation="insurer_fetch", kind="walkthrough", status="200")
     wait_for_arrows(page, again + " .arrow.refused")
     wait_for_arrows(page, carried + " .arrow.refused")
+    every_lookup_under_its_token(page)
     refused = page.locator(carried + " .arrow.refused").first
     assert "400" in refused.inner_text() and "Altinn: AM-00011 revoked" in refused.inner_text()
     assert "naming Altinn's AM-00011 revoked" in refused.get_attribute("title")
     rows = diagram(page)
     clicked = index_of(rows, operation="insurer_fetch")
-    token = index_of(rows, clicked, **{"from": "insurer", "to": "maskinporten", "operation": "token"})
+    token = index_of(
+        rows, clicked, **{"from": "insurer", "to": "maskinporten", "operation": "token", "consent": "altinn3"}
+    )
     looked = rows[token + 1]
     assert looked["operation"] == LOOKUP and looked["label"] == "consent lookup · 400 AM-00011 revoked"
     assert "consent_required" in page.locator(again + " .arrow").inner_text()

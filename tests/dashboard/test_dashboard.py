@@ -182,6 +182,7 @@ def test_the_dashboard_withdraws_either_generations_consent(with_both):
         ("altinn2", "Altinn 2"),
     ]
     assert config_of(html)["consent"] is None  # the dashboard fills in whichever came last
+    assert "Both consent generations are drawn" in html
     walkthroughs = re.findall(r'<a class="button( primary)?" id="walkthrough-(\w+)"\s+href="([^"]+)">([^<]+)</a>', html)
     assert walkthroughs == [
         (" primary", "altinn3", "/walkthrough?consent=altinn3", "Guided walkthrough: Altinn 3"),
