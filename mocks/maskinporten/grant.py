@@ -177,6 +177,7 @@ class GrantValidator:
             raise fail("MP-011", "iss_onbehalfof (onbehalfof sub-clients) is not served by dsop-sandbox")
         consent = None
         if "authorization_details" in claims:
+            annotate(authorization_details_types=_detail_types(claims["authorization_details"]))
             consent = consent_request(claims["authorization_details"], fail)
 
         jti = claims.get("jti")
@@ -310,6 +311,13 @@ class GrantValidator:
         ):
             raise fail("MP-011", "resource: currently only a non-empty array of strings is supported")
         return resource[0] if len(resource) == 1 else resource
+
+
+def _detail_types(details) -> list[str]:
+    """The ``type`` of each entry the grant's ``authorization_details`` names, for the event log (so
+    a token request that carried a consent says so, refused before the lookup or not)."""
+    items = details if isinstance(details, list) else [details]
+    return [str(item.get("type"))[:100] if isinstance(item, dict) else "(not an object)" for item in items[:10]]
 
 
 def _finite_number(value) -> float | None:

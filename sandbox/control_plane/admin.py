@@ -2,9 +2,10 @@
 
 It knows the services by their configured base URLs and talks to them only over HTTP: it fans
 the calendar, lifetimes, faults, certificates and reset out to them, merges their event logs and
-its own into one timeline, registers insurers and persons everywhere at once, and withdraws a
-consent at Altinn for the dashboard. Operations are named ``admin.<view>``, like the services'
-admin operations; the changes (POST, DELETE) are events in the control plane's own log.
+its own into one timeline, registers insurers and persons everywhere at once, and withdraws an
+Altinn 2 consent or revokes an Altinn 3 one at Altinn for the dashboard. Operations are named
+``admin.<view>``, like the services' admin operations; the changes (POST, DELETE) are events in
+the control plane's own log.
 """
 
 from __future__ import annotations
@@ -23,13 +24,22 @@ from .state import SERVICE, control, fan, forward
 
 #: The blueprint's name: its endpoints are admin operations (``admin.move_clock``).
 BLUEPRINT = "admin_control"
+PREFIX = "/_sandbox"
+#: The routes that withdraw a consent at Altinn (POST), by generation: ``{id}`` is the Altinn 3
+#: consent id or the Altinn 2 authorization code.
+WITHDRAW_ROUTES = {
+    "altinn3": PREFIX + "/altinn3/consents/{id}/revoke",
+    "altinn2": PREFIX + "/consents/{id}/withdraw",
+}
 #: The services that keep a register of persons (the first one checks the request for the rest).
 PERSON_REGISTERS = ("idporten", "altinn")
 CODE = re.compile(r"^[A-Za-z0-9-]{1,100}$")
+#: An Altinn 3 consent id: the consent request's UUID.
+CONSENT_ID = re.compile(r"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$")
 
 
 def admin_blueprint() -> Blueprint:
-    bp = Blueprint(BLUEPRINT, __name__, url_prefix="/_sandbox")
+    bp = Blueprint(BLUEPRINT, __name__, url_prefix=PREFIX)
 
     @bp.get("/health")
     def health():
@@ -177,13 +187,22 @@ def admin_blueprint() -> Blueprint:
         answers = {service: forward(service, "POST", "/_sandbox/persons", json=body) for service in PERSON_REGISTERS}
         return json_response({"persons": answers[PERSON_REGISTERS[0]]["persons"], "registered_at": list(answers)}, 201)
 
-    @bp.post("/consents/<code>/withdraw")
+    @bp.post(_rule(WITHDRAW_ROUTES["altinn2"], "code"))
     def withdraw_consent(code: str):
         """Withdraws a consent at Altinn, as Altinn's own admin API does (its answer passed through):
         the dashboard's withdraw control."""
         if not CODE.match(code):
             raise admin_error(400, "invalid_request", "code must be an authorization code")
         return json_response(forward("altinn", "POST", f"/_sandbox/consents/{code}/withdraw"))
+
+    @bp.post(_rule(WITHDRAW_ROUTES["altinn3"], "consent_id"))
+    def revoke_altinn3_consent(consent_id: str):
+        """Revokes an Altinn 3 consent at Altinn, as Altinn's own admin fixture does (its answer
+        passed through): the withdraw control for Altinn 3, where the citizen would revoke it on
+        Altinn's active consents page."""
+        if not CONSENT_ID.match(consent_id):
+            raise admin_error(400, "invalid_request", "consent_id must be the consent request's UUID")
+        return json_response(forward("altinn", "POST", f"/_sandbox/altinn3/consents/{consent_id}/revoke"))
 
     @bp.get("/insurers")
     def list_insurers():
@@ -231,6 +250,11 @@ def admin_blueprint() -> Blueprint:
         )
 
     return bp
+
+
+def _rule(route: str, name: str) -> str:
+    """The blueprint's rule for one of the routes above: ``{id}`` becomes the view's argument."""
+    return route.removeprefix(PREFIX).replace("{id}", f"<{name}>")
 
 
 def _serve_certificate(service: str, kind) -> dict:

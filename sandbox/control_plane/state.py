@@ -33,9 +33,9 @@ class ControlPlane:
         self.authority = authority
         self.insurers = Records(self.store, INSURERS_TABLE, self.clock)
         self.fanout = Fanout(self.settings)
-        #: The reference insurer's base URL, when whoever started it beside the sandbox says so
-        #: (else the walkthrough finds it among the registrations).
-        self.reference_insurer: str | None = None
+        #: The reference insurers' base URLs by consent generation, when whoever started them beside
+        #: the sandbox says so (else the walkthrough finds them among the registrations).
+        self.reference_insurers: dict[str, str] = {}
 
 
 def control() -> ControlPlane:

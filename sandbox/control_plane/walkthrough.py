@@ -1,7 +1,8 @@
 """The walkthrough's hops that the control plane takes part in, and so records in its own log.
 
-The reference insurer keeps no event log, so the hops to it are seen only where the control plane
-makes them:
+The walkthrough shows one consent generation at a time (Altinn 3 by default, or Altinn 2), with the
+reference insurer registered for that generation (:func:`insurer_url`). The reference insurer keeps
+no event log, so the hops to it are seen only where the control plane makes them:
 
 * ``GET /_sandbox/dashboard/start`` (operation ``start_claim``) sends the browser on to the insurer's
   ``/claims/start`` for the walkthrough person; what the insurer answers the browser is not seen;
@@ -10,11 +11,13 @@ makes them:
   the insurer has answered, dated (as every control plane event) by when the request began, so it
   comes before the calls the insurer made meanwhile.
 
+Both take ``consent`` (``altinn3`` or ``altinn2``, default ``altinn3``): which generation's insurer.
 An event that made the hop carries ``details.hop`` (``{"from": "citizen", "to": "insurer"}``),
-``details.target`` (the insurer URL, without the query) and ``subject`` (the person); the fetch adds
-``details.insurer_status`` (the insurer's HTTP status), ``details.answer_status`` (the ``status`` of
-its JSON answer) and ``error`` when that answer was not ``ok``. A request refused before any hop
-(a bad ``pid``, no insurer) is an event without ``details.hop``.
+``details.target`` (the insurer URL, without the query), ``details.consent`` (the generation) and
+``subject`` (the person); the fetch adds ``details.insurer_status`` (the insurer's HTTP status),
+``details.answer_status`` (the ``status`` of its JSON answer) and ``error`` when that answer was not
+``ok``. A request refused before any hop (a bad ``pid`` or ``consent``, no insurer) is an event
+without ``details.hop``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from dsop_sandbox.mocks.common.admin import admin_error
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.events import annotate
 
+from .insurers import CONSENT_GENERATIONS
 from .state import EXTENSION, control
 
 BLUEPRINT = "walkthrough"
@@ -48,18 +52,28 @@ MAX_NAME = 100
 HOP = {"from": "citizen", "to": "insurer"}
 
 
-def use_reference_insurer(app: Flask, url: str) -> None:
-    """Tell the control plane of ``app`` where the reference insurer runs (the walkthrough's hops go there)."""
-    app.extensions[EXTENSION].reference_insurer = url.rstrip("/")
+#: The generation the walkthrough shows unless asked for another (what production runs).
+DEFAULT_CONSENT = CONSENT_GENERATIONS[0]
 
 
-def insurer_url() -> str | None:
-    """The reference insurer's URL: as told, else from a registration whose redirect URI is the
-    reference insurer's callback (``<url>/claims/callback``)."""
+def use_reference_insurer(app: Flask, url: str, consent: str = DEFAULT_CONSENT) -> None:
+    """Tell the control plane of ``app`` where the reference insurer for the ``consent`` generation
+    runs (the walkthrough's hops for that generation go there)."""
+    if consent not in CONSENT_GENERATIONS:
+        raise ValueError(f"consent must be one of {', '.join(CONSENT_GENERATIONS)}, not {consent!r}")
+    app.extensions[EXTENSION].reference_insurers[consent] = url.rstrip("/")
+
+
+def insurer_url(consent: str = DEFAULT_CONSENT) -> str | None:
+    """The URL of the reference insurer for the ``consent`` generation: as told, else from the
+    latest registration for that generation (its ``consent``) whose redirect URI is the reference
+    insurer's callback (``<url>/claims/callback``)."""
     cp = control()
-    if cp.reference_insurer:
-        return cp.reference_insurer
+    if consent in cp.reference_insurers:
+        return cp.reference_insurers[consent]
     for facts in reversed(cp.insurers.all()):
+        if facts.get("consent", DEFAULT_CONSENT) != consent:
+            continue
         for uri in _redirect_uris(facts):
             if uri.endswith(CALLBACK_SUFFIX):
                 return uri[: -len(CALLBACK_SUFFIX)]
@@ -81,14 +95,20 @@ def person_query(person: dict = WALKTHROUGH_PERSON) -> str:
     return urlencode({key: person[key] for key in ("pid", "first_name", "last_name")}, quote_via=quote)
 
 
+def consent_query(consent: str) -> str:
+    """The query naming the generation, for the walkthrough's routes."""
+    return urlencode({"consent": consent})
+
+
 def walkthrough_blueprint() -> Blueprint:
     bp = Blueprint(BLUEPRINT, __name__)
 
     @bp.get(START_ROUTE)
     def start_claim():
-        """The walkthrough's "start a claim": sends the browser on to the reference insurer's
-        ``/claims/start`` for the walkthrough person (or ``pid``/``first_name``/``last_name``)."""
-        insurer = _insurer()
+        """The walkthrough's "start a claim": sends the browser on to the ``consent`` generation's
+        reference insurer's ``/claims/start`` for the walkthrough person (or ``pid``/``first_name``/``last_name``)."""
+        consent = _consent()
+        insurer = _insurer(consent)
         person = {
             key: request.args.get(key, WALKTHROUGH_PERSON[key]).strip() for key in ("pid", "first_name", "last_name")
         }
@@ -100,6 +120,7 @@ def walkthrough_blueprint() -> Blueprint:
             subject=person["pid"],
             hop=HOP,
             target=insurer + START_PATH,
+            consent=consent,
             seen_by="the control plane, which sent the browser there",
         )
         response = redirect(f"{insurer}{START_PATH}?{person_query(person)}", code=302)
@@ -108,14 +129,21 @@ def walkthrough_blueprint() -> Blueprint:
 
     @bp.post(FETCH_ROUTE)
     def insurer_fetch():
-        """The walkthrough's "fetch again": POSTs the reference insurer's ``/conformance/fetch`` for
-        the walkthrough person (or ``pid``) and passes its JSON answer through (the page cannot read
-        another origin's answer itself)."""
-        insurer = _insurer()
+        """The walkthrough's "fetch again": POSTs the ``consent`` generation's reference insurer's
+        ``/conformance/fetch`` for the walkthrough person (or ``pid``) and passes its JSON answer
+        through (the page cannot read another origin's answer itself)."""
+        consent = _consent()
+        insurer = _insurer(consent)
         pid = request.args.get("pid", WALKTHROUGH_PERSON["pid"])
         _check_pid(pid)
         target = insurer + FETCH_PATH
-        annotate(subject=pid, hop=HOP, target=target, seen_by="the control plane, which made this call for the page")
+        annotate(
+            subject=pid,
+            hop=HOP,
+            target=target,
+            consent=consent,
+            seen_by="the control plane, which made this call for the page",
+        )
         try:
             answer = control().fanout.session.post(target, params={"pid": pid}, timeout=FETCH_TIMEOUT)
         except requests.RequestException as exc:
@@ -139,10 +167,17 @@ def walkthrough_blueprint() -> Blueprint:
     return bp
 
 
-def _insurer() -> str:
-    insurer = insurer_url()
+def _consent() -> str:
+    consent = request.args.get("consent", DEFAULT_CONSENT)
+    if consent not in CONSENT_GENERATIONS:
+        raise admin_error(400, "invalid_request", f"consent must be one of {', '.join(CONSENT_GENERATIONS)}")
+    return consent
+
+
+def _insurer(consent: str) -> str:
+    insurer = insurer_url(consent)
     if not insurer:
-        raise admin_error(404, "not_found", "no reference insurer is running beside this sandbox")
+        raise admin_error(404, "not_found", f"no reference insurer for {consent} is running beside this sandbox")
     return insurer
 
 

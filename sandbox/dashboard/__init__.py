@@ -1,6 +1,8 @@
 """The workshop dashboard, drawn on the control plane: a live sequence diagram of every call across
 the services (``GET /`` and ``/dashboard``) and a guided walkthrough of the DSOP flow
-(``/walkthrough``). Pages only: every route they call is the control plane's own.
+(``/walkthrough``, for Altinn 3 consent; ``/walkthrough?consent=altinn2`` for Altinn 2, with the
+reference insurer registered for that generation). Pages only: every route they call is the
+control plane's own.
 
 ``install(app)`` adds the pages to the control plane's Flask app (idempotent); whoever builds the
 sandbox does so (the launcher). The pages read the control plane only through its public
@@ -19,11 +21,17 @@ and at once after a control is used:
 * the control plane's own events that made a hop (service ``control``, ``details.hop``): the
   walkthrough's ``start_claim`` and ``insurer_fetch``, drawn dotted; the control plane's other
   events (moving the calendar, registering, withdrawing…) are admin calls, counted but not drawn.
+
+Altinn 3's hops are named for what they are: the insurer's consent request at Altinn, Maskinporten's
+token whose grant carried a consent (its event's ``consent_id`` or ``authorization_details_types``),
+Maskinporten's consent lookup at Altinn (Altinn's event, drawn from Maskinporten's lifeline right
+under the token request it served: they share the trace id), NAV's calls with the consent in the
+token (``consent_generation``), and Maskinporten's refusal naming Altinn's code (``consent_problem``).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template
+from flask import Blueprint, Flask, render_template, request
 
 from dsop_sandbox.control_plane import outline
 
@@ -31,6 +39,17 @@ BLUEPRINT = "dashboard"
 #: How often an open page asks for new events (ms), and while the page is hidden.
 POLL_MS = 250
 POLL_HIDDEN_MS = 2000
+
+#: The generations' names on the pages.
+GENERATIONS = {
+    "altinn3": "Altinn 3",
+    "altinn2": "Altinn 2",
+}
+#: Where the citizen sees her consents at Altinn, by generation.
+MY_CONSENTS = {
+    "altinn3": "/accessmanagement/ui/consent/active",
+    "altinn2": "/ui/Profile/Consents",
+}
 
 LANES = (
     ("citizen", "Citizen (browser)"),
@@ -59,23 +78,28 @@ def dashboard_blueprint() -> Blueprint:
 
     @bp.get("/walkthrough")
     def walkthrough():
-        return _page("walkthrough.html")
+        """The walkthrough of one generation: ``?consent=altinn2``, else Altinn 3."""
+        return _page("walkthrough.html", request.args.get("consent"))
 
     return bp
 
 
-def _page(template: str):
-    view = outline()
+def _page(template: str, consent: str | None = None):
+    view = outline(consent)
     urls = view.services
     links = {
         "idporten": urls["idporten"] + "/.well-known/openid-configuration",
-        "altinn": urls["altinn"] + "/ui/Profile/Consents",
+        "my_consents": {generation: urls["altinn"] + MY_CONSENTS[generation] for generation in view.generations},
         "nav": urls["nav"] + "/person/personopplysninger/dsop",
     }
+    walkthrough = template == "walkthrough.html"
     config = {
         "lanes": [{"id": lane, "label": label} for lane, label in LANES],
         "services": urls,
         "insurer": view.insurer,
+        # the walkthrough's generation: its withdraw control takes that generation's consents
+        "consent": view.consent if walkthrough else None,
+        "withdraw_via": view.withdraw_via,
         "poll_ms": POLL_MS,
         "poll_hidden_ms": POLL_HIDDEN_MS,
     }
@@ -83,6 +107,9 @@ def _page(template: str):
         template,
         urls=urls,
         links=links,
+        consent=view.consent,
+        # (generation, its name, its reference insurer or None), the default first
+        generations=[(name, GENERATIONS[name], view.insurers[name]) for name in view.generations],
         insurer=view.insurer,
         start_url=view.start_url,
         start_via=view.start_via,

@@ -1,8 +1,12 @@
-"""The workshop dashboard in a real headless Chromium, with the reference insurer: the walkthrough
-(start a claim, log in at ID-porten, consent at Altinn, come back, watch the sequence diagram fill
-in, open NAV innsyn, withdraw in «Mine samtykker», see the next fetch refused, decline, a refused TLS
-handshake, jump three years) asserting that the diagram shows every hop of the flow, one screenshot
-per step (artifacts/screenshots/dashboard-*.png); the diagram fed events out of order; the controls."""
+"""The workshop dashboard in a real headless Chromium, with the reference insurers of both consent
+generations as ``up --with-insurer`` starts them (the walkthrough finds each from its registration).
+Altinn 3: start a claim, log in at ID-porten, consent on Altinn's page, come back, watch the
+Maskinporten token carrying the consent and Maskinporten's lookup at Altinn, revoke with the
+walkthrough's control, see the next fetch refused by Maskinporten naming Altinn's AM-00011. Altinn 2:
+the same with a consent token, NAV innsyn, withdraw in «Mine samtykker», decline, a refused TLS
+handshake, jump three years. Each asserts that the diagram shows every hop of its flow, one
+screenshot per step (artifacts/screenshots/dashboard-*.png); the diagram fed events out of order
+(both generations); the controls."""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import pytest
 import requests
 
 from dsop_sandbox import launcher
-from dsop_sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.reference_insurer import ALTINN2, TWIN_NAME, TWIN_ORG, ReferenceInsurerServer
 from tests.browser.conftest import record_requests, shoot
 from tests.conftest import free_port_settings
 
@@ -25,9 +29,23 @@ DSOP = "/person/personopplysninger/dsop"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
+    """The sandbox with its two reference insurers, the Altinn 3 one and its Altinn 2 twin."""
     settings = free_port_settings(tmp_path_factory.mktemp("dashboard-browser") / "state")
-    with launcher.Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox, port=0) as insurer:
-        yield sandbox, insurer
+    with (
+        launcher.Sandbox(settings) as sandbox,
+        ReferenceInsurerServer(sandbox, port=0) as insurer,
+        ReferenceInsurerServer(sandbox, port=0, org=TWIN_ORG, name=TWIN_NAME, consent=ALTINN2) as twin,
+    ):
+        yield sandbox, insurer, twin
+
+
+@pytest.fixture
+def fresh(world):
+    """The services' logs, consents, lifetimes and calendar as new (registrations stay): the diagram
+    shows this test's calls alone."""
+    answer = requests.post(world[0].url("control") + "/_sandbox/reset", json={}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    return world
 
 
 def log_in_if_asked(page, person: dict = KARI) -> None:
@@ -49,11 +67,12 @@ def wait_for_arrows(page, selector: str, at_least: int = 1) -> None:
 
 
 def test_the_dashboard_controls(page, world, artifacts):
-    sandbox, insurer = world
+    sandbox, insurer, twin = world
     control = sandbox.url("control")
     page.goto(control + "/")
     assert page.get_by_role("heading", level=1).inner_text() == "Workshop dashboard"
-    assert page.locator("#link-insurer").get_attribute("href") == insurer.url + "/"
+    assert page.locator("#link-insurer-altinn3").get_attribute("href") == insurer.url + "/"
+    assert page.locator("#link-insurer-altinn2").get_attribute("href") == twin.url + "/"
     form = page.locator("#fault-form")
     form.get_by_label("Service").select_option("nav")
     form.get_by_label("Operation").fill("hentUforeopplysninger")
@@ -110,6 +129,7 @@ def diagram(page) -> list[dict]:
         const arrow = row.querySelector('.arrow');
         return {from: row.dataset.from, to: row.dataset.to, operation: row.dataset.operation, kind: row.dataset.kind,
                 time: row.dataset.time, key: row.dataset.key, label: arrow.querySelector('.label').textContent,
+                consent: row.dataset.consent,
                 title: arrow.title, classes: arrow.className, hidden: row.hidden};
     })""")
 
@@ -129,18 +149,23 @@ def shoot_in_front(page, name: str):
     return shoot(page, name)
 
 
-def start_claim(page):
+#: Where Altinn asks the citizen for consent, by generation.
+CONSENT_PAGES = {"altinn2": r".*/ui/AccessConsent/request\?", "altinn3": r".*/accessmanagement/ui/consent/request\?id="}
+
+
+def start_claim(page, consent: str = "altinn2"):
     with page.expect_popup() as popup:
         page.locator("#start-claim").click()
     citizen = popup.value
     citizen.wait_for_load_state()
     log_in_if_asked(citizen)
-    citizen.wait_for_url(re.compile(r".*/ui/AccessConsent/request\?"))
+    citizen.wait_for_url(re.compile(CONSENT_PAGES[consent]))
     return citizen
 
 
-def test_the_walkthrough_shows_every_hop(page, world, artifacts):
-    walkthrough(page, *world)
+def test_the_altinn2_walkthrough_shows_every_hop(page, fresh, artifacts):
+    sandbox, _, twin = fresh
+    walkthrough(page, sandbox, twin)
 
 
 def walkthrough(page, sandbox, insurer) -> None:
@@ -148,7 +173,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     requested = record_requests(page)
 
     # 0: the walkthrough, an empty diagram with its legend
-    page.goto(control + "/walkthrough")
+    page.goto(control + "/walkthrough?consent=altinn2")
     names = [t.strip() for t in page.locator(".lane-names span").all_inner_texts()]
     assert names == ["Citizen (browser)", "Insurer", "ID-porten", "Maskinporten", "Altinn", "NAV"]
     assert "seen through Altinn" in page.locator("#legend").inner_text()
@@ -475,3 +500,280 @@ def fed_diagram(page, sandbox) -> None:
     page.locator('[data-operation="tls_handshake"] .arrow').click()
     assert json.loads(page.locator("#details-json").inner_text())["error"] == "unknown_ca"
     shoot(page, "dashboard-hops-fed")
+    # the dashboard's withdraw control took the last Altinn 2 code; it goes to the control plane's Altinn 2 route
+    assert page.locator("#withdraw-code").input_value() == "c3"
+    assert page.locator("#withdraw-generation").input_value() == "altinn2"
+    assert withdrawn_through(page) == "/_sandbox/consents/c3/withdraw"
+
+
+def withdrawn_through(page) -> str:
+    """The control plane route the withdraw control POSTs to (answered here, so nothing is withdrawn)."""
+    asked = []
+
+    def answer(route):
+        asked.append((route.request.method, urlsplit(route.request.url).path))
+        route.fulfill(status=200, content_type="application/json", body="{}")
+
+    page.route(re.compile(r".*/_sandbox/(altinn3/)?consents/.*"), answer)
+    page.locator("#withdraw-button").click()
+    page.wait_for_function("document.getElementById('withdraw-out').textContent.indexOf('200') === 0")
+    [(method, path)] = asked
+    assert method == "POST"
+    return path
+
+
+# -- Altinn 3's hops, fed by hand ----------------------------------------------------------------------------------
+LOOKUP = "maskinporten_consent_lookup"
+CONSENT_ID = "d26bdd7f-6c7b-4532-929e-ad1b14b4a834"
+CONSENT_TYPE = "urn:altinn:consent"
+LOOKUP_PATH = "/accessmanagement/api/v1/maskinporten/consent/lookup"
+VIEW_PATH = "/accessmanagement/ui/consent/request"
+DIGDIR = "991825827"
+
+
+def consent_token(id_: int, time: str, trace: str, http: int, **details) -> dict:
+    """Maskinporten's event for a token request whose grant carried the consent."""
+    refused = details.get("consent_problem") or http >= 400
+    return event(
+        id_, time, "maskinporten", "token", "POST", "/token", http, subject=KARI["pid"], trace_id=trace,
+        error="MP-303" if refused else None,
+        details={"authorization_details_types": [CONSENT_TYPE], "consent_id": CONSENT_ID, **details},
+    )  # fmt: skip
+
+
+def lookup(id_: int, time: str, trace: str, http: int, **details) -> dict:
+    """Altinn's event for Maskinporten's consent lookup (it shares the token request's trace id)."""
+    return event(
+        id_, time, "altinn", LOOKUP, "POST", LOOKUP_PATH, http, caller=DIGDIR,
+        subject=KARI["pid"], trace_id=trace, error=details.get("consent_problem"),
+        details={"consent_id": CONSENT_ID, "asking_org": "310000019", **details},
+    )  # fmt: skip
+
+
+#: The Altinn 3 flow as its services log it, in two polls: Maskinporten's first lookup at Altinn comes a poll
+#: before the token request it served (Altinn logs it when it answers, before Maskinporten answers the insurer).
+ALTINN3_POLLS = [
+    [
+        own(1, "00.100", "start_claim", 302, subject=KARI["pid"],
+            details={"hop": {"from": "citizen", "to": "insurer"}, "consent": "altinn3",
+                     "target": "http://localhost:7200/claims/start"}),
+        event(1, "00.200", "maskinporten", "token", "POST", "/token", 200,
+              details={"scopes": ["altinn:consentrequests.write"]}),
+        event(1, "00.300", "altinn", "enterprise_create_consent_request", "POST",
+              "/accessmanagement/api/v1/enterprise/consentrequests", 201, caller="310000019", subject=KARI["pid"],
+              details={"consent_id": CONSENT_ID, "resource": "nav_samtykke_dsop_aap-ufore"}),
+        event(2, "00.400", "altinn", "altinn3_consent_page", "GET", VIEW_PATH, 302, details={"consent_id": CONSENT_ID}),
+        event(1, "00.500", "idporten", "authorize", "GET", "/authorize", 302, caller="altinn"),
+        event(2, "00.600", "idporten", "token", "POST", "/token", 200, caller="altinn", subject=KARI["pid"]),
+        event(3, "01.000", "altinn", "altinn3_consent_answer", "POST", VIEW_PATH, 302, subject=KARI["pid"],
+              details={"consent_id": CONSENT_ID, "answer": "accepted", "status": "Accepted",
+                       "redirect_to": "http://localhost:7200/claims/callback"}),
+        lookup(4, "02.000", "tr1", 200, status="Accepted"),
+    ],
+    [
+        consent_token(2, "02.010", "tr1", 200, consent_lookup="accepted", consent_lookup_status=200),
+        event(1, "02.100", "nav", "hentUforeopplysninger", "GET", "/dsop-ufo/uforeopplysninger", 200,
+              caller="310000019", subject=KARI["pid"],
+              details={"consent_generation": "altinn3", "consent_id": CONSENT_ID}),
+        lookup(5, "03.000", "tr2", 400, consent_problem="AM-00011", consent_problems=["AM-00011"]),
+        consent_token(3, "03.010", "tr2", 400, consent_lookup="refused", consent_lookup_status=400,
+                      consent_problem="AM-00011", consent_problems=["AM-00011"]),
+        event(4, "04.000", "maskinporten", "token", "POST", "/token", 400, error="MP-303", trace_id="tr3",
+              details={"authorization_details_types": [CONSENT_TYPE]}),  # refused before the lookup
+        event(2, "05.000", "nav", "hentUforeopplysninger", "GET", "/dsop-ufo/uforeopplysninger", 200,
+              caller="310000027", subject=KARI["pid"], details={"consent_generation": "altinn2"}),
+    ],
+]  # fmt: skip
+
+
+def test_the_diagram_draws_altinn3s_hops_the_lookup_under_the_token_request_it_served(page, world, artifacts):
+    polls = list(ALTINN3_POLLS)
+
+    def feed(route):
+        batch = polls.pop(0) if polls else []
+        body = {"events": batch, "cursor": f"control:1,maskinporten:{4 - 2 * len(polls)}", "unavailable": []}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route(re.compile(r".*/_sandbox/events\?.*"), feed)
+    page.goto(world[0].url("control") + "/walkthrough")
+    page.wait_for_function("() => document.querySelectorAll('#events .event').length >= 15", timeout=15_000)
+    rows = diagram(page)
+    drawn = [(r["from"], r["to"], r["operation"], r["label"]) for r in rows]
+    pid = KARI["pid"]
+    assert rows[0]["consent"] == "altinn3"  # the walkthrough's hops say which generation's insurer they went to
+    assert drawn == [
+        ("citizen", "insurer", "start_claim", "start claim · walkthrough"),
+        ("insurer", "maskinporten", "token", "token · 200"),  # an ordinary token: no consent in its grant
+        ("insurer", "altinn", "enterprise_create_consent_request", f"Altinn 3 consent request · {pid} · 201"),
+        ("citizen", "altinn", "altinn3_consent_page", "consent page · 302"),
+        ("citizen", "idporten", "authorize", "authorize · 302"),
+        ("altinn", "idporten", "token", f"token · {pid} · 200"),  # ID-porten's, for Altinn's login
+        ("citizen", "altinn", "altinn3_consent_answer", f"consent answer · accepted · {pid} · 302"),
+        ("citizen", "insurer", "callback", "callback · OK · via Altinn"),
+        ("insurer", "maskinporten", "token", f"token with consent · {pid} · 200"),
+        ("maskinporten", "altinn", LOOKUP, "consent lookup · 200 Accepted"),  # came a poll earlier
+        ("insurer", "nav", "hentUforeopplysninger", f"hentUforeopplysninger · {pid} · 200 · consent in token"),
+        ("insurer", "maskinporten", "token", f"token with consent · {pid} · 400 MP-303 · Altinn: AM-00011 revoked"),
+        ("maskinporten", "altinn", LOOKUP, "consent lookup · 400 AM-00011 revoked"),
+        ("insurer", "maskinporten", "token", "token with consent · 400 MP-303"),
+        ("insurer", "nav", "hentUforeopplysninger", f"hentUforeopplysninger · {pid} · 200 · consent token"),
+    ], drawn
+    assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)  # a lookup is dated by its token request
+    generations = page.evaluate("() => Array.from(document.querySelectorAll('#events .event'), r => r.dataset.consent)")
+    assert generations[8:15] == ["altinn3"] * 6 + ["altinn2"]
+    carried = page.locator('.event[data-to="maskinporten"] .arrow.carries-consent')
+    assert carried.count() == 3 and page.locator('.event[data-to="maskinporten"] .arrow').count() == 4
+    assert carried.first.evaluate("el => getComputedStyle(el).borderTopWidth") == "3px"
+    assert page.locator(".event.lookup.nested").count() == 2
+    token, looked, refused, early = rows[8], rows[9], rows[11], rows[13]
+    assert "carried an Altinn 3 consent" in token["title"] and CONSENT_ID in token["title"]
+    assert "put the consent into the token" in token["title"] and "refused" not in token["classes"]
+    assert "Server to server" in looked["title"] and "the same trace id, tr1" in looked["title"]
+    assert "naming Altinn's AM-00011 revoked" in refused["title"] and "refused" in refused["classes"]
+    assert "Refused before Maskinporten asked Altinn" in early["title"]
+    # the walkthrough's withdraw control takes the consent the citizen accepted, to the control plane's Altinn 3 route
+    assert page.locator("#withdraw-code").input_value() == CONSENT_ID
+    assert withdrawn_through(page) == f"/_sandbox/altinn3/consents/{CONSENT_ID}/revoke"
+    page.locator(hop("maskinporten", "altinn") + " .arrow").last.click()
+    shown = json.loads(page.locator("#details-json").inner_text())
+    assert shown["service"] == "altinn" and shown["details"]["consent_problem"] == "AM-00011"
+    shoot(page, "dashboard-altinn3-hops-fed")
+
+
+# == the Altinn 3 walkthrough ==================================================================================
+#: Every pair of lifelines the Altinn 3 flow draws an arrow between: no consent token, no use log, and
+#: Maskinporten's own call to Altinn.
+ALTINN3_HOPS = (
+    ("citizen", "insurer"),
+    ("citizen", "idporten"),
+    ("citizen", "altinn"),
+    ("insurer", "maskinporten"),
+    ("insurer", "altinn"),
+    ("insurer", "nav"),
+    ("altinn", "idporten"),
+    ("maskinporten", "altinn"),
+)
+#: Maskinporten's tokens live this long (s) in the Altinn 3 walkthrough: the insurer's cached tokens that
+#: carry the consent run out soon after the revoke, and its next token request meets Altinn's refusal.
+SHORT_TOKENS = 4
+
+
+def tokens_carrying_a_consent(sandbox) -> list[dict]:
+    events = requests.get(sandbox.url("control") + "/_sandbox/events", timeout=10).json()["events"]
+    return [e for e in events if e["service"] == "maskinporten" and e["details"].get("consent_id")]
+
+
+def every_lookup_under_its_token(page) -> None:
+    """Waits until each token request that carried a consent and Maskinporten's lookup for it are both drawn
+    (either may come a poll after the other: Altinn logs the lookup when it answers, Maskinporten its token
+    request when it answers in turn; the diagram puts the lookup under its request either way)."""
+    page.wait_for_function(
+        """() => {
+        const lookups = Array.from(document.querySelectorAll('.event.lookup'));
+        const tokens = Array.from(document.querySelectorAll('.event[data-to="maskinporten"]'))
+            .filter(row => row.querySelector('.arrow.carries-consent'));
+        return lookups.length > 0 && lookups.every(row => row.classList.contains('nested')) &&
+            tokens.every(token => lookups.some(row => row.dataset.trace === token.dataset.trace));
+    }""",
+        timeout=15_000,
+    )
+
+
+def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(page, fresh, artifacts):
+    sandbox, insurer, _ = fresh
+    control = sandbox.url("control")
+    shorter = requests.post(control + "/_sandbox/lifetimes", json={"maskinporten.access_token": SHORT_TOKENS})
+    assert shorter.status_code == 200, shorter.text  # the next test's reset restores them
+    requested = record_requests(page)
+
+    # 0: the walkthrough, Altinn 3 unless asked otherwise, with the Altinn 3 reference insurer (from its registration)
+    page.goto(control + "/walkthrough")
+    assert page.locator("#generation-altinn3").get_attribute("aria-current") == "page"
+    assert page.locator("#generation-altinn2").get_attribute("aria-current") is None
+    assert page.locator("#start-url").inner_text().startswith(insurer.url + "/claims/start?")
+    assert "token request carrying an Altinn 3 consent" in page.locator("#legend").inner_text()
+    shoot_in_front(page, "dashboard-altinn3-0-walkthrough")
+
+    # 1-2: start a claim; the insurer's consent request at Altinn; the citizen logs in and says yes on Altinn's page
+    citizen = start_claim(page, "altinn3")
+    wait_for_arrows(page, hop("insurer", "altinn", operation="enterprise_create_consent_request", consent="altinn3"))
+    shoot_in_front(citizen, "dashboard-altinn3-1-consent-page")
+    citizen.get_by_role("button", name="Ja, jeg gir samtykke").click()
+    citizen.wait_for_url(re.compile(re.escape(insurer.url) + r"/claims/"))
+    wait_for_arrows(page, hop("citizen", "insurer", operation="callback", kind="inferred"))
+    shoot_in_front(citizen, "dashboard-altinn3-2-back-at-insurer")
+
+    # 3: the insurer's retrieval: a Maskinporten token carrying the consent per scope, each looked up at Altinn by
+    # Maskinporten, and NAV's three APIs with those tokens alone
+    wait_for_arrows(page, hop("insurer", "nav", consent="altinn3"), 3)
+    carried = hop("insurer", "maskinporten", operation="token", consent="altinn3")
+    wait_for_arrows(page, carried + " .arrow.carries-consent")
+    every_lookup_under_its_token(page)
+    rows = diagram(page)
+    start = index_of(rows, operation="start_claim")
+    asked = index_of(rows, start, **{"from": "insurer", "to": "maskinporten", "operation": "token"})
+    assert rows[asked]["label"].startswith("token · ")  # an ordinary token, for Altinn's consent request API
+    made = index_of(rows, asked, operation="enterprise_create_consent_request")
+    assert rows[made]["label"].startswith("Altinn 3 consent request · " + KARI["pid"])
+    shown = index_of(rows, made, **{"from": "citizen", "to": "altinn", "operation": "altinn3_consent_page"})
+    login = index_of(rows, shown, **{"from": "citizen", "to": "idporten", "operation": "authorize"})
+    index_of(rows, login, **{"from": "altinn", "to": "idporten", "operation": "token"})  # ID-porten's, for Altinn
+    answered = index_of(rows, login, **{"from": "citizen", "to": "altinn", "operation": "altinn3_consent_answer"})
+    assert "accepted" in rows[answered]["label"]
+    back = index_of(rows, answered, operation="callback")
+    # (the insurer may take another ordinary token meanwhile, to confirm the answer at Altinn)
+    token = index_of(
+        rows, back, **{"from": "insurer", "to": "maskinporten", "operation": "token", "consent": "altinn3"}
+    )
+    assert rows[token]["label"].startswith("token with consent · " + KARI["pid"] + " · 200")
+    assert "carries-consent" in rows[token]["classes"] and "put the consent into the token" in rows[token]["title"]
+    looked = rows[token + 1]  # Maskinporten's lookup, drawn under the token request it served
+    assert (looked["from"], looked["to"], looked["operation"]) == ("maskinporten", "altinn", LOOKUP)
+    assert looked["label"] == "consent lookup · 200 Accepted" and "Server to server" in looked["title"]
+    fetched = index_of(rows, token, **{"from": "insurer", "to": "nav"})
+    assert rows[fetched]["label"].endswith(" · 200 · consent in token")
+    assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)
+    assert not [r for r in rows if r["operation"] in ("get_consent_token", "loguse", "create_consent_request")]
+    tokens, lookups = (page.locator(hop(*pair, operation=op)).count() for pair, op in [
+        (("insurer", "maskinporten"), "token"), (("maskinporten", "altinn"), LOOKUP)])  # fmt: skip
+    assert page.locator(carried).count() == page.locator(".event.lookup.nested").count() == lookups >= 1
+    assert tokens > lookups  # and the ordinary ones, for the consent request API
+    shoot_in_front(page, "dashboard-altinn3-3-data-fetched")
+
+    # 5: revoke with the walkthrough's control (the consent the citizen accepted, from the events)
+    consent_id = page.locator("#withdraw-code").input_value()
+    assert re.fullmatch(r"[0-9a-f-]{36}", consent_id), consent_id
+    page.locator("#withdraw-button").click()
+    page.wait_for_function("document.getElementById('withdraw-out').textContent.indexOf('200') === 0")
+    assert '"state": "Revoked"' in page.locator("#withdraw-out").inner_text()
+    shoot_in_front(page, "dashboard-altinn3-5-revoked")
+
+    # 6: fetch again, once the insurer's tokens that carry the consent have run out (until then NAV takes them: the
+    # consent is in the token): Maskinporten looks the consent up, Altinn answers AM-00011, nothing reaches NAV
+    last_exp = max(e["details"]["exp"] for e in tokens_carrying_a_consent(sandbox))
+    page.wait_for_function("exp => Date.now() / 1000 > exp", arg=last_exp, timeout=(SHORT_TOKENS + 5) * 1000)
+    nav_calls = page.locator(hop("insurer", "nav")).count()
+    page.locator("#fetch-again").click()
+    page.wait_for_function("document.getElementById('fetch-out').textContent.length > 0")
+    again = hop("citizen", "insurer", operation="insurer_fetch", kind="walkthrough", status="200")
+    wait_for_arrows(page, again + " .arrow.refused")
+    wait_for_arrows(page, carried + " .arrow.refused")
+    every_lookup_under_its_token(page)
+    refused = page.locator(carried + " .arrow.refused").first
+    assert "400" in refused.inner_text() and "Altinn: AM-00011 revoked" in refused.inner_text()
+    assert "naming Altinn's AM-00011 revoked" in refused.get_attribute("title")
+    rows = diagram(page)
+    clicked = index_of(rows, operation="insurer_fetch")
+    token = index_of(
+        rows, clicked, **{"from": "insurer", "to": "maskinporten", "operation": "token", "consent": "altinn3"}
+    )
+    looked = rows[token + 1]
+    assert looked["operation"] == LOOKUP and looked["label"] == "consent lookup · 400 AM-00011 revoked"
+    assert "consent_required" in page.locator(again + " .arrow").inner_text()
+    assert page.locator(hop("insurer", "nav")).count() == nav_calls
+    shoot_in_front(page, "dashboard-altinn3-6-fetch-refused")
+
+    for frm, to in ALTINN3_HOPS:
+        assert page.locator(hop(frm, to)).count() >= 1, f"no arrow {frm} -> {to}"
+    assert page.locator('.event[data-operation^="admin"]').count() == 0  # the revoke is the control plane's admin call
+    assert {urlsplit(url).hostname for url in requested} <= {"localhost", "127.0.0.1"}

@@ -579,6 +579,28 @@ def test_the_token_event_notes_the_consent_and_never_a_token(client, assertion, 
     assert not JWT_SHAPE.search(json.dumps(event))
 
 
+def test_the_token_event_says_which_authorization_details_the_grant_carried_refused_or_not(
+    client, assertion, altinn, insurer
+):
+    """The dashboard draws a token request that carried a consent as such, from these details."""
+    consent = altinn.add(SYNTHETIC_PID)
+    grant = assertion(authorization_details=[detail(consent)])
+    ok(token(client, grant))
+    assert last_event(client)["details"]["authorization_details_types"] == [CONSENT]
+    assert_mp_error(token(client, grant), "MP-012")  # a replay, refused before the lookup
+    replayed = last_event(client)["details"]
+    assert replayed["authorization_details_types"] == [CONSENT] and "consent_lookup" not in replayed
+    mixed = [_entry(), {"type": "urn:altinn:systemuser"}, "x"]
+    assert_mp_error(token(client, assertion(authorization_details=mixed)), "MP-303")  # not all objects
+    assert last_event(client)["details"]["authorization_details_types"] == [
+        CONSENT,
+        "urn:altinn:systemuser",
+        "(not an object)",
+    ]
+    ok(token(client, assertion()))
+    assert "authorization_details_types" not in last_event(client)["details"]
+
+
 def test_the_error_page_of_mp_303_names_both_errors(client):
     page = client.get("/errors/MP-303")
     assert page.status_code == 200

@@ -501,10 +501,53 @@ def test_a_fetch_is_recorded_when_the_insurer_answers_and_dated_when_it_began(al
     assert hop["details"] == {
         "hop": {"from": "citizen", "to": "insurer"},
         "target": f"http://127.0.0.1:{port}/conformance/fetch",
+        "consent": "altinn3",
         "seen_by": "the control plane, which made this call for the page",
         "insurer_status": 200,
         "answer_status": "consent_required",
     }
+
+
+def registered(app, org: str, url: str, consent: str | None) -> None:
+    """A registration of a reference insurer at ``url`` as the control plane keeps it (the services are not asked)."""
+    facts = {"org": org, "name": f"Forsikring {org}", "idporten": {"redirect_uris": [url + "/claims/callback"]}}
+    if consent is not None:
+        facts["consent"] = consent
+    app.extensions["control"].insurers.put(org, facts)
+
+
+def test_the_walkthrough_goes_to_the_reference_insurer_of_the_generation_asked_for(alone):
+    app, client, _ = alone
+    registered(app, "310000019", "http://localhost:7200", "altinn3")
+    registered(app, "310000027", "http://localhost:7201", "altinn2")
+    other = {"org": "310000035", "consent": "altinn2", "idporten": {"redirect_uris": ["http://localhost:7300/back"]}}
+    app.extensions["control"].insurers.put("310000035", other)  # not the reference insurer's callback
+    app.extensions["control"].insurers.put("310000043", {"org": "310000043", "consent": "altinn2"})  # no redirect URIs
+    for query, insurer in [("", 7200), ("consent=altinn3&", 7200), ("consent=altinn2&", 7201)]:
+        answer = client.get(f"{START}?{query}pid={KARI}")
+        assert answer.status_code == 302, answer.get_data(as_text=True)
+        assert answer.headers["Location"].startswith(f"http://localhost:{insurer}/claims/start?pid={KARI}&")
+    refused = client.get(f"{START}?consent=altinn1")
+    assert refused.status_code == 400 and "altinn3, altinn2" in refused.get_json()["message"]
+    hops = [(e["status"], e["details"].get("consent"), e["details"].get("target")) for e in own_events(client)]
+    assert hops == [
+        (302, "altinn3", "http://localhost:7200/claims/start"),
+        (302, "altinn3", "http://localhost:7200/claims/start"),
+        (302, "altinn2", "http://localhost:7201/claims/start"),
+        (400, None, None),  # refused before any hop
+    ]
+
+
+def test_a_registration_without_a_generation_is_altinn3_and_the_one_told_wins(alone):
+    app, client, _ = alone
+    registered(app, "310000019", "http://localhost:7200", None)  # registered before registrations said
+    assert client.get(START).headers["Location"].startswith("http://localhost:7200/claims/start?")
+    missing = client.post(f"{FETCH}?consent=altinn2&pid={KARI}")
+    assert missing.status_code == 404 and "no reference insurer for altinn2" in missing.get_json()["message"]
+    control_plane.use_reference_insurer(app, "http://127.0.0.1:7299/", consent="altinn2")
+    assert client.get(f"{START}?consent=altinn2").headers["Location"].startswith("http://127.0.0.1:7299/claims/start?")
+    with pytest.raises(ValueError, match="consent must be one of altinn3, altinn2"):
+        control_plane.use_reference_insurer(app, "http://127.0.0.1:7299/", consent="altinn1")
 
 
 def test_the_timeline_has_the_control_planes_events_beside_the_services(shared):
@@ -550,6 +593,34 @@ def test_withdraw_through_the_control_plane(shared):
     assert bad.status_code == 400, bad.text
     mine = [(e["operation"], e["status"]) for e in timeline(control, before)["events"] if e["service"] == "control"]
     assert mine == [("admin.withdraw_consent", status) for status in (200, 409, 404, 400)]
+
+
+def test_revoke_an_altinn3_consent_through_the_control_plane(shared):
+    sandbox, control = shared
+    http, altinn = control.http, sandbox.url("altinn")
+    made = http.post(altinn + "/_sandbox/altinn3/consents", timeout=10, json={"from": KARI, "to": INSURER_ORG})
+    assert made.status_code == 201, made.text
+    consent_id = made.json()["id"]
+    before = timeline(control)["cursor"]
+
+    answer = control.post(f"/_sandbox/altinn3/consents/{consent_id}/revoke")
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["id"] == consent_id and answer.json()["state"] == "Revoked"
+    assert http.get(f"{altinn}/_sandbox/altinn3/consents/{consent_id}", timeout=10).json()["state"] == "Revoked"
+
+    again = control.post(f"/_sandbox/altinn3/consents/{consent_id}/revoke")  # Altinn: nothing more to do
+    assert again.status_code == 200 and again.json()["state"] == "Revoked", again.text
+    unanswered = http.post(
+        altinn + "/_sandbox/altinn3/consents", timeout=10, json={"from": KARI, "to": INSURER_ORG, "status": "Created"}
+    ).json()["id"]
+    refused = control.post(f"/_sandbox/altinn3/consents/{unanswered}/revoke")  # Altinn's refusal passed through
+    assert refused.status_code == 409 and refused.json()["error"] == "AM-00010", refused.text
+    unknown = control.post("/_sandbox/altinn3/consents/00000000-0000-0000-0000-000000000000/revoke")
+    assert unknown.status_code == 404, unknown.text
+    bad = control.post("/_sandbox/altinn3/consents/not-a-uuid/revoke")
+    assert bad.status_code == 400 and bad.json()["error"] == "invalid_request", bad.text
+    mine = [(e["operation"], e["status"]) for e in timeline(control, before)["events"] if e["service"] == "control"]
+    assert mine == [("admin.revoke_altinn3_consent", status) for status in (200, 200, 409, 404, 400)]
 
 
 def test_a_reset_empties_the_control_planes_log_but_its_ids_go_on(shared):
