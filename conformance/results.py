@@ -53,6 +53,7 @@ class RunResult:
     scenarios: list[ScenarioResult] = field(default_factory=list)
     setup_error: str | None = None
     skipped: dict[str, str] = field(default_factory=dict)  # scenario left out of a full run -> why
+    generation: str = ""  # the consent generation judged (altinn3 | altinn2); "" when the run could not start
 
     def overall(self, requirement_id: str) -> str:
         statuses = [v.status for s in self.scenarios for v in s.verdicts if v.requirement == requirement_id]
@@ -90,6 +91,7 @@ class RunResult:
         return {
             "insurer": self.insurer,
             "sandbox": self.sandbox,
+            "generation": self.generation,
             "started": self.started,
             "seconds": round(self.seconds, 3),
             "setup_error": self.setup_error,
