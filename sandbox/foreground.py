@@ -1,5 +1,10 @@
 """Running a sandbox in the foreground (``up``, ``serve``, ``demo``): start it, optionally with the
-reference insurer beside it, print what runs where, wait for Ctrl-C or SIGTERM, stop cleanly."""
+reference insurer beside it, print what runs where, wait for Ctrl-C or SIGTERM, stop cleanly.
+
+With the insurer come two: the Altinn 3 reference insurer (org 310000019, the configured port,
+profile ``<state>/reference-insurer/insurer.toml``) and its Altinn 2 twin (org 310000027, a free
+port, profile ``<state>/reference-insurer-310000027/insurer.toml``), so a workshop can show either
+generation and ``conform`` can judge both."""
 
 from __future__ import annotations
 
@@ -16,8 +21,8 @@ EXIT_OK, EXIT_CANNOT_START = 0, 2
 def run_in_foreground(
     sandbox: Sandbox, *, banner: bool, with_insurer: bool = False, on_started: Callable | None = None
 ) -> int:
-    """Serve until a signal; ``on_started(sandbox, insurer)`` runs once everything is healthy.
-    The exit code: 0, or 2 when something could not start."""
+    """Serve until a signal; ``on_started(sandbox, insurer)`` (the Altinn 3 insurer) runs once
+    everything is healthy. The exit code: 0, or 2 when something could not start."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
@@ -26,30 +31,33 @@ def run_in_foreground(
     except StartupError as exc:
         print(f"dsop-sandbox: {exc}", file=sys.stderr)
         return EXIT_CANNOT_START
-    insurer = None
+    insurers = []
     try:
         if with_insurer:
-            from .reference_insurer import ReferenceInsurerServer
+            from .reference_insurer import ALTINN2, TWIN_NAME, TWIN_ORG, ReferenceInsurerServer
 
             try:
-                insurer = ReferenceInsurerServer(sandbox).start()
+                insurers.append(ReferenceInsurerServer(sandbox).start())
+                insurers.append(
+                    ReferenceInsurerServer(sandbox, port=0, org=TWIN_ORG, name=TWIN_NAME, consent=ALTINN2).start()
+                )
             except StartupError as exc:
                 print(f"dsop-sandbox: {exc}", file=sys.stderr)
                 return EXIT_CANNOT_START
-        print_started(sandbox, banner, insurer)
+        print_started(sandbox, banner, *insurers)
         if on_started is not None:
-            on_started(sandbox, insurer)
+            on_started(sandbox, insurers[0] if insurers else None)
         while not stop.wait(0.5):
             pass
     finally:
-        if insurer is not None:
+        for insurer in reversed(insurers):
             insurer.stop()
         sandbox.stop()
     print("dsop-sandbox: stopped", flush=True)
     return EXIT_OK
 
 
-def print_started(sandbox: Sandbox, banner: bool, insurer=None) -> None:
+def print_started(sandbox: Sandbox, banner: bool, *insurers) -> None:
     settings = sandbox.settings
     lines = []
     if banner:
@@ -75,8 +83,10 @@ def print_started(sandbox: Sandbox, banner: bool, insurer=None) -> None:
         )
     if sandbox.ca_bundle:
         lines.append(f"  https only; trust the CA bundle {sandbox.ca_bundle}")
-    if insurer is not None:
-        lines.append(f"  {'reference_insurer':<13} {insurer.url}   {insurer.name} ({insurer.org})")
+    for insurer in insurers:
+        label = "reference_insurer" if insurer is insurers[0] else f"reference_insurer_{insurer.consent}"
+        generation = "Altinn 3" if insurer.consent == "altinn3" else "Altinn 2"
+        lines.append(f"  {label:<13} {insurer.url}   {insurer.name} ({insurer.org}), {generation} consent")
         lines.append(f"    profile {insurer.profile_path}")
         lines.append(f"    start a claim at {insurer.url}/")
     lines.append("healthy; Ctrl-C stops" if banner else f"{sandbox.services[0]} healthy; Ctrl-C stops")

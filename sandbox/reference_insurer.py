@@ -2,7 +2,8 @@
 
 ``ReferenceInsurerServer(sandbox).start()`` binds its port (0 = a free one), registers it through
 the control plane exactly as ``register-insurer`` does (org 310000019, "Eksempel Forsikring AS",
-redirect URI ``<its URL>/claims/callback``), writes its files (key, chain, CA and an
+redirect URI ``<its URL>/claims/callback``, consent generation ``altinn3`` unless ``consent`` says
+``altinn2``), writes its files (key, chain, CA and an
 ``insurer.toml`` with ``start_url`` and ``fetch_url`` filled in) under
 ``<state_dir>/reference-insurer/``, and serves it with the launcher's cheroot server. This module
 may import both sides; the reference insurer itself imports nothing from the sandbox.
@@ -27,6 +28,10 @@ from .wsgi_server import ServiceServer
 
 ORG = "310000019"
 NAME = "Eksempel Forsikring AS"
+ALTINN3, ALTINN2 = "altinn3", "altinn2"
+#: The Altinn 2 twin that ``up --with-insurer`` starts beside the Altinn 3 insurer.
+TWIN_ORG = "310000027"
+TWIN_NAME = "Eksempel Forsikring AS (Altinn 2)"
 FOLDER = "reference-insurer"
 START_PATH = "/claims/start?pid={pid}&first_name={first_name}&last_name={last_name}"
 FETCH_PATH = "/conformance/fetch?pid={pid}"
@@ -39,7 +44,8 @@ class ReferenceInsurerServer:
     ``insurer_class`` (a :class:`ReferenceInsurer` subclass) makes a deliberately broken variant;
     ``options`` are the insurer's own optional settings (``retry``, ``fetch_retry``, ``timeout``,
     ``state_file`` ...; see ``examples/reference_insurer/config.py``). ``org``/``name`` register
-    it as another insurer (several variants can run side by side with different orgs).
+    it as another insurer (several variants can run side by side with different orgs); ``consent``
+    is the generation it speaks and its profile names (``altinn3`` or ``altinn2``).
     """
 
     def __init__(
@@ -52,13 +58,16 @@ class ReferenceInsurerServer:
         org: str = ORG,
         name: str = NAME,
         options: dict | None = None,
+        consent: str = ALTINN3,
     ):
+        if consent not in (ALTINN3, ALTINN2):
+            raise ValueError(f"consent is {ALTINN3!r} or {ALTINN2!r}, not {consent!r}")
         self.sandbox = sandbox
         settings = sandbox.settings
         self.port_setting = settings.reference_insurer_port if port is None else port
         self.out_dir = Path(out_dir) if out_dir else settings.state_dir / (FOLDER if org == ORG else f"{FOLDER}-{org}")
         self.insurer_class = insurer_class
-        self.org, self.name = org, name
+        self.org, self.name, self.consent = org, name, consent
         self.options = dict(options or {})
         self.server: ServiceServer | None = None
         self.app = None
@@ -141,7 +150,12 @@ class ReferenceInsurerServer:
                 control + "/_sandbox/insurers",
                 timeout=30,
                 verify=trust(self.sandbox.settings),
-                json={"org": self.org, "name": self.name, "redirect_uris": [self.callback_url]},
+                json={
+                    "org": self.org,
+                    "name": self.name,
+                    "redirect_uris": [self.callback_url],
+                    "consent": self.consent,
+                },
             )
         except requests.RequestException as exc:
             raise StartupError(
@@ -199,6 +213,11 @@ def complete_insurer_profile(path: Path, public_url: str) -> None:
     """Fill the reference insurer's ``start_url`` and ``fetch_url`` (at ``public_url``) into the
     insurer.toml that ``register-insurer`` wrote at ``path``."""
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    facts = {"name": data["insurer"]["name"], "org": data["insurer"]["org"], **{t: data[t] for t in TABLES}}
+    facts = {
+        "name": data["insurer"]["name"],
+        "org": data["insurer"]["org"],
+        "consent": data["insurer"].get("consent", ALTINN2),  # absent: written before Altinn 3
+        **{t: data[t] for t in TABLES},
+    }
     base = public_url.rstrip("/")
     path.write_text(profile_text(facts, base + START_PATH, base + FETCH_PATH), encoding="utf-8")

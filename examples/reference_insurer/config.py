@@ -20,6 +20,12 @@ Optional settings go in a ``[reference_insurer]`` table of the same file or as k
 
 NAV's paths may be overridden in ``[nav]`` (``ufore_path``, ``aap_vedtak_path``,
 ``aap_meldekort_path``).
+
+The consent generation is ``[insurer] consent``: ``"altinn3"`` (Altinn 3, what production runs;
+``register-insurer`` writes it for new insurers) or ``"altinn2"``. A profile without it was written
+before Altinn 3 existed and means Altinn 2, the rule the conformance suite judges by too. Altinn 3
+needs ``[altinn] consent_requests`` (the enterprise consent request URL) and ``resource`` (NAV's
+consent resource); Altinn 2 needs ``[altinn] base_url`` and ``api_key``.
 """
 
 from __future__ import annotations
@@ -34,6 +40,12 @@ DEFAULT_NAV_PATHS = {
     "aap_vedtak_path": "/dsop-aap/v1/vedtak",
     "aap_meldekort_path": "/dsop-aap/v1/meldekort",
 }
+
+
+ALTINN3, ALTINN2 = "altinn3", "altinn2"
+CONSENT_GENERATIONS = (ALTINN3, ALTINN2)
+#: A profile without ``[insurer] consent`` predates Altinn 3 (the conformance suite reads it so too).
+UNSTATED_CONSENT = ALTINN2
 
 
 class ConfigError(ValueError):
@@ -104,6 +116,9 @@ class InsurerConfig:
     altinn_base_url: str
     api_key: str
     nav_base_url: str
+    consent: str = UNSTATED_CONSENT  # altinn3 | altinn2
+    consent_requests_url: str | None = None  # Altinn 3: POST here, GET here/{id}
+    resource: str | None = None  # Altinn 3: NAV's consent resource
     service_code: str = "5252"
     service_edition: int = 2
     ufore_path: str = DEFAULT_NAV_PATHS["ufore_path"]
@@ -185,6 +200,20 @@ class InsurerConfig:
             raise ConfigError("timeout must be a positive number of seconds")
         ca_bundle = own.get("ca_bundle")
         certificate = table("certificate")
+        consent = table("insurer").get("consent", UNSTATED_CONSENT)
+        if consent not in CONSENT_GENERATIONS:
+            raise ConfigError(f"[insurer] consent must be one of {', '.join(CONSENT_GENERATIONS)}, not {consent!r}")
+        if consent == ALTINN3:
+            consent_requests = str(required("altinn", "consent_requests"))
+            where = urlsplit(consent_requests)
+            if where.scheme not in ("http", "https") or not where.netloc:
+                raise ConfigError(f"[altinn] consent_requests must be an absolute http(s) URL: {consent_requests!r}")
+            resource = str(required("altinn", "resource"))
+            api_key = str(table("altinn").get("api_key") or "")
+            altinn_base = str(table("altinn").get("base_url") or consent_requests)
+        else:
+            consent_requests, resource = None, None
+            altinn_base, api_key = str(required("altinn", "base_url")), str(required("altinn", "api_key"))
         edition = table("altinn").get("service_edition", 2)
         if isinstance(edition, bool) or not isinstance(edition, int):
             raise ConfigError("[altinn] service_edition must be a whole number")
@@ -198,8 +227,11 @@ class InsurerConfig:
             maskinporten_issuer=str(required("maskinporten", "issuer")),
             token_endpoint=str(required("maskinporten", "token_endpoint")),
             client_id=str(required("maskinporten", "client_id")),
-            altinn_base_url=str(required("altinn", "base_url")).rstrip("/"),
-            api_key=str(required("altinn", "api_key")),
+            altinn_base_url=altinn_base.rstrip("/"),
+            api_key=api_key,
+            consent=consent,
+            consent_requests_url=consent_requests.rstrip("/") if consent_requests else None,
+            resource=resource,
             service_code=str(table("altinn").get("service_code", "5252")),
             service_edition=edition,
             nav_base_url=str(required("nav", "base_url")).rstrip("/"),

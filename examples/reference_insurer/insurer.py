@@ -1,117 +1,111 @@
 """The reference insurer's integration: what a careful insurer does, step by step, as small
 methods a test can override one at a time to make a deliberately broken variant.
 
+It speaks either consent generation, as ``[insurer] consent`` says: Altinn 3 (the default for new
+profiles; :mod:`.consent_altinn3`) or Altinn 2 (:mod:`.consent_altinn2`). Each claim remembers the
+generation it was started in.
+
 Process 1 (consent): :meth:`ReferenceInsurer.start_claim` asks Altinn for consent and sends the
 citizen there; :meth:`~ReferenceInsurer.handle_callback` takes the citizen back, checks that the
-answer belongs to a claim we started, records the consent and answers at once.
+answer belongs to a claim we started (Altinn 3: and that Altinn holds the request as accepted),
+records the consent and answers at once.
 Process 2 (retrieval): in the background, with backoff while NAV fails
 (:meth:`~ReferenceInsurer.start_background_retrieval`), and on demand through the fetch hook
-(:meth:`~ReferenceInsurer.fetch`). Every retrieval takes a fresh consent token from Altinn, a
-(cached) Maskinporten token per NAV scope, calls NAV's three operations and logs the use.
+(:meth:`~ReferenceInsurer.fetch`). Altinn 3: a Maskinporten token per NAV scope carrying the one
+consent, reused while valid, and NAV's three operations with that token alone. Altinn 2: a fresh
+consent token from Altinn every retrieval, a (cached) Maskinporten token per NAV scope, NAV's
+three operations, and the use logged.
 
-The hooks, and the rule each one keeps:
+The hooks, and the rule each one keeps (a broken variant overrides one):
 
-===============================  ===================================================================
-``wall_clock()``                 the insurer's own correct clock (grant ``iat``/``exp``)
-``maskinporten_grant(scope)``    a JWT grant Maskinporten accepts (x5c, aud = issuer, fresh jti)
-``maskinporten_token(scope)``    reuse a token while it is valid; never send an expired one
-``consent_request_body(claim)``  the consent request: this person, this insurer, 5252 ed. 2, period
-``validate_callback(claim, p)``  only answers to consent requests we made reach Altinn
-``after_consent(claim)``         the consent step completes at once; retrieval runs apart from it
-``consent_token(code)``          a fresh consent token from Altinn for every retrieval
-``person_header(pid)``           NAV gets the person who gave the consent
-``nav_headers(...)``             Maskinporten token, consent token, person, call id
-``call_nav(...)``                one NAV operation
-``log_use(code)``                the use is logged with Altinn after the data arrived
-``retry_policy()``               backoff while NAV fails, never faster, a bounded number of tries
-``fetch_retry_policy()``         the fetch hook's (shorter) backoff
-``should_retry(result)``         only failures worth retrying (NAV down) are retried
-``should_retry_after_refusal``   a consent Altinn refuses is final: no retries, no new tokens
-``current_consent(pid)``         fetch only under the person's latest answer, if it was yes and lives
-===============================  ===================================================================
+====================================  ==============================================================
+both generations
+``wall_clock()``                      the insurer's own correct clock (grant ``iat``/``exp``)
+``maskinporten_grant(scope, ad)``     a JWT grant Maskinporten accepts (x5c, aud = issuer, fresh jti;
+                                      ``authorization_details`` when given)
+``maskinporten_token(scope)``         reuse a token while it is valid; never send an expired one
+``consent_period()``                  data from three years back, consent for three years less a day
+``person_header(pid)``                NAV gets the person who gave the consent
+``after_consent(claim)``              the consent step completes at once; retrieval runs apart
+``retry_policy()``                    backoff while NAV fails, never faster, a bounded number of tries
+``fetch_retry_policy()``              the fetch hook's (shorter) backoff
+``should_retry(result)``              only failures worth retrying (NAV, Maskinporten down) are retried
+``should_retry_after_refusal``        a consent Altinn refuses is final: no retries, no new tokens
+``current_consent(pid)``              fetch only under the person's latest answer, if yes and alive
+Altinn 3
+``consent_request_body_altinn3(c)``   this person (``from``), this insurer (``to``), NAV's resource,
+                                      ``validTo`` within three years, our own ``id``, our callback
+``validate_callback_altinn3(c, p)``   only a claim we started and that is pending; OK only if …
+``confirm_accepted_altinn3(c)``       … Altinn, asked with the id we stored, says ``Accepted``
+``authorization_details(c)``          exactly one consent: the claim's id, the claim's person
+``consent_maskinporten_token(c, s)``  per (scope, consent), reused while valid, renewed once expired
+``nav_headers_altinn3(c, token)``     the consent-bearing token alone, the person, a call id
+Altinn 2
+``consent_request_body(claim)``       the consent request: this person, this insurer, 5252 ed. 2
+``validate_callback(claim, p)``       only answers to consent requests we made reach Altinn
+``consent_token(code)``               a fresh consent token from Altinn for every retrieval
+``nav_headers(...)``                  Maskinporten token, consent token, person, call id
+``call_nav(...)``                     one NAV operation
+``log_use(code)``                     the use is logged with Altinn after the data arrived
+====================================  ==============================================================
+
+Broken Altinn 3 variants, one override each: another person's ``fnr`` with the consent
+(``person_header``); a consent-bearing token kept past its expiry (``consent_maskinporten_token``);
+any callback trusted (``validate_callback_altinn3``, or ``confirm_accepted_altinn3`` for one that
+skips only Altinn's word); fetching after a decline (``current_consent``); a revoked consent retried
+for ever (``should_retry_after_refusal``); ``validTo`` beyond three years (``consent_period`` or
+``consent_request_body_altinn3``); two consents in one token request (``authorization_details``);
+consent asked for itself as another org (``consent_request_body_altinn3``).
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 import secrets
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
-
-import jwt
 
 from . import nav as N
-from .altinn import AltinnClient, AltinnError, ConsentRefused
-from .config import InsurerConfig, RetryPolicy
-from .maskinporten import EnterpriseCertificate, MaskinportenClient, MaskinportenError
+from .altinn import AltinnClient
+from .altinn3 import Altinn3Client
+from .config import ALTINN2, ALTINN3, InsurerConfig, RetryPolicy
+from .consent_altinn2 import Altinn2Consent, ConsentToken
+from .consent_altinn3 import Altinn3Consent
+from .maskinporten import EnterpriseCertificate, MaskinportenClient
+from .outcomes import (
+    ALREADY_ANSWERED,
+    CONSENT_REQUEST_SCOPE,
+    CONSENT_REQUIRED,
+    CONSENT_YEARS,
+    OK,
+    OSLO,
+    UNAVAILABLE,
+    CallbackOutcome,
+    ClaimError,
+    FetchResult,
+)
+from .outcomes import add_years as _add_years
 from .store import ACTIVE, CONSENTED, DEAD, DECLINED, PENDING, Store, iso
 from .transport import Transport
 
+__all__ = [
+    "CONSENT_REQUEST_SCOPE",
+    "CONSENT_REQUIRED",
+    "OK",
+    "UNAVAILABLE",
+    "CallbackOutcome",
+    "ClaimError",
+    "ConsentToken",
+    "FetchResult",
+    "ReferenceInsurer",
+    "public_claim",
+]
+
 log = logging.getLogger("reference_insurer")
 
-OSLO = ZoneInfo("Europe/Oslo")
-CONSENT_YEARS = 3
-CONSENT_REQUEST_SCOPE = "altinn:consentrequests.write"
-OK, CONSENT_REQUIRED, UNAVAILABLE = "ok", "consent_required", "unavailable"
-#: A consent token is fetched again before a NAV call when less than min(5 s, a quarter of its
-#: lifetime) remains (a 2-second token stays usable for a whole fetch, a 30-second one too).
-CONSENT_TOKEN_MARGIN = 5.0
 MIN_TIMEOUT = 0.5
-
-
-class ClaimError(Exception):
-    """A claim could not be started. ``status`` is what the citizen's page answers (400 or 502)."""
-
-    def __init__(self, message: str, status: int = 502, details: list[str] | None = None):
-        super().__init__(message)
-        self.status, self.details = status, details or []
-
-
-@dataclass
-class FetchResult:
-    status: str  # ok | consent_required | unavailable
-    data: dict | None = None
-    detail: str = ""
-    retriable: bool = False  # unavailable because something failed that may work later
-    claim_id: str | None = None
-    attempts: int = 0
-
-    def as_json(self) -> dict:
-        body: dict = {"status": self.status}
-        if self.status == OK:
-            body["data"] = self.data
-        if self.detail:
-            body["detail"] = self.detail
-        if self.claim_id:
-            body["claim"] = self.claim_id
-        if self.attempts:
-            body["attempts"] = self.attempts
-        return body
-
-
-@dataclass
-class CallbackOutcome:
-    status: int  # the HTTP status of the citizen's page
-    kind: str  # consented | declined | refused
-    message: str
-    claim: dict | None = None
-
-
-@dataclass
-class ConsentToken:
-    token: str
-    expires: float | None  # exp, by the insurer's clock; None when unreadable
-    lifetime: float = 30.0
-
-    def fresh(self, now: float) -> bool:
-        if self.expires is None:
-            return True
-        return self.expires - now > min(CONSENT_TOKEN_MARGIN, self.lifetime / 4)
 
 
 @dataclass
@@ -120,7 +114,7 @@ class _Retrievals:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
-class ReferenceInsurer:
+class ReferenceInsurer(Altinn3Consent, Altinn2Consent):
     def __init__(self, config: InsurerConfig, *, store: Store | None = None):
         self.config = config
         self.transport = Transport(verify=config.verify, timeout=config.timeout, trust_env=config.trust_env)
@@ -132,9 +126,12 @@ class ReferenceInsurer:
             certificate=self.certificate,
             transport=self.transport,
             wall_clock=lambda: self.wall_clock(),
-            grant=lambda scope: self.maskinporten_grant(scope),
+            grant=lambda scope, details=None: self.maskinporten_grant(scope, details),
         )
         self.altinn = AltinnClient(base_url=config.altinn_base_url, api_key=config.api_key, transport=self.transport)
+        self.altinn3 = Altinn3Client(
+            consent_requests_url=config.consent_requests_url or config.altinn_base_url, transport=self.transport
+        )
         self.nav = N.NavClient(base_url=config.nav_base_url, transport=self.transport)
         self.operations = N.operations(config.ufore_path, config.aap_vedtak_path, config.aap_meldekort_path)
         self.store = store or Store(config.state_file)
@@ -150,112 +147,60 @@ class ReferenceInsurer:
         return datetime.fromtimestamp(self.wall_clock(), OSLO)
 
     # == Maskinporten ===================================================================================
-    def maskinporten_grant(self, scope: str) -> str:
-        return self.maskinporten.sign_grant(scope)
+    def maskinporten_grant(self, scope: str, authorization_details: list | None = None) -> str:
+        return self.maskinporten.sign_grant(scope, authorization_details)
 
     def maskinporten_token(self, scope: str) -> str:
-        """The cached access token while it is fresh, else a new one (:class:`MaskinportenError`)."""
+        """The cached access token (no consent in it) while it is fresh, else a new one
+        (:class:`MaskinportenError`)."""
         return self.maskinporten.token(scope)
 
     # == process 1: consent =============================================================================
+    @property
+    def generation(self) -> str:
+        """The consent generation new claims are started in: ``altinn3`` or ``altinn2``."""
+        return self.config.consent
+
     def new_claim_id(self) -> str:
         return secrets.token_urlsafe(16)
 
     def consent_period(self) -> tuple[date, date, datetime]:
-        """(fraOgMed, tilOgMed, ValidTo): data from three years back, consent for three years less a day."""
+        """(fra og med, til og med, validTo): data from three years back, consent for three years less
+        a day (validTo in Oslo time)."""
         now = self.local_now().replace(microsecond=0)
         valid_to = _add_years(now, CONSENT_YEARS) - timedelta(days=1)
         return _add_years(now, -CONSENT_YEARS).date(), valid_to.date(), valid_to
 
-    def consent_request_body(self, claim: dict) -> dict:
-        fra, til, valid_to = self.consent_period()
-        return {
-            "CoveredBy": self.config.org,
-            "OfferedBy": claim["pid"],
-            "OfferedByName": claim["last_name"],
-            "ValidTo": valid_to.strftime("%Y-%m-%dT%H:%M:%S"),
-            "RedirectUrl": f"{self.config.callback_url}?claim={claim['id']}",
-            "RequestResources": [
-                {
-                    "ServiceCode": self.config.service_code,
-                    "ServiceEditionCode": self.config.service_edition,
-                    "Metadata": {"fraOgMed": fra.strftime("%d.%m.%Y"), "tilOgMed": til.strftime("%d.%m.%Y")},
-                }
-            ],
-        }
-
-    def create_consent_request(self, claim: dict) -> dict:
-        """Altinn's answer to our consent request (raises :class:`ClaimError`)."""
-        try:
-            token = self.maskinporten_token(CONSENT_REQUEST_SCOPE)
-        except MaskinportenError as exc:
-            raise ClaimError(f"Vi fikk ikke kontakt med Maskinporten: {exc}", 502) from exc
-        try:
-            return self.altinn.create_consent_request(self.consent_request_body(claim), token)
-        except AltinnError as exc:
-            details = [f"{e.get('ErrorCode')}: {e.get('ErrorMessage')}" for e in exc.errors if isinstance(e, dict)]
-            # 40332: the person's number or name does not match Altinn's register: the citizen's input.
-            status = 400 if exc.status == 400 and exc.codes and set(exc.codes) <= {"40332"} else 502
-            raise ClaimError(
-                "Altinn tok ikke imot samtykkeforespørselen."
-                if status == 502
-                else "Fødselsnummeret og etternavnet stemmer ikke med Folkeregisteret.",
-                status,
-                details or [str(exc)],
-            ) from exc
-
     def start_claim(self, pid: str, first_name: str, last_name: str) -> dict:
         """Create the claim and its consent request; the stored claim (``gui_url``: where to send the
         citizen). Raises :class:`ClaimError`."""
-        claim = {"id": self.new_claim_id(), "pid": pid, "first_name": first_name, "last_name": last_name}
-        answer = self.create_consent_request(claim)
-        gui = ((answer.get("_links") or {}).get("gui") or {}).get("href")
-        if not gui:
-            raise ClaimError("Altinn svarte uten lenke til samtykkesiden (_links.gui).", 502)
-        return self.store.add(
-            {
-                **claim,
-                "code": answer["AuthorizationCode"],
-                "gui_url": gui,
-                "state": PENDING,
-                "created": self.wall_clock(),
-                "retrieval": "idle",
-            }
-        )
-
-    def validate_callback(self, claim: dict | None, params: dict) -> str | None:
-        """Why the callback must be refused, or None. Nothing of a refused callback goes to Altinn."""
-        if claim is None:
-            return "Vi kjenner ikke denne saken (ukjent eller manglende claim)."
-        if claim["state"] != PENDING:
-            return "Svaret på denne samtykkeforespørselen er allerede mottatt."
-        status = params.get("Status")
-        if status == "OK":
-            code = params.get("AuthorizationCode") or ""
-        elif status == "Failed":
-            code = params.get("FailedAuthorizationCode") or ""
-        else:
-            return "Svaret fra Altinn mangler Status=OK eller Status=Failed."
-        if not hmac.compare_digest(code.encode(), str(claim["code"]).encode()):
-            return "Autorisasjonskoden hører ikke til denne saken."
-        return None
+        claim = {
+            "id": self.new_claim_id(),
+            "pid": pid,
+            "first_name": first_name,
+            "last_name": last_name,
+            "generation": self.generation,
+        }
+        start = self.start_claim_altinn3 if self.generation == ALTINN3 else self.start_claim_altinn2
+        claim = start(claim)
+        return self.store.add({**claim, "state": PENDING, "created": self.wall_clock(), "retrieval": "idle"})
 
     def handle_callback(self, claim_id: str | None, params: dict) -> CallbackOutcome:
         claim = self.store.get(claim_id) if claim_id else None
-        problem = self.validate_callback(claim, params)
+        generation = _generation(claim) if claim else self.generation
+        validate = self.validate_callback_altinn3 if generation == ALTINN3 else self.validate_callback
+        problem = validate(claim, params)
         if problem:
             return CallbackOutcome(400, "refused", problem, claim)
         if claim is None:  # only a variant that trusts any callback gets here
-            claim = self._adopt(params)
+            claim = self._adopt(params, generation)
         now = self.wall_clock()
         if params.get("Status") == "OK":
-            code = params.get("AuthorizationCode") or claim["code"]
-            if not self.store.update(
-                claim["id"], only_if={"state": PENDING}, state=CONSENTED, consent=ACTIVE, code=code, answered=now
-            ):
-                return CallbackOutcome(
-                    400, "refused", "Svaret på denne samtykkeforespørselen er allerede mottatt.", claim
-                )
+            changes = {"state": CONSENTED, "consent": ACTIVE, "answered": now}
+            if generation == ALTINN2:
+                changes["code"] = params.get("AuthorizationCode") or claim["code"]
+            if not self.store.update(claim["id"], only_if={"state": PENDING}, **changes):
+                return CallbackOutcome(400, "refused", ALREADY_ANSWERED, claim)
             claim = self.store.get(claim["id"])
             self.after_consent(claim)
             return CallbackOutcome(
@@ -272,7 +217,7 @@ class ReferenceInsurer:
             answered=now,
             decline_message=(params.get("ErrorMessage") or "")[:500],
         ):
-            return CallbackOutcome(400, "refused", "Svaret på denne samtykkeforespørselen er allerede mottatt.", claim)
+            return CallbackOutcome(400, "refused", ALREADY_ANSWERED, claim)
         return CallbackOutcome(
             200,
             "declined",
@@ -284,13 +229,14 @@ class ReferenceInsurer:
         """Process 1 is done; process 2 runs on its own (it may take long when NAV is down)."""
         self.start_background_retrieval(claim)
 
-    def _adopt(self, params: dict) -> dict:
-        code = params.get("AuthorizationCode") or params.get("FailedAuthorizationCode") or ""
+    def _adopt(self, params: dict, generation: str) -> dict:
+        code = params.get("AuthorizationCode") or params.get("FailedAuthorizationCode")
         return self.store.add(
             {
                 "id": self.new_claim_id(),
                 "pid": "",
-                "code": code,
+                "generation": generation,
+                "code": code if generation == ALTINN2 else None,
                 "state": PENDING,
                 "created": self.wall_clock(),
                 "retrieval": "idle",
@@ -300,7 +246,7 @@ class ReferenceInsurer:
     # == process 2: retrieval ===========================================================================
     def current_consent(self, pid: str) -> dict | None:
         """The claim whose consent we may use for ``pid``: the person's latest answer, if it was yes
-        and Altinn has not since refused it (withdrawn, expired)."""
+        and Altinn has not since refused it (withdrawn, revoked, expired)."""
         claim = self.store.latest_answered(pid)
         if claim is None or claim["state"] != CONSENTED or claim["consent"] == DEAD:
             return None
@@ -381,114 +327,21 @@ class ReferenceInsurer:
                 return result
 
     def fetch_once(self, claim: dict, deadline: float | None = None) -> FetchResult:
-        """One retrieval: consent token, NAV's three operations, the use log."""
-        cid, code = claim["id"], claim["code"]
-        self.store.count_up(cid, attempts=1)
-        if self.store.get(cid)["consent"] == DEAD:  # refused meanwhile (by another retrieval): ask nobody
-            return FetchResult(CONSENT_REQUIRED, detail="the consent can no longer be used", claim_id=cid)
-        try:
-            consent = self._new_consent_token(code, deadline)
-        except ConsentRefused as exc:
-            return self._consent_refused(claim, exc)
-        except AltinnError as exc:
-            return FetchResult(UNAVAILABLE, detail=str(exc), retriable=exc.retriable, claim_id=cid)
-        data = {}
-        for operation in self.operations:
-            answer = None
-            for retry in (False, True):
-                try:
-                    if not consent.fresh(self.wall_clock()):
-                        consent = self._new_consent_token(code, deadline)
-                    access = self.maskinporten_token(operation.scope)
-                except ConsentRefused as exc:
-                    return self._consent_refused(claim, exc)
-                except (AltinnError, MaskinportenError) as exc:
-                    return FetchResult(UNAVAILABLE, detail=str(exc), retriable=exc.retriable, claim_id=cid)
-                self.store.count_up(cid, nav_calls=1)
-                try:
-                    answer = self.call_nav(operation, claim, access, consent.token, self._timeout(deadline))
-                except N.NavUnavailable as exc:
-                    return FetchResult(UNAVAILABLE, detail=f"NAV did not answer: {exc}", retriable=True, claim_id=cid)
-                if answer.ok or retry:
-                    break
-                if answer.status == 401 and answer.kode == N.NO_MASKINPORTEN_ACCESS:
-                    self.maskinporten.forget(operation.scope)  # expired or rotated: one new token
-                elif answer.status == 403 and answer.kode == N.NO_CONSENT:
-                    consent = ConsentToken("", 0.0)  # expired in flight: one new token
-                else:
-                    break
-            if answer.ok:
-                data[operation.key] = answer.body
-                continue
-            if answer.status == 403 and answer.kode == N.NO_CONSENT:
-                return FetchResult(CONSENT_REQUIRED, detail=f"{operation.name}: {answer.describe()}", claim_id=cid)
-            return FetchResult(
-                UNAVAILABLE, detail=f"{operation.name}: {answer.describe()}", retriable=answer.down, claim_id=cid
-            )
-        self._log_use_once(claim)
-        self.store.update(cid, data=data, data_at=self.wall_clock(), last_error=None)
-        return FetchResult(OK, data=data, claim_id=cid)
-
-    def consent_token(self, code: str) -> str:
-        """A new consent token from Altinn (never one kept from before)."""
-        return self.altinn.consent_token(code)
+        """One retrieval, in the generation the claim's consent was given in."""
+        if _generation(claim) == ALTINN3:
+            return self.fetch_once_altinn3(claim, deadline)
+        return self.fetch_once_altinn2(claim, deadline)
 
     def person_header(self, pid: str) -> dict:
         return {"fnr": pid}
 
-    def nav_headers(self, claim: dict, access_token: str, consent_token: str) -> dict:
-        return {
-            "Authorization": f"Bearer {access_token}",
-            "NAV-Samtykke-Token": consent_token,
-            "Nav-Call-Id": str(uuid.uuid4()),
-            "Accept": "application/json",
-            **self.person_header(claim["pid"]),
-        }
-
-    def call_nav(
-        self,
-        operation: N.NavOperation,
-        claim: dict,
-        access_token: str,
-        consent_token: str,
-        timeout: float | None = None,
-    ) -> N.NavAnswer:
-        return self.nav.call(operation, self.nav_headers(claim, access_token, consent_token), timeout=timeout)
-
-    def log_use(self, code: str) -> None:
-        self.altinn.log_use(
-            code, self.config.service_code, self.config.service_edition, self.local_now().strftime("%Y-%m-%dT%H:%M:%S")
-        )
-
     # -- helpers -----------------------------------------------------------------------------------------
-    def _new_consent_token(self, code: str, deadline: float | None) -> ConsentToken:
-        token = self.consent_token(code)
-        try:
-            claims = jwt.decode(token, options={"verify_signature": False})
-            expires = float(claims["exp"])
-            lifetime = expires - float(claims.get("nbf", claims.get("iat", expires - 30)))
-        except (jwt.PyJWTError, KeyError, TypeError, ValueError):
-            expires, lifetime = None, 30.0
-        return ConsentToken(token, expires, max(lifetime, 0.0))
-
-    def _consent_refused(self, claim: dict, exc: AltinnError) -> FetchResult:
-        """Altinn will not issue a consent token: withdrawn, expired (or never given). Final."""
-        result = FetchResult(CONSENT_REQUIRED, detail=str(exc), claim_id=claim["id"])
-        if not self.should_retry_after_refusal(result):
-            self.store.update(claim["id"], consent=DEAD, consent_problem=_cause(str(exc)))
-        return result
-
-    def _log_use_once(self, claim: dict) -> None:
-        """One use-log entry for this retrieval; a second try if Altinn fails, never a failed fetch."""
-        for attempt in range(2):
-            try:
-                self.log_use(claim["code"])
-                self.store.count_up(claim["id"], uses_logged=1)
-                return
-            except AltinnError as exc:
-                if not exc.retriable or attempt or self._stopping.wait(0.5):
-                    self.store.update(claim["id"], last_error=f"loguse: {exc}")
-                    return
+    def _nav_refused(self, claim: dict, operation: N.NavOperation, answer: N.NavAnswer) -> FetchResult:
+        """NAV did not give the data: no consent (after one new token), or down (retriable) or other."""
+        detail = f"{operation.name}: {answer.describe()}"
+        if answer.status == 403 and answer.kode == N.NO_CONSENT:
+            return FetchResult(CONSENT_REQUIRED, detail=detail, claim_id=claim["id"])
+        return FetchResult(UNAVAILABLE, detail=detail, retriable=answer.down, claim_id=claim["id"])
 
     def _record(self, claim: dict, result: FetchResult) -> None:
         changes = {"retrieval": result.status}
@@ -511,6 +364,7 @@ class ReferenceInsurer:
         )
         return {
             "pid": pid,
+            "generation": self.generation,
             "consent": consent,
             "claim": current["id"] if current else None,
             "data_arrived": bool(current and current.get("data_at")),
@@ -532,14 +386,18 @@ class ReferenceInsurer:
 
 
 def public_claim(claim: dict) -> dict:
-    """A claim as the status endpoint and the pages show it (times as ISO 8601, no data)."""
+    """A claim as the status endpoint and the pages show it (times as ISO 8601, no data): the
+    generation, and the consent's id (Altinn 3) or authorization code (Altinn 2)."""
+    generation = _generation(claim)
     return {
         "id": claim["id"],
         "pid": claim["pid"],
+        "generation": generation,
         "state": claim["state"],
         "consent": claim.get("consent"),
         "consent_problem": claim.get("consent_problem"),
-        "authorization_code": claim["code"],
+        "consent_id": claim.get("consent_id"),
+        "authorization_code": claim.get("code"),
         "created": iso(claim["created"]),
         "answered": iso(claim.get("answered")),
         "retrieval": claim.get("retrieval"),
@@ -553,16 +411,6 @@ def public_claim(claim: dict) -> dict:
     }
 
 
-def _add_years(value, years: int):
-    try:
-        return value.replace(year=value.year + years)
-    except ValueError:  # 29 February
-        return value.replace(year=value.year + years, day=28)
-
-
-def _cause(message: str) -> str:
-    """Altinn's reason in brackets at the end of its refusal sentence, or the whole message."""
-    if "(" in message and message.rstrip().endswith(")"):
-        inner = message.rstrip()[:-1].rsplit("(", 1)[1]
-        return inner[:200]
-    return message[:200]
+def _generation(claim: dict) -> str:
+    """The generation a claim was started in (a claim stored before there were two: Altinn 2)."""
+    return claim.get("generation") or ALTINN2

@@ -3,7 +3,9 @@ cached per scope until shortly before they run out.
 
 The grant carries ``x5c`` = [leaf, issuing CA] as base64 DER, ``aud`` = the issuer exactly (with
 Maskinporten's trailing slash), ``iss`` = the client id, a fresh ``jti``, and ``iat``/``exp`` from
-the insurer's own clock (``exp`` = ``iat`` + 120 s, the documented limit).
+the insurer's own clock (``exp`` = ``iat`` + 120 s, the documented limit). For Altinn 3 the grant
+also carries ``authorization_details`` with exactly one consent; such tokens are cached per
+(scope, consent id), apart from the plain ones.
 """
 
 from __future__ import annotations
@@ -24,9 +26,15 @@ from .transport import Transport, Unreachable
 
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 GRANT_LIFETIME = 120
-#: A cached token is used until less than min(REFRESH_MARGIN, REFRESH_FRACTION of its lifetime) remains.
+#: A cached token is used until less than min(REFRESH_MARGIN, REFRESH_FRACTION of its lifetime) remains,
+#: but never with less than WHOLE_SECOND left.
 REFRESH_MARGIN = 10.0
 REFRESH_FRACTION = 0.2
+#: Maskinporten's ``exp`` is whole seconds (``iat`` floored), and Altinn 3 and NAV check ``exp`` with
+#: no leeway: a token may end up to one second before ``asked + expires_in`` on our monotonic clock.
+WHOLE_SECOND = 1.0
+#: Maskinporten's ``error`` when Altinn refuses the consent in ``authorization_details``.
+CONSENT_REFUSED = "invalid_altinn_customer_configuration"
 
 
 class MaskinportenError(Exception):
@@ -36,6 +44,18 @@ class MaskinportenError(Exception):
         super().__init__(message)
         self.retriable, self.status, self.body = retriable, status, body
 
+    @property
+    def consent_refused(self) -> bool:
+        """Altinn refused the consent in the grant (unknown, revoked, expired, another person ...): final."""
+        return self.status == 400 and isinstance(self.body, dict) and self.body.get("error") == CONSENT_REFUSED
+
+    @property
+    def description(self) -> str:
+        """``error_description`` (it names Altinn's code, e.g. AM-00011), or the message."""
+        if isinstance(self.body, dict) and self.body.get("error_description"):
+            return str(self.body["error_description"])
+        return str(self)
+
 
 @dataclass
 class CachedToken:
@@ -44,7 +64,7 @@ class CachedToken:
     lifetime: float
 
     def fresh(self, now: float) -> bool:
-        margin = min(REFRESH_MARGIN, REFRESH_FRACTION * self.lifetime)
+        margin = max(WHOLE_SECOND, min(REFRESH_MARGIN, REFRESH_FRACTION * self.lifetime))
         return self.expires_at - now > margin
 
 
@@ -72,7 +92,7 @@ class MaskinportenClient:
         certificate: EnterpriseCertificate,
         transport: Transport,
         wall_clock: Callable[[], float] = time.time,
-        grant: Callable[[str], str] | None = None,
+        grant: Callable[[str, list | None], str] | None = None,
     ):
         self.issuer = issuer
         self.token_endpoint = token_endpoint
@@ -81,12 +101,13 @@ class MaskinportenClient:
         self.transport = transport
         self.wall_clock = wall_clock
         self.make_grant = grant or self.sign_grant
-        self._cache: dict[str, CachedToken] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        self._cache: dict[tuple[str, str | None], CachedToken] = {}
+        self._locks: dict[tuple[str, str | None], threading.Lock] = {}
         self._guard = threading.Lock()
         self.tokens_fetched = 0
 
-    def sign_grant(self, scope: str) -> str:
+    def sign_grant(self, scope: str, authorization_details: list | None = None) -> str:
+        """The JWT grant; ``authorization_details`` (Altinn 3: one consent) goes in when given."""
         iat = int(self.wall_clock())
         claims = {
             "aud": self.issuer,
@@ -96,25 +117,30 @@ class MaskinportenClient:
             "exp": iat + GRANT_LIFETIME,
             "jti": str(uuid.uuid4()),
         }
+        if authorization_details is not None:
+            claims["authorization_details"] = authorization_details
         return jwt.encode(claims, self.certificate.key, algorithm="RS256", headers={"x5c": self.certificate.x5c()})
 
-    def token(self, scope: str) -> str:
-        """A valid access token for ``scope``: the cached one while it is fresh, else a new one.
-        Raises :class:`MaskinportenError`."""
-        with self._lock_for(scope):
-            cached = self._cache.get(scope)
+    def token(self, scope: str, authorization_details: list | None = None) -> str:
+        """A valid access token for ``scope`` (and the one consent in ``authorization_details``): the
+        cached one while it is fresh, else a new one. Raises :class:`MaskinportenError`."""
+        key = _cache_key(scope, authorization_details)
+        with self._lock_for(key):
+            cached = self._cache.get(key)
             if cached is not None and cached.fresh(time.monotonic()):
                 return cached.token
-            cached = self.fetch(scope)
-            self._cache[scope] = cached
+            self._cache.pop(key, None)
+            cached = self.fetch(scope, authorization_details)
+            self._cache[key] = cached
             return cached.token
 
-    def forget(self, scope: str) -> None:
-        """Drop the cached token (the API refused it as invalid)."""
-        with self._lock_for(scope):
-            self._cache.pop(scope, None)
+    def forget(self, scope: str, authorization_details: list | None = None) -> None:
+        """Drop the cached token (the API refused it, or its consent is dead)."""
+        key = _cache_key(scope, authorization_details)
+        with self._lock_for(key):
+            self._cache.pop(key, None)
 
-    def fetch(self, scope: str) -> CachedToken:
+    def fetch(self, scope: str, authorization_details: list | None = None) -> CachedToken:
         """A new access token from Maskinporten, whatever the cache holds."""
         asked = time.monotonic()  # count the lifetime from before the request: errs on the safe side
         try:
@@ -122,7 +148,7 @@ class MaskinportenClient:
                 "POST",
                 self.token_endpoint,
                 headers={"Accept": "application/json"},
-                data={"grant_type": GRANT_TYPE, "assertion": self.make_grant(scope)},
+                data={"grant_type": GRANT_TYPE, "assertion": self._grant(scope, authorization_details)},
             )
         except Unreachable as exc:
             raise MaskinportenError(f"Maskinporten unreachable: {exc}", retriable=True) from exc
@@ -142,9 +168,21 @@ class MaskinportenClient:
             lifetime = 0  # unknown: do not reuse it
         return CachedToken(body["access_token"], asked + lifetime, float(lifetime))
 
-    def _lock_for(self, scope: str) -> threading.Lock:
+    def _grant(self, scope: str, authorization_details: list | None) -> str:
+        if authorization_details is None:
+            return self.make_grant(scope)  # a hook that knows nothing of consents still works
+        return self.make_grant(scope, authorization_details)
+
+    def _lock_for(self, key: tuple[str, str | None]) -> threading.Lock:
         with self._guard:
-            return self._locks.setdefault(scope, threading.Lock())
+            return self._locks.setdefault(key, threading.Lock())
+
+
+def _cache_key(scope: str, authorization_details: list | None) -> tuple[str, str | None]:
+    """One cache entry per scope and consent: (scope, the consent ids, or None without a consent)."""
+    if not authorization_details:
+        return scope, None
+    return scope, ",".join(str(d.get("id")) if isinstance(d, dict) else str(d) for d in authorization_details)
 
 
 def _json(answer):

@@ -53,12 +53,15 @@ INDEX = """
   <h2>Saker</h2>
   {% if claims %}
   <table>
-    <tr><th>Sak</th><th>Person</th><th>Samtykke</th><th>Henting fra NAV</th><th>Opprettet</th></tr>
+    <tr><th>Sak</th><th>Person</th><th>Samtykke</th><th>Samtykke-id / kode</th><th>Henting fra NAV</th>
+      <th>Opprettet</th></tr>
     {% for c in claims %}
     <tr>
       <td><a href="{{ url_for('show_claim', claim_id=c.id) }}">{{ c.id[:10] }}…</a></td>
       <td>{{ c.pid }}</td>
-      <td class="state">{{ c.state }}{% if c.consent %} / {{ c.consent }}{% endif %}</td>
+      <td class="state">{{ GENERATIONS.get(c.generation, c.generation) }}: {{ c.state }}{% if c.consent %}
+        / {{ c.consent }}{% endif %}</td>
+      <td><code>{{ c.consent_id or c.authorization_code or '' }}</code></td>
       <td>{{ c.retrieval or '' }}{% if c.data_arrived %} (data mottatt){% endif %}</td>
       <td>{{ c.created }}</td>
     </tr>
@@ -73,6 +76,9 @@ INDEX = """
 CLAIM = """
 <div class="card">
   <h1>Sak {{ claim.id }}</h1>
+  <p>Samtykke i {{ GENERATIONS.get(summary.generation, summary.generation) }}{% if summary.consent_id %},
+    samtykke-id <code>{{ summary.consent_id }}</code>{% elif summary.authorization_code %},
+    autorisasjonskode <code>{{ summary.authorization_code }}</code>{% endif %}.</p>
   <table>
     {% for key, value in summary.items() %}
     <tr><th>{{ key }}</th><td>{{ value if value is not none else '' }}</td></tr>
@@ -98,8 +104,11 @@ MESSAGE = """
 """
 
 
+GENERATIONS = {"altinn3": "Altinn 3", "altinn2": "Altinn 2"}
+
+
 def page(insurer: str, title: str, template: str, **context) -> str:
-    body = render_template_string(template, **context)
+    body = render_template_string(template, GENERATIONS=GENERATIONS, **context)
     return render_template_string(LAYOUT, title=title, insurer=insurer, body=body)
 
 

@@ -19,7 +19,9 @@ COLUMNS = {
     "pid": "TEXT NOT NULL",
     "first_name": "TEXT",
     "last_name": "TEXT",
-    "code": "TEXT NOT NULL",  # the AuthorizationCode Altinn gave the consent request
+    "generation": "TEXT",  # the consent generation the claim was started in: altinn3 | altinn2
+    "code": "TEXT",  # Altinn 2: the AuthorizationCode Altinn gave the consent request
+    "consent_id": "TEXT",  # Altinn 3: the consent request's id, which we made
     "gui_url": "TEXT",
     "state": "TEXT NOT NULL",  # pending | consented | declined
     "consent": "TEXT",  # active | dead (withdrawn or expired), once consented
@@ -51,6 +53,9 @@ class Store:
                 f"CREATE TABLE IF NOT EXISTS claims ({', '.join(f'{name} {kind}' for name, kind in COLUMNS.items())})"
             )
             self._db.execute("CREATE INDEX IF NOT EXISTS claims_pid ON claims (pid, created)")
+            known = {row["name"] for row in self._db.execute("PRAGMA table_info(claims)")}
+            for name in COLUMNS.keys() - known:  # a state file from an older version
+                self._db.execute(f"ALTER TABLE claims ADD COLUMN {name} {COLUMNS[name]}")
 
     # -- writing -------------------------------------------------------------------------------------
     def add(self, claim: dict) -> dict:

@@ -14,7 +14,10 @@ from tests.conftest import free_port_settings
 
 
 def test_the_consent_scenarios_pass_in_chromium(browser, tmp_path):
-    with Sandbox(free_port_settings(tmp_path / "state")) as sandbox, ReferenceInsurerServer(sandbox, port=0) as insurer:
+    with (
+        Sandbox(free_port_settings(tmp_path / "state")) as sandbox,
+        ReferenceInsurerServer(sandbox, port=0, consent="altinn2") as insurer,  # the suite drives Altinn 2
+    ):
         api = SandboxApi(sandbox.url("control"))
         api.connect()
         driver = PlaywrightBrowser(api.services, browser=browser)

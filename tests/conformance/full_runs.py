@@ -30,7 +30,7 @@ class FullRun:
 
 
 def run_one(job: FullRun, state: Path) -> RunResult:
-    options = dict(job.insurer)
+    options = {"consent": "altinn2", **job.insurer}  # the suite's scenarios drive Altinn 2 (for now)
     if job.variant is not None:
         options["insurer_class"] = job.variant
     with (

@@ -28,7 +28,8 @@ def up():
 
 
 def profile_of(up) -> Path:
-    return Path(next(line.split("profile ", 1)[1].strip() for line in up.lines if line.startswith("    profile ")))
+    """The Altinn 2 twin's profile (the last printed): the suite's scenarios drive Altinn 2."""
+    return Path([line.split("profile ", 1)[1].strip() for line in up.lines if line.startswith("    profile ")][-1])
 
 
 def test_doctor_says_ready(up):
@@ -83,7 +84,7 @@ def test_an_unreachable_sandbox_cannot_start(up):
 def test_an_insurer_that_does_not_answer_fails(up, tmp_path):
     broken = tmp_path / "insurer.toml"
     text = profile_of(up).read_text()
-    insurer_url = up.urls["reference_insurer"]
+    insurer_url = up.urls["reference_insurer_altinn2"]  # profile_of: the Altinn 2 twin
     broken.write_text(text.replace(insurer_url + "/conformance/fetch", insurer_url + "/nowhere"))
     done = run_cli(
         "conform", "--insurer", str(broken), "--control-url", up.urls["control"], "--scenario", "fetch", timeout=60

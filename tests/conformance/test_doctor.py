@@ -15,7 +15,7 @@ from tests.conftest import free_port_settings
 def setup(tmp_path_factory):
     with (
         Sandbox(free_port_settings(tmp_path_factory.mktemp("doctor") / "state")) as sandbox,
-        ReferenceInsurerServer(sandbox, port=0) as insurer,
+        ReferenceInsurerServer(sandbox, port=0, consent="altinn2") as insurer,
     ):
         yield sandbox, insurer
 

@@ -1,6 +1,9 @@
-"""A sandbox with the reference insurer beside it (both on free ports), shared by this package's
-tests, and the citizen's side of a claim: start at the insurer, log in, answer Altinn's consent
-page, come back to the insurer's callback."""
+"""A sandbox with the reference insurer beside it in both generations (all on free ports), shared by
+this package's tests, and the citizen's side of a claim: start at the insurer, log in, answer
+Altinn's consent page (Altinn 2's or Altinn 3's), come back to the insurer's callback.
+
+``world.ri`` speaks Altinn 2 (org 310000019), ``world.ri3`` Altinn 3 (org 310000043); the
+``insurer`` fixture is each of them in turn, for behaviour both generations share."""
 
 from __future__ import annotations
 
@@ -30,21 +33,25 @@ JONAS = {"pid": "14855710901", "first_name": "Jonas", "last_name": "Paulsen"}
 CONSENT_TOKEN = ("get_consent_token", "get_consent_token_by_query")
 NAV_DATA = ("hentUforeopplysninger", "finnVedtakListe", "finnMeldekortListe")
 SERVICES = ("maskinporten", "altinn", "nav")
+ALTINN3_ORG, ALTINN3_NAME = "310000043", "Eksempel Forsikring AS (Altinn 3)"
 
 
 @dataclass
 class Claim:
     claim_id: str
-    code: str
+    code: str | None  # Altinn 2's AuthorizationCode
     params: dict
     page: requests.Response  # the insurer's answer to the callback
+    consent_id: str | None = None  # Altinn 3's consent request id (the insurer made it)
 
 
 class World:
     """A running sandbox, the reference insurer (``ri``) beside it, and plain HTTP."""
 
-    def __init__(self, sandbox: Sandbox, ri: ReferenceInsurerServer, http: requests.Session):
-        self.sandbox, self.ri, self.http = sandbox, ri, http
+    def __init__(
+        self, sandbox: Sandbox, ri: ReferenceInsurerServer, ri3: ReferenceInsurerServer, http: requests.Session
+    ):
+        self.sandbox, self.ri, self.ri3, self.http = sandbox, ri, ri3, http
         self.altinn = sandbox.url("altinn")
         self.nav = sandbox.url("nav")
         self.maskinporten = sandbox.url("maskinporten")
@@ -69,18 +76,23 @@ class World:
         first = citizen.http.get(self.start_url(person, ri), allow_redirects=False, timeout=15)
         assert first.status_code == 302, first.text
         page = citizen.get(first.headers["Location"])
-        assert page.status_code == 200 and page.url.startswith(self.altinn + "/ui/AccessConsent/request"), page.url
+        assert page.status_code == 200 and page.url.startswith(self.altinn), page.url
         form = Page(page.text)
-        assert "Ja, jeg gir samtykke" in form.text
-        csrf = next(i["value"] for i in form.forms[0]["inputs"] if i.get("name") == "csrf")
-        back = citizen.post(page.url, {"csrf": csrf, "answer": answer})
+        assert "samtykke" in form.text.lower()
+        hidden = {i["name"]: i.get("value", "") for i in form.forms[0]["inputs"] if i.get("type") == "hidden"}
+        back = citizen.post(page.url, {**hidden, "answer": answer})
         assert back.status_code == 302, back.text
         location = back.headers["Location"]
         assert location.startswith(ri.callback_url + "?claim="), location
         params = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
         final = citizen.http.get(location, allow_redirects=False, timeout=15)
+        stored = next(c for c in self.status(person["pid"], ri)["claims"] if c["id"] == params["claim"])
         return Claim(
-            params["claim"], params.get("AuthorizationCode") or params.get("FailedAuthorizationCode"), params, final
+            params["claim"],
+            params.get("AuthorizationCode") or params.get("FailedAuthorizationCode"),
+            params,
+            final,
+            stored["consent_id"],
         )
 
     # -- the insurer's hooks -----------------------------------------------------------------------------
@@ -148,9 +160,20 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.05):
 @pytest.fixture(scope="package")
 def world(tmp_path_factory):
     settings = free_port_settings(tmp_path_factory.mktemp("reference-insurer") / "state", reference_insurer={"port": 0})
-    with Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox) as ri, requests.Session() as http:
+    with (
+        Sandbox(settings) as sandbox,
+        ReferenceInsurerServer(sandbox, consent="altinn2") as ri,
+        ReferenceInsurerServer(sandbox, port=0, org=ALTINN3_ORG, name=ALTINN3_NAME) as ri3,
+        requests.Session() as http,
+    ):
         http.trust_env = False
-        yield World(sandbox, ri, http)
+        yield World(sandbox, ri, ri3, http)
+
+
+@pytest.fixture(params=["altinn3", "altinn2"])
+def insurer(request, world) -> ReferenceInsurerServer:
+    """The reference insurer of each generation, for behaviour both share."""
+    return world.ri3 if request.param == "altinn3" else world.ri
 
 
 @pytest.fixture(autouse=True)

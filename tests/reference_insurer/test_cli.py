@@ -35,9 +35,11 @@ def test_up_with_insurer_serves_the_reference_insurer_and_writes_its_profile():
             "name": "Eksempel Forsikring AS",
             "org": "310000019",
         }
-        path = Path(next(line.split("profile ", 1)[1].strip() for line in up.lines if line.startswith("    profile ")))
+        profiles = [Path(line.split("profile ", 1)[1].strip()) for line in up.lines if line.startswith("    profile ")]
+        path, twin_path = profiles
         assert path.name == "insurer.toml" and path.parent.name == "reference-insurer"
         data = tomllib.loads(path.read_text())
+        assert data["insurer"]["consent"] == "altinn3"
         assert data["insurer"]["start_url"].startswith(url + "/claims/start?pid={pid}")
         assert data["idporten"]["redirect_uris"] == [url + "/claims/callback"]
         profile = InsurerProfile.load(path)  # what the conformance suite reads
@@ -49,6 +51,22 @@ def test_up_with_insurer_serves_the_reference_insurer_and_writes_its_profile():
             timeout=10,
         )
         assert started.status_code == 302 and started.headers["Location"].startswith(up.urls["altinn"])
+        assert "/accessmanagement/" in started.headers["Location"], "Altinn 3: the consent request's viewUri"
+
+        # the Altinn 2 twin: another org, a free port, a profile of its own beside the first
+        twin = up.urls["reference_insurer_altinn2"]
+        assert twin != url and "Eksempel Forsikring AS (Altinn 2) (310000027), Altinn 2 consent" in printed
+        assert requests.get(twin + "/health", timeout=5).json()["org"] == "310000027"
+        assert twin_path.parent.name == "reference-insurer-310000027" and twin_path.parent.parent == path.parent.parent
+        twin_profile = InsurerProfile.load(twin_path)
+        assert (twin_profile.consent, profile.consent) == ("altinn2", "altinn3")
+        assert twin_profile.fetch_url == twin + "/conformance/fetch?pid={pid}"
+        started = requests.get(
+            twin_profile.start({"pid": "15838512329", "first_name": "Kari", "last_name": "Nordmann"}),
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert started.status_code == 302 and "/ui/AccessConsent/request" in started.headers["Location"]
     finally:
         code = up.stop()
     assert code == 0 and "stopped" in up.rest

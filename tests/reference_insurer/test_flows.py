@@ -1,6 +1,8 @@
 """The reference insurer against a running sandbox: consent, background retrieval, the fetch hook,
 declined, withdrawn and expired consents, NAV down, short-lived tokens, forged callbacks and bad
-input. Judged the way the conformance suite judges: from the sandbox's event logs."""
+input. Judged the way the conformance suite judges: from the sandbox's event logs. Tests taking
+the ``insurer`` fixture run for both generations; the others are Altinn 2's (Altinn 3's own are in
+test_altinn3.py)."""
 
 from __future__ import annotations
 
@@ -50,22 +52,25 @@ def test_accept_then_background_data_and_the_fetch_hook(world):
     assert world.events(again, "altinn", ("create_consent_request",)) == [], "the citizen is not asked again"
 
 
-def test_declined_consent_gives_consent_required_and_nothing_is_fetched(world):
+def test_declined_consent_gives_consent_required_and_nothing_is_fetched(world, insurer):
     cursor = world.cursor()
-    claim = world.claim(OLA, answer="reject")
+    claim = world.claim(OLA, answer="reject", ri=insurer)
     assert claim.params["Status"] == "Failed"
     assert claim.page.status_code == 200 and "ikke gitt samtykke" in claim.page.text
-    answer = world.fetch(OLA["pid"])
+    answer = world.fetch(OLA["pid"], ri=insurer)
     assert answer["status"] == "consent_required", answer
-    assert world.status(OLA["pid"])["consent"] == "declined"
+    assert world.status(OLA["pid"], ri=insurer)["consent"] == "declined"
+    time.sleep(0.3)
     assert world.events(cursor, "altinn", CONSENT_TOKEN) == []
-    assert world.events(cursor, "nav", NAV_DATA) == []
+    assert world.events(cursor, "maskinporten", ("token",), subject=OLA["pid"]) == [], "no consent in any token"
+    assert world.events(cursor, "nav", NAV_DATA, caller=insurer.org) == []
 
 
-def test_a_person_without_any_claim_needs_consent(world):
-    assert world.fetch(JONAS["pid"])["status"] == "consent_required"
-    assert world.status(JONAS["pid"]) == {
+def test_a_person_without_any_claim_needs_consent(world, insurer):
+    assert world.fetch(JONAS["pid"], ri=insurer)["status"] == "consent_required"
+    assert world.status(JONAS["pid"], ri=insurer) == {
         "pid": JONAS["pid"],
+        "generation": insurer.consent,
         "consent": "none",
         "claim": None,
         "data_arrived": False,
@@ -101,20 +106,20 @@ def test_an_expired_consent_gives_consent_required(world):
     assert world.events(cursor, "nav", NAV_DATA, status=200) == []
 
 
-def test_nav_down_during_consent_the_consent_completes_and_the_data_comes_later(world):
+def test_nav_down_during_consent_the_consent_completes_and_the_data_comes_later(world, insurer):
     armed = world.admin("nav", "POST", "/faults", json={"operation": "*", "status": 503})
     assert armed.status_code in (200, 201), armed.text
     cursor = world.cursor()
     began = time.monotonic()
     try:
-        claim = world.claim(UNNI)
+        claim = world.claim(UNNI, ri=insurer)
         consent_seconds = time.monotonic() - began
         assert claim.page.status_code == 200 and "Takk – samtykket er registrert" in claim.page.text
         assert consent_seconds < 5, "the consent step must not wait for NAV"
-        wait_for(lambda: world.status(UNNI["pid"])["claims"][0]["attempts"] >= 2, 5, "a retry")
-        assert world.status(UNNI["pid"])["retrieval"] == "unavailable"
+        wait_for(lambda: world.status(UNNI["pid"], ri=insurer)["claims"][0]["attempts"] >= 2, 5, "a retry")
+        assert world.status(UNNI["pid"], ri=insurer)["retrieval"] == "unavailable"
         time.sleep(max(0.0, 2.5 - (time.monotonic() - began)))
-        during = world.events(cursor, "nav", NAV_DATA)
+        during = world.events(cursor, "nav", NAV_DATA)  # a fault answers before NAV knows the caller
     finally:
         assert world.admin("nav", "DELETE", "/faults").status_code == 200
     outage = time.monotonic() - began
@@ -122,14 +127,15 @@ def test_nav_down_during_consent_the_consent_completes_and_the_data_comes_later(
     # backoff 0.5, 1, 2 s: a failing attempt stops at the first 503, so at most a call or two a second
     assert 2 <= len(during) <= 4, [e["time"] for e in during]
     assert len(during) / outage <= 2
-    status = world.wait_for_data(UNNI["pid"], timeout=15)
+    status = world.wait_for_data(UNNI["pid"], timeout=15, ri=insurer)
     assert status["retrieval"] == "ok"
-    delivered = world.events(cursor, "nav", NAV_DATA, status=200, subject=UNNI["pid"])
+    delivered = world.events(cursor, "nav", NAV_DATA, status=200, subject=UNNI["pid"], caller=insurer.org)
     assert len(delivered) == 3
     total = world.events(cursor, "nav", NAV_DATA)
     assert len(total) <= len(during) + 4, "after NAV is back: one round of three calls (at most one more failure)"
-    assert len(world.events(cursor, "altinn", ("log_use",), status=204, authorization_code=claim.code)) == 1
-    assert world.fetch(UNNI["pid"])["status"] == "ok"
+    uses = world.events(cursor, "altinn", ("log_use",), status=204, caller=insurer.org)
+    assert len(uses) == (1 if insurer.consent == "altinn2" else 0), "the use is logged in Altinn 2 only"
+    assert world.fetch(UNNI["pid"], ri=insurer)["status"] == "ok"
 
 
 def test_the_fetch_hook_says_unavailable_when_nav_stays_down(world):
@@ -154,7 +160,9 @@ def test_tokens_that_live_two_seconds_are_renewed_not_reused(world):
     )
     assert changed.status_code == 200, changed.text
     # an insurer of its own, so that no token from before the change sits in its cache
-    with ReferenceInsurerServer(world.sandbox, port=0, org=SECOND_ORG, name="Kortlevd Forsikring AS") as ri:
+    with ReferenceInsurerServer(
+        world.sandbox, port=0, org=SECOND_ORG, name="Kortlevd Forsikring AS", consent="altinn2"
+    ) as ri:
         claim = world.claim(CAMILLA, ri=ri)
         world.wait_for_data(CAMILLA["pid"], ri=ri)
         client_id = ri.facts["maskinporten"]["client_id"]
@@ -202,12 +210,13 @@ def test_forged_callbacks_are_refused_and_nothing_goes_to_altinn(world):
     assert world.fetch(JOHAN["pid"])["status"] == "consent_required"
 
 
-def test_a_callback_is_taken_once(world):
-    claim = world.claim(KARI)
-    cursor = world.cursor()
-    again = world.http.get(world.ri.callback_url, params=claim.params, timeout=10)
-    assert again.status_code == 400
-    assert world.events(cursor, "altinn", CONSENT_TOKEN) == []
+def test_a_callback_is_taken_once(world, insurer):
+    claim = world.claim(KARI, ri=insurer)
+    again = world.http.get(insurer.callback_url, params=claim.params, timeout=10)
+    assert again.status_code == 400 and "allerede mottatt" in again.text
+    assert [c["state"] for c in world.status(KARI["pid"], ri=insurer)["claims"] if c["id"] == claim.claim_id] == [
+        "consented"
+    ]
 
 
 def test_bad_input_is_answered_never_with_a_500(world):
@@ -245,16 +254,13 @@ def test_altinn_down_at_the_start_is_a_clear_502(world):
     assert world.http.get(world.start_url(KARI), allow_redirects=False, timeout=15).status_code == 302
 
 
-def test_the_workshop_pages(world):
-    claim = world.claim(KARI)
-    index = world.http.get(world.ri.url + "/", timeout=10)
-    assert index.status_code == 200 and claim.claim_id[:10] in index.text
-    shown = world.http.get(f"{world.ri.url}/claims/{claim.claim_id}", timeout=10)
-    assert shown.status_code == 200 and KARI["pid"] in shown.text
-    health = world.http.get(world.ri.url + "/health", timeout=10).json()
-    assert health == {
-        "status": "ok",
-        "service": "reference-insurer",
-        "name": "Eksempel Forsikring AS",
-        "org": "310000019",
-    }
+def test_the_workshop_pages(world, insurer):
+    claim = world.claim(KARI, ri=insurer)
+    index = world.http.get(insurer.url + "/", timeout=10)
+    generation = {"altinn3": "Altinn 3", "altinn2": "Altinn 2"}[insurer.consent]
+    assert index.status_code == 200 and claim.claim_id[:10] in index.text and generation in index.text
+    shown = world.http.get(f"{insurer.url}/claims/{claim.claim_id}", timeout=10)
+    assert shown.status_code == 200 and KARI["pid"] in shown.text and f"Samtykke i {generation}" in shown.text
+    assert (claim.consent_id or claim.code) in shown.text
+    health = world.http.get(insurer.url + "/health", timeout=10).json()
+    assert health == {"status": "ok", "service": "reference-insurer", "name": insurer.name, "org": insurer.org}

@@ -8,6 +8,7 @@ import ast
 import sys
 import threading
 import time
+import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +27,12 @@ from dsop_sandbox.examples.reference_insurer import (
     create_app,
 )
 from dsop_sandbox.examples.reference_insurer.app import fnr_problem
-from dsop_sandbox.examples.reference_insurer.maskinporten import CachedToken, EnterpriseCertificate, MaskinportenClient
+from dsop_sandbox.examples.reference_insurer.maskinporten import (
+    CachedToken,
+    EnterpriseCertificate,
+    MaskinportenClient,
+    MaskinportenError,
+)
 from dsop_sandbox.examples.reference_insurer.store import CONSENTED, PENDING
 
 PACKAGE = Path(__file__).resolve().parents[2] / "examples" / "reference_insurer"
@@ -82,7 +88,13 @@ def profile(**changes) -> dict:
     }
     for table, values in changes.items():
         data[table] = values if values is None else {**data.get(table, {}), **values}
-    return {k: v for k, v in data.items() if v is not None}
+    return {k: {n: x for n, x in v.items() if x is not None} for k, v in data.items() if v is not None}
+
+
+ALTINN3_FACTS = {
+    "consent_requests": "http://altinn.test/accessmanagement/api/v1/enterprise/consentrequests/",
+    "resource": "nav_samtykke_dsop_aap-ufore",
+}
 
 
 @pytest.fixture
@@ -151,6 +163,11 @@ max_attempts = 4
         ({"reference_insurer": {"retry": {"speed": 1}}}, "unknown setting(s) in [reference_insurer.retry]: speed"),
         ({"reference_insurer": {"timeout": "ten"}}, "timeout must be a positive number"),
         ({"reference_insurer": {"public_url": "localhost:7200"}}, "absolute http(s) URL"),
+        ({"insurer": {"consent": "altinn4"}}, "[insurer] consent must be one of altinn3, altinn2, not 'altinn4'"),
+        ({"insurer": {"consent": "altinn3"}, "altinn": {**ALTINN3_FACTS, "resource": ""}}, "resource is missing"),
+        ({"insurer": {"consent": "altinn3"}, "altinn": {"consent_requests": None}}, "consent_requests is missing"),
+        ({"insurer": {"consent": "altinn3"}, "altinn": {"consent_requests": "/x"}}, "absolute http(s) URL: '/x'"),
+        ({"insurer": {"consent": "altinn2"}, "altinn": {"api_key": ""}}, "[altinn] api_key is missing"),
     ],
 )
 def test_config_problems_are_named(credentials, changes, fragment):
@@ -160,6 +177,26 @@ def test_config_problems_are_named(credentials, changes, fragment):
             profile(**changes), base_dir=credentials, **({} if "public_url" in own else {"public_url": "http://i.test"})
         )
     assert fragment in str(caught.value)
+
+
+def test_the_consent_generation_and_its_altinn_3_facts(credentials):
+    def config_with(**insurer):
+        return InsurerConfig.from_mapping(
+            profile(insurer=insurer, altinn=ALTINN3_FACTS), base_dir=credentials, public_url="http://i.test"
+        )
+
+    # no consent: a profile from before Altinn 3, read as the conformance suite reads it
+    assert config_with().consent == "altinn2" and config_with().consent_requests_url is None
+    assert config_with(consent="altinn2").consent == "altinn2"
+    a3 = config_with(consent="altinn3")
+    assert a3.consent == "altinn3" and a3.resource == "nav_samtykke_dsop_aap-ufore"
+    assert a3.consent_requests_url == "http://altinn.test/accessmanagement/api/v1/enterprise/consentrequests"
+    without_key = InsurerConfig.from_mapping(
+        profile(insurer={"consent": "altinn3"}, altinn={**ALTINN3_FACTS, "api_key": None}),
+        base_dir=credentials,
+        public_url="http://i.test",
+    )
+    assert without_key.api_key == ""  # Altinn 3 has no API key
 
 
 def test_without_a_public_url_the_config_says_so(credentials):
@@ -261,9 +298,13 @@ def test_a_refused_grant_is_an_error_that_is_not_retried(credentials):
         (120, 0, True),
         (120, 109, True),
         (120, 111, False),  # 10 s before the end of two minutes
+        (30, 23.9, True),
+        (30, 24.1, False),  # 20 % of a 30-second token
         (2, 0, True),
-        (2, 1.5, True),
-        (2, 1.7, False),  # 20 % of a 2-second token
+        (2, 0.9, True),
+        (2, 1.1, False),  # a whole second, not 20 % (0.4 s): exp is whole seconds and checked without leeway
+        (4, 2.9, True),
+        (4, 3.1, False),  # a whole second, not 0.8 s
         (0, 0, False),  # no expires_in: never reused
     ],
 )
@@ -271,7 +312,66 @@ def test_when_a_cached_token_is_renewed(lifetime, age, fresh):
     assert CachedToken("t", 1000.0 + lifetime, lifetime).fresh(1000.0 + age) is fresh
 
 
+def test_consent_bearing_tokens_are_cached_per_scope_and_consent(credentials):
+    transport = FakeTransport(expires_in=120)
+    mp = client(credentials, transport)
+    kari = [{"type": "urn:altinn:consent", "id": "c-1", "from": "urn:altinn:person:identifier-no:15838512329"}]
+    other = [{**kari[0], "id": "c-2"}]
+    assert mp.token("nav:arbeid/v1/aap", kari) == mp.token("nav:arbeid/v1/aap", kari) == "token-1"
+    assert mp.token("nav:arbeid/v1/aap", other) == "token-2"  # another consent: a token of its own
+    assert mp.token("nav:arbeid/v1/aap") == "token-3"  # no consent: apart from both
+    assert mp.token("nav:helse/v1/uforeopplysninger", kari) == "token-4"
+    grants = [jwt.decode(g, options={"verify_signature": False}) for g in transport.grants]
+    assert [g.get("authorization_details") for g in grants] == [kari, other, None, kari]
+    mp.forget("nav:arbeid/v1/aap", kari)
+    assert mp.token("nav:arbeid/v1/aap", kari) == "token-5"
+
+
+def test_maskinporten_refusing_the_consent_is_recognised():
+    refusal = {
+        "error": "invalid_altinn_customer_configuration",
+        "error_description": "Altinn refused consent c-1: AM-00011 Consent is revoked (trace_id: t)",
+    }
+    refused = MaskinportenError("x", retriable=False, status=400, body=refusal)
+    assert refused.consent_refused and "AM-00011" in refused.description
+    assert not MaskinportenError("x", retriable=False, status=400, body={"error": "invalid_request"}).consent_refused
+    unavailable = MaskinportenError("x", retriable=True, status=503, body={"error": "temporarily_unavailable"})
+    assert not unavailable.consent_refused and unavailable.retriable
+
+
 # -- the consent request and the callback -------------------------------------------------------------------------
+def test_the_altinn3_consent_request(credentials):
+    config = InsurerConfig.from_mapping(
+        profile(insurer={"consent": "altinn3"}, altinn=ALTINN3_FACTS),
+        base_dir=credentials,
+        public_url="http://insurer.test:7200",
+    )
+    insurer = ReferenceInsurer(config)
+    try:
+        claim = {"id": "abc", "pid": "15838512329", "last_name": "Nordmann", "consent_id": insurer.new_consent_id()}
+        body = insurer.consent_request_body_altinn3(claim)
+        assert set(body) == {"id", "from", "to", "validTo", "consentRights", "redirectUrl"}
+        assert body["id"] == claim["consent_id"] and str(uuid.UUID(body["id"])) == body["id"]
+        assert body["from"] == "urn:altinn:person:identifier-no:15838512329"
+        assert body["to"] == "urn:altinn:organization:identifier-no:310000019"
+        assert body["redirectUrl"] == "http://insurer.test:7200/claims/callback?claim=abc"
+        valid_to = datetime.fromisoformat(body["validTo"])
+        now = datetime.now().astimezone()
+        assert valid_to.tzinfo is not None and valid_to < now.replace(year=now.year + 3)
+        assert valid_to > now.replace(year=now.year + 3) - timedelta(days=2)
+        (right,) = body["consentRights"]
+        assert right["action"] == ["consent"]
+        assert right["resource"] == [{"type": "urn:altinn:resource", "value": "nav_samtykke_dsop_aap-ufore"}]
+        fra = datetime.strptime(right["metadata"]["fraogmed"], "%d.%m.%Y").date()
+        til = datetime.strptime(right["metadata"]["tilogmed"], "%d.%m.%Y").date()
+        assert fra < now.date() < til == valid_to.date()
+        assert insurer.authorization_details(claim) == [
+            {"type": "urn:altinn:consent", "id": claim["consent_id"], "from": body["from"]}
+        ]
+    finally:
+        insurer.close()
+
+
 def test_the_consent_request(config):
     insurer = ReferenceInsurer(config)
     try:

@@ -4,6 +4,7 @@ conformance suite's self-test builds on this): seen here in the sandbox's event 
 from __future__ import annotations
 
 import time
+import uuid
 
 from dsop_sandbox.examples.reference_insurer import ReferenceInsurer, RetryPolicy
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
@@ -11,11 +12,17 @@ from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from .conftest import CONSENT_TOKEN, NAV_DATA, OLA, TONJE, wait_for
 
 VARIANT_ORG, VARIANT_NAME = "310000035", "Ødelagt Forsikring AS"
+ANOTHER_CONSENT = str(uuid.uuid4())
+
+
+def variant3(world, cls) -> ReferenceInsurerServer:
+    """An Altinn 3 variant."""
+    return ReferenceInsurerServer(world.sandbox, port=0, org=VARIANT_ORG, name=VARIANT_NAME, insurer_class=cls)
 
 
 def variant(world, cls, **options) -> ReferenceInsurerServer:
     return ReferenceInsurerServer(
-        world.sandbox, port=0, org=VARIANT_ORG, name=VARIANT_NAME, insurer_class=cls, options=options
+        world.sandbox, port=0, org=VARIANT_ORG, name=VARIANT_NAME, insurer_class=cls, options=options, consent="altinn2"
     )
 
 
@@ -42,6 +49,56 @@ class NeverReusesMaskinportenTokens(ReferenceInsurer):
 class Hammers(ReferenceInsurer):
     def retry_policy(self):
         return RetryPolicy(first_delay=0.05, factor=1.0, max_delay=0.05, max_attempts=40)
+
+
+class TrustsAnyCallback3(ReferenceInsurer):
+    def validate_callback_altinn3(self, claim, params):
+        return None
+
+
+class TwoConsentsInOneToken(ReferenceInsurer):
+    def authorization_details(self, claim):
+        one = super().authorization_details(claim)
+        return [*one, {**one[0], "id": ANOTHER_CONSENT}]
+
+
+class ConsentForAnotherOrg(ReferenceInsurer):
+    def consent_request_body_altinn3(self, claim):
+        return {**super().consent_request_body_altinn3(claim), "to": "urn:altinn:organization:identifier-no:310000019"}
+
+
+def test_altinn3_a_variant_that_trusts_any_callback_records_a_consent_never_given(world):
+    with variant3(world, TrustsAnyCallback3) as ri:
+        cursor = world.cursor()
+        first = world.http.get(world.start_url(OLA, ri), allow_redirects=False, timeout=15)
+        assert first.status_code == 302
+        claim_id = world.status(OLA["pid"], ri=ri)["claims"][0]["id"]
+        answer = world.http.get(ri.callback_url, params={"claim": claim_id, "Status": "OK"}, timeout=10)
+        assert answer.status_code == 200
+        refused = wait_for(
+            lambda: world.events(cursor, "maskinporten", ("token",), subject=OLA["pid"], status=400),
+            5,
+            "the unanswered consent at Maskinporten",
+        )
+        assert refused[0]["details"]["consent_problem"] == "AM-00014"  # not accepted
+        assert world.events(cursor, "altinn", ("enterprise_get_consent_request",), caller=VARIANT_ORG) == []
+
+
+def test_altinn3_a_variant_that_puts_two_consents_in_one_token_request_is_refused(world):
+    with variant3(world, TwoConsentsInOneToken) as ri:
+        cursor = world.cursor()
+        world.claim(TONJE, ri=ri)
+        answer = world.fetch(TONJE["pid"], ri=ri)
+        assert answer["status"] == "unavailable" and "400" in answer["detail"], answer
+        tokens = world.events(cursor, "maskinporten", ("token",), caller=ri.facts["maskinporten"]["client_id"])
+        assert [e for e in tokens if e["status"] == 400], "Maskinporten refuses two consents in one grant"
+        assert world.events(cursor, "nav", NAV_DATA, caller=VARIANT_ORG, status=200) == []
+
+
+def test_altinn3_a_variant_that_asks_consent_for_another_org_is_refused_by_altinn(world):
+    with variant3(world, ConsentForAnotherOrg) as ri:
+        answer = world.http.get(world.start_url(TONJE, ri), allow_redirects=False, timeout=15)
+        assert answer.status_code == 502 and "Altinn" in answer.text
 
 
 def test_a_variant_that_trusts_any_callback_sends_a_forged_code_to_altinn(world):

@@ -21,7 +21,7 @@ from tests.conformance.full_runs import FullRun, run_all
 
 @pytest.fixture(scope="module")
 def reference(tls_sandbox):
-    with ReferenceInsurerServer(tls_sandbox, port=0) as insurer:
+    with ReferenceInsurerServer(tls_sandbox, port=0, consent="altinn2") as insurer:
         yield insurer
 
 
