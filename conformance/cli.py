@@ -1,7 +1,8 @@
 """``dsop-sandbox conform`` and ``dsop-sandbox doctor``: the suite's command-line face.
 
-Exit codes (DESIGN.md §4): ``conform`` gives 0 when every MUST passed, 1 when one failed (or
-could not be judged), 2 when the run could not start; ``doctor`` gives 0 when ready, 2 otherwise.
+Exit codes (README, «Checking your integration»): ``conform`` gives 0 when every MUST passed, 1
+when one failed (or could not be judged), 2 when the run could not start; ``doctor`` gives 0 when
+ready, 2 otherwise.
 """
 
 from __future__ import annotations

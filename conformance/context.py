@@ -12,7 +12,7 @@ import requests
 
 from .catalogue import by_id
 from .drivers.base import ACCEPT, BrowserOutcome, Driver
-from .oracle import Events, brief, moment
+from .oracle import Events, brief, token_end
 from .profile import InsurerProfile
 from .results import FAIL, NOT_RUN, PASS, Verdict
 from .sandbox_api import SandboxApi
@@ -126,14 +126,15 @@ class Context:
         self.step(f"Wait {seconds:g} s ({why})")
         time.sleep(seconds)
 
-    def wait_past_tokens(self, consent_id: str, lifetime: float) -> None:
-        """Wait until every Maskinporten token issued with ``consent_id`` (each living ``lifetime``
-        seconds) is past its expiry and NAV's leeway: no longer than the rule needs."""
-        issued = [moment(e) for e in self.events().consent_grants(self.client_id or "", consent_id, status=200)]
-        issued = [when for when in issued if when is not None]
-        if not issued:
+    def wait_past_tokens(self, consent_id: str, lifetime: float, leeway: float = 0.0) -> None:
+        """Wait until every Maskinporten token issued with ``consent_id`` is past its ``exp`` (plus
+        ``leeway``): no longer than the rule needs. ``lifetime`` is the fallback when an event does not
+        say when its token expires."""
+        ends = [token_end(e, lifetime) for e in self.events().consent_grants(self.client_id or "", consent_id, 200)]
+        ends = [end for end in ends if end is not None]
+        if not ends:
             return
-        remaining = (max(issued) - datetime.now(UTC)).total_seconds() + lifetime + NAV_LEEWAY + 0.1
+        remaining = (max(ends) - datetime.now(UTC)).total_seconds() + leeway + 0.1
         if remaining > 0:
             self.wait(round(remaining, 1), "the consent-bearing Maskinporten token has expired")
 

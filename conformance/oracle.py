@@ -9,7 +9,7 @@ carries the consent, by id).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 CREATE_REQUEST = ("create_consent_request", "create_consent_request_singular")
 CREATE_REQUEST3 = ("enterprise_create_consent_request",)
@@ -136,12 +136,17 @@ def consent_ids(event: dict) -> set[str]:
     return ids
 
 
-def moment(event: dict) -> datetime | None:
-    """When the event happened (real time)."""
+def token_end(event: dict, lifetime: float) -> datetime | None:
+    """When the token a Maskinporten token event issued expires: its ``exp`` (protocol time, which is
+    real time: only the calendar moves), else ``lifetime`` after the event."""
+    exp = details_of(event).get("exp")
+    if isinstance(exp, (int, float)):
+        return datetime.fromtimestamp(exp, UTC)
     try:
-        return datetime.fromisoformat(str(event.get("time", "")).replace("Z", "+00:00"))
+        happened = datetime.fromisoformat(str(event.get("time") or "").replace("Z", "+00:00"))
     except ValueError:
         return None
+    return happened + timedelta(seconds=lifetime)
 
 
 def brief(events: list[dict], limit: int = 12) -> list[dict]:

@@ -2,9 +2,9 @@
 the evidence (sandbox events) behind each verdict.
 
 A requirement's overall verdict is FAIL if any scenario failed it, PASS if at least one passed it
-and none failed, NOT RUN otherwise. The run's exit code (DESIGN.md §4): 0 when every MUST passed,
-1 when a MUST failed or was not run although its scenario was selected, 2 when the run could not
-start (set by the runner through :attr:`RunResult.setup_error`).
+and none failed, NOT RUN otherwise. The run's exit code (README, «Checking your integration»): 0
+when every MUST passed, 1 when a MUST failed or was not run although its scenario was selected, 2
+when the run could not start (set by the runner through :attr:`RunResult.setup_error`).
 """
 
 from __future__ import annotations

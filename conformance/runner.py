@@ -18,8 +18,6 @@ from .results import RunResult, ScenarioResult
 from .sandbox_api import SandboxApi, SandboxUnavailable
 from .scenarios import NAMES, scenarios_for
 
-JUDGED = "altinn2"
-
 
 class SetupError(RuntimeError):
     """The run cannot start (exit code 2): a configuration problem, not a conformance failure."""
@@ -73,8 +71,7 @@ def run(
             raise SetupError(f"no scenario {', '.join(unknown)}; there are {', '.join(NAMES)}")
         profile, api = prepare(profile_path, control_url, verify=verify)
         result.insurer, result.sandbox = profile.describe(), {"control": control_url, **api.services}
-        # Until the reference insurer speaks Altinn 3 every profile is judged as Altinn 2, as before.
-        generation = JUDGED
+        generation = profile.consent
         result.generation, result.requirements = generation, list(catalogue(generation))
         available = scenarios_for(generation)
         other = [name for name in scenarios or [] if name not in available]

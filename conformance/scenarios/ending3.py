@@ -9,10 +9,11 @@ life, and lets the insurer's last token expire before it asks for data again.
 
 from __future__ import annotations
 
-from ..context import Context
+from ..context import NAV_LEEWAY, Context
 from .base import Scenario
-from .ending import MAX_TOKEN_ATTEMPTS, RETRY_WINDOW
+from .ending import MAX_TOKEN_ATTEMPTS
 
+RETRY_WINDOW = 1.0  # seconds the suite watches for retries after the refusal
 TOKEN_LIFETIME = 1  # seconds a Maskinporten token lives in this scenario
 REVOKED = "AM-00011"  # Altinn's code for a revoked consent
 
@@ -28,7 +29,7 @@ class Revocation3(Scenario):
         consent_id = ctx.consented()
         ctx.fetched()
         ctx.revoke(consent_id)
-        ctx.wait_past_tokens(consent_id, TOKEN_LIFETIME)
+        ctx.wait_past_tokens(consent_id, TOKEN_LIFETIME, leeway=NAV_LEEWAY)
         cursor = ctx.cursor()
         answer = ctx.fetch()
         events = ctx.events(cursor)

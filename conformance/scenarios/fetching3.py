@@ -3,7 +3,7 @@ fetching again, and a consent-bearing token that expires."""
 
 from __future__ import annotations
 
-from ..context import Context
+from ..context import NAV_LEEWAY, Context
 from .base import Scenario
 from .fetching import PAST_SHORT, SHORT, judge_person
 
@@ -132,7 +132,7 @@ class TokenExpiry3(Scenario):
         if ctx.client_id is None:
             ctx.wait(PAST_SHORT, "the token from the first fetch has expired")
         else:
-            ctx.wait_past_tokens(consent_id, SHORT)
+            ctx.wait_past_tokens(consent_id, SHORT, leeway=NAV_LEEWAY)
         cursor = ctx.cursor()
         answer = ctx.fetch()
         events = ctx.events(cursor)

@@ -689,3 +689,38 @@ def test_the_command_line_lists_every_scenario():
     from dsop_sandbox.conformance.scenarios import NAMES
 
     assert NAMES == SCENARIO_NAMES
+
+
+def altinn3_run() -> RunResult:
+    """A passing Altinn 3 run: the generation's own requirement judged, the label in every report."""
+    requirement = by_id("altinn3")["DSOP-CONSENT-IN-TOKEN"]
+    fetch = ScenarioResult(
+        "fetch",
+        "The insurer fetches NAV data with the consent in its Maskinporten token",
+        0.4,
+        verdicts=[
+            verdict(
+                requirement.id,
+                PASS,
+                "Maskinporten issued 2 token(s) with the consent in authorization_details.",
+                "fetch",
+                [event(1, service="maskinporten", operation="token", status=200)],
+            )
+        ],
+    )
+    return run_of(fetch, requirements=list(by_id("altinn3").values()), generation="altinn3")
+
+
+def test_every_report_names_the_generation_judged():
+    result = altinn3_run()
+    assert console.render(result).splitlines()[0] == (
+        "DSOP conformance · Eksempel Forsikring AS (310000001) · Altinn 3 consent"
+    )
+    assert json.loads(json_report.render(result))["generation"] == "altinn3"
+    properties = {p.get("name"): p.get("value") for p in ET.fromstring(junit.render(result)).iter("property")}
+    assert properties["run.generation"] == "Altinn 3 consent"
+    page = Page(html.render(result))
+    assert "Consent generationAltinn 3 consent" in page.flat and page.problems == []
+    assert "https://docs.digdir.no/docs/Maskinporten/maskinporten_func_samtykke" in page.flat
+    # a run that could not start judged no generation, and says none
+    assert "consent" not in console.render(setup_error_run()).splitlines()[0]

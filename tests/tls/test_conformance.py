@@ -12,6 +12,7 @@ import pytest
 import urllib3
 
 from dsop_sandbox.conformance.cli import verify_of
+from dsop_sandbox.conformance.profile import GENERATIONS
 from dsop_sandbox.conformance.results import FAIL, PASS
 from dsop_sandbox.conformance.runner import run
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
@@ -37,18 +38,25 @@ CARELESS = {"org": "310000027", "name": "Uforsiktig Forsikring AS"}
 
 @pytest.fixture(scope="module")
 def full_runs(tmp_path_factory) -> dict:
-    """The reference insurer and each variant of TLS_EXPECTED, a full run each, over TLS."""
-    jobs = [FullRun(tls=True)] + [FullRun(variant, tls=True, insurer=CARELESS) for variant in TLS_EXPECTED]
+    """The reference insurer and each variant of TLS_EXPECTED, a full run each, over TLS, in both
+    consent generations."""
+    jobs = [
+        FullRun(variant, consent=generation, tls=True, insurer=CARELESS if variant else {})
+        for generation in GENERATIONS
+        for variant in (None, *TLS_EXPECTED)
+    ]
     with warnings.catch_warnings():  # the careless variant's verify=False, in the runs' threads
         warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         results = run_all(jobs, tmp_path_factory)
-    for result in results.values():
+    for job, result in results.items():
         assert result.skipped == {}  # over TLS nothing is left out
-    return {job.variant: result for job, result in results.items()}
+        assert result.generation == job.consent
+    return {(job.variant, job.consent): result for job, result in results.items()}
 
 
-def test_the_full_suite_passes_over_tls(full_runs):
-    result = full_runs[None]
+@pytest.mark.parametrize("generation", GENERATIONS)
+def test_the_full_suite_passes_over_tls(full_runs, generation):
+    result = full_runs[None, generation]
     failing = {r.id: result.overall(r.id) for r in result.requirements if result.overall(r.id) != PASS}
     assert failing == {}
     [verdict] = result.verdicts_for("DSOP-TLS-VERIFY")
@@ -56,9 +64,10 @@ def test_the_full_suite_passes_over_tls(full_runs):
     assert verdict.evidence and all(e["operation"] == "tls_handshake" for e in verdict.evidence)
 
 
+@pytest.mark.parametrize("generation", GENERATIONS)
 @pytest.mark.parametrize("variant", list(TLS_EXPECTED), ids=lambda v: v.__name__)
-def test_a_variant_that_skips_verification_fails_exactly_the_certificate_requirement(full_runs, variant):
-    result = full_runs[variant]
+def test_a_variant_that_skips_verification_fails_exactly_the_certificate_requirement(full_runs, variant, generation):
+    result = full_runs[variant, generation]
     got = {r.id: result.overall(r.id) for r in result.requirements if result.overall(r.id) != PASS}
     assert got == TLS_EXPECTED[variant]
     [verdict] = result.verdicts_for("DSOP-TLS-VERIFY")
