@@ -8,7 +8,7 @@ import time
 from ..context import Context, Precondition
 from .base import Scenario
 
-OUTAGE = 2.0  # seconds NAV stays down after the consent
+OUTAGE = 1.2  # seconds NAV stays down (from before the consent step)
 RECOVERY_WAIT = 6.0  # seconds the suite waits for the insurer's own retry once NAV is back
 MAX_CALLS_PER_SECOND = 4.0
 
