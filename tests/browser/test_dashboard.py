@@ -26,7 +26,8 @@ DSOP = "/person/personopplysninger/dsop"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     settings = free_port_settings(tmp_path_factory.mktemp("dashboard-browser") / "state")
-    with launcher.Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox, port=0) as insurer:
+    # the walkthrough draws Altinn 2's hops (consent token, loguse): the Altinn 2 reference insurer
+    with launcher.Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox, port=0, consent="altinn2") as insurer:
         yield sandbox, insurer
 
 
