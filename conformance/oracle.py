@@ -101,8 +101,8 @@ class Events:
         return [
             e
             for e in self.consent_grants(client_id, consent_id)
-            if (e.get("details") or {}).get("consent_lookup") == "refused"
-            and (code is None or (e.get("details") or {}).get("consent_problem") == code)
+            if details_of(e).get("consent_lookup") == "refused"
+            and (code is None or details_of(e).get("consent_problem") == code)
         ]
 
     def several_consents(self, client_id: str) -> list[dict]:
@@ -129,7 +129,7 @@ def details_of(event: dict) -> dict:
 
 def consent_ids(event: dict) -> set[str]:
     """The consent ids a Maskinporten token request named (as asked, and as Maskinporten read them)."""
-    details = event.get("details") or {}
+    details = details_of(event)
     ids = {str(item.get("id", "")).lower() for item in details.get("consents_asked") or [] if isinstance(item, dict)}
     if details.get("consent_id"):
         ids.add(str(details["consent_id"]).lower())
