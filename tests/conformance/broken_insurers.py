@@ -224,8 +224,9 @@ class AsksForTwoConsents(ReferenceInsurer):
 
 
 class ValidToBeyondThreeYears(ReferenceInsurer):
-    """Asks for a consent valid a month longer than three years. Altinn refuses the request
-    (AM.VLD-00027), so the citizen never sees a consent page and nothing after it can be judged."""
+    """Asks for a consent valid a month longer than three years. The sandbox's Altinn refuses the
+    request (SBX.VLD-00001, NAV's three-year limit; the real Altinn publishes no such rule), so the
+    citizen never sees a consent page and nothing after it can be judged."""
 
     def consent_request_body_altinn3(self, claim: dict) -> dict:
         body = super().consent_request_body_altinn3(claim)
