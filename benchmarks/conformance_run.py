@@ -1,10 +1,11 @@
 """The conformance run as a user starts it: ``dsop-sandbox up --ephemeral --with-insurer`` in one
-process, then ``dsop-sandbox conform --insurer <its insurer.toml> --junit --html`` in another,
-timed from spawning ``conform`` until it exits (target < 15 s). Each run uses a fresh sandbox.
-``--tls`` starts the sandbox with ``--tls`` and runs the suite with its CA bundle, which adds the
-``nav_certificate`` scenario.
+process (the Altinn 3 reference insurer and its Altinn 2 twin), then ``dsop-sandbox conform
+--insurer <an insurer.toml> --junit --html`` in another for each consent generation, each timed from
+spawning ``conform`` until it exits (target for Altinn 3: < 15 s, every MUST passed). Each run uses a
+fresh sandbox. ``--tls`` starts the sandbox with ``--tls`` and runs the suite with its CA bundle,
+which adds the ``nav_certificate`` scenario.
 
-    .venv/bin/python benchmarks/conformance_run.py [--runs 3] [--tls]
+    .venv/bin/python benchmarks/conformance_run.py [--runs 3] [--tls] [--generation altinn3]
 """
 
 from __future__ import annotations
@@ -39,7 +40,19 @@ def env() -> dict:
 BUNDLE_LINE = re.compile(r"trust the CA bundle (\S+)")
 
 
-def one_run(tls: bool = False) -> tuple[float, int]:
+GENERATIONS = ("altinn3", "altinn2")
+LABELS = {"altinn3": "Altinn 3 consent", "altinn2": "Altinn 2 consent"}
+
+
+def profile_of(lines: list[str], generation: str) -> str:
+    """The profile printed under the banner line of the reference insurer speaking ``generation``."""
+    for at, line in enumerate(lines):
+        if line.rstrip().endswith(LABELS[generation]):
+            return lines[at + 1].split("profile ", 1)[1].strip()
+    raise SystemExit(f"no {generation} reference insurer in the banner:\n{''.join(lines)}")
+
+
+def one_run(tls: bool = False, generations: tuple[str, ...] = GENERATIONS) -> dict[str, tuple[float, int]]:
     up = subprocess.Popen(
         [sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", "--with-insurer"] + (["--tls"] if tls else []),
         cwd=ROOT,
@@ -55,49 +68,55 @@ def one_run(tls: bool = False) -> tuple[float, int]:
             if line.startswith("healthy"):
                 break
         urls = dict(URL_LINE.findall("".join(lines)))
-        profiles = [line.split("profile ", 1)[1].strip() for line in lines if line.startswith("    profile ")]
-        profile = profiles[-1]  # the Altinn 2 twin: the suite's scenarios drive Altinn 2's consent pages
         trust = ["--ca-bundle", BUNDLE_LINE.search("".join(lines)).group(1)] if tls else []
-        with tempfile.TemporaryDirectory() as out:
-            began = time.perf_counter()
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "dsop_sandbox.cli",
-                    "conform",
-                    "--insurer",
-                    profile,
-                    "--control-url",
-                    urls["control"],
-                    "--junit",
-                    f"{out}/r.xml",
-                    "--html",
-                    f"{out}/r.html",
-                    *trust,
-                ],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                env=env(),
-            )
-            return time.perf_counter() - began, done.returncode
+        return {g: conform(profile_of(lines, g), urls["control"], trust) for g in generations}
     finally:
         up.send_signal(signal.SIGINT)
         up.wait(timeout=20)
+
+
+def conform(profile: str, control: str, trust: list[str]) -> tuple[float, int]:
+    """One ``conform`` against ``profile``: (seconds from spawn to exit, exit code)."""
+    with tempfile.TemporaryDirectory() as out:
+        began = time.perf_counter()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "dsop_sandbox.cli",
+                "conform",
+                "--insurer",
+                profile,
+                "--control-url",
+                control,
+                "--junit",
+                f"{out}/r.xml",
+                "--html",
+                f"{out}/r.html",
+                *trust,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env=env(),
+        )
+        return time.perf_counter() - began, done.returncode
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--tls", action="store_true", help="a --tls sandbox (adds the nav_certificate scenario)")
+    parser.add_argument("--generation", choices=GENERATIONS, action="append", help="only this one (repeatable)")
     args = parser.parse_args()
-    runs = [one_run(args.tls) for _ in range(args.runs)]
-    seconds = [s for s, _ in runs]
-    print(
-        f"conform, all scenarios, {args.runs} runs: median {statistics.median(seconds):.1f} s "
-        f"(min {min(seconds):.1f}, max {max(seconds):.1f}); exit codes {[code for _, code in runs]}"
-    )
+    generations = tuple(args.generation or GENERATIONS)
+    runs = [one_run(args.tls, generations) for _ in range(args.runs)]
+    for generation in generations:
+        seconds = [run[generation][0] for run in runs]
+        print(
+            f"conform {generation}, all scenarios, {args.runs} runs: median {statistics.median(seconds):.1f} s "
+            f"(min {min(seconds):.1f}, max {max(seconds):.1f}); exit codes {[run[generation][1] for run in runs]}"
+        )
 
 
 if __name__ == "__main__":

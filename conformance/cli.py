@@ -1,14 +1,16 @@
 """``dsop-sandbox conform`` and ``dsop-sandbox doctor``: the suite's command-line face.
 
-Exit codes (DESIGN.md §4): ``conform`` gives 0 when every MUST passed, 1 when one failed (or
-could not be judged), 2 when the run could not start; ``doctor`` gives 0 when ready, 2 otherwise.
+Exit codes (README, «Checking your integration»): ``conform`` gives 0 when every MUST passed, 1
+when one failed (or could not be judged), 2 when the run could not start; ``doctor`` gives 0 when
+ready, 2 otherwise.
 """
 
 from __future__ import annotations
 
 import sys
 
-# The suite itself is imported when a command runs, so that ``dsop-sandbox up`` starts no slower.
+# The suite itself is imported when a command runs, so that ``dsop-sandbox up`` starts no slower;
+# the names are checked against the scenario registry by tests/conformance/test_reports.py.
 SCENARIO_NAMES = (
     "token_expiry",
     "consent_granted",
@@ -45,7 +47,7 @@ def add_commands(commands, control_url_of, settings_options=None) -> None:
         action="append",
         metavar="NAME",
         choices=SCENARIO_NAMES,
-        help="run only this scenario (repeatable); default: all",
+        help="run only this scenario (repeatable); default: all of the profile's consent generation",
     )
     conform.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     conform.add_argument("--json", metavar="FILE", help="write a JSON report")

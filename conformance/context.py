@@ -6,17 +6,21 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import requests
 
-from .catalogue import BY_ID
-from .drivers.base import BrowserOutcome, Driver
-from .oracle import Events, brief
+from .catalogue import by_id
+from .drivers.base import ACCEPT, BrowserOutcome, Driver
+from .oracle import Events, brief, token_end
 from .profile import InsurerProfile
 from .results import FAIL, NOT_RUN, PASS, Verdict
 from .sandbox_api import SandboxApi
 
 FETCH_TIMEOUT = 30.0
+PERSON_URN = "urn:altinn:person:identifier-no:"
+#: Seconds NAV still takes an access token after its ``exp`` (its clock-skew leeway).
+NAV_LEEWAY = 1.0
 
 
 class Precondition(Exception):
@@ -41,6 +45,7 @@ class Context:
     verdicts: list[Verdict] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
     started_cursor: str = ""
+    generation: str = "altinn2"  # the consent generation judged (the profile's; set by the runner)
 
     @property
     def org(self) -> str:
@@ -49,6 +54,14 @@ class Context:
     @property
     def client_id(self) -> str | None:
         return self.profile.tables.get("maskinporten", {}).get("client_id")
+
+    @property
+    def altinn3(self) -> bool:
+        return self.generation == "altinn3"
+
+    @property
+    def person_urn(self) -> str:
+        return PERSON_URN + self.person["pid"]
 
     def step(self, text: str) -> None:
         self.steps.append(text)
@@ -63,15 +76,25 @@ class Context:
         return self.driver.consent(self.profile.start(person), person, answer)
 
     def consented(self) -> str:
-        """Give consent as the scenario's person; the authorization code, or Precondition."""
-        outcome = self.consent("accept")
-        code = outcome.authorization_code
-        if not outcome.answered or not code:
+        """Give consent as the scenario's person: what names the consent (Altinn 2's authorization
+        code, Altinn 3's consent request id), or Precondition."""
+        outcome = self.consent(ACCEPT)
+        handle = outcome.consent_handle
+        completed = outcome.answered and handle and (not self.altinn3 or outcome.callback_status == "OK")
+        if not completed:
             raise Precondition(
                 f"the consent flow did not complete (ended at {outcome.final_url} with "
                 f"{outcome.final_status}), so this could not be judged"
             )
-        return code
+        return handle
+
+    def revoke(self, handle: str) -> None:
+        """The citizen withdraws the consent in Altinn (Altinn 2: by code; Altinn 3: by consent id)."""
+        self.step("The citizen withdraws the consent in Altinn")
+        if self.altinn3:
+            self.api.revoke_consent3(handle)
+        else:
+            self.api.withdraw_consent(handle)
 
     def fetched(self) -> FetchAnswer:
         """A fetch that must work (a fresh consent is in place); Precondition otherwise."""
@@ -103,6 +126,18 @@ class Context:
         self.step(f"Wait {seconds:g} s ({why})")
         time.sleep(seconds)
 
+    def wait_past_tokens(self, consent_id: str, lifetime: float, leeway: float = 0.0) -> None:
+        """Wait until every Maskinporten token issued with ``consent_id`` is past its ``exp`` (plus
+        ``leeway``): no longer than the rule needs. ``lifetime`` is the fallback when an event does not
+        say when its token expires."""
+        ends = [token_end(e, lifetime) for e in self.events().consent_grants(self.client_id or "", consent_id, 200)]
+        ends = [end for end in ends if end is not None]
+        if not ends:
+            return
+        remaining = (max(ends) - datetime.now(UTC)).total_seconds() + leeway + 0.1
+        if remaining > 0:
+            self.wait(round(remaining, 1), "the consent-bearing Maskinporten token has expired")
+
     def wait_for(self, check, timeout: float, interval: float = 0.2):
         """Poll ``check()`` until it gives something truthy or ``timeout`` seconds pass."""
         deadline = time.monotonic() + timeout
@@ -121,7 +156,7 @@ class Context:
 
     # -- judging -----------------------------------------------------------------------------------------
     def judge(self, requirement: str, ok: bool, why: str, evidence: list[dict] = ()) -> bool:
-        assert requirement in BY_ID, requirement
+        assert requirement in by_id(self.generation), (self.generation, requirement)
         self.verdicts.append(Verdict(requirement, PASS if ok else FAIL, why, self.scenario, brief(list(evidence))))
         return ok
 

@@ -1,4 +1,4 @@
-"""The insurer profile (TOML, DESIGN.md §3): who the insurer is and the two URLs the suite uses.
+"""The insurer profile (TOML): who the insurer is and the two URLs the suite uses.
 
 ``register-insurer`` writes it with every table filled in and the URLs commented out; the
 integration fills in ``start_url`` (where a citizen starts a claim; placeholders ``{pid}``,

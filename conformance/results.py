@@ -2,9 +2,9 @@
 the evidence (sandbox events) behind each verdict.
 
 A requirement's overall verdict is FAIL if any scenario failed it, PASS if at least one passed it
-and none failed, NOT RUN otherwise. The run's exit code (DESIGN.md §4): 0 when every MUST passed,
-1 when a MUST failed or was not run although its scenario was selected, 2 when the run could not
-start (set by the runner through :attr:`RunResult.setup_error`).
+and none failed, NOT RUN otherwise. The run's exit code (README, «Checking your integration»): 0
+when every MUST passed, 1 when a MUST failed or was not run although its scenario was selected, 2
+when the run could not start (set by the runner through :attr:`RunResult.setup_error`).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class RunResult:
     scenarios: list[ScenarioResult] = field(default_factory=list)
     setup_error: str | None = None
     skipped: dict[str, str] = field(default_factory=dict)  # scenario left out of a full run -> why
+    generation: str = ""  # the consent generation judged (altinn3 | altinn2); "" when the run could not start
 
     def overall(self, requirement_id: str) -> str:
         statuses = [v.status for s in self.scenarios for v in s.verdicts if v.requirement == requirement_id]
@@ -90,6 +91,7 @@ class RunResult:
         return {
             "insurer": self.insurer,
             "sandbox": self.sandbox,
+            "generation": self.generation,
             "started": self.started,
             "seconds": round(self.seconds, 3),
             "setup_error": self.setup_error,

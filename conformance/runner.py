@@ -1,5 +1,6 @@
-"""Running the suite: check that it can start, run the chosen scenarios one by one, each with a
-person of its own and a tidy sandbox, and collect one :class:`RunResult`."""
+"""Running the suite: check that it can start, run the chosen scenarios of the profile's consent
+generation one by one, each with a person of its own and a tidy sandbox, and collect one
+:class:`RunResult` judged by that generation's catalogue."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from datetime import UTC, datetime
 
 import requests
 
-from .catalogue import REQUIREMENTS
+from .catalogue import catalogue
 from .context import Context, Precondition
 from .drivers.base import Driver, DriverError
 from .drivers.http_browser import HttpBrowser
 from .profile import InsurerProfile, ProfileError
 from .results import RunResult, ScenarioResult
 from .sandbox_api import SandboxApi, SandboxUnavailable
-from .scenarios import BY_NAME, SCENARIOS
+from .scenarios import NAMES, scenarios_for
 
 
 class SetupError(RuntimeError):
@@ -63,14 +64,22 @@ def run(
         insurer={},
         sandbox={"control": control_url},
         started=datetime.now(UTC).replace(microsecond=0).isoformat(),
-        requirements=list(REQUIREMENTS),
     )
     try:
-        unknown = [name for name in scenarios or [] if name not in BY_NAME]
+        unknown = [name for name in scenarios or [] if name not in NAMES]
         if unknown:
-            raise SetupError(f"no scenario {', '.join(unknown)}; there are {', '.join(BY_NAME)}")
+            raise SetupError(f"no scenario {', '.join(unknown)}; there are {', '.join(NAMES)}")
         profile, api = prepare(profile_path, control_url, verify=verify)
         result.insurer, result.sandbox = profile.describe(), {"control": control_url, **api.services}
+        generation = profile.consent
+        result.generation, result.requirements = generation, list(catalogue(generation))
+        available = scenarios_for(generation)
+        other = [name for name in scenarios or [] if name not in available]
+        if other:
+            raise SetupError(
+                f"{', '.join(other)} judges nothing for an {generation} integration; "
+                f"its scenarios are {', '.join(available)}"
+            )
         persons = [person_record(p) for p in api.persons()]
         if not persons:
             raise SetupError("the sandbox has no test persons")
@@ -79,13 +88,13 @@ def run(
         result.seconds = time.monotonic() - began
         return result
     if scenarios:
-        chosen = [BY_NAME[name] for name in scenarios]
+        chosen = [available[name] for name in scenarios]
     else:
-        chosen = [scenario for scenario in SCENARIOS if api.tls or not scenario.needs_tls]
+        chosen = [scenario for scenario in available.values() if api.tls or not scenario.needs_tls]
         result.skipped = {
             scenario.name: f"the sandbox serves plain HTTP; start it with --tls (and run the suite "
             f"with --ca-bundle) to judge {', '.join(scenario.requirements)}"
-            for scenario in SCENARIOS
+            for scenario in available.values()
             if scenario not in chosen
         }
     driver = driver or HttpBrowser(api.services, verify=verify)
@@ -96,7 +105,7 @@ def run(
     try:
         for index, scenario in enumerate(chosen):
             person = persons[index % len(persons)]
-            ctx = Context(scenario.name, api, profile, driver, http, person)
+            ctx = Context(scenario.name, api, profile, driver, http, person, generation=result.generation)
             outcome = ScenarioResult(scenario.name, scenario.title)
             started = time.monotonic()
             try:

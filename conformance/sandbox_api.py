@@ -92,6 +92,15 @@ class SandboxApi:
     def withdraw_consent(self, code: str) -> dict:
         return self.admin("POST", f"/consents/{code}/withdraw", service="altinn")
 
+    def revoke_consent3(self, consent_id: str) -> dict:
+        """The citizen revokes an accepted Altinn 3 consent (Altinn's admin fixture, as the citizen's
+        active-consents page does)."""
+        return self.admin("POST", f"/altinn3/consents/{consent_id}/revoke", service="altinn")
+
+    def consent3(self, consent_id: str) -> dict:
+        """An Altinn 3 consent request as Altinn holds it (its parties, status and ``redirectUrl``)."""
+        return self.admin("GET", f"/altinn3/consents/{consent_id}", service="altinn")
+
     def consent(self, code: str) -> dict:
         return self.admin("GET", f"/consents/{code}", service="altinn")
 

@@ -1,5 +1,6 @@
 """A browser made of ``requests``: a cookie jar, redirects followed one by one, and the two forms
-the citizen fills in (ID-porten's login page and Altinn's consent page) posted as a person would.
+the citizen fills in (ID-porten's login page and Altinn's consent page, of either generation: both
+have a form with ``csrf`` and ``answer`` buttons) posted as a person would.
 
 It recognises the sandbox's pages by URL (the services' base URLs come from the control plane)
 and their forms by field names, not by importing the fakes.
@@ -12,7 +13,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import requests
 
-from .base import ACCEPT, BrowserOutcome, DriverError
+from .base import ACCEPT, LEAVE, BrowserOutcome, DriverError, consent_request_id, is_callback, on_consent_page, query_of
 
 MAX_HOPS = 30
 LOGIN_METHOD = "bankid"  # TestID-style BankID gives idporten-loa-high
@@ -74,20 +75,20 @@ class HttpBrowser:
                 outcome.visited.append(response.url)
                 if response.status_code in (301, 302, 303, 307, 308):
                     location = urljoin(response.url, response.headers["Location"])
-                    if self._is_callback(location):
-                        outcome.callback_params = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+                    if is_callback(location, (self.idporten, self.altinn)):
+                        outcome.callback_params = query_of(location)
                     response = http.get(location, allow_redirects=False, timeout=self.timeout)
                     continue
                 if self._at(response, self.idporten, "/login") and not logged_in:
                     logged_in = True
                     response = self._log_in(http, response, person)
                     continue
-                if (
-                    self._at(response, self.altinn, "/ui/AccessConsent/request")
-                    and response.status_code == 200
-                    and not outcome.answered
-                ):
+                if on_consent_page(response.url, self.altinn) and response.status_code == 200 and not outcome.answered:
                     outcome.reached_consent_page = True
+                    outcome.consent_request_id = consent_request_id(response.url, self.altinn)
+                    if answer == LEAVE:
+                        outcome.final_url, outcome.final_status = response.url, response.status_code
+                        return outcome
                     outcome.answered = True
                     response = self._answer(http, response, answer)
                     continue
@@ -101,9 +102,6 @@ class HttpBrowser:
 
     def close(self) -> None:
         pass
-
-    def _is_callback(self, url: str) -> bool:
-        return not url.startswith((self.idporten, self.altinn)) and ("Status=" in url or "AuthorizationCode=" in url)
 
     @staticmethod
     def _at(response: requests.Response, base: str, path: str) -> bool:

@@ -2,15 +2,15 @@
 
 It uses an installed Chromium (``DSOP_CHROMIUM``, default Debian's ``/usr/bin/chromium``) and
 acts on the pages as a person would: types the fødselsnummer on ID-porten's login page, picks
-BankID, and presses the answer button on Altinn's consent page.
+BankID, and presses the answer button on Altinn's consent page (Altinn 2's or Altinn 3's: both
+have the buttons ``#accept`` and ``#reject``).
 """
 
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qs, urlsplit
 
-from .base import ACCEPT, BrowserOutcome, DriverError
+from .base import ACCEPT, LEAVE, BrowserOutcome, DriverError, consent_request_id, is_callback, on_consent_page, query_of
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -52,7 +52,8 @@ class PlaywrightBrowser:
         page = context.new_page()
         outcome = BrowserOutcome(False, False, start_url, 0)
         callbacks: list[str] = []
-        page.on("request", lambda req: callbacks.append(req.url) if self._is_callback(req.url) else None)
+        services = (self.idporten, self.altinn)
+        page.on("request", lambda req: callbacks.append(req.url) if is_callback(req.url, services) else None)
         try:
             response = page.goto(start_url, timeout=STEP_TIMEOUT_MS)
             page.wait_for_url(lambda url: url.startswith(self.idporten + "/login"), timeout=STEP_TIMEOUT_MS)
@@ -60,11 +61,13 @@ class PlaywrightBrowser:
             page.fill("#other_pid", person["pid"])
             page.check("input[name=method][value=bankid]")
             page.click("button[name=action][value=login]")
-            page.wait_for_url(
-                lambda url: url.startswith(self.altinn + "/ui/AccessConsent/request"), timeout=STEP_TIMEOUT_MS
-            )
+            page.wait_for_url(lambda url: on_consent_page(url, self.altinn), timeout=STEP_TIMEOUT_MS)
             outcome.visited.append(page.url)
             outcome.reached_consent_page = True
+            outcome.consent_request_id = consent_request_id(page.url, self.altinn)
+            if answer == LEAVE:
+                outcome.final_url, outcome.final_status = page.url, 200  # the consent page is showing
+                return outcome
             with page.expect_navigation(timeout=STEP_TIMEOUT_MS) as navigation:
                 page.click("#accept" if answer == ACCEPT else "#reject")
             outcome.answered = True
@@ -74,15 +77,12 @@ class PlaywrightBrowser:
             outcome.final_url = page.url
             outcome.final_status = response.status if response is not None else 0
             if callbacks:
-                outcome.callback_params = {k: v[0] for k, v in parse_qs(urlsplit(callbacks[0]).query).items()}
+                outcome.callback_params = query_of(callbacks[0])
             return outcome
         except PlaywrightError as exc:
             raise DriverError(f"Chromium could not get through the flow at {page.url}: {exc}") from exc
         finally:
             context.close()
-
-    def _is_callback(self, url: str) -> bool:
-        return not url.startswith((self.idporten, self.altinn)) and ("Status=" in url or "AuthorizationCode=" in url)
 
     def close(self) -> None:
         if self._playwright is not None:

@@ -97,6 +97,15 @@ def insurer_label(result: RunResult) -> str:
     return name or org or "unknown insurer"
 
 
+GENERATION_LABELS = {"altinn3": "Altinn 3 consent", "altinn2": "Altinn 2 consent"}
+
+
+def generation_label(result: RunResult) -> str:
+    """The consent generation the run judged, in words ("" when the run could not start)."""
+    generation = clean(getattr(result, "generation", ""), oneline=True)
+    return GENERATION_LABELS.get(generation, generation)
+
+
 def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
 

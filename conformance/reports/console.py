@@ -12,6 +12,7 @@ from .common import (
     event_line,
     evidence_of,
     exit_meaning,
+    generation_label,
     headline,
     insurer_label,
     ordered,
@@ -44,7 +45,8 @@ def render(result: RunResult, *, color: bool = False) -> str:
             ) or [indent]
         return lines
 
-    lines = [paint(f"DSOP conformance · {insurer_label(result)}", "bold")]
+    heading = " · ".join(part for part in ("DSOP conformance", insurer_label(result), generation_label(result)) if part)
+    lines = [paint(heading, "bold")]
     sandbox = result.sandbox if isinstance(result.sandbox, dict) else {}
     facts = [f"started {when_text(result.started)}", f"took {seconds_text(result.seconds)}"]
     if sandbox.get("control"):

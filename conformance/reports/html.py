@@ -27,6 +27,7 @@ from .common import (
     event_fields,
     evidence_of,
     exit_meaning,
+    generation_label,
     headline,
     headline_nb,
     insurer_label,
@@ -191,6 +192,7 @@ def view(result: RunResult) -> dict:
     facts = [
         ("Insurer", clean(insurer.get("name"), oneline=True)),
         ("Organisation number", clean(insurer.get("org"), oneline=True)),
+        ("Consent generation", generation_label(result)),
         ("Started", when_text(result.started)),
         ("Duration", seconds_text(result.seconds)),
         ("Scenarios", str(len(result.scenarios))),

@@ -14,7 +14,17 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ..results import FAIL, NOT_RUN, PASS, RunResult, ScenarioResult
-from .common import clean, event_line, evidence_of, exit_meaning, headline, insurer_label, plural, seconds_text
+from .common import (
+    clean,
+    event_line,
+    evidence_of,
+    exit_meaning,
+    generation_label,
+    headline,
+    insurer_label,
+    plural,
+    seconds_text,
+)
 
 SUITE_NAME = "DSOP conformance"
 
@@ -37,6 +47,8 @@ def _properties(result: RunResult) -> ET.Element:
                     name=clean(f"{prefix}.{key}", oneline=True),
                     value=clean(value, oneline=True),
                 )
+    if generation_label(result):
+        ET.SubElement(properties, "property", name="run.generation", value=generation_label(result))
     ET.SubElement(properties, "property", name="run.started", value=clean(result.started, oneline=True))
     ET.SubElement(properties, "property", name="run.exit_code", value=str(result.exit_code))
     return properties

@@ -18,8 +18,7 @@ class Revocation(Scenario):
     def run(self, ctx: Context) -> None:
         code = ctx.consented()
         ctx.fetched()
-        ctx.step("The citizen withdraws the consent in Altinn")
-        ctx.api.withdraw_consent(code)
+        ctx.revoke(code)
         cursor = ctx.cursor()
         answer = ctx.fetch()
         delivered = ctx.events(cursor).nav_calls(ctx.org, ctx.person["pid"], status=200)

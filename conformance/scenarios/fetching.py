@@ -9,16 +9,21 @@ SHORT = 2  # seconds a token lives in the token-expiry scenario
 PAST_SHORT = 3.0  # how long the scenario waits for both tokens to expire
 
 
-def judge_person(ctx: Context) -> None:
-    wrong = ctx.events().nav_refused_for("offered_by", ctx.org)
-    ctx.judge(
-        "DSOP-PERSON",
-        not wrong,
-        "Every consent token went to NAV with the identifier of the person who gave it."
-        if not wrong
-        else "NAV got a consent token together with another person's fødselsnummer.",
-        wrong,
-    )
+def judge_person(ctx: Context, delivered: list[dict] = ()) -> None:
+    """NAV never refused a consent for being another person's (Altinn 2: ``OfferedBy``; Altinn 3: ``from``)."""
+    events = ctx.events()
+    wrong = events.nav_refused_for("from" if ctx.altinn3 else "offered_by", ctx.org)
+    if wrong:
+        ctx.judge("DSOP-PERSON", False, "NAV got a consent together with another person's fødselsnummer.", wrong)
+    elif delivered:
+        ctx.judge(
+            "DSOP-PERSON",
+            True,
+            "Every consent went to NAV with the fødselsnummer of the person who gave it.",
+            list(delivered),
+        )
+    else:
+        ctx.not_run("DSOP-PERSON", "NAV delivered nothing, so no consent was seen going to NAV with a person.")
 
 
 class Fetch(Scenario):
@@ -59,7 +64,7 @@ class Fetch(Scenario):
                 else "The insurer never logged its use of the consent after NAV delivered (no loguse).",
                 nav_ok + logged,
             )
-        judge_person(ctx)
+        judge_person(ctx, nav_ok)
         if ctx.client_id is None:
             ctx.not_run("DSOP-MASKINPORTEN-REUSE", "The profile names no Maskinporten client_id.")
             return

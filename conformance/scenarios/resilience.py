@@ -1,13 +1,14 @@
-"""The world misbehaves: NAV is down while the citizen consents; Altinn rotates its key."""
+"""The world misbehaves: NAV is down while the citizen consents (both generations); Altinn rotates
+its key (Altinn 2: Altinn 3 signs nothing the insurer checks)."""
 
 from __future__ import annotations
 
 import time
 
-from ..context import Context
+from ..context import Context, Precondition
 from .base import Scenario
 
-OUTAGE = 2.0  # seconds NAV stays down after the consent
+OUTAGE = 1.2  # seconds NAV stays down (from before the consent step)
 RECOVERY_WAIT = 6.0  # seconds the suite waits for the insurer's own retry once NAV is back
 MAX_CALLS_PER_SECOND = 4.0
 
@@ -24,9 +25,23 @@ class NavDown(Scenario):
         cursor = ctx.cursor()
         try:
             outcome = ctx.consent("accept")
-            code = outcome.authorization_code
-            completed = bool(code) and outcome.answered and outcome.final_status < 400
-            tokens = ctx.events(cursor).consent_tokens(ctx.org, code, status=200) if code else []
+            if not outcome.reached_consent_page:
+                raise Precondition(
+                    f"the citizen never reached Altinn's consent page (the flow ended at {outcome.final_url} with "
+                    f"HTTP {outcome.final_status}), so there was no consent step to complete while NAV was down"
+                )
+            code = outcome.consent_handle
+            completed = (
+                bool(code)
+                and outcome.answered
+                and outcome.final_status < 400
+                and (not ctx.altinn3 or outcome.callback_status == "OK")
+            )
+            seen = ctx.events(cursor)
+            if ctx.altinn3:
+                tokens = seen.requests3(ctx.org, ctx.person["pid"])
+            else:
+                tokens = seen.consent_tokens(ctx.org, code, status=200) if code else []
             ctx.judge(
                 "DSOP-ASYNC",
                 completed,

@@ -55,6 +55,19 @@ class ConsentRequest:
         return {"id": self.id, "from": self.from_urn, "to": ORGANIZATION_PREFIX + to_org}
 
 
+def consents_asked(details) -> list[dict]:
+    """The ``urn:altinn:consent`` entries a grant names, ``id`` and ``from`` as given (cut to 64
+    characters), for the token event: a grant asking for two consents is refused, and its event still
+    shows which."""
+    if not isinstance(details, list):
+        return []
+    return [
+        {name: str(item.get(name))[:64] for name in ("id", "from")}
+        for item in details
+        if isinstance(item, dict) and item.get("type") == CONSENT_TYPE
+    ]
+
+
 def consent_request(details, fail) -> ConsentRequest:
     """The consent asked for in a grant's ``authorization_details``; ``fail(code, detail)`` builds
     the error to raise when the value is refused."""

@@ -20,7 +20,9 @@ the sandbox's choice, on the error page ``/errors/MP-303``):
   something that is not a consent): HTTP 503 ``temporarily_unavailable`` without ``error_uri``,
   as Maskinporten's other server-side failures; the client may try again later.
 
-The token event notes ``consent_id``, ``consent_from``, ``consent_to``, ``subject`` (the person who
+The token event notes ``consents_asked`` (every consent entry the grant named, ``id`` and ``from``
+as given, also when the grant is refused for naming more than one), ``consent_id``,
+``consent_from``, ``consent_to``, ``subject`` (the person who
 consented), ``consent_lookup`` (``accepted`` / ``refused`` / ``failed``), Altinn's
 ``consent_lookup_status``, ``consent_lookup_token`` (the fingerprint of Maskinporten's own token)
 and on refusal ``consent_problem`` (Altinn's code, e.g. ``AM-00011``, ``STD-00001`` for several,

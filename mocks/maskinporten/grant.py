@@ -28,7 +28,7 @@ from dsop_sandbox.mocks.common.identifiers import fnr_problem, org_number_proble
 from dsop_sandbox.mocks.common.settings import MaskinportenRules
 
 from . import errors as mp
-from .consent import ConsentRequest, consent_request
+from .consent import ConsentRequest, consent_request, consents_asked
 from .registry import KEY_MAX_AGE, Client, Registry, Scope
 
 ALLOWED_ALGORITHMS = ("RS256", "RS384", "RS512")
@@ -177,7 +177,10 @@ class GrantValidator:
             raise fail("MP-011", "iss_onbehalfof (onbehalfof sub-clients) is not served by dsop-sandbox")
         consent = None
         if "authorization_details" in claims:
-            annotate(authorization_details_types=_detail_types(claims["authorization_details"]))
+            annotate(
+                authorization_details_types=_detail_types(claims["authorization_details"]),
+                consents_asked=consents_asked(claims["authorization_details"]) or None,
+            )
             consent = consent_request(claims["authorization_details"], fail)
 
         jti = claims.get("jti")

@@ -1,6 +1,6 @@
 """The acceptance commands as a user types them: ``dsop-sandbox up --with-insurer``, then
 ``dsop-sandbox doctor`` and ``dsop-sandbox conform --insurer … --junit r.xml --html r.html``, with
-the exit codes of DESIGN.md §4 (0 every MUST passed, 1 one failed, 2 could not start)."""
+the exit codes the README gives (0 every MUST passed, 1 one failed, 2 could not start)."""
 
 from __future__ import annotations
 
@@ -27,9 +27,22 @@ def up():
         running.stop()
 
 
-def profile_of(up) -> Path:
-    """The Altinn 2 twin's profile (the last printed): the suite's scenarios drive Altinn 2."""
-    return Path([line.split("profile ", 1)[1].strip() for line in up.lines if line.startswith("    profile ")][-1])
+LABELS = {"altinn3": "Altinn 3 consent", "altinn2": "Altinn 2 consent"}
+
+
+def profile_of(up, generation: str = "altinn3") -> Path:
+    """The profile of the reference insurer speaking ``generation``: ``up --with-insurer`` prints each
+    insurer's line (ending with its generation) and then its profile."""
+    lines = iter(up.lines)
+    for line in lines:
+        if line.rstrip().endswith(LABELS[generation]):
+            return Path(next(lines).split("profile ", 1)[1].strip())
+    raise AssertionError(f"no {generation} insurer in the banner: {up.lines}")
+
+
+#: Per generation: a requirement only its catalogue has, and how many requirements a full plain-HTTP
+#: run judges (the catalogue less DSOP-TLS-VERIFY).
+OWN = {"altinn3": ("DSOP-CONSENT-IN-TOKEN", 16), "altinn2": ("DSOP-LOGUSE", 19)}
 
 
 def test_doctor_says_ready(up):
@@ -38,13 +51,15 @@ def test_doctor_says_ready(up):
     assert "ready for dsop-sandbox conform" in done.stdout
 
 
-def test_conform_passes_every_must_and_writes_the_reports(up, tmp_path):
+@pytest.mark.parametrize("generation", ["altinn3", "altinn2"])
+def test_conform_passes_every_must_and_writes_the_reports(up, tmp_path, generation):
     junit, html, report = tmp_path / "r.xml", tmp_path / "r.html", tmp_path / "r.json"
+    own, judged = OWN[generation]
     began = time.monotonic()
     done = run_cli(
         "conform",
         "--insurer",
-        str(profile_of(up)),
+        str(profile_of(up, generation)),
         "--control-url",
         up.urls["control"],
         "--junit",
@@ -58,15 +73,17 @@ def test_conform_passes_every_must_and_writes_the_reports(up, tmp_path):
     seconds = time.monotonic() - began
     assert done.returncode == 0, done.stdout + done.stderr
     suites = ET.parse(junit).getroot()
-    assert int(suites.get("failures", "0")) == 0 and int(suites.get("tests")) >= 19
-    assert "DSOP-LOGUSE" in html.read_text(encoding="utf-8")
+    assert int(suites.get("failures", "0")) == 0 and int(suites.get("tests")) >= judged
+    assert own in html.read_text(encoding="utf-8") and LABELS[generation] in html.read_text(encoding="utf-8")
     data = json.loads(report.read_text(encoding="utf-8"))
-    assert data["exit_code"] == 0 and data["counts"]["FAIL"] == 0
+    assert data["exit_code"] == 0 and data["counts"] == {"PASS": judged, "FAIL": 0, "NOT RUN": 0}
+    assert data["generation"] == generation and own in {r["id"] for r in data["requirements"]}
+    assert f"· {LABELS[generation]}" in done.stdout
     # Plain HTTP: the certificate scenario is left out, and every report says why.
     assert list(data["skipped"]) == ["nav_certificate"] and "--tls" in data["skipped"]["nav_certificate"]
     assert "Left out of this run" in done.stdout and "nav_certificate: the sandbox serves plain HTTP" in done.stdout
     assert "nav_certificate</code> was left out" in html.read_text(encoding="utf-8")
-    print(f"conform took {seconds:.1f} s")  # reported in the session note; not asserted on
+    print(f"conform ({generation}) took {seconds:.1f} s")  # reported in the session note; not asserted on
 
 
 def test_a_missing_profile_cannot_start(up, tmp_path):
@@ -84,7 +101,7 @@ def test_an_unreachable_sandbox_cannot_start(up):
 def test_an_insurer_that_does_not_answer_fails(up, tmp_path):
     broken = tmp_path / "insurer.toml"
     text = profile_of(up).read_text()
-    insurer_url = up.urls["reference_insurer_altinn2"]  # profile_of: the Altinn 2 twin
+    insurer_url = up.urls["reference_insurer"]  # profile_of: the Altinn 3 reference insurer
     broken.write_text(text.replace(insurer_url + "/conformance/fetch", insurer_url + "/nowhere"))
     done = run_cli(
         "conform", "--insurer", str(broken), "--control-url", up.urls["control"], "--scenario", "fetch", timeout=60
@@ -107,3 +124,11 @@ def test_the_certificate_scenario_asked_for_on_plain_http_is_not_run(up):
     assert done.returncode == 1, done.stdout + done.stderr  # a MUST asked for and not judged
     assert "NOT RUN  DSOP-TLS-VERIFY" in done.stdout
     assert "serves plain HTTP" in done.stdout and "Left out" not in done.stdout
+
+
+def test_a_scenario_of_the_other_generation_cannot_start(up):
+    done = run_cli(
+        "conform", "--insurer", str(profile_of(up)), "--control-url", up.urls["control"], "--scenario", "key_rotation"
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "key_rotation judges nothing for an altinn3 integration" in done.stdout + done.stderr

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from dsop_sandbox.conformance.catalogue import BY_ID
+from dsop_sandbox.conformance.catalogue import by_id
 from dsop_sandbox.conformance.reports import RENDERERS, console, html, json_report, junit, write_reports
 from dsop_sandbox.conformance.results import (
     FAIL,
@@ -73,7 +73,7 @@ def run_of(*scenarios: ScenarioResult, requirements=None, **kw) -> RunResult:
         sandbox=dict(SANDBOX),
         started="2026-05-04T09:12:00+00:00",
         seconds=sum(s.seconds for s in scenarios) + 1.5,
-        requirements=list(requirements or BY_ID.values()),
+        requirements=list(requirements or by_id("altinn2").values()),
         scenarios=list(scenarios),
         **kw,
     )
@@ -265,7 +265,7 @@ def setup_error_run() -> RunResult:
         sandbox={"control": "http://127.0.0.1:7000"},
         started="2026-05-04T09:12:00+00:00",
         seconds=0.3,
-        requirements=list(BY_ID.values()),
+        requirements=list(by_id("altinn2").values()),
         setup_error="310000001 is not registered in this sandbox (dsop-sandbox register-insurer)",
     )
 
@@ -574,7 +574,11 @@ def test_html_of_a_run_with_failures():
     for word in ("✓ PASS", "✗ FAIL", "– NOT RUN"):  # never colour alone
         assert word in page.flat
     # the source sentence with its origin, the evidence as a table with its columns
-    assert "The insurer logs its use of the consent with Altinn (loguse). — DSOP prosessbeskrivelse" in page.flat
+    assert (
+        "The insurer logs its use of the consent with Altinn (loguse). — DSOP, «Syke- og uføreopplysninger fra NAV»"
+        in page.flat
+    )
+    assert "https://altinn.github.io/docs/utviklingsguider/samtykke/datakonsument/logge-bruk/" in page.flat
     assert "Evidence: 2 sandbox events (altinn 1 · nav 1)" in page.flat
     assert re.findall(r'<th scope="col">([^<]*)</th>', text)[:10] == [
         "#",
@@ -682,6 +686,41 @@ def test_write_reports_survives_hostile_text(tmp_path):
 
 def test_the_command_line_lists_every_scenario():
     from dsop_sandbox.conformance.cli import SCENARIO_NAMES
-    from dsop_sandbox.conformance.scenarios import SCENARIOS
+    from dsop_sandbox.conformance.scenarios import NAMES
 
-    assert tuple(scenario.name for scenario in SCENARIOS) == SCENARIO_NAMES
+    assert NAMES == SCENARIO_NAMES
+
+
+def altinn3_run() -> RunResult:
+    """A passing Altinn 3 run: the generation's own requirement judged, the label in every report."""
+    requirement = by_id("altinn3")["DSOP-CONSENT-IN-TOKEN"]
+    fetch = ScenarioResult(
+        "fetch",
+        "The insurer fetches NAV data with the consent in its Maskinporten token",
+        0.4,
+        verdicts=[
+            verdict(
+                requirement.id,
+                PASS,
+                "Maskinporten issued 2 token(s) with the consent in authorization_details.",
+                "fetch",
+                [event(1, service="maskinporten", operation="token", status=200)],
+            )
+        ],
+    )
+    return run_of(fetch, requirements=list(by_id("altinn3").values()), generation="altinn3")
+
+
+def test_every_report_names_the_generation_judged():
+    result = altinn3_run()
+    assert console.render(result).splitlines()[0] == (
+        "DSOP conformance · Eksempel Forsikring AS (310000001) · Altinn 3 consent"
+    )
+    assert json.loads(json_report.render(result))["generation"] == "altinn3"
+    properties = {p.get("name"): p.get("value") for p in ET.fromstring(junit.render(result)).iter("property")}
+    assert properties["run.generation"] == "Altinn 3 consent"
+    page = Page(html.render(result))
+    assert "Consent generationAltinn 3 consent" in page.flat and page.problems == []
+    assert "https://docs.digdir.no/docs/Maskinporten/maskinporten_func_samtykke" in page.flat
+    # a run that could not start judged no generation, and says none
+    assert "consent" not in console.render(setup_error_run()).splitlines()[0]

@@ -482,6 +482,9 @@ def test_two_consents_in_one_request_are_refused(client, assertion, altinn, insu
         token(client, assertion(authorization_details=two)), "MP-303", "only one urn:altinn:consent per token request"
     )
     assert altinn.calls == []
+    # the refused request's event still says which consents it named (the conformance suite reads it)
+    asked = last_event(client)["details"]["consents_asked"]
+    assert asked == [{"id": entry["id"], "from": entry["from"]} for entry in two]
 
 
 def test_a_consent_beside_a_type_not_served_is_refused_for_the_type(client, assertion, altinn, insurer):
@@ -575,6 +578,7 @@ def test_the_token_event_notes_the_consent_and_never_a_token(client, assertion, 
     assert details["consent_valid_to"] == consent.valid_to
     assert details["consent_resources"] == ["nav_samtykke_dsop_aap-ufore"]
     assert details["consent_lookup_token"].startswith("sha256:")
+    assert details["consents_asked"] == [{"id": consent.id, "from": PERSON + SYNTHETIC_PID}]
     assert "consent_problem" not in details
     assert not JWT_SHAPE.search(json.dumps(event))
 

@@ -1,23 +1,19 @@
 """Over TLS the reference insurer (trusting the sandbox's CA bundle) passes the whole suite,
 including the certificate scenario; the variant that turns verification off fails exactly that
-requirement; and the suite itself reaches the sandbox only with that bundle. The full runs go side
-by side, each on a TLS sandbox of its own."""
+requirement (here Altinn 2; Altinn 3 in test_conformance_altinn3.py); and the suite itself reaches
+the sandbox only with that bundle. The full runs go side by side, each on a TLS sandbox of its own."""
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import pytest
-import urllib3
 
-from dsop_sandbox.conformance.catalogue import REQUIREMENTS
 from dsop_sandbox.conformance.cli import verify_of
-from dsop_sandbox.conformance.results import FAIL, PASS
 from dsop_sandbox.conformance.runner import run
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.conformance.broken_insurers import TLS_EXPECTED
-from tests.conformance.full_runs import FullRun, run_all
+from tests.tls.full_runs_tls import assert_fails_only_the_certificate, assert_passes_over_tls, tls_full_runs
 
 
 @pytest.fixture(scope="module")
@@ -33,38 +29,18 @@ def test_the_reference_insurer_serves_https_and_trusts_the_bundle(reference, tru
     assert Path(reference.facts["certificate"]["ca"]).read_text() == Path(bundle).read_text()
 
 
-CARELESS = {"org": "310000027", "name": "Uforsiktig Forsikring AS"}
-
-
 @pytest.fixture(scope="module")
 def full_runs(tmp_path_factory) -> dict:
-    """The reference insurer and each variant of TLS_EXPECTED, a full run each, over TLS."""
-    jobs = [FullRun(tls=True)] + [FullRun(variant, tls=True, insurer=CARELESS) for variant in TLS_EXPECTED]
-    with warnings.catch_warnings():  # the careless variant's verify=False, in the runs' threads
-        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-        results = run_all(jobs, tmp_path_factory)
-    for result in results.values():
-        assert result.skipped == {}  # over TLS nothing is left out
-    return {job.variant: result for job, result in results.items()}
+    return tls_full_runs("altinn2", tmp_path_factory)
 
 
-def test_the_full_suite_passes_over_tls(full_runs):
-    result = full_runs[None]
-    failing = {r.id: result.overall(r.id) for r in REQUIREMENTS if result.overall(r.id) != PASS}
-    assert failing == {}
-    [verdict] = result.verdicts_for("DSOP-TLS-VERIFY")
-    assert "refused NAV's certificate" in verdict.why and "unknown_ca" in verdict.why
-    assert verdict.evidence and all(e["operation"] == "tls_handshake" for e in verdict.evidence)
+def test_the_full_altinn2_suite_passes_over_tls(full_runs):
+    assert_passes_over_tls(full_runs[None])
 
 
 @pytest.mark.parametrize("variant", list(TLS_EXPECTED), ids=lambda v: v.__name__)
-def test_a_variant_that_skips_verification_fails_exactly_the_certificate_requirement(full_runs, variant):
-    result = full_runs[variant]
-    got = {r.id: result.overall(r.id) for r in REQUIREMENTS if result.overall(r.id) != PASS}
-    assert got == TLS_EXPECTED[variant]
-    [verdict] = result.verdicts_for("DSOP-TLS-VERIFY")
-    assert verdict.status == FAIL and "does not verify the server" in verdict.why
-    assert verdict.evidence and all(e["service"] == "nav" and e["caller"] == "310000027" for e in verdict.evidence)
+def test_an_altinn2_variant_that_skips_verification_fails_exactly_the_certificate_requirement(full_runs, variant):
+    assert_fails_only_the_certificate(full_runs[variant], variant)
 
 
 def test_without_the_bundle_the_suite_cannot_start(tls_sandbox, reference):

@@ -100,7 +100,7 @@ def test_the_reference_insurer_passes_the_conformance_suite_through_separate_pro
     """The plumbing across processes: consent, token exchange, fetch, use log and Altinn's key
     rotation (the full verdict matrix is the self-test's, tests/conformance)."""
     keys_before = snapshot(topology.keys_dir)
-    with ReferenceInsurerServer(topology, port=0, consent="altinn2") as insurer:  # the suite drives Altinn 2
+    with ReferenceInsurerServer(topology, port=0, consent="altinn2") as insurer:  # key_rotation is Altinn 2's
         result = runner.run(
             str(insurer.profile_path), topology.url("control"), scenarios=["consent_granted", "key_rotation"]
         )

@@ -65,6 +65,7 @@ def _annotate_request(record: dict) -> None:
     annotate(
         subject=sender.value if sender.kind == urns.PERSON else None,
         consent_id=record["id"],
+        to=urns.parse_party(record["to"]).value,
         resource=first["resource"][0]["value"] if first["resource"] else None,
         resources=[a["value"] for right in record["consent_rights"] for a in right["resource"]],
         valid_to=record["valid_to"],

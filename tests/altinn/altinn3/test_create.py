@@ -92,6 +92,7 @@ def test_the_create_event_names_what_the_suite_judges(world):
     assert event["status"] == 201 and event["caller"] == INSURER_ORG and event["subject"] == KARI
     details = event["details"]
     assert details["consent_id"] == body["id"] and details["resource"] == NAV_RESOURCE
+    assert details["to"] == INSURER_ORG
     assert details["metadata"] == {"fraogmed": "01.01.2024", "tilogmed": "31.12.2026"}
     assert details["valid_to"].endswith("+00:00")
     assert details["redirect_url"] == "https://forsikring.example/samtykke/retur"  # origin and path only
