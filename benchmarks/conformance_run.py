@@ -6,6 +6,9 @@ fresh sandbox. ``--tls`` starts the sandbox with ``--tls`` and runs the suite wi
 which adds the ``nav_certificate`` scenario.
 
     .venv/bin/python benchmarks/conformance_run.py [--runs 3] [--tls] [--generation altinn3]
+
+Measured on the 2-core development machine (3 runs each, plain HTTP): altinn3 median 10.2 s (10.1 to
+10.5), altinn2 median 9.3 s (9.0 to 9.3), every MUST passed in both.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from ..context import Context
 from .base import Scenario
 
 THREE_YEARS_AND_A_DAY = "P3Y1D"
-RETRY_WINDOW = 1.5  # seconds the suite watches for retries after the refusal
+RETRY_WINDOW = 1.0  # seconds the suite watches for retries after the refusal (both generations)
 MAX_TOKEN_ATTEMPTS = 2  # token requests tolerated after a withdrawal (one retry, not a loop)
 
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from ..context import NAV_LEEWAY, Context
 from .base import Scenario
-from .ending import MAX_TOKEN_ATTEMPTS
+from .ending import MAX_TOKEN_ATTEMPTS, RETRY_WINDOW
 
-RETRY_WINDOW = 1.0  # seconds the suite watches for retries after the refusal
 TOKEN_LIFETIME = 1  # seconds a Maskinporten token lives in this scenario
 REVOKED = "AM-00011"  # Altinn's code for a revoked consent
 

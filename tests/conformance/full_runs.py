@@ -1,8 +1,9 @@
 """Full conformance runs, each on a sandbox of its own, many at once.
 
 A run arms faults, moves the calendar and shortens lifetimes for the whole sandbox, so two runs
-never share one; and a run spends most of its ~13 s waiting for tokens to expire and for NAV to come
-back, so running a few side by side costs little more than the slowest one. Not all at once: some
+never share one; and a run (either consent generation) spends most of its ~10 s waiting for tokens to
+expire and for NAV to come back (about 3 s of it is work), so running a few side by side costs little
+more than the slowest one. Not all at once: some
 verdicts rest on timing (a variant that hammers NAV must reach more than four calls a second), and a
 process that serves a dozen sandboxes at once answers too slowly for that.
 """

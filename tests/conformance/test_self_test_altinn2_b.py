@@ -1,5 +1,5 @@
-"""The self-test, Altinn 2, part 2 of 3: each broken
-variant of this part fails exactly the requirements it breaks (see tests/conformance/self_test.py)."""
+"""The self-test, Altinn 2, part 2 of 4: each broken variant of this part fails exactly the
+requirements it breaks (see tests/conformance/self_test.py)."""
 
 from __future__ import annotations
 

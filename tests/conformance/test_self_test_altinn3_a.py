@@ -1,5 +1,5 @@
-"""The self-test, Altinn 3, part 1 of 3: the reference insurer passes every requirement, and each broken
-variant of this part fails exactly the requirements it breaks (see tests/conformance/self_test.py)."""
+"""The self-test, Altinn 3, part 1 of 4: the reference insurer passes every requirement, and each
+broken variant of this part fails exactly the requirements it breaks (see tests/conformance/self_test.py)."""
 
 from __future__ import annotations
 
