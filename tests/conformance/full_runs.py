@@ -32,6 +32,7 @@ class FullRun:
     consent: str = "altinn3"  # the generation the insurer speaks (and its profile names)
     tls: bool = False
     insurer: dict = field(default_factory=dict, hash=False)  # ReferenceInsurerServer options (org, name …)
+    scenarios: tuple[str, ...] = ()  # the scenarios to run (none named: every one)
 
 
 #: One sandbox (and its insurer) starts at a time: Flask compiles each route with ``ast.parse``, which
@@ -48,7 +49,12 @@ def run_one(job: FullRun, state: Path) -> RunResult:
         with STARTING:
             sandbox = running.enter_context(Sandbox(free_port_settings(state, tls=job.tls)))
             insurer = running.enter_context(ReferenceInsurerServer(sandbox, port=0, **options))
-        result = run(str(insurer.profile_path), sandbox.url("control"), verify=sandbox.ca_bundle or True)
+        result = run(
+            str(insurer.profile_path),
+            sandbox.url("control"),
+            scenarios=list(job.scenarios) or None,
+            verify=sandbox.ca_bundle or True,
+        )
     assert result.setup_error is None, result.setup_error
     assert not [s.error for s in result.scenarios if s.error], [s.error for s in result.scenarios]
     return result

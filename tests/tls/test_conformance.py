@@ -1,7 +1,8 @@
-"""Over TLS the reference insurer (trusting the sandbox's CA bundle) passes the whole suite,
-including the certificate scenario; the variant that turns verification off fails exactly that
-requirement (here Altinn 2; Altinn 3 in test_conformance_altinn3.py); and the suite itself reaches
-the sandbox only with that bundle. The full runs go side by side, each on a TLS sandbox of its own."""
+"""Over TLS the reference insurer (trusting the sandbox's CA bundle) passes the scenarios TLS
+carries (consent, fetch and the certificate scenario); the variant that turns verification off
+fails the certificate requirement and nothing else (here Altinn 2; Altinn 3 in
+test_conformance_altinn3.py; see tests/tls/full_runs_tls.py); and the suite itself reaches the
+sandbox only with that bundle. The runs go side by side, each on a TLS sandbox of its own."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def full_runs(tmp_path_factory) -> dict:
     return tls_full_runs("altinn2", tmp_path_factory)
 
 
-def test_the_full_altinn2_suite_passes_over_tls(full_runs):
+def test_the_altinn2_reference_insurer_passes_over_tls(full_runs):
     assert_passes_over_tls(full_runs[None])
 
 

@@ -1,5 +1,6 @@
-"""Over TLS the Altinn 3 reference insurer passes the whole suite, including the certificate
-scenario, and the variant that turns verification off fails exactly that requirement."""
+"""Over TLS the Altinn 3 reference insurer passes the scenarios TLS carries (consent, fetch and the
+certificate scenario), and the variant that turns verification off fails the certificate
+requirement and nothing else (see tests/tls/full_runs_tls.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def full_runs(tmp_path_factory) -> dict:
     return tls_full_runs("altinn3", tmp_path_factory)
 
 
-def test_the_full_altinn3_suite_passes_over_tls(full_runs):
+def test_the_altinn3_reference_insurer_passes_over_tls(full_runs):
     assert_passes_over_tls(full_runs[None])
 
 
