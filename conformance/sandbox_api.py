@@ -12,6 +12,10 @@ class SandboxUnavailable(RuntimeError):
     pass
 
 
+#: Events asked for per log and page (the control plane's most).
+PAGE = 10_000
+
+
 class SandboxApi:
     def __init__(
         self, control_url: str, http: requests.Session | None = None, timeout: float = 15.0, verify: bool | str = True
@@ -60,11 +64,12 @@ class SandboxApi:
         return sorted(events, key=lambda e: (e["time"], e["service"], e["id"]))
 
     def _pages(self, cursor: str):
-        """The merged timeline after ``cursor``, page by page, up to an empty page."""
+        """The merged timeline after ``cursor``, page by page. The limit holds for each log, so a page
+        with fewer events than the limit holds all there was of every log: the last page."""
         while True:
-            page = self.admin("GET", "/events", params={"since": cursor, "limit": 10000})
+            page = self.admin("GET", "/events", params={"since": cursor, "limit": PAGE})
             yield page
-            if not page["events"]:
+            if len(page["events"]) < PAGE:
                 return
             cursor = page["cursor"]
 
