@@ -9,6 +9,8 @@ runs its full runs as threads of one process, whose ~3 s of work each the GIL ta
 
 from __future__ import annotations
 
+import pytest
+
 from dsop_sandbox.conformance.catalogue import catalogue
 from dsop_sandbox.conformance.results import PASS, RunResult
 from tests.conformance.broken_insurers import EXPECTED
@@ -51,3 +53,33 @@ def assert_reference_passes(matrix: dict, generation: str) -> None:
 def assert_fails_exactly(matrix: dict, generation: str, variant: type) -> None:
     got = {rid: verdict for rid, verdict in matrix[variant].items() if verdict != PASS}
     assert got == EXPECTED[generation][variant], f"{variant.__name__}: {variant.__doc__.strip()}"
+
+
+def part_tests(generation: str, part: int) -> dict:
+    """The module-level names of part ``part`` of ``generation``'s self-test: its ``matrix`` fixture
+    and its tests (the reference insurer's in part 0). Each ``test_self_test_<generation>_<a…d>.py``
+    takes them with ``globals().update(part_tests(...))``, so that the parts are modules of their own
+    for pytest-xdist to run side by side while their code stays here."""
+    variants = [variant for variant in share(generation, part) if variant is not None]
+
+    @pytest.fixture(scope="module")
+    def matrix(tmp_path_factory) -> dict:
+        return matrix_of(generation, part, tmp_path_factory)
+
+    @pytest.mark.parametrize("variant", variants, ids=lambda v: v.__name__)
+    def test_each_broken_variant_fails_exactly_what_it_breaks(matrix, variant):
+        assert_fails_exactly(matrix, generation, variant)
+
+    names = {
+        "matrix": matrix,
+        "test_each_broken_variant_fails_exactly_what_it_breaks": test_each_broken_variant_fails_exactly_what_it_breaks,
+    }
+    if None in share(generation, part):
+
+        def test_the_reference_insurer_passes_every_requirement(matrix):
+            assert_reference_passes(matrix, generation)
+
+        names["test_the_reference_insurer_passes_every_requirement"] = (
+            test_the_reference_insurer_passes_every_requirement
+        )
+    return names
