@@ -1,8 +1,8 @@
-"""Conformance runs over TLS for one consent generation (a module per generation, so that
-pytest-xdist runs them side by side): the scenarios in which TLS carries something, the citizen's
-consent over HTTPS, a fetch over HTTPS and the certificate scenario. The reference insurer passes
-them, and each variant of TLS_EXPECTED fails the certificate requirement and nothing else. The full
-verdict matrix, every scenario for every variant, is the self-test's (tests/conformance)."""
+"""Conformance runs over TLS for one consent generation: the scenarios in which TLS carries
+something, the citizen's consent over HTTPS, a fetch over HTTPS and the certificate scenario. The
+reference insurer passes them, and each variant of TLS_EXPECTED fails the certificate requirement
+and nothing else. The full verdict matrix, every scenario for every variant, is the self-test's
+(tests/conformance)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Over TLS the reference insurer (trusting the sandbox's CA bundle) passes the scenarios TLS
 carries (consent, fetch and the certificate scenario); the variant that turns verification off
-fails the certificate requirement and nothing else (here Altinn 2; Altinn 3 in
-test_conformance_altinn3.py; see tests/tls/full_runs_tls.py); and the suite itself reaches the
-sandbox only with that bundle. The runs go side by side, each on a TLS sandbox of its own."""
+fails the certificate requirement and nothing else, in both consent generations (see
+tests/tls/full_runs_tls.py); and the suite itself reaches the sandbox only with that bundle. The
+runs go side by side, each on a TLS sandbox of its own."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from dsop_sandbox.conformance.cli import verify_of
+from dsop_sandbox.conformance.profile import GENERATIONS
 from dsop_sandbox.conformance.runner import run
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.conformance.broken_insurers import TLS_EXPECTED
@@ -30,17 +31,18 @@ def test_the_reference_insurer_serves_https_and_trusts_the_bundle(reference, tru
     assert Path(reference.facts["certificate"]["ca"]).read_text() == Path(bundle).read_text()
 
 
-@pytest.fixture(scope="module")
-def full_runs(tmp_path_factory) -> dict:
-    return tls_full_runs("altinn2", tmp_path_factory)
+@pytest.fixture(scope="module", params=GENERATIONS)
+def full_runs(request, tmp_path_factory) -> dict:
+    """The runs over TLS of one consent generation (each test runs for both)."""
+    return tls_full_runs(request.param, tmp_path_factory)
 
 
-def test_the_altinn2_reference_insurer_passes_over_tls(full_runs):
+def test_the_reference_insurer_passes_over_tls(full_runs):
     assert_passes_over_tls(full_runs[None])
 
 
 @pytest.mark.parametrize("variant", list(TLS_EXPECTED), ids=lambda v: v.__name__)
-def test_an_altinn2_variant_that_skips_verification_fails_exactly_the_certificate_requirement(full_runs, variant):
+def test_a_variant_that_skips_verification_fails_exactly_the_certificate_requirement(full_runs, variant):
     assert_fails_only_the_certificate(full_runs[variant], variant)
 
 
