@@ -75,6 +75,11 @@ class Context:
         )
         return self.driver.consent(self.profile.start(person), person, answer)
 
+    def back_at_insurer(self, outcome: BrowserOutcome) -> bool:
+        """The citizen's browser ended on a working page outside Altinn and ID-porten: the insurer's."""
+        login_and_consent = (self.api.services["altinn"], self.api.services["idporten"])
+        return outcome.final_status < 400 and not outcome.final_url.startswith(login_and_consent)
+
     def consented(self) -> str:
         """Give consent as the scenario's person: what names the consent (Altinn 2's authorization
         code, Altinn 3's consent request id), or Precondition."""

@@ -33,12 +33,7 @@ class ConsentGranted(Scenario):
             made or events.where("altinn", ("create_consent_request",)),
         )
         code = outcome.authorization_code
-        came_back = (
-            outcome.answered
-            and code
-            and outcome.final_status < 400
-            and not outcome.final_url.startswith((ctx.api.services["altinn"], ctx.api.services["idporten"]))
-        )
+        came_back = outcome.answered and code and ctx.back_at_insurer(outcome)
         ctx.judge(
             "DSOP-CALLBACK",
             bool(came_back),

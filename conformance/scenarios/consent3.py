@@ -85,12 +85,7 @@ class ConsentGranted3(Scenario):
         if not outcome.reached_consent_page:
             ctx.not_run("DSOP-CALLBACK", "The citizen never reached Altinn's consent page, so nothing called back.")
             return
-        came_back = (
-            outcome.answered
-            and outcome.callback_status == "OK"
-            and outcome.final_status < 400
-            and not outcome.final_url.startswith((ctx.api.services["altinn"], ctx.api.services["idporten"]))
-        )
+        came_back = outcome.answered and outcome.callback_status == "OK" and ctx.back_at_insurer(outcome)
         ctx.judge(
             "DSOP-CALLBACK",
             bool(came_back),
