@@ -2,7 +2,8 @@
 
 Responses are PascalCase as in Altinn's documentation. The HAL ``_links`` (``self`` and ``gui``,
 the page to send the citizen to) are only there when the caller asks for
-``Accept: application/hal+json``, as with the real API (altinn-consent.md A.2, pain point 4).
+``Accept: application/hal+json``, as with the real API (Altinn, «Be om samtykke»,
+https://altinn.github.io/docs/utviklingsguider/samtykke/datakonsument/be-om-samtykke/).
 ``/api/consentRequest`` (singular) is the deprecated alias and behaves the same.
 """
 

@@ -5,7 +5,8 @@ string (``"eyJ…"``; ``<string>…</string>`` for ``Accept: application/xml``),
 Altinn's key with ``kid`` = ``x5t``, living ``altinn.consent_token`` seconds (30). It can be
 fetched again as often as needed while the consent is active. Every other case, unknown code,
 unanswered, rejected, withdrawn, used up or expired consent, or another consumer's API key, is
-403 with Altinn's one refusal sentence (altinn-consent.md A.5, A.6).
+403 with Altinn's one refusal sentence (Altinn, «Hente token»,
+https://altinn.github.io/docs/utviklingsguider/samtykke/datakonsument/hente-token/).
 
 ``POST /api/authorization/token/{code}/loguse`` records one use (204); the citizen sees it under
 "Mine samtykker", and a one-time consent is used up by it (A.9).

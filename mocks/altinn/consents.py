@@ -8,7 +8,7 @@ An accepted request *is* the consent; its own state is derived, never stored sta
 * ``Used`` once a one-time consent has been logged as used;
 * ``Expired`` once the calendar passes ``valid_to`` (Altinn keeps ``RequestStatus`` Accepted).
 
-All dates here are calendar time (DESIGN.md §2): moving the sandbox calendar three years ahead
+All dates here are calendar time (README, "Time"): moving the sandbox calendar three years ahead
 expires a three-year consent. Every change runs in one write transaction, so a crash or a
 concurrent answer never leaves half a consent behind.
 """

@@ -1,8 +1,9 @@
 """Reading and checking a consent request, from the REST body or from the legacy link.
 
 Both forms give the same normalized request (what :mod:`consents` stores), or every problem at
-once as ``(ErrorCode, ErrorMessage)`` pairs, as Altinn answers them. The rules (altinn-consent.md
-A.2, A.3, A.8, A.11):
+once as ``(ErrorCode, ErrorMessage)`` pairs, as Altinn answers them. The rules (Altinn, «Be om
+samtykke», https://altinn.github.io/docs/utviklingsguider/samtykke/datakonsument/be-om-samtykke/, and
+«Opprett tjeneste», https://altinn.github.io/docs/utviklingsguider/samtykke/datakilde/opprett-tjeneste/):
 
 * ``CoveredBy`` a valid organisation number of a registered consent consumer; ``OfferedBy`` a
   valid synthetic fødselsnummer of a person in the register whose last name is ``OfferedByName``

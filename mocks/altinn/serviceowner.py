@@ -2,7 +2,8 @@
 
 NAV (5252) or Skatteetaten (4628, 4804) call with their own ApiKey and see, page by page, the
 consents that are ``Active`` or ``Revoked`` (a used-up one-time consent counts as revoked);
-expired consents are not listed (altinn-consent.md A.10). The continuation token is
+expired consents are not listed (Altinn, «Samtykke»,
+https://altinn.github.io/docs/utviklingsguider/samtykke/). The continuation token is
 ``yyyy-MM-ddTHH:mm:ss.fff_<AuthorizationCode>`` of the last consent on the previous page.
 """
 

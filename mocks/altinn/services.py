@@ -8,7 +8,8 @@ templates cannot be asked for in one request.
 
 NAV's "Syke- og uføreopplysninger" (5252) is the sandbox's reason to exist and the default; the
 Skatteetaten income services are the second example, as in Altinn's own documentation
-(shared/protocols/altinn-consent.md A.12, nav-api.md §2.2).
+(Altinn, «Samtykke», https://altinn.github.io/docs/utviklingsguider/samtykke/; DSOP, «Syke- og
+uføreopplysninger fra NAV», https://dokumentasjon.dsop.no/dsop_su_om.html).
 """
 
 from __future__ import annotations

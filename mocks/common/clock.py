@@ -1,6 +1,6 @@
 """The sandbox clock: the only place a fake may read the time.
 
-Two readings (DESIGN.md §2):
+Two readings (README, "Time"):
 
 * ``now()`` — *protocol time*: real time. Token ``iat``/``exp``, assertion windows,
   code and session lifetimes, ``jti`` windows. The insurer under test keeps its own real

@@ -27,7 +27,7 @@ CONSENT_REQUESTS_PATH = "/accessmanagement/api/v1/enterprise/consentrequests"
 
 @dataclass(frozen=True)
 class Registration:
-    facts: dict  # the JSON of DESIGN.md §4, with PEM texts under "certificate"
+    facts: dict  # what register-insurer prints (README, "Connecting an insurer"), PEM texts under "certificate"
     key_pem: str
     chain_pem: str
     ca_pem: str

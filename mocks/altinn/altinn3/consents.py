@@ -12,7 +12,7 @@ accept only from Created (again from Accepted is a no-op), reject only from Crea
 Rejected is a no-op), revoke only from Accepted (again from Revoked is a no-op); any other state
 refuses with the real problem (AM-00002, AM-00015, AM-00010).
 
-All times are calendar time (DESIGN.md §2), written as .NET writes a ``DateTimeOffset``
+All times are calendar time (README, "Time"), written as .NET writes a ``DateTimeOffset``
 (``2027-02-03T10:13:27.897002+00:00``).
 """
 

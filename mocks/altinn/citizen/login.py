@@ -12,7 +12,8 @@ browser.
 The callback redeems the code at ID-porten's ``/token`` over HTTP, authenticating with Altinn's
 enterprise certificate (``private_key_jwt``, ``x5c`` = leaf and issuing CA), verifies the
 id_token against ID-porten's published keys (issuer, audience ``altinn``, lifetime, nonce) and
-requires the highest level, ``idporten-loa-high``: the consent services need it (DESIGN.md §1),
+requires the highest level, ``idporten-loa-high``: the consent services need it (DSOP's process
+description, https://dokumentasjon.dsop.no/dsop_su_om.html),
 and a relying party must check the ``acr`` it got, not trust the one it asked for.
 
 The session is a random cookie (``altinn_session``, HttpOnly, SameSite=Lax, path ``/``); the

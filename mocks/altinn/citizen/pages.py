@@ -6,7 +6,8 @@ page of its own with a 4xx status: an unknown or malformed id (404), a request f
 (403), an answered request (200 on GET, 409 on POST), an expired one (410), a broken consent
 link (400, listing each ErrorCode), a form without this session's CSRF token (403).
 
-Answering redirects to the request's ``RedirectUrl`` as Altinn 2 does (altinn-consent.md A.4):
+Answering redirects to the request's ``RedirectUrl`` as Altinn 2 does (Altinn, «Be om samtykke»,
+https://altinn.github.io/docs/utviklingsguider/samtykke/datakonsument/be-om-samtykke/):
 ``AuthorizationCode=<code>&Status=OK`` appended on yes, ``Status=Failed&ErrorMessage=…`` (with
 ``FailedAuthorizationCode`` for REST-created requests only) on no. The sandbox redirects even for
 ``PortalViewMode=Show``: the real Altinn leaves the citizen in the portal inbox then, which a
