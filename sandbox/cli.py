@@ -14,7 +14,7 @@ from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, SettingsError
 from dsop_sandbox.mocks.common.trust import trust
 
 from .command_settings import load_settings, settings_options, state_directory
-from .control_plane.insurers import CONSENT_GENERATIONS
+from .control_plane.insurers import CONSENT_GENERATIONS, IDPORTEN_AUTH_METHODS
 from .foreground import run_in_foreground
 from .insurer_files import write_insurer_files
 from .invocation import command_name
@@ -72,6 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=CONSENT_GENERATIONS[0],
         help="the consent generation the integration speaks (insurer.toml's consent; default altinn3, what "
         "production runs since Altinn II closed; altinn2 is the process description's flow)",
+    )
+    register.add_argument(
+        "--token-endpoint-auth-method",
+        choices=IDPORTEN_AUTH_METHODS,
+        default=IDPORTEN_AUTH_METHODS[0],
+        help="how the insurer's ID-porten client authenticates at /token (default client_secret_basic; "
+        "private_key_jwt signs with the enterprise certificate written to --out)",
     )
     register.add_argument("--out", default=".", metavar="DIR", help="where to write key, certificate, insurer.toml")
     register.add_argument("--control-url", help="the control plane (default from settings)")
@@ -160,7 +167,13 @@ def cmd_register(args) -> int:
         args,
         "POST",
         "/_sandbox/insurers",
-        json={"org": args.org, "name": args.name, "redirect_uris": args.redirect_uri, "consent": args.consent},
+        json={
+            "org": args.org,
+            "name": args.name,
+            "redirect_uris": args.redirect_uri,
+            "consent": args.consent,
+            "token_endpoint_auth_method": args.token_endpoint_auth_method,
+        },
     )
     facts = write_insurer_files(facts, Path(args.out))
     print(json.dumps(facts, indent=2, ensure_ascii=False))
