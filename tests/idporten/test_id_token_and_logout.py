@@ -449,8 +449,6 @@ def test_an_unknown_request_uri_is_refused(idp, client):
 @pytest.mark.parametrize(
     "overrides,error",
     [
-        ({"nonce": REMOVE}, "invalid_request"),
-        ({"state": REMOVE}, "invalid_request"),
         ({"code_challenge": REMOVE, "code_challenge_method": REMOVE}, "invalid_request"),
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"scope": "profile"}, "invalid_scope"),
@@ -459,11 +457,18 @@ def test_an_unknown_request_uri_is_refused(idp, client):
         ({"redirect_uri": REDIRECT_URI + "/"}, "invalid_request"),
         ({"redirect_uri": REMOVE}, "invalid_request"),
     ],
-    ids=["nonce", "state", "pkce", "plain", "scope", "response_type", "acr", "redirect_uri", "no-redirect_uri"],
+    ids=["pkce", "plain", "scope", "response_type", "acr", "redirect_uri", "no-redirect_uri"],
 )
 def test_invalid_par_parameters_are_a_400_json_error(idp, client, overrides, error):
     _, answer = _push(idp, client, new_verifier(), **overrides)
     assert_oauth_error(answer, 400, error)
+
+
+def test_par_takes_a_request_without_state_and_nonce_from_a_client_with_pkce(idp, client):
+    _, answer = _push(idp, client, new_verifier(), state=REMOVE, nonce=REMOVE)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    _, refused = _push(idp, idp.register(pkce_required=False), None, state=REMOVE)
+    assert_oauth_error(refused, 400, "invalid_request")
 
 
 def test_par_needs_client_authentication(idp, client):
