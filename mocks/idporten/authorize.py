@@ -262,10 +262,12 @@ def authorize_blueprint() -> Blueprint:
             )
         oidc().state.drop_request(request_id)
         rt = runtime()
-        session = oidc().state.start_session(pid, method["acr"], method["amr"], rt.lifetimes["idporten.sso_session"])
+        session, cookie = oidc().state.start_session(
+            pid, method["acr"], method["amr"], rt.lifetimes["idporten.sso_session"]
+        )
         response = complete_login(req, session)
         response.set_cookie(
-            SESSION_COOKIE, session.sid, httponly=True, samesite="Lax", path="/", secure=request.scheme == "https"
+            SESSION_COOKIE, cookie, httponly=True, samesite="Lax", path="/", secure=request.scheme == "https"
         )
         return response
 

@@ -357,6 +357,21 @@ def test_after_logout_the_sso_cookie_no_longer_logs_in_silently(idp, client):
     assert idp.authorize(client, prompt="none").callback["error"] == "login_required"
 
 
+def test_an_id_tokens_sid_used_as_the_sso_cookie_logs_nobody_in(idp, app, client):
+    """Session hijack (issue 15, finding 1): an insurer holds the citizen's id_token and puts its
+    ``sid`` into an ``idporten_sso`` cookie of its own browser. It must get the login page, never a
+    code for the citizen."""
+    _, tokens = idp.tokens(client)
+    sid = unverified(tokens["id_token"])["sid"]
+    assert idp.browser.get_cookie("idporten_sso").value != sid  # the session secret never leaves the browser
+    attacker = Idp(app, app.test_client(), idp.private_key)
+    attacker.browser.set_cookie("idporten_sso", sid)
+    flow = attacker.authorize(client)
+    assert flow.request_id and "code" not in flow.callback
+    assert attacker.authorize(client, prompt="none").callback["error"] == "login_required"
+    assert "code" in idp.authorize(client).callback  # the citizen's own browser still has its SSO
+
+
 def test_logout_revokes_the_sessions_refresh_tokens(idp):
     client = idp.register(grant_types=["authorization_code", "refresh_token"])
     _, tokens = idp.tokens(client)
