@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 
+from .invocation import command_name
 from .launcher import Sandbox, StartupError
 
 EXIT_OK, EXIT_CANNOT_START = 0, 2
@@ -78,7 +79,7 @@ def print_started(sandbox: Sandbox, banner: bool, *insurers) -> None:
             "  insurers     "
             + (
                 ", ".join(f"{i['name']} ({i['org']})" for i in registered)
-                or "none yet: dsop-sandbox register-insurer --help"
+                or f"none yet: {command_name()} register-insurer --help"
             )
         )
     if sandbox.ca_bundle:
