@@ -14,11 +14,9 @@ from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, SettingsError
 from dsop_sandbox.mocks.common.trust import trust
 
 from .command_settings import load_settings, settings_options, state_directory
-from .control_plane.insurers import CONSENT_GENERATIONS, IDPORTEN_AUTH_METHODS
-from .foreground import run_in_foreground
+from .control_plane.registration_options import CONSENT_GENERATIONS, IDPORTEN_AUTH_METHODS
 from .insurer_files import write_insurer_files
 from .invocation import command_name
-from .launcher import Sandbox
 from .options_anywhere import spread_options
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_START = 0, 1, 2
@@ -125,13 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- up / serve ------------------------------------------------------------------------------------
+# (The sandbox itself is imported by the commands that start it: every other command runs without
+# importing the services and Flask, which would cost each ``clock``/``events`` call half a second.)
 def cmd_up(args) -> int:
+    from .foreground import run_in_foreground
+    from .launcher import Sandbox
+
     settings = load_settings(args, tls=args.tls or None)
     with state_directory(settings, throw_away=args.ephemeral) as settings:
         return run_in_foreground(Sandbox(settings), banner=True, with_insurer=args.with_insurer)
 
 
 def cmd_serve(args) -> int:
+    from .foreground import run_in_foreground
+    from .launcher import Sandbox
+
     return run_in_foreground(Sandbox(load_settings(args), services=(args.service,)), banner=False)
 
 

@@ -16,17 +16,11 @@ from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
 
 from .fanout import Fanout, ServiceRefused
+from .registration_options import CONSENT_GENERATIONS, IDPORTEN_AUTH_METHODS
 
 NAV_SERVICE_CODE = "5252"
 NAV_SERVICE_EDITION = 2
-#: The consent generations an insurer's profile may name; the first is the default for new ones
-#: (Altinn 3, what production runs since Altinn II closed on 19 June 2026).
-CONSENT_GENERATIONS = ("altinn3", "altinn2")
 CONSENT_REQUESTS_PATH = "/accessmanagement/api/v1/enterprise/consentrequests"
-#: How the insurer's OIDC client may authenticate at ID-porten's /token (the first is the default):
-#: a secret in the Basic header or in the form, or a JWT signed with the enterprise certificate
-#: (``x5c``). Digdir, «Klientautentisering», https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_token
-IDPORTEN_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
 
 
 @dataclass(frozen=True)
