@@ -3,6 +3,8 @@ and a registered insurer."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 from hypothesis import settings as hypothesis_settings
@@ -10,10 +12,19 @@ from hypothesis import settings as hypothesis_settings
 from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 from tests.budgets import PROFILE
-from tests.keys import with_test_keys
+from tests.keys import SHARED, make_template, with_test_keys
 from tests.support import InsurerKeys
 
 hypothesis_settings.load_profile(PROFILE)
+
+
+def pytest_configure(config):
+    """Under pytest-xdist the controller makes the session's test PKI once, before it starts the
+    workers, which inherit its place in the environment (tests/keys.py): one set of RSA keys, not one
+    per worker."""
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None) and SHARED not in os.environ:
+        os.environ[SHARED] = str(make_template())
+
 
 INSURER_ORG = "310000019"
 INSURER_NAME = "Eksempel Forsikring AS"
