@@ -1,4 +1,4 @@
-"""The checks in front of every DSOP API call, in NAV's order (nav-api.md §2.4, §7), on the call
+"""The checks in front of every DSOP API call, in NAV's order (docs/nav.md, «The checks»), on the call
 as parsed in the view (:class:`~.api_request.ApiRequest`).
 
 1. The Maskinporten access token: signature against Maskinporten's JWKS (fetched over HTTP and
