@@ -221,14 +221,18 @@ def cmd_events(args) -> int:
 def _events_after(args, cursor: str) -> tuple[list[dict], str]:
     """Every event after ``cursor`` in time order, and the cursor at the end. The endpoint's limit
     holds for each service's log, so a page with fewer events than the limit was the last one."""
-    events = []
+    events, unavailable = [], set()
     while True:
         page = _call(args, "GET", "/_sandbox/events", params={"since": cursor, "limit": EVENTS_PAGE})
         events.extend(page["events"])
+        unavailable.update(page.get("unavailable", ()))
         cursor = page["cursor"]
         if len(page["events"]) < EVENTS_PAGE:
-            events.sort(key=lambda event: (event["time"], event["service"], event["id"]))
-            return events, cursor
+            break
+    if unavailable:
+        print(f"dsop-sandbox: no events from {', '.join(sorted(unavailable))} (not answering)", file=sys.stderr)
+    events.sort(key=lambda event: (event["time"], event["service"], event["id"]))
+    return events, cursor
 
 
 def cmd_keys(args) -> int:

@@ -73,7 +73,8 @@ DEFAULTS: dict = {
         "delegation_source": "",
     },
     "altinn": {"consent_token_issuer": "altinn.no"},
-    # NAV publishes the uføre path; the AAP path is not public (nav-api.md §7), so it is a setting.
+    # NAV publishes the uføre path; the AAP path is not public (docs/nav.md, «Operations and paths»),
+    # so it is a setting.
     "nav": {
         "ufore_path": "/dsop-ufo/uforeopplysninger",
         "aap_vedtak_path": "/dsop-aap/v1/vedtak",

@@ -157,6 +157,20 @@ def test_nav_person_ident_header_works_for_aap(world, company, consents):
     assert answer.status_code == 200
 
 
+def test_the_ufore_api_takes_the_person_only_in_fnr(world, company, consents):
+    """NAV's «Uføreopplysninger» names one person header, ``fnr`` (required): ``NAV-PersonIdent``
+    is aap-api's, and naming the person there alone leaves ``fnr`` missing (400)."""
+    token = token_for(world, company, consents, OLA["pid"])
+    melding = nav_error(world.ufore(company, OLA["pid"], token, person_header="NAV-PersonIdent"), 400, E.BAD_INPUT)
+    assert "personident mangler (header fnr)" in melding
+    both = world.ufore(company, OLA["pid"], token, headers={"NAV-PersonIdent": KARI["pid"]})
+    assert both.status_code == 200, both.text  # a header the uføre API does not read changes nothing
+    aap = world.vedtak(
+        company, KARI["pid"], token_for(world, company, consents, KARI["pid"]), headers={"NAV-PersonIdent": OLA["pid"]}
+    )
+    nav_error(aap, 400, E.BAD_INPUT)  # aap-api reads both, and they must agree
+
+
 def test_correlation_ids_are_echoed(world, company, consents):
     answer = world.ufore(
         company,
