@@ -4,8 +4,23 @@ service's own admin endpoints. The suite never imports a fake."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 
 import requests
+
+#: The header the sandbox's admin API takes its token in, and the environment variable the suite
+#: reads it from (``dsop-sandbox conform`` and ``doctor`` set it from the sandbox's state directory).
+TOKEN_HEADER = "X-Sandbox-Admin-Token"
+TOKEN_ENV = "DSOP_SANDBOX_ADMIN_TOKEN"
+
+
+def same_secret(listed, mine) -> bool:
+    """Whether a secret in an admin listing is ``mine``: the listing shows it to a caller without the
+    admin token only as ``sha256:<hex>`` of it."""
+    if not isinstance(listed, str) or not isinstance(mine, str) or not mine:
+        return False
+    return listed in (mine, "sha256:" + hashlib.sha256(mine.encode()).hexdigest())
 
 
 class SandboxUnavailable(RuntimeError):
@@ -18,12 +33,20 @@ PAGE = 10_000
 
 class SandboxApi:
     def __init__(
-        self, control_url: str, http: requests.Session | None = None, timeout: float = 15.0, verify: bool | str = True
+        self,
+        control_url: str,
+        http: requests.Session | None = None,
+        timeout: float = 15.0,
+        verify: bool | str = True,
+        token: str | None = None,
     ):
         self.control = control_url.rstrip("/")
         self.http = http or requests.Session()
         self.http.trust_env = False
         self.http.verify = verify
+        token = token or os.environ.get(TOKEN_ENV)
+        if token:
+            self.http.headers[TOKEN_HEADER] = token
         self.timeout = timeout
         self.services: dict[str, str] = {}
         self.settings: dict = {}

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 import requests
 
+from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, SettingsError
 from dsop_sandbox.mocks.common.trust import trust
 
+from . import discovery
 from .command_settings import load_settings, settings_options, state_directory
 from .control_plane.registration_options import CONSENT_GENERATIONS, IDPORTEN_AUTH_METHODS
 from .insurer_files import write_insurer_files
@@ -126,12 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
 # (The sandbox itself is imported by the commands that start it: every other command runs without
 # importing the services and Flask, which would cost each ``clock``/``events`` call half a second.)
 def cmd_up(args) -> int:
+    """Serve until stopped; where it runs is recorded in the state directory meanwhile (see discovery)."""
     from .foreground import run_in_foreground
     from .launcher import Sandbox
 
     settings = load_settings(args, tls=args.tls or None)
     with state_directory(settings, throw_away=args.ephemeral) as settings:
-        return run_in_foreground(Sandbox(settings), banner=True, with_insurer=args.with_insurer)
+        sandbox = Sandbox(settings)
+        try:
+            return run_in_foreground(
+                sandbox,
+                banner=True,
+                with_insurer=args.with_insurer,
+                on_started=lambda running, _insurer: discovery.write_record(running.settings, running.services),
+            )
+        finally:
+            discovery.remove_record(settings.state_dir)
 
 
 def cmd_serve(args) -> int:
@@ -142,18 +155,39 @@ def cmd_serve(args) -> int:
 
 
 # -- commands that talk to a running sandbox -----------------------------------------------------
+def _target(args) -> discovery.Target:
+    """The sandbox this command acts on (see sandbox/discovery.py), said once on stderr."""
+    target = getattr(args, "_target", None)
+    if target is None:
+        chosen = bool(getattr(args, "state_dir", None) or getattr(args, "config", None))
+        try:
+            target = discovery.find_sandbox(getattr(args, "control_url", None), load_settings(args), chosen)
+        except discovery.NoSandbox as exc:
+            print(f"dsop-sandbox: {exc}", file=sys.stderr)
+            raise SystemExit(EXIT_CANNOT_START) from None
+        args._target = target
+        discovery.say_target(target)
+    return target
+
+
 def _control(args) -> str:
-    return (getattr(args, "control_url", None) or load_settings(args).base_url("control")).rstrip("/")
+    target = _target(args)
+    if target.token:  # the suite (conform, doctor) sends it from the environment
+        os.environ.setdefault(discovery.TOKEN_ENV, target.token)
+    return target.control_url
 
 
 def _call(args, method: str, path: str, **kwargs):
-    url = _control(args) + path
+    target = _target(args)
+    url = target.control_url + path
+    headers = {TOKEN_HEADER: target.token} if target.token else {}
+    # A --tls sandbox: trust its own CA bundle (recorded, or from the same settings), never the system store.
+    verify = target.ca_bundle or trust(load_settings(args))
     try:
-        # A --tls sandbox: trust its own CA bundle (from the same settings), never the system store.
-        response = requests.request(method, url, timeout=30, verify=trust(load_settings(args)), **kwargs)
+        response = requests.request(method, url, timeout=30, verify=verify, headers=headers, **kwargs)
     except requests.RequestException:
         print(
-            f"dsop-sandbox: no sandbox answers at {_control(args)}; start one with: {command_name()} up",
+            f"dsop-sandbox: no sandbox answers at {target.control_url}; start one with: {command_name()} up",
             file=sys.stderr,
         )
         raise SystemExit(EXIT_CANNOT_START) from None

@@ -10,6 +10,7 @@ import requests
 from hypothesis import settings as hypothesis_settings
 
 from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER, read_admin_token
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 from tests.budgets import PROFILE
 from tests.keys import SHARED, make_template, with_test_keys
@@ -51,9 +52,14 @@ def sandbox(settings):
 
 
 @pytest.fixture
-def http():
+def http(request):
+    """A requests session; beside a running ``sandbox``, it sends that sandbox's admin token (read
+    from its state directory, as the CLI does), so that nobody types it."""
     with requests.Session() as session:
         session.trust_env = False
+        if "sandbox" in request.fixturenames:
+            token = read_admin_token(request.getfixturevalue("sandbox").settings.state_dir)
+            session.headers[TOKEN_HEADER] = token
         yield session
 
 

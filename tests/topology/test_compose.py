@@ -112,7 +112,7 @@ def test_one_container_per_service_running_what_the_process_topology_runs(docume
         args = build_parser().parse_args(service["command"][1:])
         assert (args.command, args.service) == ("serve", name)
         port = DEFAULT_PORTS[name]
-        assert service["ports"] == [f"{port}:{port}"]
+        assert service["ports"] == [f"127.0.0.1:{port}:{port}"]  # the host's loopback, never all interfaces
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
