@@ -33,7 +33,7 @@ class Revocation(Scenario):
                 if delivered
                 else f"After the withdrawal the fetch hook answered {answer.status!r} instead of consent_required."
             ),
-            delivered,
+            [*delivered, *ctx.events(cursor).consent_tokens(ctx.org, code), answer.evidence],
         )
         ctx.wait(RETRY_WINDOW, "watching for retries of the withdrawn consent")
         attempts = ctx.events(cursor).consent_tokens(ctx.org, code)
@@ -76,5 +76,5 @@ class Expiry(Scenario):
                 if delivered
                 else f"Three years on, the fetch hook answered {answer.status!r} instead of consent_required."
             ),
-            delivered,
+            [*delivered, answer.evidence],
         )

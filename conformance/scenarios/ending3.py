@@ -46,7 +46,7 @@ class Revocation3(Scenario):
                 if delivered
                 else f"After the revocation the fetch hook answered {answer.status!r} instead of consent_required."
             ),
-            delivered or refused or events.nav_calls(ctx.org, ctx.person["pid"]),
+            [*(delivered or refused or events.nav_calls(ctx.org, ctx.person["pid"])), answer.evidence],
         )
         if ctx.client_id is None:
             ctx.not_run("DSOP-NO-ENDLESS-RETRY", "The profile names no Maskinporten client_id.")
