@@ -15,6 +15,7 @@ from .doctor import diagnose
 from .doctor import render as render_checks
 from .drivers.base import Driver, DriverError
 from .drivers.http_browser import HttpBrowser
+from .leftovers import leftovers
 from .profile import InsurerProfile, ProfileError
 from .results import RunResult, ScenarioResult
 from .sandbox_api import SandboxApi, SandboxUnavailable
@@ -103,7 +104,8 @@ def run(
     http = requests.Session()
     http.trust_env = False
     http.verify = verify
-    api.tidy()
+    before = api.stage()
+    problems = api.tidy()
     try:
         for index, scenario in enumerate(chosen):
             person = persons[index % len(persons)]
@@ -127,7 +129,7 @@ def run(
                     if requirement not in judged:
                         ctx.not_run(requirement, f"The scenario stopped: {outcome.error}")
             finally:
-                api.tidy()
+                problems += api.tidy()
             outcome.seconds = time.monotonic() - started
             outcome.verdicts, outcome.steps = ctx.verdicts, ctx.steps
             result.scenarios.append(outcome)
@@ -136,5 +138,7 @@ def run(
     finally:
         http.close()
         driver.close()
+    result.left = leftovers(before, api.stage())
+    result.left.update({f"tidying up ({index + 1})": problem for index, problem in enumerate(dict.fromkeys(problems))})
     result.seconds = time.monotonic() - began
     return result
