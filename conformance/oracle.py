@@ -11,17 +11,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-CREATE_REQUEST = ("create_consent_request", "create_consent_request_singular")
-#: Altinn 2's parameterised link (``/ui/AccessConsent/?Resources=…&CoveredBy=…``): once the citizen has
-#: logged in, Altinn creates the consent request and sends the browser to its page (302).
-CONSENT_LINK = ("consent_link", "consent_link_slash")
-CREATE_REQUEST3 = ("enterprise_create_consent_request",)
-CONSENT_LOOKUP = ("maskinporten_consent_lookup",)
-CONSENT_TOKEN = ("get_consent_token", "get_consent_token_by_query")
-LOG_USE = ("log_use",)
-NAV_DATA = ("hentUforeopplysninger", "finnVedtakListe", "finnMeldekortListe")
-MP_TOKEN = ("token",)
-TLS_HANDSHAKE = ("tls_handshake",)
+# The operations the oracle reads, as the contract between the fakes and their readers declares them.
+from .contract import (
+    CONSENT_LINK,
+    CONSENT_LOOKUP,
+    CONSENT_TOKEN,
+    CREATE_REQUEST,
+    CREATE_REQUEST3,
+    LOG_USE,
+    MP_TOKEN,
+    NAV_DATA,
+    TLS_HANDSHAKE,
+)
 
 
 class Events:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ..context import Context, observed
+from ..contract import CONSENT_LINK, CREATE_REQUEST
 from ..drivers.base import ACCEPT, REJECT
-from ..oracle import CONSENT_LINK, CREATE_REQUEST
 from .base import Scenario
 
 #: Seconds the suite gives an insurer that exchanges the code at once after the callback, before it asks
