@@ -27,11 +27,32 @@ class Precondition(Exception):
     """The scenario cannot reach what it wants to judge; its remaining requirements are NOT RUN."""
 
 
+class InsurerSilent(Precondition):
+    """The insurer gave the suite no usable answer (no connection, or a fetch hook answer without a
+    status): nothing it did can be judged from that, neither as a pass nor as a failure."""
+
+
+def observed(operation: str, method: str, url: str, http_status: int, **details) -> dict:
+    """An answer the suite itself got from the insurer, as evidence beside the sandbox's events (the
+    insurer keeps no event log the suite could read)."""
+    return {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "service": "insurer",
+        "operation": operation,
+        "method": method,
+        "path": url,
+        "status": http_status,
+        "outcome": "seen by the suite",
+        "details": {key: value for key, value in details.items() if value is not None},
+    }
+
+
 @dataclass
 class FetchAnswer:
     http_status: int
-    status: str | None  # "ok" | "consent_required" | "unavailable" | None (no usable answer)
+    status: str  # "ok" | "consent_required" | "unavailable" (a hook without a status raises InsurerSilent)
     body: object = None
+    evidence: dict = field(default_factory=dict)  # the answer as an evidence record (see observed)
 
 
 @dataclass
@@ -75,6 +96,19 @@ class Context:
         )
         return self.driver.consent(self.profile.start(person), person, answer)
 
+    @staticmethod
+    def seen(outcome: BrowserOutcome) -> dict:
+        """Where the citizen's browser ended, as evidence (see :func:`observed`)."""
+        return observed(
+            "citizen's browser",
+            "GET",
+            outcome.final_url,
+            outcome.final_status,
+            reached_consent_page=outcome.reached_consent_page,
+            answered=outcome.answered,
+            callback_status=outcome.callback_status,
+        )
+
     def back_at_insurer(self, outcome: BrowserOutcome) -> bool:
         """The citizen's browser ended on a working page outside Altinn and ID-porten: the insurer's."""
         login_and_consent = (self.api.services["altinn"], self.api.services["idporten"])
@@ -112,20 +146,37 @@ class Context:
         return answer
 
     def fetch(self, person: dict | None = None) -> FetchAnswer:
+        """The insurer's fetch hook, asked for ``person`` now; InsurerSilent when it gives no answer
+        with a status (no connection, a timeout, a page without ``status``)."""
         person = person or self.person
         url = self.profile.fetch(person)
-        try:
-            answer = self.http.post(url, timeout=FETCH_TIMEOUT)
-        except requests.RequestException as exc:
-            self.step(f"Fetch hook for {person['pid']}: no answer ({exc.__class__.__name__})")
-            return FetchAnswer(0, None)
+        answer = self.ask_insurer("POST", url, f"fetch hook for {person['pid']}", timeout=FETCH_TIMEOUT)
         try:
             body = answer.json()
         except ValueError:
             body = None
         status = body.get("status") if isinstance(body, dict) else None
         self.step(f"Fetch hook for {person['pid']}: HTTP {answer.status_code}, status {status!r}")
-        return FetchAnswer(answer.status_code, status, body)
+        if not isinstance(status, str):
+            raise InsurerSilent(
+                f"the insurer's fetch hook answered HTTP {answer.status_code} without a status "
+                f"(ok, consent_required or unavailable), so what the insurer did could not be judged"
+            )
+        return FetchAnswer(
+            answer.status_code, status, body, observed("fetch hook", "POST", url, answer.status_code, answered=status)
+        )
+
+    def ask_insurer(self, method: str, url: str, what: str, **kwargs) -> requests.Response:
+        """One request to the insurer (its fetch hook, its callback); InsurerSilent when it does not
+        answer: a connection error is no answer, and no evidence of anything."""
+        try:
+            return self.http.request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            self.step(f"The insurer's {what} did not answer ({exc.__class__.__name__})")
+            raise InsurerSilent(
+                f"the insurer's {what} did not answer ({exc.__class__.__name__}), so what the insurer does "
+                f"could not be judged"
+            ) from exc
 
     def wait(self, seconds: float, why: str) -> None:
         self.step(f"Wait {seconds:g} s ({why})")
@@ -161,8 +212,14 @@ class Context:
 
     # -- judging -----------------------------------------------------------------------------------------
     def judge(self, requirement: str, ok: bool, why: str, evidence: list[dict] = ()) -> bool:
+        """PASS or FAIL, each resting on ``evidence``: the sandbox's events and the insurer's answers
+        that show the behaviour ``why`` names. A verdict without any is no verdict: NOT RUN, saying so."""
         assert requirement in by_id(self.generation), (self.generation, requirement)
-        self.verdicts.append(Verdict(requirement, PASS if ok else FAIL, why, self.scenario, brief(list(evidence))))
+        evidence = [item for item in evidence if item]
+        if not evidence:
+            self.not_run(requirement, f"Nothing the suite saw shows it, so this is not judged (it would say: {why})")
+            return False
+        self.verdicts.append(Verdict(requirement, PASS if ok else FAIL, why, self.scenario, brief(evidence)))
         return ok
 
     def not_run(self, requirement: str, why: str) -> None:

@@ -58,7 +58,14 @@ def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) 
             )
         )
     except SandboxUnavailable as exc:
-        checks.append(Check("sandbox", False, str(exc), "start it: dsop-sandbox up (or pass --control-url)"))
+        checks.append(
+            Check(
+                "sandbox",
+                False,
+                f"the control plane at {control_url} does not answer: {exc}",
+                "start it: dsop-sandbox up (or pass --control-url)",
+            )
+        )
         return checks
     checks.append(_clock(api))
     if profile is None:

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-CREATE_REQUEST = ("create_consent_request", "create_consent_request_singular")
-CREATE_REQUEST3 = ("enterprise_create_consent_request",)
-CONSENT_LOOKUP = ("maskinporten_consent_lookup",)
-CONSENT_TOKEN = ("get_consent_token", "get_consent_token_by_query")
-LOG_USE = ("log_use",)
-NAV_DATA = ("hentUforeopplysninger", "finnVedtakListe", "finnMeldekortListe")
-MP_TOKEN = ("token",)
-TLS_HANDSHAKE = ("tls_handshake",)
+# The operations the oracle reads, as the contract between the fakes and their readers declares them.
+from .contract import (
+    CONSENT_LINK,
+    CONSENT_LOOKUP,
+    CONSENT_TOKEN,
+    CREATE_REQUEST,
+    CREATE_REQUEST3,
+    LOG_USE,
+    MP_TOKEN,
+    NAV_DATA,
+    TLS_HANDSHAKE,
+)
 
 
 class Events:
@@ -58,7 +62,15 @@ class Events:
         return found
 
     def requests_made(self, org: str, pid: str | None = None) -> list[dict]:
-        return self.where("altinn", CREATE_REQUEST, status=201, caller=org, subject=pid)
+        """Altinn 2 consent requests ``org`` made (for ``pid``): over REST, or through the parameterised
+        link naming ``org`` in ``CoveredBy``, which Altinn turns into a request once the citizen logged in."""
+        rest = self.where("altinn", CREATE_REQUEST, status=201, caller=org, subject=pid)
+        linked = [
+            e
+            for e in self.where("altinn", CONSENT_LINK, status=302, subject=pid, covered_by=org)
+            if details_of(e).get("authorization_code")
+        ]
+        return sorted(rest + linked, key=lambda e: (e.get("time") or "", e.get("id") or 0))
 
     def consent_tokens(self, org: str, code: str | None = None, status=None) -> list[dict]:
         return self.where("altinn", CONSENT_TOKEN, status=status, caller=org, code=code)

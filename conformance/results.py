@@ -54,6 +54,7 @@ class RunResult:
     setup_error: str | None = None
     skipped: dict[str, str] = field(default_factory=dict)  # scenario left out of a full run -> why
     generation: str = ""  # the consent generation judged (altinn3 | altinn2); "" when the run could not start
+    left: dict[str, str] = field(default_factory=dict)  # what the run left changed in the sandbox -> why
 
     def overall(self, requirement_id: str) -> str:
         statuses = [v.status for s in self.scenarios for v in s.verdicts if v.requirement == requirement_id]
@@ -98,6 +99,7 @@ class RunResult:
             "exit_code": self.exit_code,
             "counts": self.counts(),
             "skipped": dict(self.skipped),
+            "left": dict(self.left),
             "requirements": [
                 {**asdict(r), "verdict": self.overall(r.id), "verdicts": [asdict(v) for v in self.verdicts_for(r.id)]}
                 for r in self.judged()

@@ -11,8 +11,11 @@ import requests
 
 from .catalogue import catalogue
 from .context import Context, Precondition
+from .doctor import diagnose
+from .doctor import render as render_checks
 from .drivers.base import Driver, DriverError
 from .drivers.http_browser import HttpBrowser
+from .leftovers import leftovers
 from .profile import InsurerProfile, ProfileError
 from .results import RunResult, ScenarioResult
 from .sandbox_api import SandboxApi, SandboxUnavailable
@@ -34,19 +37,19 @@ def person_record(person: dict) -> dict:
 
 
 def prepare(profile_path: str, control_url: str, *, verify: bool | str = True) -> tuple[InsurerProfile, SandboxApi]:
-    """The profile and a connected sandbox, or SetupError saying what to fix."""
+    """The profile and a connected sandbox, or SetupError with doctor's words: the run starts only when
+    every check ``dsop-sandbox doctor`` makes passes (the sandbox answers, the org is registered with the
+    profile's key, the insurer's URLs answer), so that a configuration problem is never reported as
+    conformance failures."""
+    problems = [check for check in diagnose(profile_path, control_url, verify=verify) if not check.ok]
+    if problems:
+        raise SetupError(render_checks(problems))
     try:
         profile = InsurerProfile.load(profile_path)
-    except ProfileError as exc:
-        raise SetupError(str(exc)) from exc
-    api = SandboxApi(control_url, verify=verify)
-    try:
+        api = SandboxApi(control_url, verify=verify)
         api.connect()
-        insurers = {i["org"] for i in api.insurers()}
-    except SandboxUnavailable as exc:
-        raise SetupError(f"the sandbox's control plane does not answer: {exc}") from exc
-    if profile.org not in insurers:
-        raise SetupError(f"{profile.org} is not registered in this sandbox (dsop-sandbox register-insurer)")
+    except (ProfileError, SandboxUnavailable) as exc:  # changed between doctor's look and ours
+        raise SetupError(str(exc)) from exc
     return profile, api
 
 
@@ -101,7 +104,8 @@ def run(
     http = requests.Session()
     http.trust_env = False
     http.verify = verify
-    api.tidy()
+    before = api.stage()
+    problems = api.tidy()
     try:
         for index, scenario in enumerate(chosen):
             person = persons[index % len(persons)]
@@ -125,7 +129,7 @@ def run(
                     if requirement not in judged:
                         ctx.not_run(requirement, f"The scenario stopped: {outcome.error}")
             finally:
-                api.tidy()
+                problems += api.tidy()
             outcome.seconds = time.monotonic() - started
             outcome.verdicts, outcome.steps = ctx.verdicts, ctx.steps
             result.scenarios.append(outcome)
@@ -134,5 +138,7 @@ def run(
     finally:
         http.close()
         driver.close()
+    result.left = leftovers(before, api.stage())
+    result.left.update({f"tidying up ({index + 1})": problem for index, problem in enumerate(dict.fromkeys(problems))})
     result.seconds = time.monotonic() - began
     return result

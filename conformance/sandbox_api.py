@@ -29,6 +29,8 @@ class SandboxUnavailable(RuntimeError):
 
 #: Events asked for per log and page (the control plane's most).
 PAGE = 10_000
+#: The services that sign what an insurer verifies, each with its ``/_sandbox/keys``.
+SIGNING = ("idporten", "maskinporten", "altinn")
 
 
 class SandboxApi:
@@ -147,14 +149,42 @@ class SandboxApi:
     def restore_certificates(self) -> None:
         self.admin("DELETE", "/tls")
 
-    def tidy(self) -> None:
+    def tidy(self) -> list[str]:
         """Leave the sandbox as a scenario found it: every certificate trusted, no faults, the real
-        calendar, default lifetimes."""
-        for step in (
-            self.restore_certificates,
-            self.clear_faults,
-            self.reset_lifetimes,
-            lambda: self.clock(reset=True),
+        calendar, default lifetimes. What could not be put back, with why (empty: everything)."""
+        problems = []
+        for what, step in (
+            ("the certificates", self.restore_certificates),
+            ("the faults", self.clear_faults),
+            ("the lifetimes", self.reset_lifetimes),
+            ("the calendar", lambda: self.clock(reset=True)),
         ):
-            with contextlib.suppress(SandboxUnavailable):
+            try:
                 step()
+            except SandboxUnavailable as exc:
+                problems.append(f"{what} could not be restored: {exc}")
+        return problems
+
+    def stage(self) -> dict[str, object]:
+        """What the suite changes while it runs, as the sandbox holds it now: the calendar's offset,
+        the lifetimes, the armed faults, the certificates served and the keys that sign (see
+        :mod:`.leftovers`)."""
+        stage: dict[str, object] = {
+            "calendar": self.admin("GET", "/clock").get("offset_seconds", 0),
+            "lifetimes": self.admin("GET", "/lifetimes").get("lifetimes", {}),
+            "faults": {
+                name: answer.get("faults", [])
+                for name, answer in self.admin("GET", "/faults").get("services", {}).items()
+                if isinstance(answer, dict)
+            },
+            "certificates": {
+                name: answer.get("certificate")
+                for name, answer in self.admin("GET", "/tls").get("services", {}).items()
+                if isinstance(answer, dict)
+            },
+        }
+        for service in SIGNING:
+            if service in self.services:
+                with contextlib.suppress(SandboxUnavailable, KeyError):
+                    stage[f"signing key:{service}"] = self.admin("GET", "/keys", service=service)["signing_kid"]
+        return stage

@@ -87,6 +87,8 @@ def part_of(module: str) -> str:
     """The part of the house a module belongs to: one fake (with its sub-folders), the shared
     machinery, the key authority, the suite, the people, the reference insurer; ``sandbox/``'s
     own files, its dashboard and its topology apart."""
+    if module == CONTRACT:
+        return "contract"
     path = MODULES[module].relative_to(ROOT).parts
     if path[0] == "mocks" and len(path) > 2:
         return "/".join(path[:2])
@@ -140,6 +142,10 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 FAKES = ("mocks/idporten", "mocks/maskinporten", "mocks/altinn", "mocks/nav")
+#: The contract between the fakes and the readers of their events (the operations and event fields the
+#: suite, the dashboard and fault targets name): a part of its own that imports nothing, so that each of
+#: them may import it without importing the others.
+CONTRACT = "dsop_sandbox.conformance.contract"
 
 
 def test_the_import_reader_sees_the_house():
@@ -159,7 +165,7 @@ def test_no_circle_between_parts():
 
 @pytest.mark.parametrize("fake", FAKES)
 def test_a_fake_uses_only_the_shared_machinery_the_key_authority_and_the_people(fake):
-    assert part_graph().get(fake, set()) <= {"mocks/common", "mocks/authority", "scenarios"}
+    assert part_graph().get(fake, set()) <= {"mocks/common", "mocks/authority", "scenarios", "contract"}
 
 
 def test_the_shared_machinery_stands_on_the_key_authority_alone():
@@ -172,11 +178,15 @@ def test_the_shared_machinery_stands_on_the_key_authority_alone():
 def test_the_control_plane_speaks_to_the_fakes_over_http_only_and_the_dashboard_only_draws():
     graph = part_graph()
     assert graph.get("sandbox/control_plane", set()) <= {"mocks/common", "mocks/authority"}
-    assert graph.get("sandbox/dashboard", set()) <= {"sandbox/control_plane", "mocks/common"}
+    assert graph.get("sandbox/dashboard", set()) <= {"sandbox/control_plane", "mocks/common", "contract"}
 
 
 def test_the_suite_sees_the_sandbox_only_over_http():
-    assert part_graph().get("conformance", set()) == set()
+    assert part_graph().get("conformance", set()) <= {"contract"}
+
+
+def test_the_contract_imports_nothing():
+    assert GRAPH[CONTRACT] == set()
 
 
 def test_the_reference_insurer_imports_nothing_of_the_sandbox():

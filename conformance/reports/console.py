@@ -128,6 +128,11 @@ def render(result: RunResult, *, color: bool = False) -> str:
         for name, why in result.skipped.items():
             lines.extend(wrap(f"{name}: {why}", "  "))
 
+    if result.left:
+        lines.extend(["", paint("Left changed in the sandbox by this run", "bold")])
+        for what, why in result.left.items():
+            lines.extend(wrap(f"{what}: {why}", "  "))
+
     counts = result.counts()
     lines.append("")
     left_out = unjudged(result)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-import requests
-
-from ..context import Context
+from ..context import Context, observed
+from ..contract import CONSENT_LINK, CREATE_REQUEST
 from ..drivers.base import ACCEPT, REJECT
 from .base import Scenario
+
+#: Seconds the suite gives an insurer that exchanges the code at once after the callback, before it asks
+#: for the first fetch itself (which an insurer that exchanges only then needs).
+EXCHANGE_MOMENT = 1.0
 
 
 class ConsentGranted(Scenario):
@@ -30,7 +33,7 @@ class ConsentGranted(Scenario):
             else "No consent request for NAV's service 5252 naming this person reached Altinn"
             + ("" if outcome.reached_consent_page else ", and the citizen never reached Altinn's consent page")
             + ".",
-            made or events.where("altinn", ("create_consent_request",)),
+            (made or events.where("altinn", CREATE_REQUEST + CONSENT_LINK)) + [ctx.seen(outcome)],
         )
         code = outcome.authorization_code
         came_back = outcome.answered and code and ctx.back_at_insurer(outcome)
@@ -41,18 +44,58 @@ class ConsentGranted(Scenario):
             if came_back
             else f"After the consent page the citizen ended at {outcome.final_url} with HTTP "
             f"{outcome.final_status}, not on a working page of the insurer.",
+            [ctx.seen(outcome)],
         )
         if not code:
             ctx.not_run("DSOP-TOKEN-EXCHANGE", "No authorization code came back, so no exchange could follow.")
             return
-        tokens = ctx.wait_for(lambda: ctx.events().consent_tokens(ctx.org, code, status=200), timeout=5)
+        judge_exchange(ctx, code)
+
+
+def judge_exchange(ctx: Context, code: str) -> None:
+    """The code is exchanged by the first fetch: processes 1 and 2 are not synchronous, so the insurer
+    may exchange it at once after the callback or only when it first needs NAV data. The suite asks
+    for that first fetch when no exchange came within a moment of the callback, and reads whether a
+    consent token for the code was issued before the first NAV call for the person."""
+    pid = ctx.person["pid"]
+    began = ctx.started_cursor
+
+    def exchanged() -> list[dict]:
+        return ctx.events(began).consent_tokens(ctx.org, code, status=200)
+
+    tokens = ctx.wait_for(exchanged, timeout=EXCHANGE_MOMENT)
+    answer = None
+    if not tokens:
+        ctx.step("No exchange yet: the suite asks the insurer for its first fetch")
+        answer = ctx.fetch()
+        tokens = exchanged()
+    events = ctx.events(began)
+    calls = events.nav_calls(ctx.org, pid)
+    first_call = min((e["time"] for e in calls), default=None)
+    in_time = [e for e in tokens if first_call is None or e["time"] <= first_call]
+    seen = [answer.evidence] if answer else []
+    if in_time:
         ctx.judge(
             "DSOP-TOKEN-EXCHANGE",
-            bool(tokens),
-            "The insurer exchanged the authorization code for a consent token."
-            if tokens
-            else "The insurer never fetched a consent token for the code it got back (waited 5 s).",
-            tokens or ctx.events().consent_tokens(ctx.org, code),
+            True,
+            "The insurer exchanged the authorization code for a consent token "
+            + ("when it first fetched." if answer else "after the callback, before any NAV call."),
+            in_time + calls[:1] + seen,
+        )
+    elif calls:
+        ctx.judge(
+            "DSOP-TOKEN-EXCHANGE",
+            False,
+            "The insurer called NAV for the person before it had exchanged the authorization code for a consent token.",
+            calls + tokens + seen,
+        )
+    else:
+        ctx.judge(
+            "DSOP-TOKEN-EXCHANGE",
+            False,
+            f"The insurer never exchanged the authorization code for a consent token, not even when asked to fetch "
+            f"(its fetch hook answered {answer.status!r}).",
+            events.consent_tokens(ctx.org, code) + seen,
         )
 
 
@@ -84,7 +127,7 @@ class ConsentDeclined(Scenario):
                 else f"showed HTTP {outcome.final_status} on its callback"
             )
             + ".",
-            nav or ctx.events().all,
+            [*nav, answer.evidence],
         )
 
 
@@ -102,12 +145,7 @@ class ForgedCallback(Scenario):
         forged = ctx.new_id()
         url = f"{callbacks[0]}{'&' if '?' in callbacks[0] else '?'}AuthorizationCode={forged}&Status=OK"
         ctx.step(f"Open the insurer's callback with an AuthorizationCode it never asked for ({forged})")
-        try:
-            answer = ctx.http.get(url, timeout=15, allow_redirects=False)
-            status = answer.status_code
-        except requests.RequestException as exc:
-            status = 0
-            ctx.step(f"The callback did not answer ({exc.__class__.__name__})")
+        status = ctx.ask_insurer("GET", url, "callback", timeout=15, allow_redirects=False).status_code
         tried = ctx.wait_for(lambda: ctx.events().consent_tokens(ctx.org, forged), timeout=1.0)
         ctx.judge(
             "DSOP-CALLBACK-STATE",
@@ -115,5 +153,5 @@ class ForgedCallback(Scenario):
             f"The insurer refused the forged callback (HTTP {status}) and sent nothing to Altinn."
             if not tried
             else "The insurer sent a code it never asked for to Altinn's token endpoint.",
-            tried,
+            tried or [observed("callback", "GET", url, status)],
         )

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import requests
-
 from ..catalogue import CONSENT_YEARS, NAV_RESOURCE
-from ..context import Context
+from ..context import Context, observed
 from ..drivers.base import ACCEPT, LEAVE, REJECT
 from .base import Scenario
 
@@ -61,14 +59,19 @@ class ConsentGranted3(Scenario):
         wrong = [(e, why) for e in made if (why := request_problem(e, ctx.org))]
         if wrong:
             event, why = wrong[0]
-            ctx.judge("DSOP-CONSENT-REQUEST", False, f"Altinn accepted a consent request, but {why}.", [event])
+            ctx.judge(
+                "DSOP-CONSENT-REQUEST",
+                False,
+                f"Altinn accepted a consent request, but {why}.",
+                [event, ctx.seen(outcome)],
+            )
         elif answered and outcome.reached_consent_page:
             ctx.judge(
                 "DSOP-CONSENT-REQUEST",
                 True,
                 f"Altinn accepted a consent request for {NAV_RESOURCE} from this person to the insurer, valid for "
                 f"at most {CONSENT_YEARS} years, and the citizen answered its page.",
-                answered,
+                [*answered, ctx.seen(outcome)],
             )
         else:
             codes = problems_named(refused)
@@ -80,7 +83,7 @@ class ConsentGranted3(Scenario):
                 if refused and not made
                 else "No consent request from the insurer for this person reached Altinn's consent page "
                 f"(the citizen ended at {outcome.final_url}).",
-                refused or made,
+                [*(refused or made), ctx.seen(outcome)],
             )
         if not outcome.reached_consent_page:
             ctx.not_run("DSOP-CALLBACK", "The citizen never reached Altinn's consent page, so nothing called back.")
@@ -93,7 +96,7 @@ class ConsentGranted3(Scenario):
             if came_back
             else f"After «accept» the citizen ended at {outcome.final_url} with HTTP {outcome.final_status} "
             f"(callback Status {outcome.callback_status!r}), not on a working page of the insurer.",
-            answered,
+            [*answered, ctx.seen(outcome)],
         )
 
 
@@ -132,7 +135,7 @@ class ConsentDeclined3(Scenario):
             )
         else:
             why = f"After «Nei» the insurer's callback page answered HTTP {outcome.final_status}."
-        ctx.judge("DSOP-DECLINED", ok, why, nav or tried or events.requests3(ctx.org, ctx.person["pid"]))
+        ctx.judge("DSOP-DECLINED", ok, why, [*(nav or tried), answer.evidence])
 
 
 FORGED_PARAMS = ("id", "consentId", "requestId")  # the names a consent id goes by in redirect URLs
@@ -165,21 +168,18 @@ class ForgedCallback3(Scenario):
         pending = ctx.driver.consent(ctx.profile.start(ctx.person), ctx.person, LEAVE).consent_request_id
         if pending:
             targets.append(with_forged_id(ctx.api.consent3(pending)["redirectUrl"], forged))
-        statuses = []
+        answers = []
         for url in targets:
             ctx.step(f"Open the insurer's callback with Status=OK and a consent id it never made ({forged})")
-            try:
-                statuses.append(ctx.http.get(url, timeout=15, allow_redirects=False).status_code)
-            except requests.RequestException as exc:
-                statuses.append(0)
-                ctx.step(f"The callback did not answer ({exc.__class__.__name__})")
+            status = ctx.ask_insurer("GET", url, "callback", timeout=15, allow_redirects=False).status_code
+            answers.append(observed("callback", "GET", url, status))
 
         def used():
             events = ctx.events()
             return events.consent_grants(ctx.client_id or "", forged) + events.lookups(forged)
 
         tried = ctx.wait_for(used, timeout=1.0)
-        answered = ", ".join(f"HTTP {status}" for status in statuses)
+        answered = ", ".join(f"HTTP {answer['status']}" for answer in answers)
         ctx.judge(
             "DSOP-CALLBACK-STATE",
             not tried,
@@ -188,5 +188,5 @@ class ForgedCallback3(Scenario):
             + "."
             if not tried
             else f"The insurer took the consent id of a forged callback and asked Maskinporten for it ({forged}).",
-            tried or ctx.events().requests3(ctx.org, ctx.person["pid"]),
+            tried or answers,
         )

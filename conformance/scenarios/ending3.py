@@ -46,13 +46,20 @@ class Revocation3(Scenario):
                 if delivered
                 else f"After the revocation the fetch hook answered {answer.status!r} instead of consent_required."
             ),
-            delivered or refused or events.nav_calls(ctx.org, ctx.person["pid"]),
+            [*(delivered or refused or events.nav_calls(ctx.org, ctx.person["pid"])), answer.evidence],
         )
         if ctx.client_id is None:
             ctx.not_run("DSOP-NO-ENDLESS-RETRY", "The profile names no Maskinporten client_id.")
             return
         ctx.wait(RETRY_WINDOW, "watching for retries of the revoked consent")
         attempts = ctx.events(cursor).consent_grants(ctx.client_id, consent_id)
+        if not attempts:
+            ctx.not_run(
+                "DSOP-NO-ENDLESS-RETRY",
+                "The insurer did not ask Maskinporten for the revoked consent at all, so there was no refusal it "
+                "could have retried.",
+            )
+            return
         ok = len(attempts) <= MAX_TOKEN_ATTEMPTS
         ctx.judge(
             "DSOP-NO-ENDLESS-RETRY",

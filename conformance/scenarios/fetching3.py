@@ -64,7 +64,7 @@ class Fetch3(Scenario):
             if ok
             else f"The fetch hook answered {answer.status!r} (HTTP {answer.http_status}) and NAV delivered "
             f"{len(delivered)} time(s) under consent {consent_id}.",
-            delivered or events.nav_calls(ctx.org),
+            [*(delivered or events.nav_calls(ctx.org)), answer.evidence],
         )
         judge_consent_in_token(ctx, consent_id)
         judge_person(ctx, delivered)
@@ -72,11 +72,18 @@ class Fetch3(Scenario):
             ctx.not_run("DSOP-MASKINPORTEN-REUSE", "The profile names no Maskinporten client_id.")
             return
         cursor = ctx.cursor()
-        ctx.fetch()
+        again = ctx.fetch()
         events = ctx.events(cursor)
         tokens = events.consent_grants(ctx.client_id, consent_id, status=200)
         calls = events.nav_calls3(ctx.org, consent_id)
-        ok = len(calls) > 0 and len(tokens) < len(calls)
+        if not calls:
+            ctx.not_run(
+                "DSOP-MASKINPORTEN-REUSE",
+                f"The second fetch made no NAV call under consent {consent_id} (its fetch hook answered "
+                f"{again.status!r}), so there was no token to reuse.",
+            )
+            return
+        ok = len(tokens) < len(calls)
         ctx.judge(
             "DSOP-MASKINPORTEN-REUSE",
             ok,
@@ -112,7 +119,7 @@ class Reuse3(Scenario):
                 if asked_again
                 else f"The second fetch under the same consent answered {again.status!r}."
             ),
-            asked_again or delivered,
+            [*asked_again, *delivered, again.evidence],
         )
 
 

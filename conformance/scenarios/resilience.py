@@ -48,7 +48,7 @@ class NavDown(Scenario):
                 f"The consent step completed (HTTP {outcome.final_status} at the insurer) while NAV was down."
                 if completed
                 else f"With NAV down the consent step ended at {outcome.final_url} with HTTP {outcome.final_status}.",
-                tokens,
+                [*tokens, ctx.seen(outcome)],
             )
             remaining = OUTAGE - (time.monotonic() - began)
             if remaining > 0:
@@ -68,7 +68,7 @@ class NavDown(Scenario):
             if rate <= MAX_CALLS_PER_SECOND
             else f"{len(during)} NAV calls in {seconds:.1f} s of outage ({rate:.1f}/s): the insurer hammers a "
             f"failing service.",
-            during,
+            [*during, ctx.seen(outcome)],
         )
         if not code:
             ctx.not_run("DSOP-RECOVERY", "The consent step did not complete, so there was nothing to recover.")
@@ -85,7 +85,7 @@ class NavDown(Scenario):
             "Once NAV was back the data arrived (on the next fetch; the insurer did not retry on its own)."
             if answer.status == "ok"
             else f"NAV was back, but the insurer did not retrieve the data (fetch hook: {answer.status!r}).",
-            ctx.events(cursor).nav_calls(ctx.org, pid),
+            [*ctx.events(cursor).nav_calls(ctx.org, pid), answer.evidence],
         )
 
 
@@ -107,5 +107,5 @@ class KeyRotation(Scenario):
             "After Altinn's key rotation the fetch still worked."
             if answer.status == "ok"
             else f"After Altinn's key rotation the fetch hook answered {answer.status!r}.",
-            ctx.events(cursor).nav_calls(ctx.org),
+            [*ctx.events(cursor).nav_calls(ctx.org), answer.evidence],
         )

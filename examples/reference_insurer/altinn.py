@@ -49,6 +49,20 @@ class AltinnClient:
             )
         return data
 
+    def consent_request(self, code: str, access_token: str) -> dict:
+        """``GET /api/consentRequests/{code}``: the request as Altinn holds it (ours only)."""
+        answer = self._call(
+            "GET",
+            f"/api/consentRequests/{code}",
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+        )
+        if answer.status_code != 200:
+            raise self._error("the consent request", answer)
+        data = _json(answer)
+        if not isinstance(data, dict):
+            raise AltinnError("Altinn's consent request is not a JSON object", status=answer.status_code)
+        return data
+
     def consent_token(self, code: str) -> str:
         """``GET /api/authorization/token/{code}``: the JWT, without the JSON string's quotes."""
         answer = self._call("GET", f"/api/authorization/token/{code}", headers={"Accept": "application/json"})

@@ -17,6 +17,17 @@ Optional settings go in a ``[reference_insurer]`` table of the same file or as k
     [reference_insurer.fetch_retry]          # the synchronous fetch hook
     max_attempts = 3
     deadline = 6.0
+    altinn2_flow = "rest"                    # Altinn 2: "rest" (POST /api/consentRequests) or "link"
+    exchange = "callback"                    # "callback": retrieve at once; "first_fetch": when first asked
+
+``altinn2_flow = "link"`` asks for consent with Altinn 2's parameterised link
+(``/ui/AccessConsent/?Resources=5252_2&CoveredBy=…``; Altinn, «Be om samtykke»,
+https://altinn.github.io/docs/utviklingsguider/samtykke/datakonsument/be-om-samtykke/): Altinn makes the
+request once the citizen has logged in, so the insurer learns the AuthorizationCode only from the callback,
+and confirms it at Altinn (``GET /api/consentRequests/{code}``) before it takes it.
+``exchange = "first_fetch"``: the consent step ends at the callback and the insurer exchanges the code
+(Altinn 2) and fetches only when data is first asked for (processes 1 and 2 of the DSOP process are not
+synchronous).
 
 NAV's paths may be overridden in ``[nav]`` (``ufore_path``, ``aap_vedtak_path``,
 ``aap_meldekort_path``).
@@ -46,6 +57,10 @@ ALTINN3, ALTINN2 = "altinn3", "altinn2"
 CONSENT_GENERATIONS = (ALTINN3, ALTINN2)
 #: A profile without ``[insurer] consent`` predates Altinn 3 (the conformance suite reads it so too).
 UNSTATED_CONSENT = ALTINN2
+#: How an Altinn 2 consent is asked for: a REST consent request, or the parameterised link.
+REST, LINK = "rest", "link"
+#: When the code is exchanged and data first fetched: at once after the callback, or at the first fetch.
+AT_CALLBACK, AT_FIRST_FETCH = "callback", "first_fetch"
 
 
 class ConfigError(ValueError):
@@ -131,6 +146,8 @@ class InsurerConfig:
     trust_env: bool = False
     retry: RetryPolicy = BACKGROUND_RETRY
     fetch_retry: RetryPolicy = FETCH_RETRY
+    altinn2_flow: str = REST
+    exchange: str = AT_CALLBACK
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -176,6 +193,8 @@ class InsurerConfig:
             "trust_env",
             "retry",
             "fetch_retry",
+            "altinn2_flow",
+            "exchange",
             *DEFAULT_NAV_PATHS,
         }
         if unknown:
@@ -199,6 +218,11 @@ class InsurerConfig:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigError("timeout must be a positive number of seconds")
         ca_bundle = own.get("ca_bundle")
+        altinn2_flow, exchange = own.get("altinn2_flow", REST), own.get("exchange", AT_CALLBACK)
+        if altinn2_flow not in (REST, LINK):
+            raise ConfigError(f"altinn2_flow must be {REST!r} or {LINK!r}, not {altinn2_flow!r}")
+        if exchange not in (AT_CALLBACK, AT_FIRST_FETCH):
+            raise ConfigError(f"exchange must be {AT_CALLBACK!r} or {AT_FIRST_FETCH!r}, not {exchange!r}")
         certificate = table("certificate")
         consent = table("insurer").get("consent", UNSTATED_CONSENT)
         if consent not in CONSENT_GENERATIONS:
@@ -241,6 +265,8 @@ class InsurerConfig:
             trust_env=bool(own.get("trust_env", False)),
             retry=retry,
             fetch_retry=fetch_retry,
+            altinn2_flow=altinn2_flow,
+            exchange=exchange,
             extra={
                 name: value
                 for name, value in data.items()

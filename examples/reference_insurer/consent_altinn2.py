@@ -11,11 +11,13 @@ from __future__ import annotations
 import hmac
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import jwt
 
 from . import nav as N
 from .altinn import AltinnError, ConsentRefused
+from .config import LINK
 from .maskinporten import MaskinportenError
 from .outcomes import (
     ALREADY_ANSWERED,
@@ -89,7 +91,27 @@ class Altinn2Consent:
                 details or [str(exc)],
             ) from exc
 
+    def consent_link(self, claim: dict) -> str:
+        """The parameterised link (Altinn, «Be om samtykke»): this person, this insurer, 5252 ed. 2 with
+        its period, our callback with the claim's id. Altinn makes the request once the citizen logged in."""
+        fra, til, valid_to = self.consent_period()
+        resource = f"{self.config.service_code}_{self.config.service_edition}"
+        query = {
+            "Resources": resource,
+            "CoveredBy": self.config.org,
+            "OfferedBy": claim["pid"],
+            "RedirectUrl": f"{self.config.callback_url}?claim={claim['id']}",
+            "ValidToDate": valid_to.strftime("%Y-%m-%d %H:%M:%S"),
+            "DelegationContext": f"Samtykke til at {self.config.name} henter opplysninger fra NAV",
+            "ResponseType": "code",
+            f"{resource}_fraOgMed": fra.strftime("%d.%m.%Y"),
+            f"{resource}_tilOgMed": til.strftime("%d.%m.%Y"),
+        }
+        return f"{self.config.altinn_base_url}/ui/AccessConsent/?{urlencode(query)}"
+
     def start_claim_altinn2(self, claim: dict) -> dict:
+        if self.config.altinn2_flow == LINK:  # the code comes with the callback
+            return {**claim, "gui_url": self.consent_link(claim)}
         answer = self.create_consent_request(claim)
         gui = ((answer.get("_links") or {}).get("gui") or {}).get("href")
         if not gui:
@@ -109,7 +131,28 @@ class Altinn2Consent:
             code = params.get("FailedAuthorizationCode") or ""
         else:
             return NO_STATUS
+        if claim.get("code") is None:  # asked for with the link: Altinn made the request, and says whose it is
+            return self.confirm_linked_request(claim, code) if status == "OK" else None
         if not hmac.compare_digest(code.encode(), str(claim.get("code") or "").encode()):
+            return "Autorisasjonskoden hører ikke til denne saken."
+        return None
+
+    def confirm_linked_request(self, claim: dict, code: str) -> str | None:
+        """Why the code of a link-made request must be refused, or None: Altinn, asked with our own
+        token, holds it as accepted, ours, for this claim's person, with this claim's callback."""
+        if not code:
+            return "Svaret fra Altinn mangler AuthorizationCode."
+        try:
+            held = self.altinn.consent_request(code, self.maskinporten_token(CONSENT_REQUEST_SCOPE))
+        except (AltinnError, MaskinportenError) as exc:
+            return f"Altinn bekreftet ikke samtykket: {exc}"
+        own_callback = f"{self.config.callback_url}?claim={claim['id']}"
+        if (
+            held.get("CoveredBy") != self.config.org
+            or held.get("OfferedBy") != claim["pid"]
+            or held.get("RedirectUrl") != own_callback
+            or held.get("RequestStatus") != "Accepted"
+        ):
             return "Autorisasjonskoden hører ikke til denne saken."
         return None
 

@@ -70,7 +70,7 @@ from datetime import date, datetime, timedelta
 from . import nav as N
 from .altinn import AltinnClient
 from .altinn3 import Altinn3Client
-from .config import ALTINN2, ALTINN3, InsurerConfig, RetryPolicy
+from .config import ALTINN2, ALTINN3, AT_FIRST_FETCH, InsurerConfig, RetryPolicy
 from .consent_altinn2 import Altinn2Consent, ConsentToken
 from .consent_altinn3 import Altinn3Consent
 from .maskinporten import EnterpriseCertificate, MaskinportenClient
@@ -226,7 +226,10 @@ class ReferenceInsurer(Altinn3Consent, Altinn2Consent):
         )
 
     def after_consent(self, claim: dict) -> None:
-        """Process 1 is done; process 2 runs on its own (it may take long when NAV is down)."""
+        """Process 1 is done; process 2 runs on its own (it may take long when NAV is down), at once, or
+        (``exchange = "first_fetch"``) only when the data is first asked for."""
+        if self.config.exchange == AT_FIRST_FETCH:
+            return
         self.start_background_retrieval(claim)
 
     def _adopt(self, params: dict, generation: str) -> dict:

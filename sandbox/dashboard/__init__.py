@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template, request
 
+import dsop_sandbox.conformance.contract as C
 from dsop_sandbox.control_plane.outline import outline
 
 BLUEPRINT = "dashboard"
@@ -49,6 +50,31 @@ GENERATIONS = {
 MY_CONSENTS = {
     "altinn3": "/accessmanagement/ui/consent/active",
     "altinn2": "/ui/Profile/Consents",
+}
+
+#: The operations the diagram's script reads (conformance/contract.py declares them), by what it calls them.
+OPERATIONS = {
+    "lookup": C.CONSENT_LOOKUP[0],
+    "consent_answer": C.CONSENT_ANSWER3[0],
+    "tls_handshake": C.TLS_HANDSHAKE[0],
+    "token": C.MP_TOKEN[0],
+    "start_claim": C.START_CLAIM[0],
+    "insurer_fetch": C.INSURER_FETCH[0],
+}
+#: Altinn 3's hops, named for what they are, by ``altinn:<operation>``.
+ALTINN3_NAMES = {
+    f"altinn:{operation}": name
+    for operations, name in (
+        (C.CREATE_REQUEST3, "Altinn 3 consent request"),
+        (C.GET_REQUEST3, "consent request status"),
+        (C.CONSENT_EVENTS3, "consent events"),
+        (C.CONSENT_PAGE3, "consent page"),
+        (C.CONSENT_ANSWER3, "consent answer"),
+        (C.ACTIVE_CONSENTS3, "active consents"),
+        (C.REVOKE3, "revoke consent"),
+        (C.CONSENT_LOOKUP, "consent lookup"),
+    )
+    for operation in operations
 }
 
 LANES = (
@@ -102,6 +128,8 @@ def _page(template: str, consent: str | None = None):
         "withdraw_via": view.withdraw_via,
         "poll_ms": POLL_MS,
         "poll_hidden_ms": POLL_HIDDEN_MS,
+        "operations": OPERATIONS,
+        "altinn3_names": ALTINN3_NAMES,
     }
     return render_template(
         template,

@@ -428,7 +428,12 @@ def add_routes(bp: Blueprint) -> None:
         if session is None:
             return L.start_login(service, request.full_path, lang)
         record = service.consents.create(normalized)
-        annotate(subject=session.pid, authorization_code=record["code"], services=C.service_keys(record))
+        annotate(
+            subject=session.pid,
+            authorization_code=record["code"],
+            services=C.service_keys(record),
+            covered_by=record["covered_by"],
+        )
         return redirect(page_url(record["code"], lang), code=302)
 
     # -- login ------------------------------------------------------------------------------------------------
