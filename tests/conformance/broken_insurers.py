@@ -36,8 +36,8 @@ from dsop_sandbox.examples.reference_insurer.transport import Transport
 # SkipsCertificateCheck (below), override hooks both generations go through.
 class ValidToBeyondThreeYears(ReferenceInsurer):
     """Asks for a consent valid a month longer than three years. Altinn refuses the request (Altinn 2:
-    40335-style ValidTo rule; Altinn 3: SBX.VLD-00001, NAV's three-year limit), so the citizen never
-    sees a consent page and nothing after it can be judged."""
+    40334, the service's longest consent; Altinn 3: SBX.VLD-00001, NAV's three-year limit), so the
+    citizen never sees a consent page and nothing after it can be judged."""
 
     def consent_period(self) -> tuple[date, date, datetime]:
         fra, til, valid_to = super().consent_period()
