@@ -312,7 +312,11 @@ def test_cancel_sends_access_denied_back_to_the_client(idp, client):
     flow = idp.authorize(client)
     idp.submit_login(flow, action="cancel", pid=None, method=None)
     assert_back_at_client(flow, "access_denied")
-    assert "idporten_sso" not in flow.response.headers.get("Set-Cookie", "")
+    # no SSO session from a cancelled login (a completed one sets the cookie: see idp.login)
+    assert not [h for h in flow.response.headers.getlist("Set-Cookie") if h.startswith("idporten_sso=")]
+    assert idp.browser.get_cookie("idporten_sso") is None
+    logged_in = idp.login(client, prompt="login")
+    assert [h for h in logged_in.response.headers.getlist("Set-Cookie") if h.startswith("idporten_sso=")]
 
 
 def test_a_denied_login_goes_back_as_access_denied_once(idp, client):
