@@ -31,6 +31,9 @@ class SandboxUnavailable(RuntimeError):
 PAGE = 10_000
 #: The services that sign what an insurer verifies, each with its ``/_sandbox/keys``.
 SIGNING = ("idporten", "maskinporten", "altinn")
+#: What the suite changes and puts back after each scenario (:meth:`SandboxApi.tidy`), by the admin
+#: path that changes it.
+RESTORABLE = ("/tls", "/faults", "/lifetimes", "/clock")
 
 
 class SandboxApi:
@@ -53,6 +56,9 @@ class SandboxApi:
         self.services: dict[str, str] = {}
         self.settings: dict = {}
         self._last_cursor = ""
+        # What a call may have changed since it was last put back: at first anything (the sandbox
+        # may come from an earlier run or a user's experiments), then what the suite itself changed.
+        self._changed: set[str] = set(RESTORABLE)
 
     # -- plumbing ---------------------------------------------------------------------------------------
     def _call(self, method: str, url: str, expect: tuple[int, ...] = (200,), **kw):
@@ -65,6 +71,10 @@ class SandboxApi:
         return answer.json() if answer.content else {}
 
     def admin(self, method: str, path: str, service: str = "control", expect=(200, 201), **kw):
+        if method != "GET":
+            root = "/" + path.lstrip("/").split("/", 1)[0]
+            if root in RESTORABLE:
+                self._changed.add(root)
         base = self.control if service == "control" else self.services[service]
         return self._call(method, base + "/_sandbox" + path, expect=expect, **kw)
 
@@ -151,18 +161,26 @@ class SandboxApi:
 
     def tidy(self) -> list[str]:
         """Leave the sandbox as a scenario found it: every certificate trusted, no faults, the real
-        calendar, default lifetimes. What could not be put back, with why (empty: everything)."""
+        calendar, default lifetimes. What could not be put back, with why (empty: everything).
+
+        Only what a call changed since it was last put back is restored: each restore is a call that
+        the control plane fans out to every service, and a run tidies after every scenario. What
+        could not be restored stays on the list for the next tidy."""
         problems = []
-        for what, step in (
-            ("the certificates", self.restore_certificates),
-            ("the faults", self.clear_faults),
-            ("the lifetimes", self.reset_lifetimes),
-            ("the calendar", lambda: self.clock(reset=True)),
+        for what, root, step in (
+            ("the certificates", "/tls", self.restore_certificates),
+            ("the faults", "/faults", self.clear_faults),
+            ("the lifetimes", "/lifetimes", self.reset_lifetimes),
+            ("the calendar", "/clock", lambda: self.clock(reset=True)),
         ):
+            if root not in self._changed:
+                continue
             try:
                 step()
             except SandboxUnavailable as exc:
                 problems.append(f"{what} could not be restored: {exc}")
+            else:
+                self._changed.discard(root)
         return problems
 
     def stage(self) -> dict[str, object]:
