@@ -214,7 +214,12 @@ def cmd_events(args) -> int:
             print(json.dumps(event, ensure_ascii=False) if args.json else format_event(event), flush=True)
         if not args.follow:
             return EXIT_OK
-        time.sleep(FOLLOW_SECONDS)
+        pause(FOLLOW_SECONDS)
+
+
+def pause(seconds: float) -> None:
+    """The wait between two polls of ``events --follow`` (Ctrl-C ends it)."""
+    time.sleep(seconds)
 
 
 def _events_after(args, cursor: str) -> tuple[list[dict], str, set[str]]:
