@@ -241,20 +241,31 @@ def cmd_clock(args) -> int:
 
 def cmd_events(args) -> int:
     """The whole timeline, oldest first, page by page to its end; with ``--follow``, then every
-    ``FOLLOW_SECONDS`` whatever came since, until Ctrl-C."""
-    cursor = ""
+    ``FOLLOW_SECONDS`` whatever came since, until Ctrl-C. Services that do not answer are named on
+    stderr (once, and again when that changes): their events are missing."""
+    cursor, silent = "", set()
     while True:
-        events, cursor = _events_after(args, cursor)
+        events, cursor, unavailable = _events_after(args, cursor)
+        if unavailable != silent:
+            if unavailable:
+                print(f"dsop-sandbox: no events from {', '.join(sorted(unavailable))} (not answering)", file=sys.stderr)
+            silent = unavailable
         for event in events:
             print(json.dumps(event, ensure_ascii=False) if args.json else format_event(event), flush=True)
         if not args.follow:
             return EXIT_OK
-        time.sleep(FOLLOW_SECONDS)
+        pause(FOLLOW_SECONDS)
 
 
-def _events_after(args, cursor: str) -> tuple[list[dict], str]:
-    """Every event after ``cursor`` in time order, and the cursor at the end. The endpoint's limit
-    holds for each service's log, so a page with fewer events than the limit was the last one."""
+def pause(seconds: float) -> None:
+    """The wait between two polls of ``events --follow`` (Ctrl-C ends it)."""
+    time.sleep(seconds)
+
+
+def _events_after(args, cursor: str) -> tuple[list[dict], str, set[str]]:
+    """Every event after ``cursor`` in time order, the cursor at the end, and the services that did
+    not answer. The endpoint's limit holds for each service's log, so a page with fewer events than
+    the limit was the last one."""
     events, unavailable = [], set()
     while True:
         page = _call(args, "GET", "/_sandbox/events", params={"since": cursor, "limit": EVENTS_PAGE})
@@ -262,11 +273,8 @@ def _events_after(args, cursor: str) -> tuple[list[dict], str]:
         unavailable.update(page.get("unavailable", ()))
         cursor = page["cursor"]
         if len(page["events"]) < EVENTS_PAGE:
-            break
-    if unavailable:
-        print(f"dsop-sandbox: no events from {', '.join(sorted(unavailable))} (not answering)", file=sys.stderr)
-    events.sort(key=lambda event: (event["time"], event["service"], event["id"]))
-    return events, cursor
+            events.sort(key=lambda event: (event["time"], event["service"], event["id"]))
+            return events, cursor, unavailable
 
 
 def cmd_keys(args) -> int:

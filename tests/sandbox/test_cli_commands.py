@@ -122,7 +122,7 @@ def test_events_follow_prints_what_comes_later_until_ctrl_c(control, capsys, mon
         elif len(polls) == 3:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli.time, "sleep", sleep)
+    monkeypatch.setattr(cli, "pause", sleep)
     before = len(run(capsys, "events", "--control-url", control)[1].splitlines())
     code, out = run(capsys, "events", "--json", "--follow", "--control-url", control)
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
@@ -221,8 +221,17 @@ def test_register_insurer_refuses_an_unknown_client_authentication(control, tmp_
     assert answer.status_code == 400 and "token_endpoint_auth_method must be one of" in answer.json()["message"]
 
 
-def test_events_says_which_services_did_not_answer(tmp_path, capsys):
+def test_events_says_which_services_did_not_answer_once(tmp_path, capsys, monkeypatch):
+    polls = []
+
+    def sleep(seconds):
+        polls.append(seconds)
+        if len(polls) == 3:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "pause", sleep)
     with Sandbox(free_port_settings(tmp_path / "state"), services=("control",)) as alone:
-        code = cli.main(["events", "--control-url", alone.url("control")])
-    assert code == 0
-    assert "no events from altinn, idporten, maskinporten, nav (not answering)" in capsys.readouterr().err
+        code = cli.main(["events", "--follow", "--control-url", alone.url("control")])
+    assert code == 0 and len(polls) == 3
+    said = capsys.readouterr().err.splitlines()
+    assert said == ["dsop-sandbox: no events from altinn, idporten, maskinporten, nav (not answering)"]
