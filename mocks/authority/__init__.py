@@ -2,6 +2,14 @@
 
 from .authority import ChainError, EnterpriseCredentials, KeyAuthority, SigningKey
 from .layers import AuthorityError
-from .pki import organisation_number
+from .pki import load_key, organisation_number
 
-__all__ = ["AuthorityError", "ChainError", "EnterpriseCredentials", "KeyAuthority", "SigningKey", "organisation_number"]
+__all__ = [
+    "AuthorityError",
+    "ChainError",
+    "EnterpriseCredentials",
+    "KeyAuthority",
+    "SigningKey",
+    "load_key",
+    "organisation_number",
+]

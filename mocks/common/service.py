@@ -28,6 +28,7 @@ from werkzeug.exceptions import HTTPException
 from .admin import admin_blueprint
 from .admin_access import AdminAccess, redact_body
 from .clock import Clock
+from .compiled_templates import COMPILED_TEMPLATES
 from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
 from .events import ENVIRON_KEY, EventDraft, EventLog, annotate
 from .faults import Faults
@@ -150,6 +151,7 @@ def create_service_app(
     ``guard_every_path`` applies the admin API's checks (:mod:`.admin_access`) to every path, not
     only to ``/_sandbox``."""
     app = Flask(f"dsop_sandbox.{name}")
+    app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED_TEMPLATES}
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
