@@ -150,7 +150,7 @@ class ForgedCallback(Scenario):
         ctx.judge(
             "DSOP-CALLBACK-STATE",
             not tried,
-            f"The insurer refused the forged callback (HTTP {status}) and sent nothing to Altinn."
+            f"The insurer answered the forged callback (HTTP {status}) and sent nothing of it to Altinn."
             if not tried
             else "The insurer sent a code it never asked for to Altinn's token endpoint.",
             tried or [observed("callback", "GET", url, status)],
