@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from ..context import Context, observed
+from ..context import Context
 from ..contract import CONSENT_LINK, CREATE_REQUEST
-from ..drivers.base import ACCEPT, LEAVE, REJECT
+from ..drivers.base import ACCEPT, REJECT
 from .base import Scenario
 
 #: Altinn 2's consent page, ``?id=`` the authorization code.
@@ -167,16 +167,10 @@ class ForgedCallback(Scenario):
             return
         forged = ctx.new_id()
         targets = [with_code(callbacks[0], forged)]
-        ctx.step("The citizen starts a claim and leaves Altinn's consent page without answering")
-        left = ctx.driver.consent(ctx.profile.start(ctx.person), ctx.person, LEAVE)
-        pending = pending_code(left.final_url, ctx.api.services["altinn"])
+        pending = pending_code(ctx.leave_pending().final_url, ctx.api.services["altinn"])
         if pending:
             targets.append(with_code(ctx.api.consent(pending)["redirect_url"], forged))
-        answers = []
-        for url in targets:
-            ctx.step(f"Open the insurer's callback with an AuthorizationCode it never asked for ({forged})")
-            status = ctx.ask_insurer("GET", url, "callback", timeout=15, allow_redirects=False).status_code
-            answers.append(observed("callback", "GET", url, status))
+        answers = ctx.forge_callbacks(targets, f"an AuthorizationCode it never asked for ({forged})")
         tried = ctx.wait_for(lambda: ctx.events().consent_tokens(ctx.org, forged), timeout=1.0)
         answered = ", ".join(f"HTTP {answer['status']}" for answer in answers)
         ctx.judge(
