@@ -15,6 +15,8 @@ COPY scenarios ./scenarios
 COPY conformance ./conformance
 COPY examples ./examples
 RUN pip install . && rm -rf /src
+# The passages the code and the reports cite by path (docs/nav.md, docs/dsop-process.md).
+COPY docs /usr/share/doc/dsop-sandbox/docs
 
 # A non-root user owns the state directory; the named volumes mounted there (and the key
 # authority's volume at /state/authority) start with this ownership. docker-compose.yml lets only

@@ -16,8 +16,10 @@ from .profile import GENERATIONS
 from .results import MUST, SHOULD, Requirement
 
 # -- the public documents ---------------------------------------------------------------------------------
+#: The process description tells the flow in prose; "step N" is of the numbered list in docs/dsop-process.md.
 PROCESS = (
-    "DSOP, «Syke- og uføreopplysninger fra NAV» (process description), https://dokumentasjon.dsop.no/dsop_su_om.html"
+    "DSOP, «Syke- og uføreopplysninger fra NAV» (process description, https://dokumentasjon.dsop.no/dsop_su_om.html;"
+    " its steps as docs/dsop-process.md numbers them)"
 )
 DSOP_CONSENT = (
     "DSOP, «Integrasjon mot samtykkeløsningen» (Syke- og uføreopplysninger), "

@@ -11,7 +11,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from .profile import InsurerProfile, ProfileError
-from .sandbox_api import SandboxApi, SandboxUnavailable
+from .sandbox_api import SandboxApi, SandboxUnavailable, same_secret
 
 CLOCK_TOLERANCE = 5.0
 
@@ -77,7 +77,7 @@ def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) 
         checks.append(Check("registration", False, str(exc)))
     if profile.org in registered:
         facts = registered[profile.org]
-        same_key = facts.get("altinn", {}).get("api_key") == profile.tables.get("altinn", {}).get("api_key")
+        same_key = same_secret(facts.get("altinn", {}).get("api_key"), profile.tables.get("altinn", {}).get("api_key"))
         checks.append(
             Check(
                 "registration",

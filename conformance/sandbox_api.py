@@ -4,8 +4,23 @@ service's own admin endpoints. The suite never imports a fake."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 
 import requests
+
+#: The header the sandbox's admin API takes its token in, and the environment variable the suite
+#: reads it from (``dsop-sandbox conform`` and ``doctor`` set it from the sandbox's state directory).
+TOKEN_HEADER = "X-Sandbox-Admin-Token"
+TOKEN_ENV = "DSOP_SANDBOX_ADMIN_TOKEN"
+
+
+def same_secret(listed, mine) -> bool:
+    """Whether a secret in an admin listing is ``mine``: the listing shows it to a caller without the
+    admin token only as ``sha256:<hex>`` of it."""
+    if not isinstance(listed, str) or not isinstance(mine, str) or not mine:
+        return False
+    return listed in (mine, "sha256:" + hashlib.sha256(mine.encode()).hexdigest())
 
 
 class SandboxUnavailable(RuntimeError):
@@ -16,20 +31,34 @@ class SandboxUnavailable(RuntimeError):
 PAGE = 10_000
 #: The services that sign what an insurer verifies, each with its ``/_sandbox/keys``.
 SIGNING = ("idporten", "maskinporten", "altinn")
+#: What the suite changes and puts back after each scenario (:meth:`SandboxApi.tidy`), by the admin
+#: path that changes it.
+RESTORABLE = ("/tls", "/faults", "/lifetimes", "/clock")
 
 
 class SandboxApi:
     def __init__(
-        self, control_url: str, http: requests.Session | None = None, timeout: float = 15.0, verify: bool | str = True
+        self,
+        control_url: str,
+        http: requests.Session | None = None,
+        timeout: float = 15.0,
+        verify: bool | str = True,
+        token: str | None = None,
     ):
         self.control = control_url.rstrip("/")
         self.http = http or requests.Session()
         self.http.trust_env = False
         self.http.verify = verify
+        token = token or os.environ.get(TOKEN_ENV)
+        if token:
+            self.http.headers[TOKEN_HEADER] = token
         self.timeout = timeout
         self.services: dict[str, str] = {}
         self.settings: dict = {}
         self._last_cursor = ""
+        # What a call may have changed since it was last put back: at first anything (the sandbox
+        # may come from an earlier run or a user's experiments), then what the suite itself changed.
+        self._changed: set[str] = set(RESTORABLE)
 
     # -- plumbing ---------------------------------------------------------------------------------------
     def _call(self, method: str, url: str, expect: tuple[int, ...] = (200,), **kw):
@@ -42,6 +71,10 @@ class SandboxApi:
         return answer.json() if answer.content else {}
 
     def admin(self, method: str, path: str, service: str = "control", expect=(200, 201), **kw):
+        if method != "GET":
+            root = "/" + path.lstrip("/").split("/", 1)[0]
+            if root in RESTORABLE:
+                self._changed.add(root)
         base = self.control if service == "control" else self.services[service]
         return self._call(method, base + "/_sandbox" + path, expect=expect, **kw)
 
@@ -128,18 +161,26 @@ class SandboxApi:
 
     def tidy(self) -> list[str]:
         """Leave the sandbox as a scenario found it: every certificate trusted, no faults, the real
-        calendar, default lifetimes. What could not be put back, with why (empty: everything)."""
+        calendar, default lifetimes. What could not be put back, with why (empty: everything).
+
+        Only what a call changed since it was last put back is restored: each restore is a call that
+        the control plane fans out to every service, and a run tidies after every scenario. What
+        could not be restored stays on the list for the next tidy."""
         problems = []
-        for what, step in (
-            ("the certificates", self.restore_certificates),
-            ("the faults", self.clear_faults),
-            ("the lifetimes", self.reset_lifetimes),
-            ("the calendar", lambda: self.clock(reset=True)),
+        for what, root, step in (
+            ("the certificates", "/tls", self.restore_certificates),
+            ("the faults", "/faults", self.clear_faults),
+            ("the lifetimes", "/lifetimes", self.reset_lifetimes),
+            ("the calendar", "/clock", lambda: self.clock(reset=True)),
         ):
+            if root not in self._changed:
+                continue
             try:
                 step()
             except SandboxUnavailable as exc:
                 problems.append(f"{what} could not be restored: {exc}")
+            else:
+                self._changed.discard(root)
         return problems
 
     def stage(self) -> dict[str, object]:

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 import requests
 
+from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, SettingsError
 from dsop_sandbox.mocks.common.trust import trust
 
+from . import discovery
 from .command_settings import load_settings, settings_options, state_directory
-from .control_plane.insurers import CONSENT_GENERATIONS
-from .foreground import run_in_foreground
+from .control_plane.registration_options import CONSENT_GENERATIONS, IDPORTEN_AUTH_METHODS
 from .insurer_files import write_insurer_files
-from .launcher import Sandbox
+from .invocation import command_name
+from .options_anywhere import spread_options
 
 EXIT_OK, EXIT_FAILED, EXIT_CANNOT_START = 0, 1, 2
+#: ``events``: events asked for per service log and request, and the pause between polls of ``--follow``.
+EVENTS_PAGE, FOLLOW_SECONDS = 1000, 1.0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dsop-sandbox", description=__doc__)
+    settings_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     up = commands.add_parser("up", help="start every service in this process")
@@ -68,6 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="the consent generation the integration speaks (insurer.toml's consent; default altinn3, what "
         "production runs since Altinn II closed; altinn2 is the process description's flow)",
     )
+    register.add_argument(
+        "--token-endpoint-auth-method",
+        choices=IDPORTEN_AUTH_METHODS,
+        default=IDPORTEN_AUTH_METHODS[0],
+        help="how the insurer's ID-porten client authenticates at /token (default client_secret_basic; "
+        "private_key_jwt signs with the enterprise certificate written to --out)",
+    )
     register.add_argument("--out", default=".", metavar="DIR", help="where to write key, certificate, insurer.toml")
     register.add_argument("--control-url", help="the control plane (default from settings)")
     register.set_defaults(run=cmd_register)
@@ -87,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     events = commands.add_parser("events", help="print the merged event timeline")
     settings_options(events)
     events.add_argument("--control-url", help="the control plane (default from settings)")
-    events.add_argument("--follow", "-f", action="store_true", help="keep printing new events")
+    events.add_argument("--follow", "-f", action="store_true", help="then keep printing new events until Ctrl-C")
     events.add_argument("--json", action="store_true", help="one JSON object per line")
     events.set_defaults(run=cmd_events)
 
@@ -109,32 +122,74 @@ def build_parser() -> argparse.ArgumentParser:
     from .demo import add_command as add_demo_command
 
     add_demo_command(commands)
-    return parser
+    return spread_options(parser)
 
 
 # -- up / serve ------------------------------------------------------------------------------------
+# (The sandbox itself is imported by the commands that start it: every other command runs without
+# importing the services and Flask, which would cost each ``clock``/``events`` call half a second.)
 def cmd_up(args) -> int:
+    """Serve until stopped; where it runs is recorded in the state directory meanwhile (see discovery)."""
+    from .foreground import run_in_foreground
+    from .launcher import Sandbox
+
     settings = load_settings(args, tls=args.tls or None)
     with state_directory(settings, throw_away=args.ephemeral) as settings:
-        return run_in_foreground(Sandbox(settings), banner=True, with_insurer=args.with_insurer)
+        sandbox = Sandbox(settings)
+        try:
+            return run_in_foreground(
+                sandbox,
+                banner=True,
+                with_insurer=args.with_insurer,
+                on_started=lambda running, _insurer: discovery.write_record(running.settings, running.services),
+            )
+        finally:
+            discovery.remove_record(settings.state_dir)
 
 
 def cmd_serve(args) -> int:
+    from .foreground import run_in_foreground
+    from .launcher import Sandbox
+
     return run_in_foreground(Sandbox(load_settings(args), services=(args.service,)), banner=False)
 
 
 # -- commands that talk to a running sandbox -----------------------------------------------------
+def _target(args) -> discovery.Target:
+    """The sandbox this command acts on (see sandbox/discovery.py), said once on stderr."""
+    target = getattr(args, "_target", None)
+    if target is None:
+        chosen = bool(getattr(args, "state_dir", None) or getattr(args, "config", None))
+        try:
+            target = discovery.find_sandbox(getattr(args, "control_url", None), load_settings(args), chosen)
+        except discovery.NoSandbox as exc:
+            print(f"dsop-sandbox: {exc}", file=sys.stderr)
+            raise SystemExit(EXIT_CANNOT_START) from None
+        args._target = target
+        discovery.say_target(target)
+    return target
+
+
 def _control(args) -> str:
-    return (args.control_url or load_settings(args).base_url("control")).rstrip("/")
+    target = _target(args)
+    if target.token:  # the suite (conform, doctor) sends it from the environment
+        os.environ.setdefault(discovery.TOKEN_ENV, target.token)
+    return target.control_url
 
 
 def _call(args, method: str, path: str, **kwargs):
-    url = _control(args) + path
+    target = _target(args)
+    url = target.control_url + path
+    headers = {TOKEN_HEADER: target.token} if target.token else {}
+    # A --tls sandbox: trust its own CA bundle (recorded, or from the same settings), never the system store.
+    verify = target.ca_bundle or trust(load_settings(args))
     try:
-        # A --tls sandbox: trust its own CA bundle (from the same settings), never the system store.
-        response = requests.request(method, url, timeout=30, verify=trust(load_settings(args)), **kwargs)
+        response = requests.request(method, url, timeout=30, verify=verify, headers=headers, **kwargs)
     except requests.RequestException:
-        print(f"dsop-sandbox: no sandbox answers at {_control(args)}; start one with: dsop-sandbox up", file=sys.stderr)
+        print(
+            f"dsop-sandbox: no sandbox answers at {target.control_url}; start one with: {command_name()} up",
+            file=sys.stderr,
+        )
         raise SystemExit(EXIT_CANNOT_START) from None
     try:
         body = response.json()
@@ -152,7 +207,13 @@ def cmd_register(args) -> int:
         args,
         "POST",
         "/_sandbox/insurers",
-        json={"org": args.org, "name": args.name, "redirect_uris": args.redirect_uri, "consent": args.consent},
+        json={
+            "org": args.org,
+            "name": args.name,
+            "redirect_uris": args.redirect_uri,
+            "consent": args.consent,
+            "token_endpoint_auth_method": args.token_endpoint_auth_method,
+        },
     )
     facts = write_insurer_files(facts, Path(args.out))
     print(json.dumps(facts, indent=2, ensure_ascii=False))
@@ -170,23 +231,42 @@ def cmd_clock(args) -> int:
     answer = (
         _call(args, "GET", "/_sandbox/clock") if body is None else _call(args, "POST", "/_sandbox/clock", json=body)
     )
+    acted_on = [answer["service"], *answer["services"]]  # the control plane's own clock, then each service's
     print(
         f"protocol time  {answer['protocol_time']}\ncalendar time  {answer['calendar_time']}"
-        f"  (offset {answer['offset_seconds']} s, on {len(answer.get('services', {}))} services)"
+        f"  (offset {answer['offset_seconds']} s, on {len(acted_on)} services: {', '.join(acted_on)})"
     )
     return EXIT_OK
 
 
 def cmd_events(args) -> int:
+    """The whole timeline, oldest first, page by page to its end; with ``--follow``, then every
+    ``FOLLOW_SECONDS`` whatever came since, until Ctrl-C."""
     cursor = ""
     while True:
-        answer = _call(args, "GET", "/_sandbox/events", params={"since": cursor})
-        for event in answer["events"]:
+        events, cursor = _events_after(args, cursor)
+        for event in events:
             print(json.dumps(event, ensure_ascii=False) if args.json else format_event(event), flush=True)
-        cursor = answer["cursor"]
         if not args.follow:
             return EXIT_OK
-        time.sleep(1)
+        time.sleep(FOLLOW_SECONDS)
+
+
+def _events_after(args, cursor: str) -> tuple[list[dict], str]:
+    """Every event after ``cursor`` in time order, and the cursor at the end. The endpoint's limit
+    holds for each service's log, so a page with fewer events than the limit was the last one."""
+    events, unavailable = [], set()
+    while True:
+        page = _call(args, "GET", "/_sandbox/events", params={"since": cursor, "limit": EVENTS_PAGE})
+        events.extend(page["events"])
+        unavailable.update(page.get("unavailable", ()))
+        cursor = page["cursor"]
+        if len(page["events"]) < EVENTS_PAGE:
+            break
+    if unavailable:
+        print(f"dsop-sandbox: no events from {', '.join(sorted(unavailable))} (not answering)", file=sys.stderr)
+    events.sort(key=lambda event: (event["time"], event["service"], event["id"]))
+    return events, cursor
 
 
 def cmd_keys(args) -> int:

@@ -8,11 +8,12 @@ guided walkthrough, and opens the walkthrough in a browser when ``--open`` is gi
 from __future__ import annotations
 
 import webbrowser
+from typing import TYPE_CHECKING
 
 from .command_settings import load_settings, settings_options, state_directory
-from .control_plane import use_reference_insurer
-from .foreground import run_in_foreground
-from .launcher import Sandbox
+
+if TYPE_CHECKING:
+    from .launcher import Sandbox
 
 
 def add_command(commands) -> None:
@@ -24,6 +25,10 @@ def add_command(commands) -> None:
 
 
 def cmd_demo(args) -> int:
+    # Imported here, as ``up`` does: the other commands run without importing the services.
+    from .foreground import run_in_foreground
+    from .launcher import Sandbox
+
     settings = load_settings(args)
     with state_directory(
         settings, throw_away=not getattr(args, "state_dir", None), prefix="dsop-sandbox-demo-"
@@ -38,6 +43,8 @@ def cmd_demo(args) -> int:
 
 def _announce(sandbox: Sandbox, insurer, args) -> None:
     """Point the dashboard at the reference insurer, print the workshop's two pages, open one."""
+    from .control_plane import use_reference_insurer
+
     use_reference_insurer(sandbox.app("control"), insurer.url)
     control = sandbox.url("control")
     walkthrough = f"{control}/walkthrough"

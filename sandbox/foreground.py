@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 
+from .invocation import command_name
 from .launcher import Sandbox, StartupError
 
 EXIT_OK, EXIT_CANNOT_START = 0, 2
@@ -78,11 +79,12 @@ def print_started(sandbox: Sandbox, banner: bool, *insurers) -> None:
             "  insurers     "
             + (
                 ", ".join(f"{i['name']} ({i['org']})" for i in registered)
-                or "none yet: dsop-sandbox register-insurer --help"
+                or f"none yet: {command_name()} register-insurer --help"
             )
         )
     if sandbox.ca_bundle:
         lines.append(f"  https only; trust the CA bundle {sandbox.ca_bundle}")
+    lines.extend(admin_lines(sandbox))
     for insurer in insurers:
         label = "reference_insurer" if insurer is insurers[0] else f"reference_insurer_{insurer.consent}"
         generation = "Altinn 3" if insurer.consent == "altinn3" else "Altinn 2"
@@ -91,3 +93,17 @@ def print_started(sandbox: Sandbox, banner: bool, *insurers) -> None:
         lines.append(f"    start a claim at {insurer.url}/")
     lines.append("healthy; Ctrl-C stops" if banner else f"{sandbox.services[0]} healthy; Ctrl-C stops")
     print("\n".join(lines), flush=True)
+
+
+def admin_lines(sandbox: Sandbox) -> list[str]:
+    """Where the admin token is, and, bound beyond loopback, the dashboard's URL that carries it once."""
+    from dsop_sandbox.mocks.common.admin_access import TOKEN_QUERY, is_loopback, token_paths
+
+    settings = sandbox.settings
+    kept = next((path for path in token_paths(settings.state_dir) if path.exists()), None)
+    lines = [f"  admin token  {kept or 'from the settings (admin_token)'}; the CLI and the suite read it themselves"]
+    if "control" in sandbox.services and not is_loopback(settings.bind_host):
+        token = sandbox.app("control").extensions["admin_access"].token
+        lines.append(f"  bound to {settings.bind_host}: the admin API needs the token; the dashboard, once:")
+        lines.append(f"    {settings.base_url('control')}/?{TOKEN_QUERY}={token}")
+    return lines

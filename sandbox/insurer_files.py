@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from .invocation import command_name
 
 KEY_FILE, CHAIN_FILE, CA_FILE, PROFILE_FILE = "enterprise.key.pem", "enterprise.cert.pem", "ca.pem", "insurer.toml"
 TABLES = ("certificate", "maskinporten", "idporten", "altinn", "nav")
@@ -24,21 +27,34 @@ def write_insurer_files(answer: dict, out: Path) -> dict:
 
 
 def insurer_toml(facts: dict) -> str:
+    origin = _origin(facts["idporten"]["redirect_uris"][0])
+    command = command_name()
     lines = [
-        "# Insurer profile written by dsop-sandbox register-insurer.",
-        "# Fill in the two URLs of your integration, then run: dsop-sandbox doctor --insurer insurer.toml",
+        f"# Insurer profile written by {command} register-insurer.",
+        "# Uncomment start_url and fetch_url below and change their paths to your integration's (until then",
+        f"# the profile is incomplete, and doctor says so); then run: {command} doctor --insurer insurer.toml",
         "[insurer]",
         f"name = {_toml(facts['name'])}",
         f"org = {_toml(facts['org'])}",
         f"consent = {_toml(facts.get('consent', 'altinn3'))}  # altinn3 (production since June 2026) or altinn2",
-        '# start_url = "http://localhost:7200/claims/start?pid={pid}"     # where a citizen starts a claim',
-        '# fetch_url = "http://localhost:7200/conformance/fetch?pid={pid}" # POST: fetch NAV data again',
+        "# Where a citizen starts a claim. The suite fills in the test person: {pid}, {first_name}, {last_name}.",
+        "# Altinn 2 refuses a consent request whose OfferedByName is not the person's last name (40332).",
+        f'# start_url = "{origin}/claims/start?pid={{pid}}&first_name={{first_name}}&last_name={{last_name}}"',
+        "# POST: fetch the person's NAV data again, reusing the consent.",
+        f'# fetch_url = "{origin}/conformance/fetch?pid={{pid}}"',
     ]
     for table in TABLES:
         lines.append("")
         lines.append(f"[{table}]")
         lines.extend(f"{key} = {_toml(value)}" for key, value in facts[table].items() if value is not None)
     return "\n".join(lines) + "\n"
+
+
+def _origin(url: str) -> str:
+    """``scheme://host:port`` of the redirect URI: the integration runs there (the example paths are
+    the reference insurer's)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _toml(value) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from dsop_sandbox.mocks.authority.initialise import describe, initialise
+from dsop_sandbox.mocks.common.admin_access import admin_token
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 
 from .launcher import tls_hostnames
@@ -17,4 +18,5 @@ def init_keys(settings: Settings, now: datetime | None = None) -> str:
     :class:`dsop_sandbox.mocks.authority.AuthorityError` when something is missing and cannot be written."""
     tls = {name: tls_hostnames(settings, name) for name in SERVICE_NAMES} if settings.tls else {}
     authority = initialise(settings.state_dir, now or datetime.now(UTC), tls)
+    admin_token(settings, beside_authority=True)  # every container of the topology reads this one
     return describe(authority, tls)

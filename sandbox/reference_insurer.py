@@ -194,7 +194,7 @@ def profile_text(facts: dict, start_url: str, fetch_url: str) -> str:
     text = insurer_toml(facts).splitlines()
     first_table = next(i for i, line in enumerate(text) if line.startswith("["))
     for line in text[first_table:]:
-        if line.startswith(("# start_url", "# fetch_url")):
+        if line.startswith("#"):  # the hints for filling in the two URLs, which are filled in here
             continue
         lines.append(line)
         if line.startswith("org = "):

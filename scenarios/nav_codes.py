@@ -1,8 +1,8 @@
 """NAV's code lists for the DSOP data, in one place for the personas, the NAV fake and the tests.
 
-The Arena code lists (nav-api.md §4.2) are ``{kode: termnavn}``: the AAP API answers every code as
-``{"kode": ..., "termnavn": ...}`` (see ``code``). ``UFORE_STATUS`` is the uføre API's ``status``
-enum (nav-api.md §4.1) with what each value means.
+The Arena code lists (docs/nav.md, «Code lists and what is returned») are ``{kode: termnavn}``: the
+AAP API answers every code as ``{"kode": ..., "termnavn": ...}`` (see ``code``). ``UFORE_STATUS`` is
+the uføre API's ``status`` enum (NAV, «Uføreopplysninger») with what each value means.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ CODE_LISTS: Mapping[str, Mapping[str, str]] = _frozen(
     }
 )
 
-#: Only iverksatte (løpende) and avsluttede vedtak are returned (nav-api.md §4.2).
+#: Only iverksatte (løpende) and avsluttede vedtak are returned (docs/nav.md).
 RETURNED_VEDTAKSTATUS = ("IVERK", "AVSLU")
 #: The rettighetstype of the vedtak that grant money (the §11-5 vedtak runs alongside them).
 MONEY_RETTIGHETSTYPE = "AAP"

@@ -3,17 +3,29 @@ and a registered insurer."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import requests
 from hypothesis import settings as hypothesis_settings
 
 from dsop_sandbox.launcher import Sandbox
+from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER, read_admin_token
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 from tests.budgets import PROFILE
-from tests.keys import with_test_keys
+from tests.keys import SHARED, make_template, with_test_keys
 from tests.support import InsurerKeys
 
 hypothesis_settings.load_profile(PROFILE)
+
+
+def pytest_configure(config):
+    """Under pytest-xdist the controller makes the session's test PKI once, before it starts the
+    workers, which inherit its place in the environment (tests/keys.py): one set of RSA keys, not one
+    per worker."""
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None) and SHARED not in os.environ:
+        os.environ[SHARED] = str(make_template())
+
 
 INSURER_ORG = "310000019"
 INSURER_NAME = "Eksempel Forsikring AS"
@@ -40,9 +52,14 @@ def sandbox(settings):
 
 
 @pytest.fixture
-def http():
+def http(request):
+    """A requests session; beside a running ``sandbox``, it sends that sandbox's admin token (read
+    from its state directory, as the CLI does), so that nobody types it."""
     with requests.Session() as session:
         session.trust_env = False
+        if "sandbox" in request.fixturenames:
+            token = read_admin_token(request.getfixturevalue("sandbox").settings.state_dir)
+            session.headers[TOKEN_HEADER] = token
         yield session
 
 

@@ -1,15 +1,20 @@
-"""One test PKI per test process, copied into the state directories the tests hand out.
+"""One test PKI per test session, copied into the state directories the tests hand out.
 
 Making RSA keys is most of what starting a sandbox costs (a root and an enterprise CA, three
 issuers' signing keys, TLS certificates): the tests would make hundreds. The copy is a real key
 directory, as ``dsop-sandbox keys init`` makes it, for the host names tests serve on; a test that
 is about making the material (tests/authority, the init step) starts from an empty directory
 instead.
+
+Under pytest-xdist the controller makes the PKI before it starts the workers (tests/conftest.py's
+``pytest_configure``) and names it in ``DSOP_TEST_PKI``, which the workers inherit: one PKI for the
+session instead of one per worker.
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -23,17 +28,27 @@ from dsop_sandbox.mocks.common.settings import SERVICE_NAMES
 TLS_HOSTNAMES = ["localhost", "127.0.0.1"]
 TLS_SERVERS = (*SERVICE_NAMES, "reference-insurer")
 
+#: The environment variable that hands the session's key directory to pytest-xdist's workers.
+SHARED = "DSOP_TEST_PKI"
+
 _template: Path | None = None
 
 
+def make_template() -> Path:
+    """A new key directory in a temporary folder that is removed when this process exits."""
+    root = Path(tempfile.mkdtemp(prefix="dsop-test-pki-"))
+    atexit.register(shutil.rmtree, root, True)
+    initialise(root, datetime.now(UTC), tls=dict.fromkeys(TLS_SERVERS, TLS_HOSTNAMES))
+    return root / KEYS_FOLDER
+
+
 def template() -> Path:
-    """This process's key directory, made on first use."""
+    """The session's key directory: the one ``DSOP_TEST_PKI`` names, else this process's own, made on
+    first use."""
     global _template
     if _template is None:
-        root = Path(tempfile.mkdtemp(prefix="dsop-test-pki-"))
-        atexit.register(shutil.rmtree, root, True)
-        initialise(root, datetime.now(UTC), tls=dict.fromkeys(TLS_SERVERS, TLS_HOSTNAMES))
-        _template = root / KEYS_FOLDER
+        shared = os.environ.get(SHARED)
+        _template = Path(shared) if shared and Path(shared).is_dir() else make_template()
     return _template
 
 

@@ -1,5 +1,5 @@
 """The house, read from the imports themselves: no circles between files or between parts, and the
-rules of DESIGN's layout (a fake never imports another fake, the suite imports no fake, the
+rules of the layout (README, «Layout»: a fake never imports another fake, the suite imports no fake, the
 reference insurer imports nothing of the sandbox).
 
 Every ``import`` and ``from … import`` of the product's Python files is read with :mod:`ast`

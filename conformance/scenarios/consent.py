@@ -40,6 +40,10 @@ class ConsentGranted(Scenario):
             + ".",
             (made or events.where("altinn", CREATE_REQUEST + CONSENT_LINK)) + [ctx.seen(outcome)],
         )
+        if not outcome.reached_consent_page:
+            for requirement in ("DSOP-CALLBACK", "DSOP-TOKEN-EXCHANGE"):
+                ctx.not_run(requirement, "The citizen never reached Altinn's consent page, so nothing called back.")
+            return
         code = outcome.authorization_code
         came_back = outcome.answered and code and ctx.back_at_insurer(outcome)
         ctx.judge(

@@ -9,7 +9,8 @@ unanswered, rejected, withdrawn, used up or expired consent, or another consumer
 https://altinn.github.io/docs/utviklingsguider/samtykke/datakonsument/hente-token/).
 
 ``POST /api/authorization/token/{code}/loguse`` records one use (204); the citizen sees it under
-"Mine samtykker", and a one-time consent is used up by it (A.9).
+"Mine samtykker", and a one-time consent is used up by it (Altinn, «Logge bruk av samtykke»,
+https://altinn.github.io/docs/utviklingsguider/samtykke/datakonsument/logge-bruk/).
 """
 
 from __future__ import annotations

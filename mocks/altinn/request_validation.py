@@ -22,8 +22,8 @@ bodies both work, as with Altinn's ASP.NET model binding.
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
+from dsop_sandbox.mocks.common.browser_urls import browser_split
 from dsop_sandbox.mocks.common.clock import Duration, isoformat
 from dsop_sandbox.mocks.common.identifiers import fnr_problem, org_number_problem
 
@@ -133,8 +133,11 @@ class _Checker:
         if url is None:
             self.problem(E.REDIRECT_URL, "RedirectUrl is required")
             return None
-        parts = urlsplit(url)
-        if not parts.scheme or not (parts.netloc or parts.path) or parts.fragment:
+        try:
+            parts = browser_split(url)  # the host the citizen's browser will go to, not another reading
+        except ValueError:
+            parts = None
+        if parts is None or not parts.scheme or not (parts.netloc or parts.path) or parts.fragment:
             self.problem(E.REDIRECT_URL, f"RedirectUrl {url!r} is not an absolute URL without fragment")
             return None
         if not consumers:

@@ -45,6 +45,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from flask import Response, redirect, request
 
+from .browser_urls import local_path
 from .clock import Clock
 from .outbound import Outbound
 from .remote_keys import KeysUnavailable, RemoteKeys, TokenError, verify_jwt
@@ -94,14 +95,8 @@ def pkce_challenge(verifier: str) -> str:
 
 
 def is_local_path(url: str | None) -> bool:
-    """A path on this host: never another host (no open redirect), no backslash, no line breaks."""
-    return (
-        bool(url)
-        and url.startswith("/")
-        and not url.startswith("//")
-        and "\\" not in url
-        and not any(c in url for c in "\r\n")
-    )
+    """A path on this host, as a browser reads it: never another host (no open redirect)."""
+    return local_path(url) is not None
 
 
 def csrf_ok(session: Session, sent: str | None) -> bool:
@@ -176,8 +171,9 @@ class RelyingPartyConfig:
         return (self.logins_table, self.sessions_table)
 
     def safe_return_url(self, url: str | None) -> str:
-        """A path on this host (never another host: no open redirect), else the default page."""
-        return url if is_local_path(url) else self.default_return_url
+        """A path on this host as a browser reads it (never another host: no open redirect), in the
+        form the browser reads, else the default page."""
+        return local_path(url) or self.default_return_url
 
     def acr_problem(self, claims: dict) -> str | None:
         """Why an id_token's level is not enough (None when it is)."""

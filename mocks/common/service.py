@@ -26,6 +26,7 @@ from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from .admin import admin_blueprint
+from .admin_access import AdminAccess, redact_body
 from .clock import Clock
 from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
 from .events import ENVIRON_KEY, EventDraft, EventLog, annotate
@@ -38,6 +39,10 @@ from .store import Store
 log = logging.getLogger("dsop_sandbox")
 
 ADMIN_PREFIX = "/_sandbox"
+#: ``app.extensions`` key of the service's :class:`~.admin_access.AdminAccess`.
+ACCESS_EXTENSION = "admin_access"
+#: Set on the WSGI environ: whether the request carries the admin token.
+ADMIN_CALLER_KEY = "dsop.admin_caller"
 TRACE_HEADERS = ("Nav-Call-Id", "X-Request-Id", "X-Correlation-Id")
 CALENDAR_OFFSET_KEY = "calendar_offset"
 
@@ -133,6 +138,7 @@ def create_service_app(
     admin_api: bool = True,
     recorded_reads: tuple[str, ...] | None = None,
     dated_by_start: bool = False,
+    guard_every_path: bool = False,
 ) -> Flask:
     """``internal_operations`` are steps inside a request (NAV's disclosure log write) that a fault
     can target too; the handler applies them with ``rt.faults.apply(name)``.
@@ -140,7 +146,9 @@ def create_service_app(
     The control plane's options (every fake keeps the defaults): ``admin_api=False`` leaves out the
     admin blueprint; ``recorded_reads`` names the only operations whose reads (GET, HEAD, OPTIONS)
     become events, where by default every read outside ``/_sandbox`` does; ``dated_by_start`` gives
-    each event the protocol and calendar time at which its request began, not the time it ended."""
+    each event the protocol and calendar time at which its request began, not the time it ended;
+    ``guard_every_path`` applies the admin API's checks (:mod:`.admin_access`) to every path, not
+    only to ``/_sandbox``."""
     app = Flask(f"dsop_sandbox.{name}")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
@@ -160,11 +168,35 @@ def create_service_app(
         outbound=Outbound(settings),
     )
     app.extensions["sandbox"] = rt
+    access = app.extensions[ACCESS_EXTENSION] = AdminAccess(settings)
     if admin_api:
         app.register_blueprint(admin_blueprint())
     _register_error_handlers(app, rt)
-    app.wsgi_app = ServiceMiddleware(app, rt, recorded_reads=recorded_reads, dated_by_start=dated_by_start)
+    app.after_request(_hide_secrets)
+    app.wsgi_app = ServiceMiddleware(
+        app,
+        rt,
+        access,
+        recorded_reads=recorded_reads,
+        dated_by_start=dated_by_start,
+        guard_every_path=guard_every_path,
+    )
     return app
+
+
+def _hide_secrets(response):
+    """An admin read answers client secrets and API keys to token holders only."""
+    if (
+        request.path.startswith(ADMIN_PREFIX)
+        and request.method in READS
+        and not request.environ.get(ADMIN_CALLER_KEY)
+        and response.mimetype == "application/json"
+        and not response.direct_passthrough
+    ):
+        hidden = redact_body(response.get_data())
+        if hidden is not None:
+            response.set_data(hidden)
+    return response
 
 
 def public_operations(app: Flask) -> tuple[str, ...]:
@@ -193,15 +225,19 @@ class ServiceMiddleware:
         self,
         app: Flask,
         rt: ServiceRuntime,
+        access: AdminAccess,
         *,
         recorded_reads: tuple[str, ...] | None = None,
         dated_by_start: bool = False,
+        guard_every_path: bool = False,
     ):
         self.app = app
         self.inner = app.wsgi_app
         self.rt = rt
+        self.access = access
         self.recorded_reads = recorded_reads
         self.dated_by_start = dated_by_start
+        self.guard_every_path = guard_every_path
 
     def _records(self, method: str, is_admin: bool, operation: str) -> bool:
         if method not in READS:
@@ -222,6 +258,14 @@ class ServiceMiddleware:
         environ[ENVIRON_KEY] = draft
         record = self._records(method, is_admin, operation)
         events = self._events_for_request()
+        environ[ADMIN_CALLER_KEY] = self.access.is_admin(environ)
+        refusal = self.access.refusal(environ) if is_admin or self.guard_every_path else None
+        if refusal is not None:
+            draft.outcome = "refused"
+            draft.error = refusal.code
+            self._record(events, draft, refusal.status)
+            body = ADMIN_ERRORS.build(refusal.status, refusal.code, refusal.message, trace_id)
+            return _json(start_response, refusal.status, body)
 
         fault = None if is_admin or endpoint is None else self.rt.faults.apply(operation)
         if fault is not None:
@@ -273,15 +317,19 @@ class ServiceMiddleware:
             if fault.body is not None
             else self.rt.errors.build(fault.status, code, "injected by a sandbox fault", draft.trace_id)
         )
-        payload = json.dumps(body, ensure_ascii=False).encode()
         draft.outcome = "fault"
         draft.error = code if fault.body is None else "custom"
         self._record(events, draft, fault.status)
-        start_response(
-            f"{fault.status} {_reason(fault.status)}",
-            [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
-        )
-        return [payload]
+        return _json(start_response, fault.status, body)
+
+
+def _json(start_response, status: int, body) -> list[bytes]:
+    """A JSON answer straight from the WSGI layer."""
+    payload = json.dumps(body, ensure_ascii=False).encode()
+    start_response(
+        f"{status} {_reason(status)}", [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    )
+    return [payload]
 
 
 def _incoming_trace_id(environ) -> str | None:

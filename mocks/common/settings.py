@@ -62,6 +62,11 @@ DEFAULTS: dict = {
     "public_host": "localhost",
     "tls": False,
     "max_body_bytes": 1024 * 1024,
+    # Host names the admin API and the control plane answer besides localhost, 127.0.0.1, [::1], the
+    # public host and the hosts of the base URLs (a DNS-rebinding page names its own host).
+    "allowed_hosts": [],
+    # The admin token (X-Sandbox-Admin-Token). Empty: made at start and kept in the state directory.
+    "admin_token": "",
     "services": {name: {"port": port, "base_url": "", "issuer": ""} for name, port in DEFAULT_PORTS.items()},
     "lifetimes": dict(DEFAULT_LIFETIMES),
     "maskinporten": {
@@ -73,7 +78,8 @@ DEFAULTS: dict = {
         "delegation_source": "",
     },
     "altinn": {"consent_token_issuer": "altinn.no"},
-    # NAV publishes the uføre path; the AAP path is not public (nav-api.md §7), so it is a setting.
+    # NAV publishes the uføre path; the AAP path is not public (docs/nav.md, «Operations and paths»),
+    # so it is a setting.
     "nav": {
         "ufore_path": "/dsop-ufo/uforeopplysninger",
         "aap_vedtak_path": "/dsop-aap/v1/vedtak",
@@ -128,6 +134,8 @@ class Settings:
     consent_token_issuer: str = "altinn.no"
     nav: NavPaths = field(default_factory=NavPaths)
     reference_insurer_port: int = 7200
+    allowed_hosts: tuple[str, ...] = ()
+    admin_token: str = ""
     sources: tuple[str, ...] = field(default=("defaults",), compare=False)
 
     # -- loading ---------------------------------------------------------------------------------
@@ -198,6 +206,11 @@ class Settings:
         insurer_port = _typed(data["reference_insurer"], "port", int, "reference_insurer.")
         if not 0 <= insurer_port <= 65535:
             raise SettingsError(f"reference_insurer.port must be 0-65535, not {insurer_port}")
+        allowed_hosts = data["allowed_hosts"]
+        if isinstance(allowed_hosts, str):  # DSOP_SANDBOX__ALLOWED_HOSTS=a.example,b.example
+            allowed_hosts = [host.strip() for host in allowed_hosts.split(",") if host.strip()]
+        if not isinstance(allowed_hosts, list) or not all(isinstance(h, str) and h for h in allowed_hosts):
+            raise SettingsError(f"allowed_hosts must be a list of host names, not {allowed_hosts!r}")
         max_body = _typed(data, "max_body_bytes", int)
         if max_body < 1024:
             raise SettingsError("max_body_bytes must be at least 1024")
@@ -213,6 +226,8 @@ class Settings:
             consent_token_issuer=_typed(data["altinn"], "consent_token_issuer", str, "altinn."),
             nav=nav,
             reference_insurer_port=insurer_port,
+            allowed_hosts=tuple(host.lower() for host in allowed_hosts),
+            admin_token=_typed(data, "admin_token", str),
             sources=sources,
         )
 

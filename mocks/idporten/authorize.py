@@ -4,6 +4,10 @@ The authorization request is checked in the order a provider must (RFC 6749 §4.
 client or a redirect_uri that is not registered exactly is shown on a page here (never redirected
 to), every other problem goes back to the client as ``error``/``error_description``/``state``,
 always with RFC 9207 ``iss``.
+
+The parameters follow Digdir, «/authorize endpoint»,
+https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_authorize: ``state`` and ``nonce`` are
+*recommended*; ``state`` must be sent by a public client, and by any client that does not use PKCE.
 """
 
 from __future__ import annotations
@@ -92,9 +96,6 @@ def check_request(client: dict, params: dict) -> dict:
     unknown = [s for s in scopes if s not in ("openid", "profile") and s not in client.get("scopes", [])]
     if unknown:
         raise RedirectError("invalid_scope", f"scope(s) not registered for the client: {' '.join(unknown)}")
-    for required in ("state", "nonce"):
-        if not params.get(required):
-            raise RedirectError("invalid_request", f"{required} is required")
     challenge, method = params.get("code_challenge"), params.get("code_challenge_method")
     if challenge or method:
         if method != "S256":
@@ -103,6 +104,10 @@ def check_request(client: dict, params: dict) -> dict:
             raise RedirectError("invalid_request", "code_challenge must be 43 base64url characters (S256, no padding)")
     elif client.get("pkce_required", True):
         raise RedirectError("invalid_request", "PKCE is required: send code_challenge and code_challenge_method=S256")
+    # state and nonce are recommended, not required: state is mandatory only for a public client, and
+    # when PKCE is not used (the module's docstring names the source). Without a nonce the id_token has none.
+    if not params.get("state") and (client["token_endpoint_auth_method"] == "none" or not challenge):
+        raise RedirectError("invalid_request", "state is required for public clients and when PKCE is not used")
     acr_values = (params.get("acr_values") or SUBSTANTIAL).split()
     unsupported = [a for a in acr_values if a not in ACR_RANK]
     if unsupported:
@@ -159,7 +164,7 @@ def complete_login(req: AuthorizationRequest, session) -> Response:
         "client_id": req.client["client_id"],
         "redirect_uri": req.redirect_uri,
         "code_challenge": req.params.get("code_challenge"),
-        "nonce": req.params["nonce"],
+        "nonce": req.params.get("nonce"),
         "scope": req.params.get("scope"),
         "sid": session.sid,
         "pid": session.pid,
@@ -262,10 +267,12 @@ def authorize_blueprint() -> Blueprint:
             )
         oidc().state.drop_request(request_id)
         rt = runtime()
-        session = oidc().state.start_session(pid, method["acr"], method["amr"], rt.lifetimes["idporten.sso_session"])
+        session, cookie = oidc().state.start_session(
+            pid, method["acr"], method["amr"], rt.lifetimes["idporten.sso_session"]
+        )
         response = complete_login(req, session)
         response.set_cookie(
-            SESSION_COOKIE, session.sid, httponly=True, samesite="Lax", path="/", secure=request.scheme == "https"
+            SESSION_COOKIE, cookie, httponly=True, samesite="Lax", path="/", secure=request.scheme == "https"
         )
         return response
 

@@ -23,6 +23,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     sid TEXT PRIMARY KEY, pid TEXT NOT NULL, acr TEXT NOT NULL, amr TEXT NOT NULL, auth_time INTEGER NOT NULL,
     clients TEXT NOT NULL, expires REAL NOT NULL, ended INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS session_cookies (
+    cookie_hash TEXT PRIMARY KEY, sid TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS codes (
     code_hash TEXT PRIMARY KEY, grant_data TEXT NOT NULL, expires REAL NOT NULL, used INTEGER NOT NULL DEFAULT 0
 );
@@ -45,12 +48,15 @@ REGISTRATION_TABLES = ("clients", "persons")
 RUNTIME_TABLES = (
     "auth_requests",
     "sessions",
+    "session_cookies",
     "codes",
     "refresh_tokens",
     "par_requests",
     "used_assertions",
     "token_locales",
 )
+#: Longer cookie values are not ours (and are not hashed or looked up).
+MAX_COOKIE = 200
 
 
 def digest(secret: str) -> str:
@@ -97,19 +103,29 @@ class OidcState:
             db.execute("DELETE FROM auth_requests WHERE id = ?", (request_id,))
 
     # -- SSO sessions -------------------------------------------------------------------------------
-    def start_session(self, pid: str, acr: str, amr: list[str], lifetime: int) -> Session:
-        sid = secrets.token_urlsafe(32)
+    # The browser's cookie is a secret of its own, stored only as its SHA-256; the session's ``sid``
+    # (in every id_token and front-channel logout URL) is a separate identifier, so a client that
+    # holds an id_token cannot make a cookie out of it (issue 15, finding 1).
+    def start_session(self, pid: str, acr: str, amr: list[str], lifetime: int) -> tuple[Session, str]:
+        """The new session and the cookie value that names it (kept by the browser only)."""
+        sid, cookie = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = self.clock.timestamp()
         with self.store.transaction() as db:
             db.execute(
                 "INSERT INTO sessions(sid, pid, acr, amr, auth_time, clients, expires) VALUES (?,?,?,?,?,?,?)",
                 (sid, pid, acr, json.dumps(amr), int(now), "[]", now + lifetime),
             )
-        return self.session(sid)
+            db.execute("INSERT INTO session_cookies(cookie_hash, sid) VALUES (?,?)", (digest(cookie), sid))
+        return self._session(sid), cookie
 
-    def session(self, sid: str | None) -> Session | None:
-        if not sid:
+    def session(self, cookie: str | None) -> Session | None:
+        """The live session a browser's cookie names (None for anything else, a ``sid`` included)."""
+        if not cookie or len(cookie) > MAX_COOKIE:
             return None
+        row = self.store.query_one("SELECT sid FROM session_cookies WHERE cookie_hash = ?", (digest(cookie),))
+        return self._session(row["sid"]) if row else None
+
+    def _session(self, sid: str) -> Session | None:
         row = self.store.query_one(
             "SELECT * FROM sessions WHERE sid = ? AND ended = 0 AND expires > ?", (sid, self.clock.timestamp())
         )
@@ -135,6 +151,7 @@ class OidcState:
     def end_session(self, sid: str) -> None:
         with self.store.transaction() as db:
             db.execute("UPDATE sessions SET ended = 1 WHERE sid = ?", (sid,))
+            db.execute("DELETE FROM session_cookies WHERE sid = ?", (sid,))
             db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE json_extract(grant_data, '$.sid') = ?", (sid,))
 
     # -- authorization codes (single use) ------------------------------------------------------------

@@ -1,8 +1,9 @@
 """``/token`` (authorization_code, refresh_token), ``/userinfo``, ``/par`` and the tokens themselves.
 
 id_token claims follow the new ID-porten (2025 TEST example): ``iss``, ``aud``, ``sub`` (pairwise
-per client), ``pid``, ``acr``, ``amr`` (a JSON array), ``nonce``, ``sid``, ``locale`` (with the
-``profile`` scope), ``auth_time``, ``iat``, ``exp`` (120 s), ``jti``; RS256 with the ID-porten key.
+per client), ``pid``, ``acr``, ``amr`` (a JSON array), ``nonce`` (when the request sent one),
+``sid``, ``locale`` (with the ``profile`` scope), ``auth_time``, ``iat``, ``exp`` (120 s), ``jti``;
+RS256 with the ID-porten key.
 """
 
 from __future__ import annotations
@@ -59,13 +60,14 @@ def mint_tokens(client: dict, method: str, grant: dict, with_refresh: bool) -> d
         "pid": grant["pid"],
         "acr": grant["acr"],
         "amr": grant["amr"],
-        "nonce": grant["nonce"],
         "sid": grant["sid"],
         "auth_time": grant["auth_time"],
         "iat": now,
         "exp": now + rt.lifetimes["idporten.id_token"],
         "jti": secrets.token_urlsafe(16),
     }
+    if grant.get("nonce"):  # only when the authorization request sent one (it is recommended, not required)
+        id_claims["nonce"] = grant["nonce"]
     if "profile" in scopes:
         id_claims["locale"] = grant.get("locale", "nb")
     lifetime = rt.lifetimes["idporten.access_token"]

@@ -1,4 +1,4 @@
-"""Checking an Altinn 2 consent token the way NAV does (nav-api.md §2.2, §2.4).
+"""Checking an Altinn 2 consent token the way NAV does (docs/nav.md, «The request», «The checks»).
 
 The token comes in ``NAV-Samtykke-Token`` as the bare JWT. It must be RS256-signed by a key in
 Altinn's published JWKS, issued by ``altinn.no``, inside ``nbf``/``exp`` (protocol time), with a

@@ -1,5 +1,5 @@
 """The NAV data a consent lets out: AAP vedtak and meldekort, and uføretrygd, shaped as the real
-APIs answer (nav-api.md §4.1, §4.2) and cut to what the consent and the request allow.
+APIs answer (docs/nav.md; NAV, «Uføreopplysninger») and cut to what the consent and the request allow.
 
 AAP (the documented rules):
 * only vedtak that are iverksatt (``IVERK``) or avsluttet (``AVSLU``); an invalidated vedtak

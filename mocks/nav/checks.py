@@ -1,11 +1,11 @@
-"""The checks in front of every DSOP API call, in NAV's order (nav-api.md §2.4, §7), on the call
+"""The checks in front of every DSOP API call, in NAV's order (docs/nav.md, «The checks»), on the call
 as parsed in the view (:class:`~.api_request.ApiRequest`).
 
 1. The Maskinporten access token: signature against Maskinporten's JWKS (fetched over HTTP and
    cached), issuer, expiry → 401 ``IKKE_TILGANG_MASKINPORTEN``.
 2. The token's scope for this API, and the ``consumer`` org on NAV's access list for it → 403.
-3. The person identifier (``fnr``, or ``NAV-PersonIdent`` as aap-api reads it): a valid synthetic
-   fødselsnummer → 400 ``UGYLDIG_INPUT``.
+3. The person identifier (uføre: ``fnr`` only; AAP: ``fnr``, or ``NAV-PersonIdent`` as aap-api
+   reads it): a valid synthetic fødselsnummer → 400 ``UGYLDIG_INPUT``.
 4. The consent → 403 ``SAMTYKKE_IKKE_GITT``. When the access token carries an Altinn 3 consent
    (``authorization_details`` with a ``urn:altinn:consent`` entry) that consent is checked
    (:mod:`.altinn3_consent`) and ``NAV-Samtykke-Token`` is not read, even when sent: the uføre API
@@ -47,10 +47,14 @@ class Api:
     scope: str
     tema: str  # sporingslogg tema
     min_edition: int  # the 5252 editions the API accepts (Altinn 2)
+    person_headers: tuple[str, ...]  # the headers it reads the person from
 
 
-UFORE = Api("uforeopplysninger", "nav:helse/v1/uforeopplysninger", "UFO", 2)
-AAP = Api("aap", "nav:arbeid/v1/aap", "AAP", 1)
+#: The uføre API takes the person only in ``fnr`` (a required header; NAV, «Uføreopplysninger»,
+#: https://navikt.github.io/pensjon-ekstern-api/api/uforeopplysninger/uforeopplysninger.html): a call
+#: naming the person in ``NAV-PersonIdent`` alone lacks it and is refused as invalid input (400).
+UFORE = Api("uforeopplysninger", "nav:helse/v1/uforeopplysninger", "UFO", 2, ("fnr",))
+AAP = Api("aap", "nav:arbeid/v1/aap", "AAP", 1, PERSON_HEADERS)
 #: Maskinporten, Altinn and NAV read one sandbox clock, so an expired token is refused after one
 #: second of grace: an insurer's own clock never enters into it (it only forwards the tokens).
 TOKEN_LEEWAY = 1
@@ -104,10 +108,10 @@ def _access_token(nav: Nav, asked: ApiRequest) -> tuple[str, dict]:
     return token, claims
 
 
-def _person(asked: ApiRequest) -> str:
-    values = asked.persons
+def _person(asked: ApiRequest, api: Api) -> str:
+    values = {name: value for name, value in asked.persons.items() if name in api.person_headers}
     if not values:
-        raise E.bad_input("personident mangler (header fnr eller NAV-PersonIdent).")
+        raise E.bad_input(f"personident mangler (header {' eller '.join(api.person_headers)}).")
     if len(set(values.values())) > 1:
         raise E.bad_input("fnr og NAV-PersonIdent oppgir ulike personer.")
     pid = next(iter(values.values())).strip()
@@ -159,7 +163,7 @@ def check_request(nav: Nav, api: Api, asked: ApiRequest) -> Access:
     listed = nav.access_list.get(consumer) if consumer else None
     if listed is None or api.name not in listed.get("apis", []):
         raise E.forbidden(f"virksomheten {consumer} har ikke tilgang til {api.name} hos NAV.")
-    pid = _person(asked)
+    pid = _person(asked, api)
     annotate(subject=pid)
     consent = _consent(nav, asked, claims, consumer, pid, api)
     fom, tom = _date("fomDato", asked.fom), _date("tomDato", asked.tom)

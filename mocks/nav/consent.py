@@ -1,7 +1,7 @@
 """The consent NAV delivers under, whichever Altinn generation gave it.
 
-Two generations reach NAV (nav-api.md §2.2, §2.3; the uføre API, navikt/pensjon-ekstern-api
-``docs/api/uforeopplysninger/apidocUforeopplysninger.yaml``):
+Two generations reach NAV (docs/nav.md, «The request»; NAV, «Uføreopplysninger»,
+https://navikt.github.io/pensjon-ekstern-api/api/uforeopplysninger/uforeopplysninger.html):
 
 * ``altinn2``: a consent token from Altinn in the ``NAV-Samtykke-Token`` header
   (:mod:`.altinn2_consent`);

@@ -1,9 +1,9 @@
 """The disclosure log (sporingslogg): one record per delivery, written before the data leaves.
 
-Fields follow NAV's sporingslogg message (nav-api.md §5.1): person, mottaker (recipient org), tema
-(``AAP``/``UFO``), behandlingsgrunnlag, uthentingstidspunkt (calendar time), the delivered JSON
-(kept as text; ``leverteData`` is its base64 on the wire), the consent token, the request, and
-leverandør (the supplier org when one fetched for the insurer).
+Fields follow NAV's sporingslogg message (docs/nav.md, «Disclosure log and innsyn»): person,
+mottaker (recipient org), tema (``AAP``/``UFO``), behandlingsgrunnlag, uthentingstidspunkt (calendar
+time), the delivered JSON (kept as text; ``leverteData`` is its base64 on the wire), the consent
+token, the request, and leverandør (the supplier org when one fetched for the insurer).
 
 The sandbox adds which consent it was: its generation (``altinn2``/``altinn3``) and id (Altinn 3's
 consent id, Altinn 2's authorization code). An Altinn 2 entry keeps the consent token, as NAV's

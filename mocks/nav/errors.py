@@ -1,8 +1,9 @@
 """NAV's error shape and codes for the DSOP APIs.
 
 NAV's APIs answer errors as ``{"melding": "...", "kode": "..."}`` (aap-api: ``SAMTYKKE_IKKE_GITT``,
-``FEIL_I_SPORINGSLOGG``). The uføre API documents the statuses and their sentences (nav-api.md
-§2.4): 401 "Konsumenten mangler gyldig aksesstoken", 403 "Konsumenten har ikke tilgang til
+``FEIL_I_SPORINGSLOGG``). The uføre API documents the statuses and their sentences (NAV, «Uføreopplysninger»,
+https://navikt.github.io/pensjon-ekstern-api/api/uforeopplysninger/uforeopplysninger.html):
+401 "Konsumenten mangler gyldig aksesstoken", 403 "Konsumenten har ikke tilgang til
 vedtaksinformasjon", 400 "Ugyldig input i forespørselen". The sandbox starts each ``melding`` with
 that sentence and adds what exactly was wrong.
 """

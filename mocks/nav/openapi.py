@@ -10,6 +10,7 @@ from dsop_sandbox.people import nav_codes
 
 from .altinn3_consent import CLAIM, CONSENT_TYPE, RESOURCE
 from .api_request import CONSENT_HEADER
+from .checks import AAP, UFORE
 
 DATE = {"type": "string", "format": "date"}
 CODE = {
@@ -132,21 +133,21 @@ def openapi_document(settings: Settings) -> dict:
                 "Uføreopplysninger for en person",
                 "nav:helse/v1/uforeopplysninger",
                 "#/components/schemas/UforedataProdusentDTO",
-                ("fnr",),
+                UFORE.person_headers,
             ),
             paths.aap_vedtak_path: _operation(
                 "finnVedtakListe",
                 "Finn alle AAP-vedtak for en NAV-bruker i spesifisert tidsperiode",
                 "nav:arbeid/v1/aap",
                 "#/components/schemas/Vedtaksliste",
-                ("fnr", "NAV-PersonIdent"),
+                AAP.person_headers,
             ),
             paths.aap_meldekort_path: _operation(
                 "finnMeldekortListe",
                 "Finn alle meldekort tilknyttet AAP-vedtak for en NAV-bruker i spesifisert tidsperiode",
                 "nav:arbeid/v1/aap",
                 "#/components/schemas/Meldekortliste",
-                ("fnr", "NAV-PersonIdent"),
+                AAP.person_headers,
             ),
         },
         "components": {

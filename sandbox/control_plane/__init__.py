@@ -9,11 +9,28 @@
 * :mod:`.fanout` and :mod:`.insurers`: its HTTP client for the services, and registering an insurer.
 
 Pages are not its business: whoever builds the sandbox adds the dashboard to its app.
+
+The names below are imported when first used (PEP 562), so that importing a leaf of this package,
+such as :mod:`.registration_options` for the command line's choices, does not build Flask apps.
 """
 
-from .app import create_app
-from .outline import Outline, outline
-from .state import SERVICE
-from .walkthrough import use_reference_insurer
+from __future__ import annotations
 
-__all__ = ["SERVICE", "Outline", "create_app", "outline", "use_reference_insurer"]
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .state import SERVICE
+    from .walkthrough import use_reference_insurer
+
+# (What pages may read, ``outline``, is imported from :mod:`.outline` itself: a function named like
+# its module would be shadowed by the module once something imports it.)
+_HOMES = {"create_app": ".app", "SERVICE": ".state", "use_reference_insurer": ".walkthrough"}
+__all__ = ["SERVICE", "create_app", "use_reference_insurer"]
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name], __name__), name)

@@ -210,8 +210,8 @@ def admin_blueprint() -> Blueprint:
 
     @bp.post("/insurers")
     def register_insurer():
-        """``{"org", "name", "redirect_uri" | "redirect_uris": [...], "consent"?: "altinn3" | "altinn2"}``:
-        what ``register-insurer`` calls.
+        """``{"org", "name", "redirect_uri" | "redirect_uris": [...], "consent"?: "altinn3" | "altinn2",
+        "token_endpoint_auth_method"?: how the ID-porten client authenticates}``: what ``register-insurer`` calls.
         Answers the registration's facts (each service's client, key and URLs) with the PEM texts
         under ``certificate``. Registering an org again replaces its earlier registration (new key,
         client ids and API key)."""
@@ -223,14 +223,21 @@ def admin_blueprint() -> Blueprint:
         if not uris:
             raise admin_error(400, "invalid_request", "redirect_uri (the insurer's consent callback) is required")
         uris = [check.absolute_url(uri, "redirect_uri") for uri in check.string_list({"u": uris}, "u")]
-        consent = body.get("consent", insurers.CONSENT_GENERATIONS[0])
-        if consent not in insurers.CONSENT_GENERATIONS:
-            raise admin_error(
-                400, "invalid_request", f"consent must be one of {', '.join(insurers.CONSENT_GENERATIONS)}"
-            )
+        consent = check.one_of(body, "consent", insurers.CONSENT_GENERATIONS, insurers.CONSENT_GENERATIONS[0])
+        auth = check.one_of(
+            body, "token_endpoint_auth_method", insurers.IDPORTEN_AUTH_METHODS, insurers.IDPORTEN_AUTH_METHODS[0]
+        )
         try:
             registration = insurers.register(
-                cp.fanout, cp.authority, cp.clock, org, name, uris, replacing=cp.insurers.get(org), consent=consent
+                cp.fanout,
+                cp.authority,
+                cp.clock,
+                org,
+                name,
+                uris,
+                replacing=cp.insurers.get(org),
+                consent=consent,
+                idporten_auth=auth,
             )
         except ServiceUnreachable as exc:
             raise admin_error(502, "service_unreachable", str(exc)) from exc

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER
 from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.common.trust import trust
 
@@ -28,10 +29,11 @@ class ServiceRefused(RuntimeError):
 
 
 class Fanout:
-    def __init__(self, settings: Settings, timeout: float = 10.0):
+    def __init__(self, settings: Settings, timeout: float = 10.0, token: str | None = None):
         self.settings = settings
         self.timeout = timeout
         self.session = requests.Session()
+        self.token = token  # the admin token, sent to the services only (never to an insurer)
         self.session.trust_env = False  # never send sandbox traffic through a proxy
         self.session.verify = trust(settings)  # the key authority's CA bundle when TLS is on
         self.trusted_roots: dict[str, str] = {}  # service -> root file, while it serves an untrusted certificate
@@ -59,6 +61,7 @@ class Fanout:
                 self.url(service, path),
                 timeout=self.timeout,
                 verify=self.trusted_roots.get(service, self.session.verify),
+                headers={TOKEN_HEADER: self.token} if self.token else None,
                 **kwargs,
             )
         except requests.RequestException as exc:

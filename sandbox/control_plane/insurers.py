@@ -16,12 +16,10 @@ from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
 
 from .fanout import Fanout, ServiceRefused
+from .registration_options import CONSENT_GENERATIONS, IDPORTEN_AUTH_METHODS
 
 NAV_SERVICE_CODE = "5252"
 NAV_SERVICE_EDITION = 2
-#: The consent generations an insurer's profile may name; the first is the default for new ones
-#: (Altinn 3, what production runs since Altinn II closed on 19 June 2026).
-CONSENT_GENERATIONS = ("altinn3", "altinn2")
 CONSENT_REQUESTS_PATH = "/accessmanagement/api/v1/enterprise/consentrequests"
 
 
@@ -42,6 +40,7 @@ def register(
     redirect_uris: list[str],
     replacing: dict | None = None,
     consent: str = CONSENT_GENERATIONS[0],
+    idporten_auth: str = IDPORTEN_AUTH_METHODS[0],
 ) -> Registration:
     """Register the insurer; ``replacing`` (an earlier registration of the same org) is removed
     first, so registering again hands out fresh credentials and leaves no stale clients behind."""
@@ -62,7 +61,7 @@ def register(
             "org": org,
             "redirect_uris": redirect_uris,
             "post_logout_redirect_uris": redirect_uris,
-            "token_endpoint_auth_method": "client_secret_basic",
+            "token_endpoint_auth_method": idporten_auth,
         },
     )
     consumer = fanout.call(
@@ -86,7 +85,8 @@ def register(
         "idporten": {
             "issuer": settings.issuer("idporten"),
             "client_id": oidc_client["client_id"],
-            "client_secret": oidc_client["client_secret"],
+            "token_endpoint_auth_method": oidc_client["token_endpoint_auth_method"],
+            "client_secret": oidc_client["client_secret"],  # None (left out of insurer.toml) for private_key_jwt
             "redirect_uris": oidc_client["redirect_uris"],
         },
         "altinn": {

@@ -25,14 +25,14 @@ INSURERS_TABLE = "insurers"
 
 
 class ControlPlane:
-    def __init__(self, runtime: ServiceRuntime, authority: KeyAuthority):
+    def __init__(self, runtime: ServiceRuntime, authority: KeyAuthority, admin_token: str | None = None):
         self.runtime = runtime
         self.settings = runtime.settings
         self.clock = runtime.clock
         self.store = runtime.store
         self.authority = authority
         self.insurers = Records(self.store, INSURERS_TABLE, self.clock)
-        self.fanout = Fanout(self.settings)
+        self.fanout = Fanout(self.settings, token=admin_token)
         #: The reference insurers' base URLs by consent generation, when whoever started them beside
         #: the sandbox says so (else the walkthrough finds them among the registrations).
         self.reference_insurers: dict[str, str] = {}

@@ -6,7 +6,7 @@ control plane's own.
 
 ``install(app)`` adds the pages to the control plane's Flask app (idempotent); whoever builds the
 sandbox does so (the launcher). The pages read the control plane only through its public
-:func:`~dsop_sandbox.control_plane.outline`, and talk only to its admin API, from small inline
+:func:`~dsop_sandbox.control_plane.outline.outline`, and talk only to its admin API, from small inline
 JavaScript; nothing is loaded from outside the sandbox.
 
 Where the diagram's arrows come from (each one from evidence, and labelled with it), all from one
@@ -34,7 +34,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, render_template, request
 
 import dsop_sandbox.conformance.contract as C
-from dsop_sandbox.control_plane import outline
+from dsop_sandbox.control_plane.outline import outline
 
 BLUEPRINT = "dashboard"
 #: How often an open page asks for new events (ms), and while the page is hidden.

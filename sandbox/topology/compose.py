@@ -29,6 +29,16 @@ KEYS_MOUNT = f"{KEYS_VOLUME}:{CONTAINER_KEYS_DIR}"
 KEYS_MOUNT_READ_ONLY = f"{KEYS_MOUNT}:ro"
 
 
+#: The host address every port is published on: the host's loopback, never all its interfaces. (Inside,
+#: each container binds 0.0.0.0, so its admin API takes only calls with the admin token, which the
+#: `keys` step makes beside the key authority: /state/authority/admin-token.)
+PUBLISH_ON = "127.0.0.1"
+
+
+def published(port: int) -> str:
+    return f"{PUBLISH_ON}:{port}:{port}"
+
+
 def container_settings(tls: bool = False) -> dict:
     """The settings tree of the containers: default ports, base URLs on the service names, bind 0.0.0.0."""
     return topology_settings(
@@ -113,7 +123,7 @@ def compose_document(tls: bool = False) -> dict:
             "image": IMAGE,
             "command": ["dsop-sandbox", *serve_arguments(name)],
             "environment": dict(env),
-            "ports": [f"{port}:{port}"],
+            "ports": [published(port)],
             "volumes": [f"{name}-data:{CONTAINER_STATE_DIR}", KEYS_MOUNT_READ_ONLY],
             "healthcheck": healthcheck(f"{settings.scheme}://127.0.0.1:{port}{HEALTH_PATH}", ca_bundle),
             "depends_on": depends,
@@ -150,7 +160,7 @@ def compose_document(tls: bool = False) -> dict:
         "image": IMAGE,
         "profiles": ["insurer"],
         "command": insurer_command,
-        "ports": [f"{INSURER_PORT}:{INSURER_PORT}"],
+        "ports": [published(INSURER_PORT)],
         "volumes": [f"{INSURER_VOLUME}:{CONTAINER_INSURER_DIR}"],
         "healthcheck": healthcheck(f"http://127.0.0.1:{INSURER_PORT}/health"),
         "depends_on": {
@@ -172,7 +182,10 @@ COMPOSE_HEADER = """\
 # browser on the host needs the service names to resolve to 127.0.0.1 (see README).
 # The init service `keys` (`dsop-sandbox keys init`) alone writes the key authority's volume
 # `authority`; every other container mounts it read-only (rotated keys go to the service's own
-# /state/authority-overlay).
+# /state/authority-overlay). Ports are published on the host's 127.0.0.1 only. The containers bind
+# 0.0.0.0, so their admin API (/_sandbox) needs the admin token that `keys` leaves in the volume:
+#   export DSOP_SANDBOX_ADMIN_TOKEN=$(docker compose{file_option} run --rm --no-deps -T keys \\
+#     cat /state/authority/admin-token)
 {variant}#
 #   docker compose{file_option} up                      # the five services
 #   docker compose{file_option} --profile insurer up    # ... plus the registered reference insurer on :7200

@@ -12,6 +12,7 @@ import requests
 
 from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
+from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER, read_admin_token
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, free_port_settings
 from tests.support import InsurerKeys, grant
 
@@ -109,7 +110,9 @@ class Ecosystem:
         )
 
     def admin(self, method: str, path: str, **kw):
-        return self.http.request(method, self.altinn + "/_sandbox" + path, timeout=10, **kw)
+        """Altinn's admin API as the sandbox's admin (the token from the state dir, as the CLI reads it)."""
+        headers = {TOKEN_HEADER: read_admin_token(self.sandbox.settings.state_dir), **kw.pop("headers", {})}
+        return self.http.request(method, self.altinn + "/_sandbox" + path, timeout=10, headers=headers, **kw)
 
     def accepted_consent(self, insurer: Insurer, **body) -> str:
         answer = self.admin("POST", "/consents", json={"covered_by": insurer.org, "offered_by": KARI["pid"], **body})

@@ -422,6 +422,19 @@ def test_return_urls_stay_on_altinn():
         assert safe_return_url(bad) == "/ui/Profile/Consents"
 
 
+@pytest.mark.parametrize("target", ["/\t/evil.example/", "/\n/evil.example/", "\\/evil.example"], ids=repr)
+@pytest.mark.parametrize("path", ["/ui/authentication/login", "/ui/authentication/logout"])
+def test_a_return_url_with_a_tab_or_backslash_ends_on_altinn_not_elsewhere(eco, kari, path, target):
+    """The reported open redirect: ``returnUrl=%2F%09%2Fevil.example%2F`` ended, after login, in
+    ``Location: //evil.example/``; a browser drops the tab. Login and logout both end on Altinn."""
+    start = kari.http.get(f"{eco.altinn}{path}?{urlencode({'returnUrl': target})}", allow_redirects=False, timeout=10)
+    assert start.status_code == 302 and "/authorize?" in start.headers["Location"]
+    callback = kari.follow(start, stop_at="/ui/authentication/callback")
+    landed = kari.http.get(urljoin(callback.url, callback.headers["Location"]), allow_redirects=False, timeout=10)
+    assert landed.status_code == 302
+    assert landed.headers["Location"] == "/ui/Profile/Consents"
+
+
 # -- the legacy link ------------------------------------------------------------------------------------------
 def link(eco, company, **overrides) -> str:
     valid_to = (eco.calendar_now() + timedelta(days=300)).astimezone(OSLO).strftime("%Y-%m-%d %H:%M:%S")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
 
 from dsop_sandbox.mocks.altinn import errors as E
+from dsop_sandbox.mocks.common.clock import Duration
 from tests.altinn.conftest import KARI, OLA, READ, WRITE, error_codes
 from tests.conftest import REDIRECT_URI
 
@@ -217,6 +220,20 @@ def test_valid_to_at_most_three_years_for_nav(eco, company):
     assert eco.create(company, ValidTo=eco.valid_to(days=3 * 365)).status_code == 201
     answer = eco.create(company, ValidTo=eco.valid_to(days=3 * 366 + 1))
     assert answer.status_code == 400 and error_codes(answer) == [E.VALID_TO_MAX]
+
+
+def test_valid_to_may_be_three_years_ahead_to_the_second_and_no_later(eco, company):
+    """NAV's 5252 allows P3Y from now: the limit itself is allowed (``>``, not ``>=``), one second past
+    it is not. Altinn's clock is frozen on a whole second for this, so both sides are exact."""
+    clock = eco.sandbox.app("altinn").extensions["sandbox"].clock
+    clock.freeze(float(int(time.time())))
+    try:
+        limit = Duration.parse("P3Y").added_to(eco.calendar_now())
+        assert eco.create(company, ValidTo=limit.strftime("%Y-%m-%dT%H:%M:%SZ")).status_code == 201
+        answer = eco.create(company, ValidTo=(limit + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+        assert answer.status_code == 400 and error_codes(answer) == [E.VALID_TO_MAX]
+    finally:
+        clock.unfreeze()
 
 
 def test_skatteetaten_services_allow_only_ten_days(eco, company):

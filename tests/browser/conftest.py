@@ -6,7 +6,10 @@ here, so there is no ``playwright install``). Without chromium these tests are s
 
 Fixtures: ``browser`` (one Chromium per session), ``page`` (a fresh context per test, 1280x900,
 nb-NO) and ``artifacts`` (``artifacts/screenshots/`` at the repo root, git-ignored). Helpers to
-import from here: ``shoot(page, name)`` saves a full-page screenshot there and returns its path;
+import from here: ``shoot(page, name)`` saves a full-page screenshot there and returns its path,
+when ``DSOP_SCREENSHOTS=1`` asks for the pictures (``DSOP_SCREENSHOTS=1 ./dev test tests/browser``
+leaves one PNG per page state to look at; a full-page PNG costs Chromium about half a second, a
+fifth of the browser tests' time, so a plain run takes only the smoke test's own);
 ``tab_order(page)`` walks the page with the Tab key; ``record_requests(page)`` lists every URL
 the page asks for.
 """
@@ -100,8 +103,11 @@ def artifacts() -> Path:
     return SCREENSHOTS
 
 
-def shoot(page, name: str) -> Path:
-    """Saves a full-page PNG of ``page`` as artifacts/screenshots/NAME.png and returns the path."""
+def shoot(page, name: str, *, always: bool = False) -> Path | None:
+    """Saves a full-page PNG of ``page`` as artifacts/screenshots/NAME.png and returns the path, when
+    ``DSOP_SCREENSHOTS=1`` is set or ``always`` (a test that checks the picture itself); None otherwise."""
+    if not (always or os.environ.get("DSOP_SCREENSHOTS") == "1"):
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / (re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") + ".png")
     page.screenshot(path=str(path), full_page=True)

@@ -28,7 +28,7 @@ def test_the_error_page_renders_with_its_title_heading_and_text(page, error_page
     assert page.locator("code").inner_text() == "invalid_grant"
     assert "Invalid JWT signature" in page.locator("body").inner_text()
 
-    path = shoot(page, "maskinporten-error-MP-124")
+    path = shoot(page, "maskinporten-error-MP-124", always=True)
     assert path.parent == artifacts
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

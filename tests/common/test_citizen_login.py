@@ -416,7 +416,12 @@ def test_cookies_are_secure_over_https(app, rp):
     with app.test_request_context("/", base_url="https://service.test"):
         response = rp.start_login("/x")
         rp.set_session_cookie(response, "token")
-    assert all("Secure" in header for header in response.headers.getlist("Set-Cookie"))
+    headers = response.headers.getlist("Set-Cookie")
+    assert set(cookies_of(response)) == {"t_login", "t_session"}, headers
+    assert all("; Secure" in header for header in headers), headers
+    with app.test_request_context("/", base_url="http://service.test"):  # and only there
+        plain = rp.start_login("/x")
+    assert cookies_of(plain) and not any("Secure" in h for h in plain.headers.getlist("Set-Cookie"))
 
 
 def test_lifetimes_are_read_on_every_use(app, rp):

@@ -127,8 +127,21 @@ def test_describe(faults):
     ],
 )
 def test_valid_specs(faults, spec):
+    """A valid spec is armed as given (the rest at its defaults), listed, and takes effect on the next
+    call: it waits out its delay, and fails the call exactly when it has a status or drops."""
     fault = faults.arm(spec)
-    assert fault.operation == spec["operation"]
+    defaults = {"status": None, "body": None, "delay_ms": 0, "drop": False, "count": None}
+    armed = {**defaults, **spec, "id": fault.id, "used": 0}
+    armed["remaining"] = armed["count"]
+    assert faults.list() == [armed]
+    slept = []
+    called = "token" if spec["operation"] == "*" else spec["operation"]
+    assert faults.apply(called, sleep=slept.append) is fault
+    assert slept == ([armed["delay_ms"] / 1000] if armed["delay_ms"] else [])
+    assert fault.fails == (armed["status"] is not None or armed["drop"])
+    assert fault.used == 1
+    left = None if armed["count"] is None else armed["count"] - 1
+    assert faults.list() == ([] if left == 0 else [{**armed, "used": 1, "remaining": left}])
 
 
 @pytest.mark.parametrize(

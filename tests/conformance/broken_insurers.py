@@ -7,28 +7,191 @@ and are in both), :data:`TLS_EXPECTED` for the one judged on a ``--tls`` sandbox
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+import jwt
 from flask import request
+from werkzeug.routing import RequestRedirect
 
+from dsop_sandbox.conformance.catalogue import by_id
 from dsop_sandbox.examples.reference_insurer import nav as N
+from dsop_sandbox.examples.reference_insurer.altinn import AltinnError
 from dsop_sandbox.examples.reference_insurer.config import RetryPolicy
-from dsop_sandbox.examples.reference_insurer.insurer import CallbackOutcome, ReferenceInsurer
+from dsop_sandbox.examples.reference_insurer.insurer import (
+    CONSENT_REQUIRED,
+    OK,
+    UNAVAILABLE,
+    CallbackOutcome,
+    ConsentToken,
+    FetchResult,
+    ReferenceInsurer,
+)
 from dsop_sandbox.examples.reference_insurer.maskinporten import MaskinportenError
 from dsop_sandbox.examples.reference_insurer.outcomes import UNKNOWN_CLAIM
 from dsop_sandbox.examples.reference_insurer.transport import Transport
 
+
 # == both generations ====================================================================================
-# WrongPerson, RetriesRefusedConsent, HammersNav, ConsentWaitsForNav and SkipsCertificateCheck (below)
-# override hooks both generations go through.
+# These, and WrongPerson, RetriesRefusedConsent, HammersNav, ConsentWaitsForNav and
+# SkipsCertificateCheck (below), override hooks both generations go through.
+class ValidToBeyondThreeYears(ReferenceInsurer):
+    """Asks for a consent valid a month longer than three years. Altinn refuses the request (Altinn 2:
+    40334, the service's longest consent; Altinn 3: SBX.VLD-00001, NAV's three-year limit), so the
+    citizen never sees a consent page and nothing after it can be judged."""
+
+    def consent_period(self) -> tuple[date, date, datetime]:
+        fra, til, valid_to = super().consent_period()
+        return fra, til, valid_to + timedelta(days=31)
+
+
+class LeavesCitizenOnAltinn(ReferenceInsurer):
+    """Stores the consent, then sends the citizen back to Altinn's API description instead of showing
+    its own page (a redirect left pointing at the wrong base URL)."""
+
+    def handle_callback(self, claim_id, params) -> CallbackOutcome:
+        outcome = super().handle_callback(claim_id, params)
+        if outcome.kind == "consented":
+            # Flask answers a RequestRedirect raised in a view with the redirect itself.
+            raise RequestRedirect(f"{self.config.altinn_base_url.rstrip('/')}/openapi.json")
+        return outcome
+
+
+class MisreadsNavAnswer(ReferenceInsurer):
+    """Gets NAV's data (and logs the use), but its fetch hook reads the answer by a field name NAV does
+    not send and answers ``unavailable``: the data never reaches the claim handler."""
+
+    def fetch(self, pid: str) -> FetchResult:
+        result = super().fetch(pid)
+        if result.status == OK:
+            return FetchResult(UNAVAILABLE, detail="NAV's answer has no 'vedtaksliste'", claim_id=result.claim_id)
+        return result
+
+
+class AsksAgainOnEveryFetch(ReferenceInsurer):
+    """Uses the consent it has, but from the second fetch of a claim on also sends the citizen a new
+    consent request for the same data ("to be sure")."""
+
+    def fetch(self, pid: str) -> FetchResult:
+        result = super().fetch(pid)
+        claim = self.store.get(result.claim_id) if result.status == OK and result.claim_id else None
+        if claim and claim.get("fetches", 0) >= 2:
+            self.start_claim(pid, claim.get("first_name", ""), claim.get("last_name", ""))
+        return result
+
+
+class ServesDataAfterExpiry(ReferenceInsurer):
+    """When Altinn says the consent has expired, the fetch hook answers with the data it stored
+    before ("the citizen agreed once")."""
+
+    #: Altinn's words for the refusal it ignores: Altinn 2's cause, Altinn 3's code (via Maskinporten).
+    IGNORED = ("the consent has expired", "AM-00013")
+
+    def fetch(self, pid: str) -> FetchResult:
+        result = super().fetch(pid)
+        claim = self.store.latest_answered(pid)
+        ignored = any(words in result.detail for words in self.IGNORED)
+        if result.status == CONSENT_REQUIRED and ignored and claim and claim.get("data"):
+            return FetchResult(OK, data=claim["data"], claim_id=claim["id"])
+        return result
+
+
+class ServesDataAfterRevocation(ServesDataAfterExpiry):
+    """When Altinn says the citizen withdrew the consent, the fetch hook answers with the data it stored
+    before."""
+
+    IGNORED = ("the consent has been withdrawn", "AM-00011")
+
+
+class GivesUpWhenNavIsDown(ReferenceInsurer):
+    """Tries NAV once; when NAV is down it closes the claim and its fetch hook keeps answering
+    unavailable without asking NAV again."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._closed: set[str] = set()
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(max_attempts=1)
+
+    def fetch(self, pid: str) -> FetchResult:
+        claim = self.current_consent(pid)
+        if claim and claim["id"] in self._closed:
+            return FetchResult(UNAVAILABLE, detail="NAV failed earlier; the claim is closed", claim_id=claim["id"])
+        return super().fetch(pid)
+
+    def _record(self, claim: dict, result: FetchResult) -> None:
+        super()._record(claim, result)
+        if result.status == UNAVAILABLE and result.retriable:
+            self._closed.add(claim["id"])
+
+
+class BacksOffJustEnough(ReferenceInsurer):
+    """Retries a failing NAV every 0.35 s, about three calls a second: just under the suite's limit of
+    four a second, and no more than that, so it passes everything (it pins the limit from below)."""
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(first_delay=0.35, factor=1.0, max_delay=0.35, max_attempts=10000, deadline=30)
 
 
 # == Altinn 2 ============================================================================================
-class NoLogUse(ReferenceInsurer):
-    """Forgets to tell Altinn it used the consent."""
+class LogsUseBeforeData(ReferenceInsurer):
+    """Logs the use with Altinn before it asks NAV for the data (so a use is logged even when no data
+    comes), not after the data arrived."""
+
+    def fetch_once_altinn2(self, claim: dict, deadline: float | None = None) -> FetchResult:
+        super()._log_use_once(claim)
+        return super().fetch_once_altinn2(claim, deadline)
+
+    def _log_use_once(self, claim: dict) -> None:
+        return None
+
+
+class LogsFirstUseOnly(ReferenceInsurer):
+    """Logs the use of a consent with Altinn the first time its fetch hook gets data for it (and on
+    the background retrieval), not for later fetches under the same consent."""
 
     def log_use(self, code: str) -> None:
-        return None
+        claims = [c for c in self.store.all() if c.get("code") == code]
+        if claims and claims[0].get("fetches", 0) >= 2:
+            return None
+        return super().log_use(code)
+
+
+class SendsCodeAsConsentToken(ReferenceInsurer):
+    """Never exchanges the AuthorizationCode: sends NAV the code itself where the consent token
+    belongs."""
+
+    def consent_token(self, code: str) -> str:
+        return code
+
+    def _new_consent_token(self, code: str) -> ConsentToken:
+        return ConsentToken(self.consent_token(code), None)
+
+
+class DeclinePageFails(ReferenceInsurer):
+    """Records «Nei» correctly, but its page for a declined consent crashes (HTTP 500)."""
+
+    def handle_callback(self, claim_id, params) -> CallbackOutcome:
+        outcome = super().handle_callback(claim_id, params)
+        if outcome.kind == "declined":
+            return CallbackOutcome(500, "declined", "Internal Server Error", outcome.claim)
+        return outcome
+
+
+class PinsAltinnKey(ReferenceInsurer):
+    """Checks each consent token's ``kid`` against the first one it saw (a JWKS fetched once and never
+    refreshed): after Altinn rotates its key it takes every new token for a forgery."""
+
+    _kid: str | None = None
+
+    def consent_token(self, code: str) -> str:
+        token = super().consent_token(code)
+        kid = jwt.get_unverified_header(token).get("kid")
+        if self._kid is None:
+            self._kid = kid
+        elif kid != self._kid:
+            raise AltinnError(f"consent token signed with an unknown key ({kid})")
+        return token
 
 
 class KeepsConsentToken(ReferenceInsurer):
@@ -117,10 +280,14 @@ class RetriesRefusedConsent(ReferenceInsurer):
 
 
 class HammersNav(ReferenceInsurer):
-    """Retries a failing NAV at once, again and again."""
+    """Retries a failing NAV every 0.06 s without backing off. The suite counts NAV calls over the whole
+    outage, the consent step included: about twelve calls a second on an idle machine, and still past
+    the limit of four when a loaded one makes the consent step take a second. Closer to the limit it
+    could not stay past it (so a limit raised to 20 is seen, one raised to 8 might not be);
+    :class:`BacksOffJustEnough` pins the limit from below."""
 
     def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(first_delay=0.02, factor=1.0, max_delay=0.02, max_attempts=10000, deadline=30)
+        return RetryPolicy(first_delay=0.06, factor=1.0, max_delay=0.06, max_attempts=10000, deadline=30)
 
 
 class ConsentWaitsForNav(ReferenceInsurer):
@@ -223,39 +390,18 @@ class AsksForTwoConsents(ReferenceInsurer):
             return super().consent_maskinporten_token(claim, scope)
 
 
-class ValidToBeyondThreeYears(ReferenceInsurer):
-    """Asks for a consent valid a month longer than three years. The sandbox's Altinn refuses the
-    request (SBX.VLD-00001, NAV's three-year limit; the real Altinn publishes no such rule), so the
-    citizen never sees a consent page and nothing after it can be judged."""
-
-    def consent_request_body_altinn3(self, claim: dict) -> dict:
-        body = super().consent_request_body_altinn3(claim)
-        return {**body, "validTo": (datetime.fromisoformat(body["validTo"]) + timedelta(days=31)).isoformat()}
-
-
-#: Altinn 2: variant → the requirements it must fail (every other judged requirement must pass, or be
-#: NOT RUN where the broken step makes a later one impossible to judge, as listed).
-EXPECTED_ALTINN2: dict[type, dict[str, str]] = {
-    NoLogUse: {"DSOP-LOGUSE": "FAIL"},
-    # it never asks Altinn after the withdrawal, so there is no refusal to judge its retries by
-    KeepsConsentToken: {"DSOP-TOKEN-FRESH": "FAIL", "DSOP-REVOKED": "FAIL", "DSOP-NO-ENDLESS-RETRY": "NOT RUN"},
-    AssumesTwoMinuteTokens: {"DSOP-MASKINPORTEN-REFRESH": "FAIL"},
-    MaskinportenEveryCall: {"DSOP-MASKINPORTEN-REUSE": "FAIL"},
-    WrongPerson: {"DSOP-PERSON": "FAIL"},
-    TrustsAnyCallback: {"DSOP-CALLBACK-STATE": "FAIL"},
-    RetriesRefusedConsent: {"DSOP-NO-ENDLESS-RETRY": "FAIL"},
-    HammersNav: {"DSOP-NO-HAMMERING": "FAIL"},
-    ConsentWaitsForNav: {"DSOP-ASYNC": "FAIL"},
-}
-
-#: What a refused consent request leaves unjudgeable: everything that needs a consent.
+#: What a refused consent request leaves unjudgeable: everything that needs a consent (all but the
+#: request itself and the forged callback, in either generation).
 _NO_CONSENT_EVER = dict.fromkeys(
     (
         "DSOP-CALLBACK",
+        "DSOP-TOKEN-EXCHANGE",
         "DSOP-CONSENT-IN-TOKEN",
         "DSOP-FETCH",
+        "DSOP-LOGUSE",
         "DSOP-PERSON",
         "DSOP-REUSE",
+        "DSOP-TOKEN-FRESH",
         "DSOP-MASKINPORTEN-REFRESH",
         "DSOP-MASKINPORTEN-REUSE",
         "DSOP-DECLINED",
@@ -265,22 +411,92 @@ _NO_CONSENT_EVER = dict.fromkeys(
         "DSOP-ASYNC",
         "DSOP-RECOVERY",
         "DSOP-NO-HAMMERING",
+        "DSOP-KEY-ROTATION",
+    ),
+    "NOT RUN",
+)
+#: What a fetch hook that never answers ok leaves unjudgeable: every scenario that needs a first fetch
+#: to work before it judges.
+_NO_FIRST_FETCH = dict.fromkeys(
+    (
+        "DSOP-REUSE",
+        "DSOP-TOKEN-FRESH",
+        "DSOP-MASKINPORTEN-REFRESH",
+        "DSOP-REVOKED",
+        "DSOP-NO-ENDLESS-RETRY",
+        "DSOP-EXPIRY",
+        "DSOP-KEY-ROTATION",
     ),
     "NOT RUN",
 )
 
+
+def _of(generation: str, expected: dict[str, str]) -> dict[str, str]:
+    """``expected`` without the requirements ``generation``'s catalogue does not have."""
+    return {rid: verdict for rid, verdict in expected.items() if rid in by_id(generation)}
+
+
+#: Altinn 2: variant → the requirements it must fail (every other judged requirement must pass, or be
+#: NOT RUN where the broken step makes a later one impossible to judge, as listed). A variant that
+#: must fail nothing pins a threshold from below.
+EXPECTED_ALTINN2: dict[type, dict[str, str]] = {
+    ValidToBeyondThreeYears: {"DSOP-CONSENT-REQUEST": "FAIL", **_of("altinn2", _NO_CONSENT_EVER)},
+    LeavesCitizenOnAltinn: {"DSOP-CALLBACK": "FAIL"},
+    SendsCodeAsConsentToken: {
+        "DSOP-TOKEN-EXCHANGE": "FAIL",
+        "DSOP-FETCH": "FAIL",
+        "DSOP-RECOVERY": "FAIL",
+        "DSOP-LOGUSE": "NOT RUN",
+        "DSOP-PERSON": "NOT RUN",
+        **_of("altinn2", _NO_FIRST_FETCH),
+    },
+    MisreadsNavAnswer: {"DSOP-FETCH": "FAIL", **_of("altinn2", _NO_FIRST_FETCH)},
+    LogsUseBeforeData: {"DSOP-LOGUSE": "FAIL"},
+    LogsFirstUseOnly: {"DSOP-LOGUSE": "FAIL"},
+    AsksAgainOnEveryFetch: {"DSOP-REUSE": "FAIL"},
+    # it never asks Altinn after the withdrawal, so there is no refusal to judge its retries by
+    KeepsConsentToken: {"DSOP-TOKEN-FRESH": "FAIL", "DSOP-REVOKED": "FAIL", "DSOP-NO-ENDLESS-RETRY": "NOT RUN"},
+    AssumesTwoMinuteTokens: {"DSOP-MASKINPORTEN-REFRESH": "FAIL"},
+    MaskinportenEveryCall: {"DSOP-MASKINPORTEN-REUSE": "FAIL"},
+    WrongPerson: {"DSOP-PERSON": "FAIL"},
+    TrustsAnyCallback: {"DSOP-CALLBACK-STATE": "FAIL"},
+    DeclinePageFails: {"DSOP-DECLINED": "FAIL"},
+    RetriesRefusedConsent: {"DSOP-NO-ENDLESS-RETRY": "FAIL"},
+    ServesDataAfterExpiry: {"DSOP-EXPIRY": "FAIL"},
+    ConsentWaitsForNav: {"DSOP-ASYNC": "FAIL"},
+    GivesUpWhenNavIsDown: {"DSOP-RECOVERY": "FAIL"},
+    HammersNav: {"DSOP-NO-HAMMERING": "FAIL"},
+    BacksOffJustEnough: {},
+    PinsAltinnKey: {"DSOP-KEY-ROTATION": "FAIL"},
+}
+
 #: Altinn 3: variant → the requirements it must fail (the same rule as for Altinn 2).
 EXPECTED_ALTINN3: dict[type, dict[str, str]] = {
+    ValidToBeyondThreeYears: {"DSOP-CONSENT-REQUEST": "FAIL", **_of("altinn3", _NO_CONSENT_EVER)},
+    LeavesCitizenOnAltinn: {"DSOP-CALLBACK": "FAIL"},
+    AsksForTwoConsents: {"DSOP-CONSENT-IN-TOKEN": "FAIL"},
+    MisreadsNavAnswer: {"DSOP-FETCH": "FAIL", **_of("altinn3", _NO_FIRST_FETCH)},
+    AsksAgainOnEveryFetch: {"DSOP-REUSE": "FAIL"},
     KeepsConsentBearingToken: {"DSOP-MASKINPORTEN-REFRESH": "FAIL"},
     ConsentTokenEveryCall: {"DSOP-MASKINPORTEN-REUSE": "FAIL"},
     WrongPerson: {"DSOP-PERSON": "FAIL"},
     TakesConsentIdFromCallback: {"DSOP-CALLBACK-STATE": "FAIL"},
     TakesFailedForConsent: {"DSOP-DECLINED": "FAIL"},
+    ServesDataAfterRevocation: {"DSOP-REVOKED": "FAIL"},
     RetriesRefusedConsent: {"DSOP-NO-ENDLESS-RETRY": "FAIL"},
-    AsksForTwoConsents: {"DSOP-CONSENT-IN-TOKEN": "FAIL"},
-    ValidToBeyondThreeYears: {"DSOP-CONSENT-REQUEST": "FAIL", **_NO_CONSENT_EVER},
-    HammersNav: {"DSOP-NO-HAMMERING": "FAIL"},
+    ServesDataAfterExpiry: {"DSOP-EXPIRY": "FAIL"},
     ConsentWaitsForNav: {"DSOP-ASYNC": "FAIL"},
+    GivesUpWhenNavIsDown: {"DSOP-RECOVERY": "FAIL"},
+    HammersNav: {"DSOP-NO-HAMMERING": "FAIL"},
+    BacksOffJustEnough: {},
+}
+
+#: The scenario whose judgement a variant fails, where a generation judges the requirement in more
+#: than one scenario (Altinn 2 judges DSOP-LOGUSE after the first fetch and after the second): each
+#: judgement needs a variant that fails it alone.
+JUDGED_IN: dict[type, dict[str, str]] = {
+    LogsUseBeforeData: {"DSOP-LOGUSE": "fetch"},
+    LogsFirstUseOnly: {"DSOP-LOGUSE": "reuse"},
 }
 
 EXPECTED: dict[str, dict[type, dict[str, str]]] = {"altinn3": EXPECTED_ALTINN3, "altinn2": EXPECTED_ALTINN2}

@@ -1,4 +1,4 @@
-"""The self-test, Altinn 2, part 3 of 4: each broken variant of this part fails exactly the
+"""The self-test, Altinn 2, part 3 of 6: each broken variant of this part fails exactly the
 requirements it breaks (see tests/conformance/self_test.py)."""
 
 from tests.conformance.self_test import part_tests

@@ -1,4 +1,4 @@
-"""The self-test, Altinn 3, part 1 of 4: the reference insurer passes every requirement, and each
+"""The self-test, Altinn 3, part 1 of 6: the reference insurer passes every requirement, and each
 broken variant of this part fails exactly the requirements it breaks (see
 tests/conformance/self_test.py)."""
 

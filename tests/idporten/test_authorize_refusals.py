@@ -90,15 +90,28 @@ def test_response_type_token_is_unsupported(idp, client):
     assert "#" not in flow.response.headers["Location"]  # never a fragment: only the code flow exists
 
 
-def test_missing_state_is_an_invalid_request(idp, client):
-    flow = idp.authorize(client, state=REMOVE)
+# -- state and nonce are recommended (Digdir, «/authorize endpoint», docs.digdir.no/docs/idporten/oidc/
+#    oidc_protocol_authorize): state is required only of public clients and of clients without PKCE ---------
+def test_a_confidential_client_with_pkce_may_leave_out_state_and_nonce(idp, client):
+    flow, tokens = idp.tokens(client, state=REMOVE, nonce=REMOVE)
+    assert set(flow.callback) == {"code", "iss"}  # no state to give back
+    claims = idp.id_token_claims(tokens["id_token"], client)
+    assert "nonce" not in claims and claims["pid"] == KARI
+
+
+def test_a_public_client_must_send_state(idp):
+    public = idp.register("none")
+    values = assert_back_at_client(idp.authorize(public, state=REMOVE), "invalid_request", with_state=False)
+    assert "state is required for public clients" in values["error_description"]
+    assert idp.authorize(public, nonce=REMOVE).request_id  # with state (and PKCE), no nonce is needed
+
+
+def test_a_client_without_pkce_must_send_state(idp):
+    without_pkce = idp.register(pkce_required=False)
+    flow = idp.authorize(without_pkce, verifier=None, state=REMOVE)
     values = assert_back_at_client(flow, "invalid_request", with_state=False)
-    assert "state" in values["error_description"]
-
-
-def test_missing_nonce_is_an_invalid_request(idp, client):
-    values = assert_back_at_client(idp.authorize(client, nonce=REMOVE), "invalid_request")
-    assert "nonce" in values["error_description"]
+    assert "when PKCE is not used" in values["error_description"]
+    assert idp.authorize(without_pkce, verifier=None).request_id  # with state it may leave PKCE out
 
 
 def test_missing_pkce_is_an_invalid_request(idp, client):
@@ -181,7 +194,7 @@ def test_prompt_none_without_a_session_is_login_required(idp, client):
 
 def test_the_state_comes_back_exactly_url_encoded(idp, client):
     state = "a b&c=d/é?+%"
-    flow = idp.authorize(client, state=state, nonce=REMOVE)
+    flow = idp.authorize(client, state=state, acr_values="Level4")
     location = flow.response.headers["Location"]
     assert "a+b%26c%3Dd%2F%C3%A9%3F%2B%25" in location or "a%20b%26c%3Dd%2F%C3%A9%3F%2B%25" in location
     assert query_of(location)["state"] == state
@@ -190,7 +203,7 @@ def test_the_state_comes_back_exactly_url_encoded(idp, client):
 def test_an_error_keeps_the_registered_query_of_the_redirect_uri(idp):
     with_query = REDIRECT_URI + "?tenant=7"
     client = idp.register(redirect_uris=[with_query])
-    flow = idp.authorize(client, redirect_uri=with_query, nonce=REMOVE)
+    flow = idp.authorize(client, redirect_uri=with_query, acr_values="Level4")
     assert flow.response.headers["Location"].startswith(with_query + "&")
     assert query_of(flow.response.headers["Location"])["tenant"] == "7"
 
@@ -221,7 +234,7 @@ def test_form_post_answers_with_a_self_posting_form_that_works_without_javascrip
 
 
 def test_form_post_carries_errors_too(idp, client):
-    flow = idp.authorize(client, response_mode="form_post", nonce=REMOVE)
+    flow = idp.authorize(client, response_mode="form_post", acr_values="Level4")
     assert flow.response.status_code == 200
     fields = {i["name"]: i["value"] for i in Page(flow.response.get_data(as_text=True)).form["inputs"]}
     assert fields["error"] == "invalid_request" and fields["state"] == flow.state and fields["iss"] == idp.issuer
@@ -299,7 +312,11 @@ def test_cancel_sends_access_denied_back_to_the_client(idp, client):
     flow = idp.authorize(client)
     idp.submit_login(flow, action="cancel", pid=None, method=None)
     assert_back_at_client(flow, "access_denied")
-    assert "idporten_sso" not in flow.response.headers.get("Set-Cookie", "")
+    # no SSO session from a cancelled login (a completed one sets the cookie: see idp.login)
+    assert not [h for h in flow.response.headers.getlist("Set-Cookie") if h.startswith("idporten_sso=")]
+    assert idp.browser.get_cookie("idporten_sso") is None
+    logged_in = idp.login(client, prompt="login")
+    assert [h for h in logged_in.response.headers.getlist("Set-Cookie") if h.startswith("idporten_sso=")]
 
 
 def test_a_denied_login_goes_back_as_access_denied_once(idp, client):

@@ -357,6 +357,21 @@ def test_after_logout_the_sso_cookie_no_longer_logs_in_silently(idp, client):
     assert idp.authorize(client, prompt="none").callback["error"] == "login_required"
 
 
+def test_an_id_tokens_sid_used_as_the_sso_cookie_logs_nobody_in(idp, app, client):
+    """Session hijack (issue 15, finding 1): an insurer holds the citizen's id_token and puts its
+    ``sid`` into an ``idporten_sso`` cookie of its own browser. It must get the login page, never a
+    code for the citizen."""
+    _, tokens = idp.tokens(client)
+    sid = unverified(tokens["id_token"])["sid"]
+    assert idp.browser.get_cookie("idporten_sso").value != sid  # the session secret never leaves the browser
+    attacker = Idp(app, app.test_client(), idp.private_key)
+    attacker.browser.set_cookie("idporten_sso", sid)
+    flow = attacker.authorize(client)
+    assert flow.request_id and "code" not in flow.callback
+    assert attacker.authorize(client, prompt="none").callback["error"] == "login_required"
+    assert "code" in idp.authorize(client).callback  # the citizen's own browser still has its SSO
+
+
 def test_logout_revokes_the_sessions_refresh_tokens(idp):
     client = idp.register(grant_types=["authorization_code", "refresh_token"])
     _, tokens = idp.tokens(client)
@@ -449,8 +464,6 @@ def test_an_unknown_request_uri_is_refused(idp, client):
 @pytest.mark.parametrize(
     "overrides,error",
     [
-        ({"nonce": REMOVE}, "invalid_request"),
-        ({"state": REMOVE}, "invalid_request"),
         ({"code_challenge": REMOVE, "code_challenge_method": REMOVE}, "invalid_request"),
         ({"code_challenge_method": "plain"}, "invalid_request"),
         ({"scope": "profile"}, "invalid_scope"),
@@ -459,11 +472,18 @@ def test_an_unknown_request_uri_is_refused(idp, client):
         ({"redirect_uri": REDIRECT_URI + "/"}, "invalid_request"),
         ({"redirect_uri": REMOVE}, "invalid_request"),
     ],
-    ids=["nonce", "state", "pkce", "plain", "scope", "response_type", "acr", "redirect_uri", "no-redirect_uri"],
+    ids=["pkce", "plain", "scope", "response_type", "acr", "redirect_uri", "no-redirect_uri"],
 )
 def test_invalid_par_parameters_are_a_400_json_error(idp, client, overrides, error):
     _, answer = _push(idp, client, new_verifier(), **overrides)
     assert_oauth_error(answer, 400, error)
+
+
+def test_par_takes_a_request_without_state_and_nonce_from_a_client_with_pkce(idp, client):
+    _, answer = _push(idp, client, new_verifier(), state=REMOVE, nonce=REMOVE)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    _, refused = _push(idp, idp.register(pkce_required=False), None, state=REMOVE)
+    assert_oauth_error(refused, 400, "invalid_request")
 
 
 def test_par_needs_client_authentication(idp, client):

@@ -393,6 +393,20 @@ def test_a_replayed_jti_is_refused(client, assertion):
     assert_mp_error(token(client, assertion(jti=claims_of(grant)["jti"])), "MP-012")
 
 
+def test_a_jti_is_remembered_while_its_grant_could_be_valid_and_forgotten_after(client, assertion, clock):
+    """Maskinporten remembers a used ``jti`` until the grant's ``exp`` plus the clock skew it allows
+    (10 s): a grant with the same ``jti`` is refused up to that second and accepted after it."""
+    jti = str(uuid.uuid4())
+    used = assertion(jti=jti)
+    ok(token(client, used))
+    remembered_until = claims_of(used)["exp"] + 10
+    clock.move(remembered_until - clock.epoch())
+    assert_mp_error(token(client, assertion(jti=jti)), "MP-012")  # the last second it is remembered
+    clock.move(1)
+    ok(token(client, assertion(jti=jti)))  # forgotten: a new grant may carry it again
+    assert_mp_error(token(client, assertion(jti=jti)), "MP-012")  # and that use is remembered in turn
+
+
 def test_a_refused_grant_does_not_use_up_its_jti(client, assertion):
     jti = str(uuid.uuid4())
     assert_mp_error(token(client, assertion(jti=jti, scope="altinn:no-such-scope")), "MP-200")

@@ -14,7 +14,8 @@ from dsop_sandbox.mocks.nav import errors as E
 from dsop_sandbox.people import nav_codes
 from dsop_sandbox.people.personas import PERSONAS, persona
 from tests.altinn.conftest import KARI, OLA
-from tests.nav.conftest import nav_error
+from tests.nav.conftest import UFORE_SCOPE, nav_error
+from tests.support import grant
 
 ALL = [p.person.pid for p in PERSONAS]
 
@@ -157,6 +158,20 @@ def test_nav_person_ident_header_works_for_aap(world, company, consents):
     assert answer.status_code == 200
 
 
+def test_the_ufore_api_takes_the_person_only_in_fnr(world, company, consents):
+    """NAV's «Uføreopplysninger» names one person header, ``fnr`` (required): ``NAV-PersonIdent``
+    is aap-api's, and naming the person there alone leaves ``fnr`` missing (400)."""
+    token = token_for(world, company, consents, OLA["pid"])
+    melding = nav_error(world.ufore(company, OLA["pid"], token, person_header="NAV-PersonIdent"), 400, E.BAD_INPUT)
+    assert "personident mangler (header fnr)" in melding
+    both = world.ufore(company, OLA["pid"], token, headers={"NAV-PersonIdent": KARI["pid"]})
+    assert both.status_code == 200, both.text  # a header the uføre API does not read changes nothing
+    aap = world.vedtak(
+        company, KARI["pid"], token_for(world, company, consents, KARI["pid"]), headers={"NAV-PersonIdent": OLA["pid"]}
+    )
+    nav_error(aap, 400, E.BAD_INPUT)  # aap-api reads both, and they must agree
+
+
 def test_correlation_ids_are_echoed(world, company, consents):
     answer = world.ufore(
         company,
@@ -255,6 +270,54 @@ def test_an_insurer_not_on_navs_access_list(world, company, consents):
             world.nav + "/_sandbox/access-list", json={"org": entry["org"], "name": entry["name"]}, timeout=10
         )
     assert world.ufore(company, OLA["pid"], token).status_code == 200
+
+
+def _access_token_for(world, company, resource: str) -> str:
+    """A Maskinporten token for uføre whose grant named ``resource`` (RFC 8707): Maskinporten writes
+    it into the token's ``aud``."""
+    mp = company.facts["maskinporten"]
+    assertion = grant(company.keys, mp["client_id"], mp["issuer"], UFORE_SCOPE, resource=[resource])
+    answer = world.http.post(
+        mp["token_endpoint"],
+        data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    token = answer.json()["access_token"]
+    assert jwt.decode(token, options={"verify_signature": False})["aud"] == resource
+    return token
+
+
+def test_an_access_token_made_for_another_audience(world, company, consents):
+    consent_token = token_for(world, company, consents, OLA["pid"])
+    elsewhere = _access_token_for(world, company, "https://api.example.com/")
+    answer = world.ufore(company, OLA["pid"], consent_token, headers={"Authorization": f"Bearer {elsewhere}"})
+    assert "https://api.example.com/" in nav_error(answer, 401, E.NO_TOKEN)
+    for audience in (world.nav, world.nav + "/"):  # NAV's own address, as Maskinporten's clients write it
+        meant = _access_token_for(world, company, audience)
+        answer = world.ufore(company, OLA["pid"], consent_token, headers={"Authorization": f"Bearer {meant}"})
+        assert answer.status_code == 200, answer.text
+
+
+def test_an_insurer_listed_for_aap_only_gets_no_uforetrygd(world, company, consents):
+    token = token_for(world, company, consents, OLA["pid"])
+    entry = world.http.get(f"{world.nav}/_sandbox/access-list/{company.org}", timeout=10).json()
+    listed = world.http.post(
+        world.nav + "/_sandbox/access-list",
+        json={"org": company.org, "name": entry["name"], "apis": ["aap"]},
+        timeout=10,
+    )
+    assert listed.status_code == 201, listed.text
+    try:
+        assert "uforeopplysninger" in nav_error(world.ufore(company, OLA["pid"], token), 403, E.NO_ACCESS)
+        assert world.vedtak(company, OLA["pid"], token_for(world, company, consents, OLA["pid"])).status_code == 200
+    finally:
+        world.http.post(
+            world.nav + "/_sandbox/access-list",
+            json={"org": company.org, "name": entry["name"], "apis": entry["apis"]},
+            timeout=10,
+        )
+    assert world.ufore(company, OLA["pid"], token_for(world, company, consents, OLA["pid"])).status_code == 200
 
 
 @pytest.mark.parametrize("pid", [None, "", "1234", "15038512345", "15838512328", "abcdefghijk"])

@@ -529,7 +529,7 @@ def test_idporten_failing_at_token_gives_a_502_page(eco, nav):
 
 def test_open_redirects_are_not_possible(eco, nav):
     per = citizen(eco, PER)
-    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+    for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example", "/\t/evil.example/", "\\/x"):
         start = per.http.get(
             f"{nav.url}/oauth2/login?{urlencode({'redirect': target})}", allow_redirects=False, timeout=10
         )

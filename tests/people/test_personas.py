@@ -1,5 +1,5 @@
 """The named personas: synthetic, unique people (the four original test persons kept), each
-required NAV situation present, and every history coherent by the rules of nav-api.md §4.1/§4.2,
+required NAV situation present, and every history coherent by the rules of docs/nav.md,
 checked here on the data itself (``assert_coherent``), not only through ``history_problems``."""
 
 from __future__ import annotations

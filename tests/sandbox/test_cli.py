@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from dsop_sandbox.invocation import COMMAND_VARIABLE
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES
 from tests.support import InsurerKeys, grant
 
@@ -23,7 +24,7 @@ URL_LINE = re.compile(r"^\s+(\w+)\s+(https?://\S+)", re.M)
 
 
 def cli_env(extra: dict | None = None) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX_")}
     env.update({f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": "0" for name in SERVICE_NAMES})
     env.update(extra or {})
     return env
@@ -175,7 +176,7 @@ def test_register_insurer_writes_its_files_and_prints_the_facts(tmp_path):
         listed = run_cli("events", "--control-url", up.urls["control"])
         assert "maskinporten" in listed.stdout and "token" in listed.stdout
         moved = run_cli("clock", "--control-url", up.urls["control"], "advance", "P3Y")
-        assert moved.returncode == 0 and "on 4 services" in moved.stdout
+        assert moved.returncode == 0 and "on 5 services" in moved.stdout
         shown = run_cli("clock", "--control-url", up.urls["control"], "show")
         assert re.search(r"calendar time\s+(\d{4})", shown.stdout).group(1) == str(
             int(re.search(r"protocol time\s+(\d{4})", shown.stdout).group(1)) + 3
@@ -216,4 +217,8 @@ def test_commands_that_cannot_start_exit_2(tmp_path):
     done = run_cli("up", "--config", str(bad_config), timeout=20)
     assert done.returncode == 2 and "maskinporten.clock_skew" in done.stderr
     nobody = run_cli("clock", "--control-url", "http://127.0.0.1:9", "show")
-    assert nobody.returncode == 2 and "dsop-sandbox up" in nobody.stderr
+    assert nobody.returncode == 2 and "start one with: python -m dsop_sandbox.cli up" in nobody.stderr
+    through_dev = run_cli(
+        "clock", "show", "--control-url", "http://127.0.0.1:9", env=cli_env({COMMAND_VARIABLE: "./dev"})
+    )
+    assert through_dev.returncode == 2 and "start one with: ./dev up" in through_dev.stderr

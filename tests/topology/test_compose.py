@@ -3,8 +3,9 @@
 The compose file is generated from ``dsop_sandbox.topology.compose_document()`` (one source of truth,
 shared with the process topology the other tests run), so the committed file must equal its
 rendering; its contents are then checked on the Python description, and the YAML is read back
-with PyYAML where it is installed. The HTTPS variant (``compose_document(tls=True)``, rendered by
-``python -m dsop_sandbox.topology --tls``) is checked the same way.
+with PyYAML (a test dependency: the check never skips itself). The HTTPS variant
+(``compose_document(tls=True)``, rendered by ``python -m dsop_sandbox.topology --tls``) is checked
+the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 from cryptography import x509
 
 from dsop_sandbox.cli import build_parser
@@ -78,7 +80,6 @@ def test_the_committed_file_is_the_rendering_of_the_python_description():
 
 
 def test_the_yaml_reads_back_as_the_description(document, tls_document):
-    yaml = pytest.importorskip("yaml")
     assert yaml.safe_load(COMPOSE.read_text(encoding="utf-8")) == document
     assert yaml.safe_load(render_compose(tls=True)) == tls_document
 
@@ -112,7 +113,7 @@ def test_one_container_per_service_running_what_the_process_topology_runs(docume
         args = build_parser().parse_args(service["command"][1:])
         assert (args.command, args.service) == ("serve", name)
         port = DEFAULT_PORTS[name]
-        assert service["ports"] == [f"{port}:{port}"]
+        assert service["ports"] == [f"127.0.0.1:{port}:{port}"]  # the host's loopback, never all interfaces
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])

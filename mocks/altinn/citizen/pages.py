@@ -408,7 +408,8 @@ def add_routes(bp: Blueprint) -> None:
     @bp.get("/ui/AccessConsent")
     @bp.get("/ui/AccessConsent/", endpoint="consent_link_slash")
     def consent_link():
-        """The legacy parameterised link (A.3): checked, then (after login) a request, then its page."""
+        """The legacy parameterised link (Altinn, «Be om samtykke», lenkebaserte samtykker): checked,
+        then (after login) a request, then its page."""
         service = altinn()
         lang = language(request.args.get("LanguageCode") or request.args.get("languageCode"))
         t = texts_for(lang)

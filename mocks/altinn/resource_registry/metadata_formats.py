@@ -1,9 +1,10 @@
 """The formats a resource owner documents for its consent metadata (the sandbox's resource field
 ``sandbox.metadataFormats``; Altinn itself checks only that every key is there and non-empty).
 
-NAV documents ``fraogmed``/``tilogmed`` as ``dd.MM.yyyy`` (navikt/pensjon-ekstern-api,
-``docs/api/uforeopplysninger/apidocUforeopplysninger.yaml``); Skatteetaten's income resources use
-``yyyy-MM`` periods and ``yyyy`` income years (Skatteetaten/api-dokumentasjon, ``docs/om/samtykke.md``).
+NAV documents ``fraogmed``/``tilogmed`` as ``dd.MM.yyyy`` (NAV, «Uføreopplysninger»,
+https://navikt.github.io/pensjon-ekstern-api/api/uforeopplysninger/uforeopplysninger.html);
+Skatteetaten's income resources use ``yyyy-MM`` periods and ``yyyy`` income years (Skatteetaten,
+«Samtykke», https://github.com/Skatteetaten/api-dokumentasjon/blob/HEAD/docs/om/samtykke.md).
 """
 
 from __future__ import annotations

@@ -2,11 +2,11 @@
 
 Client ``nav`` (seeded at ID-porten: NAV's org 889640782, ``private_key_jwt`` with NAV's enterprise
 certificate, PKCE required, redirect ``<nav>/oauth2/callback``), level ``idporten-loa-high``
-required (sporingslogg's ``/api/les`` wants Level4, nav-api.md §5.2). The machinery is shared with
-Altinn (:mod:`dsop_sandbox.mocks.common.citizen_login`); the session is the ``nav_session`` cookie, the pending
-login is bound to the browser by ``nav_login``. Lifetimes ``nav.citizen_session`` /
-``nav.citizen_login``; tables ``citizen_logins`` / ``citizen_sessions`` in NAV's store (runtime:
-a reset logs every citizen out).
+required (sporingslogg's ``/api/les`` wants Level4, docs/nav.md, «Disclosure log and innsyn»). The
+machinery is shared with Altinn (:mod:`dsop_sandbox.mocks.common.citizen_login`); the session is the
+``nav_session`` cookie, the pending login is bound to the browser by ``nav_login``. Lifetimes
+``nav.citizen_session`` / ``nav.citizen_login``; tables ``citizen_logins`` / ``citizen_sessions`` in
+NAV's store (runtime: a reset logs every citizen out).
 """
 
 from __future__ import annotations

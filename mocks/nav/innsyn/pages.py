@@ -1,5 +1,5 @@
-"""The citizen's innsyn at NAV (nav-api.md §5.2), server-rendered: Jinja autoescape, inline CSS,
-no script, no third-party resource.
+"""The citizen's innsyn at NAV (docs/nav.md, «Disclosure log and innsyn»), server-rendered: Jinja
+autoescape, inline CSS, no script, no third-party resource.
 
 * ``GET /person/personopplysninger/dsop`` — "Digital samhandling offentlig-privat": every
   disclosure about the logged-in citizen made under a consent, grouped by year, newest first.

@@ -57,7 +57,7 @@ def norwegian_date(moment: datetime | None) -> str:
 
 
 def local_iso(utc_text: str) -> str | None:
-    """Sporingslogg's ``uthentingsTidspunkt``: Norwegian local time without a zone (nav-api.md §5.1)."""
+    """Sporingslogg's ``uthentingsTidspunkt``: Norwegian local time without a zone (docs/nav.md)."""
     moment = oslo(utc_text)
     return moment.strftime("%Y-%m-%dT%H:%M:%S") if moment else None
 

@@ -5,11 +5,13 @@ broken once and answered with its code."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
 from dsop_sandbox.mocks.altinn.altinn3.urns import internal_urn, organization_urn, party_uuid, person_urn
 from dsop_sandbox.mocks.altinn.resource_registry.nav import IDENTIFIER as NAV_RESOURCE
+from dsop_sandbox.mocks.common.clock import Duration
 from tests.altinn.altinn3.world import (
     CREATE_PATH,
     INSURER_ORG,
@@ -315,6 +317,15 @@ def test_valid_to_must_be_in_the_future_on_the_calendar(world):
 def test_valid_to_within_the_resources_three_years(world):
     assert validation_codes(world.create(validTo=world.valid_to(3 * 366))) == [("SBX.VLD-00001", ["ValidTo"])]
     assert world.create(validTo=world.valid_to(3 * 365)).status_code == 201
+
+
+def test_valid_to_may_be_three_years_ahead_to_the_second_and_no_later(world):
+    """The limit itself is allowed (``>``, not ``>=``), one second past it is not; the calendar is
+    frozen on a whole second, so both sides are exact."""
+    limit = Duration.parse("P3Y").added_to(world.calendar())
+    assert world.create(validTo=limit.isoformat()).status_code == 201
+    later = (limit + timedelta(seconds=1)).isoformat()
+    assert validation_codes(world.create(validTo=later)) == [("SBX.VLD-00001", ["ValidTo"])]
 
 
 def test_consent_rights_may_not_be_empty(world):
