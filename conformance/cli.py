@@ -2,7 +2,9 @@
 
 Exit codes (README, «Checking your integration»): ``conform`` gives 0 when every MUST passed, 1
 when one failed (or could not be judged), 2 when the run could not start; ``doctor`` gives 0 when
-ready, 2 otherwise.
+ready, 2 otherwise. ``conform`` makes doctor's checks first and does not start while one fails (an
+insurer that does not answer, a profile older than the org's latest registration): it prints doctor's
+lines and exits 2.
 """
 
 from __future__ import annotations
@@ -40,7 +42,10 @@ def add_commands(commands, control_url_of, settings_options=None) -> None:
     """Add ``conform`` and ``doctor`` to ``dsop-sandbox``'s subcommands; ``control_url_of(args)``
     gives the control plane's URL (``--control-url`` or the settings)."""
     control_url_help = "the control plane (default from settings)"
-    conform = commands.add_parser("conform", help="run the conformance suite against an insurer's integration")
+    conform = commands.add_parser(
+        "conform",
+        help="run the conformance suite against an insurer's integration (after doctor's checks; exit 2 if one fails)",
+    )
     conform.add_argument("--insurer", required=True, metavar="FILE", help="the insurer profile (insurer.toml)")
     conform.add_argument(
         "--scenario",

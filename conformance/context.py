@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import requests
 
 from .catalogue import by_id
-from .drivers.base import ACCEPT, BrowserOutcome, Driver
+from .drivers.base import ACCEPT, LEAVE, BrowserOutcome, Driver
 from .oracle import Events, brief, token_end
 from .profile import InsurerProfile
 from .results import FAIL, NOT_RUN, PASS, Verdict
@@ -108,6 +108,21 @@ class Context:
             answered=outcome.answered,
             callback_status=outcome.callback_status,
         )
+
+    def leave_pending(self) -> BrowserOutcome:
+        """A claim that really waits: the citizen starts it and leaves Altinn's consent page unanswered."""
+        self.step("The citizen starts a claim and leaves Altinn's consent page without answering")
+        return self.driver.consent(self.profile.start(self.person), self.person, LEAVE)
+
+    def forge_callbacks(self, urls: list[str], what: str) -> list[dict]:
+        """Open each forged callback URL at the insurer (without following its redirect); its answers,
+        as evidence. InsurerSilent when one does not answer."""
+        answers = []
+        for url in urls:
+            self.step(f"Open the insurer's callback with {what}")
+            status = self.ask_insurer("GET", url, "callback", timeout=15, allow_redirects=False).status_code
+            answers.append(observed("callback", "GET", url, status))
+        return answers
 
     def back_at_insurer(self, outcome: BrowserOutcome) -> bool:
         """The citizen's browser ended on a working page outside Altinn and ID-porten: the insurer's."""

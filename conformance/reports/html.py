@@ -242,6 +242,7 @@ def view(result: RunResult) -> dict:
             for r in unjudged(result)
         ],
         "skipped": [(clean(name, oneline=True), clean(why)) for name, why in result.skipped.items()],
+        "left": [(clean(what, oneline=True), clean(why)) for what, why in result.left.items()],
         "started": when_text(result.started),
         "plural": plural,
     }

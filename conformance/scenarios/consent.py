@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from ..context import Context, observed
+from urllib.parse import parse_qs, urlsplit
+
+from ..context import Context
 from ..contract import CONSENT_LINK, CREATE_REQUEST
 from ..drivers.base import ACCEPT, REJECT
 from .base import Scenario
+
+#: Altinn 2's consent page, ``?id=`` the authorization code.
+CONSENT_PAGE = "/ui/AccessConsent/request"
 
 #: Seconds the suite gives an insurer that exchanges the code at once after the callback, before it asks
 #: for the first fetch itself (which an insurer that exchanges only then needs).
@@ -135,11 +140,29 @@ class ConsentDeclined(Scenario):
         )
 
 
+def with_code(url: str, code: str) -> str:
+    """``url`` as Altinn 2 calls it back on yes: ``AuthorizationCode`` and ``Status=OK`` appended."""
+    return f"{url}{'&' if '?' in url else '?'}AuthorizationCode={code}&Status=OK"
+
+
+def pending_code(url: str, altinn: str) -> str | None:
+    """The authorization code of the Altinn 2 consent page at ``url`` (``request?id=…``), else None."""
+    if not url.startswith(altinn + CONSENT_PAGE):
+        return None
+    ids = parse_qs(urlsplit(url).query).get("id")
+    return ids[0] if ids else None
+
+
 class ForgedCallback(Scenario):
+    """Two forged callbacks, each with Status=OK and an AuthorizationCode the insurer never got: one at
+    the profile's redirect URI, one at the RedirectUrl of a claim that really waits for the citizen's
+    answer (the citizen reached the consent page and left it unanswered; Altinn holds the insurer's
+    RedirectUrl with its own correlation). That second one catches an insurer that asks with the
+    parameterised link, learns the code only from the callback, and takes it unconfirmed."""
+
     name = "forged_callback"
     title = "Someone sends the citizen a forged callback"
     requirements = ("DSOP-CALLBACK-STATE",)
-    needs_person = False
 
     def run(self, ctx: Context) -> None:
         callbacks = ctx.profile.redirect_uris
@@ -147,15 +170,20 @@ class ForgedCallback(Scenario):
             ctx.not_run("DSOP-CALLBACK-STATE", "The profile names no redirect URI ([idporten] redirect_uris).")
             return
         forged = ctx.new_id()
-        url = f"{callbacks[0]}{'&' if '?' in callbacks[0] else '?'}AuthorizationCode={forged}&Status=OK"
-        ctx.step(f"Open the insurer's callback with an AuthorizationCode it never asked for ({forged})")
-        status = ctx.ask_insurer("GET", url, "callback", timeout=15, allow_redirects=False).status_code
+        targets = [with_code(callbacks[0], forged)]
+        pending = pending_code(ctx.leave_pending().final_url, ctx.api.services["altinn"])
+        if pending:
+            targets.append(with_code(ctx.api.consent(pending)["redirect_url"], forged))
+        answers = ctx.forge_callbacks(targets, f"an AuthorizationCode it never asked for ({forged})")
         tried = ctx.wait_for(lambda: ctx.events().consent_tokens(ctx.org, forged), timeout=1.0)
+        answered = ", ".join(f"HTTP {answer['status']}" for answer in answers)
         ctx.judge(
             "DSOP-CALLBACK-STATE",
             not tried,
-            f"The insurer refused the forged callback (HTTP {status}) and sent nothing to Altinn."
+            f"The insurer answered the forged callbacks ({answered}) and sent nothing of them to Altinn"
+            + ("" if pending else " (no pending claim could be forged: the citizen never reached a consent page)")
+            + "."
             if not tried
             else "The insurer sent a code it never asked for to Altinn's token endpoint.",
-            tried or [observed("callback", "GET", url, status)],
+            tried or answers,
         )

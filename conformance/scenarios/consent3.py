@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..catalogue import CONSENT_YEARS, NAV_RESOURCE
-from ..context import Context, observed
-from ..drivers.base import ACCEPT, LEAVE, REJECT
+from ..context import Context
+from ..drivers.base import ACCEPT, REJECT
 from .base import Scenario
 
 
@@ -164,15 +164,10 @@ class ForgedCallback3(Scenario):
             return
         forged = ctx.new_id()
         targets = [with_forged_id(callbacks[0], forged, claim=ctx.new_id(), state=ctx.new_id())]
-        ctx.step("The citizen starts a claim and leaves Altinn's consent page without answering")
-        pending = ctx.driver.consent(ctx.profile.start(ctx.person), ctx.person, LEAVE).consent_request_id
+        pending = ctx.leave_pending().consent_request_id
         if pending:
             targets.append(with_forged_id(ctx.api.consent3(pending)["redirectUrl"], forged))
-        answers = []
-        for url in targets:
-            ctx.step(f"Open the insurer's callback with Status=OK and a consent id it never made ({forged})")
-            status = ctx.ask_insurer("GET", url, "callback", timeout=15, allow_redirects=False).status_code
-            answers.append(observed("callback", "GET", url, status))
+        answers = ctx.forge_callbacks(targets, f"Status=OK and a consent id it never made ({forged})")
 
         def used():
             events = ctx.events()

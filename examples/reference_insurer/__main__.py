@@ -1,5 +1,6 @@
 """``python -m dsop_sandbox.examples.reference_insurer --insurer DIR/insurer.toml [--port 7200] [--host 127.0.0.1]
-[--public-url URL] [--state-file FILE] [--ca-bundle FILE]``: serve the reference insurer."""
+[--public-url URL] [--state-file FILE] [--ca-bundle FILE] [--altinn2-flow rest|link]
+[--exchange callback|first_fetch]``: serve the reference insurer."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import logging
 import sys
 
 from .app import EXTENSION, create_app
-from .config import ConfigError
+from .config import AT_CALLBACK, AT_FIRST_FETCH, LINK, REST, ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--state-file", help="keep claims in this SQLite file (default: in memory)")
     parser.add_argument("--ca-bundle", help="trust these CAs for the sandbox's HTTPS (default: the system's)")
+    parser.add_argument(
+        "--altinn2-flow",
+        choices=(REST, LINK),
+        help="Altinn 2: ask for consent over REST (default) or with the parameterised link",
+    )
+    parser.add_argument(
+        "--exchange",
+        choices=(AT_CALLBACK, AT_FIRST_FETCH),
+        help="exchange the code and fetch at once after the callback (default), or at the first fetch",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     try:
@@ -30,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
             public_url=args.public_url or _default_public_url(args),
             state_file=args.state_file,
             ca_bundle=args.ca_bundle,
+            altinn2_flow=args.altinn2_flow,
+            exchange=args.exchange,
         )
     except (ConfigError, OSError, ValueError) as exc:
         print(f"reference insurer: {exc}", file=sys.stderr)

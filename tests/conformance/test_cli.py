@@ -98,7 +98,9 @@ def test_an_unreachable_sandbox_cannot_start(up):
     assert done.returncode == 2 and "could not start" in (done.stdout + done.stderr).lower()
 
 
-def test_an_insurer_that_does_not_answer_fails(up, tmp_path):
+def test_a_fetch_hook_without_a_status_is_no_evidence(up, tmp_path):
+    """The insurer answers, but its fetch hook is not there (404, no status): nothing it did is judged,
+    neither PASS nor FAIL; the MUSTs asked for are NOT RUN with the reason (exit 1)."""
     broken = tmp_path / "insurer.toml"
     text = profile_of(up).read_text()
     insurer_url = up.urls["reference_insurer"]  # profile_of: the Altinn 3 reference insurer
@@ -107,7 +109,8 @@ def test_an_insurer_that_does_not_answer_fails(up, tmp_path):
         "conform", "--insurer", str(broken), "--control-url", up.urls["control"], "--scenario", "fetch", timeout=60
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "FAIL" in done.stdout
+    assert "NOT RUN  DSOP-FETCH" in done.stdout and "PASS " not in done.stdout and "FAIL " not in done.stdout
+    assert "answered HTTP 404 without a status" in " ".join(done.stdout.split())
 
 
 def test_the_certificate_scenario_asked_for_on_plain_http_is_not_run(up):

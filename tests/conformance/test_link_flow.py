@@ -1,22 +1,38 @@
 """Correct integrations that differ from the reference insurer's defaults pass every requirement, and
 broken ones fail the same requirements whichever way they ask: an Altinn 2 insurer that asks for consent
 with the parameterised link (``/ui/AccessConsent/?Resources=5252_2&CoveredBy=…``), and one that exchanges
-the code only at its first fetch. The link-flow variants are the self-test's own broken variants
-(tests/conformance/broken_insurers.py) with ``altinn2_flow = "link"``: they must fail exactly what they
-fail with REST. One round of four full runs side by side (tests/conformance/full_runs.py)."""
+the code only at its first fetch. Broken link integrations: one that takes the code a callback brings
+without asking Altinn whose it is, and one of the self-test's own variants (tests/conformance/
+broken_insurers.py) with ``altinn2_flow = "link"``, which must fail exactly what it fails with REST. One
+round of four full runs side by side (tests/conformance/full_runs.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from dsop_sandbox.conformance.results import PASS
-from tests.conformance.broken_insurers import EXPECTED_ALTINN2, KeepsConsentToken, TrustsAnyCallback
+from dsop_sandbox.examples.reference_insurer.insurer import ReferenceInsurer
+from tests.conformance.broken_insurers import EXPECTED_ALTINN2, KeepsConsentToken
 from tests.conformance.full_runs import FullRun, run_all
 from tests.conformance.self_test import verdicts
 
+
+class TakesLinkCodeUnconfirmed(ReferenceInsurer):
+    """Asks with the link, so it learns the AuthorizationCode only from the callback, and takes whatever
+    code comes back to a pending claim without asking Altinn whose request it is."""
+
+    def confirm_linked_request(self, claim: dict, code: str) -> str | None:
+        return None
+
+
 LINK = {"options": {"altinn2_flow": "link"}}
 FIRST_FETCH = {"options": {"exchange": "first_fetch"}}
-LINK_VARIANTS = (TrustsAnyCallback, KeepsConsentToken)
+LINK_VARIANTS = (TakesLinkCodeUnconfirmed, KeepsConsentToken)
+#: What each link variant must fail: KeepsConsentToken as it does with REST.
+LINK_EXPECTED = {
+    TakesLinkCodeUnconfirmed: {"DSOP-CALLBACK-STATE": "FAIL"},
+    KeepsConsentToken: EXPECTED_ALTINN2[KeepsConsentToken],
+}
 JOBS = {
     "link": FullRun(None, "altinn2", insurer=LINK),
     "first_fetch": FullRun(None, "altinn2", insurer=FIRST_FETCH),
@@ -48,4 +64,4 @@ def test_the_link_made_the_request_and_the_late_exchange_came_with_the_first_fet
 @pytest.mark.parametrize("variant", LINK_VARIANTS, ids=lambda v: v.__name__)
 def test_a_broken_link_integration_fails_what_it_breaks(runs, variant):
     got = {rid: verdict for rid, verdict in verdicts(runs[variant.__name__]).items() if verdict != PASS}
-    assert got == EXPECTED_ALTINN2[variant], f"{variant.__name__} with the link: {variant.__doc__.strip()}"
+    assert got == LINK_EXPECTED[variant], f"{variant.__name__} with the link: {variant.__doc__.strip()}"

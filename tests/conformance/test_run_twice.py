@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from dsop_sandbox.conformance.leftovers import leftovers
+from dsop_sandbox.conformance.reports import html
 from dsop_sandbox.conformance.reports.console import render
 from dsop_sandbox.conformance.results import PASS
 from dsop_sandbox.conformance.runner import run
@@ -39,6 +40,7 @@ def test_each_run_says_what_it_left_and_why(two_runs):
         report = " ".join(render(result).split())
         assert "Left changed in the sandbox by this run altinn's signing key: altinn signs with a new key" in report
         assert result.to_dict()["left"] == result.left
+        assert "Left changed in the sandbox by this run</h2>" in html.render(result)
 
 
 def test_anything_else_left_changed_is_named_with_before_and_after():

@@ -11,6 +11,7 @@ import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import pytest
@@ -168,6 +169,8 @@ max_attempts = 4
         ({"insurer": {"consent": "altinn3"}, "altinn": {"consent_requests": None}}, "consent_requests is missing"),
         ({"insurer": {"consent": "altinn3"}, "altinn": {"consent_requests": "/x"}}, "absolute http(s) URL: '/x'"),
         ({"insurer": {"consent": "altinn2"}, "altinn": {"api_key": ""}}, "[altinn] api_key is missing"),
+        ({"reference_insurer": {"altinn2_flow": "email"}}, "altinn2_flow must be 'rest' or 'link', not 'email'"),
+        ({"reference_insurer": {"exchange": "later"}}, "exchange must be 'callback' or 'first_fetch', not 'later'"),
     ],
 )
 def test_config_problems_are_named(credentials, changes, fragment):
@@ -391,6 +394,30 @@ def test_the_consent_request(config):
         fra = datetime.strptime(resource["Metadata"]["fraOgMed"], "%d.%m.%Y").date()
         til = datetime.strptime(resource["Metadata"]["tilOgMed"], "%d.%m.%Y").date()
         assert abs((fra - today.replace(year=today.year - 3)).days) <= 1 and til == valid_to.date()
+    finally:
+        insurer.close()
+
+
+def test_the_consent_link(credentials):
+    """``altinn2_flow = "link"``: the parameterised link as Altinn's «Be om samtykke» describes it, and no
+    REST request (the code comes with the callback)."""
+    config = InsurerConfig.from_mapping(
+        profile(reference_insurer={"altinn2_flow": "link"}), base_dir=credentials, public_url="http://insurer.test"
+    )
+    insurer = ReferenceInsurer(config)
+    try:
+        claim = insurer.start_claim_altinn2({"id": "abc", "pid": "15838512329", "last_name": "Nordmann"})
+        url = urlsplit(claim["gui_url"])
+        assert claim.get("code") is None and f"{url.scheme}://{url.netloc}{url.path}" == (
+            "http://altinn.test/ui/AccessConsent/"
+        )
+        query = dict(parse_qsl(url.query))
+        assert query["Resources"] == "5252_2" and query["CoveredBy"] == "310000019"
+        assert query["OfferedBy"] == "15838512329" and query["ResponseType"] == "code"
+        assert query["RedirectUrl"] == "http://insurer.test/claims/callback?claim=abc"
+        valid_to = datetime.strptime(query["ValidToDate"], "%Y-%m-%d %H:%M:%S")
+        assert datetime.strptime(query["5252_2_tilOgMed"], "%d.%m.%Y").date() == valid_to.date()
+        assert query["DelegationContext"] and query["5252_2_fraOgMed"]
     finally:
         insurer.close()
 
