@@ -32,8 +32,8 @@ from dsop_sandbox.examples.reference_insurer.transport import Transport
 
 
 # == both generations ====================================================================================
-# These, and WrongPerson, RetriesRefusedConsent, HammersNav, ConsentWaitsForNav and
-# SkipsCertificateCheck (below), override hooks both generations go through.
+# These, and WrongPerson, RetriesRefusedConsent(Once), HammersNav, ConsentWaitsForNav and
+# SkipsCertificateCheck (below), override hooks both generations go through (_in_both lists them).
 class ValidToBeyondThreeYears(ReferenceInsurer):
     """Asks for a consent valid a month longer than three years. Altinn refuses the request (Altinn 2:
     40334, the service's longest consent; Altinn 3: SBX.VLD-00001, NAV's three-year limit), so the
