@@ -32,7 +32,7 @@ from dsop_sandbox.examples.reference_insurer.transport import Transport
 
 
 # == both generations ====================================================================================
-# These, and WrongPerson, RetriesRefusedConsent(Once), HammersNav, ConsentWaitsForNav and
+# These, and WrongPerson, RetriesRefusedConsent, JustWithinTheLimits, HammersNav, ConsentWaitsForNav and
 # SkipsCertificateCheck (below), override hooks both generations go through (_in_both lists them).
 class ValidToBeyondThreeYears(ReferenceInsurer):
     """Asks for a consent valid a month longer than three years. Altinn refuses the request (Altinn 2:
@@ -123,14 +123,6 @@ class GivesUpWhenNavIsDown(ReferenceInsurer):
         super()._record(claim, result)
         if result.status == UNAVAILABLE and result.retriable:
             self._closed.add(claim["id"])
-
-
-class BacksOffJustEnough(ReferenceInsurer):
-    """Retries a failing NAV every 0.35 s, about three calls a second: just under the suite's limit of
-    four a second, and no more than that, so it passes everything (it pins the limit from below)."""
-
-    def retry_policy(self) -> RetryPolicy:
-        return RetryPolicy(first_delay=0.35, factor=1.0, max_delay=0.35, max_attempts=10000, deadline=30)
 
 
 # == Altinn 2 ============================================================================================
@@ -275,7 +267,7 @@ class TrustsAnyCallback(ReferenceInsurer):
 class RetriesRefusedConsent(ReferenceInsurer):
     """Asks again after Altinn (Altinn 3: Maskinporten) has refused the consent, as if the refusal were
     an outage: three requests for a consent that is gone, one more than the suite tolerates (it pins
-    the limit from above; :class:`RetriesRefusedConsentOnce` from below)."""
+    the limit from above; :class:`JustWithinTheLimits` from below)."""
 
     ATTEMPTS = 3
 
@@ -286,10 +278,15 @@ class RetriesRefusedConsent(ReferenceInsurer):
         return RetryPolicy(first_delay=0.2, factor=1.0, max_delay=0.2, max_attempts=self.ATTEMPTS, deadline=6.0)
 
 
-class RetriesRefusedConsentOnce(RetriesRefusedConsent):
-    """Asks once more after the refusal (two requests): as much as the suite tolerates, so it passes."""
+class JustWithinTheLimits(RetriesRefusedConsent):
+    """Stays just under the suite's limits, so it passes everything (it pins them from below): asks
+    once more after the consent was refused (two requests, as many as the suite tolerates), and
+    retries a failing NAV every 0.35 s (about three calls a second, the limit being four)."""
 
     ATTEMPTS = 2
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(first_delay=0.35, factor=1.0, max_delay=0.35, max_attempts=10000, deadline=30)
 
 
 class HammersNav(ReferenceInsurer):
@@ -297,7 +294,7 @@ class HammersNav(ReferenceInsurer):
     outage, the consent step included: about twelve calls a second on an idle machine, and still past
     the limit of four when a loaded one makes the consent step take a second. Closer to the limit it
     could not stay past it (so a limit raised to 20 is seen, one raised to 8 might not be);
-    :class:`BacksOffJustEnough` pins the limit from below."""
+    :class:`JustWithinTheLimits` pins the limit from below."""
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(first_delay=0.06, factor=1.0, max_delay=0.06, max_attempts=10000, deadline=30)
@@ -459,12 +456,11 @@ def _in_both(generation: str) -> dict[type, dict[str, str]]:
         WrongPerson: {"DSOP-PERSON": "FAIL"},
         ServesDataAfterRevocation: {"DSOP-REVOKED": "FAIL"},
         RetriesRefusedConsent: {"DSOP-NO-ENDLESS-RETRY": "FAIL"},
-        RetriesRefusedConsentOnce: {},
         ServesDataAfterExpiry: {"DSOP-EXPIRY": "FAIL"},
         ConsentWaitsForNav: {"DSOP-ASYNC": "FAIL"},
         GivesUpWhenNavIsDown: {"DSOP-RECOVERY": "FAIL"},
         HammersNav: {"DSOP-NO-HAMMERING": "FAIL"},
-        BacksOffJustEnough: {},
+        JustWithinTheLimits: {},
     }
 
 
