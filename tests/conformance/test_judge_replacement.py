@@ -133,3 +133,10 @@ def test_a_judgement_failed_twice_is_unseen_when_either_is_neutered():
     assert unseen_when_neutered(run, both, holds) == sorted(both)
     once = _run(("fetch", "DSOP-LOGUSE", PASS), ("reuse", "DSOP-LOGUSE", FAIL))
     assert unseen_when_neutered(once, both, holds) == [("fetch", "DSOP-LOGUSE")]
+
+
+def test_the_readme_lists_every_variant():
+    """README's tables of broken variants (section «Checking your integration») name each one."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    variants = {v.__name__ for table in (*EXPECTED.values(), TLS_EXPECTED) for v in table}
+    assert {name for name in variants if f"`{name}`" not in readme} == set()

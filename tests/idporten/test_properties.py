@@ -1,20 +1,25 @@
 """Property: whatever a browser or a client sends to ID-porten's public endpoints (``/authorize``,
 ``/login``, ``/token``, ``/par``, ``/logout``, ``/userinfo``), the answer is never a 5xx, and the
-back-channel endpoints always answer in the OAuth JSON error shape.
+back-channel endpoints always answer in the OAuth JSON error shape. ``/login`` and ``/logout`` answer
+exactly as the page's rules say, and change the login request or the session only when they succeed.
 
 Arbitrary values are mixed with meaningful ones (a real client_id, its redirect_uri, a live login
 request, a valid challenge) so that the examples get past the first checks and into the later ones.
+What an example can use up (the login request, the code, the session and its tokens) is made anew for
+every example (:func:`fresh`); only the registered clients, which no request changes, are shared.
 """
 
 from __future__ import annotations
 
 import base64
 
+import jwt
 import pytest
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from dsop_sandbox.mocks.common.identifiers import fnr_problem
 from tests.budgets import examples
 from tests.idporten.support import (
     ASSERTION_TYPE,
@@ -25,9 +30,12 @@ from tests.idporten.support import (
     REDIRECT_URI,
     SUBSTANTIAL,
     new_verifier,
+    query_of,
     s256,
 )
 
+#: ``clients`` is function-scoped and shared by a test's examples: it holds only registrations, which
+#: no request uses up (what can be used up comes from :func:`fresh`, per example).
 PROPERTY = hypothesis_settings(
     max_examples=examples(120),
     deadline=None,
@@ -56,23 +64,33 @@ VERIFIER = new_verifier()
 
 
 @pytest.fixture
-def world(idp):
-    """A registered client of each kind, a live login request and a live session, shared by the examples."""
-    basic = idp.register(
-        grant_types=["authorization_code", "refresh_token"], frontchannel_logout_uri="https://forsikring.example/fc"
-    )
-    public = idp.register("none")
-    jwt_client = idp.register("private_key_jwt")
-    pending = idp.authorize(basic)
-    flow, tokens = idp.tokens(basic, prompt="login")
+def clients(idp) -> dict:
+    """A registered client of each kind (shared by the examples: no request changes a registration)."""
     return {
         "idp": idp,
-        "basic": basic,
-        "public": public,
-        "jwt": jwt_client,
+        "basic": idp.register(
+            grant_types=["authorization_code", "refresh_token"], frontchannel_logout_uri="https://forsikring.example/fc"
+        ),
+        "public": idp.register("none"),
+        "jwt": idp.register("private_key_jwt"),
+    }
+
+
+def fresh(clients: dict) -> dict:
+    """One example's world: the clients, a live SSO session with its tokens, an unused code for
+    VERIFIER, and a login request waiting on the login page (all of which an example may use up)."""
+    idp, basic = clients["idp"], clients["basic"]
+    _, tokens = idp.tokens(basic, prompt="login")
+    unused = idp.authorize(basic, verifier=VERIFIER)  # the session answers silently with a code
+    pending = idp.authorize(basic, prompt="login")
+    assert "code" in unused.callback and pending.request_id, (unused.callback, pending.response.status_code)
+    return {
+        **clients,
         "request_id": pending.request_id,
-        "code": flow.code,
+        "pending": pending,
+        "code": unused.code,
         "tokens": tokens,
+        "sid": idp.browser.get_cookie("idporten_sso").value,
     }
 
 
@@ -204,7 +222,8 @@ def authorization_header(world):
 # -- the browser's endpoints ----------------------------------------------------------------------------------
 @PROPERTY
 @given(data=st.data(), method=st.sampled_from(["GET", "POST"]))
-def test_authorize_never_fails_with_a_5xx(world, data, method):
+def test_authorize_never_fails_with_a_5xx(clients, data, method):
+    world = fresh(clients)
     params = data.draw(params_for(world, AUTHORIZE))
     answer = _send(world, method, "/authorize", params)
     assert_no_server_error(answer)
@@ -217,22 +236,134 @@ def _send(world, method: str, path: str, params: dict):
     return browser.get(path, query_string=params) if method == "GET" else browser.post(path, data=params)
 
 
-@PROPERTY
-@given(data=st.data(), method=st.sampled_from(["GET", "POST"]))
-def test_login_never_fails_with_a_5xx(world, data, method):
-    assert_no_server_error(_send(world, method, "/login", data.draw(params_for(world, LOGIN))))
+#: The login methods that reach the level the pending request asks for (acr_values high).
+HIGH_METHODS = {"testid-high", "bankid"}
+LOGIN_EXPIRED = "the login has expired"
+
+
+def mostly(usual, other):
+    """``usual`` three times in four, else ``other``."""
+    return st.integers(0, 3).flatmap(lambda roll: other if roll == 3 else usual)
+
+
+def login_params(world):
+    """Arbitrary login forms, laid over one that names the waiting request half of the time and
+    mostly chooses among the page's own actions, test persons and methods, so that every outcome is
+    reached."""
+    values = st.one_of(text, st.sampled_from(meaningful(world)))
+    page = st.fixed_dictionaries(
+        {
+            "request_id": mostly(st.just(world["request_id"]), values),
+            "pid": mostly(st.just(KARI), st.one_of(st.sampled_from([REAL_LOOKING_PID, " " + KARI]), values)),
+            "action": st.sampled_from(["login", "cancel", ""]).flatmap(lambda a: st.just(a) if a else values),
+            "method": mostly(
+                st.sampled_from(sorted(HIGH_METHODS)),
+                st.one_of(st.sampled_from(["testid-substantial", "minid"]), values),
+            ),
+        },
+        optional={"other_pid": st.one_of(st.sampled_from([KARI, " " + KARI + " ", "", " "]), values)},
+    )
+    return st.tuples(params_for(world, LOGIN), page).map(lambda drawn: {**drawn[0], **drawn[1]})
+
+
+def waiting(world) -> bool:
+    """Whether the example's login request still waits on the login page."""
+    page = world["idp"].browser.get("/login", query_string={"request_id": world["request_id"]})
+    return page.status_code == 200
+
+
+def sso_cookies(answer) -> list[str]:
+    return [h for h in answer.headers.getlist("Set-Cookie") if h.startswith("idporten_sso=")]
 
 
 @PROPERTY
 @given(data=st.data(), method=st.sampled_from(["GET", "POST"]))
-def test_logout_never_fails_with_a_5xx(world, data, method):
-    assert_no_server_error(_send(world, method, "/logout", data.draw(params_for(world, LOGOUT))))
+def test_login_answers_as_the_login_rules_say(clients, data, method):
+    """Another request id: the «login has expired» page. GET: the login page. POST «cancel»:
+    access_denied back to the client. POST a valid fødselsnummer with a method that reaches the level:
+    the code back to the client and an SSO cookie. Anything else: the login page again with its
+    error (400). The request is used up exactly when the browser went back to the client."""
+    world = fresh(clients)
+    params = data.draw(login_params(world))
+    answer = _send(world, method, "/login", params)
+    assert_no_server_error(answer)
+    body = answer.get_data(as_text=True)
+    if params.get("request_id") != world["request_id"]:
+        event("login: another request id")
+        assert answer.status_code == 400 and LOGIN_EXPIRED in body, (answer.status_code, body[:300])
+        assert waiting(world)
+        return
+    if method == "GET":
+        event("login: the page")
+        assert answer.status_code == 200 and 'action="/login"' in body
+        assert waiting(world)
+        return
+    pid = (params.get("other_pid") or "").strip() or params.get("pid", "")
+    cancelled = params.get("action") == "cancel"
+    logs_in = not cancelled and bool(pid) and fnr_problem(pid) is None and params.get("method") in HIGH_METHODS
+    event("login: logged in" if logs_in else "login: cancelled" if cancelled else "login: refused")
+    if cancelled or logs_in:
+        assert answer.status_code == 302, (answer.status_code, body[:300])
+        location = answer.headers["Location"]
+        assert location.startswith(REDIRECT_URI + "?")
+        back = query_of(location)
+        assert back["state"] == world["pending"].state
+        if logs_in:
+            assert "code" in back and "error" not in back and sso_cookies(answer)
+        else:
+            assert back["error"] == "access_denied" and "code" not in back and not sso_cookies(answer)
+        assert not waiting(world)
+    else:
+        assert answer.status_code == 400 and 'action="/login"' in body and not sso_cookies(answer)
+        assert waiting(world)
+
+
+def _logout_client(world, params: dict) -> tuple[dict | None, bool]:
+    """(the client the logout names, whether it names one that cannot be trusted), by the rules of
+    the end_session endpoint: id_token_hint first (ID-porten's own signature), else client_id."""
+    ours = {world[k]["client_id"]: world[k] for k in ("basic", "public", "jwt")}
+    hint, client_id = params.get("id_token_hint"), params.get("client_id")
+    if hint:
+        signed = (world["tokens"]["id_token"], world["tokens"]["access_token"])
+        aud = jwt.decode(hint, options={"verify_signature": False}).get("aud") if hint in signed else None
+        client = ours.get(aud) if isinstance(aud, str) else None
+        return client, client is None
+    if client_id:
+        return ours.get(client_id), client_id not in ours
+    return None, False
+
+
+@PROPERTY
+@given(data=st.data(), method=st.sampled_from(["GET", "POST"]))
+def test_logout_answers_as_the_end_session_rules_say(clients, data, method):
+    """An id_token_hint ID-porten did not issue, an unknown client_id, or a post_logout_redirect_uri
+    without a client or not registered for it: an error page (400), and the session lives on.
+    Otherwise the session ends, its cookie is deleted, and the page runs the front-channel logout of
+    the session's clients (so it is a page, not a redirect)."""
+    world = fresh(clients)
+    params = data.draw(params_for(world, LOGOUT))
+    answer = _send(world, method, "/logout", params)
+    assert_no_server_error(answer)
+    client, untrusted = _logout_client(world, params)
+    target = params.get("post_logout_redirect_uri")
+    refused = untrusted or bool(target and (client is None or target != POST_LOGOUT_URI))
+    session = world["idp"].service.state.session(world["sid"])
+    event("logout: refused" if refused else "logout: ended the session")
+    if refused:
+        assert answer.status_code == 400, (answer.status_code, answer.get_data(as_text=True)[:300])
+        assert "Location" not in answer.headers and session is not None
+    else:
+        assert answer.status_code == 200, (answer.status_code, answer.get_data(as_text=True)[:300])
+        assert session is None
+        assert [h for h in sso_cookies(answer) if h.startswith("idporten_sso=;")]
+        assert "https://forsikring.example/fc?" in answer.get_data(as_text=True)
 
 
 # -- the client's endpoints -----------------------------------------------------------------------------------
 @PROPERTY
 @given(data=st.data())
-def test_token_answers_in_the_oauth_shape(world, data):
+def test_token_answers_in_the_oauth_shape(clients, data):
+    world = fresh(clients)
     form = data.draw(params_for(world, TOKEN))
     authorization = data.draw(authorization_header(world))
     headers = {"Authorization": authorization} if authorization is not None else {}
@@ -241,7 +372,8 @@ def test_token_answers_in_the_oauth_shape(world, data):
 
 @PROPERTY
 @given(data=st.data())
-def test_par_answers_in_the_oauth_shape(world, data):
+def test_par_answers_in_the_oauth_shape(clients, data):
+    world = fresh(clients)
     form = data.draw(params_for(world, [*AUTHORIZE, "client_secret", "client_assertion", "client_assertion_type"]))
     authorization = data.draw(authorization_header(world))
     headers = {"Authorization": authorization} if authorization is not None else {}
@@ -250,7 +382,8 @@ def test_par_answers_in_the_oauth_shape(world, data):
 
 @PROPERTY
 @given(data=st.data(), method=st.sampled_from(["GET", "POST"]))
-def test_userinfo_answers_in_the_oauth_shape(world, data, method):
+def test_userinfo_answers_in_the_oauth_shape(clients, data, method):
+    world = fresh(clients)
     authorization = data.draw(authorization_header(world))
     headers = {"Authorization": authorization} if authorization is not None else {}
     browser = world["idp"].browser
@@ -281,8 +414,8 @@ def test_userinfo_answers_in_the_oauth_shape(world, data, method):
         st.from_regex(r"[ -~]{0,60}", fullmatch=True),
     ),
 )
-def test_raw_bodies_never_fail_with_a_5xx(world, path, body, content_type):
-    answer = world["idp"].browser.post(path, data=body, headers={"Content-Type": content_type})
+def test_raw_bodies_never_fail_with_a_5xx(clients, path, body, content_type):
+    answer = clients["idp"].browser.post(path, data=body, headers={"Content-Type": content_type})
     assert_no_server_error(answer)
     if path in ("/token", "/par", "/userinfo"):
         assert_oauth_shape(answer, 200, 201)

@@ -15,7 +15,13 @@ from dsop_sandbox.conformance.profile import GENERATIONS
 from dsop_sandbox.conformance.runner import run
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.conformance.broken_insurers import TLS_EXPECTED
-from tests.tls.full_runs_tls import assert_fails_only_the_certificate, assert_passes_over_tls, tls_full_runs
+from tests.conformance.self_test import claimed, unseen_when_neutered
+from tests.tls.full_runs_tls import (
+    assert_fails_only_the_certificate,
+    assert_passes_over_tls,
+    not_passed,
+    tls_full_runs,
+)
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +50,16 @@ def test_the_reference_insurer_passes_over_tls(full_runs):
 @pytest.mark.parametrize("variant", list(TLS_EXPECTED), ids=lambda v: v.__name__)
 def test_a_variant_that_skips_verification_fails_exactly_the_certificate_requirement(full_runs, variant):
     assert_fails_only_the_certificate(full_runs[variant], variant)
+
+
+@pytest.mark.parametrize("variant", list(TLS_EXPECTED), ids=lambda v: v.__name__)
+def test_the_certificate_judge_cannot_be_replaced_by_pass_unseen(full_runs, variant):
+    """The self-test's judge-replacement check (tests/conformance/test_judge_replacement.py) for the
+    judge only a sandbox serving HTTPS reaches, on the verdicts these runs recorded."""
+    result = full_runs[variant]
+    judges = claimed(result.generation, variant, TLS_EXPECTED[variant], tls=True)
+    assert judges == {("nav_certificate", "DSOP-TLS-VERIFY")}
+    assert unseen_when_neutered(result, judges, lambda r: not_passed(r) == TLS_EXPECTED[variant]) == []
 
 
 def test_without_the_bundle_the_suite_cannot_start(tls_sandbox, reference):
