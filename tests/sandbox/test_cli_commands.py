@@ -234,4 +234,7 @@ def test_events_says_which_services_did_not_answer_once(tmp_path, capsys, monkey
         code = cli.main(["events", "--follow", "--control-url", alone.url("control")])
     assert code == 0 and len(polls) == 3
     said = capsys.readouterr().err.splitlines()
-    assert said == ["dsop-sandbox: no events from altinn, idporten, maskinporten, nav (not answering)"]
+    assert said == [
+        f"dsop-sandbox: acting on the sandbox at {alone.url('control')} (--control-url)",
+        "dsop-sandbox: no events from altinn, idporten, maskinporten, nav (not answering)",
+    ]
