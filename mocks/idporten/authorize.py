@@ -323,6 +323,4 @@ def render_login(
 
 
 def _html(page: str, status: int) -> Response:
-    return Response(
-        page, status=status, mimetype="text/html", headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
-    )
+    return Response(page, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})

@@ -215,6 +215,10 @@ def test_form_post_answers_with_a_self_posting_form_that_works_without_javascrip
     assert fields["state"] == flow.state and fields["iss"] == idp.issuer
     assert page.noscript_buttons and page.noscript_buttons[0].get("type") == "submit"
     assert 'onload="document.forms[0].submit()"' in answer.get_data(as_text=True)
+    # never framed (issue 15, finding 6), and its policy lets the form post itself to the client
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    policy = answer.headers["Content-Security-Policy"]
+    assert policy == "frame-ancestors 'none'" and "form-action" not in policy and "script-src" not in policy
 
     flow.callback = fields  # the code works like a query-mode one
     assert idp.redeem(flow).status_code == 200
