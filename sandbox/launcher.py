@@ -157,7 +157,15 @@ class Sandbox:
         began = time.perf_counter()
         try:
             for name in self.services:
-                server = ServiceServer(name, self.requested.bind_host, self.requested.services[name].port)
+                limits = self.requested.server
+                server = ServiceServer(
+                    name,
+                    self.requested.bind_host,
+                    self.requested.services[name].port,
+                    limits.threads,
+                    max_threads=limits.max_threads,
+                    request_deadline=limits.request_deadline,
+                )
                 self.servers[name] = server
                 server.bind()
         except OSError as exc:

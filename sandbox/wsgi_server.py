@@ -2,6 +2,17 @@
 
 A server binds first (so a port of 0 becomes a real free port) and gets its app afterwards,
 because the apps need every service's real base URL.
+
+Slow clients (issue 15, finding 7). cheroot hands a connection to a worker thread when its first
+bytes arrive, and the thread reads the request line, the headers and the body; its socket timeout
+counts per ``recv``, so a client that trickles a byte now and then held a thread for as long as it
+liked, and a few dozen of them stalled a service. Here:
+
+* a request's headers and body must arrive within ``request_deadline`` seconds of its first byte
+  (:class:`DeadlineConnection`; later, 408 and the connection is closed), and
+* the worker pool grows, when no worker is idle, from ``threads`` up to ``max_threads``
+  (:class:`GrowingServer`), so that slow clients, each held for at most the deadline, leave
+  workers for everyone else.
 """
 
 from __future__ import annotations
@@ -9,14 +20,86 @@ from __future__ import annotations
 import logging
 import ssl
 import threading
+import time
 from collections.abc import Callable
 
 from cheroot import errors, wsgi
+from cheroot.makefile import MakeFile
+from cheroot.server import HTTPConnection
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
 log = logging.getLogger("dsop_sandbox")
 
 THREADS = 24
+MAX_THREADS = 512
+#: Seconds from a request's first byte until its headers and body must be in.
+REQUEST_DEADLINE = 10.0
+#: Seconds one ``recv`` may wait (and an idle keep-alive connection stays open).
+SOCKET_TIMEOUT = 30
+#: Workers added at once when none is idle.
+GROW_STEP = 16
+
+
+class _DeadlineSocket:
+    """The socket as the request reader sees it: each ``recv`` waits at most until the connection's
+    deadline. Everything else is the socket's own; the reader's file references are counted here,
+    so that closing the reader leaves the socket's own count alone."""
+
+    def __init__(self, sock, connection: DeadlineConnection):
+        self._sock, self._connection = sock, connection
+        self._io_refs = 0
+
+    def _decref_socketios(self) -> None:
+        self._io_refs -= 1
+
+    def recv_into(self, buffer, nbytes: int = 0, flags: int = 0) -> int:
+        deadline = self._connection.deadline
+        if deadline is None:
+            return self._sock.recv_into(buffer, nbytes, flags)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("timed out")  # cheroot answers 408 and closes the connection
+        self._sock.settimeout(min(remaining, self._connection.server.timeout))
+        try:
+            return self._sock.recv_into(buffer, nbytes, flags)
+        finally:
+            self._sock.settimeout(self._connection.server.timeout)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class DeadlineConnection(HTTPConnection):
+    """A connection whose request (line, headers, body) must be read by ``server.request_deadline``."""
+
+    def __init__(self, server, sock, makefile=MakeFile):
+        super().__init__(server, sock, makefile)
+        self.deadline: float | None = None
+        self.rfile.close()  # cheroot's reader, replaced by one that keeps the deadline
+        self.rfile = makefile(_DeadlineSocket(sock, self), "rb", self.rbufsize)
+
+    def communicate(self):
+        self.deadline = time.monotonic() + self.server.request_deadline
+        try:
+            return super().communicate()
+        finally:
+            self.deadline = None
+
+
+class GrowingServer(wsgi.Server):
+    """cheroot's server with :class:`DeadlineConnection` and a pool that grows when no worker is idle."""
+
+    ConnectionClass = DeadlineConnection
+    request_deadline = REQUEST_DEADLINE
+
+    def process_conn(self, conn):
+        pool = self.requests
+        room = pool.max - len(pool._threads)
+        if room > 0 and pool.qsize >= pool.idle:  # no idle worker left for this one once the queue is taken
+            # As many as are waiting (and a few more), started without waiting for each to be
+            # ready (cheroot's grow() sleeps until it is, and this is the loop that accepts).
+            pool._threads.extend(pool._spawn_worker() for _ in range(min(room, GROW_STEP + pool.qsize)))
+        super().process_conn(conn)
 
 
 def _not_ready(environ, start_response):
@@ -66,17 +149,28 @@ class WatchfulSSLAdapter(BuiltinSSLAdapter):
 
 
 class ServiceServer:
-    def __init__(self, name: str, host: str, port: int, threads: int = THREADS):
+    def __init__(
+        self,
+        name: str,
+        host: str,
+        port: int,
+        threads: int = THREADS,
+        *,
+        max_threads: int = MAX_THREADS,
+        request_deadline: float = REQUEST_DEADLINE,
+    ):
         self.name = name
-        self.server = wsgi.Server(
+        self.server = GrowingServer(
             (host, port),
             _not_ready,
             numthreads=threads,
+            max=max(max_threads, threads),
             server_name=f"dsop-sandbox-{name}",
             request_queue_size=128,
-            timeout=30,
+            timeout=SOCKET_TIMEOUT,
             shutdown_timeout=2,
         )
+        self.server.request_deadline = request_deadline
         self.server.expiration_interval = 0.1  # how often the connection loop looks up (and notices stop)
         self.thread: threading.Thread | None = None
 

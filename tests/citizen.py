@@ -7,7 +7,8 @@ leaves the sandbox (the insurer's RedirectUrl), handing that answer back.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urljoin, urlsplit
+import re
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -44,13 +45,25 @@ class Citizen:
                 continue
             if answer.status_code == 200 and answer.url.startswith(self.idporten + "/login?") and not logged_in:
                 logged_in = True
-                request_id = parse_qs(urlsplit(answer.url).query)["request_id"][0]
                 answer = self.http.post(
                     self.idporten + "/login",
                     allow_redirects=False,
                     timeout=15,
-                    data={"request_id": request_id, "pid": self.pid, "method": self.method, "action": "login"},
+                    data={**hidden_fields(answer.text), "pid": self.pid, "method": self.method, "action": "login"},
                 )
                 continue
             return answer
         raise AssertionError(f"too many redirects: {self.visited[-5:]}")
+
+    def cancel_login(self, to_login: requests.Response) -> requests.Response:
+        """``to_login`` is the redirect to ID-porten's login page: open it and press cancel."""
+        page = self.http.get(urljoin(to_login.url, to_login.headers["Location"]), allow_redirects=False, timeout=15)
+        return self.post(self.idporten + "/login", {**hidden_fields(page.text), "action": "cancel"})
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    """The hidden fields of a page's form (ID-porten's login form: ``request_id`` and ``csrf``)."""
+    return dict(HIDDEN.findall(html))
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')

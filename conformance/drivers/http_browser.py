@@ -9,7 +9,7 @@ and their forms by field names, not by importing the fakes.
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 
@@ -108,19 +108,15 @@ class HttpBrowser:
         return response.url.startswith(base + path)
 
     def _log_in(self, http: requests.Session, response: requests.Response, person: dict) -> requests.Response:
-        query = parse_qs(urlsplit(response.url).query)
-        if "request_id" not in query:
-            raise DriverError(f"ID-porten's login page without a request_id: {response.url}")
+        form = next((f for f in forms_of(response.text) if "request_id" in f["fields"]), None)
+        if form is None:
+            raise DriverError(f"ID-porten's login page without a login form: {response.url}")
         return http.post(
             self.idporten + "/login",
             allow_redirects=False,
             timeout=self.timeout,
-            data={
-                "request_id": query["request_id"][0],
-                "pid": person["pid"],
-                "method": LOGIN_METHOD,
-                "action": "login",
-            },
+            # the form's hidden fields as the page gives them: request_id and the anti-CSRF token
+            data={**form["fields"], "pid": person["pid"], "method": LOGIN_METHOD, "action": "login"},
         )
 
     def _answer(self, http: requests.Session, response: requests.Response, answer: str) -> requests.Response:

@@ -37,10 +37,12 @@ def _slashes_before_query(url: str) -> str:
 
 def local_path(url: str | None) -> str | None:
     """``url`` as a browser reads it, when that is a path on the host that serves the redirect
-    (path-absolute: one leading slash, no scheme, no host); None for anything else. Answer the
-    normalised form, so that what is checked is what the browser is sent."""
-    if not isinstance(url, str):
-        return None
+    (path-absolute: one leading slash, no scheme, no host); None for anything else, and for any URL
+    with a control character in it (tab, CR, LF included: a browser would drop them, a header
+    would break on them, no page of ours has them). Answer the normalised form, so that what is
+    checked is what the browser is sent."""
+    if not isinstance(url, str) or _CONTROL.search(url):
+        return None  # a tab, line break or other control character: never in a page's own address
     read = as_browser_reads(url)
     if _SCHEME.match(read):
         return None  # an absolute URL (javascript:, http:, …), never a local path

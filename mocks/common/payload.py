@@ -1,4 +1,6 @@
-"""Reading request bodies strictly: the right content type, a size limit, well-formed content.
+"""Reading request bodies strictly: the right content type, a size limit, well-formed content, and
+text that is text (no lone surrogate, which JSON's ``\\ud800`` escape can carry but no store, page or
+answer can hold).
 
 Werkzeug enforces ``MAX_CONTENT_LENGTH`` (413) when the body is read; these helpers add the
 content-type check (415) and the parse check (400), raising through the service's error shape.
@@ -43,10 +45,32 @@ def read_json(shape: ErrorShape, *, optional: bool = False, kind: type | tuple =
         value = json.loads(raw, parse_constant=_no_constants)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise shape.error(400, "invalid_request", f"malformed JSON: {exc}", trace_id()) from exc
+    if has_lone_surrogate(value):  # "\ud800" is valid JSON, but no text: it cannot be stored or shown
+        raise shape.error(
+            400, "invalid_request", "the body holds a string that is not valid Unicode (a lone surrogate)", trace_id()
+        )
     if not isinstance(value, kind):
         expected = "a JSON object" if kind is dict else "JSON of another type"
         raise shape.error(400, "invalid_request", f"the body must be {expected}", trace_id())
     return value
+
+
+def has_lone_surrogate(value) -> bool:
+    """True if any string in a decoded JSON value (keys included) cannot be encoded as UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def require_form(shape: ErrorShape, error_code: str = "invalid_request") -> None:

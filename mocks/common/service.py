@@ -34,6 +34,7 @@ from .events import ENVIRON_KEY, EventDraft, EventLog, annotate
 from .faults import Faults
 from .lifetimes import Lifetimes
 from .outbound import Outbound
+from .page_headers import secure_page
 from .settings import MAY_BE_ZERO, Settings
 from .store import Store
 
@@ -175,6 +176,7 @@ def create_service_app(
         app.register_blueprint(admin_blueprint())
     _register_error_handlers(app, rt)
     app.after_request(_hide_secrets)
+    app.after_request(secure_page)  # every HTML page of every service: never framed, never sniffed
     app.wsgi_app = ServiceMiddleware(
         app,
         rt,

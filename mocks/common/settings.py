@@ -85,6 +85,9 @@ DEFAULTS: dict = {
         "aap_vedtak_path": "/dsop-aap/v1/vedtak",
         "aap_meldekort_path": "/dsop-aap/v1/meldekort",
     },
+    # Each service's HTTP server: a request's headers and body must be in within request_deadline
+    # seconds of its first byte; the worker pool grows from threads to max_threads when all are busy.
+    "server": {"request_deadline": 10.0, "threads": 24, "max_threads": 512},
     # `dsop-sandbox up --with-insurer` serves the reference insurer (examples/) on this port (0 = any free one).
     "reference_insurer": {"port": 7200},
 }
@@ -107,6 +110,13 @@ class NavPaths:
     ufore_path: str = "/dsop-ufo/uforeopplysninger"
     aap_vedtak_path: str = "/dsop-aap/v1/vedtak"
     aap_meldekort_path: str = "/dsop-aap/v1/meldekort"
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    request_deadline: float = 10.0
+    threads: int = 24
+    max_threads: int = 512
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,7 @@ class Settings:
     reference_insurer_port: int = 7200
     allowed_hosts: tuple[str, ...] = ()
     admin_token: str = ""
+    server: ServerLimits = field(default_factory=ServerLimits)
     sources: tuple[str, ...] = field(default=("defaults",), compare=False)
 
     # -- loading ---------------------------------------------------------------------------------
@@ -211,6 +222,17 @@ class Settings:
             allowed_hosts = [host.strip() for host in allowed_hosts.split(",") if host.strip()]
         if not isinstance(allowed_hosts, list) or not all(isinstance(h, str) and h for h in allowed_hosts):
             raise SettingsError(f"allowed_hosts must be a list of host names, not {allowed_hosts!r}")
+        raw_server = data["server"]
+        deadline = raw_server.get("request_deadline")
+        if isinstance(deadline, int) and not isinstance(deadline, bool):
+            deadline = float(deadline)
+        if not isinstance(deadline, float) or not 0 < deadline <= 3600:
+            raise SettingsError(f"server.request_deadline must be seconds, more than 0, not {deadline!r}")
+        server = ServerLimits(
+            deadline, _typed(raw_server, "threads", int, "server."), _typed(raw_server, "max_threads", int, "server.")
+        )
+        if not 1 <= server.threads <= server.max_threads <= 10000:
+            raise SettingsError("server.threads and server.max_threads: 1 <= threads <= max_threads <= 10000")
         max_body = _typed(data, "max_body_bytes", int)
         if max_body < 1024:
             raise SettingsError("max_body_bytes must be at least 1024")
@@ -228,6 +250,7 @@ class Settings:
             reference_insurer_port=insurer_port,
             allowed_hosts=tuple(host.lower() for host in allowed_hosts),
             admin_token=_typed(data, "admin_token", str),
+            server=server,
             sources=sources,
         )
 

@@ -22,6 +22,7 @@ from dsop_sandbox.mocks.common.events import annotate
 from dsop_sandbox.mocks.common.identifiers import fnr_problem
 from dsop_sandbox.mocks.common.service import runtime
 
+from . import browser_binding as binding
 from .texts import PID_PROBLEMS_NB, texts_for
 
 SUBSTANTIAL, HIGH = "idporten-loa-substantial", "idporten-loa-high"
@@ -211,10 +212,11 @@ def authorize_blueprint() -> Blueprint:
             return complete_login(req, session)
         if "none" in prompts:
             return error_to_client(req, "login_required", "the user must log in (prompt=none)")
+        browser = binding.browser()
         request_id = oidc().state.save_request(
-            client["client_id"], req.params, runtime().lifetimes["idporten.sso_session"]
+            client["client_id"], binding.bind(req.params, browser), runtime().lifetimes["idporten.sso_session"]
         )
-        return redirect(f"/login?request_id={request_id}", code=302)
+        return binding.remember_browser(redirect(f"/login?request_id={request_id}", code=302), browser)
 
     @bp.get("/login")
     def login_page():
@@ -236,6 +238,10 @@ def authorize_blueprint() -> Blueprint:
         client = oidc().clients.get(params["client_id"])
         if client is None:
             return error_page("Ukjent klient / unknown client")
+        not_this_browser = binding.login_form_problem(params, request.form)
+        if not_this_browser:
+            annotate(caller=client["client_id"], error="csrf")
+            return error_page(not_this_browser, 403)
         req = AuthorizationRequest(client, params, response_mode_of(params))
         if request.form.get("action") == "cancel":
             oidc().state.drop_request(request_id)
@@ -309,6 +315,7 @@ def render_login(
         required_acr=required,
         error=error,
         request_id=request_id,
+        csrf=binding.csrf_token(params),
         persons=persons,
         methods=methods,
         chosen_method=chosen_method,
@@ -321,6 +328,4 @@ def render_login(
 
 
 def _html(page: str, status: int) -> Response:
-    return Response(
-        page, status=status, mimetype="text/html", headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
-    )
+    return Response(page, status=status, mimetype="text/html", headers={"Cache-Control": "no-store"})

@@ -10,8 +10,12 @@ from flask import Blueprint, current_app, make_response, redirect, render_templa
 
 from dsop_sandbox.mocks.common.events import annotate
 
+from . import browser_binding as binding
 from .authorize import SESSION_COOKIE, error_page
 from .texts import texts_for
+
+#: What the confirmation page carries on to the confirmed ``POST /logout``.
+CARRIED = ("client_id", "post_logout_redirect_uri", "state", "ui_locales")
 
 
 def oidc():
@@ -34,6 +38,15 @@ def _client_from_hint(hint: str) -> dict | None:
             continue
         return oidc().clients.get(claims.get("aud", ""))
     return None
+
+
+def confirm_page(params, token: str):
+    lang, t = texts_for(params.get("ui_locales"))
+    fields = {name: params[name] for name in CARRIED if params.get(name)}
+    fields[binding.CSRF_FIELD] = token
+    page = make_response(render_template("logout_confirm.html", lang=lang, t=t, fields=fields))
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 def logout_blueprint() -> Blueprint:
@@ -61,7 +74,12 @@ def logout_blueprint() -> Blueprint:
             state = params.get("state")
             if state:
                 target += ("&" if "?" in target else "?") + urlencode({"state": state})
-        session = oidc().state.session(request.cookies.get(SESSION_COOKIE))
+        cookie = request.cookies.get(SESSION_COOKIE)
+        session = oidc().state.session(cookie)
+        if session is not None and not hint and not binding.logout_confirmed(cookie, request.form):
+            # Without id_token_hint ID-porten cannot tell who asks: the citizen confirms on its page.
+            annotate(caller=client["client_id"] if client else None, subject=session.pid, confirm=True)
+            return confirm_page(params, binding.logout_token(cookie))
         frames = []
         if session is not None:
             oidc().state.end_session(session.sid)

@@ -38,6 +38,11 @@ TEXTS = {
         "error_title": "Noe gikk galt",
         "continue": "Fortsett",
         "logged_out": "Du er logget ut",
+        "confirm_logout": "Vil du logge ut av ID-porten?",
+        "confirm_logout_why": (
+            "Utloggingen kom uten bevis på hvilken tjeneste som ba om den. Logg ut bare hvis du selv ba om det."
+        ),
+        "log_out": "Logg ut",
         "logout_wait": "Du logges ut fra tjenestene du brukte …",
         "language": "English",
     },
@@ -60,6 +65,11 @@ TEXTS = {
         "error_title": "Something went wrong",
         "continue": "Continue",
         "logged_out": "You are logged out",
+        "confirm_logout": "Do you want to log out of ID-porten?",
+        "confirm_logout_why": (
+            "The logout came without proof of which service asked for it. Log out only if you asked to."
+        ),
+        "log_out": "Log out",
         "logout_wait": "Logging you out of the services you used …",
         "language": "Norsk (bokmål)",
     },

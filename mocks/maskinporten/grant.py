@@ -25,6 +25,7 @@ from dsop_sandbox.mocks.authority import ChainError, KeyAuthority, organisation_
 from dsop_sandbox.mocks.common import jose
 from dsop_sandbox.mocks.common.events import annotate
 from dsop_sandbox.mocks.common.identifiers import fnr_problem, org_number_problem
+from dsop_sandbox.mocks.common.payload import has_lone_surrogate
 from dsop_sandbox.mocks.common.settings import MaskinportenRules
 
 from . import errors as mp
@@ -97,7 +98,7 @@ class GrantValidator:
         except jose.JoseError as exc:
             raise fail("MP-011", f"The assertion is not a signed JWT ({exc})") from exc
         header, claims = jws.header, jws.claims
-        if _has_lone_surrogate(header) or _has_lone_surrogate(claims):
+        if has_lone_surrogate(header) or has_lone_surrogate(claims):
             # JSON may escape half a UTF-16 pair ("\ud800"); such a string cannot be stored or echoed.
             raise fail("MP-011", "The assertion contains a string that is not valid Unicode (a lone surrogate)")
         alg = header.get("alg")
@@ -333,21 +334,3 @@ def _finite_number(value) -> float | None:
     except OverflowError:
         return None
     return number if math.isfinite(number) else None
-
-
-def _has_lone_surrogate(value) -> bool:
-    """True if any string in a decoded JSON value (keys included) cannot be encoded as UTF-8."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return True
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return False

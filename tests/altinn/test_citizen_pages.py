@@ -363,10 +363,7 @@ def test_a_callback_from_another_issuer_is_refused(eco):
 
 def test_a_cancelled_login_gets_a_clear_page(eco, company, kari):
     code = new_request(eco, company)
-    login_page = kari.get(gui(eco, code), stop_at="/login?")
-    location = urljoin(login_page.url, login_page.headers["Location"])
-    request_id = parse_qs(urlsplit(location).query)["request_id"][0]
-    answer = kari.post(eco.sandbox.url("idporten") + "/login", {"request_id": request_id, "action": "cancel"})
+    answer = kari.cancel_login(kari.get(gui(eco, code), stop_at="/login?"))
     assert answer.status_code == 403
     text = page_of(answer).text
     assert "Innloggingen ble avbrutt" in text and "access_denied" in text

@@ -373,3 +373,32 @@ def test_list_filters_by_status_and_service(eco, other_company):
 
 def test_the_request_stays_in_the_redirect_domain_of_the_asker(eco, company):
     assert eco.create(company, RedirectUrl=REDIRECT_URI + "?case=17").status_code == 201
+
+
+LONE = "\ud800"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"RequestResources": [{**NAV, "Metadata": {"fraOgMed": LONE, "tilOgMed": "31.12.2026"}}]},
+        {"RequestResources": [{**NAV, "Metadata": {LONE: "01.01.2024"}}]},
+        {"RequestMessage": {"nb": LONE}},
+        {"RedirectUrl": REDIRECT_URI + "?x=" + LONE},
+    ],
+    ids=["metadata-value", "metadata-key", "request-message", "redirect-url"],
+)
+def test_a_lone_surrogate_is_a_400_in_altinns_shape_and_nothing_is_stored(eco, company, overrides):
+    """Issue 15, finding 4: ``"\\ud800"`` gave 500 (UnicodeEncodeError when the request was stored)."""
+    before = len(eco.admin("GET", "/consents").json()["consents"])
+    answer = eco.create(company, **overrides)
+    assert answer.status_code == 400, answer.text
+    assert error_codes(answer) == ["invalid_request"]
+    assert len(eco.admin("GET", "/consents").json()["consents"]) == before
+
+
+def test_a_lone_surrogate_in_a_sandbox_person_is_a_400(eco):
+    answer = eco.admin("POST", "/persons", json={"persons": [{"pid": KARI["pid"], "name": "Kari " + LONE}]})
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"] == "invalid_request"
+    assert "surrogate" in answer.json()["message"]

@@ -120,6 +120,10 @@ def test_a_citizen_with_nothing_shared_is_told_so_and_can_log_out(page, eco, nav
     page.get_by_role("link", name="Logg ut").click()
     page.wait_for_url(re.compile(r".*/logout\?"))
     assert page.url.startswith(eco.sandbox.url("idporten"))
+    # NAV sends no id_token_hint: ID-porten cannot tell who asks, and asks the citizen (issue 15, finding 5)
+    assert page.get_by_role("heading", level=1).inner_text() == "Vil du logge ut av ID-porten?"
+    page.get_by_role("button", name="Logg ut").click()
+    page.wait_for_load_state()
     assert "logget ut" in page.get_by_role("heading", level=1).inner_text()
     assert not any(cookie["name"] == "nav_session" for cookie in page.context.cookies())
     page.goto(nav.url + DSOP)  # out of ID-porten too: it asks again

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from dsop_sandbox.launcher import create_control_plane
 from dsop_sandbox.mocks.altinn import create_app as altinn_app
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
@@ -65,6 +66,14 @@ def make_app(settings, authority, clock):
     yield make
     for app in made:
         app.extensions["sandbox"].store.close()
+
+
+@pytest.fixture
+def control_app(settings, authority, clock):
+    """The control plane (with the dashboard's pages), in process; its fan-out reaches no service."""
+    app = create_control_plane(settings, authority=authority, clock=clock)
+    yield app
+    app.extensions["sandbox"].store.close()
 
 
 @pytest.fixture

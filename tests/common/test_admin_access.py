@@ -8,7 +8,6 @@ import stat
 
 import pytest
 
-from dsop_sandbox.launcher import create_control_plane
 from dsop_sandbox.mocks.common.admin_access import (
     TOKEN_COOKIE,
     TOKEN_HEADER,
@@ -135,13 +134,6 @@ def test_bound_beyond_loopback_every_admin_call_needs_the_token(make_app, settin
     assert nav.get("/_sandbox/health").status_code == 200  # the health checks of compose and the launcher
     assert nav.get("/_sandbox/events", headers={TOKEN_HEADER: token_of(app)}).status_code == 200
     assert nav.get("/person/personopplysninger/dsop").status_code != 401  # the services themselves stay open
-
-
-@pytest.fixture
-def control_app(settings, authority, clock):
-    app = create_control_plane(settings, authority=authority, clock=clock)
-    yield app
-    app.extensions["sandbox"].store.close()
 
 
 def test_the_control_plane_refuses_a_foreign_reset_and_a_rebound_host(control_app):

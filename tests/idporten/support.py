@@ -270,7 +270,8 @@ class Idp:
         action: str = "login",
         other_pid: str | None = None,
     ):
-        form = {"request_id": flow.request_id, "action": action}
+        pending = self.service.state.load_request(flow.request_id or "") or {}
+        form = {"request_id": flow.request_id, "action": action, "csrf": pending.get("_csrf", "")}
         if pid is not None:
             form["pid"] = pid
         if method is not None:

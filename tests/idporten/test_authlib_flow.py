@@ -110,7 +110,13 @@ class AuthorizationRound:
                 urljoin(page.url, form["action"]),
                 allow_redirects=False,
                 timeout=10,
-                data={"request_id": html.hidden("request_id"), "pid": pid, "method": method, "action": "login"},
+                data={
+                    "request_id": html.hidden("request_id"),
+                    "csrf": html.hidden("csrf"),
+                    "pid": pid,
+                    "method": method,
+                    "action": "login",
+                },
             )
         assert answer.status_code == 302, answer.text
         self.callback_url = answer.headers["Location"]

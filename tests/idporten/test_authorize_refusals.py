@@ -228,6 +228,10 @@ def test_form_post_answers_with_a_self_posting_form_that_works_without_javascrip
     assert fields["state"] == flow.state and fields["iss"] == idp.issuer
     assert page.noscript_buttons and page.noscript_buttons[0].get("type") == "submit"
     assert 'onload="document.forms[0].submit()"' in answer.get_data(as_text=True)
+    # never framed (issue 15, finding 6), and its policy lets the form post itself to the client
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    policy = answer.headers["Content-Security-Policy"]
+    assert policy == "frame-ancestors 'none'" and "form-action" not in policy and "script-src" not in policy
 
     flow.callback = fields  # the code works like a query-mode one
     assert idp.redeem(flow).status_code == 200
@@ -371,3 +375,37 @@ def test_the_sso_session_ends_with_its_lifetime(idp, client, clock):
     idp.login(client)
     clock.move(1801)
     assert idp.authorize(client).request_id
+
+
+# -- login CSRF (issue 15, finding 5) ------------------------------------------------------------------------
+def test_login_csrf_a_form_prepared_in_one_browser_logs_no_other_browser_in(idp, app):
+    """The attacker starts a login in its own browser, takes the page's form (request_id, anti-CSRF
+    token) and has the victim's browser post it with a person of the attacker's choosing."""
+    client = idp.register()
+    prepared = idp.authorize(client)
+    form = idp.login_page(prepared)
+    victim = app.test_client()
+    answer = victim.post(
+        "/login",
+        data={
+            "request_id": form.hidden("request_id"),
+            "csrf": form.hidden("csrf"),
+            "pid": KARI,
+            "method": "bankid",
+            "action": "login",
+        },
+    )
+    assert_page_error(answer, 403, "another browser")
+    assert victim.get_cookie("idporten_sso") is None
+    assert "Location" not in answer.headers  # no code went to the client
+
+
+def test_login_csrf_the_same_browser_without_the_pages_token_is_refused(idp):
+    client = idp.register()
+    flow = idp.authorize(client)
+    answer = idp.browser.post(
+        "/login", data={"request_id": flow.request_id, "pid": KARI, "method": "bankid", "action": "login"}
+    )
+    assert_page_error(answer, 403)
+    assert idp.browser.get_cookie("idporten_sso") is None
+    assert idp.submit_login(flow).status_code == 302  # with the page's token the login goes on

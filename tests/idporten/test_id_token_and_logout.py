@@ -296,10 +296,35 @@ def test_logout_with_a_hint_goes_back_with_the_state(idp, client, method):
     assert "idporten_sso=;" in answer.headers["Set-Cookie"]
 
 
-def test_logout_with_client_id_instead_of_a_hint(idp, client):
+def _confirm(idp, answer):
+    """Press "log out" on ID-porten's confirmation page (a logout without id_token_hint)."""
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    page = Page(answer.get_data(as_text=True))
+    fields = {i["name"]: i["value"] for i in page.form["inputs"] if i.get("type") == "hidden"}
+    assert fields["csrf"]
+    return idp.browser.post("/logout", data=fields)
+
+
+def test_logout_with_client_id_instead_of_a_hint_asks_the_citizen_first(idp, client):
     idp.tokens(client)
-    answer = _logout(idp, client_id=client["client_id"], post_logout_redirect_uri=POST_LOGOUT_URI)
-    assert answer.status_code == 302 and answer.headers["Location"] == POST_LOGOUT_URI
+    asked = _logout(idp, client_id=client["client_id"], post_logout_redirect_uri=POST_LOGOUT_URI, state="s1")
+    assert "code" in idp.authorize(client).callback  # asking ended nothing
+    answer = _confirm(idp, asked)
+    assert answer.status_code == 302 and answer.headers["Location"] == POST_LOGOUT_URI + "?state=s1"
+    assert idp.authorize(client).request_id  # the session is over
+
+
+def test_logout_csrf_a_logout_without_a_hint_ends_nothing_unconfirmed(idp, app, client):
+    """Issue 15, finding 5: any page could end the citizen's session with ``GET /logout``."""
+    idp.tokens(client)
+    for forged in (_logout(idp), _logout(idp, client_id=client["client_id"]), _logout(idp, "POST", csrf="guess")):
+        assert forged.status_code == 200
+        assert "csrf" in forged.get_data(as_text=True) and "idporten_sso=;" not in forged.headers.get("Set-Cookie", "")
+        assert "code" in idp.authorize(client).callback  # still logged in
+    stranger = app.test_client()
+    token = Page(_logout(idp).get_data(as_text=True)).hidden("csrf")
+    assert stranger.post("/logout", data={"csrf": token}).status_code == 200  # another browser has no session
+    assert "code" in idp.authorize(client).callback
 
 
 def test_an_expired_id_token_hint_still_names_the_client(idp, client, clock):
@@ -337,7 +362,7 @@ def test_a_foreign_or_broken_id_token_hint_is_shown_on_the_page(idp, client, str
 
 def test_logout_without_a_client_shows_the_logged_out_page(idp, client):
     idp.tokens(client)
-    answer = _logout(idp, ui_locales="en")
+    answer = _confirm(idp, _logout(idp, ui_locales="en"))
     assert answer.status_code == 200
     page = Page(answer.get_data(as_text=True))
     assert page.lang == "en" and "You are logged out" in page.text
@@ -349,7 +374,7 @@ def test_after_logout_the_sso_cookie_no_longer_logs_in_silently(idp, client):
     sid_cookie = idp.browser.get_cookie("idporten_sso")
     assert sid_cookie is not None
     assert "code" in idp.authorize(client).callback  # silent before
-    _logout(idp, client_id=client["client_id"], post_logout_redirect_uri=POST_LOGOUT_URI)
+    _confirm(idp, _logout(idp, client_id=client["client_id"], post_logout_redirect_uri=POST_LOGOUT_URI))
     assert idp.browser.get_cookie("idporten_sso") is None
     assert idp.authorize(client).request_id  # the login page after
     idp.browser.set_cookie("idporten_sso", sid_cookie.value)  # a kept copy of the cookie is dead too

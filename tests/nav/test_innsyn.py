@@ -19,7 +19,7 @@ import pytest
 
 from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.altinn.conftest import Ecosystem, Insurer
-from tests.citizen import Citizen
+from tests.citizen import Citizen, hidden_fields
 from tests.conftest import INSURER_NAME, INSURER_ORG
 from tests.idporten.support import Page
 
@@ -506,9 +506,7 @@ def test_callbacks_without_a_pending_login_are_refused(eco, nav, query):
 
 def test_a_cancelled_login_gets_a_clear_page(eco, nav):
     per = citizen(eco, PER)
-    login_page = per.get(nav.url + DSOP, stop_at="/login?")
-    request_id = parse_qs(urlsplit(urljoin(login_page.url, login_page.headers["Location"])).query)["request_id"][0]
-    answer = per.post(eco.sandbox.url("idporten") + "/login", {"request_id": request_id, "action": "cancel"})
+    answer = per.cancel_login(per.get(nav.url + DSOP, stop_at="/login?"))
     assert answer.status_code == 403 and "Innloggingen ble avbrutt" in page_of(answer).text
 
 
@@ -549,8 +547,11 @@ def test_logout_ends_the_session_at_nav_and_at_idporten(eco, nav):
     target = urlsplit(out.headers["Location"])
     assert f"{target.scheme}://{target.netloc}{target.path}" == eco.sandbox.url("idporten") + "/logout"
     assert parse_qs(target.query) == {"client_id": ["nav"], "ui_locales": ["nb"]}
-    done = per.follow(out)
-    assert done.status_code == 200 and done.url.startswith(eco.sandbox.url("idporten") + "/logout")
+    asked = per.follow(out)  # without id_token_hint ID-porten asks the citizen to confirm (issue 15, finding 5)
+    assert asked.status_code == 200 and asked.url.startswith(eco.sandbox.url("idporten") + "/logout")
+    assert "Vil du logge ut av ID-porten?" in page_of(asked).text
+    done = per.post(eco.sandbox.url("idporten") + "/logout", hidden_fields(asked.text))
+    assert done.status_code == 200
     assert "logget ut" in page_of(done).text
     assert "nav_session" not in per.http.cookies
     assert per.http.get(nav.url + BFF, timeout=10).status_code == 401
