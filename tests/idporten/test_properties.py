@@ -12,6 +12,7 @@ every example (:func:`fresh`); only the registered clients, which no request cha
 from __future__ import annotations
 
 import base64
+import re
 
 import jwt
 import pytest
@@ -20,6 +21,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from dsop_sandbox.mocks.common.identifiers import fnr_problem
+from dsop_sandbox.mocks.idporten.browser_binding import CSRF_FIELD, logout_token
 from tests.budgets import examples
 from tests.idporten.support import (
     ASSERTION_TYPE,
@@ -84,7 +86,11 @@ def fresh(clients: dict) -> dict:
     unused = idp.authorize(basic, verifier=VERIFIER)  # the session answers silently with a code
     pending = idp.authorize(basic, prompt="login")
     assert "code" in unused.callback and pending.request_id, (unused.callback, pending.response.status_code)
+    page = idp.browser.get("/login", query_string={"request_id": pending.request_id}).get_data(as_text=True)
+    csrf = re.search(rf'name="{CSRF_FIELD}" value="([^"]+)"', page)
+    assert csrf, page[:500]
     return {
+        "csrf": csrf.group(1),
         **clients,
         "request_id": pending.request_id,
         "pending": pending,
@@ -254,6 +260,7 @@ def login_params(world):
     page = st.fixed_dictionaries(
         {
             "request_id": mostly(st.just(world["request_id"]), values),
+            CSRF_FIELD: mostly(st.just(world["csrf"]), values),
             "pid": mostly(st.just(KARI), st.one_of(st.sampled_from([REAL_LOOKING_PID, " " + KARI]), values)),
             "action": st.sampled_from(["login", "cancel", ""]).flatmap(lambda a: st.just(a) if a else values),
             "method": mostly(
@@ -298,6 +305,11 @@ def test_login_answers_as_the_login_rules_say(clients, data, method):
         assert answer.status_code == 200 and 'action="/login"' in body
         assert waiting(world)
         return
+    if params.get(CSRF_FIELD) != world["csrf"]:
+        event("login: a form this browser's login page did not carry")
+        assert answer.status_code == 403 and not sso_cookies(answer), (answer.status_code, body[:300])
+        assert waiting(world)
+        return
     pid = (params.get("other_pid") or "").strip() or params.get("pid", "")
     cancelled = params.get("action") == "cancel"
     logs_in = not cancelled and bool(pid) and fnr_problem(pid) is None and params.get("method") in HIGH_METHODS
@@ -338,21 +350,33 @@ def _logout_client(world, params: dict) -> tuple[dict | None, bool]:
 def test_logout_answers_as_the_end_session_rules_say(clients, data, method):
     """An id_token_hint ID-porten did not issue, an unknown client_id, or a post_logout_redirect_uri
     without a client or not registered for it: an error page (400), and the session lives on.
-    Otherwise the session ends, its cookie is deleted, and the page runs the front-channel logout of
-    the session's clients (so it is a page, not a redirect)."""
+    Otherwise, without an id_token_hint and without the confirmation's token, ID-porten cannot tell
+    who asks: the citizen gets a page to confirm on (200) and the session lives on. Otherwise the
+    session ends, its cookie is deleted, and the page runs the front-channel logout of the session's
+    clients (so it is a page, not a redirect)."""
     world = fresh(clients)
     params = data.draw(params_for(world, LOGOUT))
+    confirmation = logout_token(world["sid"])
+    csrf = data.draw(st.one_of(st.none(), st.just(confirmation), text))
+    if csrf is not None:
+        params = {**params, CSRF_FIELD: csrf}
     answer = _send(world, method, "/logout", params)
     assert_no_server_error(answer)
     client, untrusted = _logout_client(world, params)
     target = params.get("post_logout_redirect_uri")
     refused = untrusted or bool(target and (client is None or target != POST_LOGOUT_URI))
     session = world["idp"].service.state.session(world["sid"])
-    event("logout: refused" if refused else "logout: ended the session")
     if refused:
+        event("logout: refused")
         assert answer.status_code == 400, (answer.status_code, answer.get_data(as_text=True)[:300])
         assert "Location" not in answer.headers and session is not None
+    elif not params.get("id_token_hint") and (method == "GET" or csrf != confirmation):
+        event("logout: asked the citizen to confirm")
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and 'action="/logout"' in page, (answer.status_code, page[:300])
+        assert session is not None and not sso_cookies(answer)
     else:
+        event("logout: ended the session")
         assert answer.status_code == 200, (answer.status_code, answer.get_data(as_text=True)[:300])
         assert session is None
         assert [h for h in sso_cookies(answer) if h.startswith("idporten_sso=;")]
