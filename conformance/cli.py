@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import sys
 
+from . import hints
+from .hints import command
+
 # The suite itself is imported when a command runs, so that ``dsop-sandbox up`` starts no slower;
 # the names are checked against the scenario registry by tests/conformance/test_reports.py.
 SCENARIO_NAMES = (
@@ -38,9 +41,12 @@ def verify_of(args) -> bool | str:
     return getattr(args, "ca_bundle", None) or True
 
 
-def add_commands(commands, control_url_of, settings_options=None) -> None:
+def add_commands(commands, control_url_of, settings_options=None, started_as: str | None = None) -> None:
     """Add ``conform`` and ``doctor`` to ``dsop-sandbox``'s subcommands; ``control_url_of(args)``
-    gives the control plane's URL (``--control-url`` or the settings)."""
+    gives the control plane's URL (``--control-url`` or the settings); ``started_as`` is how the user
+    started the command line, for the hints the suite prints."""
+    if started_as:
+        hints.use(started_as)
     control_url_help = "the control plane (default from settings)"
     conform = commands.add_parser(
         "conform",
@@ -90,7 +96,7 @@ def conform_command(args, control_url: str) -> int:
         try:
             api.connect()
         except SandboxUnavailable as exc:
-            print(f"dsop-sandbox conform: the sandbox does not answer: {exc}", file=sys.stderr)
+            print(f"{command()} conform: the sandbox does not answer: {exc}", file=sys.stderr)
             return 2
         driver = PlaywrightBrowser(api.services)
 

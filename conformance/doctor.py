@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
+from .hints import command
 from .profile import InsurerProfile, ProfileError
 from .sandbox_api import SandboxApi, SandboxUnavailable, same_secret
 
@@ -63,7 +64,7 @@ def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) 
                 "sandbox",
                 False,
                 f"the control plane at {control_url} does not answer: {exc}",
-                "start it: dsop-sandbox up (or pass --control-url)",
+                f"start it: {command()} up (or pass --control-url)",
             )
         )
         return checks
@@ -106,7 +107,7 @@ def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) 
                 "registration",
                 False,
                 f"{profile.org} is not registered in this sandbox",
-                f"dsop-sandbox register-insurer --org {profile.org} --name ... --redirect-uri ...",
+                f"{command()} register-insurer --org {profile.org} --name ... --redirect-uri ...",
             )
         )
     for key in ("start_url", "fetch_url"):
@@ -136,7 +137,7 @@ def _clock(api: SandboxApi) -> Check:
         problems.append(f"this machine's clock is {skew:.0f} s off the sandbox's; tokens you sign will be refused")
     if offset:
         problems.append(
-            f"the sandbox calendar is moved {offset:.0f} s (conform resets it; dsop-sandbox clock reset does too)"
+            f"the sandbox calendar is moved {offset:.0f} s (conform resets it; {command()} clock reset does too)"
         )
     return Check(
         "clock",
@@ -154,7 +155,7 @@ def render(checks: list[Check]) -> str:
             lines.append(f"     {'':<18} → {check.fix}")
     bad = [c for c in checks if not c.ok]
     lines.append(
-        "ready for dsop-sandbox conform"
+        f"ready for {command()} conform"
         if not bad
         else f"{len(bad)} configuration problem(s): fix them before a conformance run means anything"
     )

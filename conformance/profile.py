@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
+from .hints import command
+
 GENERATIONS = ("altinn3", "altinn2")
 #: What a profile without ``consent`` is judged as: it was written when the sandbox spoke Altinn 2 only.
 UNSTATED = "altinn2"
@@ -42,7 +44,7 @@ class InsurerProfile:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ProfileError(
-                f"no insurer profile at {path} (dsop-sandbox register-insurer --out DIR writes one)"
+                f"no insurer profile at {path} ({command()} register-insurer --out DIR writes one)"
             ) from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ProfileError(f"{path} is not valid TOML: {exc}") from exc

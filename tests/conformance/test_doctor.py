@@ -70,3 +70,17 @@ def test_no_sandbox(setup):
     _, insurer = setup
     checks = diagnose(str(insurer.profile_path), "http://127.0.0.1:9")
     assert failing(checks) == {"sandbox": "start it: dsop-sandbox up (or pass --control-url)"}
+
+
+def test_the_hints_name_the_command_as_the_user_started_it(setup, capsys, monkeypatch, tmp_path):
+    """``./dev doctor`` hints ``./dev up``; the command line tells the suite how it was started."""
+    from dsop_sandbox import cli
+    from dsop_sandbox.conformance import hints
+
+    monkeypatch.setenv(hints.COMMAND_VARIABLE, "./dev")
+    monkeypatch.setattr(hints, "_started_as", None)
+    _, insurer = setup
+    code = cli.main(["doctor", "--insurer", str(insurer.profile_path), "--control-url", "http://127.0.0.1:9"])
+    assert code == 2 and "start it: ./dev up (or pass --control-url)" in capsys.readouterr().out
+    code = cli.main(["doctor", "--insurer", str(tmp_path / "nope.toml"), "--control-url", "http://127.0.0.1:9"])
+    assert code == 2 and "(./dev register-insurer --out DIR writes one)" in capsys.readouterr().out
