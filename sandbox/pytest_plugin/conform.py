@@ -40,11 +40,12 @@ def target_of(config: pytest.Config) -> Target:
     return Target(found.control_url, found.token, verify, config.getoption("dsop_scenario"))
 
 
-def requirement_items(session: pytest.Session, config: pytest.Config) -> list[pytest.Item]:
+def requirement_items(session: pytest.Session, config: pytest.Config) -> tuple[pytest.Collector, list[pytest.Item]]:
+    """The profile's node and its items, one per requirement."""
     path = Path(config.getoption("dsop_conform")).resolve()
     profile = ConformanceProfile.from_parent(session, path=path)
     profile.target = target_of(config)
-    return list(profile.collect())
+    return profile, list(profile.collect())
 
 
 class RequirementFailed(Exception):
@@ -91,14 +92,14 @@ class RequirementItem(pytest.Item):
             raise RequirementFailed(f"the conformance run could not start:\n{result.setup_error}")
         if requirement.id not in {r.id for r in result.judged()}:
             left_out = [why for why in result.skipped.values() if requirement.id in why]
-            pytest.skip(left_out[0] if left_out else "no selected scenario judges this requirement")
+            skip(f"{requirement.id}: " + (left_out[0] if left_out else "no selected scenario judges it"))
         status = result.overall(requirement.id)
         if status == PASS:
             return
         text = describe(requirement, status, result)
         if status == FAIL or requirement.level == MUST:
             raise RequirementFailed(text)
-        pytest.skip(text)
+        skip(text)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, RequirementFailed):
@@ -106,7 +107,12 @@ class RequirementItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
-        return self.path, None, f"{self.requirement.id} ({self.requirement.level}): {self.requirement.title}"
+        return self.path, 0, f"{self.requirement.id} ({self.requirement.level}): {self.requirement.title}"
+
+
+def skip(reason: str):
+    """Skip the item, reported at the item (not at this line of the plugin)."""
+    raise pytest.skip.Exception(reason, _use_item_location=True)
 
 
 def describe(requirement: Requirement, status: str, result: RunResult) -> str:

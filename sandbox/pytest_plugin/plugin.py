@@ -55,7 +55,10 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if config.getoption("dsop_conform"):
         from .conform import requirement_items
 
-        items[:0] = requirement_items(session, config)
+        profile, found = requirement_items(session, config)
+        # reported as collected, so that pytest counts them (and -k reports what it deselects)
+        config.hook.pytest_collectreport(report=pytest.CollectReport(profile.nodeid, "passed", None, found))
+        items[:0] = found
 
 
 @pytest.hookimpl(hookwrapper=True)
