@@ -1,0 +1,93 @@
+"""The plugin's fixtures on the session sandbox: what they expose, what they put back between
+tests (the tests of this file run in this order, on one worker), and the real errors behind them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from dsop_sandbox.conformance.contract import MP_TOKEN
+from dsop_sandbox.examples.reference_insurer.maskinporten import MaskinportenError
+from dsop_sandbox.pytest_plugin.citizen import UnknownPersona, persona_person
+
+pytest_plugins = ("pytester",)
+NAV_SCOPE = "nav:arbeid/v1/aap"
+
+
+def test_it_exposes_every_service(dsop_sandbox):
+    assert set(dsop_sandbox.urls) == {"control", "idporten", "maskinporten", "altinn", "nav"}
+    assert dsop_sandbox.issuers["maskinporten"] == dsop_sandbox.url("maskinporten") + "/"
+    assert dsop_sandbox.persons()[0]["pid"] == persona_person("aap-meldekort")["pid"]
+
+
+def test_a_test_moves_the_calendar_and_shortens_a_lifetime(dsop_sandbox):
+    dsop_sandbox.calendar.advance("P3Y")
+    dsop_sandbox.api.lifetimes({"maskinporten.access_token": 5})
+    assert dsop_sandbox.api.admin("GET", "/clock")["offset_seconds"] > 365 * 86400
+    assert dsop_sandbox.api.admin("GET", "/lifetimes")["lifetimes"]["maskinporten.access_token"] == 5
+
+
+def test_the_next_test_finds_them_put_back(dsop_sandbox):
+    assert dsop_sandbox.api.admin("GET", "/clock")["offset_seconds"] == 0
+    assert dsop_sandbox.api.admin("GET", "/lifetimes")["lifetimes"]["maskinporten.access_token"] != 5
+
+
+def test_a_fault_holds_for_its_block_only(dsop_sandbox, dsop_maskinporten_token):
+    with dsop_sandbox.fault("maskinporten", "token", status=503):
+        with pytest.raises(MaskinportenError) as refused:
+            dsop_maskinporten_token(NAV_SCOPE)
+        assert refused.value.status == 503 and refused.value.retriable
+    assert dsop_maskinporten_token(NAV_SCOPE)
+    refused_then_granted = dsop_sandbox.events().where("maskinporten", MP_TOKEN)
+    assert [event["status"] for event in refused_then_granted] == [503, 200]
+
+
+def test_maskinporten_refuses_a_scope_the_insurer_lacks_with_its_real_error(dsop_maskinporten_token):
+    with pytest.raises(MaskinportenError) as refused:
+        dsop_maskinporten_token("nav:not/a/scope")
+    assert refused.value.status == 400 and refused.value.body["error"] == "invalid_scope"
+
+
+def test_a_consent_from_the_admin_fixture_goes_into_a_token(dsop_consent, dsop_maskinporten_token):
+    consent = dsop_consent("aap-meldekort")
+    person = "urn:altinn:person:identifier-no:" + persona_person("aap-meldekort")["pid"]
+    details = [{"type": "urn:altinn:consent", "id": consent["id"], "from": person}]
+    assert dsop_maskinporten_token(NAV_SCOPE, details)
+    other = "urn:altinn:person:identifier-no:" + persona_person("ufore-okt-grad")["pid"]
+    with pytest.raises(MaskinportenError) as refused:  # the consent is not that person's
+        dsop_maskinporten_token(NAV_SCOPE, [{**details[0], "from": other}])
+    assert refused.value.consent_refused
+
+
+@pytest.mark.dsop_insurer(org="310000086", name="Gammel Forsikring AS", consent="altinn2")
+def test_the_insurer_marker_registers_an_altinn2_insurer(dsop_insurer, dsop_consent):
+    assert (dsop_insurer.org, dsop_insurer.consent) == ("310000086", "altinn2")
+    assert dsop_insurer.profile()["insurer"]["consent"] == "altinn2"
+    assert dsop_insurer.key_path.stat().st_mode & 0o077 == 0
+    assert dsop_consent("ufore-okt-grad")["AuthorizationCode"]
+
+
+@pytest.mark.parametrize("dsop_citizen", [{"persona": "ufore-okt-grad"}], indirect=True)
+def test_the_citizen_is_the_persona_asked_for(dsop_citizen):
+    assert dsop_citizen.pid == persona_person("ufore-okt-grad")["pid"]
+    with pytest.raises(UnknownPersona, match="aap-meldekort"):
+        dsop_citizen.as_persona("nobody")
+
+
+def test_importing_the_plugin_imports_no_sandbox_and_a_session_without_fixtures_starts_nothing(pytester):
+    probe = (
+        "import sys, dsop_sandbox.pytest_plugin.plugin\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('dsop_sandbox.', 'flask'))))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['dsop_sandbox.pytest_plugin', 'dsop_sandbox.pytest_plugin.plugin']"
+    pytester.makepyfile(
+        "import sys\n"
+        "def test_nothing_started():\n"
+        "    assert 'dsop_sandbox.launcher' not in sys.modules and 'flask' not in sys.modules\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
+    assert result.ret == 0, result.stdout.str()
+    assert "dsop-sandbox" in result.stdout.str()  # the plugin was loaded all the same
