@@ -18,7 +18,7 @@ from __future__ import annotations
 import tomllib
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, abort, jsonify, redirect, request
@@ -43,6 +43,7 @@ class Claim:
     id: str
     pid: str
     consent_id: str
+    period: tuple[date, date]  # the consent's fra og med, til og med: the data asked for
     state: str = "pending"  # pending -> accepted | declined; accepted -> gone once Altinn refuses it
     data: dict = field(default_factory=dict)
 
@@ -74,9 +75,10 @@ class Claims:
     # -- consent -------------------------------------------------------------------------------------------
     def start(self, pid: str) -> tuple[Claim, str]:
         """A new claim and its consent request at Altinn; where to send the citizen (``viewUri``)."""
-        claim = Claim(id=uuid.uuid4().hex, pid=pid, consent_id=str(uuid.uuid4()))
         now = datetime.now(UTC)
-        valid_to = now + timedelta(days=365)
+        valid_to = now + timedelta(days=365)  # NAV's resource allows up to three years
+        period = ((now - timedelta(days=3 * 365)).date(), valid_to.date())
+        claim = Claim(id=uuid.uuid4().hex, pid=pid, consent_id=str(uuid.uuid4()), period=period)
         body = {
             "id": claim.consent_id,
             "from": f"urn:altinn:person:identifier-no:{pid}",
@@ -87,8 +89,8 @@ class Claims:
                     "action": ["consent"],
                     "resource": [{"type": "urn:altinn:resource", "value": self.resource}],
                     "metadata": {
-                        "fraogmed": (now - timedelta(days=3 * 365)).strftime("%d.%m.%Y"),
-                        "tilogmed": valid_to.strftime("%d.%m.%Y"),
+                        "fraogmed": period[0].strftime("%d.%m.%Y"),
+                        "tilogmed": period[1].strftime("%d.%m.%Y"),
                     },
                 }
             ],

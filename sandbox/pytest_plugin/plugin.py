@@ -170,8 +170,9 @@ def dsop_consent(dsop_insurer):
 @pytest.fixture(scope="session")
 def dsop_persons():
     """The test persons by persona key (``aap-meldekort``, ``ufore-okt-grad``, ``ukjent-for-nav`` …):
-    each a ``Persona`` with ``pid``, ``name`` and ``history``, the NAV data the sandbox serves
-    (vedtak, meldekort, uføretrygd; ``Vedtak.returned`` says whether NAV's API returns it)."""
-    from dsop_sandbox.people.personas import PERSONAS
+    each with ``pid``, ``name``, ``login()``, ``history`` (what NAV's systems hold) and
+    ``nav_data(fra, til)``: NAV's three answers (uføretrygd, AAP vedtak, meldekort) for a consent
+    from ``fra`` to ``til``, as the sandbox gives them."""
+    from .people import persons
 
-    return {persona.key: persona for persona in PERSONAS}
+    return persons()
