@@ -61,14 +61,24 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         items[:0] = found
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem):
     """After a test that used ``dsop_sandbox``: put back what it changed (calendar, lifetimes, faults,
-    certificates), once its own fixtures are torn down."""
-    yield
-    running = item.config.stash.get(_RUNNING, None)
-    if running is not None and running.sandbox.servers and "dsop_sandbox" in getattr(item, "fixturenames", ()):
-        running.tidy()
+    certificates), once its own fixtures are torn down; a warning on the test says what could not be."""
+    try:
+        return (yield)
+    finally:
+        running = item.config.stash.get(_RUNNING, None)
+        if running is not None and running.sandbox.servers and "dsop_sandbox" in getattr(item, "fixturenames", ()):
+            for problem in running.tidy():
+                item.warn(pytest.PytestWarning(f"dsop_sandbox after this test: {problem}"))
+
+
+def pytest_cmdline_main(config: pytest.Config):
+    """``--dsop-conform`` runs the suite once, in one process: under pytest-xdist every worker would
+    run it against the same sandbox at once."""
+    if config.getoption("dsop_conform") and (config.getoption("numprocesses", None) or 0):
+        raise pytest.UsageError("--dsop-conform runs the conformance suite once: run it without -n (or with -n 0)")
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import pytest
 from dsop_sandbox.conformance.contract import MP_TOKEN
 from dsop_sandbox.examples.reference_insurer.maskinporten import MaskinportenError
 from dsop_sandbox.pytest_plugin.citizen import UnknownPersona, persona_person
+from dsop_sandbox.pytest_plugin.insurer import RegistrationRefused
 
 pytest_plugins = ("pytester",)
 NAV_SCOPE = "nav:arbeid/v1/aap"
@@ -91,3 +92,27 @@ def test_importing_the_plugin_imports_no_sandbox_and_a_session_without_fixtures_
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:schemathesis")
     assert result.ret == 0, result.stdout.str()
     assert "dsop-sandbox" in result.stdout.str()  # the plugin was loaded all the same
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code"),
+    [({"org": "310000012"}, "invalid_org"), ({"consent": "altinn4"}, "invalid_request")],
+)
+def test_a_registration_the_control_plane_refuses_says_why(dsop_sandbox, arguments, code):
+    with pytest.raises(RegistrationRefused, match=f"400.*{code}"):
+        dsop_sandbox.register(**arguments)
+
+
+def test_pytest_fixtures_shows_each_fixtures_documentation(pytester):
+    result = pytester.runpytest_inprocess("--fixtures", "-p", "no:cacheprovider")
+    text = result.stdout.str()
+    for name in ("dsop_sandbox [session scope]", "dsop_insurer", "dsop_citizen", "dsop_maskinporten_token",
+                 "dsop_consent", "dsop_persons [session scope]", "dsop_sandbox_settings [session scope]"):  # fmt: skip
+        assert f"{name} -- " in text, name
+    assert "The whole DSOP sandbox" in text and "A test person with a browser" in text
+
+
+def test_dsop_conform_refuses_xdist(pytester, tmp_path):
+    result = pytester.runpytest_inprocess("--dsop-conform", str(tmp_path / "insurer.toml"), "-n", "2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--dsop-conform runs the conformance suite once*-n 0*"])
