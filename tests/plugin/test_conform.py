@@ -78,3 +78,10 @@ def test_a_profile_that_cannot_run_fails_every_item_with_the_setup_problem(confo
     result = conform(profile, "-k", "DECLINED")
     assert result.ret == 1
     result.stdout.fnmatch_lines(["*the conformance run could not start*"])
+
+
+def test_the_fixture_form_runs_the_suite_against_an_app_the_test_started(dsop_sandbox, tmp_path):
+    with ReferenceInsurerServer(dsop_sandbox.sandbox, org="310000094", name="Egen AS", out_dir=tmp_path) as ref:
+        result = dsop_sandbox.conform(ref.profile_path, scenarios=["consent_declined"])
+    assert result.setup_error is None and result.exit_code == 0
+    assert result.overall("DSOP-DECLINED") == "PASS"
