@@ -23,7 +23,7 @@ from pathlib import Path
 
 from flask import Flask, abort, jsonify, redirect, request
 
-from dsop_sandbox.examples.reference_insurer.altinn3 import Altinn3Client
+from dsop_sandbox.examples.reference_insurer.altinn3 import Altinn3Client, Altinn3Error
 from dsop_sandbox.examples.reference_insurer.config import DEFAULT_NAV_PATHS
 from dsop_sandbox.examples.reference_insurer.maskinporten import (
     EnterpriseCertificate,
@@ -167,7 +167,10 @@ def create_app(profile_path: str | Path, *, verify: bool | str = True) -> Flask:
         pid = request.args.get("pid", "")
         if not (pid.isdigit() and len(pid) == 11):
             abort(400)
-        _, view_uri = claims.start(pid)
+        try:
+            _, view_uri = claims.start(pid)
+        except (Altinn3Error, MaskinportenError) as exc:  # Altinn or Maskinporten said no, or did not answer
+            return jsonify({"error": "consent_request_failed", "detail": str(exc)}), 502
         return redirect(view_uri)
 
     @app.get("/claims/callback")

@@ -16,10 +16,16 @@ START = ORIGIN + "/claims/start?pid={pid}"
 
 
 @pytest.fixture
-def claims(dsop_sandbox, dsop_insurer, dsop_citizen):
-    """The integration, configured from the registered insurer's insurer.toml, reachable by the citizen."""
+def app(dsop_sandbox, dsop_insurer, dsop_citizen):
+    """The integration's web app, configured from the registered insurer's insurer.toml, reachable
+    by the citizen's browser."""
     app = create_app(dsop_insurer.profile_path, verify=dsop_sandbox.verify)
     dsop_citizen.mount(ORIGIN, app)
+    return app
+
+
+@pytest.fixture
+def claims(app):
     return app.extensions["claims"]
 
 
@@ -71,3 +77,13 @@ def test_nav_down_is_retried_later(claims, claim, dsop_sandbox):
     with dsop_sandbox.fault("nav", status=503):
         assert claims.fetch(claim.id) == NAV_DOWN
     assert claims.fetch(claim.id) == OK  # NAV is back: the same consent still works
+
+
+def test_a_person_altinn_does_not_know_gets_an_error_not_a_consent_page(app):
+    answer = app.test_client().get("/claims/start?pid=17858013771")  # a valid synthetic number nobody has
+    assert answer.status_code == 502
+    assert "AM-00004" in answer.json["detail"]  # Altinn's own code for an unknown person, passed on
+
+
+def test_a_callback_for_a_claim_never_started_is_refused(app):
+    assert app.test_client().get("/claims/callback?claim=forged&Status=OK").status_code == 400

@@ -4,4 +4,4 @@ CI runs them: its fixtures and tests, taken over as they are, on the plugin's se
 from dsop_sandbox.examples.insurer_with_pytest import test_claims as example
 
 globals().update({name: value for name, value in vars(example).items() if name.startswith("test_")})
-claims, claim = example.claims, example.claim
+app, claims, claim = example.app, example.claims, example.claim
