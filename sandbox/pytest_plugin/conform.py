@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from dsop_sandbox.conformance.catalogue import catalogue
-from dsop_sandbox.conformance.profile import InsurerProfile
+from dsop_sandbox.conformance.profile import InsurerProfile, ProfileError
 from dsop_sandbox.conformance.results import FAIL, MUST, PASS, Requirement, RunResult
 
 #: Evidence lines shown per verdict in a failure (the JSON and HTML reports have them all).
@@ -61,7 +61,10 @@ class ConformanceProfile(pytest.File):
     _result: RunResult | None = None
 
     def collect(self):
-        generation = InsurerProfile.load(self.path).consent
+        try:
+            generation = InsurerProfile.load(self.path).consent
+        except ProfileError as exc:  # doctor's words: what the profile lacks, and how to get one
+            raise pytest.UsageError(f"--dsop-conform: {exc}") from exc
         for requirement in catalogue(generation):
             yield RequirementItem.from_parent(self, name=requirement.id, requirement=requirement)
 

@@ -37,8 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="run only this scenario for --dsop-conform (repeatable)",
     )
-    group.addoption("--dsop-ca-bundle", metavar="FILE", default=None,
-                    help="trust this CA bundle for --dsop-conform against an HTTPS sandbox")  # fmt: skip
+    group.addoption(
+        "--dsop-ca-bundle",
+        metavar="FILE",
+        default=None,
+        help="trust this CA bundle for --dsop-conform against an HTTPS sandbox",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

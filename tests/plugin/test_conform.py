@@ -85,3 +85,11 @@ def test_the_fixture_form_runs_the_suite_against_an_app_the_test_started(dsop_sa
         result = dsop_sandbox.conform(ref.profile_path, scenarios=["consent_declined"])
     assert result.setup_error is None and result.exit_code == 0
     assert result.overall("DSOP-DECLINED") == "PASS"
+
+
+def test_a_missing_or_incomplete_profile_is_a_usage_error(pytester):
+    pytester.path.joinpath("incomplete.toml").write_text('[insurer]\nname = "X AS"\n', encoding="utf-8")
+    for profile, says in (("missing.toml", "no insurer profile at"), ("incomplete.toml", "needs org, start_url")):
+        result = pytester.runpytest_inprocess("--dsop-conform", profile, "-p", "no:cacheprovider")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines([f"ERROR: --dsop-conform: *{says}*"])
