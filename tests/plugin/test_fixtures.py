@@ -116,3 +116,17 @@ def test_dsop_conform_refuses_xdist(pytester, tmp_path):
     result = pytester.runpytest_inprocess("--dsop-conform", str(tmp_path / "insurer.toml"), "-n", "2")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--dsop-conform runs the conformance suite once*-n 0*"])
+
+
+def test_settings_overridden_in_a_conftest_start_an_https_sandbox(pytester):
+    pytester.makeconftest(
+        "import pytest\n@pytest.fixture(scope='session')\ndef dsop_sandbox_settings():\n    return {'tls': True}\n"
+    )
+    pytester.makepyfile(
+        "def test_https(dsop_sandbox, dsop_maskinporten_token):\n"
+        "    assert dsop_sandbox.url('maskinporten').startswith('https://')\n"
+        "    assert dsop_sandbox.verify == dsop_sandbox.ca_bundle\n"
+        "    assert dsop_maskinporten_token('nav:arbeid/v1/aap')\n"
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
