@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from dsop_sandbox.conformance.sandbox_api import SandboxApi, SandboxUnavailable
@@ -86,11 +87,13 @@ class RegisteredInsurer:
 
     # -- plain helpers -------------------------------------------------------------------------------
     def maskinporten_token(self, scope: str, authorization_details: list | None = None) -> str:
-        """An access token from Maskinporten for ``scope`` (Altinn 3: ``authorization_details`` naming
-        one consent), got with a JWT grant signed by the insurer's enterprise certificate."""
-        client = self._maskinporten()
-        return client.fetch(scope, authorization_details).token
+        """A new access token from Maskinporten for ``scope`` (Altinn 3: ``authorization_details``
+        naming one consent), got with a JWT grant signed by the insurer's enterprise certificate.
+        Raises the reference insurer's ``MaskinportenError`` (``status``, ``body``: Maskinporten's
+        own error) when Maskinporten refuses."""
+        return self._maskinporten.fetch(scope, authorization_details).token
 
+    @cached_property
     def _maskinporten(self):
         from dsop_sandbox.examples.reference_insurer.maskinporten import EnterpriseCertificate, MaskinportenClient
         from dsop_sandbox.examples.reference_insurer.transport import Transport

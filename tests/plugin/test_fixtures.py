@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from dsop_sandbox.conformance.contract import MP_TOKEN
+from dsop_sandbox.conformance.sandbox_api import SandboxUnavailable
 from dsop_sandbox.examples.reference_insurer.maskinporten import MaskinportenError
 from dsop_sandbox.pytest_plugin.citizen import UnknownPersona, persona_person
 from dsop_sandbox.pytest_plugin.insurer import RegistrationRefused
@@ -33,6 +34,18 @@ def test_a_test_moves_the_calendar_and_shortens_a_lifetime(dsop_sandbox):
 def test_the_next_test_finds_them_put_back(dsop_sandbox):
     assert dsop_sandbox.api.admin("GET", "/clock")["offset_seconds"] == 0
     assert dsop_sandbox.api.admin("GET", "/lifetimes")["lifetimes"]["maskinporten.access_token"] != 5
+
+
+def test_lifetimes_hold_for_their_block_and_a_wrong_one_is_refused_with_the_admin_error(dsop_sandbox):
+    default = dsop_sandbox.api.admin("GET", "/lifetimes")["lifetimes"]["maskinporten.access_token"]
+    with dsop_sandbox.lifetimes(maskinporten__access_token=7) as changed:
+        assert changed == {"maskinporten.access_token": 7}
+    assert dsop_sandbox.api.admin("GET", "/lifetimes")["lifetimes"]["maskinporten.access_token"] == default
+    with (
+        pytest.raises(SandboxUnavailable, match=r"400.*lifetime"),
+        dsop_sandbox.lifetimes(maskinporten__access_token=0),
+    ):
+        pass
 
 
 def test_a_fault_holds_for_its_block_only(dsop_sandbox, dsop_maskinporten_token):
