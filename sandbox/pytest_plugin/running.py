@@ -6,11 +6,13 @@ the way the suite puts back what a scenario changed)."""
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 from dsop_sandbox.conformance.oracle import Events
-from dsop_sandbox.conformance.sandbox_api import SandboxApi
+from dsop_sandbox.conformance.sandbox_api import TOKEN_ENV, SandboxApi
 from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.mocks.common.admin_access import read_admin_token
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
@@ -54,6 +56,7 @@ class DsopSandbox:
         self.api.connect()
         self.calendar = Calendar(self.api)
         self._registered: dict[tuple, RegisteredInsurer] = {}
+        self._folders = itertools.count(1)
         self._mark = self.api.cursor()
 
     @classmethod
@@ -164,7 +167,7 @@ class DsopSandbox:
         known = self._registered.get(wanted)
         if known is not None:
             return known
-        folder = Path(folder) if folder else self.state_dir / "insurers" / f"{org}-{consent}-{len(self._registered)}"
+        folder = Path(folder) if folder else self.state_dir / "insurers" / f"{org}-{consent}-{next(self._folders)}"
         insurer = register(
             self.api, self.verify, folder, org=org, name=name, redirect_uris=list(redirect_uris), consent=consent
         )
@@ -185,10 +188,6 @@ class DsopSandbox:
 def admin_token_in_environment(token: str | None) -> Iterator[None]:
     """The suite reads the admin token from ``DSOP_SANDBOX_ADMIN_TOKEN`` (as ``dsop-sandbox conform``
     sets it); set for the run, put back after."""
-    import os
-
-    from dsop_sandbox.conformance.sandbox_api import TOKEN_ENV
-
     before = os.environ.get(TOKEN_ENV)
     if token:
         os.environ[TOKEN_ENV] = token
