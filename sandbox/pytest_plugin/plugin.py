@@ -101,7 +101,8 @@ def dsop_sandbox(tmp_path_factory, dsop_sandbox_settings, pytestconfig):
     ``urls``/``url(name)`` and ``issuers``; ``calendar.advance("P3Y")``/``.set(iso)``/``.reset()``;
     ``lifetimes(altinn__consent_token=2)`` and ``fault("nav", status=503)`` as context managers;
     ``events()``, the event log since the test began with the suite oracle's questions;
-    ``persons()``, ``register(...)``, ``conform(insurer_toml)``, ``reset()``; ``api`` for the rest
+    ``persons()``, ``register(...)``, ``serve(make_app)`` (an insurer app on a free port),
+    ``conform(insurer_toml)``, ``reset()``; ``api`` for the rest
     of the admin API. After every test that used it, it puts back the calendar, lifetimes, faults
     and certificates (consents and registrations stay: call ``reset()`` for those).
     """

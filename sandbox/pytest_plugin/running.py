@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dsop_sandbox.conformance.oracle import Events
@@ -16,6 +16,7 @@ from dsop_sandbox.conformance.sandbox_api import TOKEN_ENV, SandboxApi
 from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.mocks.common.admin_access import read_admin_token
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
+from dsop_sandbox.wsgi_server import ServiceServer
 
 from .insurer import RegisteredInsurer, register
 
@@ -57,6 +58,7 @@ class DsopSandbox:
         self.calendar = Calendar(self.api)
         self._registered: dict[tuple, RegisteredInsurer] = {}
         self._folders = itertools.count(1)
+        self._served: list[Served] = []
         self._mark = self.api.cursor()
 
     @classmethod
@@ -68,6 +70,8 @@ class DsopSandbox:
         return cls(Sandbox(Settings.load(environ={}, overrides=data)).start())
 
     def stop(self) -> None:
+        for served in self._served:
+            served.stop()
         self.sandbox.stop()
 
     # -- where things are --------------------------------------------------------------------------------
@@ -175,6 +179,22 @@ class DsopSandbox:
         self._registered[wanted] = insurer
         return insurer
 
+    def serve(self, make_app: Callable[[str], object], name: str = "insurer") -> Served:
+        """Serve an insurer's WSGI app over plain HTTP on a free port beside the sandbox (the suite's
+        form: ``conform`` needs an integration it reaches over HTTP). ``make_app(url)`` gets the app's
+        base URL before it is served, to register with (``register(redirect_uris=[url + ...])``).
+        Stop it with ``stop()`` or a ``with`` block; it stops with the sandbox in any case."""
+        server = ServiceServer(name, self.sandbox.settings.bind_host, 0)
+        url = f"http://{self.sandbox.settings.public_host}:{server.bind()}"
+        served = Served(url, server)
+        try:
+            server.start(make_app(url))
+        except BaseException:
+            served.stop()
+            raise
+        self._served.append(served)
+        return served
+
     def conform(self, profile_path: str | Path, scenarios: list[str] | None = None):
         """Run the conformance suite against the integration ``profile_path`` describes (its
         ``start_url`` and ``fetch_url`` must answer); the suite's RunResult."""
@@ -182,6 +202,25 @@ class DsopSandbox:
 
         with admin_token_in_environment(self.admin_token):
             return run(str(profile_path), self.url("control"), scenarios=scenarios, verify=self.verify)
+
+
+class Served:
+    """An app :meth:`DsopSandbox.serve` serves: its ``url``."""
+
+    def __init__(self, url: str, server: ServiceServer):
+        self.url, self.server = url, server
+        self._stopped = False
+
+    def stop(self) -> None:
+        if not self._stopped:
+            self._stopped = True
+            self.server.stop()
+
+    def __enter__(self) -> Served:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 @contextlib.contextmanager

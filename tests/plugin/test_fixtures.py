@@ -10,6 +10,7 @@ import pytest
 
 from dsop_sandbox.conformance.contract import MP_TOKEN
 from dsop_sandbox.conformance.sandbox_api import SandboxUnavailable
+from dsop_sandbox.examples.insurer_with_pytest.claims import create_app
 from dsop_sandbox.examples.reference_insurer.maskinporten import MaskinportenError
 from dsop_sandbox.pytest_plugin.citizen import UnknownPersona, persona_person
 from dsop_sandbox.pytest_plugin.insurer import RegistrationRefused
@@ -143,3 +144,15 @@ def test_settings_overridden_in_a_conftest_start_an_https_sandbox(pytester):
     )
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_an_app_served_beside_the_sandbox_is_reached_over_http(dsop_sandbox, dsop_citizen):
+    def make(url):
+        callback = url + "/claims/callback"
+        insurer = dsop_sandbox.register(org="310000108", name="Servert AS", redirect_uris=(callback,))
+        return create_app(insurer.profile_path)
+
+    with dsop_sandbox.serve(make) as served:
+        outcome = dsop_citizen.accept(served.url + "/claims/start?pid={pid}")
+        assert outcome.final_url.startswith(served.url + "/claims/callback?claim=")
+        assert (outcome.final_status, outcome.callback_status) == (200, "OK")
