@@ -155,3 +155,17 @@ def test_the_sandbox_runs_from_the_installed_wheel(venv, user_project, tmp_path)
         assert running.stop(signal.SIGINT) == 0, running.rest
     assert not any(str(ROOT) in line for line in running.lines), "ran this repository's code, not the wheel's"
     assert os.path.isdir(venv / "lib")
+
+
+def test_the_pytest_fixtures_work_from_the_installed_wheel(venv, tmp_path):
+    """Issue 17: the worked example's test file dropped into an empty project, and ``pytest``: the
+    plugin comes from the wheel's ``pytest11`` entry point, with no other set-up."""
+    example = ROOT / "examples" / "insurer_with_pytest" / "test_claims.py"
+    shutil.copy2(example, tmp_path / "test_claims.py")
+    done = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"],
+        cwd=tmp_path, env=user_env(), capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout and "failed" not in done.stdout, done.stdout[-2000:]
+    assert str(ROOT) not in done.stdout, "ran this repository's code, not the wheel's"
