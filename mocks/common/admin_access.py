@@ -14,7 +14,7 @@
   ``text/plain`` body), unless they carry the token header, which no page can add to another
   origin's request without CORS, which the sandbox never grants.
 * **Bound beyond loopback**, every admin call but ``/_sandbox/health`` needs the token.
-* **Secrets in answers** (client secrets, API keys) are shown to token holders only; others see
+* **Secrets in answers** (client secrets, API keys, consent tokens) are shown to token holders only; others see
   a fingerprint (:func:`redacted`).
 """
 
@@ -47,8 +47,9 @@ OPEN_PATHS = frozenset({"/_sandbox/health"})
 #: CORS-safelisted request header values).
 SIMPLE_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Keys whose values only a token holder sees.
-SECRET_FIELDS = frozenset({"client_secret", "api_key"})
+#: Keys whose values only a token holder sees: client secrets, API keys, Altinn 2 consent tokens
+#: (NAV's disclosure log keeps the token each disclosure was made under).
+SECRET_FIELDS = frozenset({"client_secret", "api_key", "samtykkeToken"})
 
 
 # -- the token in the state directory ---------------------------------------------------------------------

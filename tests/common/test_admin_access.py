@@ -124,6 +124,26 @@ def test_altinn_api_keys_are_shown_to_token_holders_only(make_app):
     assert admin.get_json()["api_key"] == key
 
 
+def test_nav_shows_the_consent_token_a_disclosure_was_made_under_to_token_holders_only(make_app):
+    app = make_app("nav")
+    app.extensions["nav"].disclosures.record(
+        person="15838512329",
+        mottaker="310000019",
+        tema="Uføretrygd",
+        behandlingsgrunnlag="samtykke",
+        data="{}",
+        samtykke_token="a.b.c",
+        authorization_code="c0de",
+        foresporsel={},
+        leverandor=None,
+        trace_id="t",
+    )
+    nav = app.test_client()
+    assert nav.get("/_sandbox/disclosures").get_json()["disclosures"][0]["samtykkeToken"] == fingerprint("a.b.c")
+    admin = nav.get("/_sandbox/disclosures", headers={TOKEN_HEADER: token_of(app)})
+    assert admin.get_json()["disclosures"][0]["samtykkeToken"] == "a.b.c"
+
+
 def test_bound_beyond_loopback_every_admin_call_needs_the_token(make_app, settings):
     from dataclasses import replace
 
