@@ -18,7 +18,7 @@ from dsop_sandbox.mocks.common.admin_access import (
 )
 from dsop_sandbox.mocks.common.service import ACCESS_EXTENSION
 
-from .conftest import assert_admin_error, events_of
+from .conftest import assert_admin_error, events_of, log_disclosure
 
 EVIL = "http://evil.example"
 
@@ -126,18 +126,7 @@ def test_altinn_api_keys_are_shown_to_token_holders_only(make_app):
 
 def test_nav_shows_the_consent_token_a_disclosure_was_made_under_to_token_holders_only(make_app):
     app = make_app("nav")
-    app.extensions["nav"].disclosures.record(
-        person="15838512329",
-        mottaker="310000019",
-        tema="Uføretrygd",
-        behandlingsgrunnlag="samtykke",
-        data="{}",
-        samtykke_token="a.b.c",
-        authorization_code="c0de",
-        foresporsel={},
-        leverandor=None,
-        trace_id="t",
-    )
+    log_disclosure(app, samtykke_token="a.b.c", authorization_code="c0de")
     nav = app.test_client()
     assert nav.get("/_sandbox/disclosures").get_json()["disclosures"][0]["samtykkeToken"] == fingerprint("a.b.c")
     admin = nav.get("/_sandbox/disclosures", headers={TOKEN_HEADER: token_of(app)})

@@ -11,26 +11,12 @@ import pytest
 from dsop_sandbox.mocks.common.events import PRUNE_EVERY, EventDraft
 from dsop_sandbox.mocks.common.settings import Retention
 
-from .conftest import assert_admin_error
-
-KARI = "15838512329"
+from .conftest import assert_admin_error, log_disclosure
 
 
 def log_disclosures(nav_app, count: int) -> None:
-    disclosures = nav_app.extensions["nav"].disclosures
     for n in range(count):
-        disclosures.record(
-            person=KARI,
-            mottaker="310000019",
-            tema="Uføretrygd",
-            behandlingsgrunnlag=f"sak {n}",
-            data="{}",
-            samtykke_token=None,
-            authorization_code=None,
-            foresporsel={"n": n},
-            leverandor=None,
-            trace_id=str(n),
-        )
+        log_disclosure(nav_app, n)
 
 
 def all_pages(client, path: str, listing: str, limit: int) -> list[list[dict]]:
