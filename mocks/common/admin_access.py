@@ -181,13 +181,16 @@ class AdminAccess:
         for sent in (header, cookie):
             if sent is not None and not self.valid(sent):
                 return Refusal(401, "invalid_admin_token", f"the {TOKEN_HEADER} is not this sandbox's admin token")
-        if self.token_required and not (header or cookie) and path not in OPEN_PATHS:
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        # a page of the control plane opened once with ?token= (the banner's URL), to get its cookie
+        opened_with_token = method in SAFE_METHODS and self.query_token_valid(environ)
+        if self.token_required and not (header or cookie or opened_with_token) and path not in OPEN_PATHS:
             return Refusal(
                 401,
                 "admin_token_required",
                 f"the sandbox is bound beyond loopback: send {TOKEN_HEADER} (the file {TOKEN_FILE} in the state dir)",
             )
-        if environ.get("REQUEST_METHOD", "GET").upper() in SAFE_METHODS:
+        if method in SAFE_METHODS:
             return None
         origin = environ.get("HTTP_ORIGIN")
         if origin is not None and not self._same_origin(origin, environ):

@@ -145,6 +145,25 @@ def test_bound_beyond_loopback_every_admin_call_needs_the_token(make_app, settin
     assert nav.get("/person/personopplysninger/dsop").status_code != 401  # the services themselves stay open
 
 
+def test_bound_beyond_loopback_the_dashboard_opens_with_the_banners_token_url(settings, authority, clock):
+    from dataclasses import replace
+
+    from dsop_sandbox.launcher import create_control_plane
+
+    app = create_control_plane(replace(settings, bind_host="0.0.0.0"), authority=authority, clock=clock)
+    try:
+        browser = app.test_client()
+        remote = {"REMOTE_ADDR": "192.0.2.7"}
+        assert_admin_error(browser.get("/", environ_base=remote), 401, "admin_token_required")
+        opened = browser.get("/", query_string={"token": token_of(app)}, environ_base=remote)
+        assert opened.status_code == 200
+        assert browser.get("/_sandbox/insurers", environ_base=remote).status_code == 200  # the cookie now
+        guessed = app.test_client().get("/", query_string={"token": "guess"}, environ_base=remote)
+        assert_admin_error(guessed, 401, "admin_token_required")
+    finally:
+        app.extensions["sandbox"].store.close()
+
+
 def test_the_control_plane_refuses_a_foreign_reset_and_a_rebound_host(control_app):
     control = control_app.test_client()
     attack = control.post(
