@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import webbrowser
 
+from . import discovery
 from .command_settings import load_settings, settings_options, state_directory
 from .control_plane import use_reference_insurer
 from .foreground import run_in_foreground
@@ -28,17 +29,21 @@ def cmd_demo(args) -> int:
     with state_directory(
         settings, throw_away=not getattr(args, "state_dir", None), prefix="dsop-sandbox-demo-"
     ) as chosen:
-        return run_in_foreground(
-            Sandbox(chosen),
-            banner=True,
-            with_insurer=True,
-            on_started=lambda sandbox, insurer: _announce(sandbox, insurer, args),
-        )
+        try:
+            return run_in_foreground(
+                Sandbox(chosen),
+                banner=True,
+                with_insurer=True,
+                on_started=lambda sandbox, insurer: _announce(sandbox, insurer, args),
+            )
+        finally:
+            discovery.remove_record(chosen.state_dir)
 
 
 def _announce(sandbox: Sandbox, insurer, args) -> None:
     """Point the dashboard at the reference insurer, print the workshop's two pages, open one."""
     use_reference_insurer(sandbox.app("control"), insurer.url)
+    discovery.write_record(sandbox.settings, sandbox.services)  # where commands find it
     control = sandbox.url("control")
     walkthrough = f"{control}/walkthrough"
     print(f"\n  dashboard     {control}/\n  walkthrough   {walkthrough}\n", flush=True)
