@@ -10,6 +10,7 @@ from __future__ import annotations
 import webbrowser
 from typing import TYPE_CHECKING
 
+from . import discovery
 from .command_settings import load_settings, settings_options, state_directory
 
 if TYPE_CHECKING:
@@ -33,12 +34,15 @@ def cmd_demo(args) -> int:
     with state_directory(
         settings, throw_away=not getattr(args, "state_dir", None), prefix="dsop-sandbox-demo-"
     ) as chosen:
-        return run_in_foreground(
-            Sandbox(chosen),
-            banner=True,
-            with_insurer=True,
-            on_started=lambda sandbox, insurer: _announce(sandbox, insurer, args),
-        )
+        try:
+            return run_in_foreground(
+                Sandbox(chosen),
+                banner=True,
+                with_insurer=True,
+                on_started=lambda sandbox, insurer: _announce(sandbox, insurer, args),
+            )
+        finally:
+            discovery.remove_record(chosen.state_dir)
 
 
 def _announce(sandbox: Sandbox, insurer, args) -> None:
@@ -46,6 +50,7 @@ def _announce(sandbox: Sandbox, insurer, args) -> None:
     from .control_plane import use_reference_insurer
 
     use_reference_insurer(sandbox.app("control"), insurer.url)
+    discovery.write_record(sandbox.settings, sandbox.services)  # where commands find it
     control = sandbox.url("control")
     walkthrough = f"{control}/walkthrough"
     print(f"\n  dashboard     {control}/\n  walkthrough   {walkthrough}\n", flush=True)

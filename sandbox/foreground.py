@@ -101,7 +101,11 @@ def admin_lines(sandbox: Sandbox) -> list[str]:
 
     settings = sandbox.settings
     kept = next((path for path in token_paths(settings.state_dir) if path.exists()), None)
-    lines = [f"  admin token  {kept or 'from the settings (admin_token)'}; the CLI and the suite read it themselves"]
+    lines = [
+        f"  admin token  {kept or 'from the settings (admin_token)'}; the CLI and the suite read it themselves",
+        f"  commands     find it in {settings.state_dir}/running.json "
+        f"(from anywhere: export DSOP_SANDBOX_STATE={settings.state_dir.resolve()})",
+    ]
     if "control" in sandbox.services and not is_loopback(settings.bind_host):
         token = sandbox.app("control").extensions["admin_access"].token
         lines.append(f"  bound to {settings.bind_host}: the admin API needs the token; the dashboard, once:")

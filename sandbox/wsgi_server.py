@@ -17,6 +17,7 @@ liked, and a few dozen of them stalled a service. Here:
 
 from __future__ import annotations
 
+import io
 import logging
 import ssl
 import threading
@@ -84,6 +85,26 @@ class DeadlineConnection(HTTPConnection):
             return super().communicate()
         finally:
             self.deadline = None
+
+
+#: Bodies up to this size are read whole before the app runs (larger ones are the app's to refuse).
+PRE_READ_LIMIT = 16 * 1024 * 1024
+
+
+def body_first(app):
+    """``app`` called once the request's body is in (under the connection's deadline), so that the
+    deadline bounds what the client sends, never how long the app takes before it reads."""
+
+    def read_then_call(environ, start_response):
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if 0 < length <= PRE_READ_LIMIT:
+            environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(length))
+        return app(environ, start_response)
+
+    return read_then_call
 
 
 class GrowingServer(wsgi.Server):
@@ -209,7 +230,7 @@ class ServiceServer:
             connections._expire(float("inf"))  # every idle connection counts as expired
 
     def start(self, app) -> None:
-        self.server.wsgi_app = app
+        self.server.wsgi_app = body_first(app)
         self.thread = threading.Thread(target=self._serve, name=f"serve-{self.name}", daemon=True)
         self.thread.start()
 

@@ -121,6 +121,13 @@ class Consents:
         rows = self.store.query("SELECT data FROM consent_requests ORDER BY created, rowid")
         return [json.loads(row["data"]) for row in rows]
 
+    def page(self, since: int, limit: int) -> list[tuple[int, dict]]:
+        """(cursor, request) after ``since``, in the order they were made, at most ``limit``."""
+        rows = self.store.query(
+            "SELECT rowid, data FROM consent_requests WHERE rowid > ? ORDER BY rowid LIMIT ?", (since, limit)
+        )
+        return [(row["rowid"], json.loads(row["data"])) for row in rows]
+
     def uses(self, code: str) -> list[dict]:
         rows = self.store.query(
             "SELECT time, usage_time, service, logged_by FROM use_log WHERE code = ? ORDER BY id", (code,)

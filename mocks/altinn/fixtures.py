@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint
 
 from dsop_sandbox.mocks.common import validation as check
-from dsop_sandbox.mocks.common.admin import admin_error, admin_json
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json, page_request, paged
 from dsop_sandbox.mocks.common.admin import fixtures_blueprint as service_fixtures
 from dsop_sandbox.mocks.common.clock import ClockError, Duration, isoformat, parse_time
 from dsop_sandbox.mocks.common.errors import json_response
@@ -178,8 +178,11 @@ def fixtures_blueprint() -> Blueprint:
 
     @bp.get("/consents")
     def list_consents():
+        """Every consent request, paged (``?since=&limit=``, ``next`` in the answer)."""
         service = altinn()
-        return json_response({"consents": [with_state(service, r) for r in service.consents.all()]})
+        page = page_request()
+        rows = service.consents.page(page.since, page.limit)
+        return paged("consents", [(cursor, with_state(service, record)) for cursor, record in rows], page)
 
     @bp.get("/consents/<code>")
     def show_consent(code: str):

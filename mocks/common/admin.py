@@ -3,7 +3,9 @@ lifetimes and reset. Services add their own fixtures with :func:`fixtures_bluepr
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, request
 
 from .clock import ClockError
 from .errors import ADMIN_ERRORS, ServiceError, json_response
@@ -141,6 +143,39 @@ def admin_blueprint() -> Blueprint:
         return json_response({"service": rt.name, "reset": True, "registrations": registrations})
 
     return bp
+
+
+# -- paging (every admin listing, as the events endpoint does) ------------------------------------
+#: Items per page when ``limit`` is not given, and the most a page may ask for.
+PAGE_LIMIT, MAX_PAGE_LIMIT = 1000, 10000
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """``?since=CURSOR&limit=N`` of a listing: items after the cursor (0: from the start)."""
+
+    since: int
+    limit: int
+
+
+def page_request() -> PageRequest:
+    return PageRequest(
+        _int_arg("since", 0, minimum=0), _int_arg("limit", PAGE_LIMIT, minimum=1, maximum=MAX_PAGE_LIMIT)
+    )
+
+
+def paged(listing: str, rows: list[tuple[int, dict]], page: PageRequest, **extra) -> Response:
+    """``{listing: [...], "next": cursor}`` for ``rows`` of (cursor, item) in cursor order; ``next``
+    is the ``since`` of the following page, null when this page is the last."""
+    more = len(rows) >= page.limit
+    return json_response({listing: [item for _, item in rows], "next": rows[-1][0] if more else None, **extra})
+
+
+def paged_list(listing: str, items: list, page: PageRequest, **extra) -> Response:
+    """:func:`paged` for a listing read whole (registrations, never the big logs): the cursor is
+    the position."""
+    chosen = items[page.since : page.since + page.limit]
+    return paged(listing, list(enumerate(chosen, start=page.since + 1)), page, **extra)
 
 
 def calendar_offset_from(body: dict, clock) -> float:

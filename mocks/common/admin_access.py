@@ -14,7 +14,7 @@
   ``text/plain`` body), unless they carry the token header, which no page can add to another
   origin's request without CORS, which the sandbox never grants.
 * **Bound beyond loopback**, every admin call but ``/_sandbox/health`` needs the token.
-* **Secrets in answers** (client secrets, API keys) are shown to token holders only; others see
+* **Secrets in answers** (client secrets, API keys, consent tokens) are shown to token holders only; others see
   a fingerprint (:func:`redacted`).
 """
 
@@ -47,8 +47,9 @@ OPEN_PATHS = frozenset({"/_sandbox/health"})
 #: CORS-safelisted request header values).
 SIMPLE_CONTENT_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data", "text/plain"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-#: Keys whose values only a token holder sees.
-SECRET_FIELDS = frozenset({"client_secret", "api_key"})
+#: Keys whose values only a token holder sees: client secrets, API keys, Altinn 2 consent tokens
+#: (NAV's disclosure log keeps the token each disclosure was made under).
+SECRET_FIELDS = frozenset({"client_secret", "api_key", "samtykkeToken"})
 
 
 # -- the token in the state directory ---------------------------------------------------------------------
@@ -180,13 +181,16 @@ class AdminAccess:
         for sent in (header, cookie):
             if sent is not None and not self.valid(sent):
                 return Refusal(401, "invalid_admin_token", f"the {TOKEN_HEADER} is not this sandbox's admin token")
-        if self.token_required and not (header or cookie) and path not in OPEN_PATHS:
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        # a page of the control plane opened once with ?token= (the banner's URL), to get its cookie
+        opened_with_token = method in SAFE_METHODS and self.query_token_valid(environ)
+        if self.token_required and not (header or cookie or opened_with_token) and path not in OPEN_PATHS:
             return Refusal(
                 401,
                 "admin_token_required",
                 f"the sandbox is bound beyond loopback: send {TOKEN_HEADER} (the file {TOKEN_FILE} in the state dir)",
             )
-        if environ.get("REQUEST_METHOD", "GET").upper() in SAFE_METHODS:
+        if method in SAFE_METHODS:
             return None
         origin = environ.get("HTTP_ORIGIN")
         if origin is not None and not self._same_origin(origin, environ):
@@ -206,6 +210,10 @@ class AdminAccess:
 
 
 # -- secrets in answers --------------------------------------------------------------------------------------
+#: How a secret field with a string value begins in a body that ``json_response`` wrote.
+_SECRET_VALUE = '"{}": "'
+
+
 def fingerprint(secret: str) -> str:
     """What a caller without the token sees of a secret: enough to tell whether it holds the same
     one (``doctor`` compares its profile's API key), nothing to use."""
@@ -225,8 +233,10 @@ def redacted(value):
 
 
 def redact_body(body: bytes) -> bytes | None:
-    """A JSON body with its secrets hidden; None when it holds none (or is no JSON)."""
-    if not any(f'"{name}"'.encode() in body for name in SECRET_FIELDS):
+    """A JSON body with its secrets hidden; None when it holds none (or is no JSON). Only a body with
+    a secret field holding a string is read again (a page of a thousand disclosures made under
+    Altinn 3 consents, whose consent-token field is null, is passed as it is)."""
+    if not any(_SECRET_VALUE.format(name).encode() in body for name in SECRET_FIELDS):
         return None
     try:
         return json.dumps(redacted(json.loads(body)), ensure_ascii=False).encode()

@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from flask import has_request_context, request
 
 from .clock import Clock, isoformat
+from .settings import Retention
 from .store import Store
 
 ENVIRON_KEY = "dsop.event"
@@ -53,11 +55,16 @@ def token_fingerprint(token: str) -> str:
     return "sha256:" + hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()[:16]
 
 
+#: Every this many events, the log drops what is past its retention (a sandbox runs for weeks).
+PRUNE_EVERY = 500
+
+
 class EventLog:
-    def __init__(self, service: str, store: Store, clock: Clock):
+    def __init__(self, service: str, store: Store, clock: Clock, retention: Retention | None = None):
         self.service = service
         self.store = store
         self.clock = clock
+        self.retention = retention or Retention()
 
     def record(self, draft: EventDraft, status: int) -> int:
         outcome = draft.outcome or ("ok" if status < 400 else "error")
@@ -81,7 +88,17 @@ class EventLog:
                     json.dumps(draft.details, ensure_ascii=False, default=str),
                 ),
             )
+            if cursor.lastrowid % PRUNE_EVERY == 0:
+                self._prune(db, cursor.lastrowid)
             return cursor.lastrowid
+
+    def _prune(self, db, newest: int) -> None:
+        """Drop the events past the retention (ids only grow, so a cursor stays valid)."""
+        db.execute("DELETE FROM events WHERE id <= ?", (newest - self.retention.count,))
+        if self.retention.days > 0:
+            oldest = self.clock.now().timestamp() - self.retention.days * 86400
+            cutoff = datetime.fromtimestamp(oldest, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            db.execute("DELETE FROM events WHERE time < ?", (cutoff,))
 
     def since(self, last_id: int = 0, limit: int = 1000) -> list[dict]:
         rows = self.store.query("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", (last_id, limit))

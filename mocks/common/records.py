@@ -33,15 +33,23 @@ class Records:
     def all(self) -> list[dict]:
         return [json.loads(row["data"]) for row in self.store.query(f"SELECT data FROM {self.table} ORDER BY rowid")]
 
+    def page(self, since: int, limit: int) -> list[tuple[int, dict]]:
+        """(cursor, record) after ``since``, in the order they were first put, at most ``limit``."""
+        rows = self.store.query(
+            f"SELECT rowid, data FROM {self.table} WHERE rowid > ? ORDER BY rowid LIMIT ?", (since, limit)
+        )
+        return [(row["rowid"], json.loads(row["data"])) for row in rows]
+
     def delete(self, key: str) -> bool:
         with self.store.transaction() as db:
             return db.execute(f"DELETE FROM {self.table} WHERE key = ?", (key,)).rowcount > 0
 
 
 def record_routes(bp, path: str, records, *, listing: str, missing: str) -> None:
-    """``GET path`` (``{listing: [...]}``), ``GET path/<key>`` and ``DELETE path/<key>`` on ``bp``
-    for the table ``records()`` returns; an unknown key is a 404 with error ``missing``."""
-    from .admin import admin_error
+    """``GET path`` (``{listing: [...], "next": cursor}``, paged with ``?since=&limit=``),
+    ``GET path/<key>`` and ``DELETE path/<key>`` on ``bp`` for the table ``records()`` returns; an
+    unknown key is a 404 with error ``missing``."""
+    from .admin import admin_error, page_request, paged
     from .errors import json_response
 
     def found(key: str) -> dict:
@@ -52,7 +60,8 @@ def record_routes(bp, path: str, records, *, listing: str, missing: str) -> None
 
     @bp.get(path, endpoint=f"list_{listing}")
     def list_records():
-        return json_response({listing: records().all()})
+        page = page_request()
+        return paged(listing, records().page(page.since, page.limit), page)
 
     @bp.get(f"{path}/<key>", endpoint=f"show_{listing}")
     def show_record(key: str):

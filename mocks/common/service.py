@@ -164,7 +164,7 @@ def create_service_app(
         settings=settings,
         clock=clock,
         store=store,
-        events=EventLog(name, store, clock),
+        events=EventLog(name, store, clock, settings.events),
         faults=Faults(lambda: public_operations(app) + tuple(internal_operations)),
         lifetimes=Lifetimes(settings.lifetimes_of(name), MAY_BE_ZERO),
         errors=errors,
@@ -299,7 +299,9 @@ class ServiceMiddleware:
             return self.rt.events
         clock = self.rt.clock
         began = clock.timestamp()
-        return EventLog(self.rt.name, self.rt.store, Clock(clock.calendar_offset, source=lambda: began))
+        return EventLog(
+            self.rt.name, self.rt.store, Clock(clock.calendar_offset, source=lambda: began), self.rt.events.retention
+        )
 
     def _record(self, events: EventLog, draft: EventDraft, status: int) -> None:
         try:

@@ -88,6 +88,9 @@ DEFAULTS: dict = {
     # Each service's HTTP server: a request's headers and body must be in within request_deadline
     # seconds of its first byte; the worker pool grows from threads to max_threads when all are busy.
     "server": {"request_deadline": 10.0, "threads": 24, "max_threads": 512},
+    # Each service's event log keeps its newest retention_count events, and (retention_days > 0)
+    # none older; pruned as it grows. The disclosure log (the citizen's record) is kept whole.
+    "events": {"retention_count": 50_000, "retention_days": 0},
     # `dsop-sandbox up --with-insurer` serves the reference insurer (examples/) on this port (0 = any free one).
     "reference_insurer": {"port": 7200},
 }
@@ -110,6 +113,15 @@ class NavPaths:
     ufore_path: str = "/dsop-ufo/uforeopplysninger"
     aap_vedtak_path: str = "/dsop-aap/v1/vedtak"
     aap_meldekort_path: str = "/dsop-aap/v1/meldekort"
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How much of the event log a service keeps: the newest ``count`` events, and (``days`` > 0)
+    none older than ``days`` days of protocol time. The disclosure log is never pruned."""
+
+    count: int = 50_000
+    days: int = 0
 
 
 @dataclass(frozen=True)
@@ -147,6 +159,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     admin_token: str = ""
     server: ServerLimits = field(default_factory=ServerLimits)
+    events: Retention = field(default_factory=Retention)
     sources: tuple[str, ...] = field(default=("defaults",), compare=False)
 
     # -- loading ---------------------------------------------------------------------------------
@@ -233,6 +246,12 @@ class Settings:
         )
         if not 1 <= server.threads <= server.max_threads <= 10000:
             raise SettingsError("server.threads and server.max_threads: 1 <= threads <= max_threads <= 10000")
+        events = Retention(
+            _typed(data["events"], "retention_count", int, "events."),
+            _typed(data["events"], "retention_days", int, "events."),
+        )
+        if events.count < 100 or events.days < 0:
+            raise SettingsError("events.retention_count must be at least 100 and events.retention_days 0 or more")
         max_body = _typed(data, "max_body_bytes", int)
         if max_body < 1024:
             raise SettingsError("max_body_bytes must be at least 1024")
@@ -251,6 +270,7 @@ class Settings:
             allowed_hosts=tuple(host.lower() for host in allowed_hosts),
             admin_token=_typed(data, "admin_token", str),
             server=server,
+            events=events,
             sources=sources,
         )
 

@@ -8,7 +8,7 @@ import json
 from flask import current_app, request
 from jwt.algorithms import RSAAlgorithm
 
-from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint, page_request, paged_list
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.identifiers import org_number_problem
 
@@ -75,7 +75,7 @@ def fixtures():
 
     @bp.get("/clients")
     def list_clients():
-        return json_response({"clients": [client.describe() for client in _registry().clients()]})
+        return paged_list("clients", [client.describe() for client in _registry().clients()], page_request())
 
     @bp.get("/clients/<client_id>")
     def show_client(client_id: str):

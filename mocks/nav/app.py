@@ -23,7 +23,7 @@ from flask import Blueprint, Flask, Response, request
 
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common import validation as check
-from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint, page_request, paged
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.events import annotate
@@ -177,11 +177,14 @@ def access_fixtures() -> Blueprint:
 
     @bp.get("/disclosures")
     def disclosures():
-        """The service owner's view of the disclosure log (``?person=`` for one person)."""
+        """The service owner's view of the disclosure log, oldest first, paged (``?since=&limit=``,
+        ``next`` in the answer); ``?person=`` gives one person's whole record, newest first."""
         service = nav()
         person = request.args.get("person")
-        entries = service.disclosures.of_person(person) if person else service.disclosures.all()
-        return json_response({"disclosures": entries})
+        if person:
+            return json_response({"disclosures": service.disclosures.of_person(person), "next": None})
+        page = page_request()
+        return paged("disclosures", service.disclosures.page(page.since, page.limit), page)
 
     return bp
 

@@ -128,6 +128,11 @@ class Disclosures:
     def all(self) -> list[dict]:
         return self._rows()
 
+    def page(self, since: int, limit: int) -> list[tuple[int, dict]]:
+        """(id, entry) after ``since``, oldest first, at most ``limit``: the whole log, a page at a time."""
+        rows = self.store.query("SELECT * FROM disclosures WHERE id > ? ORDER BY id LIMIT ?", (since, limit))
+        return [(row["id"], entry(row)) for row in rows]
+
     def of_person(self, pid: str) -> list[dict]:
         """What the citizen may see: their own disclosures made under a consent, newest first."""
         return list(reversed(self._rows("WHERE person = ? AND consent_generation IS NOT NULL", (pid,))))

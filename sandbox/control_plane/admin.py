@@ -15,7 +15,7 @@ import re
 from flask import Blueprint, request
 
 from dsop_sandbox.mocks.common import validation as check
-from dsop_sandbox.mocks.common.admin import admin_error, admin_json, calendar_offset_from
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json, calendar_offset_from, page_request, paged
 from dsop_sandbox.mocks.common.errors import json_response
 
 from . import insurers, timeline
@@ -177,7 +177,7 @@ def admin_blueprint() -> Blueprint:
 
     @bp.get("/persons")
     def list_persons():
-        return json_response(forward("idporten", "GET", "/_sandbox/persons"))
+        return json_response(forward("idporten", "GET", "/_sandbox/persons", params=request.args))  # its page
 
     @bp.post("/persons")
     def add_persons():
@@ -206,7 +206,8 @@ def admin_blueprint() -> Blueprint:
 
     @bp.get("/insurers")
     def list_insurers():
-        return json_response({"insurers": control().insurers.all()})
+        page = page_request()
+        return paged("insurers", control().insurers.page(page.since, page.limit), page)
 
     @bp.post("/insurers")
     def register_insurer():

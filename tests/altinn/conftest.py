@@ -111,8 +111,13 @@ class Ecosystem:
 
     def admin(self, method: str, path: str, **kw):
         """Altinn's admin API as the sandbox's admin (the token from the state dir, as the CLI reads it)."""
+        return self.admin_of("altinn", method, path, **kw)
+
+    def admin_of(self, service: str, method: str, path: str, **kw):
+        """A service's admin API as the sandbox's admin."""
         headers = {TOKEN_HEADER: read_admin_token(self.sandbox.settings.state_dir), **kw.pop("headers", {})}
-        return self.http.request(method, self.altinn + "/_sandbox" + path, timeout=10, headers=headers, **kw)
+        url = self.sandbox.url(service) + "/_sandbox" + path
+        return self.http.request(method, url, timeout=10, headers=headers, **kw)
 
     def accepted_consent(self, insurer: Insurer, **body) -> str:
         answer = self.admin("POST", "/consents", json={"covered_by": insurer.org, "offered_by": KARI["pid"], **body})

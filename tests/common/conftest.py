@@ -103,3 +103,22 @@ def assert_admin_error(answer, status: int, code: str | None = None) -> dict:
     if code is not None:
         assert body["error"] == code, body
     return body
+
+
+def log_disclosure(nav_app, n: int = 0, **fields) -> int:
+    """One entry in NAV's disclosure log, written straight into its store (Kari's, no consent token
+    unless ``fields`` say so)."""
+    values = {
+        "person": "15838512329",
+        "mottaker": "310000019",
+        "tema": "Uføretrygd",
+        "behandlingsgrunnlag": f"sak {n}",
+        "data": "{}",
+        "samtykke_token": None,
+        "authorization_code": None,
+        "foresporsel": {"n": n},
+        "leverandor": None,
+        "trace_id": str(n),
+        **fields,
+    }
+    return nav_app.extensions["nav"].disclosures.record(**values)

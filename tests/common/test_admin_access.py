@@ -18,7 +18,7 @@ from dsop_sandbox.mocks.common.admin_access import (
 )
 from dsop_sandbox.mocks.common.service import ACCESS_EXTENSION
 
-from .conftest import assert_admin_error, events_of
+from .conftest import assert_admin_error, events_of, log_disclosure
 
 EVIL = "http://evil.example"
 
@@ -124,6 +124,15 @@ def test_altinn_api_keys_are_shown_to_token_holders_only(make_app):
     assert admin.get_json()["api_key"] == key
 
 
+def test_nav_shows_the_consent_token_a_disclosure_was_made_under_to_token_holders_only(make_app):
+    app = make_app("nav")
+    log_disclosure(app, samtykke_token="a.b.c", authorization_code="c0de")
+    nav = app.test_client()
+    assert nav.get("/_sandbox/disclosures").get_json()["disclosures"][0]["samtykkeToken"] == fingerprint("a.b.c")
+    admin = nav.get("/_sandbox/disclosures", headers={TOKEN_HEADER: token_of(app)})
+    assert admin.get_json()["disclosures"][0]["samtykkeToken"] == "a.b.c"
+
+
 def test_bound_beyond_loopback_every_admin_call_needs_the_token(make_app, settings):
     from dataclasses import replace
 
@@ -134,6 +143,25 @@ def test_bound_beyond_loopback_every_admin_call_needs_the_token(make_app, settin
     assert nav.get("/_sandbox/health").status_code == 200  # the health checks of compose and the launcher
     assert nav.get("/_sandbox/events", headers={TOKEN_HEADER: token_of(app)}).status_code == 200
     assert nav.get("/person/personopplysninger/dsop").status_code != 401  # the services themselves stay open
+
+
+def test_bound_beyond_loopback_the_dashboard_opens_with_the_banners_token_url(settings, authority, clock):
+    from dataclasses import replace
+
+    from dsop_sandbox.launcher import create_control_plane
+
+    app = create_control_plane(replace(settings, bind_host="0.0.0.0"), authority=authority, clock=clock)
+    try:
+        browser = app.test_client()
+        remote = {"REMOTE_ADDR": "192.0.2.7"}
+        assert_admin_error(browser.get("/", environ_base=remote), 401, "admin_token_required")
+        opened = browser.get("/", query_string={"token": token_of(app)}, environ_base=remote)
+        assert opened.status_code == 200
+        assert browser.get("/_sandbox/insurers", environ_base=remote).status_code == 200  # the cookie now
+        guessed = app.test_client().get("/", query_string={"token": "guess"}, environ_base=remote)
+        assert_admin_error(guessed, 401, "admin_token_required")
+    finally:
+        app.extensions["sandbox"].store.close()
 
 
 def test_the_control_plane_refuses_a_foreign_reset_and_a_rebound_host(control_app):

@@ -152,7 +152,7 @@ class NavWorld(Ecosystem):
 
     def disclosures(self, person: str | None = None) -> list[dict]:
         params = {"person": person} if person else {}
-        return self.http.get(self.nav + "/_sandbox/disclosures", params=params, timeout=10).json()["disclosures"]
+        return self.admin_of("nav", "GET", "/disclosures", params=params).json()["disclosures"]
 
 
 @contextmanager

@@ -81,7 +81,7 @@ class Nav:
         return {"consent": consent, "token": token, "body": answer.content, "entry": entry}
 
     def admin_entries(self, pid: str) -> list[dict]:
-        answer = self.eco.http.get(self.url + "/_sandbox/disclosures", params={"person": pid}, timeout=10)
+        answer = self.eco.admin_of("nav", "GET", "/disclosures", params={"person": pid})
         assert answer.status_code == 200, answer.text
         return sorted(answer.json()["disclosures"], key=lambda e: e["id"])
 

@@ -90,3 +90,22 @@ def test_a_normal_client_is_answered_while_slow_clients_hold_every_first_worker(
         for _ in range(5):
             answer = http.post(f"http://127.0.0.1:{port}/", data=b"!", timeout=10)
             assert answer.status_code == 200 and answer.content == b"ok!"
+
+
+def test_the_deadline_bounds_the_client_not_an_app_that_reads_late():
+    """A body that arrived in time is the app's, however long it takes before reading it."""
+    woken = threading.Event()
+
+    def late_reader(environ, start_response):
+        woken.wait(0.5)  # longer than the deadline, before the body is read
+        return hello(environ, start_response)
+
+    server = ServiceServer("late", "127.0.0.1", 0, threads=2, request_deadline=0.2)
+    port = server.bind()
+    server.start(late_reader)
+    try:
+        body = b"x" * 200_000  # more than the reader's buffer: the app's read needs the socket, or not
+        answer = requests.post(f"http://127.0.0.1:{port}/", data=body, timeout=10)
+    finally:
+        server.stop()
+    assert answer.status_code == 200 and answer.content == b"ok" + body

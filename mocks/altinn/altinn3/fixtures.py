@@ -26,7 +26,7 @@ import uuid
 from flask import Blueprint, request
 
 from dsop_sandbox.mocks.common import validation as check
-from dsop_sandbox.mocks.common.admin import admin_error, admin_json
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json, page_request, paged_list
 from dsop_sandbox.mocks.common.admin import fixtures_blueprint as service_fixtures
 from dsop_sandbox.mocks.common.clock import ClockError, Duration, parse_time
 from dsop_sandbox.mocks.common.errors import json_response
@@ -172,7 +172,7 @@ def fixtures_blueprint() -> Blueprint:
             if (not wanted_from or record["from"] == urns.person_urn(wanted_from))
             and (not wanted_to or record["to"] == urns.organization_urn(wanted_to))
         ]
-        return json_response({"consents": [presented(service, record) for record in records]})
+        return paged_list("consents", [presented(service, record) for record in records], page_request())
 
     @bp.get("/altinn3/consents/<consent_id>")
     def show_altinn3_consent(consent_id: str):
