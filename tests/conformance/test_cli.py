@@ -48,7 +48,7 @@ OWN = {"altinn3": ("DSOP-CONSENT-IN-TOKEN", 16), "altinn2": ("DSOP-LOGUSE", 19)}
 def test_doctor_says_ready(up):
     done = run_cli("doctor", "--insurer", str(profile_of(up)), "--control-url", up.urls["control"], timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "ready for dsop-sandbox conform" in done.stdout
+    assert "ready for python -m dsop_sandbox.cli conform" in done.stdout  # the command as it was started
 
 
 @pytest.mark.parametrize("generation", ["altinn3", "altinn2"])
