@@ -11,6 +11,7 @@ graph of parts, the facts behind the assertions below.
 from __future__ import annotations
 
 import ast
+import functools
 from collections import defaultdict
 from pathlib import Path
 
@@ -80,7 +81,11 @@ def imports_of(path: Path) -> set[str]:
     return found
 
 
-GRAPH = {name: imports_of(path) for name, path in MODULES.items()}
+@functools.cache
+def file_graph() -> dict[str, set[str]]:
+    """Every module's imports of the product's modules, read once, when a test first asks (not when
+    each pytest-xdist worker collects this file: reading every file costs most of a second)."""
+    return {name: imports_of(path) for name, path in MODULES.items()}
 
 
 def part_of(module: str) -> str:
@@ -101,7 +106,7 @@ def part_of(module: str) -> str:
 
 def part_graph() -> dict[str, set[str]]:
     parts: dict[str, set[str]] = defaultdict(set)
-    for module, targets in GRAPH.items():
+    for module, targets in file_graph().items():
         parts[part_of(module)] |= {part_of(t) for t in targets} - {part_of(module)}
     return dict(parts)
 
@@ -150,13 +155,13 @@ CONTRACT = "dsop_sandbox.conformance.contract"
 
 def test_the_import_reader_sees_the_house():
     assert "dsop_sandbox.mocks.nav.app" in MODULES and "dsop_sandbox.cli" in MODULES
-    assert "dsop_sandbox.mocks.common.service" in GRAPH["dsop_sandbox.mocks.nav.app"]
-    assert "dsop_sandbox.mocks.nav.checks" in GRAPH["dsop_sandbox.mocks.nav.app"]  # a relative import
+    assert "dsop_sandbox.mocks.common.service" in file_graph()["dsop_sandbox.mocks.nav.app"]
+    assert "dsop_sandbox.mocks.nav.checks" in file_graph()["dsop_sandbox.mocks.nav.app"]  # a relative import
     assert len(MODULES) > 100
 
 
 def test_no_circle_between_files():
-    assert circles(GRAPH) == []
+    assert circles(file_graph()) == []
 
 
 def test_no_circle_between_parts():
@@ -186,7 +191,7 @@ def test_the_suite_sees_the_sandbox_only_over_http():
 
 
 def test_the_contract_imports_nothing():
-    assert GRAPH[CONTRACT] == set()
+    assert file_graph()[CONTRACT] == set()
 
 
 def test_the_reference_insurer_imports_nothing_of_the_sandbox():
@@ -196,5 +201,5 @@ def test_the_reference_insurer_imports_nothing_of_the_sandbox():
 if __name__ == "__main__":
     for part, targets in sorted(part_graph().items()):
         print(f"{part:<28} -> {', '.join(sorted(targets)) or '(nothing)'}")
-    print("circles between files:", circles(GRAPH) or "none")
+    print("circles between files:", circles(file_graph()) or "none")
     print("circles between parts:", circles(part_graph()) or "none")
