@@ -159,6 +159,10 @@ class InsurerConfig:
     def callback_url(self) -> str:
         return self.public_url + "/claims/callback"
 
+    def claim_callback(self, claim_id: str) -> str:
+        """Where Altinn sends the citizen back for one claim (both generations' ``RedirectUrl``)."""
+        return f"{self.callback_url}?claim={claim_id}"
+
     # -- loading -------------------------------------------------------------------------------------
     @classmethod
     def from_mapping(cls, data: dict, *, base_dir: Path | None = None, **overrides) -> InsurerConfig:

@@ -61,7 +61,7 @@ class Altinn2Consent:
             "OfferedBy": claim["pid"],
             "OfferedByName": claim["last_name"],
             "ValidTo": valid_to.strftime("%Y-%m-%dT%H:%M:%S"),
-            "RedirectUrl": f"{self.config.callback_url}?claim={claim['id']}",
+            "RedirectUrl": self.config.claim_callback(claim["id"]),
             "RequestResources": [
                 {
                     "ServiceCode": self.config.service_code,
@@ -100,7 +100,7 @@ class Altinn2Consent:
             "Resources": resource,
             "CoveredBy": self.config.org,
             "OfferedBy": claim["pid"],
-            "RedirectUrl": f"{self.config.callback_url}?claim={claim['id']}",
+            "RedirectUrl": self.config.claim_callback(claim["id"]),
             "ValidToDate": valid_to.strftime("%Y-%m-%d %H:%M:%S"),
             "DelegationContext": f"Samtykke til at {self.config.name} henter opplysninger fra NAV",
             "ResponseType": "code",
@@ -146,11 +146,10 @@ class Altinn2Consent:
             held = self.altinn.consent_request(code, self.maskinporten_token(CONSENT_REQUEST_SCOPE))
         except (AltinnError, MaskinportenError) as exc:
             return f"Altinn bekreftet ikke samtykket: {exc}"
-        own_callback = f"{self.config.callback_url}?claim={claim['id']}"
         if (
             held.get("CoveredBy") != self.config.org
             or held.get("OfferedBy") != claim["pid"]
-            or held.get("RedirectUrl") != own_callback
+            or held.get("RedirectUrl") != self.config.claim_callback(claim["id"])
             or held.get("RequestStatus") != "Accepted"
         ):
             return "Autorisasjonskoden hører ikke til denne saken."

@@ -72,7 +72,7 @@ class Altinn3Consent:
                     "metadata": {"fraogmed": fra.strftime("%d.%m.%Y"), "tilogmed": til.strftime("%d.%m.%Y")},
                 }
             ],
-            "redirectUrl": f"{self.config.callback_url}?claim={claim['id']}",
+            "redirectUrl": self.config.claim_callback(claim["id"]),
         }
 
     def start_claim_altinn3(self, claim: dict) -> dict:
