@@ -165,6 +165,7 @@ class Sandbox:
                     limits.threads,
                     max_threads=limits.max_threads,
                     request_deadline=limits.request_deadline,
+                    body_limit=self.requested.max_body_bytes,  # what the app takes at most
                 )
                 self.servers[name] = server
                 server.bind()

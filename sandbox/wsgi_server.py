@@ -87,20 +87,22 @@ class DeadlineConnection(HTTPConnection):
             self.deadline = None
 
 
-#: Bodies up to this size are read whole before the app runs (larger ones are the app's to refuse).
+#: Bodies up to this size are read whole before the app runs (larger ones are the app's to refuse);
+#: a service passes its own ``max_body_bytes``, so that nothing it would refuse is read first.
 PRE_READ_LIMIT = 16 * 1024 * 1024
 
 
-def body_first(app):
+def body_first(app, limit: int = PRE_READ_LIMIT):
     """``app`` called once the request's body is in (under the connection's deadline), so that the
-    deadline bounds what the client sends, never how long the app takes before it reads."""
+    deadline bounds what the client sends, never how long the app takes before it reads. A body
+    longer than ``limit`` is left to the app, which refuses it (413) without reading it."""
 
     def read_then_call(environ, start_response):
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if 0 < length <= PRE_READ_LIMIT:
+        if 0 < length <= limit:
             environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(length))
         return app(environ, start_response)
 
@@ -179,8 +181,10 @@ class ServiceServer:
         *,
         max_threads: int = MAX_THREADS,
         request_deadline: float = REQUEST_DEADLINE,
+        body_limit: int = PRE_READ_LIMIT,
     ):
         self.name = name
+        self.body_limit = body_limit
         self.server = GrowingServer(
             (host, port),
             _not_ready,
@@ -230,7 +234,7 @@ class ServiceServer:
             connections._expire(float("inf"))  # every idle connection counts as expired
 
     def start(self, app) -> None:
-        self.server.wsgi_app = body_first(app)
+        self.server.wsgi_app = body_first(app, self.body_limit)
         self.thread = threading.Thread(target=self._serve, name=f"serve-{self.name}", daemon=True)
         self.thread.start()
 

@@ -109,3 +109,28 @@ def test_the_deadline_bounds_the_client_not_an_app_that_reads_late():
     finally:
         server.stop()
     assert answer.status_code == 200 and answer.content == b"ok" + body
+
+
+def test_a_body_longer_than_the_service_takes_is_refused_without_waiting_for_it():
+    """A body over the limit is not read first: the app refuses it from its announced length, so a
+    client cannot hold a worker (or memory) by sending what the service would refuse anyway."""
+
+    def refuses_long_bodies(environ, start_response):
+        if int(environ.get("CONTENT_LENGTH") or 0) > 1024:
+            start_response("413 Payload Too Large", [("Content-Type", "text/plain"), ("Content-Length", "8")])
+            return [b"too long"]
+        return hello(environ, start_response)
+
+    server = ServiceServer("limited", "127.0.0.1", 0, threads=2, request_deadline=5.0, body_limit=1024)
+    port = server.bind()
+    server.start(refuses_long_bodies)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            # the headers announce 5 MB, and no byte of it follows: only a reader that waits would wait
+            sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n")
+            answer = sock.recv(4096)
+        within = requests.post(f"http://127.0.0.1:{port}/", data=b"x" * 1000, timeout=10)
+    finally:
+        server.stop()
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert within.status_code == 200 and within.content == b"ok" + b"x" * 1000
