@@ -28,6 +28,8 @@ from dsop_sandbox.mocks.common.admin_access import read_admin_token, token_paths
 from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.common.trust import ca_bundle_path
 
+from .invocation import command_name
+
 RECORD_FILE = "running.json"
 URL_ENV = "DSOP_SANDBOX_URL"
 STATE_ENV = "DSOP_SANDBOX_STATE"
@@ -131,7 +133,7 @@ def find_sandbox(explicit_url: str | None, settings: Settings, state_chosen: boo
         state_dir = Path(environ[STATE_ENV])
         record = running_record(state_dir)
         if record is None:
-            raise NoSandbox(f"no sandbox runs on ${STATE_ENV}={state_dir} (start one with: dsop-sandbox up)")
+            raise NoSandbox(f"no sandbox runs on ${STATE_ENV}={state_dir} (start one with: {command_name()} up)")
         return _from_record(record, f"${STATE_ENV}", env_token)
     record = running_record(settings.state_dir)
     if record is not None:

@@ -98,16 +98,19 @@ def print_started(sandbox: Sandbox, banner: bool, *insurers) -> None:
 def admin_lines(sandbox: Sandbox) -> list[str]:
     """Where the admin token is, and, bound beyond loopback, the dashboard's URL that carries it once."""
     from dsop_sandbox.mocks.common.admin_access import TOKEN_QUERY, is_loopback, token_paths
+    from dsop_sandbox.mocks.common.service import ACCESS_EXTENSION
+
+    from .discovery import record_path
 
     settings = sandbox.settings
     kept = next((path for path in token_paths(settings.state_dir) if path.exists()), None)
     lines = [
         f"  admin token  {kept or 'from the settings (admin_token)'}; the CLI and the suite read it themselves",
-        f"  commands     find it in {settings.state_dir}/running.json "
+        f"  commands     find it in {record_path(settings.state_dir)} "
         f"(from anywhere: export DSOP_SANDBOX_STATE={settings.state_dir.resolve()})",
     ]
     if "control" in sandbox.services and not is_loopback(settings.bind_host):
-        token = sandbox.app("control").extensions["admin_access"].token
+        token = sandbox.app("control").extensions[ACCESS_EXTENSION].token
         lines.append(f"  bound to {settings.bind_host}: the admin API needs the token; the dashboard, once:")
         lines.append(f"    {settings.base_url('control')}/?{TOKEN_QUERY}={token}")
     return lines
