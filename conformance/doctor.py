@@ -35,7 +35,9 @@ def _reachable(url: str, timeout: float = 3.0) -> str | None:
         return f"{parts.hostname}:{port}: {exc.strerror or exc}"
 
 
-def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) -> list[Check]:
+def diagnose(
+    profile_path: str, control_url: str, *, verify: bool | str = True, token: str | None = None
+) -> list[Check]:
     checks: list[Check] = []
     try:
         profile = InsurerProfile.load(profile_path)
@@ -45,7 +47,7 @@ def diagnose(profile_path: str, control_url: str, *, verify: bool | str = True) 
     except ProfileError as exc:
         checks.append(Check("profile", False, str(exc), "fill in [insurer] start_url and fetch_url in insurer.toml"))
         profile = None
-    api = SandboxApi(control_url, verify=verify)
+    api = SandboxApi(control_url, verify=verify, token=token)
     try:
         listed = api.connect()
         unhealthy = [name for name, s in listed["services"].items() if s.get("health", "ok") != "ok"]

@@ -36,17 +36,19 @@ def person_record(person: dict) -> dict:
     }
 
 
-def prepare(profile_path: str, control_url: str, *, verify: bool | str = True) -> tuple[InsurerProfile, SandboxApi]:
+def prepare(
+    profile_path: str, control_url: str, *, verify: bool | str = True, token: str | None = None
+) -> tuple[InsurerProfile, SandboxApi]:
     """The profile and a connected sandbox, or SetupError with doctor's words: the run starts only when
     every check ``dsop-sandbox doctor`` makes passes (the sandbox answers, the org is registered with the
     profile's key, the insurer's URLs answer), so that a configuration problem is never reported as
     conformance failures."""
-    problems = [check for check in diagnose(profile_path, control_url, verify=verify) if not check.ok]
+    problems = [check for check in diagnose(profile_path, control_url, verify=verify, token=token) if not check.ok]
     if problems:
         raise SetupError(render_checks(problems))
     try:
         profile = InsurerProfile.load(profile_path)
-        api = SandboxApi(control_url, verify=verify)
+        api = SandboxApi(control_url, verify=verify, token=token)
         api.connect()
     except (ProfileError, SandboxUnavailable) as exc:  # changed between doctor's look and ours
         raise SetupError(str(exc)) from exc
@@ -61,6 +63,7 @@ def run(
     driver: Driver | None = None,
     verify: bool | str = True,
     progress=None,
+    token: str | None = None,
 ) -> RunResult:
     began = time.monotonic()
     result = RunResult(
@@ -72,7 +75,7 @@ def run(
         unknown = [name for name in scenarios or [] if name not in NAMES]
         if unknown:
             raise SetupError(f"no scenario {', '.join(unknown)}; there are {', '.join(NAMES)}")
-        profile, api = prepare(profile_path, control_url, verify=verify)
+        profile, api = prepare(profile_path, control_url, verify=verify, token=token)
         result.insurer, result.sandbox = profile.describe(), {"control": control_url, **api.services}
         generation = profile.consent
         result.generation, result.requirements = generation, list(catalogue(generation))

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from dsop_sandbox.conformance.oracle import Events
-from dsop_sandbox.conformance.sandbox_api import TOKEN_ENV, SandboxApi
+from dsop_sandbox.conformance.sandbox_api import SandboxApi
 from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.mocks.common.admin_access import read_admin_token
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
@@ -200,8 +199,9 @@ class DsopSandbox:
         ``start_url`` and ``fetch_url`` must answer); the suite's RunResult."""
         from dsop_sandbox.conformance.runner import run
 
-        with admin_token_in_environment(self.admin_token):
-            return run(str(profile_path), self.url("control"), scenarios=scenarios, verify=self.verify)
+        return run(
+            str(profile_path), self.url("control"), scenarios=scenarios, verify=self.verify, token=self.admin_token
+        )
 
 
 class Served:
@@ -221,19 +221,3 @@ class Served:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-@contextlib.contextmanager
-def admin_token_in_environment(token: str | None) -> Iterator[None]:
-    """The suite reads the admin token from ``DSOP_SANDBOX_ADMIN_TOKEN`` (as ``dsop-sandbox conform``
-    sets it); set for the run, put back after."""
-    before = os.environ.get(TOKEN_ENV)
-    if token:
-        os.environ[TOKEN_ENV] = token
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(TOKEN_ENV, None)
-        else:
-            os.environ[TOKEN_ENV] = before
