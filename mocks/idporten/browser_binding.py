@@ -20,19 +20,15 @@ import secrets
 
 from flask import Response, request
 
+from .state import MAX_COOKIE, digest
+
 BROWSER_COOKIE = "idporten_browser"
 CSRF_FIELD = "csrf"
-#: Longer cookie values are not ours.
-MAX_COOKIE = 200
 _BROWSER, _CSRF = "_browser", "_csrf"
 OTHER_BROWSER = (
     "Innloggingen ble startet i en annen nettleser; start på nytt fra tjenesten / "
     "the login was started in another browser; start again from the service"
 )
-
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -47,7 +43,7 @@ def browser() -> str:
 
 def bind(params: dict, browser_value: str) -> dict:
     """A pending login's parameters, bound to this browser, with its anti-CSRF token."""
-    return {**params, _BROWSER: _digest(browser_value), _CSRF: secrets.token_urlsafe(24)}
+    return {**params, _BROWSER: digest(browser_value), _CSRF: secrets.token_urlsafe(24)}
 
 
 def remember_browser(response: Response, browser_value: str) -> Response:
@@ -64,7 +60,7 @@ def csrf_token(params: dict) -> str:
 def login_form_problem(params: dict, form) -> str | None:
     """Why this ``POST /login`` is not the citizen's own (None when it is)."""
     cookie = request.cookies.get(BROWSER_COOKIE) or ""
-    if not _same(_digest(cookie), params.get(_BROWSER)) or not _same(form.get(CSRF_FIELD), params.get(_CSRF)):
+    if not _same(digest(cookie), params.get(_BROWSER)) or not _same(form.get(CSRF_FIELD), params.get(_CSRF)):
         return OTHER_BROWSER
     return None
 
