@@ -111,3 +111,9 @@ DETAILS = {
 def operations(service: str) -> tuple[str, ...]:
     """The operations readers name for ``service``."""
     return OPERATIONS.get(service, ())
+
+
+def timeline_order(event: dict) -> tuple:
+    """The merged timeline's order (the control plane answers in it): time, then service, then the
+    service's own event id. A reader that joins pages of the timeline sorts them back into it."""
+    return event["time"], event["service"], event["id"]

@@ -9,6 +9,8 @@ import os
 
 import requests
 
+from .contract import timeline_order
+
 #: The header the sandbox's admin API takes its token in, and the environment variable the suite
 #: reads it from (``dsop-sandbox conform`` and ``doctor`` set it from the sandbox's state directory).
 TOKEN_HEADER = "X-Sandbox-Admin-Token"
@@ -96,7 +98,7 @@ class SandboxApi:
 
     def events_since(self, cursor: str) -> list[dict]:
         events = [event for page in self._pages(cursor) for event in page["events"]]
-        return sorted(events, key=lambda e: (e["time"], e["service"], e["id"]))
+        return sorted(events, key=timeline_order)
 
     def _pages(self, cursor: str):
         """The merged timeline after ``cursor``, page by page. The limit holds for each log, so a page

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import requests
 
+from dsop_sandbox.conformance.contract import timeline_order
 from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, SettingsError
 from dsop_sandbox.mocks.common.trust import trust
@@ -273,7 +274,7 @@ def _events_after(args, cursor: str) -> tuple[list[dict], str, set[str]]:
         unavailable.update(page.get("unavailable", ()))
         cursor = page["cursor"]
         if len(page["events"]) < EVENTS_PAGE:
-            events.sort(key=lambda event: (event["time"], event["service"], event["id"]))
+            events.sort(key=timeline_order)
             return events, cursor, unavailable
 
 
