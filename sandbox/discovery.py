@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsop_sandbox.conformance.sandbox_api import TOKEN_ENV
 from dsop_sandbox.mocks.common.admin_access import read_admin_token, token_paths
 from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.common.trust import ca_bundle_path
@@ -33,7 +34,6 @@ from .invocation import command_name
 RECORD_FILE = "running.json"
 URL_ENV = "DSOP_SANDBOX_URL"
 STATE_ENV = "DSOP_SANDBOX_STATE"
-TOKEN_ENV = "DSOP_SANDBOX_ADMIN_TOKEN"
 
 
 class NoSandbox(RuntimeError):

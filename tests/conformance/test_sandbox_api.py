@@ -66,3 +66,14 @@ def test_what_could_not_be_put_back_is_said_and_tried_again_next_time():
     assert sandbox.tidy() == [] and http.calls == [("POST", "/clock")]
     http.calls.clear()
     assert sandbox.tidy() == [] and http.calls == []
+
+
+def test_the_suite_speaks_the_admin_apis_token_header_and_reads_its_fingerprints():
+    """The suite sees the sandbox only over HTTP, so it names the header and the fingerprint form
+    itself: they must be the ones the sandbox's admin API uses."""
+    from dsop_sandbox.conformance import sandbox_api
+    from dsop_sandbox.mocks.common import admin_access
+
+    assert sandbox_api.TOKEN_HEADER == admin_access.TOKEN_HEADER
+    assert sandbox_api.same_secret(admin_access.fingerprint("api-key-1"), "api-key-1")
+    assert not sandbox_api.same_secret(admin_access.fingerprint("api-key-1"), "api-key-2")
