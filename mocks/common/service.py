@@ -37,6 +37,7 @@ from .outbound import Outbound
 from .page_headers import secure_page
 from .settings import MAY_BE_ZERO, Settings
 from .store import Store
+from .url_rules import LazyBuilderRule
 
 log = logging.getLogger("dsop_sandbox")
 
@@ -152,6 +153,7 @@ def create_service_app(
     ``guard_every_path`` applies the admin API's checks (:mod:`.admin_access`) to every path, not
     only to ``/_sandbox``."""
     app = Flask(f"dsop_sandbox.{name}")
+    app.url_rule_class = LazyBuilderRule
     app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED_TEMPLATES}
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
