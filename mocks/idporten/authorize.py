@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request
 
+from dsop_sandbox.mocks.common import language
 from dsop_sandbox.mocks.common.events import annotate
 from dsop_sandbox.mocks.common.identifiers import fnr_problem
 from dsop_sandbox.mocks.common.service import runtime
@@ -150,7 +151,14 @@ def error_page(message: str, status: int = 400) -> Response:
     annotate(error="invalid_request")
     return make_response(
         render_template(
-            "message.html", lang=lang, t=t, heading=t["error_title"], message=message, frames=[], next_url=None
+            "message.html",
+            lang=lang,
+            t=t,
+            heading=t["error_title"],
+            message=message,
+            frames=[],
+            next_url=None,
+            switch_url=language.switch_url(lang) if request.method == "GET" else None,
         ),
         status,
     )
@@ -223,9 +231,9 @@ def authorize_blueprint() -> Blueprint:
         request_id, params = pending_request(request.args)
         if params is None:
             return error_page(LOGIN_EXPIRED)
-        chosen = request.args.get("ui_locales")
-        if chosen in ("nb", "en") and chosen != params.get("ui_locales"):
-            # the user's own choice of language wins over the client's (ID-porten keeps it in a cookie)
+        chosen = language.chosen() or request.args.get("ui_locales")
+        if chosen in language.LANGUAGES and chosen != params.get("ui_locales"):
+            # the user's own choice of language wins over the client's (and is kept in a cookie)
             params = {**params, "ui_locales": chosen}
             oidc().state.update_request(request_id, params)
         return render_login(request_id, params)
@@ -306,7 +314,6 @@ def render_login(
     persons = oidc().persons.all()
     known = {p["pid"] for p in persons}
     chosen_method = chosen_method or next(m["id"] for m in methods if m["allowed"])
-    switch = "en" if lang == "nb" else "nb"
     page = render_template(
         "login.html",
         lang=lang,
@@ -322,7 +329,7 @@ def render_login(
         chosen_pid=chosen_pid if chosen_pid in known else (persons[0]["pid"] if persons and not chosen_pid else ""),
         other_pid="" if chosen_pid in known else chosen_pid,
         action="/login",
-        switch_url=f"/login?request_id={request_id}&ui_locales={switch}",
+        switch_url=language.switch_url(lang, "/login", {"request_id": request_id}),
     )
     return _html(page, status)
 

@@ -1,10 +1,13 @@
-"""What Altinn's citizen pages say, in Norwegian bokmål (default) and English (``languageCode=en``).
+"""What Altinn's citizen pages say, in Norwegian bokmål (default) and English
+(``?lang=en``, or ``languageCode=en`` from the link; :mod:`~dsop_sandbox.mocks.common.language`).
 
 The consent text itself is not here: it is the service owner's, word for word, in
 ``templates/services/<template>.html``.
 """
 
 from __future__ import annotations
+
+from dsop_sandbox.mocks.common.language import page_language
 
 MONTHS_NB = (
     "januar",
@@ -238,12 +241,11 @@ TEXTS = {
 }
 
 
-def language(code: str | None, default: str | None = None) -> str:
-    """``en`` for English language codes (``en``, ``en-GB``), else Norwegian bokmål (nn falls back to nb)."""
-    for value in (code, default):
-        if isinstance(value, str) and value.strip():
-            return "en" if value.strip().lower().startswith("en") else "nb"
-    return "nb"
+def language(*asked) -> str:
+    """The page's language by the sandbox's policy (the citizen's ``?lang=`` or earlier choice, then
+    ``asked``: a ``languageCode`` such as ``en`` or ``en-GB``, the request's language; nn falls back
+    to nb)."""
+    return page_language(*asked)
 
 
 def texts_for(lang: str) -> dict:
