@@ -47,6 +47,8 @@ TEXTS = {
         "log_out": "Logg ut",
         "logout_wait": "Du logges ut fra tjenestene du brukte …",
         "language": "English",
+        "preselected": "Forhåndsvalgt av sandkassen",
+        "preselected_why": "tjenesten oppga hvem innloggingen gjelder (login_hint)",
     },
     "en": {
         "title": "Log in with ID-porten",
@@ -74,6 +76,8 @@ TEXTS = {
         "log_out": "Log out",
         "logout_wait": "Logging you out of the services you used …",
         "language": "Norsk (bokmål)",
+        "preselected": "Preselected by the sandbox",
+        "preselected_why": "the service named who the login is for (login_hint)",
     },
 }
 

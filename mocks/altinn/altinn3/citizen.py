@@ -227,7 +227,7 @@ def citizen_blueprint() -> Blueprint:
             return missing
         session = L.current_session(service)
         if session is None:
-            return L.start_login(service, request.full_path, lang)
+            return L.start_login(service, request.full_path, lang, login_hint=answerer(record))
         annotate(subject=session.pid)
         if answerer(record) != session.pid:
             return someone_else(lang, session, record["id"])

@@ -328,7 +328,8 @@ def add_routes(bp: Blueprint) -> None:
             return missing
         session = L.current_session(service)
         if session is None:
-            return L.start_login(service, request.full_path, lang)
+            hint = record.get("required_delegator") or record.get("offered_by")
+            return L.start_login(service, request.full_path, lang, login_hint=hint)
         annotate(subject=session.pid)
         stop = refusal(service, record, session, lang, answering=False)
         if stop is not None:
