@@ -73,6 +73,7 @@ TEXTS = {
         "data_waiting": "Vi henter opplysningene fra NAV. Siden oppdaterer seg selv.",
         "data_none": "Vi har ikke mottatt opplysninger fra NAV i denne saken.",
         "raw": "Vis opplysningene slik NAV leverte dem (JSON)",
+        "show_rows": "Vis alle {n} radene",
         "see_data": "Se opplysningene fra NAV",
         "see_claim": "Se saken",
         # the callback and the errors
@@ -144,6 +145,7 @@ TEXTS = {
         "data_waiting": "We are fetching the data from NAV. This page updates itself.",
         "data_none": "We have not received any data from NAV for this claim.",
         "raw": "Show the data as NAV delivered it (JSON)",
+        "show_rows": "Show all {n} rows",
         "see_data": "See the data from NAV",
         "see_claim": "See the claim",
         "thanks": "Thank you – your consent is registered",
@@ -258,12 +260,15 @@ CLAIM = """
     <h2>{{ s.heading }}</h2>
     {% for sentence in s.sentences %}<p>{{ sentence }}</p>{% endfor %}
     {% if s.rows %}
+    {% if s.rows|length > FOLD_ROWS %}<details class="rows"><summary>{{ t.show_rows.format(n=s.rows|length) }}</summary>
+    {% endif %}
     <table>
       <tr>{% for heading in s.columns %}<th>{{ heading }}</th>{% endfor %}</tr>
       {% for row in s.rows %}<tr>{% for cell in row %}
         <td{% if cell.numeric %} class="num"{% endif %}>{{ cell.text }}</td>{% endfor %}</tr>
       {% endfor %}
     </table>
+    {% if s.rows|length > FOLD_ROWS %}</details>{% endif %}
     {% endif %}
   </section>
   {% endfor %}
@@ -299,6 +304,8 @@ MESSAGE = """
 
 
 GENERATIONS = {"altinn3": "Altinn 3", "altinn2": "Altinn 2"}
+#: A longer table (a year of meldekort) is folded behind its summary sentence, one click away.
+FOLD_ROWS = 8
 #: While the data is on its way, the claim's page asks the browser to look again this often (seconds).
 REFRESH_SECONDS = 2
 
@@ -319,7 +326,9 @@ def oslo(iso_text: str | None) -> str:
 def page(insurer: str, title: str, template: str, *, refresh: int | None = None, **context) -> str:
     lang = page_language()
     t = TEXTS[lang]
-    body = render_template_string(template, GENERATIONS=GENERATIONS, t=t, oslo=oslo, refresh=refresh, **context)
+    body = render_template_string(
+        template, GENERATIONS=GENERATIONS, FOLD_ROWS=FOLD_ROWS, t=t, oslo=oslo, refresh=refresh, **context
+    )
     return render_template_string(
         LAYOUT,
         title=title,

@@ -45,6 +45,7 @@ TEXTS = {
         "ufore_none": "NAV har ingen beregningsperioder for uføretrygd i perioden samtykket gjelder.",
         "ufore_period": "Fra {fom} til {tom}: uføregrad {grade}.",
         "ufore_reduced": "Inntekt brukt i avkortingen: {amount}.",
+        "ufore_appeal": "En klage behandles.",
         "period": "Periode",
         "grade": "Uføregrad",
         "ufore_date": "Uføretidspunkt",
@@ -81,6 +82,7 @@ TEXTS = {
         "ufore_none": "NAV has no disability benefit periods within the consent's period.",
         "ufore_period": "From {fom} to {tom}: disability grade {grade}.",
         "ufore_reduced": "Income the benefit was reduced by: {amount}.",
+        "ufore_appeal": "An appeal is being handled.",
         "period": "Period",
         "grade": "Disability grade",
         "ufore_date": "Date of disability",
@@ -204,6 +206,8 @@ def ufore(block, name: str, lang: str) -> dict | None:
         )
         if reduced is not None:
             sentence += " " + t["ufore_reduced"].format(amount=kroner(reduced, lang, t))
+        if item.get("klagebehandles"):
+            sentence += " " + t["ufore_appeal"]
         sentences.append(sentence)
     if not rows:
         sentences.append(t["ufore_none"])

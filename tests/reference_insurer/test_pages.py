@@ -125,6 +125,22 @@ def test_the_data_reads_as_sentences_and_tables_with_the_json_behind_a_click(app
     assert "Opprettet (norsk tid)" in html
 
 
+def test_a_long_table_is_folded_behind_its_sentence(app):
+    year = {
+        "meldekortliste": [
+            {"meldekortId": n, "periode": {"fraDato": "2024-01-01", "tilDato": "2024-01-14"}, "antallTimerArbeidet": 1}
+            for n in range(26)
+        ]
+    }
+    html = app.test_client().get(f"/claims/{claim(app, data={'meldekort': year})}").get_data(as_text=True)
+    assert "26 meldekort, til sammen 26 timer arbeidet." in section(html, "meldekort")
+    folded = re.search(r'<details class="rows"><summary>Vis alle 26 radene</summary>\s*<table>', html)
+    rows = re.search(r'<section class="facts" id="data-meldekort">.*?</section>', html, re.S).group(0).count("<tr>")
+    assert folded and rows == 27
+    short = app.test_client().get(f"/claims/{claim(app, data=DATA)}").get_data(as_text=True)
+    assert '<details class="rows">' not in short
+
+
 def test_while_the_data_is_on_its_way_the_page_looks_again(app):
     html = app.test_client().get(f"/claims/{claim(app, retrieval='running')}").get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in html and 'id="data-waiting"' in html
