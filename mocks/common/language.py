@@ -7,8 +7,9 @@ for, and a choice made on one service's page holds on the others.
   sandbox's services do.
 * A page's language is: ``?lang=``, then the cookie, then what the service itself was asked for
   (ID-porten's ``ui_locales``, Altinn's ``languageCode`` or the consent request's language), then
-  ``nb``. The citizen's own choice wins over the client's, as at ID-porten, where the language the
-  user picked (kept in a cookie) overrides ``ui_locales`` (Digdir, «/authorize endpoint»,
+  ``nb``. The citizen's own choice wins over the client's, as at ID-porten: "if the user manually
+  changes language in ID-porten GUI, a cookie IDPORTEN_SELECTED_LANGUAGE will be set, overriding
+  the requested ui_locales" (Digdir, «/authorize endpoint»,
   https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_authorize).
 
 Only ``nb`` and ``en`` have texts: nynorsk and sámi tags fall back to bokmål.

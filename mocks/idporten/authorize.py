@@ -10,9 +10,10 @@ https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_authorize: ``state`` and
 *recommended*; ``state`` must be sent by a public client, and by any client that does not use PKCE.
 
 ``login_hint`` (OpenID Connect Core 1.0, §3.1.2.1: a hint about who logs in, used at the provider's
-discretion; Digdir's page does not list it) is a sandbox convenience here: a synthetic
-fødselsnummer in it is preselected on the login page, marked «Forhåndsvalgt av sandkassen». The
-citizen may still choose anyone; a hint that is no synthetic fødselsnummer is ignored.
+discretion) is a sandbox convenience here: ID-porten documented it only as ``eidas:true`` (the
+older «/authorize endpoint» page, https://docs.digdir.no/docs/idporten/oidc_old/oidc_protocol_authorize.html),
+never as a person. A synthetic fødselsnummer in it is preselected on the login page and marked
+«Forhåndsvalgt av sandkassen»; the citizen may still choose anyone; any other hint is ignored.
 """
 
 from __future__ import annotations
