@@ -465,6 +465,13 @@ def test_the_legacy_link_creates_a_request_and_shows_it(eco, company, kari):
     assert stored["status"] == "Accepted" and stored["offered_by"] == KARI["pid"]
 
 
+def test_a_legacy_link_for_someone_hints_the_login_at_them(eco, company, kari):
+    first = kari.http.get(link(eco, company, OfferedBy=OLA["pid"]), allow_redirects=False, timeout=10)
+    assert parse_qs(urlsplit(first.headers["Location"]).query)["login_hint"] == [OLA["pid"]]
+    anyone = kari.http.get(link(eco, company), allow_redirects=False, timeout=10)
+    assert "login_hint" not in parse_qs(urlsplit(anyone.headers["Location"]).query)
+
+
 def test_declining_a_legacy_link_request_has_no_failed_code(eco, company, kari):
     answer = kari.get(link(eco, company, LanguageCode="nb-NO"))
     code = parse_qs(urlsplit(answer.url).query)["id"][0]

@@ -131,6 +131,28 @@ def test_a_citizen_goes_through_every_page_in_their_language(page, world, artifa
     assert kinds["ufore"] == "Uføretrygd"
     assert "norsk tid" in page.locator("thead").inner_text()
     shoot(page, "journey-5-nav-innsyn")
+    page.locator('tr.disclosure[data-kind="meldekort"] a').click()
+    assert page.locator("#api").inner_text() == "Arbeidsavklaringspenger: meldekort (finnMeldekortListe)"
+    assert not page.locator("#data-preview pre").is_visible()
+    shoot(page, "journey-6-nav-innsyn-meldekort")
+
+    # Altinn's list of consents, in bokmål now, and out through NAV and ID-porten
+    page.goto(sandbox.url("altinn") + "/accessmanagement/ui/consent/active")
+    if page.get_by_role("heading", level=1).inner_text() == "Logg inn med ID-porten":
+        page.get_by_role("radio", name="BankID").check()
+        page.get_by_role("button", name="Logg inn").click()
+    page.wait_for_url(sandbox.url("altinn") + "/accessmanagement/ui/consent/active")
+    assert page.locator("html").get_attribute("lang") == "nb"
+    assert page.get_by_role("heading", level=1).inner_text() == f"Samtykker og fullmakter for {OLAV['name']}"
+    shoot(page, "journey-7-altinn-consents")
+    page.goto(sandbox.url("nav") + DSOP)
+    page.locator("#logout").click()
+    page.wait_for_url(re.compile(re.escape(sandbox.url("idporten")) + r"/logout"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Vil du logge ut av ID-porten?"
+    assert page.locator("#switch-language").inner_text() == "English"
+    shoot(page, "journey-8-idporten-confirm-logout")
+    page.locator("#log-out").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Du er logget ut"
 
     # nothing went wrong in the browser, and every origin it saw answers its icon
     assert console.problems == []

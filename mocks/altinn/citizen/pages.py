@@ -422,7 +422,8 @@ def add_routes(bp: Blueprint) -> None:
             )
         session = L.current_session(service)
         if session is None:
-            return L.start_login(service, request.full_path, lang)
+            hint = normalized.get("required_delegator") or normalized.get("offered_by")
+            return L.start_login(service, request.full_path, lang, login_hint=hint)
         record = service.consents.create(normalized)
         annotate(
             subject=session.pid,
