@@ -25,6 +25,7 @@ from typing import Protocol
 from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from . import favicon
 from .admin import admin_blueprint
 from .admin_access import AdminAccess, redact_body
 from .clock import Clock
@@ -253,6 +254,8 @@ class ServiceMiddleware:
         return operation in self.recorded_reads
 
     def __call__(self, environ, start_response):
+        if favicon.asks_for_icon(environ):  # the browser's own request: no operation, no event, no fault
+            return favicon.answer(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "") or "/"
         endpoint = self._endpoint(environ)
