@@ -1,12 +1,19 @@
 # One image for every dsop-sandbox service; docker-compose.yml runs one container per service
 # (`dsop-sandbox serve NAME`), each with its own healthcheck on /_sandbox/health.
-FROM python:3.11-slim
+#
+# BASE is any Debian-like image with python3 (3.11 or newer) and its venv module: the official
+# Python image by default; where Docker Hub cannot be reached, containers/debian-base makes one
+# from Debian's packages (./dev image does both):
+#   DOCKER_BUILDKIT=1 docker build --build-arg BASE=$(containers/debian-base) -t dsop-sandbox:0.1.0 .
+# Behind a TLS-inspecting proxy, pip needs the proxy's CA bundle: hand it in as a build secret,
+# mounted for the install step only and never part of an image layer:
+#   ... --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt
+ARG BASE=python:3.11-slim
 
+FROM ${BASE} AS build
 ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-
 WORKDIR /src
 COPY pyproject.toml setup.py README.md ./
 COPY sandbox ./sandbox
@@ -14,7 +21,19 @@ COPY mocks ./mocks
 COPY scenarios ./scenarios
 COPY conformance ./conformance
 COPY examples ./examples
-RUN pip install . && rm -rf /src
+# The package in a venv (a Debian base has python3 but no pip); then pip and setuptools leave the
+# venv: the final image installs nothing.
+RUN --mount=type=secret,id=ca \
+    python3 -m venv /opt/dsop-sandbox \
+    && if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+    && /opt/dsop-sandbox/bin/pip install . \
+    && /opt/dsop-sandbox/bin/pip uninstall --yes pip setuptools
+
+FROM ${BASE}
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/opt/dsop-sandbox/bin:$PATH
+COPY --from=build /opt/dsop-sandbox /opt/dsop-sandbox
 # The passages the code and the reports cite by path (docs/nav.md, docs/dsop-process.md).
 COPY docs /usr/share/doc/dsop-sandbox/docs
 
