@@ -94,7 +94,7 @@ class Compose:
         return untar_one(done.stdout)
 
     def down(self) -> None:
-        self("--profile", "insurer", "down", "--volumes", "--remove-orphans", "--timeout", "2", check=False)
+        self("--profile", "insurer", "down", "--volumes", "--remove-orphans", "--timeout", "0", check=False)
 
 
 def untar_one(data: bytes) -> bytes:

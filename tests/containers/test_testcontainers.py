@@ -1,15 +1,7 @@
 """The Testcontainers example (examples/with_testcontainers), collected here so that CI runs it
-against the image ./dev test builds. Docker Hub is out of reach here, so Testcontainers' reaper
-(Ryuk) is off; each ``with`` block removes its container itself."""
-
-import os
+against the image ./dev test builds (Testcontainers' settings for this machine: conftest.py)."""
 
 import pytest
-
-os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
-# This machine is itself a container (/.dockerenv) with its own engine: the published ports are on
-# its localhost, not on a gateway (read when testcontainers is imported, below).
-os.environ.setdefault("TESTCONTAINERS_CONNECTION_MODE", "docker_host")
 
 from dsop_sandbox.examples.with_testcontainers import test_claims_in_a_container as example
 
