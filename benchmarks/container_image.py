@@ -21,7 +21,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from dsop_sandbox.examples.with_testcontainers.container import IMAGE, SERVICES, free_ports, sandbox_environment
+from dsop_sandbox.examples.with_testcontainers.container import IMAGE, docker_run_options
 
 
 def docker(*args: str) -> str:
@@ -43,14 +43,9 @@ def image_size(image: str) -> dict:
 
 
 def run_to_healthy(image: str, timeout: float = 60) -> float:
-    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-    argv = ["run", "-d"]
-    for name, value in sandbox_environment(ports, "localhost").items():
-        argv += ["-e", f"{name}={value}"]
-    for port in ports.values():
-        argv += ["-p", f"127.0.0.1:{port}:{port}"]
+    ports, options = docker_run_options(image)
     began = time.monotonic()
-    cid = docker(*argv, image)
+    cid = docker("run", "-d", *options)
     try:
         pending = dict(ports)
         with requests.Session() as http:

@@ -45,6 +45,18 @@ def sandbox_environment(ports: dict[str, int], public_host: str) -> dict[str, st
     return env
 
 
+def docker_run_options(image: str = IMAGE) -> tuple[dict[str, int], list[str]]:
+    """The same set-up without Testcontainers: (each service's free port, the options of ``docker run``
+    that publish them on the host's 127.0.0.1 and hand out URLs on localhost), the image last."""
+    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
+    options = []
+    for name, value in sandbox_environment(ports, "localhost").items():
+        options += ["-e", f"{name}={value}"]
+    for port in ports.values():
+        options += ["-p", f"127.0.0.1:{port}:{port}"]
+    return ports, [*options, image]
+
+
 class SandboxContainer(DockerContainer):
     """``with SandboxContainer() as sandbox:`` every service in one container, started and healthy;
     ``sandbox.url("altinn")``, ``sandbox.admin_token()``."""

@@ -10,12 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from dsop_sandbox.examples.with_testcontainers.container import (
-    ADMIN_TOKEN_FILE,
-    SERVICES,
-    free_ports,
-    sandbox_environment,
-)
+from dsop_sandbox.examples.with_testcontainers.container import ADMIN_TOKEN_FILE, SERVICES, docker_run_options
 
 from .engine import IMAGE, SANDBOX_UID, docker, wait_until
 
@@ -28,13 +23,8 @@ HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 def container():
     """``docker run -d -p …`` of the image as it is (CMD ``dsop-sandbox up``), every service on a free
     port, published on the host's 127.0.0.1; healthy (polled, never slept) before the tests."""
-    ports = dict(zip(SERVICES, free_ports(len(SERVICES)), strict=True))
-    argv = ["run", "-d"]
-    for name, value in sandbox_environment(ports, "localhost").items():
-        argv += ["-e", f"{name}={value}"]
-    for port in ports.values():
-        argv += ["-p", f"127.0.0.1:{port}:{port}"]
-    cid = docker(*argv, IMAGE).stdout.strip()
+    ports, options = docker_run_options(IMAGE)
+    cid = docker("run", "-d", *options).stdout.strip()
     urls = {name: f"http://localhost:{port}" for name, port in ports.items()}
     try:
         yield cid, urls
