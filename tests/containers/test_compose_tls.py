@@ -13,7 +13,8 @@ import pytest
 from .compose_run import conform, musts, start
 from .engine import ROOT
 
-pytestmark = pytest.mark.containers
+# compose up and a conform run share one test's time (the module's first) on a busy machine
+pytestmark = [pytest.mark.containers, pytest.mark.timeout(300)]
 
 
 @pytest.fixture(scope="module")
