@@ -62,9 +62,11 @@ def start(project: str, file: Path, scheme: str, ca_pem: Path | None = None) -> 
     return sandbox
 
 
-def conform(sandbox: Sandbox, folder: Path, ca_pem: Path | None = None) -> tuple[subprocess.CompletedProcess, dict]:
-    """``dsop-sandbox conform`` from the host with the profile ``register-insurer`` wrote in the
-    insurer volume; (the finished command, its JSON report)."""
+def conform(
+    sandbox: Sandbox, folder: Path, ca_pem: Path | None = None, *options: str
+) -> tuple[subprocess.CompletedProcess, dict]:
+    """``dsop-sandbox conform [options]`` from the host with the profile ``register-insurer`` wrote in
+    the insurer volume; (the finished command, its JSON report)."""
     profile = folder / "insurer.toml"
     profile.write_bytes(sandbox.compose.read("reference-insurer", "/insurer/insurer.toml"))
     report = folder / "report.json"
@@ -72,6 +74,7 @@ def conform(sandbox: Sandbox, folder: Path, ca_pem: Path | None = None) -> tuple
     argv += ["--control-url", sandbox.url("control"), "--json", str(report)]
     if ca_pem is not None:
         argv += ["--ca-bundle", str(ca_pem)]
+    argv += options
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX")}
     env["DSOP_SANDBOX_ADMIN_TOKEN"] = sandbox.token
     done = subprocess.run(argv, capture_output=True, text=True, cwd=folder, env=env, timeout=300)

@@ -38,6 +38,20 @@ def test_conform_from_the_host_passes_every_must(conformed):
     assert len(verdicts) >= 10 and set(verdicts.values()) == {"PASS"}, verdicts
 
 
+def test_chromium_on_the_host_logs_in_and_consents(sandbox, conformed, tmp_path):
+    """The citizen's pages in a real browser on the host: ID-porten's login and Altinn's consent page
+    at the URLs the containers hand out (one scenario; the whole suite ran over HTTP above)."""
+    chromium = os.environ.get("DSOP_CHROMIUM", "/usr/bin/chromium")
+    if not os.access(chromium, os.X_OK):
+        if os.environ.get("CI"):
+            pytest.fail(f"no chromium at {chromium}, and CI must run this", pytrace=False)
+        pytest.skip(f"no chromium at {chromium} (./dev test installs it)")
+    done, report = conform(sandbox, tmp_path, None, "--browser", "chromium", "--scenario", "consent_granted")
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    verdicts = musts(report)
+    assert verdicts and set(verdicts.values()) == {"PASS"}, verdicts
+
+
 def states(sandbox) -> dict:
     """What the sandbox holds: registrations (control plane), consents (Altinn 2 and 3), disclosures (NAV)."""
     return {
