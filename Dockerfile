@@ -15,18 +15,24 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml setup.py README.md ./
+# The dependencies first, in a layer that only pyproject.toml changes (a change to the code rebuilds
+# the next layer alone, without the network). A Debian base has python3 but no pip: a venv.
+COPY pyproject.toml ./
+RUN --mount=type=secret,id=ca \
+    if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+    && python3 -m venv /opt/dsop-sandbox \
+    && /opt/dsop-sandbox/bin/python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); \
+print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" > /tmp/requirements.txt \
+    && /opt/dsop-sandbox/bin/pip install -r /tmp/requirements.txt
+COPY setup.py README.md ./
 COPY sandbox ./sandbox
 COPY mocks ./mocks
 COPY scenarios ./scenarios
 COPY conformance ./conformance
 COPY examples ./examples
-# The package in a venv (a Debian base has python3 but no pip); then pip and setuptools leave the
-# venv: the final image installs nothing.
-RUN --mount=type=secret,id=ca \
-    python3 -m venv /opt/dsop-sandbox \
-    && if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
-    && /opt/dsop-sandbox/bin/pip install . \
+# The package itself, with the setuptools just installed (no network); then pip and setuptools leave
+# the venv: the final image installs nothing.
+RUN /opt/dsop-sandbox/bin/pip install --no-deps --no-build-isolation . \
     && /opt/dsop-sandbox/bin/pip uninstall --yes pip setuptools
 
 FROM ${BASE}
