@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import functools
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The image under test: this tree's (rebuilt when stale), or one named by DSOP_SANDBOX_IMAGE (as it is).
 IMAGE = os.environ.get("DSOP_SANDBOX_IMAGE", "dsop-sandbox:0.1.0")
 #: The user the Dockerfile makes (useradd --uid 10001).
 SANDBOX_UID = "10001"
@@ -57,6 +61,17 @@ def require_engine() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"container tests must run under CI, but {reason}", pytrace=False)
         pytest.skip(reason)
+    if "DSOP_SANDBOX_IMAGE" not in os.environ:
+        current_image()
+
+
+@functools.cache
+def current_image() -> None:
+    """The image built from this tree as it is now (containers/build-image: cached layers, under a second
+    when nothing changed), so that a test never runs an image older than the code; one worker at a time."""
+    with open(Path(tempfile.gettempdir()) / "dsop-sandbox-build-image.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        run(str(ROOT / "containers" / "build-image"), IMAGE, timeout=600)
 
 
 def compose_command() -> list[str]:
