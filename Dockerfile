@@ -1,20 +1,45 @@
 # One image for every dsop-sandbox service; docker-compose.yml runs one container per service
 # (`dsop-sandbox serve NAME`), each with its own healthcheck on /_sandbox/health.
-FROM python:3.11-slim
+#
+# BASE is any Debian-like image with python3 (3.11 or newer) and its venv module: the official
+# Python image by default; where Docker Hub cannot be reached, containers/debian-base makes one
+# from Debian's packages (./dev image does both):
+#   DOCKER_BUILDKIT=1 docker build --build-arg BASE=$(containers/debian-base) -t dsop-sandbox:0.1.0 .
+# Behind a TLS-inspecting proxy, pip needs the proxy's CA bundle: hand it in as a build secret,
+# mounted for the install step only and never part of an image layer:
+#   ... --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt
+ARG BASE=python:3.11-slim
 
+FROM ${BASE} AS build
 ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-
 WORKDIR /src
-COPY pyproject.toml setup.py README.md ./
+# The dependencies first, in a layer that only pyproject.toml changes (a change to the code rebuilds
+# the next layer alone, without the network). A Debian base has python3 but no pip: a venv.
+COPY pyproject.toml ./
+RUN --mount=type=secret,id=ca \
+    if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
+    && python3 -m venv /opt/dsop-sandbox \
+    && /opt/dsop-sandbox/bin/python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); \
+print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" > /tmp/requirements.txt \
+    && /opt/dsop-sandbox/bin/pip install -r /tmp/requirements.txt
+COPY setup.py README.md ./
 COPY sandbox ./sandbox
 COPY mocks ./mocks
 COPY scenarios ./scenarios
 COPY conformance ./conformance
 COPY examples ./examples
-RUN pip install . && rm -rf /src
+# The package itself, with the setuptools just installed (no network); then pip and setuptools leave
+# the venv: the final image installs nothing.
+RUN /opt/dsop-sandbox/bin/pip install --no-deps --no-build-isolation . \
+    && /opt/dsop-sandbox/bin/pip uninstall --yes pip setuptools
+
+FROM ${BASE}
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/opt/dsop-sandbox/bin:$PATH
+COPY --from=build /opt/dsop-sandbox /opt/dsop-sandbox
 # The passages the code and the reports cite by path (docs/nav.md, docs/dsop-process.md).
 COPY docs /usr/share/doc/dsop-sandbox/docs
 

@@ -48,11 +48,11 @@ class StartupError(RuntimeError):
 def tls_hostnames(settings: Settings, service: str | None = None) -> list[str]:
     """The names a service certificate covers: the public host, plus localhost and 127.0.0.1 so
     that in-process clients reach a server by either, plus the host of ``service``'s own base URL
-    (the name other services reach it by: ``nav`` in docker compose)."""
+    and of its internal URL (the name other services reach it by: ``nav`` in docker compose)."""
     names = [settings.public_host]
     extras = ["localhost", "127.0.0.1"]
     if service is not None:
-        extras.append(urlsplit(settings.base_url(service)).hostname or "")
+        extras += [urlsplit(url).hostname or "" for url in (settings.base_url(service), settings.internal_url(service))]
     for extra in extras:
         if extra and extra not in names:
             names.append(extra)
@@ -92,7 +92,7 @@ def unhealthy_after(
                 if alive is not None:
                     alive(name)
                 try:
-                    answer = session.get(settings.base_url(name) + HEALTH_PATH, timeout=1)
+                    answer = session.get(settings.internal_url(name) + HEALTH_PATH, timeout=1)
                     if answer.status_code == 200 and answer.json() == {"status": "ok", "service": name}:
                         pending.discard(name)
                 except (requests.RequestException, ValueError):

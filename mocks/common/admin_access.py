@@ -117,9 +117,10 @@ def is_loopback(host: str) -> bool:
 def allowed_hosts(settings: Settings) -> frozenset[str]:
     names = set(LOOPBACK_NAMES) | {settings.public_host.lower()} | set(settings.allowed_hosts)
     for service in SERVICE_NAMES:
-        host = urlsplit(settings.base_url(service)).hostname
-        if host:
-            names.add(host.lower())
+        for url in (settings.base_url(service), settings.internal_url(service)):
+            host = urlsplit(url).hostname
+            if host:
+                names.add(host.lower())
     return frozenset(names)
 
 

@@ -199,7 +199,8 @@ class RelyingPartyConfig:
     def bind(self, service: Any) -> RelyingParty:
         """This config bound to a service object with the parts both Altinn and NAV have:
         ``base_url``, ``clock``, ``rt.store``, ``rt.lifetimes``, ``enterprise_credentials()``,
-        ``idporten_base_url``, ``idporten_issuer`` and ``idporten_keys``, and, when it has one, the
+        ``idporten_base_url``, ``idporten_issuer`` and ``idporten_keys``, and, when it has them, the
+        ``idporten_internal_url`` it calls ID-porten's token endpoint at and the
         ``outbound`` its calls to ID-porten go through."""
         return RelyingParty(
             self,
@@ -209,6 +210,7 @@ class RelyingPartyConfig:
             lifetimes=service.rt.lifetimes,
             credentials=service.enterprise_credentials,
             idporten_base_url=service.idporten_base_url,
+            idporten_internal_url=getattr(service, "idporten_internal_url", None),
             idporten_issuer=service.idporten_issuer,
             idporten_keys=service.idporten_keys,
             outbound=getattr(service, "outbound", None),
@@ -237,12 +239,14 @@ class RelyingParty:
         idporten_keys: RemoteKeys,
         token_timeout: float = TOKEN_TIMEOUT,
         outbound: Outbound | None = None,
+        idporten_internal_url: str | None = None,
     ):
         self.config = config
         self.base_url = base_url.rstrip("/")
         self.store, self.clock, self.lifetimes = store, clock, lifetimes
         self.credentials = credentials
-        self.idporten_base_url = idporten_base_url.rstrip("/")
+        self.idporten_base_url = idporten_base_url.rstrip("/")  # the browser's way to ID-porten
+        self.idporten_internal_url = (idporten_internal_url or idporten_base_url).rstrip("/")  # this service's
         self.idporten_issuer = idporten_issuer
         self.idporten_keys = idporten_keys
         self.token_timeout = token_timeout
@@ -425,7 +429,7 @@ class RelyingParty:
         try:
             with self.outbound.session() as http:
                 answer = http.post(
-                    f"{self.idporten_base_url}/token",
+                    f"{self.idporten_internal_url}/token",
                     data=form,
                     timeout=self.token_timeout,
                     headers={"Accept": "application/json"},

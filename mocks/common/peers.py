@@ -36,10 +36,13 @@ class Peers:
         self.outbound = outbound if outbound is not None else Outbound(settings)
         self.verify = self.outbound.verify  # requests' verify= for calls to the other services
         self.maskinporten_issuer = settings.issuer("maskinporten")
-        self.maskinporten_keys = RemoteKeys(settings.base_url("maskinporten") + "/jwk", clock, outbound=self.outbound)
+        self.maskinporten_keys = RemoteKeys(
+            settings.internal_url("maskinporten") + "/jwk", clock, outbound=self.outbound
+        )
         self.idporten_issuer = settings.issuer("idporten")
-        self.idporten_base_url = settings.base_url("idporten")
-        self.idporten_keys = RemoteKeys(self.idporten_base_url + "/jwks.json", clock, outbound=self.outbound)
+        self.idporten_base_url = settings.base_url("idporten")  # where a citizen's browser is sent
+        self.idporten_internal_url = settings.internal_url("idporten")  # where this service calls it
+        self.idporten_keys = RemoteKeys(self.idporten_internal_url + "/jwks.json", clock, outbound=self.outbound)
         self._identity = (org, org_name)
         self._clock = clock
         self._credentials: EnterpriseCredentials | None = None

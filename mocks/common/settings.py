@@ -67,7 +67,12 @@ DEFAULTS: dict = {
     "allowed_hosts": [],
     # The admin token (X-Sandbox-Admin-Token). Empty: made at start and kept in the state directory.
     "admin_token": "",
-    "services": {name: {"port": port, "base_url": "", "issuer": ""} for name, port in DEFAULT_PORTS.items()},
+    # base_url: where clients (insurers, browsers, the suite) reach the service, and what it names itself
+    # (issuers, redirects, endpoints); internal_url: where the other services reach it, when that
+    # differs (docker compose: http://nav:7104 inside, the published http://localhost:7104 outside).
+    "services": {
+        name: {"port": port, "base_url": "", "internal_url": "", "issuer": ""} for name, port in DEFAULT_PORTS.items()
+    },
     "lifetimes": dict(DEFAULT_LIFETIMES),
     "maskinporten": {
         # The real server (Altinn/altinn-studio#19603) allows exp - iat up to 180 s with 10 s skew;
@@ -106,6 +111,7 @@ class ServiceSettings:
     port: int
     base_url: str = ""
     issuer: str = ""
+    internal_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +208,7 @@ class Settings:
                 port,
                 _typed(raw, "base_url", str, f"services.{name}."),
                 _typed(raw, "issuer", str, f"services.{name}."),
+                _typed(raw, "internal_url", str, f"services.{name}."),
             )
         lifetimes = {}
         for key, value in data["lifetimes"].items():
@@ -285,6 +292,13 @@ class Settings:
         if svc.base_url:
             return svc.base_url.rstrip("/")
         return f"{self.scheme}://{self.public_host}:{svc.port}"
+
+    def internal_url(self, service: str) -> str:
+        """Where the sandbox's own services and control plane call ``service``: its ``internal_url``,
+        else its base URL. Only calls between the sandbox's parts go there; every URL a service hands
+        out (issuers, endpoints, redirects, insurer profiles) is its base URL."""
+        internal = self.services[service].internal_url
+        return internal.rstrip("/") if internal else self.base_url(service)
 
     def issuer(self, service: str) -> str:
         """The exact issuer string. Maskinporten keeps its trailing slash; ID-porten has none."""

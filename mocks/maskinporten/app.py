@@ -49,7 +49,7 @@ class Maskinporten:
         self.errors = MaskinportenErrors(self.base_url)
         self.validator = GrantValidator(self.registry, authority, self.issuer, settings.maskinporten, self.errors)
         self.own_token = OwnToken(lambda: self.mint_own_token(rt), rt.clock)
-        lookup = ConsentLookup(settings.base_url("altinn"), self.own_token, rt.outbound)
+        lookup = ConsentLookup(settings.internal_url("altinn"), self.own_token, rt.outbound)
         self.consents = ConsentCheck(lookup, self.errors)
 
     def mint_own_token(self, rt) -> tuple[str, dict]:

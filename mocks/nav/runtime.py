@@ -35,7 +35,7 @@ class Nav(Peers):
         self.access_list = Records(rt.store, "access_list", rt.clock)
         self.disclosures = Disclosures(rt.store, rt.clock)
         self.altinn_keys = RemoteKeys(
-            settings.base_url("altinn") + "/api/metadata/jwk", rt.clock, outbound=self.outbound
+            settings.internal_url("altinn") + "/api/metadata/jwk", rt.clock, outbound=self.outbound
         )
         self.people = {found.pid: found for found in personas}
 

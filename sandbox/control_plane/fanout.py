@@ -51,7 +51,7 @@ class Fanout:
         self.trusted_roots[service] = str(path)
 
     def url(self, service: str, path: str) -> str:
-        return self.settings.base_url(service) + path
+        return self.settings.internal_url(service) + path
 
     def call(self, service: str, method: str, path: str, **kwargs):
         """One admin call; the decoded JSON. Raises ServiceUnreachable / ServiceRefused."""
@@ -65,7 +65,7 @@ class Fanout:
                 **kwargs,
             )
         except requests.RequestException as exc:
-            raise ServiceUnreachable(service, f"{type(exc).__name__} at {self.settings.base_url(service)}") from exc
+            raise ServiceUnreachable(service, f"{type(exc).__name__} at {self.settings.internal_url(service)}") from exc
         try:
             body = response.json()
         except ValueError:

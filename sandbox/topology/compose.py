@@ -33,21 +33,44 @@ KEYS_MOUNT_READ_ONLY = f"{KEYS_MOUNT}:ro"
 #: each container binds 0.0.0.0, so its admin API takes only calls with the admin token, which the
 #: `keys` step makes beside the key authority: /state/authority/admin-token.)
 PUBLISH_ON = "127.0.0.1"
+#: The name the host (its browsers, its insurer under test, the suite) reaches the published ports by;
+#: every URL a service hands out is on it.
+PUBLIC_HOST = "localhost"
 
 
-def published(port: int) -> str:
-    return f"{PUBLISH_ON}:{port}:{port}"
+def host_port_variable(name: str) -> str:
+    """The variable that moves ``name``'s published port (``DSOP_SANDBOX_NAV_PORT``; the insurer's is
+    ``DSOP_SANDBOX_INSURER_PORT``): Compose v2 and docker-compose 1.29 both substitute it."""
+    return f"DSOP_SANDBOX_{name.upper()}_PORT"
+
+
+def host_port(name: str, default: int) -> str:
+    return f"${{{host_port_variable(name)}:-{default}}}"
+
+
+def published(name: str, port: int) -> str:
+    return f"{PUBLISH_ON}:{host_port(name, port)}:{port}"
+
+
+def public_url(name: str, port: int, scheme: str = "http") -> str:
+    return f"{scheme}://{PUBLIC_HOST}:{host_port(name, port)}"
 
 
 def container_settings(tls: bool = False) -> dict:
-    """The settings tree of the containers: default ports, base URLs on the service names, bind 0.0.0.0."""
-    return topology_settings(
+    """The settings tree of the containers: default ports, bind 0.0.0.0; each service's base URL is
+    its published port on the host's ``localhost`` (what it hands out: issuers, endpoints, redirects),
+    its internal URL the service name (where the other containers call it)."""
+    tree = topology_settings(
         dict(DEFAULT_PORTS),
         {name: name for name in SERVICE_NAMES},
         state_dir=CONTAINER_STATE_DIR,
         bind_host="0.0.0.0",
         tls=tls,
     )
+    for name, service in tree["services"].items():
+        service["internal_url"] = service["base_url"]
+        service["base_url"] = public_url(name, service["port"], "https" if tls else "http")
+    return tree
 
 
 def healthcheck(url: str, ca_bundle: str | None = None) -> dict:
@@ -108,7 +131,8 @@ def compose_document(tls: bool = False) -> dict:
     services: dict = {
         "keys": {
             "image": IMAGE,
-            "build": ".",
+            # containers/debian-base makes a BASE where the official Python image cannot be pulled
+            "build": {"context": ".", "args": {"BASE": "${DSOP_SANDBOX_BASE:-python:3.11-slim}"}},
             "command": ["dsop-sandbox", *init_arguments()],
             "environment": dict(env),
             "volumes": [KEYS_MOUNT],
@@ -123,16 +147,20 @@ def compose_document(tls: bool = False) -> dict:
             "image": IMAGE,
             "command": ["dsop-sandbox", *serve_arguments(name)],
             "environment": dict(env),
-            "ports": [published(port)],
+            "ports": [published(name, port)],
             "volumes": [f"{name}-data:{CONTAINER_STATE_DIR}", KEYS_MOUNT_READ_ONLY],
             "healthcheck": healthcheck(f"{settings.scheme}://127.0.0.1:{port}{HEALTH_PATH}", ca_bundle),
             "depends_on": depends,
             "restart": "unless-stopped",
         }
-    public = f"http://localhost:{INSURER_PORT}"
+    # The reference insurer stands where an insurer under test stands: on the host's network, calling
+    # the services at their published URLs, as the citizen's browser does.
+    public = public_url("insurer", INSURER_PORT)
+    insurer_port = host_port("insurer", INSURER_PORT)
     services["register-insurer"] = {
         "image": IMAGE,
         "profiles": ["insurer"],
+        "network_mode": "host",
         "command": register_insurer_command(settings, public),
         "environment": dict(env),
         # the CA bundle, to trust the control plane over https
@@ -146,9 +174,9 @@ def compose_document(tls: bool = False) -> dict:
         "--insurer",
         f"{CONTAINER_INSURER_DIR}/insurer.toml",
         "--host",
-        "0.0.0.0",
+        PUBLISH_ON,
         "--port",
-        str(INSURER_PORT),
+        insurer_port,
         "--public-url",
         public,
         "--state-file",
@@ -159,27 +187,32 @@ def compose_document(tls: bool = False) -> dict:
     services["reference-insurer"] = {
         "image": IMAGE,
         "profiles": ["insurer"],
+        "network_mode": "host",
         "command": insurer_command,
-        "ports": [published(INSURER_PORT)],
         "volumes": [f"{INSURER_VOLUME}:{CONTAINER_INSURER_DIR}"],
-        "healthcheck": healthcheck(f"http://127.0.0.1:{INSURER_PORT}/health"),
+        "healthcheck": healthcheck(f"http://{PUBLISH_ON}:{insurer_port}/health"),
         "depends_on": {
             "register-insurer": {"condition": "service_completed_successfully"},
             **{name: {"condition": "service_healthy"} for name in SERVICE_NAMES},
         },
     }
     volumes = {KEYS_VOLUME: {}, INSURER_VOLUME: {}, **{f"{name}-data": {} for name in SERVICE_NAMES}}
-    return {"name": "dsop-sandbox", "services": services, "volumes": volumes}
+    # No top-level `name:` (docker-compose 1.29 refuses it): the project is named by -p or
+    # COMPOSE_PROJECT_NAME, else after the folder.
+    return {"services": services, "volumes": volumes}
 
 
 COMPOSE_HEADER = """\
-# Generated by `python -m dsop_sandbox.topology{flag} > {file}` from sandbox/topology.py
+# Generated by `python -m dsop_sandbox.topology{flag} > {file}` from sandbox/topology/compose.py
 # (tests/topology/test_compose.py checks that docker-compose.yml equals that rendering): edit the Python.
 #
 # One image, one container per service (`dsop-sandbox serve NAME`), the same settings as
-# dsop_sandbox.topology.ProcessTopology uses, here as environment variables. Services reach each other
-# at {scheme}://<service>:<port>; those are also the issuers and the URLs a browser is sent to, so a
-# browser on the host needs the service names to resolve to 127.0.0.1 (see README).
+# dsop_sandbox.topology.ProcessTopology uses, here as environment variables. Each service is published
+# on the host's 127.0.0.1 and hands out URLs there ({scheme}://localhost:7101 …: issuers, endpoints, the
+# pages a browser is sent to), so browsers, the suite and an insurer on the host need nothing more; the
+# containers call each other at {scheme}://<service>:<port> (internal_url). DSOP_SANDBOX_<SERVICE>_PORT
+# (DSOP_SANDBOX_NAV_PORT=17104 …, DSOP_SANDBOX_INSURER_PORT) moves a published port, and its URLs with it.
+# Runs under Compose v2 and docker-compose 1.29 (hence no top-level name: use -p NAME).
 # The init service `keys` (`dsop-sandbox keys init`) alone writes the key authority's volume
 # `authority`; every other container mounts it read-only (rotated keys go to the service's own
 # /state/authority-overlay). Ports are published on the host's 127.0.0.1 only. The containers bind
@@ -189,6 +222,7 @@ COMPOSE_HEADER = """\
 {variant}#
 #   docker compose{file_option} up                      # the five services
 #   docker compose{file_option} --profile insurer up    # ... plus the registered reference insurer on :7200
+# (the reference insurer runs on the host's network, where an insurer under test runs)
 """
 TLS_NOTE = """\
 # HTTPS variant: `keys` also makes every service's TLS server certificate (for its service name,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from dsop_sandbox.launcher import tls_hostnames
+from dsop_sandbox.mocks.common.admin_access import allowed_hosts
 from dsop_sandbox.mocks.common.settings import DEFAULT_LIFETIMES, DEFAULT_PORTS, SERVICE_NAMES, Settings, SettingsError
 
 
@@ -37,6 +39,32 @@ def test_default_base_urls_and_issuers():
     assert settings.issuer("altinn") == "http://localhost:7103"
     assert settings.base_url("nav") == "http://localhost:7104"
     assert settings.base_url("control") == "http://localhost:7100"
+
+
+def test_the_internal_url_is_the_base_url_unless_set_apart():
+    """docker compose: a service hands out its published URL, the other containers call its service name."""
+    settings = Settings.load(environ={})
+    assert all(settings.internal_url(name) == settings.base_url(name) for name in SERVICE_NAMES)
+    settings = Settings.load(
+        environ={
+            "DSOP_SANDBOX__SERVICES__NAV__BASE_URL": "http://localhost:17104",
+            "DSOP_SANDBOX__SERVICES__NAV__INTERNAL_URL": "http://nav:7104/",
+        }
+    )
+    assert settings.internal_url("nav") == "http://nav:7104"
+    assert settings.base_url("nav") == "http://localhost:17104" == settings.issuer("nav")
+    assert settings.internal_url("altinn") == settings.base_url("altinn") == "http://localhost:7103"
+    with pytest.raises(SettingsError, match=r"services\.nav\.internal_url must be str"):
+        Settings.load(overrides={"services": {"nav": {"internal_url": 7104}}}, environ={})
+
+
+def test_internal_names_are_answered_and_certified():
+    """The control plane calls a service's admin API at its internal URL (Host: nav:7104), and under
+    TLS the others verify it there: both must accept the internal name."""
+    settings = Settings.load(environ={"DSOP_SANDBOX__SERVICES__NAV__INTERNAL_URL": "https://nav:7104"})
+    assert "nav" in allowed_hosts(settings) and "nav" in tls_hostnames(settings, "nav")
+    assert "nav" not in allowed_hosts(Settings.load(environ={}))
+    assert "nav" not in tls_hostnames(Settings.load(environ={}), "nav")
 
 
 def test_environment_is_ignored_when_an_empty_environ_is_given(monkeypatch):

@@ -57,6 +57,20 @@ def tls_document() -> dict:
     return compose_document(tls=True)
 
 
+_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+):-([^}]*)\}")
+
+
+def substitute(node, variables: dict[str, str] | None = None):
+    """``node`` (a value, list or dict of the document) with ``${VAR:-default}`` replaced as Compose does."""
+    if isinstance(node, dict):
+        return {key: substitute(value, variables) for key, value in node.items()}
+    if isinstance(node, list):
+        return [substitute(value, variables) for value in node]
+    if isinstance(node, str):
+        return _VARIABLE.sub(lambda found: (variables or {}).get(found[1], found[2]), node)
+    return node
+
+
 def run_init(command: list[str], environment: dict[str, str], state_dir: Path) -> subprocess.CompletedProcess:
     """A container's init command, run here: ``dsop-sandbox`` as ``python -m dsop_sandbox.cli``, the
     container's environment with the state directory moved to ``state_dir``."""
@@ -113,7 +127,10 @@ def test_one_container_per_service_running_what_the_process_topology_runs(docume
         args = build_parser().parse_args(service["command"][1:])
         assert (args.command, args.service) == ("serve", name)
         port = DEFAULT_PORTS[name]
-        assert service["ports"] == [f"127.0.0.1:{port}:{port}"]  # the host's loopback, never all interfaces
+        # the host's loopback, never all interfaces; DSOP_SANDBOX_<NAME>_PORT moves the host's side
+        assert substitute(service["ports"]) == [f"127.0.0.1:{port}:{port}"]
+        moved = substitute(service["ports"], {f"DSOP_SANDBOX_{name.upper()}_PORT": "17000"})
+        assert moved == [f"127.0.0.1:17000:{port}"]
 
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
@@ -121,17 +138,29 @@ def test_containers_get_the_process_topologys_settings_as_environment(tls, tmp_p
     document = compose_document(tls=tls)
     scheme = "https" if tls else "http"
     process_tree = ProcessTopology(tmp_path, tls=tls).tree
+    internal_keys = {f"DSOP_SANDBOX__SERVICES__{name.upper()}__INTERNAL_URL" for name in SERVICE_NAMES}
     process_keys = set(settings_environment(process_tree))
+    assert not process_keys & internal_keys  # processes reach each other where a client does
+    moved = {f"DSOP_SANDBOX_{name.upper()}_PORT": str(17000 + n) for n, name in enumerate(SERVICE_NAMES)}
     for name in ("keys", *SERVICE_NAMES, "register-insurer"):
         env = document["services"][name]["environment"]
-        assert set(env) == process_keys
-        settings = Settings.load(environ=env)
+        assert set(env) == process_keys | internal_keys
+        settings = Settings.load(environ=substitute(env))
         assert settings.bind_host == "0.0.0.0" and settings.state_dir == Path(CONTAINER_STATE_DIR)
         assert settings.tls is tls and process_tree["tls"] is tls
         for other in SERVICE_NAMES:
-            assert settings.base_url(other) == f"{scheme}://{other}:{DEFAULT_PORTS[other]}"
+            # what it hands out: the published port on the host's localhost; where the others call it:
+            # its service name
+            assert settings.base_url(other) == f"{scheme}://localhost:{DEFAULT_PORTS[other]}"
+            assert settings.internal_url(other) == f"{scheme}://{other}:{DEFAULT_PORTS[other]}"
             assert settings.services[other].port == DEFAULT_PORTS[other]
-        assert settings.issuer("maskinporten") == f"{scheme}://maskinporten:7102/"
+        assert settings.issuer("maskinporten") == f"{scheme}://localhost:7102/"
+        # A published port moved by its variable moves the URLs handed out, not the container's port.
+        settings = Settings.load(environ=substitute(env, moved))
+        for n, other in enumerate(SERVICE_NAMES):
+            assert settings.base_url(other) == f"{scheme}://localhost:{17000 + n}"
+            assert settings.internal_url(other) == f"{scheme}://{other}:{DEFAULT_PORTS[other]}"
+            assert settings.services[other].port == DEFAULT_PORTS[other]
 
 
 def test_every_service_has_a_healthcheck_on_its_health_endpoint(document):
@@ -264,15 +293,18 @@ def register_steps(service: dict) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 def test_the_reference_insurer_is_optional_behind_a_profile(tls):
-    services = compose_document(tls=tls)["services"]
+    services = substitute(compose_document(tls=tls)["services"])
     for name in ("register-insurer", "reference-insurer"):
         assert services[name]["profiles"] == ["insurer"]
+        # where an insurer under test runs: on the host, calling the published ports
+        assert services[name]["network_mode"] == "host" and "ports" not in services[name]
     assert all("profiles" not in services[name] for name in ("keys", *SERVICE_NAMES))
+    assert all("network_mode" not in services[name] for name in ("keys", *SERVICE_NAMES))
     register_command, _ = register_steps(services["register-insurer"])
     assert register_command[0] == "dsop-sandbox"
     register = build_parser().parse_args(register_command[1:])
     scheme = "https" if tls else "http"
-    assert register.command == "register-insurer" and register.control_url == f"{scheme}://control:7100"
+    assert register.command == "register-insurer" and register.control_url == f"{scheme}://localhost:7100"
     assert register.redirect_uri == ["http://localhost:7200/claims/callback"]
     insurer = services["reference-insurer"]
     assert insurer["command"][:3] == ["python", "-m", "dsop_sandbox.examples.reference_insurer"]
@@ -282,9 +314,17 @@ def test_the_reference_insurer_is_optional_behind_a_profile(tls):
         assert insurer["command"][insurer["command"].index("--ca-bundle") + 1] == register.out + "/ca.pem"
     assert insurer["depends_on"]["register-insurer"] == {"condition": "service_completed_successfully"}
     assert "http://127.0.0.1:7200/health" in insurer["healthcheck"]["test"][3]
+    command = insurer["command"]
+    assert command[command.index("--host") + 1] == "127.0.0.1"  # the host's loopback only
+    moved = compose_document(tls=tls)["services"]["reference-insurer"]
+    moved = substitute(moved, {"DSOP_SANDBOX_INSURER_PORT": "17200"})
+    assert moved["command"][moved["command"].index("--port") + 1] == "17200"
+    assert moved["command"][moved["command"].index("--public-url") + 1] == "http://localhost:17200"
+    assert "http://127.0.0.1:17200/health" in moved["healthcheck"]["test"][3]
 
 
 def test_the_insurer_profile_gets_the_reference_insurers_start_and_fetch_urls(document, tmp_path):
+    document = substitute(document)
     register_command, complete = register_steps(document["services"]["register-insurer"])
     register = build_parser().parse_args(register_command[1:])
     public = "http://localhost:7200"
@@ -333,10 +373,30 @@ def test_every_named_volume_is_declared(document):
     assert used == set(document["volumes"])
 
 
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_only_top_level_keys_docker_compose_1_29_accepts(tls):
+    """docker-compose 1.29 (Debian's) refuses a top-level ``name:``; Compose v2 reads the file either way."""
+    assert set(compose_document(tls=tls)) == {"services", "volumes"}
+
+
 def test_the_dockerfile_installs_the_package_and_runs_as_a_non_root_user():
     text = DOCKERFILE.read_text(encoding="utf-8")
-    assert re.search(r"^FROM python:3\.11-slim\b", text, re.M)
-    assert re.search(r"^RUN pip install \.", text, re.M)
+    # The base is an argument whose default is the official image: users elsewhere change nothing.
+    assert text.index("\nARG BASE=python:3.11-slim\n") < text.index("\nFROM ")
+    froms = re.findall(r"^FROM (.+)$", text, re.M)
+    assert froms == ["${BASE} AS build", "${BASE}"], froms
+    # pip installs into a venv in the build stage: the dependencies with the CA bundle as a build secret
+    # (never a layer), then the package without the network; the final stage takes the venv alone.
+    runs = re.findall(r"^RUN .*?(?<!\\)\n", text, re.M | re.S)
+    online = [run for run in runs if run.startswith("RUN --mount=type=secret,id=ca ")]
+    assert len(online) == 1 and "PIP_CERT=/run/secrets/ca" in online[0]
+    assert "/opt/dsop-sandbox/bin/pip install -r " in online[0] and "['project']['dependencies']" in online[0]
+    package = [run for run in runs if "pip install --no-deps --no-build-isolation ." in run]
+    assert len(package) == 1 and "pip uninstall --yes pip setuptools" in package[0]
+    assert text.index(online[0]) < text.index("COPY sandbox ") < text.index(package[0])
+    final = text[text.rindex("\nFROM ") :]
+    assert re.findall(r"^COPY --from=(\S+) (\S+)", final, re.M) == [("build", "/opt/dsop-sandbox")]
+    assert not re.search(r"^(ADD|COPY) .*(\.crt|\.pem|certs)", text, re.M | re.I)
     users = re.findall(r"^USER\s+(\S+)", text, re.M)
     assert users and users[-1] not in ("root", "0")
     images = {service["image"] for service in compose_document()["services"].values()}
@@ -348,7 +408,8 @@ def test_the_dockerfile_installs_the_package_and_runs_as_a_non_root_user():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     for folder in folders:
         assert folder in copied and folder not in ignored, folder
-    assert "setup.py" in re.findall(r"^COPY (.+) \./$", text, re.M)[0].split()
+    copied_here = [name for line in re.findall(r"^COPY (.+) \./$", text, re.M) for name in line.split()]
+    assert {"pyproject.toml", "setup.py", "README.md"} <= set(copied_here)
 
 
 def package_folders() -> list[str]:
