@@ -11,6 +11,7 @@ may import both sides; the reference insurer itself imports nothing from the san
 
 from __future__ import annotations
 
+import secrets
 import time
 import tomllib
 from datetime import UTC, datetime
@@ -20,8 +21,10 @@ import requests
 
 from dsop_sandbox.examples.reference_insurer import ReferenceInsurer, create_app
 from dsop_sandbox.examples.reference_insurer.app import EXTENSION
+from dsop_sandbox.examples.reference_insurer.config import RESET_KEY_HEADER
 from dsop_sandbox.mocks.common.trust import trust
 
+from .control_plane import allow_insurer_reset
 from .insurer_files import PROFILE_FILE, TABLES, insurer_toml, write_insurer_files
 from .launcher import Sandbox, StartupError, tls_hostnames
 from .wsgi_server import ServiceServer
@@ -119,10 +122,14 @@ class ReferenceInsurerServer:
             }
             if settings.tls:
                 options["ca_bundle"] = self.facts["certificate"]["ca"]
+            # a key only this process knows: the control plane may empty our claims ("reset for the next group")
+            reset_key = secrets.token_urlsafe(32)
+            options["reset_key"] = reset_key
             options.update(self.options)
             self.app = create_app(self.profile_path, insurer_class=self.insurer_class, **options)
             server.start(self.app)
             self._wait_healthy(timeout)
+            allow_insurer_reset(self.sandbox.app("control"), self.url, RESET_KEY_HEADER, reset_key)
         except BaseException:
             self.stop()
             raise
