@@ -31,7 +31,7 @@ token (``consent_generation``), and Maskinporten's refusal naming Altinn's code 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, make_response, render_template, request
 
 import dsop_sandbox.conformance.contract as C
 from dsop_sandbox.control_plane.outline import outline
@@ -77,14 +77,36 @@ ALTINN3_NAMES = {
     for operation in operations
 }
 
-LANES = (
-    ("citizen", "Citizen (browser)"),
-    ("insurer", "Insurer"),
-    ("idporten", "ID-porten"),
-    ("maskinporten", "Maskinporten"),
-    ("altinn", "Altinn"),
-    ("nav", "NAV"),
-)
+#: The lifelines, by language: the control plane's own (it acts for the walkthrough's controls), then
+#: the citizen's browser, the insurer and the services.
+LANES = {
+    "nb": (
+        ("control", "Sandkasse"),
+        ("citizen", "Innbygger"),
+        ("insurer", "Forsikring"),
+        ("idporten", "ID-porten"),
+        ("maskinporten", "Maskin\u00adporten"),
+        ("altinn", "Altinn"),
+        ("nav", "NAV"),
+    ),
+    "en": (
+        ("control", "Sandbox"),
+        ("citizen", "Citizen"),
+        ("insurer", "Insurer"),
+        ("idporten", "ID-porten"),
+        ("maskinporten", "Maskin\u00adporten"),
+        ("altinn", "Altinn"),
+        ("nav", "NAV"),
+    ),
+}
+#: The pages' languages, the default first. ``?lang=`` on any page of the sandbox chooses one and
+#: keeps it in the cookie :data:`LANG_COOKIE` (path /, SameSite=Lax): cookies are shared across the
+#: ports of one host, so the choice carries across the services' pages. Then the cookie, then nb.
+LANGS = ("nb", "en")
+LANG_COOKIE = "dsop_lang"
+LANG_COOKIE_AGE = 365 * 24 * 3600
+#: The zone citizens' times are shown in (as Altinn shows them).
+ZONE = "Europe/Oslo"
 
 
 def install(app: Flask) -> Flask:
@@ -110,7 +132,24 @@ def dashboard_blueprint() -> Blueprint:
     return bp
 
 
+def chosen_lang() -> tuple[str, bool]:
+    """(the page's language, whether ``?lang=`` chose it now): ``?lang=``, else the cookie, else nb."""
+    asked = request.args.get("lang")
+    if asked in LANGS:
+        return asked, True
+    kept = request.cookies.get(LANG_COOKIE)
+    return (kept if kept in LANGS else LANGS[0]), False
+
+
 def _page(template: str, consent: str | None = None):
+    lang, chosen = chosen_lang()
+    response = make_response(_render(template, consent, lang))
+    if chosen:
+        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, path="/", samesite="Lax")
+    return response
+
+
+def _render(template: str, consent: str | None, lang: str):
     view = outline(consent)
     urls = view.services
     links = {
@@ -119,13 +158,20 @@ def _page(template: str, consent: str | None = None):
         "nav": urls["nav"] + "/person/personopplysninger/dsop",
     }
     walkthrough = template == "walkthrough.html"
+    lanes = LANES[lang]
     config = {
-        "lanes": [{"id": lane, "label": label} for lane, label in LANES],
+        "lang": lang,
+        "zone": ZONE,
+        "lanes": [{"id": lane, "label": label} for lane, label in lanes],
         "services": urls,
         "insurer": view.insurer,
         # the walkthrough's generation: its withdraw control takes that generation's consents
         "consent": view.consent if walkthrough else None,
         "withdraw_via": view.withdraw_via,
+        "reset_via": view.reset_via,
+        "years_later_via": view.years_later_via,
+        # the walkthrough is shown to a room: large text unless the presenter turned it off
+        "presenter": walkthrough,
         "poll_ms": POLL_MS,
         "poll_hidden_ms": POLL_HIDDEN_MS,
         "operations": OPERATIONS,
@@ -143,6 +189,13 @@ def _page(template: str, consent: str | None = None):
         start_via=view.start_via,
         fetch_via=view.fetch_via,
         person=view.person,
-        lanes=LANES,
+        years_later_via=view.years_later_via,
+        reset_via=view.reset_via,
+        lanes=lanes,
+        lang=lang,
+        en=lang == "en",
+        # what the language switch keeps of the page's query (the walkthrough's generation)
+        lang_keep=f"&consent={view.consent}" if walkthrough else "",
+        zone=ZONE,
         config=config,
     )

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dsop_sandbox import control_plane, launcher
-from dsop_sandbox.dashboard import BLUEPRINT, POLL_MS, install
+from dsop_sandbox.dashboard import BLUEPRINT, LANG_COOKIE, POLL_MS, install
 from dsop_sandbox.mocks.authority import KeyAuthority
 from tests.conftest import free_port_settings
 
@@ -58,8 +58,15 @@ def config_of(html: str) -> dict:
 
 def text_of(html: str, step: int) -> str:
     """What step ``step`` of the walkthrough says, without its markup."""
-    item = re.search(rf'<li id="step-{step}">(.*?)</li>', html, re.S).group(1)
+    item = re.search(rf'<li id="step-{step}">(.*?)(?=<li id="step-|</ol>\s*</section>)', html, re.S).group(1)
     return " ".join(re.sub(r"<[^>]+>", " ", item).split())
+
+
+def english(app):
+    """A browser that chose English (the pages are Norwegian unless ``?lang=en`` or the cookie says so)."""
+    client = app.test_client()
+    client.set_cookie(LANG_COOKIE, "en")
+    return client
 
 
 def own_urls(app) -> tuple[str, ...]:
@@ -69,12 +76,12 @@ def own_urls(app) -> tuple[str, ...]:
 
 @pytest.mark.parametrize("path", ["/", "/dashboard", "/walkthrough"])
 def test_the_pages_are_html_with_nothing_from_outside(with_insurer, path):
-    answer = with_insurer.test_client().get(path)
+    answer = english(with_insurer).get(path)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert answer.headers["Content-Type"].startswith("text/html")
     html = answer.get_data(as_text=True)
     assert "<svg" in html or 'class="lane-names"' in html
-    for lane in ("Citizen (browser)", "Insurer", "ID-porten", "Maskinporten", "Altinn", "NAV"):
+    for lane in ("Sandbox", "Citizen", "Insurer", "ID-porten", "Maskin\u00adporten", "Altinn", "NAV"):
         assert lane in html
     allowed = (*own_urls(with_insurer), INSURER)
     for url in URL_ATTRIBUTES.findall(html):
@@ -96,7 +103,7 @@ def test_the_pages_are_html_with_nothing_from_outside(with_insurer, path):
     ],
 )
 def test_the_walkthrough_links_the_reference_insurer_of_its_generation(with_both, query, consent, insurer, my_consents):
-    html = with_both.test_client().get("/walkthrough" + query).get_data(as_text=True)
+    html = english(with_both).get("/walkthrough" + query).get_data(as_text=True)
     person = f"pid={KARI}&amp;first_name=Kari&amp;last_name=Nordmann"
     assert f"{insurer}/claims/start?{person}" in html
     # the button goes there through the control plane, which records the hop (the insurer logs nothing)
@@ -118,7 +125,7 @@ def test_the_walkthrough_links_the_reference_insurer_of_its_generation(with_both
 
 
 def test_the_walkthrough_offers_both_generations_altinn3_first_and_chosen(with_both):
-    client = with_both.test_client()
+    client = english(with_both)
     for query, chosen in [("", "altinn3"), ("?consent=altinn2", "altinn2")]:
         html = client.get("/walkthrough" + query).get_data(as_text=True)
         choice = re.findall(r'<a id="generation-(\w+)" href="([^"]+)"\s*(aria-current="page")?>', html)
@@ -133,7 +140,7 @@ def test_the_walkthrough_offers_both_generations_altinn3_first_and_chosen(with_b
 
 
 def test_the_altinn3_walkthrough_tells_the_altinn3_flow(with_both):
-    html = with_both.test_client().get("/walkthrough").get_data(as_text=True)
+    html = english(with_both).get("/walkthrough").get_data(as_text=True)
     steps = {step: text_of(html, step) for step in range(1, 8)}
     assert "Maskinporten token for Altinn" in steps[1] and "creates a consent request at Altinn" in steps[1]
     assert "Status=OK" in steps[2]
@@ -148,7 +155,7 @@ def test_the_altinn3_walkthrough_tells_the_altinn3_flow(with_both):
 
 
 def test_the_altinn2_walkthrough_tells_the_altinn2_flow(with_both):
-    html = with_both.test_client().get("/walkthrough?consent=altinn2").get_data(as_text=True)
+    html = english(with_both).get("/walkthrough?consent=altinn2").get_data(as_text=True)
     steps = {step: text_of(html, step) for step in range(1, 8)}
     assert "asks Altinn for consent" in steps[1] and "Maskinporten" not in steps[1]
     assert "authorization code" in steps[2]
@@ -159,7 +166,7 @@ def test_the_altinn2_walkthrough_tells_the_altinn2_flow(with_both):
 
 
 def test_without_an_insurer_the_walkthrough_says_how_to_start_one(app):
-    html = app.test_client().get("/walkthrough").get_data(as_text=True)
+    html = english(app).get("/walkthrough").get_data(as_text=True)
     assert "No reference insurer for Altinn 3 is running" in html and "dsop-sandbox demo" in html
     assert 'id="start-claim"' not in html
     assert re.search(r'id="fetch-again"[^>]*disabled', html)
@@ -167,7 +174,7 @@ def test_without_an_insurer_the_walkthrough_says_how_to_start_one(app):
 
 
 def test_a_generation_without_its_insurer_says_so_beside_the_choice(with_insurer):
-    html = with_insurer.test_client().get("/walkthrough?consent=altinn2").get_data(as_text=True)
+    html = english(with_insurer).get("/walkthrough?consent=altinn2").get_data(as_text=True)
     assert "No reference insurer for Altinn 2 is running" in html and 'id="start-claim"' not in html
     altinn2 = re.search(r'<a id="generation-altinn2".*?</a>', html, re.S).group(0)
     altinn3 = re.search(r'<a id="generation-altinn3".*?</a>', html, re.S).group(0)
@@ -175,7 +182,7 @@ def test_a_generation_without_its_insurer_says_so_beside_the_choice(with_insurer
 
 
 def test_the_dashboard_withdraws_either_generations_consent(with_both):
-    html = with_both.test_client().get("/").get_data(as_text=True)
+    html = english(with_both).get("/").get_data(as_text=True)
     select = re.search(r'<select id="withdraw-generation".*?</select>', html, re.S).group(0)
     assert re.findall(r'<option value="(\w+)">([^<]+)</option>', select) == [
         ("altinn3", "Altinn 3"),
