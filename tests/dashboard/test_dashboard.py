@@ -229,3 +229,30 @@ def test_the_demo_command_parses():
     add_command(commands)
     args = parser.parse_args(["demo", "--open"])
     assert args.open is True and args.run is cmd_demo and args.state_dir is None and args.config is None
+
+
+def lang_cookies(answer) -> list[str]:
+    return [c for c in answer.headers.getlist("Set-Cookie") if c.startswith(LANG_COOKIE + "=")]
+
+
+def test_the_pages_are_norwegian_unless_lang_or_the_cookie_says_english(with_insurer):
+    """``?lang=`` first (and kept in the dsop_lang cookie, path /, SameSite=Lax, which every port of the
+    host shares), then the cookie, then Norwegian; an unknown language changes nothing."""
+    client = with_insurer.test_client()
+    html = client.get("/walkthrough").get_data(as_text=True)
+    assert '<html lang="nb">' in html and "Nullstill for neste gruppe" in html and config_of(html)["lang"] == "nb"
+    chosen = client.get("/walkthrough?lang=en&consent=altinn3")
+    [cookie] = lang_cookies(chosen)
+    assert cookie.startswith(f"{LANG_COOKIE}=en;") and "Path=/" in cookie and "SameSite=Lax" in cookie
+    assert '<html lang="en">' in chosen.get_data(as_text=True)
+    assert 'href="?lang=nb&amp;consent=altinn3"' in chosen.get_data(as_text=True)  # the switch keeps the generation
+    later = client.get("/dashboard")
+    assert '<html lang="en">' in later.get_data(as_text=True) and lang_cookies(later) == []
+    assert '<html lang="nb">' in client.get("/?lang=nb").get_data(as_text=True)
+    unknown = client.get("/?lang=de")
+    assert '<html lang="nb">' in unknown.get_data(as_text=True) and lang_cookies(unknown) == []
+
+
+def test_times_are_labelled_with_the_citizens_zone(with_insurer):
+    html = with_insurer.test_client().get("/walkthrough").get_data(as_text=True)
+    assert config_of(html)["zone"] == "Europe/Oslo" and "tid (Europe/Oslo)" in html
