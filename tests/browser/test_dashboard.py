@@ -208,12 +208,9 @@ def walkthrough(page, sandbox, insurer) -> None:
     assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)  # in time order
     callback = rows[back]
     assert callback["label"] == "tilbake til forsikringen · Status=OK · via Altinn"
-    assert "Seen through Altinn" in callback["title"] and insurer.url + "/claims/callback" in callback["title"]
+    assert "Sett gjennom Altinn" in callback["title"] and insurer.url + "/claims/callback" in callback["title"]
     assert "AuthorizationCode=" not in callback["title"] and "inferred" in callback["classes"]
-    assert (
-        "Recorded by the control plane" in rows[start]["title"]
-        and insurer.url + "/claims/start" in rows[start]["title"]
-    )
+    assert "Ført av sandkassen" in rows[start]["title"] and insurer.url + "/claims/start" in rows[start]["title"]
     styles = {
         kind: page.locator(f'.event[data-kind="{kind}"] .arrow').first.evaluate(
             "el => getComputedStyle(el).borderTopStyle"
@@ -258,7 +255,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     again = page.locator(fetched + " .arrow").first
     assert again.inner_text() == "hent på nytt (forsikringens hentekrok) · gjennomgang"
     assert page.locator(fetched + " .arrow.answer").inner_text().startswith("avvist: ")
-    assert "the insurer answered 200 consent_required" in again.get_attribute("title")
+    assert "forsikringen svarte 200 consent_required" in again.get_attribute("title")
     rows = diagram(page)
     asked = index_of(rows, operation="insurer_fetch")
     index_of(rows, asked, **{"from": "insurer", "to": "altinn", "operation": "get_consent_token"})
@@ -285,7 +282,9 @@ def walkthrough(page, sandbox, insurer) -> None:
     wait_for_arrows(page, tls)
     arrow = page.locator(tls + " .arrow")
     assert arrow.inner_text() == "TLS avvist: unknown_ca"
-    assert "refused" in arrow.get_attribute("class") and "No HTTP request was made" in arrow.get_attribute("title")
+    assert "refused" in arrow.get_attribute("class") and "Ingen HTTP-forespørsel ble sendt" in arrow.get_attribute(
+        "title"
+    )
     assert arrow.evaluate("el => getComputedStyle(el).borderTopStyle") == "double"
     shoot_in_front(page, "dashboard-hops-6c-tls-refused")
 
@@ -485,7 +484,7 @@ def fed_diagram(page, sandbox) -> None:
 
     tls, http_refusal = by[("tls_handshake", "06.000")], by[("hentUforeopplysninger", "06.500")]
     assert tls["label"] == "TLS avvist: unknown_ca" and "127.0.0.1:54321" in tls["title"]
-    assert "untrusted" in tls["title"] and "No HTTP request was made" in tls["title"]
+    assert "untrusted" in tls["title"] and "Ingen HTTP-forespørsel ble sendt" in tls["title"]
     # what was sent, and the refusal's reason in plain words on the answer
     assert http_refusal["label"] == "Maskinporten-token"
     assert http_refusal["answer"] == "avvist: samtykket er trukket tilbake (403)"
@@ -649,12 +648,12 @@ def test_the_diagram_draws_altinn3s_hops_the_lookup_under_the_token_request_it_s
     assert carried.first.evaluate("el => getComputedStyle(el).borderTopWidth") == "3px"
     assert page.locator(".event.lookup.nested").count() == 2
     token, looked, refused, early = rows[8], rows[9], rows[11], rows[13]
-    assert "carried an Altinn 3 consent" in token["title"] and CONSENT_ID in token["title"]
-    assert "put the consent into the token" in token["title"] and "refused" not in token["classes"]
-    assert "Server to server" in looked["title"] and "the same trace id, tr1" in looked["title"]
-    assert "naming Altinn's AM-00011 (the consent was withdrawn)" in refused["title"]
+    assert "bar et Altinn 3-samtykke" in token["title"] and CONSENT_ID in token["title"]
+    assert "la samtykket inn i tokenet" in token["title"] and "refused" not in token["classes"]
+    assert "Tjener til tjener" in looked["title"] and "samme sporings-ID, tr1" in looked["title"]
+    assert "med Altinns AM-00011 (samtykket er trukket tilbake)" in refused["title"]
     assert "refused" in refused["answer_classes"] and "refused" not in refused["classes"]
-    assert "Refused before Maskinporten asked Altinn" in early["title"]
+    assert "Avvist før Maskinporten spurte Altinn" in early["title"]
     # the walkthrough's withdraw control takes the consent the citizen accepted, to the control plane's Altinn 3 route
     assert page.locator("#withdraw-code").input_value() == CONSENT_ID
     assert withdrawn_through(page) == f"/_sandbox/altinn3/consents/{CONSENT_ID}/revoke"
@@ -754,11 +753,11 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
     )
     assert rows[token]["label"].startswith("tokenforespørsel med samtykket · nav:")
     assert rows[token]["answer"] == "Maskinporten-token med samtykket (authorization_details)"
-    assert "carries-consent" in rows[token]["classes"] and "put the consent into the token" in rows[token]["title"]
+    assert "carries-consent" in rows[token]["classes"] and "la samtykket inn i tokenet" in rows[token]["title"]
     looked = rows[token + 1]  # Maskinporten's lookup, drawn under the token request it served
     assert (looked["from"], looked["to"], looked["operation"]) == ("maskinporten", "altinn", LOOKUP)
     assert looked["label"].startswith("samtykkeoppslag ") and looked["answer"] == "Accepted"
-    assert "Server to server" in looked["title"]
+    assert "Tjener til tjener" in looked["title"]
     fetched = index_of(rows, token, **{"from": "insurer", "to": "nav"})
     assert rows[fetched]["label"].startswith("Maskinporten-token med samtykket (scope nav:")
     assert rows[fetched]["answer"].startswith("200 ")
@@ -792,7 +791,7 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
     every_lookup_under_its_token(page)
     refused = page.locator(carried + " .arrow.answer.refused").first
     assert refused.inner_text() == "avvist: samtykket er trukket tilbake (Altinn AM-00011)"
-    assert "naming Altinn's AM-00011 (the consent was withdrawn)" in refused.get_attribute("title")
+    assert "med Altinns AM-00011 (samtykket er trukket tilbake)" in refused.get_attribute("title")
     rows = diagram(page)
     clicked = index_of(rows, operation="insurer_fetch")
     token = index_of(

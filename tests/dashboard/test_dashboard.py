@@ -256,3 +256,12 @@ def test_the_pages_are_norwegian_unless_lang_or_the_cookie_says_english(with_ins
 def test_times_are_labelled_with_the_citizens_zone(with_insurer):
     html = with_insurer.test_client().get("/walkthrough").get_data(as_text=True)
     assert config_of(html)["zone"] == "Europe/Oslo" and "tid (Europe/Oslo)" in html
+
+
+def test_step_6_says_why_a_fetch_right_after_the_revoke_may_still_work(with_both):
+    """Altinn 3: a token that already carries the consent works until it runs out, so an answer "ok" there
+    comes with the reason; Altinn 2 asks Altinn for a consent token every time, so no such note."""
+    altinn3 = english(with_both).get("/walkthrough").get_data(as_text=True)
+    altinn2 = english(with_both).get("/walkthrough?consent=altinn2").get_data(as_text=True)
+    assert 'data-ok-hint="the token that carries the consent is still valid' in altinn3
+    assert "data-ok-hint" not in altinn2
