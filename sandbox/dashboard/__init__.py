@@ -4,6 +4,12 @@ the services (``GET /`` and ``/dashboard``) and a guided walkthrough of the DSOP
 reference insurer registered for that generation). Pages only: every route they call is the
 control plane's own.
 
+The pages are for a room: two columns that each fit the window (the steps scroll, the diagram stays
+in view; on a narrow or zoomed screen the diagram sits above the steps), a clicked arrow's details
+over the diagram's lower half, presenter mode (about 20 px text; on by default on the walkthrough),
+times in Europe/Oslo labelled so, a header clock that runs on the sandbox calendar, Norwegian unless
+``?lang=en`` or the ``dsop_lang`` cookie says otherwise (:func:`chosen_lang`).
+
 ``install(app)`` adds the pages to the control plane's Flask app (idempotent); whoever builds the
 sandbox does so (the launcher). The pages read the control plane only through its public
 :func:`~dsop_sandbox.control_plane.outline.outline`, and talk only to its admin API, from small inline
