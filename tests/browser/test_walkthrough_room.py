@@ -1,5 +1,6 @@
 """The walkthrough as a facilitator runs it in front of a room, in a real headless Chromium at 1280x720 (a
-projector) and at 1920x1080, with the Altinn 3 reference insurer beside the sandbox.
+projector) and at 1920x1080, with the reference insurers beside the sandbox (Altinn 3, and its Altinn 2 twin,
+whose step 7 is run too).
 
 Every step is done as its text says, the presenter's tab scrolled to the step as a presenter would; at each
 step the test asserts that the diagram is in the viewport, that a clicked arrow's details open in the
@@ -18,7 +19,7 @@ import pytest
 import requests
 
 from dsop_sandbox import launcher
-from dsop_sandbox.reference_insurer import ReferenceInsurerServer
+from dsop_sandbox.reference_insurer import ALTINN2, TWIN_NAME, TWIN_ORG, ReferenceInsurerServer
 from tests.browser.conftest import LOCALE, shoot
 from tests.conftest import free_port_settings
 
@@ -33,8 +34,12 @@ DSOP = "/person/personopplysninger/dsop"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     settings = free_port_settings(tmp_path_factory.mktemp("walkthrough-room") / "state")
-    with launcher.Sandbox(settings) as sandbox, ReferenceInsurerServer(sandbox, port=0) as insurer:
-        yield sandbox, insurer
+    with (
+        launcher.Sandbox(settings) as sandbox,
+        ReferenceInsurerServer(sandbox, port=0) as insurer,
+        ReferenceInsurerServer(sandbox, port=0, org=TWIN_ORG, name=TWIN_NAME, consent=ALTINN2) as twin,
+    ):
+        yield sandbox, insurer, twin
 
 
 class Watch:
@@ -109,15 +114,20 @@ def log_in_if_asked(tab) -> None:
         tab.get_by_role("button", name="Logg inn").click()
 
 
-def consent_in_new_tab(page, button: str):
+#: Where Altinn asks the citizen for consent, by generation.
+CONSENT_PAGES = {"altinn3": "/accessmanagement/ui/consent/request", "altinn2": "/ui/AccessConsent/request"}
+
+
+def consent_in_new_tab(page, button: str, consent: str = "altinn3"):
     """The citizen's steps in the tab the button opens: log in at ID-porten, «Ja» on Altinn's page."""
+    asking = re.escape(CONSENT_PAGES[consent])
     with page.expect_popup() as popup:
         page.locator(button).click()
     citizen = popup.value
     citizen.wait_for_load_state()
-    citizen.wait_for_url(re.compile(r".*(/login|/accessmanagement/ui/consent/request).*"))
+    citizen.wait_for_url(re.compile(rf".*(/login|{asking}).*"))
     log_in_if_asked(citizen)
-    citizen.wait_for_url(re.compile(r".*/accessmanagement/ui/consent/request\?id=.*"))
+    citizen.wait_for_url(re.compile(rf".*{asking}\?.*"))
     citizen.get_by_role("button", name="Ja, jeg gir samtykke").click()
     citizen.wait_for_url(re.compile(r".*/claims/callback\?.*Status=OK.*"))
     return citizen
@@ -135,23 +145,23 @@ def said(page, out: str, fragment: str) -> str:
     return page.locator("#" + out).inner_text()
 
 
-def step_7(page, name: str) -> None:
+def step_7(page, name: str, consent: str = "altinn3") -> None:
     """Three years later: consent anew, the calendar moved from today, the fetch refused as expired, back to
     today with a fresh consent, which works."""
-    citizen = consent_in_new_tab(page, "#consent-anew")
+    citizen = consent_in_new_tab(page, "#consent-anew", consent)
     citizen.close()
     page.locator("#jump-3y").click()
     said(page, "clock-out-said", "2029")  # three years and a day from today
     page.locator("#fetch-expired").click()
     assert said(page, "expired-out-said", "samtykket er utløpt") == "avvist: samtykket er utløpt"
-    # the fetch's answer and Maskinporten's refusal, drawn in plain words
+    # the fetch's answer (and Altinn 3: Maskinporten's refusal naming AM-00013), drawn in plain words
     expired = ".event .arrow.answer.refused"
     page.wait_for_function(
-        "([s, f]) => Array.from(document.querySelectorAll(s)).filter(a => a.textContent.includes(f)).length >= 2",
-        arg=[expired, "samtykket er utløpt"],
+        "([s, f, n]) => Array.from(document.querySelectorAll(s)).filter(a => a.textContent.includes(f)).length >= n",
+        arg=[expired, "samtykket er utløpt", 2 if consent == "altinn3" else 1],
     )
     check_step(page, "#step-7", "#expired-out-said", f"{name}-7-expired", '.event[data-refused="1"] .arrow.answer')
-    citizen = consent_in_new_tab(page, "#consent-fresh")
+    citizen = consent_in_new_tab(page, "#consent-fresh", consent)
     citizen.close()
     today = said(page, "today-out-said", "Europe/Oslo")
     assert "2029" not in today
@@ -244,7 +254,7 @@ def walk(browser, sandbox, insurer, viewport: str, *, again: bool) -> Watch:
             step_7(page, f"{viewport}-again")
             page.locator("#reset-group").click()
             reset = said(page, "reset-out-said", "Nullstilt")
-            assert "1 referanseforsikring" in reset and "saker glemt" in reset
+            assert "2 referanseforsikringer" in reset and "saker glemt" in reset  # the Altinn 3 one and its twin
             assert page.locator("#events .event").count() == 0 or page.locator("#empty").is_visible()
             status = requests.get(insurer.url + "/conformance/status", params={"pid": KARI["pid"]}, timeout=10).json()
             assert status["claims"] == [] and status["consent"] == "none"  # pending ones too
@@ -256,13 +266,31 @@ def walk(browser, sandbox, insurer, viewport: str, *, again: bool) -> Watch:
 
 
 def test_the_walkthrough_in_front_of_a_projector(browser, world, artifacts):
-    sandbox, insurer = world
+    sandbox, insurer, _ = world
     walk(browser, sandbox, insurer, "projector", again=True)
 
 
 def test_the_walkthrough_on_a_full_hd_screen(browser, world, artifacts):
-    sandbox, insurer = world
+    sandbox, insurer, _ = world
     walk(browser, sandbox, insurer, "full-hd", again=False)
+
+
+def test_step_7_of_the_altinn2_walkthrough(browser, world, artifacts):
+    """Altinn 2 stays selectable: its step 7 works the same way under the two clocks (the consent token says the
+    consent has expired), twice in a row."""
+    sandbox = world[0]
+    context = browser.new_context(viewport=VIEWPORTS["projector"], locale=LOCALE)
+    context.set_default_timeout(15_000)
+    watch = Watch(context)
+    try:
+        page = context.new_page()
+        assert requests.post(sandbox.url("control") + "/_sandbox/dashboard/reset", timeout=30).status_code == 200
+        page.goto(sandbox.url("control") + "/walkthrough?consent=altinn2")
+        step_7(page, "altinn2-first", "altinn2")
+        step_7(page, "altinn2-again", "altinn2")
+        watch.assert_clean()
+    finally:
+        context.close()
 
 
 def test_at_150_percent_zoom_the_diagram_stays_beside_or_above_the_steps(browser, world):
