@@ -4,16 +4,16 @@ endpoints the conformance suite uses (the fetch hook and a status read-out)."""
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from pathlib import Path
 
-from flask import Flask, jsonify, redirect, request
+from flask import Flask, Response, jsonify, redirect, request
 
 from . import pages
 from .config import RESET_KEY_HEADER, InsurerConfig
 from .insurer import OK, UNAVAILABLE, ClaimError, ReferenceInsurer, public_claim
-from .store import Store
+from .language import remember_choice
+from .store import CONSENTED, Store
 
 log = logging.getLogger("reference_insurer")
 
@@ -48,6 +48,7 @@ def create_app(
     app.config.update(MAX_CONTENT_LENGTH=64 * 1024)
     app.json.sort_keys = False
     app.extensions[EXTENSION] = insurer
+    app.after_request(remember_choice)  # ?lang= on a page: the citizen's choice, for the sandbox's pages too
     name = config.name
 
     def insurer_of() -> ReferenceInsurer:
@@ -65,14 +66,18 @@ def create_app(
         """(pid, problem)."""
         pid = (request.args.get("pid") or "").strip()
         if not pid:
-            return None, "pid (fødselsnummeret) mangler."
+            return None, pages.texts()["no_pid"]
         problem = fnr_problem(pid)
-        return (None, problem) if problem else (pid, None)
+        return (None, pages.texts()[problem]) if problem else (pid, None)
 
     @app.get("/")
     def index():
         claims = [public_claim(c) for c in insurer_of().store.all()]
-        return pages.page(name, "Saker", pages.INDEX, claims=claims)
+        return pages.page(name, pages.texts()["index_title"], pages.INDEX, claims=claims)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        return Response(pages.FAVICON, mimetype="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/health")
     def health():
@@ -80,17 +85,18 @@ def create_app(
 
     @app.get("/claims/start")
     def start_claim():
+        t = pages.texts()
         pid, problem = person_from_query()
         if problem:
-            return error(400, "Ugyldig fødselsnummer", problem)
+            return error(400, t["bad_pid"], problem)
         first_name = (request.args.get("first_name") or "").strip()[:MAX_NAME]
         last_name = (request.args.get("last_name") or "").strip()[:MAX_NAME]
         if not last_name:
-            return error(400, "Etternavn mangler", "Altinn trenger etternavnet ditt for å vise samtykket (last_name).")
+            return error(400, t["no_last_name"], t["no_last_name_text"])
         try:
             claim = insurer_of().start_claim(pid, first_name, last_name)
         except ClaimError as exc:
-            return error(exc.status, "Saken kunne ikke startes", str(exc), exc.details)
+            return error(exc.status, t["not_started"], str(exc), exc.details)
         return redirect(claim["gui_url"], 302)
 
     @app.get("/claims/callback")
@@ -101,20 +107,21 @@ def create_app(
         }
         outcome = insurer_of().handle_callback(request.args.get("claim"), params)
         claim_id = outcome.claim["id"] if outcome.claim and outcome.kind != "refused" else None
+        t = pages.texts()
         if outcome.kind == "refused":
-            return error(400, "Ugyldig svar fra samtykket", outcome.message)
-        heading = "Takk – samtykket er registrert" if outcome.kind == "consented" else "Ikke samtykke"
-        return pages.message_page(
-            name, heading, outcome.message, ok=outcome.kind == "consented", claim_id=claim_id
-        ), outcome.status
+            return error(400, t["bad_callback"], outcome.message)
+        consented = outcome.kind == "consented"
+        heading, text = (t["thanks"], t["thanks_text"]) if consented else (t["declined"], t["declined_text"])
+        return pages.message_page(name, heading, text, ok=consented, claim_id=claim_id), outcome.status
 
     @app.get("/claims/<claim_id>")
     def show_claim(claim_id: str):
         claim = insurer_of().store.get(claim_id)
         if claim is None:
-            return error(404, "Ukjent sak", "Vi finner ingen sak med denne lenken.")
-        data = json.dumps(claim["data"], indent=2, ensure_ascii=False) if claim.get("data") else None
-        return pages.page(name, "Sak", pages.CLAIM, claim=claim, summary=public_claim(claim), data=data)
+            t = pages.texts()
+            return error(404, t["unknown_claim"], t["unknown_claim_text"])
+        waiting = claim["state"] == CONSENTED and claim.get("retrieval") in ("idle", "running")
+        return pages.claim_page(name, claim, public_claim(claim), waiting=waiting)
 
     @app.post("/conformance/fetch")
     def conformance_fetch():
@@ -158,7 +165,7 @@ def create_app(
         if isinstance(getattr(exc, "code", None), int) and hasattr(exc, "get_response"):  # an HTTP error
             return http_error(exc)
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return error(500, "Noe gikk galt", "En feil oppstod hos oss. Prøv igjen senere.")
+        return error(500, pages.texts()["broken"], pages.texts()["broken_text"])
 
     return app
 
@@ -167,13 +174,14 @@ __all__ = ["EXTENSION", "OK", "create_app"]
 
 
 def fnr_problem(pid: str) -> str | None:
-    """Why ``pid`` is not a fødselsnummer (11 digits with both control digits right), or None."""
+    """Why ``pid`` is not a fødselsnummer (11 digits with both control digits right), or None: the
+    key of the page's text that says so."""
     if len(pid) != 11 or not pid.isdigit():
-        return "Et fødselsnummer har 11 siffer."
+        return "pid_length"
     digits = [int(c) for c in pid]
     k1 = 11 - sum(d * w for d, w in zip(digits, (3, 7, 6, 1, 8, 9, 4, 5, 2), strict=False)) % 11
     k2 = 11 - sum(d * w for d, w in zip(digits, (5, 4, 3, 2, 7, 6, 5, 4, 3, 2), strict=False)) % 11
     k1, k2 = (0 if k == 11 else k for k in (k1, k2))
     if k1 == 10 or k2 == 10 or (k1, k2) != (digits[9], digits[10]):
-        return "Kontrollsifrene i fødselsnummeret stemmer ikke."
+        return "pid_digits"
     return None

@@ -15,6 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common import language
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.key_admin import key_admin_blueprint
@@ -105,4 +106,4 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     ):
         app.register_blueprint(blueprint)
     app.wsgi_app = RequestPath(app.wsgi_app)
-    return app
+    return language.install(app)

@@ -17,7 +17,8 @@ with the service's enterprise certificate (``private_key_jwt``, ``x5c`` = leaf a
 verifies the id_token against ID-porten's published keys (issuer, audience = the client id,
 lifetime, nonce, ``pid``). The caller then checks the level with
 :meth:`RelyingPartyConfig.acr_problem`: a relying party must check the ``acr`` it got, not trust
-the one it asked for. ID-porten unreachable (network, 5xx, no keys) is :class:`LoginFailed` with
+the one it asked for. A page for one person's request (Altinn's consent page) sends that person's
+fødselsnummer as ``login_hint``. ID-porten unreachable (network, 5xx, no keys) is :class:`LoginFailed` with
 status 502; everything else the citizen or an attacker can cause is a 4xx.
 
 The session is a random cookie (HttpOnly, SameSite=Lax, path ``/``, Secure over https); the store
@@ -323,8 +324,13 @@ class RelyingParty:
         self.config.clear_session_cookie(response)
 
     # -- the authorization request ---------------------------------------------------------------------
-    def start_login(self, return_url: str, lang: str = "nb", prompt: str | None = None) -> Response:
-        """Remember a pending login and send the browser to ID-porten."""
+    def start_login(
+        self, return_url: str, lang: str = "nb", prompt: str | None = None, login_hint: str | None = None
+    ) -> Response:
+        """Remember a pending login and send the browser to ID-porten. ``login_hint``: the
+        fødselsnummer of the person the page is for, when the service knows it (OpenID Connect Core
+        1.0, §3.1.2.1: a hint the provider may use at its discretion; the sandbox's ID-porten
+        preselects that test person and says so)."""
         config = self.config
         browser = request.cookies.get(config.login_cookie)
         if not browser or len(browser) > MAX_LOGIN_COOKIE:
@@ -360,6 +366,8 @@ class RelyingParty:
         }
         if prompt:
             params["prompt"] = prompt
+        if login_hint:
+            params["login_hint"] = login_hint
         response = redirect(f"{self.idporten_base_url}/authorize?{urlencode(params)}", code=302)
         config.set_cookie(response, config.login_cookie, browser)
         response.headers["Cache-Control"] = "no-store"

@@ -25,6 +25,7 @@ from typing import Protocol
 from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
+from . import favicon
 from .admin import admin_blueprint
 from .admin_access import AdminAccess, redact_body
 from .clock import Clock
@@ -37,6 +38,7 @@ from .outbound import Outbound
 from .page_headers import secure_page
 from .settings import MAY_BE_ZERO, Settings
 from .store import Store
+from .url_rules import LazyBuilderRule
 
 log = logging.getLogger("dsop_sandbox")
 
@@ -152,6 +154,7 @@ def create_service_app(
     ``guard_every_path`` applies the admin API's checks (:mod:`.admin_access`) to every path, not
     only to ``/_sandbox``."""
     app = Flask(f"dsop_sandbox.{name}")
+    app.url_rule_class = LazyBuilderRule
     app.jinja_options = {**app.jinja_options, "bytecode_cache": COMPILED_TEMPLATES}
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
@@ -251,6 +254,8 @@ class ServiceMiddleware:
         return operation in self.recorded_reads
 
     def __call__(self, environ, start_response):
+        if favicon.asks_for_icon(environ):  # the browser's own request: no operation, no event, no fault
+            return favicon.answer(environ, start_response)
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "") or "/"
         endpoint = self._endpoint(environ)

@@ -12,6 +12,7 @@ import uuid
 from flask import Blueprint, Flask, current_app
 
 from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common import language
 from dsop_sandbox.mocks.common import validation as check
 from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint
 from dsop_sandbox.mocks.common.clock import Clock
@@ -142,7 +143,7 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
         key_admin_blueprint(authority, SERVICE),
     ):
         app.register_blueprint(blueprint)
-    return app
+    return language.install(app)
 
 
 def _service() -> IdPorten:

@@ -8,6 +8,12 @@ always with RFC 9207 ``iss``.
 The parameters follow Digdir, «/authorize endpoint»,
 https://docs.digdir.no/docs/idporten/oidc/oidc_protocol_authorize: ``state`` and ``nonce`` are
 *recommended*; ``state`` must be sent by a public client, and by any client that does not use PKCE.
+
+``login_hint`` (OpenID Connect Core 1.0, §3.1.2.1: a hint about who logs in, used at the provider's
+discretion) is a sandbox convenience here: ID-porten documented it only as ``eidas:true`` (the
+older «/authorize endpoint» page, https://docs.digdir.no/docs/idporten/oidc_old/oidc_protocol_authorize.html),
+never as a person. A synthetic fødselsnummer in it is preselected on the login page and marked
+«Forhåndsvalgt av sandkassen»; the citizen may still choose anyone; any other hint is ignored.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, current_app, make_response, redirect, render_template, request
 
+from dsop_sandbox.mocks.common import language
 from dsop_sandbox.mocks.common.events import annotate
 from dsop_sandbox.mocks.common.identifiers import fnr_problem
 from dsop_sandbox.mocks.common.service import runtime
@@ -150,7 +157,14 @@ def error_page(message: str, status: int = 400) -> Response:
     annotate(error="invalid_request")
     return make_response(
         render_template(
-            "message.html", lang=lang, t=t, heading=t["error_title"], message=message, frames=[], next_url=None
+            "message.html",
+            lang=lang,
+            t=t,
+            heading=t["error_title"],
+            message=message,
+            frames=[],
+            next_url=None,
+            switch_url=language.switch_url(lang) if request.method == "GET" else None,
         ),
         status,
     )
@@ -223,9 +237,9 @@ def authorize_blueprint() -> Blueprint:
         request_id, params = pending_request(request.args)
         if params is None:
             return error_page(LOGIN_EXPIRED)
-        chosen = request.args.get("ui_locales")
-        if chosen in ("nb", "en") and chosen != params.get("ui_locales"):
-            # the user's own choice of language wins over the client's (ID-porten keeps it in a cookie)
+        chosen = language.chosen() or request.args.get("ui_locales")
+        if chosen in language.LANGUAGES and chosen != params.get("ui_locales"):
+            # the user's own choice of language wins over the client's (and is kept in a cookie)
             params = {**params, "ui_locales": chosen}
             oidc().state.update_request(request_id, params)
         return render_login(request_id, params)
@@ -305,8 +319,10 @@ def render_login(
     methods = [{**m, "allowed": ACR_RANK[m["acr"]] >= ACR_RANK[required]} for m in METHODS]
     persons = oidc().persons.all()
     known = {p["pid"] for p in persons}
+    hinted = hinted_pid(params)
+    if hinted and not chosen_pid:
+        chosen_pid = hinted
     chosen_method = chosen_method or next(m["id"] for m in methods if m["allowed"])
-    switch = "en" if lang == "nb" else "nb"
     page = render_template(
         "login.html",
         lang=lang,
@@ -321,10 +337,17 @@ def render_login(
         chosen_method=chosen_method,
         chosen_pid=chosen_pid if chosen_pid in known else (persons[0]["pid"] if persons and not chosen_pid else ""),
         other_pid="" if chosen_pid in known else chosen_pid,
+        hinted=hinted if hinted == chosen_pid else None,
         action="/login",
-        switch_url=f"/login?request_id={request_id}&ui_locales={switch}",
+        switch_url=language.switch_url(lang, "/login", {"request_id": request_id}),
     )
     return _html(page, status)
+
+
+def hinted_pid(params: dict) -> str | None:
+    """The synthetic fødselsnummer the client's ``login_hint`` names, or None (see the module text)."""
+    hint = (params.get("login_hint") or "").strip()
+    return hint if hint and fnr_problem(hint) is None else None
 
 
 def _html(page: str, status: int) -> Response:

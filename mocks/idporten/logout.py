@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 import jwt
 from flask import Blueprint, current_app, make_response, redirect, render_template, request
 
+from dsop_sandbox.mocks.common import language
 from dsop_sandbox.mocks.common.events import annotate
 
 from . import browser_binding as binding
@@ -42,9 +43,10 @@ def _client_from_hint(hint: str) -> dict | None:
 
 def confirm_page(params, token: str):
     lang, t = texts_for(params.get("ui_locales"))
-    fields = {name: params[name] for name in CARRIED if params.get(name)}
-    fields[binding.CSRF_FIELD] = token
-    page = make_response(render_template("logout_confirm.html", lang=lang, t=t, fields=fields))
+    carried = {name: params[name] for name in CARRIED if params.get(name)}
+    fields = {**carried, binding.CSRF_FIELD: token}
+    switch = language.switch_url(lang, "/logout", carried)
+    page = make_response(render_template("logout_confirm.html", lang=lang, t=t, fields=fields, switch_url=switch))
     page.headers["Cache-Control"] = "no-store"
     return page
 

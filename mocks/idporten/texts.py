@@ -1,4 +1,5 @@
-"""What the ID-porten pages say, in Norwegian (default) and English (``ui_locales=en``)."""
+"""What the ID-porten pages say, in Norwegian (default) and English (``?lang=en``, or ``ui_locales=en``
+from the client)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dsop_sandbox.mocks.common.identifiers import (
     FNR_NOT_11_DIGITS,
     FNR_NOT_SYNTHETIC,
 )
+from dsop_sandbox.mocks.common.language import page_language
 
 #: Why a fødselsnummer is refused, in Norwegian (the English reasons come from identifiers).
 PID_PROBLEMS_NB = {
@@ -45,6 +47,8 @@ TEXTS = {
         "log_out": "Logg ut",
         "logout_wait": "Du logges ut fra tjenestene du brukte …",
         "language": "English",
+        "preselected": "Forhåndsvalgt av sandkassen",
+        "preselected_why": "tjenesten oppga hvem innloggingen gjelder (login_hint)",
     },
     "en": {
         "title": "Log in with ID-porten",
@@ -72,15 +76,15 @@ TEXTS = {
         "log_out": "Log out",
         "logout_wait": "Logging you out of the services you used …",
         "language": "Norsk (bokmål)",
+        "preselected": "Preselected by the sandbox",
+        "preselected_why": "the service named who the login is for (login_hint)",
     },
 }
 
 
 def texts_for(ui_locales: str | None) -> tuple[str, dict]:
-    """The first supported language in ``ui_locales`` (nn and se fall back to nb)."""
-    for tag in (ui_locales or "").split():
-        if tag.lower().startswith("en"):
-            return "en", TEXTS["en"]
-        if tag.lower() in ("nb", "nn", "no", "se"):
-            break
-    return "nb", TEXTS["nb"]
+    """The page's language by the sandbox's policy (:mod:`~dsop_sandbox.mocks.common.language`: the
+    citizen's choice, then the first supported language in ``ui_locales``; nn and se fall back to nb)
+    and its texts."""
+    lang = page_language(ui_locales)
+    return lang, TEXTS[lang]

@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from flask import Blueprint, Flask, Response, request
 
 from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common import language
 from dsop_sandbox.mocks.common import validation as check
 from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint, page_request, paged
 from dsop_sandbox.mocks.common.clock import Clock
@@ -86,7 +87,7 @@ def create_app(
                 response.headers[name] = request.headers[name]
         return response
 
-    return app
+    return language.install(app)
 
 
 def history_of(service: Nav, pid: str):

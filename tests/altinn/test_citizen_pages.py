@@ -15,7 +15,7 @@ from dsop_sandbox.mocks.altinn.citizen.login import HIGH, acr_problem, safe_retu
 from dsop_sandbox.mocks.altinn.citizen.pages import answer_redirect, with_query
 from dsop_sandbox.mocks.altinn.norwegian_time import OSLO, local_clock, local_date
 from tests.altinn.conftest import KARI, OLA
-from tests.citizen import Citizen
+from tests.citizen import Citizen, hidden_fields
 from tests.conftest import INSURER_NAME, REDIRECT_URI
 from tests.idporten.support import Page
 
@@ -465,6 +465,13 @@ def test_the_legacy_link_creates_a_request_and_shows_it(eco, company, kari):
     assert stored["status"] == "Accepted" and stored["offered_by"] == KARI["pid"]
 
 
+def test_a_legacy_link_for_someone_hints_the_login_at_them(eco, company, kari):
+    first = kari.http.get(link(eco, company, OfferedBy=OLA["pid"]), allow_redirects=False, timeout=10)
+    assert parse_qs(urlsplit(first.headers["Location"]).query)["login_hint"] == [OLA["pid"]]
+    anyone = kari.http.get(link(eco, company), allow_redirects=False, timeout=10)
+    assert "login_hint" not in parse_qs(urlsplit(anyone.headers["Location"]).query)
+
+
 def test_declining_a_legacy_link_request_has_no_failed_code(eco, company, kari):
     answer = kari.get(link(eco, company, LanguageCode="nb-NO"))
     code = parse_qs(urlsplit(answer.url).query)["id"][0]
@@ -636,3 +643,61 @@ def test_pages_are_quoted_safely_in_links(eco, company, kari):
     code = new_request(eco, company)
     html = kari.get(gui(eco, code)).text
     assert f'action="/ui/AccessConsent/request?id={quote(code)}"' in html
+
+
+# -- the login is for the person the request is for; the language carries across the services -------------------
+def login_page_of(citizen: Citizen, url: str) -> requests.Response:
+    """Follows ``url`` to ID-porten's login page without logging in (stops there)."""
+    answer = citizen.http.get(url, allow_redirects=False, timeout=10)
+    while answer.status_code == 302:
+        answer = citizen.http.get(urljoin(answer.url, answer.headers["Location"]), allow_redirects=False, timeout=10)
+    assert answer.url.startswith(citizen.idporten + "/login?"), answer.url
+    return answer
+
+
+def test_the_login_preselects_the_person_the_request_is_for_and_says_why(eco, company, kari):
+    code = new_request(eco, company, OfferedBy=OLA["pid"], OfferedByName=OLA["last_name"])
+    first = kari.http.get(gui(eco, code), allow_redirects=False, timeout=10)
+    assert parse_qs(urlsplit(first.headers["Location"]).query)["login_hint"] == [OLA["pid"]]
+    page = login_page_of(kari, gui(eco, code)).text
+    checked = re.findall(r'<input type="radio" name="pid" value="(\d{11})" checked>', page)
+    assert checked == [OLA["pid"]]
+    marked = re.search(r'<small class="preselected" id="preselected">([^<]*)</small>', page)
+    assert marked and marked.group(1).startswith("Forhåndsvalgt av sandkassen")
+    # Kari may still log in as herself: she is told the request is for someone else
+    answer = Citizen(eco, KARI["pid"]).get(gui(eco, code))
+    assert answer.status_code == 403
+
+
+def test_without_a_hint_nothing_is_marked_as_preselected(eco, kari):
+    answer = kari.http.get(eco.altinn + "/ui/Profile/Consents", allow_redirects=False, timeout=10)
+    assert "login_hint" not in parse_qs(urlsplit(answer.headers["Location"]).query)
+    assert 'id="preselected"' not in login_page_of(kari, eco.altinn + "/ui/Profile/Consents").text
+
+
+def test_english_chosen_at_idporten_holds_at_altinn(eco, company, kari):
+    code = new_request(eco, company)
+    login = login_page_of(kari, gui(eco, code)).text
+    assert Page(login).lang == "nb"
+    switch = re.search(r'<a class="lang" href="([^"]+)" lang="en" id="switch-language">English</a>', login)
+    english = kari.http.get(urljoin(kari.idporten, switch.group(1).replace("&amp;", "&")), timeout=10)
+    assert Page(english.text).lang == "en" and "Log in with ID-porten" in english.text
+    assert kari.http.cookies.get("dsop_lang") == "en"
+    answer = kari.post(
+        kari.idporten + "/login",
+        {**hidden_fields(english.text), "pid": KARI["pid"], "method": "bankid", "action": "login"},
+    )
+    assert answer.status_code == 200 and answer.url == gui(eco, code)
+    page = page_of(answer)
+    assert page.lang == "en" and f"{INSURER_NAME} asks for your consent" in page.text
+    # the choice holds on Altinn's next page too, until the citizen switches back
+    assert page_of(kari.get(eco.altinn + "/ui/Profile/Consents")).lang == "en"
+    assert page_of(kari.get(eco.altinn + "/ui/Profile/Consents?lang=nb")).lang == "nb"
+    assert kari.http.cookies.get("dsop_lang") == "nb"
+
+
+def test_the_citizens_choice_wins_over_the_links_language(eco, company, kari):
+    code = new_request(eco, company)
+    kari.http.cookies.set("dsop_lang", "en")
+    assert page_of(kari.get(gui(eco, code) + "&languageCode=nb")).lang == "en"
+    assert page_of(kari.get(gui(eco, code) + "&lang=nb")).lang == "nb"

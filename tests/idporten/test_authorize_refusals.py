@@ -255,6 +255,46 @@ def test_the_login_page_is_norwegian_by_default_and_english_on_request(idp, clie
     assert idp.login_page(switched, ui_locales="en").lang == "en"  # the user's own choice
 
 
+def test_the_citizens_choice_of_language_is_remembered_and_wins_over_ui_locales(idp, client):
+    chosen = idp.browser.get("/login", query_string={"request_id": idp.authorize(client).request_id, "lang": "en"})
+    assert Page(chosen.get_data(as_text=True)).lang == "en"
+    cookie = chosen.headers["Set-Cookie"]
+    assert cookie.startswith("dsop_lang=en;") and "Path=/" in cookie and "SameSite=Lax" in cookie
+    # the next login, asked in bokmål by the client, is in the citizen's language (as ID-porten's own cookie does)
+    again = idp.login_page(idp.authorize(client, ui_locales="nb"))
+    assert again.lang == "en"
+    assert 'href="/login?request_id=' in idp.browser.get(
+        "/login", query_string={"request_id": idp.authorize(client).request_id}
+    ).get_data(as_text=True)
+    assert idp.login_page(idp.authorize(client), lang="nb").lang == "nb"
+    assert idp.login_page(idp.authorize(client, ui_locales="en")).lang == "nb"  # the choice holds
+    idp.browser.delete_cookie("dsop_lang")
+    assert idp.login_page(idp.authorize(client, ui_locales="en")).lang == "en"
+    assert idp.login_page(idp.authorize(client), lang="xx").lang == "nb"  # not a choice
+
+
+def test_login_hint_preselects_the_person_and_marks_it(idp, client):
+    persons = [p["pid"] for p in idp.service.persons.all()]
+    assert len(persons) > 1
+    hinted = persons[1]
+    page = idp.login_page(idp.authorize(client, login_hint=hinted))
+    assert [pid for pid, r in page.radios("pid").items() if r["checked"]] == [hinted]
+    assert "Forhåndsvalgt av sandkassen" in page.text
+    plain = idp.login_page(idp.authorize(client))
+    assert [pid for pid, r in plain.radios("pid").items() if r["checked"]] == [persons[0]]
+    assert "Forhåndsvalgt" not in plain.text
+    # a synthetic number no test person has goes in the free field; anything else is no hint
+    other = idp.login_page(idp.authorize(client, login_hint=OTHER_SYNTHETIC_PID))
+    field = next(i for i in other.form["inputs"] if i.get("name") == "other_pid")
+    assert field["value"] == OTHER_SYNTHETIC_PID and "Forhåndsvalgt av sandkassen" in other.text
+    for junk in (REAL_LOOKING_PID, "kari@example.com", "1" * 500):
+        ignored = idp.login_page(idp.authorize(client, login_hint=junk))
+        assert "Forhåndsvalgt" not in ignored.text and junk not in ignored.text
+    # a hint is no choice: the citizen logs in as whoever they pick
+    flow = idp.authorize(client, login_hint=hinted)
+    assert idp.submit_login(flow, pid=persons[0]).status_code == 302
+
+
 def test_the_methods_offered_follow_the_level_asked(idp, client):
     high = idp.login_page(idp.authorize(client, acr_values=HIGH)).radios("method")
     assert {m for m, r in high.items() if not r["disabled"]} == {"testid-high", "bankid"}

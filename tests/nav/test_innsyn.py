@@ -52,6 +52,7 @@ class Nav:
         path, scope, person_header = {
             "ufo": ("/dsop-ufo/uforeopplysninger", UFORE_SCOPE, "fnr"),
             "aap": ("/dsop-aap/v1/vedtak", AAP_SCOPE, "NAV-PersonIdent"),
+            "meldekort": ("/dsop-aap/v1/meldekort", AAP_SCOPE, "NAV-PersonIdent"),
         }[api]
         answer = self.eco.http.get(
             self.url + path,
@@ -254,7 +255,7 @@ def test_an_entry_shows_recipient_time_tema_basis_consent_and_request(eco, nav):
     text = page.text
     assert page.lang == "nb"
     assert INSURER_NAME in text and f"Organisasjonsnummer {INSURER_ORG}" in text
-    assert f"Uthentingstidspunkt {norwegian(entry['uthentingsTidspunkt'])}" in text
+    assert f"Uthentingstidspunkt (norsk tid) {norwegian(entry['uthentingsTidspunkt'])}" in text
     assert "Tema Arbeidsavklaringspenger" in text
     assert (
         f"Behandlingsgrunnlag {entry['behandlingsGrunnlag']}" in text and made["code"] in entry["behandlingsGrunnlag"]
@@ -264,8 +265,8 @@ def test_an_entry_shows_recipient_time_tema_basis_consent_and_request(eco, nav):
     assert f"Opplysninger fra perioden {start:%d.%m.%Y}–{end:%d.%m.%Y}" in text
     valid_to = datetime.fromtimestamp(claims["ValidToDate"], UTC)
     given = datetime.fromtimestamp(claims["DelegatedDate"], UTC)
-    assert f"Gyldig til {norwegian(valid_to.isoformat())}" in text
-    assert f"Samtykke gitt {norwegian(given.isoformat())}" in text
+    assert f"Gyldig til (norsk tid) {norwegian(valid_to.isoformat())}" in text
+    assert f"Samtykke gitt (norsk tid) {norwegian(given.isoformat())}" in text
     assert "Syke- og uføreopplysninger fra NAV (tjeneste 5252, utgave 2)" in text
     assert "Tjeneste hos NAV Arbeidsavklaringspenger: vedtak (finnVedtakListe)" in text
     assert f"Periode det ble spurt om {fom:%d.%m.%Y}–{tom:%d.%m.%Y}" in text
@@ -291,8 +292,8 @@ def test_an_altinn3_entry_names_its_consent_and_generation(eco, nav):
     assert f"Referanse i Altinn {consent['id']}" in text
     assert "Syke- og uføreopplysninger fra NAV (ressurs nav_samtykke_dsop_aap-ufore)" in text
     assert "Opplysninger fra perioden 01.01.2009–31.12.2029" in text
-    assert f"Gyldig til {norwegian(consent['validTo'])}" in text
-    assert f"Samtykke gitt {norwegian(consent['consented'])}" in text
+    assert f"Gyldig til (norsk tid) {norwegian(consent['validTo'])}" in text
+    assert f"Samtykke gitt (norsk tid) {norwegian(consent['consented'])}" in text
     assert "Samtykket kan ikke vises" not in text
     assert made["token"] not in answer.text
     download = ingrid.get(f"{nav.url}{DSOP}/{entry['id']}/data.json")
@@ -409,7 +410,7 @@ def test_odd_altinn3_entries_are_escaped_and_do_not_break_the_pages(eco, nav):
     assert shown.status_code == 200
     assert "<script>alert" not in shown.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown.text
     text = page_of(shown).text
-    assert "Samtykkeløsning Altinn 3" in text and "Gyldig til ukjent" in text
+    assert "Samtykkeløsning Altinn 3" in text and "Gyldig til (norsk tid) ukjent" in text
     unreadable = johan.get(f"{nav.url}{DSOP}/{empty}")
     assert unreadable.status_code == 200 and "Samtykket kan ikke vises" in page_of(unreadable).text
     assert {odd, empty} <= set(row_ids(johan.get(nav.url + DSOP).text))
@@ -585,3 +586,39 @@ def test_a_reset_logs_every_citizen_out(eco, nav):
     assert per.http.get(nav.url + BFF, timeout=10).status_code == 200
     assert eco.http.post(nav.url + "/_sandbox/reset", json={}, timeout=10).status_code == 200
     assert per.http.get(nav.url + BFF, timeout=10).status_code == 401
+
+
+def row_text(html: str, entry_id: int) -> str:
+    return Page(re.search(rf'<tr class="disclosure" id="disclosure-{entry_id}".*?</tr>', html, re.S).group(0)).text
+
+
+def test_aap_vedtak_and_meldekort_are_told_apart(eco, nav):
+    """Both are tema AAP: the row names the API that delivered, and the entry page the call."""
+    vedtak = nav.disclose(UNNI["pid"], "aap")["entry"]
+    meldekort = nav.disclose(UNNI["pid"], "meldekort")["entry"]
+    assert vedtak["tema"] == meldekort["tema"] == "AAP"
+    browser = citizen(eco, UNNI)
+    html = browser.get(nav.url + DSOP).text
+    assert row_text(html, vedtak["id"]).endswith("Arbeidsavklaringspenger: vedtak")
+    assert row_text(html, meldekort["id"]).endswith("Arbeidsavklaringspenger: meldekort")
+    assert f'id="disclosure-{meldekort["id"]}" data-tema="AAP" data-kind="meldekort"' in html
+    text = page_of(browser.get(f"{nav.url}{DSOP}/{meldekort['id']}")).text
+    assert "Tjeneste hos NAV Arbeidsavklaringspenger: meldekort (finnMeldekortListe)" in text
+    assert "Uthentingstidspunkt (norsk tid)" in text
+
+
+def test_the_innsyn_speaks_english_when_the_citizen_chose_it(eco, nav):
+    made = nav.disclose(CAMILLA["pid"], "meldekort")["entry"]
+    browser = citizen(eco, CAMILLA)
+    answer = browser.get(nav.url + DSOP + "?lang=en")
+    page = page_of(answer)
+    assert page.lang == "en"
+    assert "Work assessment allowance (AAP): employment status cards" in row_text(answer.text, made["id"])
+    assert "Fetched (Norwegian time)" in page.text and "1 disclosure, newest first" in page.text
+    assert browser.http.cookies.get("dsop_lang") == "en"
+    # the choice is remembered: the next page, without ?lang=, is English too, and switches back to bokmål
+    answer = browser.get(f"{nav.url}{DSOP}/{made['id']}")
+    assert page_of(answer).lang == "en" and "The consent" in page_of(answer).text
+    assert f'href="{DSOP}/{made["id"]}?lang=nb" id="switch-language"' in answer.text
+    assert page_of(browser.get(f"{nav.url}{DSOP}?lang=nb")).lang == "nb"
+    assert page_of(browser.get(nav.url + DSOP)).lang == "nb"

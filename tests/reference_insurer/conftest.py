@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
@@ -185,3 +191,56 @@ def tidy(request):
         world.http.delete(world.control + "/_sandbox/faults", timeout=10)
         world.http.delete(world.control + "/_sandbox/lifetimes", timeout=10)
         world.http.post(world.control + "/_sandbox/clock", json={"reset": True}, timeout=10)
+
+
+# -- fixtures: a key and chain of our own, a profile like register-insurer's -------------------------------
+def _certificate(subject: str, key, issuer_name=None, issuer_key=None, ca=False):
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+    now = datetime.now().astimezone()
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(issuer_name or name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    return builder.sign(issuer_key or key, hashes.SHA256())
+
+
+@pytest.fixture(scope="module")
+def credentials(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("credentials")
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca = _certificate("Test CA", ca_key, ca=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    leaf = _certificate("Eksempel Forsikring AS", key, ca.subject, ca_key)
+    (out / "enterprise.key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (out / "enterprise.cert.pem").write_bytes(
+        b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (leaf, ca, ca))
+    )
+    (out / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    return out
+
+
+def profile(**changes) -> dict:
+    data = {
+        "insurer": {"name": "Eksempel Forsikring AS", "org": "310000019"},
+        "certificate": {"key": "enterprise.key.pem", "chain": "enterprise.cert.pem", "ca": "ca.pem"},
+        "maskinporten": {
+            "issuer": "http://mp.test/",
+            "token_endpoint": "http://mp.test/token",
+            "client_id": "c-1",
+            "scopes": ["nav:arbeid/v1/aap"],
+        },
+        "idporten": {"issuer": "http://idp.test", "client_id": "i", "client_secret": "s", "redirect_uris": []},
+        "altinn": {"base_url": "http://altinn.test/", "api_key": "k", "service_code": "5252", "service_edition": 2},
+        "nav": {"base_url": "http://nav.test"},
+    }
+    for table, values in changes.items():
+        data[table] = values if values is None else {**data.get(table, {}), **values}
+    return {k: {n: x for n, x in v.items() if x is not None} for k, v in data.items() if v is not None}

@@ -32,9 +32,10 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, redirect, render_template, request
 
 from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.language import switch_url
 
 from ..citizen import login as L
-from ..citizen.pages import html, redirect_target, switch_language_url
+from ..citizen.pages import html, redirect_target
 from ..citizen.texts import language
 from ..resource_registry import templates
 from ..runtime import Altinn, altinn
@@ -61,7 +62,7 @@ def render(template: str, lang: str, status: int = 200, session: L.Session | Non
         t=texts3(lang),
         session=session,
         user_name=(person or {}).get("name") or (session.pid if session else None),
-        switch_url=switch_language_url(lang),
+        switch_url=switch_url(lang),
         lang_query="&languageCode=en" if lang == "en" else "",
         active_url=ACTIVE_PATH + ("?languageCode=en" if lang == "en" else ""),
         **context,
@@ -226,7 +227,7 @@ def citizen_blueprint() -> Blueprint:
             return missing
         session = L.current_session(service)
         if session is None:
-            return L.start_login(service, request.full_path, lang)
+            return L.start_login(service, request.full_path, lang, login_hint=answerer(record))
         annotate(subject=session.pid)
         if answerer(record) != session.pid:
             return someone_else(lang, session, record["id"])

@@ -148,8 +148,10 @@ def redirect_uri(service: Altinn) -> str:
     return party(service).redirect_uri
 
 
-def start_login(service: Altinn, return_url: str, lang: str = "nb", prompt: str | None = None) -> Response:
-    return party(service).start_login(return_url, lang, prompt)
+def start_login(
+    service: Altinn, return_url: str, lang: str = "nb", prompt: str | None = None, login_hint: str | None = None
+) -> Response:
+    return party(service).start_login(return_url, lang, prompt, login_hint)
 
 
 def take_pending_login(service: Altinn, state: str) -> dict:

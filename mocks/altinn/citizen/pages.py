@@ -26,6 +26,7 @@ from flask import Blueprint, Response, redirect, render_template, request
 
 from dsop_sandbox.mocks.common.clock import isoformat, parse_time
 from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.language import switch_url
 from dsop_sandbox.mocks.common.page_headers import citizen_page_headers
 
 from .. import consents as C
@@ -49,12 +50,6 @@ def html(page: str, status: int = 200) -> Response:
     return Response(page, status=status, mimetype="text/html", headers=SECURITY_HEADERS)
 
 
-def switch_language_url(lang: str) -> str:
-    args = request.args.to_dict()
-    args["languageCode"] = "nb" if lang == "en" else "en"
-    return f"{request.path}?{urlencode(args)}"
-
-
 def render(template: str, lang: str, status: int = 200, session: L.Session | None = None, **context) -> Response:
     service = altinn()
     person = service.person(session.pid) if session else None
@@ -64,7 +59,7 @@ def render(template: str, lang: str, status: int = 200, session: L.Session | Non
         t=texts_for(lang),
         session=session,
         user_name=(person or {}).get("name") or (session.pid if session else None),
-        switch_url=switch_language_url(lang),
+        switch_url=switch_url(lang),
         lang_query="&languageCode=en" if lang == "en" else "",
         **context,
     )
@@ -333,7 +328,8 @@ def add_routes(bp: Blueprint) -> None:
             return missing
         session = L.current_session(service)
         if session is None:
-            return L.start_login(service, request.full_path, lang)
+            hint = record.get("required_delegator") or record.get("offered_by")
+            return L.start_login(service, request.full_path, lang, login_hint=hint)
         annotate(subject=session.pid)
         stop = refusal(service, record, session, lang, answering=False)
         if stop is not None:
@@ -426,7 +422,8 @@ def add_routes(bp: Blueprint) -> None:
             )
         session = L.current_session(service)
         if session is None:
-            return L.start_login(service, request.full_path, lang)
+            hint = normalized.get("required_delegator") or normalized.get("offered_by")
+            return L.start_login(service, request.full_path, lang, login_hint=hint)
         record = service.consents.create(normalized)
         annotate(
             subject=session.pid,
@@ -440,13 +437,13 @@ def add_routes(bp: Blueprint) -> None:
     @bp.get(L.CALLBACK_PATH)
     def login_callback():
         service = altinn()
-        lang = "nb"
+        lang = language()
         try:
             pending, claims = L.finish_login(service, request.args)
         except L.LoginFailed as exc:
             annotate(error=exc.kind)
             return login_failed(lang, exc)
-        lang = pending["lang"]
+        lang = language(pending["lang"])
         t = texts_for(lang)
         problem = L.acr_problem(claims)
         if problem:

@@ -1,10 +1,13 @@
-"""What Altinn's citizen pages say, in Norwegian bokmål (default) and English (``languageCode=en``).
+"""What Altinn's citizen pages say, in Norwegian bokmål (default) and English
+(``?lang=en``, or ``languageCode=en`` from the link; :mod:`~dsop_sandbox.mocks.common.language`).
 
 The consent text itself is not here: it is the service owner's, word for word, in
 ``templates/services/<template>.html``.
 """
 
 from __future__ import annotations
+
+from dsop_sandbox.mocks.common.language import page_language
 
 MONTHS_NB = (
     "januar",
@@ -38,6 +41,7 @@ MONTHS_EN = (
 TEXTS = {
     "nb": {
         "sandbox": "Sandkasse for testing – bare syntetiske testpersoner",
+        "time_zone": "Alle tidspunkter er norsk tid (Europe/Oslo).",
         "logged_in_as": "Innlogget som",
         "logout": "Logg ut",
         "my_consents_link": "Mine samtykker",
@@ -66,12 +70,12 @@ TEXTS = {
         "Er du logget inn som feil person, kan du logge inn på nytt.",
         "login_as_other": "Logg inn som en annen person",
         "answered_title": "Forespørselen er allerede besvart",
-        "answered_accepted": "Du ga samtykke {date} kl. {time}.",
-        "answered_rejected": "Du sa nei til samtykke {date} kl. {time}.",
+        "answered_accepted": "Du ga samtykke {date} kl. {time} (norsk tid).",
+        "answered_rejected": "Du sa nei til samtykke {date} kl. {time} (norsk tid).",
         "answered_more": "En samtykkeforespørsel kan bare besvares én gang. Du ser og kan trekke samtykkene "
         "dine under «Mine samtykker».",
         "expired_title": "Forespørselen er utløpt",
-        "expired": "Samtykkeforespørselen fra {insurer} gjaldt til {date} kl. {time} og kan ikke lenger "
+        "expired": "Samtykkeforespørselen fra {insurer} gjaldt til {date} kl. {time} (norsk tid) og kan ikke lenger "
         "besvares. Start på nytt hos {insurer}.",
         "bad_answer_title": "Svaret ble ikke forstått",
         "bad_answer": "Velg «Ja, jeg gir samtykke» eller «Nei, jeg samtykker ikke».",
@@ -111,7 +115,7 @@ TEXTS = {
         "given_to": "Samtykke til {insurer}",
         "refused_to": "Nei til {insurer}",
         "covers": "Samtykket gjelder",
-        "valid": "Gyldig fra {from_date} kl. {from_time} til {to_date} kl. {to_time}",
+        "valid": "Gyldig fra {from_date} kl. {from_time} til {to_date} kl. {to_time} (norsk tid)",
         "status": "Status",
         "state": {
             "Active": "Aktiv",
@@ -120,12 +124,12 @@ TEXTS = {
             "Used": "Brukt opp",
             "Rejected": "Avslått",
         },
-        "revoked_at": "den {date} kl. {time}",
-        "refused_at": "den {date} kl. {time}",
+        "revoked_at": "den {date} kl. {time} (norsk tid)",
+        "refused_at": "den {date} kl. {time} (norsk tid)",
         "one_time": "Engangssamtykke: kan ikke trekkes tilbake, og brukes opp første gang det brukes.",
         "use_log": "Bruk av samtykket",
         "no_uses": "Samtykket er ikke brukt ennå.",
-        "use_when": "Tidspunkt",
+        "use_when": "Tidspunkt (norsk tid)",
         "use_service": "Tjeneste",
         "use_by": "Logget av",
         "withdraw": "Trekk samtykke",
@@ -141,6 +145,7 @@ TEXTS = {
     },
     "en": {
         "sandbox": "Sandbox for testing – synthetic test persons only",
+        "time_zone": "All times are Norwegian time (Europe/Oslo).",
         "logged_in_as": "Logged in as",
         "logout": "Log out",
         "my_consents_link": "My consents",
@@ -167,12 +172,13 @@ TEXTS = {
         "in as the wrong person, you can log in again.",
         "login_as_other": "Log in as another person",
         "answered_title": "The request has already been answered",
-        "answered_accepted": "You gave your consent on {date} at {time}.",
-        "answered_rejected": "You declined on {date} at {time}.",
+        "answered_accepted": "You gave your consent on {date} at {time} (Norwegian time).",
+        "answered_rejected": "You declined on {date} at {time} (Norwegian time).",
         "answered_more": "A consent request can be answered only once. You can see and withdraw your consents "
         "under “My consents”.",
         "expired_title": "The request has expired",
-        "expired": "The consent request from {insurer} was valid until {date} at {time} and can no longer be "
+        "expired": "The consent request from {insurer} was valid until {date} at {time} (Norwegian time) and can no "
+        "longer be "
         "answered. Start again at {insurer}.",
         "bad_answer_title": "The answer was not understood",
         "bad_answer": "Choose “Yes, I give my consent” or “No, I do not consent”.",
@@ -208,7 +214,7 @@ TEXTS = {
         "given_to": "Consent to {insurer}",
         "refused_to": "Declined: {insurer}",
         "covers": "The consent covers",
-        "valid": "Valid from {from_date} {from_time} to {to_date} {to_time}",
+        "valid": "Valid from {from_date} {from_time} to {to_date} {to_time} (Norwegian time)",
         "status": "Status",
         "state": {
             "Active": "Active",
@@ -217,12 +223,12 @@ TEXTS = {
             "Used": "Used up",
             "Rejected": "Declined",
         },
-        "revoked_at": "on {date} at {time}",
-        "refused_at": "on {date} at {time}",
+        "revoked_at": "on {date} at {time} (Norwegian time)",
+        "refused_at": "on {date} at {time} (Norwegian time)",
         "one_time": "One-time consent: cannot be withdrawn, and is used up the first time it is used.",
         "use_log": "Use of the consent",
         "no_uses": "The consent has not been used yet.",
-        "use_when": "Time",
+        "use_when": "Time (Norwegian time)",
         "use_service": "Service",
         "use_by": "Logged by",
         "withdraw": "Withdraw consent",
@@ -238,12 +244,11 @@ TEXTS = {
 }
 
 
-def language(code: str | None, default: str | None = None) -> str:
-    """``en`` for English language codes (``en``, ``en-GB``), else Norwegian bokmål (nn falls back to nb)."""
-    for value in (code, default):
-        if isinstance(value, str) and value.strip():
-            return "en" if value.strip().lower().startswith("en") else "nb"
-    return "nb"
+def language(*asked) -> str:
+    """The page's language by the sandbox's policy (the citizen's ``?lang=`` or earlier choice, then
+    ``asked``: a ``languageCode`` such as ``en`` or ``en-GB``, the request's language; nn falls back
+    to nb)."""
+    return page_language(*asked)
 
 
 def texts_for(lang: str) -> dict:

@@ -28,24 +28,19 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from dsop_sandbox.mocks.common.citizen_login import LoginFailed, Session
 from dsop_sandbox.mocks.common.events import annotate
+from dsop_sandbox.mocks.common.language import switch_url
 from dsop_sandbox.mocks.common.page_headers import citizen_page_headers
 
 from .. import errors as E
 from ..runtime import Nav, nav
 from . import view
 from .login import CALLBACK_PATH, CLIENT_ID, DSOP_PATH, LOGIN_PATH, LOGOUT_PATH, party
+from .texts import innsyn_language, texts_for
 
 BFF_PATH = "/person/dsop-api/get"
 NOT_LOGGED_IN = "IKKE_INNLOGGET"
 _ID = re.compile(r"^[0-9]{1,18}$")
 SECURITY_HEADERS = citizen_page_headers(forms_stay_here=True)
-LOGIN_TEXTS = {
-    "no_state": "Innloggingen er ukjent, allerede brukt eller utløpt. Start på nytt.",
-    "unknown_state": "Innloggingen er ukjent, allerede brukt eller utløpt. Start på nytt.",
-    "other_browser": "Innloggingen ble startet i en annen nettleser. Start på nytt i denne nettleseren.",
-    "idporten_error": "ID-porten kunne ikke logge deg inn.",
-    "idporten_unavailable": "NAV fikk ikke kontakt med ID-porten. Prøv igjen om litt.",
-}
 
 
 # -- rendering ------------------------------------------------------------------------------------------------
@@ -55,9 +50,18 @@ def html(page: str, status: int = 200) -> Response:
 
 def render(template: str, status: int = 200, session: Session | None = None, **context) -> Response:
     user_name = (view.person_name(nav(), session.pid) or session.pid) if session else None
+    lang = innsyn_language()
     return html(
         render_template(
-            template, session=session, user_name=user_name, dsop_path=DSOP_PATH, logout_path=LOGOUT_PATH, **context
+            template,
+            session=session,
+            user_name=user_name,
+            dsop_path=DSOP_PATH,
+            logout_path=LOGOUT_PATH,
+            lang=lang,
+            t=texts_for(lang),
+            switch_url=switch_url(lang),
+            **context,
         ),
         status,
     )
@@ -88,12 +92,13 @@ def here() -> str:
 
 def not_found(session: Session) -> Response:
     annotate(error="unknown_entry")
+    t = texts_for(innsyn_language())
     return message(
         404,
-        "Fant ikke innslaget",
-        "Vi fant ikke denne utleveringen blant opplysningene NAV har delt om deg.",
+        t["not_found_title"],
+        t["not_found"],
         session=session,
-        links=[{"href": DSOP_PATH, "text": "Tilbake til oversikten", "id": "back"}],
+        links=[{"href": DSOP_PATH, "text": t["back"], "id": "back"}],
     )
 
 
@@ -113,13 +118,12 @@ def own_entries(service: Nav, pid: str) -> list[dict]:
 
 
 def login_failed(exc: LoginFailed) -> Response:
-    again = [{"href": login_link(DSOP_PATH), "text": "Logg inn på nytt", "id": "try-again"}]
+    t = texts_for(innsyn_language())
+    again = [{"href": login_link(DSOP_PATH), "text": t["login_again"], "id": "try-again"}]
     if exc.kind == "idporten_error" and exc.status == 403:
-        return message(
-            403, "Innloggingen ble avbrutt", "Du avbrøt innloggingen i ID-porten.", details=exc.detail, links=again
-        )
-    text = LOGIN_TEXTS.get(exc.kind, "ID-porten godtok ikke innloggingen.")
-    return message(exc.status, "Innloggingen kunne ikke fullføres", text, details=exc.detail, links=again)
+        return message(403, t["cancelled_title"], t["cancelled"], details=exc.detail, links=again)
+    text = t["login"].get(exc.kind, t["login_refused"])
+    return message(exc.status, t["login_failed_title"], text, details=exc.detail, links=again)
 
 
 # -- routes ------------------------------------------------------------------------------------------------------
@@ -130,9 +134,9 @@ def add_routes(bp: Blueprint) -> None:
         rp = party(service)
         session = rp.current_session()
         if session is None:
-            return rp.start_login(here())
+            return rp.start_login(here(), innsyn_language())
         annotate(subject=session.pid)
-        rows = [view.row(service, entry) for entry in own_entries(service, session.pid)]
+        rows = [view.row(service, entry, innsyn_language()) for entry in own_entries(service, session.pid)]
         return render(
             "innsyn_list.html",
             session=session,
@@ -148,7 +152,7 @@ def add_routes(bp: Blueprint) -> None:
         rp = party(service)
         session = rp.current_session()
         if session is None:
-            return rp.start_login(here())
+            return rp.start_login(here(), innsyn_language())
         annotate(subject=session.pid, disclosure=entry_id[:20])
         entry = own_entry(service, session, entry_id)
         if entry is None:
@@ -162,7 +166,7 @@ def add_routes(bp: Blueprint) -> None:
             lambda service, session, entry: render(
                 "innsyn_entry.html",
                 session=session,
-                item=view.detail(service, entry),
+                item=view.detail(service, entry, innsyn_language()),
                 altinn_consents=service.settings.base_url("altinn") + "/ui/Profile/Consents",
             ),
         )
@@ -206,13 +210,13 @@ def add_routes(bp: Blueprint) -> None:
         problem = rp.acr_problem(claims)
         if problem:
             annotate(subject=claims["pid"], error="acr_too_low", acr=claims.get("acr"))
+            t = texts_for(innsyn_language())
             return message(
                 403,
-                "Du må logge inn på høyeste sikkerhetsnivå",
-                "Opplysningene om hva NAV har delt om deg krever innlogging med sikkerhetsnivå høyt, "
-                "for eksempel BankID. Du logget inn på et lavere nivå.",
+                t["level_title"],
+                t["level"],
                 details=problem,
-                links=[{"href": login_link(pending["return_url"]), "text": "Logg inn på nytt", "id": "try-again"}],
+                links=[{"href": login_link(pending["return_url"]), "text": t["login_again"], "id": "try-again"}],
             )
         annotate(subject=claims["pid"], acr=claims["acr"])
         return rp.logged_in(pending, claims)
@@ -221,7 +225,7 @@ def add_routes(bp: Blueprint) -> None:
     def login_start():
         """Start a login explicitly (``prompt=login``: a new login at ID-porten, not SSO)."""
         rp = party(nav())
-        return rp.start_login(rp.safe_return_url(request.args.get("redirect")), prompt="login")
+        return rp.start_login(rp.safe_return_url(request.args.get("redirect")), innsyn_language(), prompt="login")
 
     @bp.get(LOGOUT_PATH, endpoint="innsyn_logout")
     def logout():
@@ -234,7 +238,7 @@ def add_routes(bp: Blueprint) -> None:
         pid = rp.end_session()
         if pid:
             annotate(subject=pid)
-        params = {"client_id": CLIENT_ID, "ui_locales": "nb"}
+        params = {"client_id": CLIENT_ID, "ui_locales": innsyn_language()}
         response = redirect(f"{service.idporten_base_url}/logout?{urlencode(params)}", code=302)
         response.headers["Cache-Control"] = "no-store"
         rp.clear_session_cookie(response)

@@ -5,7 +5,11 @@ An Altinn 2 consent is read from its token, decoded without checking its signatu
 (signature, issuer, lifetime, parties) when it delivered the data, and an expired token must still
 be readable here. An Altinn 3 consent is read from the consent facts the entry kept from the
 Maskinporten token (``consentDetails``). Nothing in an entry is trusted to be well formed: a missing
-or odd value shows as "ukjent", never as an error.
+or odd value shows as "ukjent" ("unknown"), never as an error.
+
+Each row names what was delivered, not only the tema: AAP's vedtak and its meldekort are both tema
+AAP, and are told apart by the API that was asked (``dataForespoersel.path``). Texts come in the
+page's language (:mod:`.texts`); times are Norwegian, and the pages say so.
 """
 
 from __future__ import annotations
@@ -24,14 +28,13 @@ from dsop_sandbox.mocks.common.clock import parse_time
 from ..altinn3_consent import RESOURCE
 from ..consent import ALTINN3, GENERATIONS
 from ..runtime import Nav
+from .texts import texts_for
 
 OSLO = ZoneInfo("Europe/Oslo")
-#: NAV's kodeverk Tema, for the temas the DSOP APIs log.
-TEMA_NAMES = {"AAP": "Arbeidsavklaringspenger", "UFO": "Uføretrygd", "SYK": "Sykepenger"}
-SERVICE_TITLES = {"5252": "Syke- og uføreopplysninger fra NAV"}
-RESOURCE_TITLES = {RESOURCE: "Syke- og uføreopplysninger fra NAV"}
+#: The Altinn services and resources whose titles the page knows (the title is in :mod:`.texts`).
+KNOWN_SERVICES = ("5252",)
+KNOWN_RESOURCES = (RESOURCE,)
 GENERATION_NAMES = {"altinn2": "Altinn 2", "altinn3": "Altinn 3"}
-UNKNOWN = "ukjent"
 _METADATA = re.compile(r"^(\d+)_(\d+)_([A-Za-z]+)=(.*)$")
 _SERVICE = re.compile(r"^(\d+)_(\d+)$")
 
@@ -44,16 +47,12 @@ def oslo(utc_text: str | None) -> datetime | None:
         return None
 
 
-def norwegian(moment: datetime | None) -> str:
-    """``dd.mm.åååå kl. HH:MM`` in Norwegian time."""
+def norwegian(moment: datetime | None, t: dict) -> str:
+    """``dd.mm.åååå kl. HH:MM`` (``… at HH:MM``) in Norwegian time."""
     if moment is None:
-        return UNKNOWN
+        return t["unknown"]
     local = moment.astimezone(OSLO)
-    return f"{local:%d.%m.%Y} kl. {local:%H:%M}"
-
-
-def norwegian_date(moment: datetime | None) -> str:
-    return f"{moment.astimezone(OSLO):%d.%m.%Y}" if moment is not None else UNKNOWN
+    return f"{local:%d.%m.%Y} {t['at']} {local:%H:%M}"
 
 
 def local_iso(utc_text: str) -> str | None:
@@ -80,8 +79,9 @@ def iso_date(text: str | None) -> str | None:
 
 
 # -- parties and tema ---------------------------------------------------------------------------------------
-def tema_name(code: str) -> str:
-    return TEMA_NAMES.get(code, code)
+def tema_name(code: str, lang: str = "nb") -> str:
+    """NAV's kodeverk Tema, for the temas the DSOP APIs log."""
+    return texts_for(lang)["tema_names"].get(code, code)
 
 
 def mottaker_name(service: Nav, org: str | None) -> str | None:
@@ -110,22 +110,22 @@ def token_claims(token: str | None) -> dict:
     return claims if isinstance(claims, dict) else {}
 
 
-def consent_of(entry: dict) -> dict:
+def consent_of(entry: dict, t: dict) -> dict:
     """The consent an entry was delivered under, as the page shows it."""
     generation = entry.get("consentGeneration")
     if generation not in GENERATIONS:
         generation = "altinn2" if entry.get("samtykkeToken") else None
-    shown = altinn3_consent_of(entry) if generation == ALTINN3 else altinn2_consent_of(entry)
-    shown["generation"] = GENERATION_NAMES.get(generation, UNKNOWN)
+    shown = altinn3_consent_of(entry, t) if generation == ALTINN3 else altinn2_consent_of(entry, t)
+    shown["generation"] = GENERATION_NAMES.get(generation, t["unknown"])
     code = shown["code"]
     if generation == ALTINN3:
-        shown["label"] = f"Altinn 3-samtykke {code or UNKNOWN}"
+        shown["label"] = t["altinn3_label"].format(code=code or t["unknown"])
     else:
         shown["label"] = f"Altinn 2 ({code})" if code else "Altinn 2"
     return shown
 
 
-def altinn2_consent_of(entry: dict) -> dict:
+def altinn2_consent_of(entry: dict, t: dict) -> dict:
     """An Altinn 2 consent, from the consent token the entry kept."""
     claims = token_claims(entry.get("samtykkeToken"))
     services = claims.get("Services")
@@ -137,7 +137,8 @@ def altinn2_consent_of(entry: dict) -> dict:
             continue
         if (match := _SERVICE.match(item)) is not None:
             code, edition = match.groups()
-            names.append(f"{SERVICE_TITLES.get(code, 'Tjeneste ' + code)} (tjeneste {code}, utgave {edition})")
+            title = t["service_title"] if code in KNOWN_SERVICES else t["service_code"].format(code=code)
+            names.append(t["service_named"].format(title=title, code=code, edition=edition))
         elif (match := _METADATA.match(item)) is not None:
             code, edition, key, value = match.groups()
             metadata.setdefault((code, edition), {})[key.lower()] = value
@@ -151,8 +152,8 @@ def altinn2_consent_of(entry: dict) -> dict:
         "code": code if isinstance(code, str) else None,
         "services": names,
         "period": period,
-        "given": norwegian(from_epoch(claims.get("DelegatedDate"))) if "DelegatedDate" in claims else None,
-        "valid_to": norwegian(from_epoch(claims.get("ValidToDate"))) if "ValidToDate" in claims else None,
+        "given": norwegian(from_epoch(claims.get("DelegatedDate")), t) if "DelegatedDate" in claims else None,
+        "valid_to": norwegian(from_epoch(claims.get("ValidToDate")), t) if "ValidToDate" in claims else None,
         "readable": bool(claims),
     }
 
@@ -161,7 +162,7 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def altinn3_consent_of(entry: dict) -> dict:
+def altinn3_consent_of(entry: dict, t: dict) -> dict:
     """An Altinn 3 consent, from the facts the entry kept of the token's ``authorization_details``."""
     details = entry.get("consentDetails") if isinstance(entry.get("consentDetails"), dict) else {}
     rights = details.get("consentRights") if isinstance(details.get("consentRights"), list) else []
@@ -174,7 +175,8 @@ def altinn3_consent_of(entry: dict) -> dict:
         for resource in resources:
             value = _text(resource.get("value")) if isinstance(resource, dict) else None
             if value:
-                names.append(f"{RESOURCE_TITLES.get(value, 'Ressurs')} (ressurs {value})")
+                title = t["service_title"] if value in KNOWN_RESOURCES else t["resource"]
+                names.append(t["resource_named"].format(title=title, value=value))
         metadata = {}
         for key, container in right.items():
             if isinstance(key, str) and key.lower() == "metadata" and isinstance(container, dict):
@@ -186,34 +188,39 @@ def altinn3_consent_of(entry: dict) -> dict:
         "code": code,
         "services": names,
         "period": period,
-        "given": norwegian(oslo(details["consented"])) if _text(details.get("consented")) else None,
-        "valid_to": norwegian(oslo(details["validTo"])) if _text(details.get("validTo")) else None,
+        "given": norwegian(oslo(details["consented"]), t) if _text(details.get("consented")) else None,
+        "valid_to": norwegian(oslo(details["validTo"]), t) if _text(details.get("validTo")) else None,
         "readable": bool(details),
     }
 
 
 # -- the request -------------------------------------------------------------------------------------------------
-def api_names(service: Nav) -> dict[str, str]:
+def asked(entry: dict) -> tuple[str | None, dict, str]:
+    """The path, query and method of the request that was answered."""
+    request = entry.get("dataForespoersel") if isinstance(entry.get("dataForespoersel"), dict) else {}
+    path = request.get("path") if isinstance(request.get("path"), str) else None
+    query = request.get("query") if isinstance(request.get("query"), dict) else {}
+    return path, query, str(request.get("method", "GET"))
+
+
+def kind_of(service: Nav, entry: dict) -> str | None:
+    """``ufore``, ``vedtak`` or ``meldekort``: which DSOP API delivered the entry (None: another)."""
     paths = service.settings.nav
-    return {
-        paths.ufore_path: "Uføreopplysninger (hentUforeopplysninger)",
-        paths.aap_vedtak_path: "Arbeidsavklaringspenger: vedtak (finnVedtakListe)",
-        paths.aap_meldekort_path: "Arbeidsavklaringspenger: meldekort (finnMeldekortListe)",
-    }
+    path = asked(entry)[0] or ""
+    return {paths.ufore_path: "ufore", paths.aap_vedtak_path: "vedtak", paths.aap_meldekort_path: "meldekort"}.get(path)
 
 
-def request_of(service: Nav, entry: dict, consent: dict) -> dict:
-    asked = entry.get("dataForespoersel") if isinstance(entry.get("dataForespoersel"), dict) else {}
-    path = asked.get("path") if isinstance(asked.get("path"), str) else None
-    query = asked.get("query") if isinstance(asked.get("query"), dict) else {}
+def request_of(service: Nav, entry: dict, consent: dict, t: dict) -> dict:
+    path, query, method = asked(entry)
     fom, tom = iso_date(query.get("fomDato")), iso_date(query.get("tomDato"))
     if fom or tom:
-        period = f"{fom or 'samtykkets start'}–{tom or 'samtykkets slutt'}"
+        period = f"{fom or t['consent_start']}–{tom or t['consent_end']}"
     else:
-        period = "Hele samtykkeperioden" + (f" ({consent['period']})" if consent.get("period") else "")
+        period = t["whole_period"] + (f" ({consent['period']})" if consent.get("period") else "")
+    kind = kind_of(service, entry)
     return {
-        "api": api_names(service).get(path or "", path or UNKNOWN),
-        "call": f"{asked.get('method', 'GET')} {path}" if path else None,
+        "api": t["apis"][kind] if kind else path or t["unknown"],
+        "call": f"{method} {path}" if path else None,
         "period": period,
     }
 
@@ -232,16 +239,22 @@ def pretty_json(entry: dict) -> str:
 
 
 # -- rows --------------------------------------------------------------------------------------------------------
-def row(service: Nav, entry: dict) -> dict:
+def row(service: Nav, entry: dict, lang: str) -> dict:
+    t = texts_for(lang)
     moment = oslo(entry["uthentingsTidspunkt"])
+    kind = kind_of(service, entry)
+    tema = tema_name(entry["tema"], lang)
     return {
         "id": entry["id"],
-        "when": norwegian(moment),
+        "when": norwegian(moment, t),
         "year": moment.year if moment else None,
         "mottaker": entry["mottaker"],
         "mottakernavn": mottaker_name(service, entry["mottaker"]),
-        "tema": tema_name(entry["tema"]),
+        "tema": tema,
         "tema_code": entry["tema"],
+        "kind": kind,
+        # AAP's two APIs share a tema: the row says which of them delivered
+        "what": f"{tema}: {t['kinds'][kind]}" if kind in ("vedtak", "meldekort") else tema,
     }
 
 
@@ -253,16 +266,17 @@ def by_year(rows: list[dict]) -> list[tuple[int | None, list[dict]]]:
     return sorted(groups.items(), key=lambda pair: pair[0] if pair[0] is not None else -1, reverse=True)
 
 
-def detail(service: Nav, entry: dict) -> dict:
-    consent = consent_of(entry)
+def detail(service: Nav, entry: dict, lang: str) -> dict:
+    t = texts_for(lang)
+    consent = consent_of(entry, t)
     return {
-        **row(service, entry),
-        "grunnlag": entry.get("behandlingsGrunnlag") or UNKNOWN,
+        **row(service, entry, lang),
+        "grunnlag": entry.get("behandlingsGrunnlag") or t["unknown"],
         "person": entry["person"],
         "leverandoer": entry.get("leverandoer"),
         "leverandoernavn": mottaker_name(service, entry.get("leverandoer")),
         "consent": consent,
-        "request": request_of(service, entry, consent),
+        "request": request_of(service, entry, consent, t),
         "data": pretty_json(entry),
     }
 
