@@ -8,7 +8,7 @@ The pages are for a room: two columns that each fit the window (the steps scroll
 in view; on a narrow or zoomed screen the diagram sits above the steps), a clicked arrow's details
 over the diagram's lower half, presenter mode (about 20 px text; on by default on the walkthrough),
 times in Europe/Oslo labelled so, a header clock that runs on the sandbox calendar, Norwegian unless
-``?lang=en`` or the ``dsop_lang`` cookie says otherwise (:func:`chosen_lang`).
+``?lang=en`` or the ``dsop_lang`` cookie says otherwise (the fakes' policy, :mod:`dsop_sandbox.mocks.common.language`).
 
 ``install(app)`` adds the pages to the control plane's Flask app (idempotent); whoever builds the
 sandbox does so (the launcher). The pages read the control plane only through its public
@@ -41,6 +41,7 @@ from flask import Blueprint, Flask, make_response, render_template, request
 
 import dsop_sandbox.conformance.contract as C
 from dsop_sandbox.control_plane.outline import outline
+from dsop_sandbox.mocks.common import language
 
 BLUEPRINT = "dashboard"
 #: How often an open page asks for new events (ms), and while the page is hidden.
@@ -105,12 +106,6 @@ LANES = {
         ("nav", "NAV"),
     ),
 }
-#: The pages' languages, the default first. ``?lang=`` on any page of the sandbox chooses one and
-#: keeps it in the cookie :data:`LANG_COOKIE` (path /, SameSite=Lax): cookies are shared across the
-#: ports of one host, so the choice carries across the services' pages. Then the cookie, then nb.
-LANGS = ("nb", "en")
-LANG_COOKIE = "dsop_lang"
-LANG_COOKIE_AGE = 365 * 24 * 3600
 #: The zone citizens' times are shown in (as Altinn shows them).
 ZONE = "Europe/Oslo"
 
@@ -138,21 +133,10 @@ def dashboard_blueprint() -> Blueprint:
     return bp
 
 
-def chosen_lang() -> tuple[str, bool]:
-    """(the page's language, whether ``?lang=`` chose it now): ``?lang=``, else the cookie, else nb."""
-    asked = request.args.get("lang")
-    if asked in LANGS:
-        return asked, True
-    kept = request.cookies.get(LANG_COOKIE)
-    return (kept if kept in LANGS else LANGS[0]), False
-
-
 def _page(template: str, consent: str | None = None):
-    lang, chosen = chosen_lang()
-    response = make_response(_render(template, consent, lang))
-    if chosen:
-        response.set_cookie(LANG_COOKIE, lang, max_age=LANG_COOKIE_AGE, path="/", samesite="Lax")
-    return response
+    """The page in the sandbox's one language policy (:mod:`dsop_sandbox.mocks.common.language`, as the
+    fakes' citizen pages): ``?lang=``, then the ``dsop_lang`` cookie it sets, then Norwegian."""
+    return language.remember_choice(make_response(_render(template, consent, language.page_language())))
 
 
 def _render(template: str, consent: str | None, lang: str):
@@ -200,8 +184,8 @@ def _render(template: str, consent: str | None, lang: str):
         lanes=lanes,
         lang=lang,
         en=lang == "en",
-        # what the language switch keeps of the page's query (the walkthrough's generation)
-        lang_keep=f"&consent={view.consent}" if walkthrough else "",
+        # this page in the other language, its query (the walkthrough's generation) kept
+        switch_url=language.switch_url(lang),
         zone=ZONE,
         config=config,
     )

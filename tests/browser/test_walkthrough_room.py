@@ -7,9 +7,9 @@ step the test asserts that the diagram is in the viewport, that a clicked arrow'
 viewport, and that the step's promised outcome is on screen, in plain words (the refusal after the
 withdrawal, the expiry three years later, the fresh consent that works). Step 7 is run twice in a row and
 once more after "Reset for the next group" (which also empties the reference insurer's claims). Every
-console message, failed request and answer of 400 or more of every tab is recorded: no script errors and
-no 404s. One screenshot per step and viewport (artifacts/screenshots/walkthrough-room-*.png) when
-``DSOP_SCREENSHOTS=1``."""
+console error, failed request and answer of 400 or more of every tab is recorded: none may come, no script
+error and no 404 (every service answers /favicon.ico). One screenshot per step and viewport
+(artifacts/screenshots/walkthrough-room-*.png) when ``DSOP_SCREENSHOTS=1``."""
 
 from __future__ import annotations
 
@@ -63,11 +63,7 @@ class Watch:
         page.on("response", lambda r: self.problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None)
 
     def assert_clean(self) -> None:
-        # FAVICON FILTER, to remove after merging the branch `pages`: the fakes' own pages (ID-porten, Altinn,
-        # NAV) answer the browser's /favicon.ico with a 404 (Chromium's console line for it names the URL);
-        # that helper gives them one. Only those are let through here.
-        left = [problem for problem in self.problems if not problem.rstrip().endswith("/favicon.ico")]
-        assert left == [], left
+        assert self.problems == [], self.problems
 
 
 def op(operation: str) -> str:

@@ -14,8 +14,9 @@ from datetime import UTC, datetime
 import pytest
 
 from dsop_sandbox import control_plane, launcher
-from dsop_sandbox.dashboard import BLUEPRINT, LANG_COOKIE, POLL_MS, install
+from dsop_sandbox.dashboard import BLUEPRINT, POLL_MS, install
 from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.language import COOKIE as LANG_COOKIE
 from tests.conftest import free_port_settings
 
 KARI = "15838512329"
@@ -245,7 +246,8 @@ def test_the_pages_are_norwegian_unless_lang_or_the_cookie_says_english(with_ins
     [cookie] = lang_cookies(chosen)
     assert cookie.startswith(f"{LANG_COOKIE}=en;") and "Path=/" in cookie and "SameSite=Lax" in cookie
     assert '<html lang="en">' in chosen.get_data(as_text=True)
-    assert 'href="?lang=nb&amp;consent=altinn3"' in chosen.get_data(as_text=True)  # the switch keeps the generation
+    # the switch keeps the generation
+    assert 'href="/walkthrough?lang=nb&amp;consent=altinn3"' in chosen.get_data(as_text=True)
     later = client.get("/dashboard")
     assert '<html lang="en">' in later.get_data(as_text=True) and lang_cookies(later) == []
     assert '<html lang="nb">' in client.get("/?lang=nb").get_data(as_text=True)
