@@ -17,10 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from dsop_sandbox import launcher
-from dsop_sandbox.reference_insurer import ALTINN2, TWIN_NAME, TWIN_ORG, ReferenceInsurerServer
-from tests.browser.conftest import record_requests, shoot
-from tests.conftest import free_port_settings
+from tests.browser.conftest import record_requests, sandbox_with_reference_insurers, shoot
 
 KARI = {"pid": "15838512329", "name": "Kari Nordmann"}
 LANES = ("citizen", "insurer", "idporten", "maskinporten", "altinn", "nav")
@@ -30,13 +27,8 @@ DSOP = "/person/personopplysninger/dsop"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """The sandbox with its two reference insurers, the Altinn 3 one and its Altinn 2 twin."""
-    settings = free_port_settings(tmp_path_factory.mktemp("dashboard-browser") / "state")
-    with (
-        launcher.Sandbox(settings) as sandbox,
-        ReferenceInsurerServer(sandbox, port=0) as insurer,
-        ReferenceInsurerServer(sandbox, port=0, org=TWIN_ORG, name=TWIN_NAME, consent=ALTINN2) as twin,
-    ):
-        yield sandbox, insurer, twin
+    with sandbox_with_reference_insurers(tmp_path_factory.mktemp("dashboard-browser") / "state") as world:
+        yield world
 
 
 @pytest.fixture

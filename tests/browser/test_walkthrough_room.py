@@ -18,10 +18,7 @@ import re
 import pytest
 import requests
 
-from dsop_sandbox import launcher
-from dsop_sandbox.reference_insurer import ALTINN2, TWIN_NAME, TWIN_ORG, ReferenceInsurerServer
-from tests.browser.conftest import LOCALE, shoot
-from tests.conftest import free_port_settings
+from tests.browser.conftest import LOCALE, sandbox_with_reference_insurers, shoot
 
 KARI = {"pid": "15838512329", "name": "Kari Nordmann"}
 #: Maskinporten's tokens live this long (s) here: the insurer's tokens that carry the consent run out soon
@@ -33,13 +30,8 @@ DSOP = "/person/personopplysninger/dsop"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    settings = free_port_settings(tmp_path_factory.mktemp("walkthrough-room") / "state")
-    with (
-        launcher.Sandbox(settings) as sandbox,
-        ReferenceInsurerServer(sandbox, port=0) as insurer,
-        ReferenceInsurerServer(sandbox, port=0, org=TWIN_ORG, name=TWIN_NAME, consent=ALTINN2) as twin,
-    ):
-        yield sandbox, insurer, twin
+    with sandbox_with_reference_insurers(tmp_path_factory.mktemp("walkthrough-room") / "state") as world:
+        yield world
 
 
 class Watch:
