@@ -5,12 +5,15 @@ the control plane exactly as ``register-insurer`` does (org 310000019, "Eksempel
 redirect URI ``<its URL>/claims/callback``, consent generation ``altinn3`` unless ``consent`` says
 ``altinn2``), writes its files (key, chain, CA and an
 ``insurer.toml`` with ``start_url`` and ``fetch_url`` filled in) under
-``<state_dir>/reference-insurer/``, and serves it with the launcher's cheroot server. This module
+``<state_dir>/reference-insurer/``, and serves it with the launcher's cheroot server. When the control
+plane runs in this process too, the insurer gets a reset key that only the two of them know (the
+walkthrough's "reset for the next group" empties its claims with it). This module
 may import both sides; the reference insurer itself imports nothing from the sandbox.
 """
 
 from __future__ import annotations
 
+import secrets
 import time
 import tomllib
 from datetime import UTC, datetime
@@ -20,8 +23,10 @@ import requests
 
 from dsop_sandbox.examples.reference_insurer import ReferenceInsurer, create_app
 from dsop_sandbox.examples.reference_insurer.app import EXTENSION
+from dsop_sandbox.examples.reference_insurer.config import RESET_KEY_HEADER
 from dsop_sandbox.mocks.common.trust import trust
 
+from .control_plane import allow_insurer_reset
 from .insurer_files import PROFILE_FILE, TABLES, insurer_toml, write_insurer_files
 from .launcher import Sandbox, StartupError, tls_hostnames
 from .wsgi_server import ServiceServer
@@ -119,10 +124,17 @@ class ReferenceInsurerServer:
             }
             if settings.tls:
                 options["ca_bundle"] = self.facts["certificate"]["ca"]
+            # a key only this process knows, handed to the control plane when it runs here too: it may then empty
+            # our claims ("reset for the next group"); beside a sandbox of separate processes the route stays off
+            control = _control_plane_here(self.sandbox)
+            if control is not None:
+                options["reset_key"] = secrets.token_urlsafe(32)
             options.update(self.options)
             self.app = create_app(self.profile_path, insurer_class=self.insurer_class, **options)
             server.start(self.app)
             self._wait_healthy(timeout)
+            if control is not None and options.get("reset_key"):
+                allow_insurer_reset(control, self.url, RESET_KEY_HEADER, options["reset_key"])
         except BaseException:
             self.stop()
             raise
@@ -183,6 +195,12 @@ class ReferenceInsurerServer:
                 if time.monotonic() > deadline:
                     raise StartupError(f"the reference insurer at {self.url} is not healthy after {timeout:.0f} s")
                 time.sleep(0.02)
+
+
+def _control_plane_here(sandbox):
+    """The control plane's Flask app when ``sandbox`` runs it in this process (a :class:`Sandbox`), else None."""
+    apps = getattr(sandbox, "apps", None)
+    return apps.get("control") if isinstance(apps, dict) else None
 
 
 def profile_text(facts: dict, start_url: str, fetch_url: str) -> str:

@@ -3,13 +3,14 @@ endpoints the conformance suite uses (the fetch hook and a status read-out)."""
 
 from __future__ import annotations
 
+import hmac
 import logging
 from pathlib import Path
 
 from flask import Flask, Response, jsonify, redirect, request
 
 from . import pages
-from .config import InsurerConfig
+from .config import RESET_KEY_HEADER, InsurerConfig
 from .insurer import OK, UNAVAILABLE, ClaimError, ReferenceInsurer, public_claim
 from .language import remember_choice
 from .store import CONSENTED, Store
@@ -136,6 +137,18 @@ def create_app(
         if problem:
             return error(400, "invalid_request", problem)
         return jsonify(insurer_of().status(pid))
+
+    @app.post("/conformance/reset")
+    def conformance_reset():
+        """Forget every claim (pending ones too): the sandbox's "reset for the next group". Only for
+        whoever started us with ``reset_key`` and sends it back; off (404) without one."""
+        key = insurer_of().config.reset_key
+        if not key:
+            return error(404, "Not Found", "this reference insurer was started without a reset key")
+        sent = request.headers.get(RESET_KEY_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), key.encode()):
+            return error(403, "forbidden", f"{RESET_KEY_HEADER} is missing or wrong")
+        return jsonify({"status": "ok", "claims_forgotten": insurer_of().reset()})
 
     def http_error(exc):
         return error(

@@ -57,6 +57,8 @@ ALTINN3, ALTINN2 = "altinn3", "altinn2"
 CONSENT_GENERATIONS = (ALTINN3, ALTINN2)
 #: A profile without ``[insurer] consent`` predates Altinn 3 (the conformance suite reads it so too).
 UNSTATED_CONSENT = ALTINN2
+#: The header that carries ``reset_key`` to ``POST /conformance/reset``.
+RESET_KEY_HEADER = "X-Reference-Insurer-Reset-Key"
 #: How an Altinn 2 consent is asked for: a REST consent request, or the parameterised link.
 REST, LINK = "rest", "link"
 #: When the code is exchanged and data first fetched: at once after the callback, or at the first fetch.
@@ -148,6 +150,9 @@ class InsurerConfig:
     fetch_retry: RetryPolicy = FETCH_RETRY
     altinn2_flow: str = REST
     exchange: str = AT_CALLBACK
+    #: A secret that lets whoever started us beside a sandbox empty our claims (``POST /conformance/reset``
+    #: with it in :data:`RESET_KEY_HEADER`); None (the default) leaves that route off.
+    reset_key: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -199,6 +204,7 @@ class InsurerConfig:
             "fetch_retry",
             "altinn2_flow",
             "exchange",
+            "reset_key",
             *DEFAULT_NAV_PATHS,
         }
         if unknown:
@@ -271,6 +277,7 @@ class InsurerConfig:
             fetch_retry=fetch_retry,
             altinn2_flow=altinn2_flow,
             exchange=exchange,
+            reset_key=str(own["reset_key"]) if own.get("reset_key") else None,
             extra={
                 name: value
                 for name, value in data.items()

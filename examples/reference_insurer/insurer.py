@@ -376,6 +376,12 @@ class ReferenceInsurer(Altinn3Consent, Altinn2Consent):
         }
 
     # == lifecycle ======================================================================================
+    def reset(self) -> int:
+        """Forget every claim and every cached Maskinporten token; how many claims there were. A
+        retrieval still running updates a claim that is gone, which changes nothing."""
+        self.maskinporten.forget_all()
+        return self.store.clear()
+
     def background_threads(self) -> list[threading.Thread]:
         with self._retrievals.lock:
             return list(self._retrievals.threads)

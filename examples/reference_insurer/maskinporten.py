@@ -140,6 +140,11 @@ class MaskinportenClient:
         with self._lock_for(key):
             self._cache.pop(key, None)
 
+    def forget_all(self) -> None:
+        """Drop every cached token (the insurer was reset)."""
+        with self._guard:
+            self._cache.clear()
+
     def fetch(self, scope: str, authorization_details: list | None = None) -> CachedToken:
         """A new access token from Maskinporten, whatever the cache holds."""
         asked = time.monotonic()  # count the lifetime from before the request: errs on the safe side

@@ -88,6 +88,11 @@ class Store:
                 [*steps.values(), claim_id],
             )
 
+    def clear(self) -> int:
+        """Forget every claim, pending ones too (a workshop's next group starts empty); how many."""
+        with self._lock:
+            return self._db.execute("DELETE FROM claims").rowcount
+
     # -- reading -------------------------------------------------------------------------------------
     def get(self, claim_id: str) -> dict | None:
         with self._lock:

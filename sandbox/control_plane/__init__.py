@@ -4,7 +4,8 @@
   event log (service ``control``), errors in the admin shape;
 * :mod:`.admin`: the ``/_sandbox/*`` routes that fan out to the services over HTTP, and the merged
   timeline (:mod:`.timeline`), which has the control plane's own events in it;
-* :mod:`.walkthrough`: the walkthrough's hops it takes part in (start a claim, fetch again);
+* :mod:`.walkthrough`: the walkthrough's hops it takes part in (start a claim, fetch again) and its
+  controls (three years later, reset for the next group);
 * :mod:`.outline`: what pages drawn on it (the dashboard) may read of it;
 * :mod:`.fanout` and :mod:`.insurers`: its HTTP client for the services, and registering an insurer.
 
@@ -22,12 +23,17 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .app import create_app
     from .state import SERVICE
-    from .walkthrough import use_reference_insurer
+    from .walkthrough import allow_insurer_reset, use_reference_insurer
 
 # (What pages may read, ``outline``, is imported from :mod:`.outline` itself: a function named like
 # its module would be shadowed by the module once something imports it.)
-_HOMES = {"create_app": ".app", "SERVICE": ".state", "use_reference_insurer": ".walkthrough"}
-__all__ = ["SERVICE", "create_app", "use_reference_insurer"]
+_HOMES = {
+    "create_app": ".app",
+    "SERVICE": ".state",
+    "use_reference_insurer": ".walkthrough",
+    "allow_insurer_reset": ".walkthrough",
+}
+__all__ = ["SERVICE", "allow_insurer_reset", "create_app", "use_reference_insurer"]
 
 
 def __getattr__(name: str):

@@ -17,6 +17,7 @@ from flask import Blueprint, request
 from dsop_sandbox.mocks.common import validation as check
 from dsop_sandbox.mocks.common.admin import admin_error, admin_json, calendar_offset_from, page_request, paged
 from dsop_sandbox.mocks.common.errors import json_response
+from dsop_sandbox.mocks.common.events import annotate
 
 from . import insurers, timeline
 from .fanout import FAKES, ServiceRefused, ServiceUnreachable
@@ -158,14 +159,7 @@ def admin_blueprint() -> Blueprint:
     def reset():
         """Every service's reset (``{"registrations": true}`` also forgets registrations), then the
         control plane's own: its calendar, its event log and, with registrations, its insurers."""
-        body = admin_json(optional=True) or {}
-        registrations = body.get("registrations", False)
-        if not isinstance(registrations, bool):
-            raise admin_error(400, "invalid_request", "registrations must be true or false")
-        _restore_certificates()
-        results = fan("POST", "/_sandbox/reset", json=body)
-        control().runtime.reset(registrations=registrations)
-        return json_response({"reset": True, "services": results})
+        return json_response({"reset": True, "services": reset_sandbox(admin_json(optional=True) or {})})
 
     @bp.get("/events")
     def events():
@@ -193,7 +187,7 @@ def admin_blueprint() -> Blueprint:
         the dashboard's withdraw control."""
         if not CODE.match(code):
             raise admin_error(400, "invalid_request", "code must be an authorization code")
-        return json_response(forward("altinn", "POST", f"/_sandbox/consents/{code}/withdraw"))
+        return json_response(_withdrawn("altinn2", forward("altinn", "POST", f"/_sandbox/consents/{code}/withdraw")))
 
     @bp.post(_rule(WITHDRAW_ROUTES["altinn3"], "consent_id"))
     def revoke_altinn3_consent(consent_id: str):
@@ -202,7 +196,8 @@ def admin_blueprint() -> Blueprint:
         Altinn's active consents page."""
         if not CONSENT_ID.match(consent_id):
             raise admin_error(400, "invalid_request", "consent_id must be the consent request's UUID")
-        return json_response(forward("altinn", "POST", f"/_sandbox/altinn3/consents/{consent_id}/revoke"))
+        answer = forward("altinn", "POST", f"/_sandbox/altinn3/consents/{consent_id}/revoke")
+        return json_response(_withdrawn("altinn3", answer))
 
     @bp.get("/insurers")
     def list_insurers():
@@ -258,6 +253,24 @@ def admin_blueprint() -> Blueprint:
         )
 
     return bp
+
+
+def reset_sandbox(body: dict) -> dict:
+    """``POST /_sandbox/reset`` with ``body``: every service's answer, by service."""
+    registrations = body.get("registrations", False)
+    if not isinstance(registrations, bool):
+        raise admin_error(400, "invalid_request", "registrations must be true or false")
+    _restore_certificates()
+    results = fan("POST", "/_sandbox/reset", json=body)
+    control().runtime.reset(registrations=registrations)
+    return results
+
+
+def _withdrawn(consent: str, answer: dict) -> dict:
+    """The withdraw controls are the citizen's act, done by the control plane at Altinn: a hop the
+    diagram draws from the control plane's lifeline to Altinn's (``details.hop``)."""
+    annotate(hop={"from": SERVICE, "to": "altinn"}, consent=consent, target="altinn", on_behalf_of="citizen")
+    return answer
 
 
 def _rule(route: str, name: str) -> str:

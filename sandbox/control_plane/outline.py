@@ -12,9 +12,11 @@ from .state import SERVICE, control
 from .walkthrough import (
     DEFAULT_CONSENT,
     FETCH_ROUTE,
+    RESET_ROUTE,
     START_PATH,
     START_ROUTE,
     WALKTHROUGH_PERSON,
+    YEARS_LATER_ROUTE,
     consent_query,
     insurer_url,
     person_query,
@@ -42,6 +44,10 @@ class Outline:
     fetch_via: str
     #: The control plane's route that withdraws a consent of each generation at Altinn (POST, ``{id}``).
     withdraw_via: dict[str, str]
+    #: The control plane's routes that move the calendar three years and a day past today, and that
+    #: reset the sandbox and its reference insurers (POST).
+    years_later_via: str
+    reset_via: str
 
 
 def outline(consent: str | None = None) -> Outline:
@@ -64,4 +70,6 @@ def outline(consent: str | None = None) -> Outline:
         start_via=f"{START_ROUTE}?{generation}&{person}" if insurer else None,
         fetch_via=f"{FETCH_ROUTE}?{generation}&pid={WALKTHROUGH_PERSON['pid']}",
         withdraw_via=dict(WITHDRAW_ROUTES),
+        years_later_via=YEARS_LATER_ROUTE,
+        reset_via=RESET_ROUTE,
     )

@@ -36,6 +36,8 @@ class ControlPlane:
         #: The reference insurers' base URLs by consent generation, when whoever started them beside
         #: the sandbox says so (else the walkthrough finds them among the registrations).
         self.reference_insurers: dict[str, str] = {}
+        #: How to reset the reference insurers started beside the sandbox: (header, key) by base URL.
+        self.insurer_resets: dict[str, tuple[str, str]] = {}
 
 
 def control() -> ControlPlane:

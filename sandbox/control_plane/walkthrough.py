@@ -11,11 +11,23 @@ no event log, so the hops to it are seen only where the control plane makes them
   the insurer has answered, dated (as every control plane event) by when the request began, so it
   comes before the calls the insurer made meanwhile.
 
-Both take ``consent`` (``altinn3`` or ``altinn2``, default ``altinn3``): which generation's insurer.
-An event that made the hop carries ``details.hop`` (``{"from": "citizen", "to": "insurer"}``),
+Two controls of the walkthrough are admin calls (counted, not drawn):
+
+* ``POST /_sandbox/dashboard/three-years-later`` moves every service's calendar to three years and a
+  day after today, whatever it read before (so step 7 can be run again without going further ahead);
+* ``POST /_sandbox/dashboard/reset`` ("reset for the next group") resets the sandbox as
+  ``POST /_sandbox/reset`` does, then every reference insurer started beside it (its claims, pending
+  ones too), through the reset key the process that started both handed each side
+  (:func:`allow_insurer_reset`). An insurer the control plane holds no key for is left alone, and
+  the answer says so.
+
+Both hops take ``consent`` (``altinn3`` or ``altinn2``, default ``altinn3``): which generation's insurer.
+An event that made the hop carries ``details.hop`` (``{"from": "citizen", "to": "insurer"}`` for the
+start, ``{"from": "control", "to": "insurer"}`` for the fetch, made on the insurer's behalf),
 ``details.target`` (the insurer URL, without the query), ``details.consent`` (the generation) and
 ``subject`` (the person); the fetch adds ``details.insurer_status`` (the insurer's HTTP status),
-``details.answer_status`` (the ``status`` of its JSON answer) and ``error`` when that answer was not
+``details.answer_status`` (the ``status`` of its JSON answer), ``details.answer_detail`` (its
+``detail``, why no data came) and ``error`` when that answer was not
 ``ok``. A request refused before any hop (a bad ``pid`` or ``consent``, no insurer) is an event
 without ``details.hop``.
 """
@@ -27,16 +39,24 @@ from urllib.parse import quote, urlencode
 import requests
 from flask import Blueprint, Flask, redirect, request
 
-from dsop_sandbox.mocks.common.admin import admin_error
+from dsop_sandbox.mocks.common.admin import admin_error, admin_json
+from dsop_sandbox.mocks.common.clock import Duration
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.events import annotate
 
+from .admin import reset_sandbox
 from .insurers import CONSENT_GENERATIONS
-from .state import EXTENSION, control
+from .state import EXTENSION, control, fan
 
 BLUEPRINT = "walkthrough"
 START_ROUTE = "/_sandbox/dashboard/start"
 FETCH_ROUTE = "/_sandbox/dashboard/insurer-fetch"
+YEARS_LATER_ROUTE = "/_sandbox/dashboard/three-years-later"
+RESET_ROUTE = "/_sandbox/dashboard/reset"
+#: How far "three years later" moves the calendar from today: past any consent's validTo (at most
+#: three years, the reference insurer asks for three years less a day).
+YEARS_LATER = "P3Y1D"
+RESET_PATH = "/conformance/reset"
 #: The reads among the walkthrough's routes that are events all the same (a hop, not a look).
 RECORDED_READS = ("start_claim",)
 
@@ -49,7 +69,11 @@ FETCH_TIMEOUT = 30
 #: The test person of the walkthrough (she has uføre and AAP histories at NAV).
 WALKTHROUGH_PERSON = {"pid": "15838512329", "first_name": "Kari", "last_name": "Nordmann"}
 MAX_NAME = 100
+#: How much of the insurer's ``detail`` (why it got no data) the fetch's event keeps.
+MAX_DETAIL = 300
 HOP = {"from": "citizen", "to": "insurer"}
+#: "Fetch again" is the control plane's call to the insurer's fetch hook, on the insurer's behalf.
+FETCH_HOP = {"from": "control", "to": "insurer"}
 
 
 #: The generation the walkthrough shows unless asked for another (what production runs).
@@ -62,6 +86,12 @@ def use_reference_insurer(app: Flask, url: str, consent: str = DEFAULT_CONSENT) 
     if consent not in CONSENT_GENERATIONS:
         raise ValueError(f"consent must be one of {', '.join(CONSENT_GENERATIONS)}, not {consent!r}")
     app.extensions[EXTENSION].reference_insurers[consent] = url.rstrip("/")
+
+
+def allow_insurer_reset(app: Flask, url: str, header: str, key: str) -> None:
+    """Let the control plane of ``app`` reset the reference insurer at ``url``: ``POST <url>/conformance/reset``
+    with ``key`` in ``header`` (the one who started the insurer made the key and gave it to both)."""
+    app.extensions[EXTENSION].insurer_resets[url.rstrip("/")] = (header, key)
 
 
 def insurer_url(consent: str = DEFAULT_CONSENT) -> str | None:
@@ -139,7 +169,7 @@ def walkthrough_blueprint() -> Blueprint:
         target = insurer + FETCH_PATH
         annotate(
             subject=pid,
-            hop=HOP,
+            hop=FETCH_HOP,
             target=target,
             consent=consent,
             seen_by="the control plane, which made this call for the page",
@@ -157,14 +187,57 @@ def walkthrough_blueprint() -> Blueprint:
             body = {"raw": answer.text[:500]}
         said = body.get("status") if isinstance(body, dict) and isinstance(body.get("status"), str) else None
         good = answer.status_code < 400 and said in (None, "ok")
+        detail = body.get("detail") if isinstance(body, dict) else None
         annotate(
             error=None if good else (said or f"http_{answer.status_code}"),
             insurer_status=answer.status_code,
             answer_status=said,
+            answer_detail=detail[:MAX_DETAIL] if isinstance(detail, str) else None,
         )
         return json_response({"insurer_status": answer.status_code, "answer": body})
 
+    @bp.post(YEARS_LATER_ROUTE)
+    def three_years_later():
+        """Every service's calendar to :data:`YEARS_LATER` after today (not after where it stood)."""
+        cp = control()
+        now = cp.clock.now()
+        offset = cp.clock.checked_offset((Duration.parse(YEARS_LATER).added_to(now) - now).total_seconds())
+        results = fan("POST", "/_sandbox/clock", json={"offset_seconds": offset})
+        cp.runtime.set_calendar_offset(offset)
+        return json_response({"service": "control", **cp.clock.describe(), "services": results})
+
+    @bp.post(RESET_ROUTE)
+    def reset_for_the_next_group():
+        """The sandbox's reset (the same body as ``POST /_sandbox/reset``), then every reference
+        insurer's it may reset; 502 when one of those failed (the sandbox is reset all the same)."""
+        services = reset_sandbox(admin_json(optional=True) or {})
+        insurers = {url: _reset_insurer(url, header, key) for url, (header, key) in control().insurer_resets.items()}
+        for consent in CONSENT_GENERATIONS:
+            url = insurer_url(consent)
+            if url and url not in insurers:
+                insurers[url] = {"status": "not_reset", "detail": "the sandbox holds no reset key for this insurer"}
+        failed = [url for url, answer in insurers.items() if answer["status"] == "failed"]
+        annotate(insurers=sorted(insurers), error="insurer_reset_failed" if failed else None)
+        body = {"reset": True, "services": services, "insurers": insurers}
+        if failed:
+            body.update(error="insurer_reset_failed", error_description="not reset: " + ", ".join(failed))
+        return json_response(body, 502 if failed else 200)
+
     return bp
+
+
+def _reset_insurer(url: str, header: str, key: str) -> dict:
+    try:
+        answer = control().fanout.session.post(url + RESET_PATH, headers={header: key}, timeout=FETCH_TIMEOUT)
+    except requests.RequestException as exc:
+        return {"status": "failed", "detail": type(exc).__name__}
+    if answer.status_code != 200:
+        return {"status": "failed", "detail": f"answered {answer.status_code}"}
+    try:
+        forgotten = answer.json().get("claims_forgotten")
+    except (ValueError, AttributeError):
+        forgotten = None
+    return {"status": "reset", "claims_forgotten": forgotten}
 
 
 def _consent() -> str:

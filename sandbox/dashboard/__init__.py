@@ -4,6 +4,12 @@ the services (``GET /`` and ``/dashboard``) and a guided walkthrough of the DSOP
 reference insurer registered for that generation). Pages only: every route they call is the
 control plane's own.
 
+The pages are for a room: two columns that each fit the window (the steps scroll, the diagram stays
+in view; on a narrow or zoomed screen the diagram sits above the steps), a clicked arrow's details
+over the diagram's lower half, presenter mode (about 20 px text; on by default on the walkthrough),
+times in Europe/Oslo labelled so, a header clock that runs on the sandbox calendar, Norwegian unless
+``?lang=en`` or the ``dsop_lang`` cookie says otherwise (the fakes' policy, :mod:`dsop_sandbox.mocks.common.language`).
+
 ``install(app)`` adds the pages to the control plane's Flask app (idempotent); whoever builds the
 sandbox does so (the launcher). The pages read the control plane only through its public
 :func:`~dsop_sandbox.control_plane.outline.outline`, and talk only to its admin API, from small inline
@@ -31,10 +37,11 @@ token (``consent_generation``), and Maskinporten's refusal naming Altinn's code 
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, make_response, render_template, request
 
 import dsop_sandbox.conformance.contract as C
 from dsop_sandbox.control_plane.outline import outline
+from dsop_sandbox.mocks.common import language
 
 BLUEPRINT = "dashboard"
 #: How often an open page asks for new events (ms), and while the page is hidden.
@@ -77,14 +84,30 @@ ALTINN3_NAMES = {
     for operation in operations
 }
 
-LANES = (
-    ("citizen", "Citizen (browser)"),
-    ("insurer", "Insurer"),
-    ("idporten", "ID-porten"),
-    ("maskinporten", "Maskinporten"),
-    ("altinn", "Altinn"),
-    ("nav", "NAV"),
-)
+#: The lifelines, by language: the control plane's own (it acts for the walkthrough's controls), then
+#: the citizen's browser, the insurer and the services.
+LANES = {
+    "nb": (
+        ("control", "Sandkasse"),
+        ("citizen", "Innbygger"),
+        ("insurer", "Forsikring"),
+        ("idporten", "ID-porten"),
+        ("maskinporten", "Maskin\u00adporten"),
+        ("altinn", "Altinn"),
+        ("nav", "NAV"),
+    ),
+    "en": (
+        ("control", "Sandbox"),
+        ("citizen", "Citizen"),
+        ("insurer", "Insurer"),
+        ("idporten", "ID-porten"),
+        ("maskinporten", "Maskin\u00adporten"),
+        ("altinn", "Altinn"),
+        ("nav", "NAV"),
+    ),
+}
+#: The zone citizens' times are shown in (as Altinn shows them).
+ZONE = "Europe/Oslo"
 
 
 def install(app: Flask) -> Flask:
@@ -111,6 +134,12 @@ def dashboard_blueprint() -> Blueprint:
 
 
 def _page(template: str, consent: str | None = None):
+    """The page in the sandbox's one language policy (:mod:`dsop_sandbox.mocks.common.language`, as the
+    fakes' citizen pages): ``?lang=``, then the ``dsop_lang`` cookie it sets, then Norwegian."""
+    return language.remember_choice(make_response(_render(template, consent, language.page_language())))
+
+
+def _render(template: str, consent: str | None, lang: str):
     view = outline(consent)
     urls = view.services
     links = {
@@ -119,13 +148,20 @@ def _page(template: str, consent: str | None = None):
         "nav": urls["nav"] + "/person/personopplysninger/dsop",
     }
     walkthrough = template == "walkthrough.html"
+    lanes = LANES[lang]
     config = {
-        "lanes": [{"id": lane, "label": label} for lane, label in LANES],
+        "lang": lang,
+        "zone": ZONE,
+        "lanes": [{"id": lane, "label": label} for lane, label in lanes],
         "services": urls,
         "insurer": view.insurer,
         # the walkthrough's generation: its withdraw control takes that generation's consents
         "consent": view.consent if walkthrough else None,
         "withdraw_via": view.withdraw_via,
+        "reset_via": view.reset_via,
+        "years_later_via": view.years_later_via,
+        # the walkthrough is shown to a room: large text unless the presenter turned it off
+        "presenter": walkthrough,
         "poll_ms": POLL_MS,
         "poll_hidden_ms": POLL_HIDDEN_MS,
         "operations": OPERATIONS,
@@ -143,6 +179,13 @@ def _page(template: str, consent: str | None = None):
         start_via=view.start_via,
         fetch_via=view.fetch_via,
         person=view.person,
-        lanes=LANES,
+        years_later_via=view.years_later_via,
+        reset_via=view.reset_via,
+        lanes=lanes,
+        lang=lang,
+        en=lang == "en",
+        # this page in the other language, its query (the walkthrough's generation) kept
+        switch_url=language.switch_url(lang),
+        zone=ZONE,
         config=config,
     )

@@ -10,7 +10,8 @@ import from here: ``shoot(page, name)`` saves a full-page screenshot there and r
 when ``DSOP_SCREENSHOTS=1`` asks for the pictures (``DSOP_SCREENSHOTS=1 ./dev test tests/browser``
 leaves one PNG per page state to look at; a full-page PNG costs Chromium about half a second, a
 fifth of the browser tests' time, so a plain run takes only the smoke test's own);
-``tab_order(page)`` walks the page with the Tab key; ``record_requests(page)`` lists every URL
+``tab_order(page)`` walks the page with the Tab key; ``sandbox_with_reference_insurers(state_dir)`` runs
+the sandbox with both reference insurers; ``record_requests(page)`` lists every URL
 the page asks for.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -101,6 +103,22 @@ def page(browser):
 def artifacts() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@contextmanager
+def sandbox_with_reference_insurers(state_dir: Path):
+    """(sandbox, insurer, twin): the sandbox on free ports with the reference insurers ``up --with-insurer``
+    starts, the Altinn 3 one and its Altinn 2 twin (the walkthrough finds each from its registration)."""
+    from dsop_sandbox import launcher
+    from dsop_sandbox.reference_insurer import ALTINN2, TWIN_NAME, TWIN_ORG, ReferenceInsurerServer
+    from tests.conftest import free_port_settings
+
+    with (
+        launcher.Sandbox(free_port_settings(state_dir)) as sandbox,
+        ReferenceInsurerServer(sandbox, port=0) as insurer,
+        ReferenceInsurerServer(sandbox, port=0, org=TWIN_ORG, name=TWIN_NAME, consent=ALTINN2) as twin,
+    ):
+        yield sandbox, insurer, twin
 
 
 def shoot(page, name: str, *, always: bool = False) -> Path | None:

@@ -17,10 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from dsop_sandbox import launcher
-from dsop_sandbox.reference_insurer import ALTINN2, TWIN_NAME, TWIN_ORG, ReferenceInsurerServer
-from tests.browser.conftest import record_requests, shoot
-from tests.conftest import free_port_settings
+from tests.browser.conftest import record_requests, sandbox_with_reference_insurers, shoot
 
 KARI = {"pid": "15838512329", "name": "Kari Nordmann"}
 LANES = ("citizen", "insurer", "idporten", "maskinporten", "altinn", "nav")
@@ -30,13 +27,8 @@ DSOP = "/person/personopplysninger/dsop"
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """The sandbox with its two reference insurers, the Altinn 3 one and its Altinn 2 twin."""
-    settings = free_port_settings(tmp_path_factory.mktemp("dashboard-browser") / "state")
-    with (
-        launcher.Sandbox(settings) as sandbox,
-        ReferenceInsurerServer(sandbox, port=0) as insurer,
-        ReferenceInsurerServer(sandbox, port=0, org=TWIN_ORG, name=TWIN_NAME, consent=ALTINN2) as twin,
-    ):
-        yield sandbox, insurer, twin
+    with sandbox_with_reference_insurers(tmp_path_factory.mktemp("dashboard-browser") / "state") as world:
+        yield world
 
 
 @pytest.fixture
@@ -70,25 +62,26 @@ def test_the_dashboard_controls(page, world, artifacts):
     sandbox, insurer, twin = world
     control = sandbox.url("control")
     page.goto(control + "/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Workshop dashboard"
+    assert page.get_by_role("heading", level=1).inner_text() == "Oversikt for kurset"  # Norwegian by default
     assert page.locator("#link-insurer-altinn3").get_attribute("href") == insurer.url + "/"
     assert page.locator("#link-insurer-altinn2").get_attribute("href") == twin.url + "/"
     form = page.locator("#fault-form")
-    form.get_by_label("Service").select_option("nav")
-    form.get_by_label("Operation").fill("hentUforeopplysninger")
+    form.get_by_label("Tjeneste").select_option("nav")
+    form.get_by_label("Operasjon").fill("hentUforeopplysninger")
     form.get_by_label("Status").fill("503")
-    form.get_by_role("button", name="Arm fault").click()
+    form.get_by_role("button", name="Sett opp feil").click()
     page.wait_for_function("document.getElementById('fault-out').textContent.indexOf('201') === 0")
     assert "hentUforeopplysninger" in page.locator("#fault-out").inner_text()
-    page.get_by_role("button", name="Clear all faults").click()
+    page.get_by_role("button", name="Fjern alle feil").click()
     page.wait_for_function("document.getElementById('fault-out').textContent.indexOf('200') === 0")
-    page.get_by_role("button", name="Back to today").click()
+    page.get_by_role("button", name="Tilbake til i dag").click()
     page.wait_for_function("document.getElementById('clock-out').textContent.indexOf('200') === 0")
     refused = requests.get(sandbox.url("idporten") + "/authorize", timeout=10)  # a citizen's bad request
     assert refused.status_code >= 400
     wait_for_arrows(
         page,
-        '.event[data-from="citizen"][data-to="idporten"][data-operation="authorize"][data-status="400"] .arrow.refused',
+        '.event[data-from="citizen"][data-to="idporten"][data-operation="authorize"][data-status="400"]'
+        " .arrow.answer.refused",
     )
     assert page.locator('.event[data-operation="unknown"]').count() == 0  # no favicon noise
     timeline = page.locator("#timeline")
@@ -126,9 +119,11 @@ def hop(frm: str, to: str, **match) -> str:
 def diagram(page) -> list[dict]:
     """The rows of the diagram, top to bottom."""
     return page.evaluate("""() => Array.from(document.querySelectorAll('#events .event')).map(row => {
-        const arrow = row.querySelector('.arrow');
+        const arrow = row.querySelector('.arrow'), answer = row.querySelector('.arrow.answer');
         return {from: row.dataset.from, to: row.dataset.to, operation: row.dataset.operation, kind: row.dataset.kind,
                 time: row.dataset.time, key: row.dataset.key, label: arrow.querySelector('.label').textContent,
+                answer: answer ? answer.querySelector('.label').textContent : null,
+                answer_classes: answer ? answer.className : null,
                 consent: row.dataset.consent,
                 title: arrow.title, classes: arrow.className, hidden: row.hidden};
     })""")
@@ -174,9 +169,9 @@ def walkthrough(page, sandbox, insurer) -> None:
 
     # 0: the walkthrough, an empty diagram with its legend
     page.goto(control + "/walkthrough?consent=altinn2")
-    names = [t.strip() for t in page.locator(".lane-names span").all_inner_texts()]
-    assert names == ["Citizen (browser)", "Insurer", "ID-porten", "Maskinporten", "Altinn", "NAV"]
-    assert "seen through Altinn" in page.locator("#legend").inner_text()
+    names = [t.strip().replace("\xad", "") for t in page.locator(".lane-names span").all_inner_texts()]
+    assert names == ["Sandkasse", "Innbygger", "Forsikring", "ID-porten", "Maskinporten", "Altinn", "NAV"]
+    assert "sett gjennom Altinns videresending" in page.locator("#legend").text_content()
     shoot_in_front(page, "dashboard-hops-0-walkthrough")
 
     # 1: start a claim: the control plane sends the browser on to the insurer and records the hop
@@ -204,13 +199,10 @@ def walkthrough(page, sandbox, insurer) -> None:
     index_of(rows, back, **{"from": "insurer", "to": "altinn", "operation": "get_consent_token"})
     assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)  # in time order
     callback = rows[back]
-    assert "callback" in callback["label"] and "OK" in callback["label"] and "via Altinn" in callback["label"]
-    assert "Seen through Altinn" in callback["title"] and insurer.url + "/claims/callback" in callback["title"]
+    assert callback["label"] == "tilbake til forsikringen · Status=OK · via Altinn"
+    assert "Sett gjennom Altinn" in callback["title"] and insurer.url + "/claims/callback" in callback["title"]
     assert "AuthorizationCode=" not in callback["title"] and "inferred" in callback["classes"]
-    assert (
-        "Recorded by the control plane" in rows[start]["title"]
-        and insurer.url + "/claims/start" in rows[start]["title"]
-    )
+    assert "Ført av sandkassen" in rows[start]["title"] and insurer.url + "/claims/start" in rows[start]["title"]
     styles = {
         kind: page.locator(f'.event[data-kind="{kind}"] .arrow').first.evaluate(
             "el => getComputedStyle(el).borderTopStyle"
@@ -222,7 +214,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     page.locator(hop("citizen", "insurer", operation="callback") + " .arrow").first.click()
     event = json.loads(page.locator("#details-json").inner_text())
     assert event["service"] == "altinn" and event["details"]["redirect_to"] == insurer.url + "/claims/callback"
-    assert "seen through Altinn" in page.locator("#details-title").inner_text()
+    assert "sett gjennom Altinn" in page.locator("#details-title").inner_text()
     shoot_in_front(page, "dashboard-hops-3-data-fetched")
     page.locator("#details-close").click()
 
@@ -247,13 +239,15 @@ def walkthrough(page, sandbox, insurer) -> None:
     nav_calls = page.locator(hop("insurer", "nav")).count()
     page.locator("#fetch-again").click()
     page.wait_for_function("document.getElementById('fetch-out').textContent.length > 0")
-    fetched = hop("citizen", "insurer", operation="insurer_fetch", kind="walkthrough", status="200")
-    wait_for_arrows(page, fetched + " .arrow.refused")
-    wait_for_arrows(page, '.event[data-to="altinn"][data-operation="get_consent_token"] .arrow.refused')
+    # made by the control plane on the insurer's behalf (its lifeline), red as its answer is
+    fetched = hop("control", "insurer", operation="insurer_fetch", kind="walkthrough", status="200")
+    wait_for_arrows(page, fetched + " .arrow.answer.refused")
+    wait_for_arrows(page, '.event[data-to="altinn"][data-operation="get_consent_token"] .arrow.answer.refused')
     assert page.locator(hop("insurer", "nav")).count() == nav_calls
-    again = page.locator(fetched + " .arrow")
-    assert "fetch again" in again.inner_text() and "consent_required" in again.inner_text()
-    assert "the insurer answered 200 consent_required" in again.get_attribute("title")
+    again = page.locator(fetched + " .arrow").first
+    assert again.inner_text() == "hent på nytt (forsikringens hentekrok) · gjennomgang"
+    assert page.locator(fetched + " .arrow.answer").inner_text().startswith("avvist: ")
+    assert "forsikringen svarte 200 consent_required" in again.get_attribute("title")
     rows = diagram(page)
     asked = index_of(rows, operation="insurer_fetch")
     index_of(rows, asked, **{"from": "insurer", "to": "altinn", "operation": "get_consent_token"})
@@ -267,7 +261,7 @@ def walkthrough(page, sandbox, insurer) -> None:
     citizen.wait_for_url(re.compile(re.escape(insurer.url) + r"/claims/callback\?.*Status=Failed"))
     declined = hop("citizen", "insurer", operation="callback", kind="inferred")
     page.wait_for_function(
-        "s => Array.from(document.querySelectorAll(s)).some(r => r.textContent.indexOf('declined') >= 0)",
+        "s => Array.from(document.querySelectorAll(s)).some(r => r.textContent.indexOf('Status=Failed') >= 0)",
         arg=declined,
         timeout=15_000,
     )
@@ -279,14 +273,17 @@ def walkthrough(page, sandbox, insurer) -> None:
     tls = hop("insurer", "nav", operation="tls_handshake", kind="tls", status="0")
     wait_for_arrows(page, tls)
     arrow = page.locator(tls + " .arrow")
-    assert arrow.inner_text() == "TLS refused: unknown_ca"
-    assert "refused" in arrow.get_attribute("class") and "No HTTP request was made" in arrow.get_attribute("title")
+    assert arrow.inner_text() == "TLS avvist: unknown_ca"
+    assert "refused" in arrow.get_attribute("class") and "Ingen HTTP-forespørsel ble sendt" in arrow.get_attribute(
+        "title"
+    )
     assert arrow.evaluate("el => getComputedStyle(el).borderTopStyle") == "double"
     shoot_in_front(page, "dashboard-hops-6c-tls-refused")
 
     # 7: three years and a day later
     page.locator("#jump-3y").click()
     page.wait_for_function("document.getElementById('clock-out').textContent.indexOf('calendar_time') >= 0")
+    assert "Europe/Oslo" in page.locator("#clock-out-said").inner_text()
     shoot_in_front(page, "dashboard-hops-7-three-years-later")
 
     # the diagram shows every hop of the flow: an arrow between every pair of lifelines it uses
@@ -296,7 +293,7 @@ def walkthrough(page, sandbox, insurer) -> None:
         assert page.locator(f'.event[data-from="{lane}"], .event[data-to="{lane}"]').count() >= 1, lane
     assert page.locator(hop("citizen", "insurer", operation="callback")).count() == 2
     assert page.locator('.event[data-operation^="admin"]').count() == 0
-    assert "hops to the insurer" in page.locator("#counter").inner_text()
+    assert "steg til forsikringen eller gjort av sandkassen" in page.locator("#counter").inner_text()
     assert {urlsplit(url).hostname for url in requested} <= {"localhost", "127.0.0.1"}
 
 
@@ -419,7 +416,7 @@ POLLS = [
             subject=KARI["pid"],
             error="consent_required",
             details={
-                "hop": {"from": "citizen", "to": "insurer"},
+                "hop": {"from": "control", "to": "insurer"},
                 "target": "http://localhost:7200/conformance/fetch",
                 "insurer_status": 200,
                 "answer_status": "consent_required",
@@ -459,35 +456,40 @@ def fed_diagram(page, sandbox) -> None:
         ("citizen", "altinn", "answer_consent_request", "log"),
         ("citizen", "insurer", "callback", "inferred"),
         ("citizen", "altinn", "answer_consent_request", "log"),  # refused: no redirect, no callback
-        ("citizen", "insurer", "insurer_fetch", "walkthrough"),  # came a poll later, drawn when it began
+        ("control", "insurer", "insurer_fetch", "walkthrough"),  # came a poll later, drawn when it began
         ("insurer", "altinn", "get_consent_token", "log"),
         ("insurer", "nav", "tls_handshake", "tls"),
         ("insurer", "nav", "hentUforeopplysninger", "log"),
     ], drawn
     by = {(r["operation"], r["time"][17:23]): r for r in rows}
     accepted, declined = by[("callback", "01.000")], by[("callback", "03.000")]
-    assert accepted["label"] == "callback · OK · via Altinn" and "refused" not in accepted["classes"]
-    assert declined["label"] == "callback · declined · via Altinn"
+    assert accepted["label"] == "tilbake til forsikringen · Status=OK · via Altinn"
+    assert "refused" not in accepted["classes"]
+    assert declined["label"] == "tilbake til forsikringen · Status=Failed · via Altinn"
     assert "Status=Failed" in declined["title"] and "http://localhost:7200/claims/callback" in declined["title"]
     start = by[("start_claim", "00.100")]
-    assert start["label"] == "start claim · walkthrough" and "http://localhost:7200/claims/start" in start["title"]
+    assert start["label"] == f"start en sak ({KARI['pid']}) · gjennomgang"
+    assert "http://localhost:7200/claims/start" in start["title"]
     fetch = by[("insurer_fetch", "05.000")]
-    assert fetch["label"] == "fetch again · 200 consent_required · walkthrough" and "refused" in fetch["classes"]
+    assert fetch["label"] == "hent på nytt (forsikringens hentekrok) · gjennomgang"
+    assert fetch["answer"] == "avvist: 200 consent_required" and "refused" in fetch["answer_classes"]
 
     tls, http_refusal = by[("tls_handshake", "06.000")], by[("hentUforeopplysninger", "06.500")]
-    assert tls["label"] == "TLS refused: unknown_ca" and "127.0.0.1:54321" in tls["title"]
-    assert "untrusted" in tls["title"] and "No HTTP request was made" in tls["title"]
-    assert http_refusal["label"] == "hentUforeopplysninger · 403 consent_revoked"
-    look = page.evaluate("""() => ['tls_handshake', 'hentUforeopplysninger'].map(op => {
-        const arrow = document.querySelector(`[data-operation="${op}"] .arrow`), line = getComputedStyle(arrow);
+    assert tls["label"] == "TLS avvist: unknown_ca" and "127.0.0.1:54321" in tls["title"]
+    assert "untrusted" in tls["title"] and "Ingen HTTP-forespørsel ble sendt" in tls["title"]
+    # what was sent, and the refusal's reason in plain words on the answer
+    assert http_refusal["label"] == "Maskinporten-token"
+    assert http_refusal["answer"] == "avvist: samtykket er trukket tilbake (403)"
+    look = page.evaluate("""() => [['tls_handshake', ''], ['hentUforeopplysninger', '.answer']].map(([op, which]) => {
+        const arrow = document.querySelector(`[data-operation="${op}"] .arrow${which}`), line = getComputedStyle(arrow);
         const head = getComputedStyle(arrow, '::after');
         return {style: line.borderTopStyle, color: line.borderTopColor, head: head.content};
     })""")
     assert look[0]["style"] == "double" and look[0]["color"] == RED and "✕" in look[0]["head"], look
     assert look[1]["style"] == "solid" and look[1]["color"] == RED and "✕" not in look[1]["head"], look
     counter = page.locator("#counter").inner_text()
-    assert "4 hops to the insurer" in counter  # start, fetch, two callbacks
-    assert "(2 admin calls hidden)" in counter  # the calendar moved, a fetch refused before any hop
+    assert "4 steg til forsikringen eller gjort av sandkassen" in counter  # start, fetch, two callbacks
+    assert "(2 adminkall skjult)" in counter  # the calendar moved, a fetch refused before any hop
     assert page.locator('[data-operation="insurer_fetch"]').count() == 1
     # the feed was asked with the cursors it gave
     assert asked[:2] == ["since=&limit=1000", "since=control%3A2%2Caltinn%3A4%2Cnav%3A8&limit=1000"]
@@ -598,39 +600,52 @@ def test_the_diagram_draws_altinn3s_hops_the_lookup_under_the_token_request_it_s
     page.goto(world[0].url("control") + "/walkthrough")
     page.wait_for_function("() => document.querySelectorAll('#events .event').length >= 15", timeout=15_000)
     rows = diagram(page)
-    drawn = [(r["from"], r["to"], r["operation"], r["label"]) for r in rows]
+    drawn = [(r["from"], r["to"], r["operation"], r["label"], r["answer"]) for r in rows]
     pid = KARI["pid"]
     assert rows[0]["consent"] == "altinn3"  # the walkthrough's hops say which generation's insurer they went to
+    write = "altinn:consentrequests.write"
+    # each arrow names what is sent, and its answer (drawn back) what comes back: the refusals in plain words
     assert drawn == [
-        ("citizen", "insurer", "start_claim", "start claim · walkthrough"),
-        ("insurer", "maskinporten", "token", "token · 200"),  # an ordinary token: no consent in its grant
-        ("insurer", "altinn", "enterprise_create_consent_request", f"Altinn 3 consent request · {pid} · 201"),
-        ("citizen", "altinn", "altinn3_consent_page", "consent page · 302"),
-        ("citizen", "idporten", "authorize", "authorize · 302"),
-        ("altinn", "idporten", "token", f"token · {pid} · 200"),  # ID-porten's, for Altinn's login
-        ("citizen", "altinn", "altinn3_consent_answer", f"consent answer · accepted · {pid} · 302"),
-        ("citizen", "insurer", "callback", "callback · OK · via Altinn"),
-        ("insurer", "maskinporten", "token", f"token with consent · {pid} · 200"),
-        ("maskinporten", "altinn", LOOKUP, "consent lookup · 200 Accepted"),  # came a poll earlier
-        ("insurer", "nav", "hentUforeopplysninger", f"hentUforeopplysninger · {pid} · 200 · consent in token"),
-        ("insurer", "maskinporten", "token", f"token with consent · {pid} · 400 MP-303 · Altinn: AM-00011 revoked"),
-        ("maskinporten", "altinn", LOOKUP, "consent lookup · 400 AM-00011 revoked"),
-        ("insurer", "maskinporten", "token", "token with consent · 400 MP-303"),
-        ("insurer", "nav", "hentUforeopplysninger", f"hentUforeopplysninger · {pid} · 200 · consent token"),
-    ], drawn
+        ("citizen", "insurer", "start_claim", f"start en sak ({pid}) · gjennomgang", None),
+        # an ordinary token: no consent in its grant
+        ("insurer", "maskinporten", "token", f"tokenforespørsel (JWT-grant, scope {write})",
+         f"Maskinporten-token (scope {write})"),
+        ("insurer", "altinn", "enterprise_create_consent_request",
+         f"samtykkeforespørsel + Maskinporten-token (scope {write}) · {pid}", "201 samtykkeforespørsel d26bdd7f…"),
+        ("citizen", "altinn", "altinn3_consent_page", "Altinns samtykkeside", "302 logg inn i ID-porten først"),
+        ("citizen", "idporten", "authorize", "logg inn (authorize, for altinn)", "302 innloggingssiden"),
+        # ID-porten's, for Altinn's login
+        ("altinn", "idporten", "token", "autorisasjonskode (klient altinn)", f"ID-porten ID-token (pid {pid})"),
+        ("citizen", "altinn", "altinn3_consent_answer", f"«Ja, jeg gir samtykke» · {pid}",
+         "302 tilbake til forsikringen"),
+        ("citizen", "insurer", "callback", "tilbake til forsikringen · Status=OK · via Altinn", None),
+        ("insurer", "maskinporten", "token", "tokenforespørsel med samtykket",
+         "Maskinporten-token med samtykket (authorization_details)"),
+        ("maskinporten", "altinn", LOOKUP, "samtykkeoppslag d26bdd7f… for 310000019", "Accepted"),  # a poll earlier
+        ("insurer", "nav", "hentUforeopplysninger", f"Maskinporten-token med samtykket · {pid}",
+         "200 uføreopplysninger"),
+        ("insurer", "maskinporten", "token", "tokenforespørsel med samtykket",
+         "avvist: samtykket er trukket tilbake (Altinn AM-00011)"),
+        ("maskinporten", "altinn", LOOKUP, "samtykkeoppslag d26bdd7f… for 310000019",
+         "avvist: samtykket er trukket tilbake (AM-00011)"),
+        ("insurer", "maskinporten", "token", "tokenforespørsel med samtykket", "avvist: 400 MP-303"),
+        ("insurer", "nav", "hentUforeopplysninger", f"samtykketoken + Maskinporten-token · {pid}",
+         "200 uføreopplysninger"),
+    ], drawn  # fmt: skip
     assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)  # a lookup is dated by its token request
     generations = page.evaluate("() => Array.from(document.querySelectorAll('#events .event'), r => r.dataset.consent)")
     assert generations[8:15] == ["altinn3"] * 6 + ["altinn2"]
     carried = page.locator('.event[data-to="maskinporten"] .arrow.carries-consent')
-    assert carried.count() == 3 and page.locator('.event[data-to="maskinporten"] .arrow').count() == 4
+    assert carried.count() == 3 and page.locator('.event[data-to="maskinporten"] .arrow:not(.answer)').count() == 4
     assert carried.first.evaluate("el => getComputedStyle(el).borderTopWidth") == "3px"
     assert page.locator(".event.lookup.nested").count() == 2
     token, looked, refused, early = rows[8], rows[9], rows[11], rows[13]
-    assert "carried an Altinn 3 consent" in token["title"] and CONSENT_ID in token["title"]
-    assert "put the consent into the token" in token["title"] and "refused" not in token["classes"]
-    assert "Server to server" in looked["title"] and "the same trace id, tr1" in looked["title"]
-    assert "naming Altinn's AM-00011 revoked" in refused["title"] and "refused" in refused["classes"]
-    assert "Refused before Maskinporten asked Altinn" in early["title"]
+    assert "bar et Altinn 3-samtykke" in token["title"] and CONSENT_ID in token["title"]
+    assert "la samtykket inn i tokenet" in token["title"] and "refused" not in token["classes"]
+    assert "Tjener til tjener" in looked["title"] and "samme sporings-ID, tr1" in looked["title"]
+    assert "med Altinns AM-00011 (samtykket er trukket tilbake)" in refused["title"]
+    assert "refused" in refused["answer_classes"] and "refused" not in refused["classes"]
+    assert "Avvist før Maskinporten spurte Altinn" in early["title"]
     # the walkthrough's withdraw control takes the consent the citizen accepted, to the control plane's Altinn 3 route
     assert page.locator("#withdraw-code").input_value() == CONSENT_ID
     assert withdrawn_through(page) == f"/_sandbox/altinn3/consents/{CONSENT_ID}/revoke"
@@ -691,7 +706,7 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
     assert page.locator("#generation-altinn3").get_attribute("aria-current") == "page"
     assert page.locator("#generation-altinn2").get_attribute("aria-current") is None
     assert page.locator("#start-url").inner_text().startswith(insurer.url + "/claims/start?")
-    assert "token request carrying an Altinn 3 consent" in page.locator("#legend").inner_text()
+    assert "tokenforespørsel med Altinn 3-samtykke" in page.locator("#legend").text_content()
     shoot_in_front(page, "dashboard-altinn3-0-walkthrough")
 
     # 1-2: start a claim; the insurer's consent request at Altinn; the citizen logs in and says yes on Altinn's page
@@ -712,26 +727,32 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
     rows = diagram(page)
     start = index_of(rows, operation="start_claim")
     asked = index_of(rows, start, **{"from": "insurer", "to": "maskinporten", "operation": "token"})
-    assert rows[asked]["label"].startswith("token · ")  # an ordinary token, for Altinn's consent request API
+    # an ordinary token, for Altinn's consent request API
+    assert rows[asked]["label"] == "tokenforespørsel (JWT-grant, scope altinn:consentrequests.write)"
     made = index_of(rows, asked, operation="enterprise_create_consent_request")
-    assert rows[made]["label"].startswith("Altinn 3 consent request · " + KARI["pid"])
+    assert rows[made]["label"].startswith(
+        "samtykkeforespørsel + Maskinporten-token (scope altinn:consentrequests.write)"
+    )
     shown = index_of(rows, made, **{"from": "citizen", "to": "altinn", "operation": "altinn3_consent_page"})
     login = index_of(rows, shown, **{"from": "citizen", "to": "idporten", "operation": "authorize"})
     index_of(rows, login, **{"from": "altinn", "to": "idporten", "operation": "token"})  # ID-porten's, for Altinn
     answered = index_of(rows, login, **{"from": "citizen", "to": "altinn", "operation": "altinn3_consent_answer"})
-    assert "accepted" in rows[answered]["label"]
+    assert "«Ja, jeg gir samtykke»" in rows[answered]["label"]
     back = index_of(rows, answered, operation="callback")
     # (the insurer may take another ordinary token meanwhile, to confirm the answer at Altinn)
     token = index_of(
         rows, back, **{"from": "insurer", "to": "maskinporten", "operation": "token", "consent": "altinn3"}
     )
-    assert rows[token]["label"].startswith("token with consent · " + KARI["pid"] + " · 200")
-    assert "carries-consent" in rows[token]["classes"] and "put the consent into the token" in rows[token]["title"]
+    assert rows[token]["label"].startswith("tokenforespørsel med samtykket · nav:")
+    assert rows[token]["answer"] == "Maskinporten-token med samtykket (authorization_details)"
+    assert "carries-consent" in rows[token]["classes"] and "la samtykket inn i tokenet" in rows[token]["title"]
     looked = rows[token + 1]  # Maskinporten's lookup, drawn under the token request it served
     assert (looked["from"], looked["to"], looked["operation"]) == ("maskinporten", "altinn", LOOKUP)
-    assert looked["label"] == "consent lookup · 200 Accepted" and "Server to server" in looked["title"]
+    assert looked["label"].startswith("samtykkeoppslag ") and looked["answer"] == "Accepted"
+    assert "Tjener til tjener" in looked["title"]
     fetched = index_of(rows, token, **{"from": "insurer", "to": "nav"})
-    assert rows[fetched]["label"].endswith(" · 200 · consent in token")
+    assert rows[fetched]["label"].startswith("Maskinporten-token med samtykket (scope nav:")
+    assert rows[fetched]["answer"].startswith("200 ")
     assert [r["time"] for r in rows] == sorted(r["time"] for r in rows)
     assert not [r for r in rows if r["operation"] in ("get_consent_token", "loguse", "create_consent_request")]
     tokens, lookups = (page.locator(hop(*pair, operation=op)).count() for pair, op in [
@@ -745,7 +766,8 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
     assert re.fullmatch(r"[0-9a-f-]{36}", consent_id), consent_id
     page.locator("#withdraw-button").click()
     page.wait_for_function("document.getElementById('withdraw-out').textContent.indexOf('200') === 0")
-    assert '"state": "Revoked"' in page.locator("#withdraw-out").inner_text()
+    assert '"state": "Revoked"' in page.locator("#withdraw-out").text_content()  # the raw answer, folded
+    assert page.locator("#withdraw-out-said").inner_text() == "Altinn: samtykket er nå Revoked"
     shoot_in_front(page, "dashboard-altinn3-5-revoked")
 
     # 6: fetch again, once the insurer's tokens that carry the consent have run out (until then NAV takes them: the
@@ -755,25 +777,27 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
     nav_calls = page.locator(hop("insurer", "nav")).count()
     page.locator("#fetch-again").click()
     page.wait_for_function("document.getElementById('fetch-out').textContent.length > 0")
-    again = hop("citizen", "insurer", operation="insurer_fetch", kind="walkthrough", status="200")
-    wait_for_arrows(page, again + " .arrow.refused")
-    wait_for_arrows(page, carried + " .arrow.refused")
+    again = hop("control", "insurer", operation="insurer_fetch", kind="walkthrough", status="200")
+    wait_for_arrows(page, again + " .arrow.answer.refused")
+    wait_for_arrows(page, carried + " .arrow.answer.refused")
     every_lookup_under_its_token(page)
-    refused = page.locator(carried + " .arrow.refused").first
-    assert "400" in refused.inner_text() and "Altinn: AM-00011 revoked" in refused.inner_text()
-    assert "naming Altinn's AM-00011 revoked" in refused.get_attribute("title")
+    refused = page.locator(carried + " .arrow.answer.refused").first
+    assert refused.inner_text() == "avvist: samtykket er trukket tilbake (Altinn AM-00011)"
+    assert "med Altinns AM-00011 (samtykket er trukket tilbake)" in refused.get_attribute("title")
     rows = diagram(page)
     clicked = index_of(rows, operation="insurer_fetch")
     token = index_of(
         rows, clicked, **{"from": "insurer", "to": "maskinporten", "operation": "token", "consent": "altinn3"}
     )
     looked = rows[token + 1]
-    assert looked["operation"] == LOOKUP and looked["label"] == "consent lookup · 400 AM-00011 revoked"
-    assert "consent_required" in page.locator(again + " .arrow").inner_text()
+    assert looked["operation"] == LOOKUP and looked["answer"] == "avvist: samtykket er trukket tilbake (AM-00011)"
+    assert page.locator(again + " .arrow.answer").inner_text() == "avvist: samtykket er trukket tilbake"
     assert page.locator(hop("insurer", "nav")).count() == nav_calls
     shoot_in_front(page, "dashboard-altinn3-6-fetch-refused")
 
     for frm, to in ALTINN3_HOPS:
         assert page.locator(hop(frm, to)).count() >= 1, f"no arrow {frm} -> {to}"
-    assert page.locator('.event[data-operation^="admin"]').count() == 0  # the revoke is the control plane's admin call
+    # of the control plane's admin calls only the revoke is drawn: the citizen's act, from the sandbox's lifeline
+    assert page.locator('.event[data-operation^="admin"]').count() == 1
+    assert page.locator('.event[data-from="control"][data-to="altinn"]').count() == 1
     assert {urlsplit(url).hostname for url in requested} <= {"localhost", "127.0.0.1"}

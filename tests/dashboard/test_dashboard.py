@@ -16,6 +16,7 @@ import pytest
 from dsop_sandbox import control_plane, launcher
 from dsop_sandbox.dashboard import BLUEPRINT, POLL_MS, install
 from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.language import COOKIE as LANG_COOKIE
 from tests.conftest import free_port_settings
 
 KARI = "15838512329"
@@ -58,8 +59,15 @@ def config_of(html: str) -> dict:
 
 def text_of(html: str, step: int) -> str:
     """What step ``step`` of the walkthrough says, without its markup."""
-    item = re.search(rf'<li id="step-{step}">(.*?)</li>', html, re.S).group(1)
+    item = re.search(rf'<li id="step-{step}">(.*?)(?=<li id="step-|</ol>\s*</section>)', html, re.S).group(1)
     return " ".join(re.sub(r"<[^>]+>", " ", item).split())
+
+
+def english(app):
+    """A browser that chose English (the pages are Norwegian unless ``?lang=en`` or the cookie says so)."""
+    client = app.test_client()
+    client.set_cookie(LANG_COOKIE, "en")
+    return client
 
 
 def own_urls(app) -> tuple[str, ...]:
@@ -69,12 +77,12 @@ def own_urls(app) -> tuple[str, ...]:
 
 @pytest.mark.parametrize("path", ["/", "/dashboard", "/walkthrough"])
 def test_the_pages_are_html_with_nothing_from_outside(with_insurer, path):
-    answer = with_insurer.test_client().get(path)
+    answer = english(with_insurer).get(path)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert answer.headers["Content-Type"].startswith("text/html")
     html = answer.get_data(as_text=True)
     assert "<svg" in html or 'class="lane-names"' in html
-    for lane in ("Citizen (browser)", "Insurer", "ID-porten", "Maskinporten", "Altinn", "NAV"):
+    for lane in ("Sandbox", "Citizen", "Insurer", "ID-porten", "Maskin\u00adporten", "Altinn", "NAV"):
         assert lane in html
     allowed = (*own_urls(with_insurer), INSURER)
     for url in URL_ATTRIBUTES.findall(html):
@@ -96,7 +104,7 @@ def test_the_pages_are_html_with_nothing_from_outside(with_insurer, path):
     ],
 )
 def test_the_walkthrough_links_the_reference_insurer_of_its_generation(with_both, query, consent, insurer, my_consents):
-    html = with_both.test_client().get("/walkthrough" + query).get_data(as_text=True)
+    html = english(with_both).get("/walkthrough" + query).get_data(as_text=True)
     person = f"pid={KARI}&amp;first_name=Kari&amp;last_name=Nordmann"
     assert f"{insurer}/claims/start?{person}" in html
     # the button goes there through the control plane, which records the hop (the insurer logs nothing)
@@ -118,7 +126,7 @@ def test_the_walkthrough_links_the_reference_insurer_of_its_generation(with_both
 
 
 def test_the_walkthrough_offers_both_generations_altinn3_first_and_chosen(with_both):
-    client = with_both.test_client()
+    client = english(with_both)
     for query, chosen in [("", "altinn3"), ("?consent=altinn2", "altinn2")]:
         html = client.get("/walkthrough" + query).get_data(as_text=True)
         choice = re.findall(r'<a id="generation-(\w+)" href="([^"]+)"\s*(aria-current="page")?>', html)
@@ -133,7 +141,7 @@ def test_the_walkthrough_offers_both_generations_altinn3_first_and_chosen(with_b
 
 
 def test_the_altinn3_walkthrough_tells_the_altinn3_flow(with_both):
-    html = with_both.test_client().get("/walkthrough").get_data(as_text=True)
+    html = english(with_both).get("/walkthrough").get_data(as_text=True)
     steps = {step: text_of(html, step) for step in range(1, 8)}
     assert "Maskinporten token for Altinn" in steps[1] and "creates a consent request at Altinn" in steps[1]
     assert "Status=OK" in steps[2]
@@ -148,7 +156,7 @@ def test_the_altinn3_walkthrough_tells_the_altinn3_flow(with_both):
 
 
 def test_the_altinn2_walkthrough_tells_the_altinn2_flow(with_both):
-    html = with_both.test_client().get("/walkthrough?consent=altinn2").get_data(as_text=True)
+    html = english(with_both).get("/walkthrough?consent=altinn2").get_data(as_text=True)
     steps = {step: text_of(html, step) for step in range(1, 8)}
     assert "asks Altinn for consent" in steps[1] and "Maskinporten" not in steps[1]
     assert "authorization code" in steps[2]
@@ -159,7 +167,7 @@ def test_the_altinn2_walkthrough_tells_the_altinn2_flow(with_both):
 
 
 def test_without_an_insurer_the_walkthrough_says_how_to_start_one(app):
-    html = app.test_client().get("/walkthrough").get_data(as_text=True)
+    html = english(app).get("/walkthrough").get_data(as_text=True)
     assert "No reference insurer for Altinn 3 is running" in html and "dsop-sandbox demo" in html
     assert 'id="start-claim"' not in html
     assert re.search(r'id="fetch-again"[^>]*disabled', html)
@@ -167,7 +175,7 @@ def test_without_an_insurer_the_walkthrough_says_how_to_start_one(app):
 
 
 def test_a_generation_without_its_insurer_says_so_beside_the_choice(with_insurer):
-    html = with_insurer.test_client().get("/walkthrough?consent=altinn2").get_data(as_text=True)
+    html = english(with_insurer).get("/walkthrough?consent=altinn2").get_data(as_text=True)
     assert "No reference insurer for Altinn 2 is running" in html and 'id="start-claim"' not in html
     altinn2 = re.search(r'<a id="generation-altinn2".*?</a>', html, re.S).group(0)
     altinn3 = re.search(r'<a id="generation-altinn3".*?</a>', html, re.S).group(0)
@@ -175,7 +183,7 @@ def test_a_generation_without_its_insurer_says_so_beside_the_choice(with_insurer
 
 
 def test_the_dashboard_withdraws_either_generations_consent(with_both):
-    html = with_both.test_client().get("/").get_data(as_text=True)
+    html = english(with_both).get("/").get_data(as_text=True)
     select = re.search(r'<select id="withdraw-generation".*?</select>', html, re.S).group(0)
     assert re.findall(r'<option value="(\w+)">([^<]+)</option>', select) == [
         ("altinn3", "Altinn 3"),
@@ -222,3 +230,40 @@ def test_the_demo_command_parses():
     add_command(commands)
     args = parser.parse_args(["demo", "--open"])
     assert args.open is True and args.run is cmd_demo and args.state_dir is None and args.config is None
+
+
+def lang_cookies(answer) -> list[str]:
+    return [c for c in answer.headers.getlist("Set-Cookie") if c.startswith(LANG_COOKIE + "=")]
+
+
+def test_the_pages_are_norwegian_unless_lang_or_the_cookie_says_english(with_insurer):
+    """``?lang=`` first (and kept in the dsop_lang cookie, path /, SameSite=Lax, which every port of the
+    host shares), then the cookie, then Norwegian; an unknown language changes nothing."""
+    client = with_insurer.test_client()
+    html = client.get("/walkthrough").get_data(as_text=True)
+    assert '<html lang="nb">' in html and "Nullstill for neste gruppe" in html and config_of(html)["lang"] == "nb"
+    chosen = client.get("/walkthrough?lang=en&consent=altinn3")
+    [cookie] = lang_cookies(chosen)
+    assert cookie.startswith(f"{LANG_COOKIE}=en;") and "Path=/" in cookie and "SameSite=Lax" in cookie
+    assert '<html lang="en">' in chosen.get_data(as_text=True)
+    # the switch keeps the generation
+    assert 'href="/walkthrough?lang=nb&amp;consent=altinn3"' in chosen.get_data(as_text=True)
+    later = client.get("/dashboard")
+    assert '<html lang="en">' in later.get_data(as_text=True) and lang_cookies(later) == []
+    assert '<html lang="nb">' in client.get("/?lang=nb").get_data(as_text=True)
+    unknown = client.get("/?lang=de")
+    assert '<html lang="nb">' in unknown.get_data(as_text=True) and lang_cookies(unknown) == []
+
+
+def test_times_are_labelled_with_the_citizens_zone(with_insurer):
+    html = with_insurer.test_client().get("/walkthrough").get_data(as_text=True)
+    assert config_of(html)["zone"] == "Europe/Oslo" and "tid (Europe/Oslo)" in html
+
+
+def test_step_6_says_why_a_fetch_right_after_the_revoke_may_still_work(with_both):
+    """Altinn 3: a token that already carries the consent works until it runs out, so an answer "ok" there
+    comes with the reason; Altinn 2 asks Altinn for a consent token every time, so no such note."""
+    altinn3 = english(with_both).get("/walkthrough").get_data(as_text=True)
+    altinn2 = english(with_both).get("/walkthrough?consent=altinn2").get_data(as_text=True)
+    assert 'data-ok-hint="the token that carries the consent is still valid' in altinn3
+    assert "data-ok-hint" not in altinn2

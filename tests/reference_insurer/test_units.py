@@ -25,6 +25,7 @@ from dsop_sandbox.examples.reference_insurer import (
     create_app,
 )
 from dsop_sandbox.examples.reference_insurer.app import fnr_problem
+from dsop_sandbox.examples.reference_insurer.config import RESET_KEY_HEADER
 from dsop_sandbox.examples.reference_insurer.maskinporten import (
     CachedToken,
     EnterpriseCertificate,
@@ -409,6 +410,30 @@ def test_create_app_takes_a_dict_and_overrides(credentials):
     app.extensions["reference_insurer"].close()
     with pytest.raises(ConfigError):
         create_app(profile(), base_dir=credentials)  # no public URL
+
+
+def test_the_reset_route_forgets_every_claim_only_for_the_key_it_was_started_with(credentials):
+    """The sandbox's "reset for the next group": pending claims go too; without the key (or without one
+    configured) nothing is forgotten."""
+    app = create_app(profile(), base_dir=credentials, public_url="http://i.test", reset_key="k" * 43)
+    insurer = app.extensions["reference_insurer"]
+    for claim_id, state in (("c1", PENDING), ("c2", CONSENTED)):
+        insurer.store.add({"id": claim_id, "pid": "15838512329", "state": state, "created": time.time()})
+    insurer.maskinporten._cache[("nav:arbeid/v1/aap", None)] = object()
+    with app.test_client() as sandbox:
+        assert sandbox.post("/conformance/reset").status_code == 403
+        wrong = sandbox.post("/conformance/reset", headers={RESET_KEY_HEADER: "k" * 42})
+        assert wrong.status_code == 403 and wrong.json["status"] == "error"
+        assert sandbox.get("/conformance/reset").status_code == 405
+        assert len(insurer.store.all()) == 2
+        answer = sandbox.post("/conformance/reset", headers={RESET_KEY_HEADER: "k" * 43})
+        assert answer.status_code == 200 and answer.json == {"status": "ok", "claims_forgotten": 2}
+    assert insurer.store.all() == [] and insurer.maskinporten._cache == {}
+    insurer.close()
+    without = create_app(profile(), base_dir=credentials, public_url="http://i.test")
+    with without.test_client() as sandbox:
+        assert sandbox.post("/conformance/reset", headers={RESET_KEY_HEADER: ""}).status_code == 404
+    without.extensions["reference_insurer"].close()
 
 
 @pytest.mark.parametrize(

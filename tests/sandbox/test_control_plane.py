@@ -460,7 +460,7 @@ def test_the_fetch_button_says_so_when_the_insurer_does_not_answer(alone):
     assert bad.status_code == 400
     # the hop is on the record as tried and failed; the refused pid never left the control plane
     tried, refused = own_events(client)
-    assert tried["operation"] == "insurer_fetch" and tried["details"]["hop"] == {"from": "citizen", "to": "insurer"}
+    assert tried["operation"] == "insurer_fetch" and tried["details"]["hop"] == {"from": "control", "to": "insurer"}
     assert tried["status"] == 502 and tried["outcome"] == "error" and tried["error"] == "service_unreachable"
     assert tried["details"]["target"] == f"http://127.0.0.1:{closed}/conformance/fetch"
     assert tried["details"]["exception"] == "ConnectionError" and "insurer_status" not in tried["details"]
@@ -478,7 +478,7 @@ def test_a_fetch_is_recorded_when_the_insurer_answers_and_dated_when_it_began(al
     def fetch():
         asked.append(request.args.get("pid"))
         clock.move(5)
-        return {"status": "consent_required", "message": "no consent token"}
+        return {"status": "consent_required", "detail": "the consent can no longer be used (AM-00011)"}
 
     server = ServiceServer("slow-insurer", "127.0.0.1", 0)
     port = server.bind()
@@ -491,7 +491,7 @@ def test_a_fetch_is_recorded_when_the_insurer_answers_and_dated_when_it_began(al
     assert answer.status_code == 200
     assert answer.get_json() == {
         "insurer_status": 200,
-        "answer": {"status": "consent_required", "message": "no consent token"},
+        "answer": {"status": "consent_required", "detail": "the consent can no longer be used (AM-00011)"},
     }
     assert asked == [KARI]
     [hop] = own_events(client)
@@ -499,12 +499,13 @@ def test_a_fetch_is_recorded_when_the_insurer_answers_and_dated_when_it_began(al
     assert hop["time"] == "2030-01-02T03:04:05.000Z" and hop["calendar_time"] == "2030-01-02T03:04:05Z"
     assert hop["status"] == 200 and hop["error"] == "consent_required" and hop["subject"] == KARI
     assert hop["details"] == {
-        "hop": {"from": "citizen", "to": "insurer"},
+        "hop": {"from": "control", "to": "insurer"},  # made by the control plane, on the insurer's behalf
         "target": f"http://127.0.0.1:{port}/conformance/fetch",
         "consent": "altinn3",
         "seen_by": "the control plane, which made this call for the page",
         "insurer_status": 200,
         "answer_status": "consent_required",
+        "answer_detail": "the consent can no longer be used (AM-00011)",  # why, for the diagram's plain words
     }
 
 
