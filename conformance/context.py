@@ -21,6 +21,10 @@ FETCH_TIMEOUT = 30.0
 PERSON_URN = "urn:altinn:person:identifier-no:"
 #: Seconds NAV still takes an access token after its ``exp`` (its clock-skew leeway).
 NAV_LEEWAY = 1.0
+#: How long the sandbox must be quiet (no new event) before the suite takes the insurer's own work as
+#: done (:meth:`Context.settle`), and how long it waits for that at most.
+SETTLE_QUIET = 0.3
+SETTLE_LONGEST = 5.0
 
 
 class Precondition(Exception):
@@ -196,6 +200,21 @@ class Context:
     def wait(self, seconds: float, why: str) -> None:
         self.step(f"Wait {seconds:g} s ({why})")
         time.sleep(seconds)
+
+    def settle(self, why: str) -> None:
+        """Wait until what the insurer does on its own has stopped: no new event in the sandbox for
+        ``SETTLE_QUIET`` seconds (``SETTLE_LONGEST`` at most). An insurer may go on working after it
+        answered (the reference insurer fetches in the background once a consent is given); a call it
+        began earlier and that ends after the suite's next step must not count as part of that step."""
+        began = time.monotonic()
+        cursor = self.cursor()
+        while time.monotonic() - began < SETTLE_LONGEST:
+            time.sleep(SETTLE_QUIET)
+            later = self.cursor()
+            if later == cursor:
+                break
+            cursor = later
+        self.step(f"Waited {time.monotonic() - began:.1f} s until the sandbox was quiet ({why})")
 
     def wait_past_tokens(self, consent_id: str, lifetime: float, leeway: float = 0.0) -> None:
         """Wait until every Maskinporten token issued with ``consent_id`` is past its ``exp`` (plus

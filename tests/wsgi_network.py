@@ -20,8 +20,10 @@ some other server.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
+import threading
 from http.client import HTTPMessage
 from urllib.parse import urlsplit
 
@@ -62,10 +64,11 @@ class WsgiAdapter(HTTPAdapter):
     """Delivers each request to the WSGI app registered for its origin; unknown origins and a
     connection the app drops (a sandbox fault) are ``requests.ConnectionError``, as on a network."""
 
-    def __init__(self):
+    def __init__(self, record: bool = True):
         super().__init__()
         self.apps: dict[str, object] = {}
-        self.sent: list[str] = []  # "METHOD url" of every request delivered, in order
+        self.record = record
+        self.sent: list[str] = []  # "METHOD url" of every request delivered, in order (when recording)
 
     def add(self, base_url: str, app) -> None:
         self.apps[origin(base_url)] = app
@@ -106,7 +109,8 @@ class WsgiAdapter(HTTPAdapter):
             builder.close()
         if body and "CONTENT_LENGTH" not in environ:
             environ["CONTENT_LENGTH"] = str(len(body))
-        self.sent.append(f"{request.method} {request.url}")
+        if self.record:
+            self.sent.append(f"{request.method} {request.url}")
         try:
             app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
             try:
@@ -135,6 +139,47 @@ class WsgiAdapter(HTTPAdapter):
 
     def close(self) -> None:
         """Shared by every session it is mounted on: closing one session leaves it working."""
+
+
+#: The apps of served sandboxes that :func:`served_in_process` routes to, by origin.
+_SHORTCUTS = WsgiAdapter(record=False)
+_SHORTCUTS_LOCK = threading.Lock()
+_get_adapter = requests.Session.get_adapter
+
+
+def _get_adapter_or_shortcut(session: requests.Session, url: str):
+    app_origin = origin(url) if _SHORTCUTS.apps else ""
+    if app_origin in _SHORTCUTS.apps:
+        return _SHORTCUTS
+    return _get_adapter(session, url)
+
+
+@contextlib.contextmanager
+def served_in_process(*servers):
+    """While inside, every ``requests`` session in this process (the suite's, the reference insurer's,
+    each fake's outgoing calls, the control plane's fan-out) delivers a request for one of
+    ``servers`` (a :class:`~dsop_sandbox.launcher.Sandbox` or a ``ReferenceInsurerServer``, served over
+    plain HTTP) straight to the WSGI app its server runs, the server's own wrapper included, instead of
+    through a socket. What the apps see and answer is the same; what is saved is the HTTP client's
+    and server's work on both ends (about 40 % of a full conformance run's CPU). Sessions made
+    outside the block, and other origins, are not affected; the servers keep serving sockets."""
+    added = []
+    for server in servers:
+        if hasattr(server, "servers"):  # a Sandbox: each service's server
+            added += [(server.url(name), served.server.wsgi_app) for name, served in server.servers.items()]
+        else:  # a ReferenceInsurerServer
+            added.append((server.url, server.server.server.wsgi_app))
+    with _SHORTCUTS_LOCK:
+        requests.Session.get_adapter = _get_adapter_or_shortcut
+        for url, app in added:
+            assert url.startswith("http://"), "served_in_process takes plain-HTTP servers (TLS is the socket's)"
+            _SHORTCUTS.add(url, app)
+    try:
+        yield
+    finally:
+        with _SHORTCUTS_LOCK:
+            for url, _app in added:
+                _SHORTCUTS.apps.pop(origin(url), None)
 
 
 def reserve_ports(count: int) -> list[socket.socket]:

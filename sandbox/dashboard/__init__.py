@@ -67,6 +67,10 @@ OPERATIONS = {
     "token": C.MP_TOKEN[0],
     "start_claim": C.START_CLAIM[0],
     "insurer_fetch": C.INSURER_FETCH[0],
+    "create_request3": C.CREATE_REQUEST3[0],
+    "get_request3": C.GET_REQUEST3[0],
+    "consent_page3": C.CONSENT_PAGE3[0],
+    "revoke3": C.REVOKE3[0],
 }
 #: Altinn 3's hops, named for what they are, by ``altinn:<operation>``.
 ALTINN3_NAMES = {

@@ -16,6 +16,7 @@ from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.reference_insurer import ReferenceInsurerServer
 from tests.conformance.self_test import verdicts
 from tests.conftest import free_port_settings
+from tests.wsgi_network import served_in_process
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +24,7 @@ def two_runs(tmp_path_factory):
     with (
         Sandbox(free_port_settings(tmp_path_factory.mktemp("twice") / "state")) as sandbox,
         ReferenceInsurerServer(sandbox, port=0, consent="altinn2") as insurer,
+        served_in_process(sandbox, insurer),  # the HTTP in process, as in the self-test (full_runs.py)
     ):
         yield [run(str(insurer.profile_path), sandbox.url("control")) for _ in range(2)]
 
