@@ -36,7 +36,7 @@ FACTORIES = {
 
 @pytest.fixture(scope="session")
 def authority(tmp_path_factory) -> KeyAuthority:
-    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), FROZEN_AT)
+    return KeyAuthority.open(with_test_keys(tmp_path_factory.mktemp("authority")), FROZEN_AT)
 
 
 @pytest.fixture

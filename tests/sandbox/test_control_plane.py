@@ -19,6 +19,7 @@ from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.wsgi_server import ServiceServer
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, Control, free_port_settings
+from tests.keys import with_test_keys
 from tests.support import grant
 
 FAKES = ("idporten", "maskinporten", "altinn", "nav")
@@ -320,7 +321,7 @@ FETCH = "/_sandbox/dashboard/insurer-fetch"
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory):
     """One test PKI for the in-process control planes (making one takes a while)."""
-    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), T0)
+    return KeyAuthority.open(with_test_keys(tmp_path_factory.mktemp("authority")), T0)
 
 
 @pytest.fixture
