@@ -41,9 +41,7 @@ def authority(tmp_path_factory) -> KeyAuthority:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings.load(environ={}, overrides={"max_body_bytes": MAX_BODY}).with_state_dir(
-        with_test_keys(tmp_path / "state")
-    )
+    return Settings.load(environ={}, overrides={"max_body_bytes": MAX_BODY}).with_state_dir(tmp_path / "state")
 
 
 @pytest.fixture

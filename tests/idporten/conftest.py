@@ -65,7 +65,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings.load(environ={}).with_state_dir(with_test_keys(tmp_path / "state"))
+    return Settings.load(environ={}).with_state_dir(tmp_path / "state")
 
 
 @pytest.fixture
