@@ -136,7 +136,7 @@ OWN_AUTHORITY = pytest.mark.parametrize("authority", ["own"], indirect=True, ids
 @pytest.fixture
 def authority(request, shared_authority, tmp_path, clock):
     if getattr(request, "param", None) == "own":
-        return KeyAuthority.open(tmp_path / "own-authority", clock.now())
+        return KeyAuthority.open(with_test_keys(tmp_path / "own-authority"), clock.now())
     return shared_authority
 
 
