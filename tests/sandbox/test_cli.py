@@ -228,7 +228,10 @@ def test_serve_runs_one_service_alone(tmp_path):
 
 def test_commands_that_cannot_start_exit_2(tmp_path, capsys, monkeypatch):
     for name in [name for name in os.environ if name.startswith("DSOP_SANDBOX_")]:
-        monkeypatch.delenv(name)  # as cli_env() leaves them out of a child's environment
+        monkeypatch.delenv(name)
+    for name, value in cli_env().items():  # free ports, as for a child: a refusal that failed never takes 7100
+        if name.startswith("DSOP_SANDBOX_"):
+            monkeypatch.setenv(name, value)
     assert run_main(capsys, "up", "--profile", "altinn3").returncode == 2  # there are no sandbox profiles
     bad_config = tmp_path / "bad.toml"
     bad_config.write_text("[maskinporten]\nclock_skew = 'ten'\n")
