@@ -10,6 +10,7 @@ from dsop_sandbox.mocks.altinn.resource_registry.nav import IDENTIFIER as NAV
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.settings import Settings
+from tests.keys import with_test_keys
 
 SKE = {
     "identifier": "ske-samtykke-sbl-summert-skattegrunnlag",
@@ -25,7 +26,7 @@ SKE = {
 
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory):
-    return KeyAuthority.open(tmp_path_factory.mktemp("registry-authority"), Clock().now())
+    return KeyAuthority.open(with_test_keys(tmp_path_factory.mktemp("registry-authority")), Clock().now())
 
 
 @pytest.fixture

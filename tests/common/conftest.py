@@ -36,14 +36,12 @@ FACTORIES = {
 
 @pytest.fixture(scope="session")
 def authority(tmp_path_factory) -> KeyAuthority:
-    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), FROZEN_AT)
+    return KeyAuthority.open(with_test_keys(tmp_path_factory.mktemp("authority")), FROZEN_AT)
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings.load(environ={}, overrides={"max_body_bytes": MAX_BODY}).with_state_dir(
-        with_test_keys(tmp_path / "state")
-    )
+    return Settings.load(environ={}, overrides={"max_body_bytes": MAX_BODY}).with_state_dir(tmp_path / "state")
 
 
 @pytest.fixture

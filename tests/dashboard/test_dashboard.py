@@ -18,6 +18,7 @@ from dsop_sandbox.dashboard import BLUEPRINT, POLL_MS, install
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.language import COOKIE as LANG_COOKIE
 from tests.conftest import free_port_settings
+from tests.keys import with_test_keys
 
 KARI = "15838512329"
 INSURER = "http://localhost:7200"
@@ -29,7 +30,7 @@ SERVICES = ("control", "idporten", "maskinporten", "altinn", "nav")
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory):
     """One test PKI for the module's control planes (making one takes a while)."""
-    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), datetime.now(UTC))
+    return KeyAuthority.open(with_test_keys(tmp_path_factory.mktemp("authority")), datetime.now(UTC))
 
 
 @pytest.fixture

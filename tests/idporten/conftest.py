@@ -30,7 +30,7 @@ INSURER_ORG, OTHER_ORG = "310000019", "310000027"
 @pytest.fixture(scope="session")
 def shared_authority(tmp_path_factory) -> KeyAuthority:
     """One test PKI for the run (making RSA keys for every test would be slow)."""
-    return KeyAuthority.open(tmp_path_factory.mktemp("idporten-authority"), datetime.now(UTC))
+    return KeyAuthority.open(with_test_keys(tmp_path_factory.mktemp("idporten-authority")), datetime.now(UTC))
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +65,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    return Settings.load(environ={}).with_state_dir(with_test_keys(tmp_path / "state"))
+    return Settings.load(environ={}).with_state_dir(tmp_path / "state")
 
 
 @pytest.fixture

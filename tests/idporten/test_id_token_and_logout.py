@@ -28,6 +28,7 @@ from tests.idporten.support import (
     unverified,
     without_query,
 )
+from tests.keys import with_test_keys
 
 ISSUER = "http://localhost:7101"
 
@@ -265,7 +266,7 @@ def test_userinfo_accepts_a_token_issued_when_protocol_time_was_moved_ahead(idp,
 
 
 def test_userinfo_accepts_a_token_signed_before_a_key_rotation(settings, clock, client_key, tmp_path):
-    authority = KeyAuthority.open(tmp_path / "own-authority", datetime.now(UTC))
+    authority = KeyAuthority.open(with_test_keys(tmp_path / "own-authority"), datetime.now(UTC))
     app = create_app(settings, authority=authority, clock=clock)
     idp = Idp(app, app.test_client(), client_key)
     client = idp.register()

@@ -26,6 +26,7 @@ from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.maskinporten import create_app
 from dsop_sandbox.mocks.maskinporten.errors import CATALOGUE
 from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
+from tests.keys import with_test_keys
 from tests.support import REMOVE, b64url
 
 from .altinn_stub import AltinnStub
@@ -125,7 +126,7 @@ def clock() -> Clock:
 @pytest.fixture(scope="session")
 def shared_authority(tmp_path_factory):
     """One test PKI for the whole run: making its five RSA keys for every test would be slow."""
-    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), datetime.now(UTC))
+    return KeyAuthority.open(with_test_keys(tmp_path_factory.mktemp("authority")), datetime.now(UTC))
 
 
 #: ``@OWN_AUTHORITY`` gives a test a PKI of its own (for tests that rotate keys).
@@ -135,7 +136,7 @@ OWN_AUTHORITY = pytest.mark.parametrize("authority", ["own"], indirect=True, ids
 @pytest.fixture
 def authority(request, shared_authority, tmp_path, clock):
     if getattr(request, "param", None) == "own":
-        return KeyAuthority.open(tmp_path / "own-authority", clock.now())
+        return KeyAuthority.open(with_test_keys(tmp_path / "own-authority"), clock.now())
     return shared_authority
 
 

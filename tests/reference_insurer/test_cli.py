@@ -16,13 +16,16 @@ from dsop_sandbox.conformance.profile import InsurerProfile
 from dsop_sandbox.insurer_files import write_insurer_files
 from dsop_sandbox.launcher import Sandbox
 from tests.conftest import free_port_settings
+from tests.keys import with_test_keys
 from tests.sandbox.test_cli import Running, cli_env, refuses_connections
 
 pytestmark = pytest.mark.slow
 
 
-def test_up_with_insurer_serves_the_reference_insurer_and_writes_its_profile():
-    up = Running("up", "--ephemeral", "--with-insurer", env=cli_env({"DSOP_SANDBOX__REFERENCE_INSURER__PORT": "0"}))
+def test_up_with_insurer_serves_the_reference_insurer_and_writes_its_profile(tmp_path):
+    # the README's `up --with-insurer`, on a state directory holding the session's test PKI (not made again)
+    env = {"DSOP_SANDBOX__REFERENCE_INSURER__PORT": "0", "DSOP_SANDBOX__STATE_DIR": str(with_test_keys(tmp_path))}
+    up = Running("up", "--with-insurer", env=cli_env(env))
     try:
         printed = "".join(up.lines)
         assert "reference_insurer" in up.urls, printed
@@ -73,17 +76,22 @@ def test_up_with_insurer_serves_the_reference_insurer_and_writes_its_profile():
     assert refuses_connections(url)
 
 
-def test_a_taken_insurer_port_is_a_clear_exit_2():
+def test_a_taken_insurer_port_is_a_clear_exit_2(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", "--with-insurer"],
+            [sys.executable, "-m", "dsop_sandbox.cli", "up", "--with-insurer"],
             capture_output=True,
             text=True,
             timeout=60,
-            env=cli_env({"DSOP_SANDBOX__REFERENCE_INSURER__PORT": str(port)}),
+            env=cli_env(
+                {
+                    "DSOP_SANDBOX__REFERENCE_INSURER__PORT": str(port),
+                    "DSOP_SANDBOX__STATE_DIR": str(with_test_keys(tmp_path)),
+                }
+            ),
         )
     assert done.returncode == 2 and "reference insurer" in done.stderr
 

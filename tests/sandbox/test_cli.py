@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from dsop_sandbox import cli
 from dsop_sandbox.invocation import COMMAND_VARIABLE
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES
+from tests.keys import with_test_keys
 from tests.support import InsurerKeys, grant
 
 pytestmark = pytest.mark.slow
@@ -38,6 +40,18 @@ def run_cli(*args, env=None, timeout=60) -> subprocess.CompletedProcess:
         env=env or cli_env(),
         timeout=timeout,
     )
+
+
+def run_main(capsys, *args) -> subprocess.CompletedProcess:
+    """``dsop-sandbox ARGS`` through the CLI's ``main()`` in this process, for the calls whose command
+    this file also runs as a real process (a process costs ~0.2 s of CPU to import the package)."""
+    capsys.readouterr()
+    try:
+        code = cli.main(list(args))
+    except SystemExit as exc:
+        code = exc.code
+    out, err = capsys.readouterr()
+    return subprocess.CompletedProcess(args, code, out, err)
 
 
 class Running:
@@ -120,8 +134,9 @@ def test_state_survives_a_restart_with_the_same_jwks(tmp_path):
         assert second.stop() == 0
 
 
-def test_register_insurer_writes_its_files_and_prints_the_facts(tmp_path):
-    up = Running("up", "--ephemeral")
+def test_register_insurer_writes_its_files_and_prints_the_facts(tmp_path, capsys):
+    # a state directory with the session's test PKI (up --ephemeral, which makes its own, is tested above)
+    up = Running("up", env=cli_env({"DSOP_SANDBOX__STATE_DIR": str(with_test_keys(tmp_path / "state"))}))
     try:
         out = tmp_path / "insurer"
         done = run_cli(
@@ -177,11 +192,12 @@ def test_register_insurer_writes_its_files_and_prints_the_facts(tmp_path):
         assert "maskinporten" in listed.stdout and "token" in listed.stdout
         moved = run_cli("clock", "--control-url", up.urls["control"], "advance", "P3Y")
         assert moved.returncode == 0 and "on 5 services" in moved.stdout
-        shown = run_cli("clock", "--control-url", up.urls["control"], "show")
+        shown = run_main(capsys, "clock", "--control-url", up.urls["control"], "show")
         assert re.search(r"calendar time\s+(\d{4})", shown.stdout).group(1) == str(
             int(re.search(r"protocol time\s+(\d{4})", shown.stdout).group(1)) + 3
         )
-        bad = run_cli(
+        bad = run_main(
+            capsys,
             "register-insurer",
             "--org",
             "310000001",
@@ -200,7 +216,7 @@ def test_register_insurer_writes_its_files_and_prints_the_facts(tmp_path):
 
 
 def test_serve_runs_one_service_alone(tmp_path):
-    env = cli_env({"DSOP_SANDBOX__STATE_DIR": str(tmp_path)})
+    env = cli_env({"DSOP_SANDBOX__STATE_DIR": str(with_test_keys(tmp_path))})
     alone = Running("serve", "maskinporten", env=env)
     try:
         assert list(alone.urls) == ["maskinporten"]
@@ -210,15 +226,20 @@ def test_serve_runs_one_service_alone(tmp_path):
         assert alone.stop() == 0
 
 
-def test_commands_that_cannot_start_exit_2(tmp_path):
-    assert run_cli("up", "--profile", "altinn3", timeout=20).returncode == 2  # there are no sandbox profiles
+def test_commands_that_cannot_start_exit_2(tmp_path, capsys, monkeypatch):
+    for name in [name for name in os.environ if name.startswith("DSOP_SANDBOX_")]:
+        monkeypatch.delenv(name)
+    for name, value in cli_env().items():  # free ports, as for a child: a refusal that failed never takes 7100
+        if name.startswith("DSOP_SANDBOX_"):
+            monkeypatch.setenv(name, value)
+    assert run_main(capsys, "up", "--profile", "altinn3").returncode == 2  # there are no sandbox profiles
     bad_config = tmp_path / "bad.toml"
     bad_config.write_text("[maskinporten]\nclock_skew = 'ten'\n")
-    done = run_cli("up", "--config", str(bad_config), timeout=20)
+    done = run_main(capsys, "up", "--config", str(bad_config))
     assert done.returncode == 2 and "maskinporten.clock_skew" in done.stderr
+    # a real process: the hint names the command as this process was started (python -m dsop_sandbox.cli)
     nobody = run_cli("clock", "--control-url", "http://127.0.0.1:9", "show")
     assert nobody.returncode == 2 and "start one with: python -m dsop_sandbox.cli up" in nobody.stderr
-    through_dev = run_cli(
-        "clock", "show", "--control-url", "http://127.0.0.1:9", env=cli_env({COMMAND_VARIABLE: "./dev"})
-    )
+    monkeypatch.setenv(COMMAND_VARIABLE, "./dev")
+    through_dev = run_main(capsys, "clock", "show", "--control-url", "http://127.0.0.1:9")
     assert through_dev.returncode == 2 and "start one with: ./dev up" in through_dev.stderr

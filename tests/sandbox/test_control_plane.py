@@ -16,13 +16,34 @@ from dsop_sandbox import control_plane
 from dsop_sandbox.cli import format_event
 from dsop_sandbox.launcher import Sandbox
 from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER, read_admin_token
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.wsgi_server import ServiceServer
 from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI, Control, free_port_settings
+from tests.keys import with_test_keys
 from tests.support import grant
 
 FAKES = ("idporten", "maskinporten", "altinn", "nav")
 T0 = datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """One served sandbox for the module's tests over HTTP (starting one per test cost ~0.5 s each)."""
+    with Sandbox(free_port_settings(tmp_path_factory.mktemp("served") / "state")) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox(served):
+    """The module's sandbox as a fresh one: each test starts after a reset of every service and the
+    control plane, registrations included (calendar, lifetimes, faults, logs, insurers, persons)."""
+    with requests.Session() as admin:
+        admin.trust_env = False
+        admin.headers[TOKEN_HEADER] = read_admin_token(served.settings.state_dir)
+        answer = admin.post(served.url("control") + "/_sandbox/reset", json={"registrations": True}, timeout=30)
+        assert answer.status_code == 200, answer.text
+    return served
 
 
 def _epoch(iso: str) -> int:
@@ -320,7 +341,7 @@ FETCH = "/_sandbox/dashboard/insurer-fetch"
 @pytest.fixture(scope="module")
 def authority(tmp_path_factory):
     """One test PKI for the in-process control planes (making one takes a while)."""
-    return KeyAuthority.open(tmp_path_factory.mktemp("authority"), T0)
+    return KeyAuthority.open(with_test_keys(tmp_path_factory.mktemp("authority")), T0)
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.settings import Settings
 from tests.altinn.altinn3.world import World
+from tests.keys import with_test_keys
 
 
 @pytest.fixture(scope="session")
 def a3_authority(tmp_path_factory):
-    return KeyAuthority.open(tmp_path_factory.mktemp("a3-authority"), Clock().now())
+    return KeyAuthority.open(with_test_keys(tmp_path_factory.mktemp("a3-authority")), Clock().now())
 
 
 @pytest.fixture(scope="session")
