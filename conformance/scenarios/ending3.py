@@ -27,6 +27,9 @@ class Revocation3(Scenario):
         ctx.api.lifetimes({"maskinporten.access_token": TOKEN_LIFETIME})
         consent_id = ctx.consented()
         ctx.fetched()
+        # A retrieval still under way (the insurer's own, after the consent) would meet the revocation
+        # before the suite's fetch does, and its refusal would not be counted as the fetch's.
+        ctx.settle("the insurer's retrievals under the consent are done")
         ctx.revoke(consent_id)
         ctx.wait_past_tokens(consent_id, TOKEN_LIFETIME, leeway=NAV_LEEWAY)
         cursor = ctx.cursor()
