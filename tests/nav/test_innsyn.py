@@ -622,3 +622,231 @@ def test_the_innsyn_speaks_english_when_the_citizen_chose_it(eco, nav):
     assert f'href="{DSOP}/{made["id"]}?lang=nb" id="switch-language"' in answer.text
     assert page_of(browser.get(f"{nav.url}{DSOP}?lang=nb")).lang == "nb"
     assert page_of(browser.get(nav.url + DSOP)).lang == "nb"
+
+
+# -- what was delivered, told readably ------------------------------------------------------------------------------
+def day(iso: str | None) -> str | None:
+    return datetime.strptime(iso, "%Y-%m-%d").strftime("%d.%m.%Y") if iso else None
+
+
+def kroner(amount: int, lang: str) -> str:
+    """As the page shows money (the page's no-break space reads as a space in the page's text)."""
+    return f"{amount:,}".replace(",", " ") + " kr" if lang == "nb" else f"NOK {amount:,}"
+
+
+def hours(value: float, lang: str) -> str:
+    return f"{value:g}".replace(".", "," if lang == "nb" else ".")
+
+
+def data_rows(html: str, table_id: str) -> list[list[str]]:
+    """The body rows of one of the delivered data's tables, as the text of their cells."""
+    table = re.search(rf'<table class="data" id="{table_id}">.*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    return [[Page(cell).text for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for row in rows]
+
+
+def delivered_part(html: str) -> tuple[str, str]:
+    """The readable part of the delivered data (its HTML and text), without the folded JSON."""
+    part = html.split('id="delivered-heading"')[1].split('<details id="data-preview">')[0]
+    return part, Page(part).text
+
+
+def test_uforeopplysninger_are_told_as_status_and_periods_in_both_languages(eco, nav):
+    made = nav.disclose(OLA["pid"], "ufo")
+    body = json.loads(made["body"])
+    periods = body["beregningsperioder"]
+    assert body["status"] == "LOPENDE" and len(periods) >= 2  # the persona: grade raised from 50 to 100 %
+    ola = citizen(eco, OLA)
+    url = f"{nav.url}{DSOP}/{made['entry']['id']}"
+    for lang, status, ongoing, heading in (
+        ("nb", "Status Løpende (LOPENDE)", "løpende", "Opplysningene som ble utlevert"),
+        ("en", "Status Ongoing (LOPENDE)", "ongoing", "The data that was disclosed"),
+    ):
+        answer = ola.get(f"{url}?lang={lang}")
+        assert answer.status_code == 200
+        _html, text = delivered_part(answer.text)
+        assert heading in page_of(answer).text and status in text
+        first = {"nb": "Første virkningstidspunkt", "en": "First effective date"}[lang]
+        assert f"{first} {day(body['forsteVirkningstidspunkt'])}" in text
+        rows = data_rows(answer.text, "ufore-periods")
+        assert len(rows) == len(periods)
+        for row, period in zip(rows, periods, strict=True):
+            assert row[:5] == [
+                day(period["fom"]),
+                day(period["tom"]) or ongoing,
+                f"{period['uforegrad']} %",
+                day(period["uforetidspunkt"]),
+                kroner(period["ifu"], lang),
+            ]
+            if "inntektBruktIAvkortingen" in period:
+                assert row[5].startswith(kroner(period["inntektBruktIAvkortingen"], lang))
+            assert row[6] == {"nb": "Nei", "en": "No"}[lang]  # klagebehandles false
+        grades = [row[2] for row in rows]
+        assert "50 %" in grades and grades[-1] == "100 %"
+        last = {"nb": "Den siste gjelder fra", "en": "The latest applies from"}[lang]
+        assert f"{last} {day(periods[-1]['fom'])}" in text
+        # the raw JSON is still one click away, as delivered
+        raw = answer.text.split('<details id="data-preview"><summary>')[1]
+        assert '"beregningsperioder"' in Page(raw).text and "</details>" in raw
+        assert "<details open" not in answer.text
+
+
+def test_aap_vedtak_are_told_as_a_table_in_both_languages(eco, nav):
+    made = nav.disclose(JOHAN["pid"], "aap")
+    body = json.loads(made["body"])
+    vedtak = body["vedtaksliste"]
+    assert len(vedtak) >= 2  # the persona: a pause between two vedtak
+    johan = citizen(eco, JOHAN)
+    url = f"{nav.url}{DSOP}/{made['entry']['id']}"
+    extract = f"{day(body['uttrekksperiode']['fraDato'])} – {day(body['uttrekksperiode']['tilDato'])}"
+    for lang, label, count in (
+        ("nb", "Uttrekksperiode", f"{len(vedtak)} vedtak om arbeidsavklaringspenger."),
+        ("en", "Period extracted", f"Decisions on work assessment allowance: {len(vedtak)}."),
+    ):
+        answer = johan.get(f"{url}?lang={lang}")
+        assert answer.status_code == 200
+        _html, text = delivered_part(answer.text)
+        assert f"{label} {extract}" in text and count in text
+        rows = data_rows(answer.text, "vedtak")
+        assert len(rows) == len(vedtak)
+        for row, item in zip(rows, vedtak, strict=True):
+            period = item["virkningsperiode"]
+            assert row[0] == str(item["vedtakId"])
+            assert row[1] == f"{day(period['fraDato'])} – {day(period['tilDato'])}"
+            assert row[3] == f"{item['vedtaksvariant']['termnavn']} ({item['vedtaksvariant']['kode']})"
+            assert row[4] == "Arbeidsavklaringspenger (AAP)"
+            assert row[5].endswith(f"({item['vedtakstatus']['kode']})")
+            assert row[6].endswith(f"({item['utfall']['kode']})")
+            if lang == "nb":  # NAV's own term in Norwegian, the page's translation in English
+                assert row[2] == f"{item['vedtakstype']['termnavn']} ({item['vedtakstype']['kode']})"
+                assert row[5] in ("Iverksatt (IVERK)", "Avsluttet (AVSLU)")
+            else:
+                assert row[5] in ("Implemented (IVERK)", "Closed (AVSLU)")
+                assert row[6] in ("Yes (JA)", "No (NEI)", "Cancelled (AVBRUTT)")
+
+
+def test_meldekort_are_told_with_their_hours_and_a_long_list_is_folded(eco, nav):
+    made = nav.disclose(KARI["pid"], "meldekort")
+    cards = json.loads(made["body"])["meldekortliste"]
+    assert cards
+    total = sum(card["antallTimerArbeidet"] for card in cards)
+    kari = citizen(eco, KARI)
+    for lang, summary in (
+        ("nb", f"{len(cards)} meldekort, til sammen {hours(total, 'nb')} timer arbeidet."),
+        ("en", f"Employment status cards: {len(cards)}, with {hours(total, 'en')} hours worked in all."),
+    ):
+        answer = kari.get(f"{nav.url}{DSOP}/{made['entry']['id']}?lang={lang}")
+        assert answer.status_code == 200
+        html, text = delivered_part(answer.text)
+        assert summary in text
+        rows = data_rows(answer.text, "meldekort")
+        assert rows == [
+            [
+                str(card["meldekortId"]),
+                f"{day(card['periode']['fraDato'])} – {day(card['periode']['tilDato'])}",
+                hours(card["antallTimerArbeidet"], lang),
+            ]
+            for card in cards
+        ]
+        assert ('<details class="fold" id="meldekort-fold">' in html) == (len(cards) > 12)
+    # a long list is folded behind its summary; a short one is not
+    many = {
+        "uttrekksperiode": {"fraDato": "2023-01-02", "tilDato": "2023-12-31"},
+        "meldekortliste": [
+            {
+                "meldekortId": n,
+                "periode": {"fraDato": f"2023-{n:02d}-01", "tilDato": f"2023-{n:02d}-14"},
+                "antallTimerArbeidet": 7.5,
+            }
+            for n in range(1, 14)
+        ],
+    }
+    long_one = record_directly(
+        nav,
+        KARI["pid"],
+        tema="AAP",
+        data=json.dumps(many),
+        foresporsel={"method": "GET", "path": "/dsop-aap/v1/meldekort"},
+    )
+    answer = kari.get(f"{nav.url}{DSOP}/{long_one}?lang=nb")
+    html, text = delivered_part(answer.text)
+    assert "13 meldekort, til sammen 97,5 timer arbeidet." in text and "Uttrekksperiode 02.01.2023 – 31.12.2023" in text
+    assert '<details class="fold" id="meldekort-fold"><summary>Vis alle 13 rader (meldekort)</summary>' in html
+    assert data_rows(answer.text, "meldekort")[0] == ["1", "01.01.2023 – 14.01.2023", "7,5"]
+
+
+ODD_DATA = [
+    # uføre: an unknown status, a period with little in it, odd values, an extra field
+    (
+        "/dsop-ufo/uforeopplysninger",
+        {
+            "status": "NY_STATUS",
+            "beregningsperioder": [{"fom": "2020-01-01"}, "x", {"uforegrad": "mye", "ifu": None, "tom": "snart"}],
+            "ekstra": {"a": 1},
+        },
+        ["Status NY_STATUS", "01.01.2020 løpende", "mye", "snart"],
+    ),
+    # no status at all, and a list that is not a list
+    ("/dsop-ufo/uforeopplysninger", {"beregningsperioder": "ingen"}, ["Ingen beregningsperioder"]),
+    # vedtak: codes without termnavn, a bare code, a period that is not an object
+    (
+        "/dsop-aap/v1/vedtak",
+        {"vedtaksliste": [{"vedtakstype": {"kode": "Q"}, "utfall": "JA", "virkningsperiode": "2023", "ny": 1}]},
+        ["1 vedtak", "– 2023 Q – – – JA –"],
+    ),
+    # Kelvin's spelling: fom/tom and string codes
+    (
+        "/dsop-aap/v1/vedtak",
+        {"vedtak": [{"vedtakId": "K1", "vedtakStatus": "LØPENDE", "virkningsperiode": {"fom": "2024-02-01"}}]},
+        ["K1", "01.02.2024 – løpende", "LØPENDE"],
+    ),
+    # meldekort: missing hours and ids, a period without an end
+    ("/dsop-aap/v1/meldekort", {"meldekortliste": [{"periode": {"fraDato": "2023-10-09"}}, {}]}, ["2 meldekort"]),
+    # an unknown path: the shape tells the kind
+    (
+        "/ukjent",
+        {"meldekortliste": [{"meldekortId": 9, "antallTimerArbeidet": 1e400}]},
+        ["1 meldekort", "9"],
+    ),
+]
+
+
+@pytest.mark.parametrize("path, data, shown", ODD_DATA)
+def test_odd_delivered_data_shows_what_exists_and_never_fails(eco, nav, path, data, shown):
+    entry = record_directly(nav, JOHAN["pid"], data=json.dumps(data), foresporsel={"method": "GET", "path": path})
+    answer = citizen(eco, JOHAN).get(f"{nav.url}{DSOP}/{entry}?lang=nb")
+    assert answer.status_code == 200
+    html, text = delivered_part(answer.text)
+    assert 'id="delivered" data-kind=' in html
+    for fact in shown:
+        assert fact in text, (fact, text)
+
+
+@pytest.mark.parametrize("lang", ["nb", "en"])
+def test_data_that_is_none_of_the_apis_shapes_is_left_to_the_json(eco, nav, lang):
+    evil = "<script>alert(1)</script>"
+    johan = citizen(eco, JOHAN)
+    told = {"nb": "Opplysningene kan ikke vises som tekst her", "en": "The data cannot be shown as text here"}[lang]
+    ongoing = {"nb": "løpende", "en": "ongoing"}[lang]
+    for path, data in (
+        ("/dsop-ufo/uforeopplysninger", "[1, 2]"),
+        ("/dsop-aap/v1/meldekort", "ikke json"),
+        ("/ukjent", json.dumps({"x": evil})),
+        ("/dsop-aap/v1/vedtak", "[" * 5000 + "]" * 5000),
+    ):
+        entry = record_directly(nav, JOHAN["pid"], data=data, foresporsel={"method": "GET", "path": path})
+        answer = johan.get(f"{nav.url}{DSOP}/{entry}?lang={lang}")
+        assert answer.status_code == 200, (path, data[:20])
+        html, text = delivered_part(answer.text)
+        assert told in text and "<table" not in html
+        assert "<script>alert" not in answer.text
+    status = record_directly(
+        nav,
+        JOHAN["pid"],
+        data=json.dumps({"status": evil, "beregningsperioder": [{"fom": evil}]}),
+        foresporsel={"method": "GET", "path": "/dsop-ufo/uforeopplysninger"},
+    )
+    answer = johan.get(f"{nav.url}{DSOP}/{status}?lang={lang}")
+    assert answer.status_code == 200
+    assert "<script>alert" not in answer.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in answer.text
+    assert f"Status {evil}" in delivered_part(answer.text)[1] and f"{evil} {ongoing}" in delivered_part(answer.text)[1]

@@ -7,6 +7,7 @@
   disclosure (``…/dsop/<id>``), its JSON download (``…/dsop/<id>/data.json``) and the BFF
   (``/person/dsop-api/get``).
 * ``view``: how an entry is shown (Norwegian time, tema names, the consent token's claims).
+* ``delivered``: what was delivered, told readably (uføre periods, AAP vedtak, meldekort).
 
 Pending logins and sessions are runtime tables (a reset logs every citizen out).
 """

@@ -5,7 +5,8 @@ autoescape, inline CSS, no script, no third-party resource.
   disclosure about the logged-in citizen made under a consent, grouped by year, newest first.
 * ``GET /person/personopplysninger/dsop/<id>`` — one disclosure: recipient, time, tema,
   behandlingsgrunnlag, the consent and its generation (an Altinn 2 consent from its token, an
-  Altinn 3 consent from the facts kept of the Maskinporten token), the request, and the delivered data.
+  Altinn 3 consent from the facts kept of the Maskinporten token), the request, and the delivered
+  data told readably (:mod:`.delivered`) with the raw JSON folded beneath.
 * ``GET /person/personopplysninger/dsop/<id>/data.json`` — the delivered JSON, byte for byte, as
   an attachment.
 * ``GET /person/dsop-api/get`` — the BFF (navikt/dsop-api) the real page reads: a JSON list of
@@ -33,7 +34,7 @@ from dsop_sandbox.mocks.common.page_headers import citizen_page_headers
 
 from .. import errors as E
 from ..runtime import Nav, nav
-from . import view
+from . import delivered, view
 from .login import CALLBACK_PATH, CLIENT_ID, DSOP_PATH, LOGIN_PATH, LOGOUT_PATH, party
 from .texts import innsyn_language, texts_for
 
@@ -117,6 +118,18 @@ def own_entries(service: Nav, pid: str) -> list[dict]:
     return sorted(service.disclosures.of_person(pid), key=lambda e: (e["uthentingsTidspunkt"], e["id"]), reverse=True)
 
 
+def entry_page(service: Nav, session: Session, entry: dict) -> Response:
+    """One disclosure: its facts, the consent, the request, and what was delivered, told readably."""
+    lang = innsyn_language()
+    return render(
+        "innsyn_entry.html",
+        session=session,
+        item=view.detail(service, entry, lang),
+        readable=delivered.readable(view.kind_of(service, entry), view.delivered_json(entry), lang),
+        altinn_consents=service.settings.base_url("altinn") + "/ui/Profile/Consents",
+    )
+
+
 def login_failed(exc: LoginFailed) -> Response:
     t = texts_for(innsyn_language())
     again = [{"href": login_link(DSOP_PATH), "text": t["login_again"], "id": "try-again"}]
@@ -161,15 +174,7 @@ def add_routes(bp: Blueprint) -> None:
 
     @bp.get(DSOP_PATH + "/<entry_id>", endpoint="innsyn_entry")
     def innsyn_entry(entry_id: str):
-        return with_own_entry(
-            entry_id,
-            lambda service, session, entry: render(
-                "innsyn_entry.html",
-                session=session,
-                item=view.detail(service, entry, innsyn_language()),
-                altinn_consents=service.settings.base_url("altinn") + "/ui/Profile/Consents",
-            ),
-        )
+        return with_own_entry(entry_id, entry_page)
 
     @bp.get(DSOP_PATH + "/<entry_id>/data.json", endpoint="innsyn_download")
     def innsyn_download(entry_id: str):

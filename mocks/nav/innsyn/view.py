@@ -234,7 +234,7 @@ def pretty_json(entry: dict) -> str:
     raw = delivered_json(entry)
     try:
         return json.dumps(json.loads(raw), ensure_ascii=False, indent=2)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse: shown as it came
         return raw.decode("utf-8", "replace")
 
 
