@@ -4,6 +4,7 @@ was delivered, byte for byte. The disclosures are made through NAV's real API fi
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime
 from pathlib import Path
@@ -92,6 +93,9 @@ def test_a_citizen_sees_what_nav_shared_and_downloads_it(page, eco, nav, artifac
     assert page.locator("#authorization-code").inner_text() == ufo["code"]
     assert WHEN.fullmatch(page.locator("#consent-valid-to").inner_text())
     assert "Uføreopplysninger" in page.locator("#api").inner_text()
+    delivered = json.loads(ufo["body"])  # Kari has no uføretrygd: a status and no periods
+    assert delivered["status"] == "IKKE_SOKT" and page.locator("#data-status").inner_text() == "Ikke søkt"
+    assert page.locator("#data-summary").inner_text() == "Ingen beregningsperioder i perioden det ble spurt om."
     assert not page.locator("#data-preview pre").is_visible()  # folded until asked for
     shoot(page, "nav-innsyn-entry")
     page.set_viewport_size({"width": 375, "height": 800})
@@ -107,8 +111,41 @@ def test_a_citizen_sees_what_nav_shared_and_downloads_it(page, eco, nav, artifac
 
     page.get_by_role("link", name="Tilbake til oversikten").click()
     page.wait_for_url(nav.url + DSOP)
+    see_the_vedtak_readably(page, nav, aap)
     local = {urlsplit(url).hostname for url in requested}
     assert local <= LOOPBACK, local  # no CDN, no outside call
+
+
+def see_the_vedtak_readably(page, nav, aap: dict) -> None:
+    """The AAP entry tells its vedtak in a table; the JSON shows only when asked for, in both languages."""
+    page.locator(f"#disclosure-{aap['entry']['id']}").get_by_role("link").click()
+    page.wait_for_url(f"{nav.url}{DSOP}/{aap['entry']['id']}")
+    vedtak = json.loads(aap["body"])["vedtaksliste"]
+    assert vedtak  # Kari's AAP
+    heading = page.locator("#delivered-heading")
+    assert heading.is_visible() and heading.inner_text() == "Opplysningene som ble utlevert"
+    table = page.locator("table#vedtak")
+    assert table.is_visible() and table.locator("tbody tr").count() == len(vedtak)
+    assert page.evaluate("[...document.querySelectorAll('.table-wrap')].every(e => e.scrollWidth <= e.clientWidth)")
+    first = table.locator("tbody tr").nth(0).inner_text()
+    start = datetime.strptime(vedtak[0]["virkningsperiode"]["fraDato"], "%Y-%m-%d")
+    assert str(vedtak[0]["vedtakId"]) in first and f"{start:%d.%m.%Y}" in first
+    assert vedtak[0]["vedtaksvariant"]["termnavn"] in first
+    raw = page.locator("#data-preview pre")
+    assert not raw.is_visible()
+    page.get_by_text("Vis opplysningene slik de ble levert (JSON)").click()
+    assert raw.is_visible() and '"vedtaksliste"' in raw.inner_text()
+    shoot(page, "nav-innsyn-entry-vedtak")
+    page.get_by_role("link", name="English").click()
+    assert page.locator("#delivered-heading").inner_text() == "The data that was disclosed"
+    assert page.locator("table#vedtak caption").inner_text() == "Decisions (vedtak)"
+    assert not page.locator("#data-preview pre").is_visible()
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("link", name="Norsk (bokmål)").click()
+    page.get_by_role("link", name="Tilbake til oversikten").click()
+    page.wait_for_url(re.compile(re.escape(nav.url + DSOP) + r"(\?.*)?$"))
 
 
 def test_a_citizen_with_nothing_shared_is_told_so_and_can_log_out(page, eco, nav):

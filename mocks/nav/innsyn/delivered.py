@@ -84,17 +84,14 @@ def _period(value, d: dict, open_end: str = MISSING) -> str:
 
 def _code(value, names: dict) -> str:
     """A ``{kode, termnavn}`` pair (or a bare code) as its name: the page's own name for a known
-    code, else NAV's ``termnavn``, else the code."""
+    code, else NAV's ``termnavn``, else the code (the codes themselves are in the JSON)."""
     if isinstance(value, dict):
         kode, termnavn = value.get("kode"), value.get("termnavn")
     else:
         kode, termnavn = value, None
     kode = kode if isinstance(kode, str) else None
-    name = names.get(kode) if kode else None
-    name = name or (termnavn if isinstance(termnavn, str) and termnavn else None) or kode
-    if name is None:
-        return _plain(value)
-    return f"{name} ({kode})" if kode and kode != name else name
+    name = (names.get(kode) if kode else None) or (termnavn if isinstance(termnavn, str) and termnavn else None)
+    return name or kode or _plain(value)
 
 
 def _items(data: dict, *keys: str) -> list[dict]:
@@ -159,14 +156,20 @@ def ufore(data: dict, d: dict) -> dict:
     return {"facts": facts, "sentence": sentence, "tables": [table] if rows else []}
 
 
+def _kind_of_vedtak(v: dict, d: dict) -> str:
+    """``Ny rettighet: Innvilgelse av søknad``: the vedtakstype and, when there is one, its variant."""
+    kind = _code(v.get("vedtakstype", v.get("vedtaksType")), d["vedtakstype"])
+    variant = v.get("vedtaksvariant")
+    return kind if variant is None else f"{kind}: {_code(variant, {})}"
+
+
 def vedtak(data: dict, d: dict) -> dict:
     items = _items(data, "vedtaksliste", "vedtak")
     rows = [
         [
             _plain(v.get("vedtakId")),
             _period(v.get("virkningsperiode"), d, d["ongoing"]),
-            _code(v.get("vedtakstype", v.get("vedtaksType")), d["vedtakstype"]),
-            _code(v.get("vedtaksvariant"), {}),
+            _kind_of_vedtak(v, d),
             _code(v.get("rettighetstype", v.get("rettighetsType")), {}),
             _code(v.get("vedtakstatus", v.get("vedtakStatus")), d["vedtakstatus"]),
             _code(v.get("utfall"), d["utfall"]),

@@ -108,8 +108,7 @@ TEXTS = {
             "vedtak_columns": [
                 "Vedtak-ID",
                 "Virkningsperiode",
-                "Vedtakstype",
-                "Vedtaksvariant",
+                "Vedtak",
                 "Rettighet",
                 "Status",
                 "Utfall",
@@ -264,8 +263,7 @@ TEXTS = {
             "vedtak_columns": [
                 "Decision ID",
                 "Effective period",
-                "Type",
-                "Variant",
+                "Decision",
                 "Entitlement",
                 "Status",
                 "Outcome",
