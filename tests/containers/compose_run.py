@@ -55,10 +55,10 @@ def start(project: str, file: Path, scheme: str, ca_pem: Path | None = None) -> 
         sandbox = Sandbox(compose, scheme, verify)
         insurer = f"http://127.0.0.1:{ports['insurer']}/health"
         wait_until(lambda: requests.get(insurer, timeout=2).status_code == 200, 60, "the reference insurer healthy")
-    except BaseException:
+    except BaseException as exc:
         logs = compose("--profile", "insurer", "logs", "--no-color", "--tail", "30", check=False)
         compose.down()
-        raise AssertionError(f"compose up failed; the logs:\n{logs.stdout[-6000:]}") from None
+        raise AssertionError(f"compose up failed ({exc!r}); the logs:\n{logs.stdout[-6000:]}") from exc
     return sandbox
 
 
