@@ -25,6 +25,8 @@ NAV_LEEWAY = 1.0
 #: done (:meth:`Context.settle`), and how long it waits for that at most.
 SETTLE_QUIET = 0.3
 SETTLE_LONGEST = 5.0
+#: Why a scenario settles after the consent (the reference insurer retrieves in the background then).
+SETTLED = "the insurer's own work after the consent is done"
 
 
 class Precondition(Exception):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..context import Context
+from ..context import SETTLED, Context
 from .base import Scenario
 
 THREE_YEARS_AND_A_DAY = "P3Y1D"
@@ -20,7 +20,7 @@ class Revocation(Scenario):
         ctx.fetched()
         # A retrieval the insurer still runs (begun with a token from before) may reach NAV after the
         # withdrawal; only what the insurer does after it is judged.
-        ctx.settle("the insurer's retrievals under the consent are done")
+        ctx.settle(SETTLED)
         ctx.revoke(code)
         cursor = ctx.cursor()
         answer = ctx.fetch()

@@ -9,7 +9,7 @@ life, and lets the insurer's last token expire before it asks for data again.
 
 from __future__ import annotations
 
-from ..context import NAV_LEEWAY, Context
+from ..context import NAV_LEEWAY, SETTLED, Context
 from .base import Scenario
 from .ending import MAX_TOKEN_ATTEMPTS, RETRY_WINDOW
 
@@ -29,7 +29,7 @@ class Revocation3(Scenario):
         ctx.fetched()
         # A retrieval still under way (the insurer's own, after the consent) would meet the revocation
         # before the suite's fetch does, and its refusal would not be counted as the fetch's.
-        ctx.settle("the insurer's retrievals under the consent are done")
+        ctx.settle(SETTLED)
         ctx.revoke(consent_id)
         ctx.wait_past_tokens(consent_id, TOKEN_LIFETIME, leeway=NAV_LEEWAY)
         cursor = ctx.cursor()

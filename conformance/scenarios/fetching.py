@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..context import Context
+from ..context import SETTLED, Context
 from .base import Scenario
 
 SHORT = 2  # seconds a token lives in the token-expiry scenario
@@ -33,6 +33,9 @@ class Fetch(Scenario):
 
     def run(self, ctx: Context) -> None:
         code = ctx.consented()
+        # What the consent set off in the insurer (a retrieval of its own, with its own loguse) ends
+        # first: its deliveries must not be taken for the fetch hook's, nor its use log be missed.
+        ctx.settle(SETTLED)
         cursor = ctx.cursor()
         answer = ctx.fetch()
         events = ctx.events(cursor)
@@ -99,6 +102,7 @@ class Reuse(Scenario):
     def run(self, ctx: Context) -> None:
         code = ctx.consented()
         ctx.fetched()
+        ctx.settle(SETTLED)
         cursor = ctx.cursor()
         again = ctx.fetch()
         events = ctx.events(cursor)
