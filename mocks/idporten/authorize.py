@@ -141,7 +141,8 @@ def back_to_client(req: AuthorizationRequest, values: dict) -> Response:
         payload["state"] = req.params["state"]
     payload["iss"] = oidc().issuer
     if req.response_mode == "form_post":
-        page = render_template("form_post.html", redirect_uri=req.redirect_uri, params=payload)
+        lang, t = texts_for(req.params.get("ui_locales"))
+        page = render_template("form_post.html", redirect_uri=req.redirect_uri, params=payload, lang=lang, t=t)
         return Response(page, mimetype="text/html", headers={"Cache-Control": "no-store"})
     separator = "&" if "?" in req.redirect_uri else "?"
     return redirect(req.redirect_uri + separator + urlencode(payload), code=302)

@@ -102,6 +102,8 @@ def logout_blueprint() -> Blueprint:
             response = redirect(target, code=302)
         else:
             lang, t = texts_for(params.get("ui_locales"))
+            # the page again in the other language: the same ending, with no session left to end
+            again = {"client_id": params["client_id"]} if params.get("client_id") else {}
             response = make_response(
                 render_template(
                     "message.html",
@@ -111,6 +113,7 @@ def logout_blueprint() -> Blueprint:
                     message=None,
                     frames=frames,
                     next_url=target,
+                    switch_url=language.switch_url(lang, "/logout", again),
                 )
             )
         response.delete_cookie(SESSION_COOKIE, path="/")

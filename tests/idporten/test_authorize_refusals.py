@@ -237,6 +237,14 @@ def test_form_post_answers_with_a_self_posting_form_that_works_without_javascrip
     assert idp.redeem(flow).status_code == 200
 
 
+def test_the_form_post_page_speaks_the_requests_language(idp, client):
+    norwegian = Page(idp.submit_login(idp.authorize(client, response_mode="form_post")).get_data(as_text=True))
+    assert norwegian.lang == "nb" and norwegian.text == "ID-porten Fortsett"
+    # signed in now, so the next request is answered at once, in its ui_locales
+    english = Page(idp.authorize(client, response_mode="form_post", ui_locales="en").response.get_data(as_text=True))
+    assert english.lang == "en" and english.text == "ID-porten Continue"
+
+
 def test_form_post_carries_errors_too(idp, client):
     flow = idp.authorize(client, response_mode="form_post", acr_values="Level4")
     assert flow.response.status_code == 200

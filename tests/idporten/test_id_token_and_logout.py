@@ -368,6 +368,11 @@ def test_logout_without_a_client_shows_the_logged_out_page(idp, client):
     page = Page(answer.get_data(as_text=True))
     assert page.lang == "en" and "You are logged out" in page.text
     assert idp.authorize(client).request_id  # the session is over
+    # the page has the other pages' language switch, and the switch shows it again in bokmål
+    [switch] = [link for link in page.links if link.get("id") == "switch-language"]
+    assert "lang=nb" in switch["href"] and switch["href"].startswith("/logout?")
+    again = Page(idp.browser.get(switch["href"]).get_data(as_text=True))
+    assert again.lang == "nb" and "Du er logget ut" in again.text
 
 
 def test_after_logout_the_sso_cookie_no_longer_logs_in_silently(idp, client):
