@@ -180,6 +180,8 @@ def served_in_process(*servers):
         with _SHORTCUTS_LOCK:
             for url, _app in added:
                 _SHORTCUTS.apps.pop(origin(url), None)
+            if not _SHORTCUTS.apps:  # the last one out puts requests back as it was
+                requests.Session.get_adapter = _get_adapter
 
 
 def reserve_ports(count: int) -> list[socket.socket]:
