@@ -76,11 +76,7 @@ def admin_blueprint() -> Blueprint:
     @bp.post("/clock")
     def move_clock():
         """Move the calendar of every service to the same offset (``advance``/``set``/``reset``)."""
-        cp = control()
-        offset = calendar_offset_from(admin_json(), cp.clock)
-        results = fan("POST", "/_sandbox/clock", json={"offset_seconds": offset})
-        cp.runtime.set_calendar_offset(offset)
-        return json_response({"service": SERVICE, **cp.clock.describe(), "services": results})
+        return json_response(move_calendars(calendar_offset_from(admin_json(), control().clock)))
 
     @bp.get("/lifetimes")
     def show_lifetimes():
@@ -253,6 +249,15 @@ def admin_blueprint() -> Blueprint:
         )
 
     return bp
+
+
+def move_calendars(offset: float) -> dict:
+    """Every service's calendar, then the control plane's, to ``offset``: what ``POST /_sandbox/clock``
+    answers (the control plane's clock and each service's)."""
+    cp = control()
+    results = fan("POST", "/_sandbox/clock", json={"offset_seconds": offset})
+    cp.runtime.set_calendar_offset(offset)
+    return {"service": SERVICE, **cp.clock.describe(), "services": results}
 
 
 def reset_sandbox(body: dict) -> dict:

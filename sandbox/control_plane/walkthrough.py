@@ -44,9 +44,9 @@ from dsop_sandbox.mocks.common.clock import Duration
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.events import annotate
 
-from .admin import reset_sandbox
+from .admin import move_calendars, reset_sandbox
 from .insurers import CONSENT_GENERATIONS
-from .state import EXTENSION, control, fan
+from .state import EXTENSION, control
 
 BLUEPRINT = "walkthrough"
 START_ROUTE = "/_sandbox/dashboard/start"
@@ -199,12 +199,10 @@ def walkthrough_blueprint() -> Blueprint:
     @bp.post(YEARS_LATER_ROUTE)
     def three_years_later():
         """Every service's calendar to :data:`YEARS_LATER` after today (not after where it stood)."""
-        cp = control()
-        now = cp.clock.now()
-        offset = cp.clock.checked_offset((Duration.parse(YEARS_LATER).added_to(now) - now).total_seconds())
-        results = fan("POST", "/_sandbox/clock", json={"offset_seconds": offset})
-        cp.runtime.set_calendar_offset(offset)
-        return json_response({"service": "control", **cp.clock.describe(), "services": results})
+        clock = control().clock
+        now = clock.now()
+        later = (Duration.parse(YEARS_LATER).added_to(now) - now).total_seconds()
+        return json_response(move_calendars(clock.checked_offset(later)))
 
     @bp.post(RESET_ROUTE)
     def reset_for_the_next_group():
