@@ -148,8 +148,7 @@ _get_adapter = requests.Session.get_adapter
 
 
 def _get_adapter_or_shortcut(session: requests.Session, url: str):
-    app_origin = origin(url) if _SHORTCUTS.apps else ""
-    if app_origin in _SHORTCUTS.apps:
+    if _SHORTCUTS.apps and origin(url) in _SHORTCUTS.apps:
         return _SHORTCUTS
     return _get_adapter(session, url)
 
@@ -161,8 +160,11 @@ def served_in_process(*servers):
     ``servers`` (a :class:`~dsop_sandbox.launcher.Sandbox` or a ``ReferenceInsurerServer``, served over
     plain HTTP) straight to the WSGI app its server runs, the server's own wrapper included, instead of
     through a socket. What the apps see and answer is the same; what is saved is the HTTP client's
-    and server's work on both ends (about 40 % of a full conformance run's CPU). Sessions made
-    outside the block, and other origins, are not affected; the servers keep serving sockets."""
+    and server's work on both ends (about 40 % of a full conformance run's CPU). It is the lookup of
+    ``requests.Session`` itself that is replaced, so a session made before the block, or by a thread
+    that outlives it, is routed too while inside; requests for other origins are not affected, and the
+    servers keep serving sockets. The last block to leave puts the lookup back. The app is called in
+    the caller's thread, so a request's ``timeout`` does not apply."""
     added = []
     for server in servers:
         if hasattr(server, "servers"):  # a Sandbox: each service's server
