@@ -37,7 +37,7 @@ from .lifetimes import Lifetimes
 from .outbound import Outbound
 from .page_headers import secure_page
 from .settings import MAY_BE_ZERO, Settings
-from .store import Store
+from .store import Store, open_store
 from .url_rules import LazyBuilderRule
 
 log = logging.getLogger("dsop_sandbox")
@@ -159,7 +159,7 @@ def create_service_app(
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    store = Store(settings.state_dir / f"{name}.sqlite3", schema, runtime_tables, registration_tables)
+    store = open_store(settings, name, schema, runtime_tables, registration_tables)
     clock = clock or Clock()
     clock.set_calendar_offset(store.get_meta(CALENDAR_OFFSET_KEY, 0.0))
     rt = ServiceRuntime(

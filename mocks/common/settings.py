@@ -58,6 +58,9 @@ MAY_BE_ZERO = frozenset({"altinn.consent_events_delay"})
 
 DEFAULTS: dict = {
     "state_dir": ".sandbox",
+    # Empty: each service's state is an SQLite file in state_dir. "postgresql://user:password@host/db":
+    # every service's state in that database, a schema per service (hosts on one database act as one sandbox).
+    "store_url": "",
     "bind_host": "127.0.0.1",
     "public_host": "localhost",
     "tls": False,
@@ -166,6 +169,7 @@ class Settings:
     admin_token: str = ""
     server: ServerLimits = field(default_factory=ServerLimits)
     events: Retention = field(default_factory=Retention)
+    store_url: str = ""
     sources: tuple[str, ...] = field(default=("defaults",), compare=False)
 
     # -- loading ---------------------------------------------------------------------------------
@@ -259,6 +263,9 @@ class Settings:
         )
         if events.count < 100 or events.days < 0:
             raise SettingsError("events.retention_count must be at least 100 and events.retention_days 0 or more")
+        store_url = _typed(data, "store_url", str).strip()
+        if store_url and not store_url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError("store_url must be empty (SQLite in state_dir) or a postgresql:// URL")
         max_body = _typed(data, "max_body_bytes", int)
         if max_body < 1024:
             raise SettingsError("max_body_bytes must be at least 1024")
@@ -278,6 +285,7 @@ class Settings:
             admin_token=_typed(data, "admin_token", str),
             server=server,
             events=events,
+            store_url=store_url,
             sources=sources,
         )
 

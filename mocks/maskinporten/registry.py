@@ -281,7 +281,8 @@ class Registry:
     def delegate(self, scope: str, consumer_org: str, supplier_org: str) -> dict:
         with self._write() as db:
             db.execute(
-                "INSERT OR IGNORE INTO delegations(scope, consumer_org, supplier_org, created) VALUES (?,?,?,?)",
+                "INSERT INTO delegations(scope, consumer_org, supplier_org, created) VALUES (?,?,?,?)"
+                " ON CONFLICT DO NOTHING",
                 (scope, consumer_org, supplier_org, isoformat(self.clock.now())),
             )
         return {"scope": scope, "consumer_orgno": consumer_org, "supplier_orgno": supplier_org}
