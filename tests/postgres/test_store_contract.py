@@ -1,0 +1,311 @@
+"""The Store's contract on both backends (SQLite, the embedded default, and PostgreSQL): what the
+services' code relies on, broken on purpose where it can be."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.records import Records, records_schema
+from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings, SettingsError
+from dsop_sandbox.mocks.common.store import open_store
+from tests.keys import with_test_keys
+from tests.postgres.server import free_port
+
+SCHEMA = (
+    records_schema("clients")
+    + records_schema("sessions")
+    + """
+CREATE TABLE IF NOT EXISTS used (jti TEXT PRIMARY KEY, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS numbers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, big INTEGER NOT NULL, flag INTEGER NOT NULL, ratio REAL, label TEXT
+);
+"""
+)
+
+
+def settings_for(tmp_path, url: str) -> Settings:
+    return Settings.load(environ={}, overrides={"state_dir": str(tmp_path / "state"), "store_url": url})
+
+
+def opened(settings: Settings, name: str = "svc"):
+    return open_store(settings, name, SCHEMA, runtime_tables=("sessions", "used"), registration_tables=("clients",))
+
+
+@pytest.fixture
+def settings(tmp_path, store_url) -> Settings:
+    return settings_for(tmp_path, store_url)
+
+
+@pytest.fixture
+def store(settings):
+    made = opened(settings)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def clock():
+    frozen = Clock()
+    frozen.freeze(1_800_000_000)
+    return frozen
+
+
+def count(store, table) -> int:
+    return store.query_one(f"SELECT COUNT(*) AS n FROM {table}")["n"]
+
+
+def test_the_backend_is_the_one_asked_for(store, store_url):
+    assert store.backend == ("postgresql" if store_url else "sqlite")
+    assert {"id", "key", "created", "data"} == store.columns("clients")
+    assert store.columns("no_such_table") == set()
+
+
+def test_transaction_is_all_or_nothing(store):
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        db.execute("INSERT INTO clients(key, created, data) VALUES (?, ?, ?)", ("a", "now", "{}"))
+        assert count(store, "clients") == 1  # the transaction sees its own write
+        raise RuntimeError("half way")
+    assert count(store, "clients") == 0
+    with store.transaction() as db:
+        db.execute("INSERT INTO clients(key, created, data) VALUES (?, ?, ?)", ("a", "now", "{}"))
+    assert count(store, "clients") == 1
+
+
+def test_a_failed_statement_rolls_the_whole_transaction_back_and_the_store_goes_on(store):
+    with pytest.raises(Exception, match=r"(?i)unique|constraint"), store.transaction() as db:
+        db.execute("INSERT INTO used(jti, expires) VALUES (?, ?)", ("j1", 1.0))
+        db.execute("INSERT INTO used(jti, expires) VALUES (?, ?)", ("j1", 2.0))
+    assert count(store, "used") == 0
+    with store.transaction() as db:
+        db.execute("INSERT INTO used(jti, expires) VALUES (?, ?)", ("j1", 3.0))
+    assert store.query_one("SELECT expires FROM used WHERE jti = ?", ("j1",))["expires"] == 3.0
+
+
+@pytest.mark.parametrize("value", [0.0, 94672800.5, "text % ? 'q'", {"a": [1, None]}, [1, 2], True, None])
+def test_meta_round_trips_json(store, value):
+    store.set_meta("key", value)
+    assert store.get_meta("key", "default") == value
+
+
+def test_meta_default_and_overwrite(store):
+    assert store.get_meta("missing", 7) == 7
+    store.set_meta("k", 1)
+    store.set_meta("k", 2)
+    assert store.get_meta("k") == 2 and count(store, "meta") == 1
+
+
+def test_reset_keeps_registrations_unless_asked(store, clock):
+    clients, sessions = Records(store, "clients", clock), Records(store, "sessions", clock)
+    clients.put("c1", {"name": "client"})
+    sessions.put("s1", {"user": "u"})
+    store.set_meta("calendar_offset", 100.0)
+    store.reset()
+    assert clients.get("c1")["name"] == "client"
+    assert sessions.all() == [] and store.get_meta("calendar_offset") is None
+    store.reset(registrations=True)
+    assert clients.all() == []
+
+
+def test_records_keep_the_order_first_put_and_page_by_id(store, clock):
+    clients = Records(store, "clients", clock)
+    for key in ("z", "a", "m"):
+        clients.put(key, {"key": key})
+    clients.put("z", {"key": "z", "again": True})  # an update keeps its place
+    assert [r["key"] for r in clients.all()] == ["z", "a", "m"]
+    first = clients.page(0, 2)
+    assert [r["key"] for _, r in first] == ["z", "a"]
+    assert [r["key"] for _, r in clients.page(first[-1][0], 2)] == ["m"]
+    assert clients.delete("a") is True and clients.delete("a") is False
+
+
+def test_rows_read_as_sqlite_rows_and_types_keep(store):
+    big = 1_790_000_000_123_456  # epoch microseconds: past 32 bits
+    with store.transaction() as db:
+        (row,) = db.execute(
+            "INSERT INTO numbers(big, flag, ratio, label) VALUES (?, ?, ?, ?) RETURNING id", (big, True, 0.1, "Æøå")
+        ).fetchall()
+        again = db.execute(
+            "INSERT INTO numbers(big, flag, ratio, label) VALUES (?, ?, ?, ?) RETURNING id", (1, False, None, "%")
+        ).fetchall()[0]["id"]
+    assert again == row["id"] + 1
+    found = store.query_one("SELECT id, big, flag, ratio, label FROM numbers WHERE id = ?", (row["id"],))
+    assert found["big"] == found[1] == big and found["flag"] == 1 and found["ratio"] == 0.1
+    assert dict(found) == {"id": row["id"], "big": big, "flag": 1, "ratio": 0.1, "label": "Æøå"}
+    assert list(found.keys()) == ["id", "big", "flag", "ratio", "label"]
+    assert store.query_one("SELECT label FROM numbers WHERE label = '%' AND big = ?", (1,))["label"] == "%"
+    assert store.query_one("SELECT id FROM numbers WHERE id = ?", (-1,)) is None
+
+
+def test_text_compares_byte_by_byte(store):
+    with store.transaction() as db:
+        for label in ("b", "B", "a", "_", "2027-01-02T00:00:00Z", "2027-01-10T00:00:00Z"):
+            db.execute("INSERT INTO numbers(big, flag, label) VALUES (0, 0, ?)", (label,))
+    labels = [row["label"] for row in store.query("SELECT label FROM numbers ORDER BY label")]
+    assert labels == ["2027-01-02T00:00:00Z", "2027-01-10T00:00:00Z", "B", "_", "a", "b"]
+
+
+def test_on_conflict_do_nothing_and_update_count_as_sqlite_does(store):
+    def use(jti, expires, now):
+        with store.transaction() as db:
+            return db.execute(
+                "INSERT INTO used(jti, expires) VALUES (?, ?) ON CONFLICT(jti) DO UPDATE SET expires = excluded.expires"
+                " WHERE used.expires < ?",
+                (jti, expires, now),
+            ).rowcount
+
+    assert use("j", 100.0, 50.0) == 1
+    assert use("j", 200.0, 50.0) == 0  # still live: refused
+    assert use("j", 200.0, 150.0) == 1  # expired: taken again
+    with store.transaction() as db:
+        ignored = db.execute("INSERT INTO used(jti, expires) VALUES (?, ?) ON CONFLICT DO NOTHING", ("j", 1.0))
+        assert ignored.rowcount == 0
+
+
+def test_two_stores_on_one_state_serialise_check_then_insert(settings):
+    """Two stores on the same state (as two processes would have) and many threads: each jti is
+    taken exactly once, because a write transaction sees every write committed before it."""
+    stores = [opened(settings), opened(settings)]
+    taken, errors = [], []
+
+    def claim(store, jti):
+        try:
+            with store.transaction() as db:
+                if db.execute("SELECT 1 FROM used WHERE jti = ?", (jti,)).fetchone() is None:
+                    time.sleep(0.002)  # widen the window between the check and the insert
+                    db.execute("INSERT INTO used(jti, expires) VALUES (?, ?)", (jti, 1.0))
+                    taken.append(jti)
+        except Exception as exc:  # a second insert would be a unique violation
+            errors.append(exc)
+
+    threads = [threading.Thread(target=claim, args=(stores[n % 2], f"jti-{n % 5}")) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    try:
+        assert errors == []
+        assert sorted(taken) == [f"jti-{n}" for n in range(5)]
+        assert count(stores[1], "used") == 5
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_a_store_survives_reopening(settings, clock):
+    first = opened(settings)
+    Records(first, "clients", clock).put("c1", {"n": 1})
+    first.set_meta("calendar_offset", 42.0)
+    first.close()
+    second = opened(settings)
+    try:
+        assert Records(second, "clients", clock).get("c1")["n"] == 1
+        assert second.get_meta("calendar_offset") == 42.0
+    finally:
+        second.close()
+
+
+def test_services_keep_apart(settings, clock):
+    maskinporten, nav = opened(settings, "maskinporten"), opened(settings, "nav")
+    try:
+        Records(maskinporten, "clients", clock).put("c1", {"n": 1})
+        assert Records(nav, "clients", clock).all() == []
+    finally:
+        maskinporten.close()
+        nav.close()
+
+
+def test_settings_take_store_url_from_the_environment():
+    url = "postgresql://team:secret@db.example:5432/sandbox"
+    assert Settings.load(environ={"DSOP_SANDBOX__STORE_URL": url}).store_url == url
+    assert Settings.load(environ={}).store_url == ""
+    with pytest.raises(SettingsError, match="postgresql://"):
+        Settings.load(environ={"DSOP_SANDBOX__STORE_URL": "mysql://x/y"})
+
+
+def test_the_embedded_default_never_imports_the_driver(tmp_path):
+    code = (
+        "import sys\n"
+        "from dsop_sandbox.mocks.common.settings import Settings\n"
+        "from dsop_sandbox.mocks.common.store import open_store\n"
+        f"s = Settings.load(environ={{}}, overrides={{'state_dir': {str(tmp_path)!r}}})\n"
+        "open_store(s, 'svc').set_meta('k', 1)\n"
+        "assert 'psycopg' not in sys.modules, 'psycopg was imported'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+# -- PostgreSQL only: what SQLite has no counterpart for ---------------------------------------------------
+def test_a_dropped_connection_is_made_anew(postgres_url, tmp_path, postgres_server):
+    import psycopg
+
+    store = opened(settings_for(tmp_path, postgres_url))
+    try:
+        store.set_meta("k", 1)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:  # what a server restart does to it
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dsop-sandbox svc'"
+            )
+        assert store.get_meta("k") == 1  # a read: once more on a new connection
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dsop-sandbox svc'"
+            )
+        store.set_meta("k", 2)  # a write transaction: begun on a new connection
+        assert store.get_meta("k") == 2
+        postgres_server.restart()
+        assert store.get_meta("k") == 2
+    finally:
+        store.close()
+
+
+def test_an_unreachable_database_is_a_one_line_startup_error(tmp_path):
+    url = f"postgresql://team:s3cret-pass@127.0.0.1:{free_port()}/sandbox"
+    with pytest.raises(SettingsError) as refused:
+        opened(settings_for(tmp_path, url))
+    message = str(refused.value)
+    assert "s3cret-pass" not in message and "\n" not in message
+    assert message.startswith(f"store_url postgresql://team:***@127.0.0.1:{url.split(':')[3]} cannot be reached")
+
+
+def test_the_command_line_says_so_in_one_line(tmp_path):
+    env = {**os.environ, "DSOP_SANDBOX__STORE_URL": f"postgresql://team:pw@127.0.0.1:{free_port()}/x"}
+    env.update({f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": "0" for name in SERVICE_NAMES})
+    state = with_test_keys(tmp_path / "state")
+    done = subprocess.run(
+        [sys.executable, "-m", "dsop_sandbox.cli", "up", "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "Traceback" not in done.stderr
+    assert "cannot be reached" in done.stderr and ":pw@" not in done.stderr
+
+
+def test_a_connection_made_before_a_fork_stays_the_parents(postgres_url, tmp_path):
+    store = opened(settings_for(tmp_path, postgres_url))
+    try:
+        store.set_meta("k", "parent")
+        pid = os.fork()
+        if pid == 0:  # the child: its own connection, and the parent's is left alone
+            code = 1
+            try:
+                store.set_meta("k", "child")
+                code = 0 if store.get_meta("k") == "child" else 1
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert store.get_meta("k") == "child"  # the parent's connection still works
+    finally:
+        store.close()
