@@ -293,6 +293,21 @@ class KeyAuthority:
     def jwks(self, issuer: str) -> dict:
         return {"keys": [key.jwk() for key in self.published_keys(issuer)]}
 
+    def reload(self, issuer: str) -> None:
+        """Take up the issuer's published keys as the files say now: another process on the same
+        key directory may have rotated them (its service tells this one through the store, see
+        mocks/common/shared_state.py). Keys that cannot be read keep the ones held."""
+        try:
+            published = self._published(issuer)
+            with self._lock:
+                if [key.generation for key in self._keys[issuer]] == published:
+                    return
+            keys = [self._load_generation(issuer, g) for g in published]
+        except (_NotReady, OSError, ValueError, AttributeError):
+            return  # a half-written rotation is never published; anything else: keep signing as before
+        with self._lock:
+            self._keys[issuer] = keys
+
     def rotate(self, issuer: str, now: datetime) -> SigningKey:
         """Start signing with a new key; the previous one stays published (JWKS caches keep working).
         Written to the key directory, or to the overlay when that is read-only (or already holds

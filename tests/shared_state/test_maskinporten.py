@@ -94,3 +94,15 @@ def test_a_lifetime_set_through_one_worker_is_in_the_others_tokens(pair):
     assert answer["expires_in"] == 42
     claims = jwt.decode(answer["access_token"], options={"verify_signature": False})
     assert claims["exp"] - claims["iat"] == 42
+
+
+def test_a_key_rotated_through_one_worker_signs_the_others_next_token(pair):
+    a, b, client_id = pair
+    before = jwt.get_unverified_header(token(b, client_id).get_json()["access_token"])["kid"]
+    rotated = a.test_client().post("/_sandbox/keys/rotate").get_json()
+    assert rotated["signing_kid"] != before and rotated["published"] == [rotated["signing_kid"], before]
+    after = jwt.get_unverified_header(token(b, client_id).get_json()["access_token"])["kid"]
+    assert after == rotated["signing_kid"]
+    published = [key["kid"] for key in b.test_client().get("/jwk").get_json()["keys"]]
+    assert published == rotated["published"]  # B publishes the new key too, and keeps the old one
+    assert b.test_client().get("/_sandbox/keys").get_json()["signing_kid"] == after
