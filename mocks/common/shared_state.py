@@ -59,12 +59,15 @@ Per-process on purpose (not observable, or a pure function of shared inputs):
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 
 from .store import Store
+
+log = logging.getLogger("dsop_sandbox")
 
 GENERATION_KEY = "shared_generation"
 _UPSERT_META = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
@@ -107,7 +110,10 @@ class SharedState:
     def _reload(self, generation) -> None:
         with self._lock:
             for reload in self._reloads:
-                reload()
+                try:
+                    reload()
+                except Exception:  # one copy that cannot be read must not fail every request after
+                    log.exception("could not reload shared state (%s)", getattr(reload, "__qualname__", reload))
             self._seen = generation
 
     def wrap(self, wsgi_app):

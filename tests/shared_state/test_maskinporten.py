@@ -13,7 +13,11 @@ from urllib.parse import quote
 import jwt
 import pytest
 
+from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.maskinporten import create_app
 from dsop_sandbox.mocks.maskinporten.registry import DSOP_SCOPES
+from tests.keys import with_test_keys
 from tests.maskinporten.conftest import INSURER_ORG, enterprise_credentials, grant_access, register_client, sign_raw
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -106,3 +110,34 @@ def test_a_key_rotated_through_one_worker_signs_the_others_next_token(pair):
     published = [key["kid"] for key in b.test_client().get("/jwk").get_json()["keys"]]
     assert published == rotated["published"]  # B publishes the new key too, and keeps the old one
     assert b.test_client().get("/_sandbox/keys").get_json()["signing_kid"] == after
+
+
+def test_hosts_with_key_directories_of_their_own_on_one_database_rotate_as_one(settings, now, tmp_path):
+    """Two hosts on one database (here: one state directory's store), each with its own copy of the
+    key directory: a rotation through either host signs and is published by both, and a rotation
+    through the second counts on from the first's."""
+    clocks = [Clock(), Clock()]
+    for clock in clocks:
+        clock.freeze(now)
+    own_keys = with_test_keys(tmp_path / "second-host")
+    a = create_app(settings, authority=KeyAuthority.open(settings.state_dir, clocks[0].now()), clock=clocks[0])
+    b = create_app(settings, authority=KeyAuthority.open(own_keys, clocks[1].now()), clock=clocks[1])
+    try:
+        client_a = a.test_client()
+        client_id = register_client(client_a)["client_id"]
+        grant_access(client_a, INSURER_ORG, SCOPE)
+        first = client_a.post("/_sandbox/keys/rotate").get_json()
+        assert _kid(token(b, client_id)) == first["signing_kid"]
+        assert [key["kid"] for key in b.test_client().get("/jwk").get_json()["keys"]] == first["published"]
+        second = b.test_client().post("/_sandbox/keys/rotate").get_json()
+        assert second["published"] == [second["signing_kid"], first["signing_kid"]]
+        assert _kid(token(a, client_id)) == second["signing_kid"]
+        assert b.extensions["maskinporten"].authority.signing_key("maskinporten").generation == 3
+    finally:
+        for app in (a, b):
+            app.extensions["sandbox"].store.close()
+
+
+def _kid(answer) -> str:
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return jwt.get_unverified_header(answer.get_json()["access_token"])["kid"]
