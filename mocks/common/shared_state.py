@@ -70,6 +70,7 @@ from .store import Store
 log = logging.getLogger("dsop_sandbox")
 
 GENERATION_KEY = "shared_generation"
+_READ_META = "SELECT value FROM meta WHERE key = ?"
 _UPSERT_META = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
 
@@ -92,8 +93,8 @@ class SharedState:
         generation in the same transaction, and this process reloads its copies once it committed."""
         with self.store.transaction() as db:
             yield db
-            generation = uuid.uuid4().hex
-            write_meta(db, GENERATION_KEY, generation)
+            generation = json.dumps(uuid.uuid4().hex)  # as stored: refresh compares the text
+            db.execute(_UPSERT_META, (GENERATION_KEY, generation))
         self._reload(generation)
 
     def changed(self) -> None:
@@ -103,7 +104,8 @@ class SharedState:
 
     def refresh(self) -> None:
         """Reload the copies if another process changed shared state since this one last looked."""
-        generation = self.store.get_meta(GENERATION_KEY)
+        row = self.store.query_one(_READ_META, (GENERATION_KEY,))
+        generation = row["value"] if row is not None else None
         if generation != self._seen:
             self._reload(generation)
 
@@ -126,12 +128,6 @@ class SharedState:
         return refreshed
 
 
-def read_meta(db, key: str, default=None):
-    """A ``meta`` value inside a transaction (``db`` from :meth:`Store.transaction`)."""
-    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return json.loads(row["value"]) if row else default
-
-
 def write_meta(db, key: str, value) -> None:
     """Set a ``meta`` value inside a transaction."""
     db.execute(_UPSERT_META, (key, json.dumps(value)))
@@ -140,7 +136,7 @@ def write_meta(db, key: str, value) -> None:
 def meta_once(store: Store, key: str, make: Callable[[], object]):
     """The ``meta`` value at ``key``, made by ``make()`` and stored if there is none yet; when
     several processes start at once, every one of them gets the value the first one stored."""
-    row = store.query_one("SELECT value FROM meta WHERE key = ?", (key,))
+    row = store.query_one(_READ_META, (key,))
     if row is not None:
         return json.loads(row["value"])
     with store.transaction() as db:
