@@ -32,11 +32,11 @@ CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     operation TEXT NOT NULL,
     spec TEXT NOT NULL,
-    count INTEGER,
+    count_limit INTEGER,
     used INTEGER NOT NULL DEFAULT 0
 );
 """
-_COLUMNS = "id, operation, spec, count, used"
+_COLUMNS = "id, operation, spec, count_limit, used"
 
 
 class FaultError(ValueError):
@@ -118,7 +118,7 @@ class Faults:
         what = {"status": status, "body": spec.get("body"), "delay_ms": delay_ms, "drop": drop}
         with self._shared.change() as db:
             row = db.execute(
-                "INSERT INTO faults(operation, spec, count, used) VALUES (?, ?, ?, 0) RETURNING id",
+                "INSERT INTO faults(operation, spec, count_limit, used) VALUES (?, ?, ?, 0) RETURNING id",
                 (operation, json.dumps(what), count),
             ).fetchone()
         return Fault(row["id"], operation, status, spec.get("body"), delay_ms, drop, count)
@@ -136,7 +136,8 @@ class Faults:
     def _use(self, fault: Fault) -> Fault | None:
         with self._store.transaction() as db:
             row = db.execute(
-                "UPDATE faults SET used = used + 1 WHERE id = ? AND (count IS NULL OR used < count) RETURNING used",
+                "UPDATE faults SET used = used + 1"
+                " WHERE id = ? AND (count_limit IS NULL OR used < count_limit) RETURNING used",
                 (fault.id,),
             ).fetchone()
             if row is None:
@@ -171,7 +172,7 @@ class Faults:
 
 def _fault(row) -> Fault:
     what = json.loads(row["spec"])
-    return Fault(row["id"], row["operation"], **what, count=row["count"], used=row["used"])
+    return Fault(row["id"], row["operation"], **what, count=row["count_limit"], used=row["used"])
 
 
 def _is_int(value) -> bool:
