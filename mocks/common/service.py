@@ -34,11 +34,12 @@ from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
 from .events import ENVIRON_KEY, EventDraft, EventLog, annotate
 from .faults import FAULTS_SCHEMA, FAULTS_TABLE, Faults
 from .lifetimes import Lifetimes
+from .open_store import open_store
 from .outbound import Outbound
 from .page_headers import secure_page
 from .settings import MAY_BE_ZERO, Settings
 from .shared_state import SharedState, write_meta
-from .store import Store, open_store
+from .store import Store
 from .url_rules import LazyBuilderRule
 
 log = logging.getLogger("dsop_sandbox")

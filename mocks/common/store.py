@@ -55,7 +55,7 @@ def numbered_tables(schema: str) -> list[tuple[str, str]]:
 
 
 class Store:
-    """The SQLite store; :func:`open_store` picks the backend from the settings."""
+    """The SQLite store; :func:`.open_store.open_store` picks the backend from the settings."""
 
     backend = "sqlite"
 
@@ -170,15 +170,3 @@ class Store:
                     db.close()
             self._connections.clear()
         self._local = threading.local()
-
-
-def open_store(
-    settings, name: str, schema: str = "", runtime_tables: tuple[str, ...] = (), registration_tables=()
-) -> Store:
-    """Service ``name``'s store: ``<state_dir>/<name>.sqlite3``, or schema ``name`` in the PostgreSQL
-    database of ``settings.store_url`` (the driver is imported only then)."""
-    if settings.store_url:
-        from .postgres_store import PostgresStore
-
-        return PostgresStore(settings.store_url, name, schema, runtime_tables, registration_tables)
-    return Store(settings.state_dir / f"{name}.sqlite3", schema, runtime_tables, registration_tables)

@@ -5,10 +5,9 @@ run them, so there they fail."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
+from tests.missing_tools import skip_or_fail
 from tests.postgres.server import PostgresServer, missing
 
 BACKENDS = ("sqlite", "postgresql")
@@ -18,9 +17,7 @@ BACKENDS = ("sqlite", "postgresql")
 def postgres_server():
     reason = missing()
     if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"the PostgreSQL tests must run under CI, but {reason}", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail("PostgreSQL", reason)
     server = PostgresServer().start()
     try:
         yield server

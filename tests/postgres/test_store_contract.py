@@ -12,9 +12,9 @@ import time
 import pytest
 
 from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.open_store import open_store
 from dsop_sandbox.mocks.common.records import Records, records_schema
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings, SettingsError
-from dsop_sandbox.mocks.common.store import open_store
 from tests.keys import with_test_keys
 from tests.postgres.server import free_port
 
@@ -61,10 +61,13 @@ def count(store, table) -> int:
     return store.query_one(f"SELECT COUNT(*) AS n FROM {table}")["n"]
 
 
-def test_the_backend_is_the_one_asked_for(store, store_url):
+def test_the_backend_is_the_one_asked_for(store, store_url, tmp_path):
     assert store.backend == ("postgresql" if store_url else "sqlite")
+    assert store_url or (tmp_path / "state" / "svc.sqlite3").exists()  # its folder made too
     assert {"id", "key", "created", "data"} == store.columns("clients")
+    assert {"key", "value"} == store.columns("meta") and "trace_id" in store.columns("events")
     assert store.columns("no_such_table") == set()
+    assert store.runtime_tables == ("events", "sessions", "used") and store.registration_tables == ("clients",)
 
 
 def test_transaction_is_all_or_nothing(store):
@@ -115,6 +118,9 @@ def test_reset_keeps_registrations_unless_asked(store, clock):
 
 def test_records_keep_the_order_first_put_and_page_by_id(store, clock):
     clients = Records(store, "clients", clock)
+    assert clients.put("c1", {"name": "første"}) == {"name": "første", "created": "2027-01-15T08:00:00Z"}
+    assert clients.put("c1", {"name": "renamed"})["name"] == clients.get("c1")["name"] == "renamed"
+    assert clients.delete("c1") is True and clients.get("c1") is None
     for key in ("z", "a", "m"):
         clients.put(key, {"key": key})
     clients.put("z", {"key": "z", "again": True})  # an update keeps its place
@@ -233,7 +239,7 @@ def test_the_embedded_default_never_imports_the_driver(tmp_path):
     code = (
         "import sys\n"
         "from dsop_sandbox.mocks.common.settings import Settings\n"
-        "from dsop_sandbox.mocks.common.store import open_store\n"
+        "from dsop_sandbox.mocks.common.open_store import open_store\n"
         f"s = Settings.load(environ={{}}, overrides={{'state_dir': {str(tmp_path)!r}}})\n"
         "open_store(s, 'svc').set_meta('k', 1)\n"
         "assert 'psycopg' not in sys.modules, 'psycopg was imported'\n"
