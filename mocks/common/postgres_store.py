@@ -13,9 +13,9 @@ of one service run one after another across processes and hosts, as SQLite's ``B
 IMMEDIATE`` makes them: a check-then-insert (a ``jti``, a code, a consent's use) sees every
 write committed before it. Reads take no lock.
 
-Connections are made per thread when first used, never shared across a fork (a process checks
-that a connection is its own), and one that the server dropped (a restart) is made anew on the
-next use. psycopg is imported only here, so the embedded default never loads it.
+Connections are made when first needed and kept in a small pool per process (POOL_SIZE), never
+shared across a fork (a process checks that the pool is its own), and one that the server dropped
+(a restart) is made anew on the next use. psycopg is imported only here, so the embedded default never loads it.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ from .settings import SettingsError
 from .store import _COMMON_SCHEMA, Store, statements
 
 URL_SCHEMES = ("postgresql", "postgres")
+#: Connections per service and process at most (a request holds one for a statement or a transaction,
+#: not for the whole request), so that hosts x processes x services stay within the server's
+#: max_connections (100 by default); a caller waits BUSY_TIMEOUT seconds for one at most.
+POOL_SIZE, BUSY_TIMEOUT = 8, 30.0
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _DDL = re.compile(r"\s*(CREATE|ALTER)\s", re.I)
 _DDL_TYPES = (
@@ -175,9 +179,9 @@ class PostgresStore(Store):
         self.path = None
         self.runtime_tables = ("events", *tuple(runtime_tables))
         self.registration_tables = tuple(registration_tables)
-        self._local = threading.local()
+        self._local = threading.local()  # the connection of the thread's open transaction
         self._lock = threading.Lock()
-        self._connections: list[Connection] = []
+        self._pool_pid = -1
         self._lock_key = lock_key(schema_name)
         try:
             with self.transaction() as db:
@@ -193,69 +197,111 @@ class PostgresStore(Store):
             reason = " ".join(str(exc).split())
             raise StoreUnavailable(f"store_url {redacted(url)}: cannot make schema {schema_name}: {reason}") from None
 
-    # -- connections -------------------------------------------------------------------------------
-    def _connect(self) -> Connection:
-        raw = psycopg.connect(
-            self.url,
-            autocommit=True,
-            row_factory=rows_like_sqlite,
-            connect_timeout=10,
-            options=f"-c search_path={self.schema_name}",
-            application_name=f"dsop-sandbox {self.schema_name}",
-        )
-        db = Connection(raw)
-        with self._lock:
-            self._connections.append(db)
-        return db
+    # -- connections: a small pool per process -------------------------------------------------------
+    def _pool(self) -> tuple[list[Connection], threading.BoundedSemaphore]:
+        """This process's idle connections and free places. A process forked from another starts
+        afresh and leaves the parent's connections alone (closing one would end the parent's session)."""
+        if self._pool_pid != os.getpid():
+            with self._lock:
+                if self._pool_pid != os.getpid():
+                    self._idle: list[Connection] = []
+                    self._places = threading.BoundedSemaphore(POOL_SIZE)
+                    self._local = threading.local()
+                    self._pool_pid = os.getpid()
+        return self._idle, self._places
 
-    def _connection(self, fresh: bool = False) -> Connection:
-        db = getattr(self._local, "db", None)
-        if db is None or fresh or not db.usable:
-            if db is not None and db.pid == os.getpid():
-                self._discard(db)
-            # A connection made before a fork belongs to the parent: left alone (closing it would end
-            # the parent's session), a new one for this process.
-            db = self._local.db = self._connect()
-        return db
-
-    def _discard(self, db: Connection) -> None:
-        with self._lock:
-            if db in self._connections:
-                self._connections.remove(db)
-        with suppress(psycopg.Error):
-            db.raw.close()
-
-    def _run(self, call):
-        """``call(connection)``, once more on a new connection when the server dropped the old one."""
-        db = self._connection()
+    def _acquire(self) -> Connection:
+        idle, places = self._pool()
+        if not places.acquire(timeout=BUSY_TIMEOUT):
+            raise psycopg.OperationalError(f"all {POOL_SIZE} connections of {self.schema_name} stayed busy")
         try:
-            return call(db)
-        except psycopg.OperationalError:
-            if db.usable:
+            with self._lock:
+                if idle:
+                    return idle.pop()
+            return Connection(
+                psycopg.connect(
+                    self.url,
+                    autocommit=True,
+                    row_factory=rows_like_sqlite,
+                    connect_timeout=10,
+                    options=f"-c search_path={self.schema_name}",
+                    application_name=f"dsop-sandbox {self.schema_name}",
+                )
+            )
+        except BaseException:
+            places.release()
+            raise
+
+    def _release(self, db: Connection) -> None:
+        """Back to the pool when it is sound and outside a transaction, else closed."""
+        idle, places = self._pool()
+        if db.pid != os.getpid():
+            return
+        if db.usable and db.raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            with self._lock:
+                idle.append(db)
+        else:
+            with suppress(psycopg.Error):
+                db.raw.close()
+        places.release()
+
+    def _drop_idle(self) -> None:
+        """The idle connections went with the one the server dropped (a restart drops them all)."""
+        idle, _ = self._pool()
+        with self._lock:
+            gone, idle[:] = list(idle), []
+        for db in gone:
+            with suppress(psycopg.Error):
+                db.raw.close()
+
+    def _run(self, call, keep: bool = False):
+        """``call(connection)``; once more on a new connection when the server dropped the one it
+        had. Inside the thread's transaction, on its connection. ``keep``: the connection stays
+        borrowed when ``call`` succeeds (a transaction begun)."""
+        current = getattr(self._local, "tx", None)
+        if current is not None:
+            return call(current)
+        for attempt in (1, 2):
+            db = self._acquire()
+            try:
+                result = call(db)
+            except psycopg.OperationalError:
+                self._release(db)
+                if db.usable or attempt == 2:
+                    raise
+                self._drop_idle()
+                continue
+            except BaseException:
+                self._release(db)
                 raise
-            return call(self._connection(fresh=True))
+            if not keep:
+                self._release(db)
+            return result
+        raise AssertionError("unreachable")
 
     # -- the Store's API ---------------------------------------------------------------------------
     @contextmanager
     def transaction(self):
         """A write transaction behind the service's advisory lock: all or nothing, one writer at a time."""
-        db = self._run(self._begin)
+        if getattr(self._local, "tx", None) is not None:
+            raise RuntimeError("a transaction inside a transaction (SQLite's store refuses it too)")
+        db = self._run(self._begin, keep=True)
+        self._local.tx = db
         try:
             yield db
+            db.raw.execute("COMMIT")
         except BaseException:
             if db.usable:
-                db.raw.execute("ROLLBACK")
+                with suppress(psycopg.Error):
+                    db.raw.execute("ROLLBACK")
             raise
-        db.raw.execute("COMMIT")
+        finally:
+            self._local.tx = None
+            self._release(db)
 
     def _begin(self, db: Connection) -> Connection:
         db.raw.execute("BEGIN")
-        try:
-            db.raw.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
-        except BaseException:
-            if db.usable:
-                db.raw.execute("ROLLBACK")
-            raise
+        db.raw.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
         return db
 
     def query(self, sql: str, params: tuple = ()) -> list:
@@ -272,10 +318,5 @@ class PostgresStore(Store):
         return {row["column_name"] for row in rows}
 
     def close(self) -> None:
-        with self._lock:
-            mine = [db for db in self._connections if db.pid == os.getpid()]
-            self._connections.clear()
-        for db in mine:
-            with suppress(psycopg.Error):
-                db.raw.close()
-        self._local = threading.local()
+        """Close this process's idle connections (used again, the store makes new ones)."""
+        self._drop_idle()

@@ -18,6 +18,8 @@ from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings, Settings
 from tests.keys import with_test_keys
 from tests.postgres.server import free_port
 
+#: The application name of the test store's connections (one per service schema).
+APP = "dsop-sandbox svc"
 SCHEMA = (
     records_schema("clients")
     + records_schema("sessions")
@@ -256,18 +258,44 @@ def test_a_dropped_connection_is_made_anew(postgres_url, tmp_path, postgres_serv
     try:
         store.set_meta("k", 1)
         with psycopg.connect(postgres_url, autocommit=True) as admin:  # what a server restart does to it
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dsop-sandbox svc'"
-            )
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (APP,))
         assert store.get_meta("k") == 1  # a read: once more on a new connection
         with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dsop-sandbox svc'"
-            )
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (APP,))
         store.set_meta("k", 2)  # a write transaction: begun on a new connection
         assert store.get_meta("k") == 2
         postgres_server.restart()
         assert store.get_meta("k") == 2
+    finally:
+        store.close()
+
+
+def test_many_threads_share_a_few_connections(postgres_url, tmp_path):
+    import psycopg
+
+    from dsop_sandbox.mocks.common.postgres_store import POOL_SIZE
+
+    store = opened(settings_for(tmp_path, postgres_url))
+    seen = []
+
+    def work(n):
+        for i in range(5):
+            store.set_meta(f"k{n}", i)
+            seen.append(
+                store.query_one("SELECT COUNT(*) AS n FROM pg_stat_activity WHERE application_name = ?", (APP,))["n"]
+            )
+
+    try:
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(3 * POOL_SIZE)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(seen) == 15 * POOL_SIZE and max(seen) <= POOL_SIZE
+        assert [store.get_meta(f"k{n}") for n in range(3 * POOL_SIZE)] == [4] * (3 * POOL_SIZE)
+        with psycopg.connect(postgres_url) as admin:
+            open_now = admin.execute("SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = %s", (APP,))
+            assert 1 <= open_now.fetchone()[0] <= POOL_SIZE
     finally:
         store.close()
 
