@@ -68,7 +68,7 @@ class EventLog:
 
     def record(self, draft: EventDraft, status: int) -> int:
         outcome = draft.outcome or ("ok" if status < 400 else "error")
-        with self.store.transaction() as db:
+        with self.store.transaction(exclusive=False) as db:  # an append: waits for no other writer
             (row,) = db.execute(
                 "INSERT INTO events(time, calendar_time, service, operation, method, path, status, outcome,"
                 " caller, subject, error, trace_id, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",

@@ -182,7 +182,8 @@ class PostgresStore(Store):
         self._local = threading.local()  # the connection of the thread's open transaction
         self._lock = threading.Lock()
         self._pool_pid = -1
-        self._lock_key = lock_key(schema_name)
+        # one round trip: the transaction and the lock (a number of ours, no parameter)
+        self._begin_locked = f"BEGIN; SELECT pg_advisory_xact_lock({lock_key(schema_name)})"
         try:
             with self.transaction() as db:
                 db.execute(f"CREATE SCHEMA IF NOT EXISTS {schema_name}")
@@ -281,11 +282,19 @@ class PostgresStore(Store):
 
     # -- the Store's API ---------------------------------------------------------------------------
     @contextmanager
-    def transaction(self):
-        """A write transaction behind the service's advisory lock: all or nothing, one writer at a time."""
+    def transaction(self, exclusive: bool = True):
+        """A write transaction behind the service's advisory lock: all or nothing, one writer at a
+        time. ``exclusive=False``: without the lock, for writes that read nothing they depend on (an
+        event, a disclosure appended), which then need not wait for the service's other writers."""
         if getattr(self._local, "tx", None) is not None:
             raise RuntimeError("a transaction inside a transaction (SQLite's store refuses it too)")
-        db = self._run(self._begin, keep=True)
+        statement = self._begin_locked if exclusive else "BEGIN"
+
+        def begin(db: Connection) -> Connection:
+            db.raw.execute(statement)
+            return db
+
+        db = self._run(begin, keep=True)
         self._local.tx = db
         try:
             yield db
@@ -298,11 +307,6 @@ class PostgresStore(Store):
         finally:
             self._local.tx = None
             self._release(db)
-
-    def _begin(self, db: Connection) -> Connection:
-        db.raw.execute("BEGIN")
-        db.raw.execute("SELECT pg_advisory_xact_lock(%s)", (self._lock_key,))
-        return db
 
     def query(self, sql: str, params: tuple = ()) -> list:
         return self._run(lambda db: db.execute(sql, params).fetchall())

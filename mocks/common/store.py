@@ -122,8 +122,9 @@ class Store:
         return db
 
     @contextmanager
-    def transaction(self):
-        """A write transaction (``BEGIN IMMEDIATE``): all or nothing."""
+    def transaction(self, exclusive: bool = True):
+        """A write transaction (``BEGIN IMMEDIATE``): all or nothing. SQLite has one writer at a time
+        whatever ``exclusive`` says (PostgreSQL's store lets appends skip the service's lock)."""
         db = self._connection()
         with self._write_lock:
             db.execute("BEGIN IMMEDIATE")

@@ -96,7 +96,7 @@ class Disclosures:
         if consent_generation is None and samtykke_token is not None:
             consent_generation = ALTINN2
             consent_id = consent_id or authorization_code
-        with self.store.transaction() as db:
+        with self.store.transaction(exclusive=False) as db:  # an append: waits for no other writer
             (row,) = db.execute(
                 "INSERT INTO disclosures(person, mottaker, tema, behandlingsgrunnlag, tidspunkt, leverte_data, "
                 "samtykke_token, authorization_code, foresporsel, leverandor, trace_id, consent_generation, "

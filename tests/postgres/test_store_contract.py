@@ -206,6 +206,49 @@ def test_two_stores_on_one_state_serialise_check_then_insert(settings):
             store.close()
 
 
+def test_a_writer_waits_for_the_open_write_transaction(settings):
+    first, second = opened(settings), opened(settings)
+    order = []
+
+    def write():
+        with second.transaction() as db:
+            order.append("second")
+            db.execute("INSERT INTO used(jti, expires) VALUES (?, ?)", ("j2", 1.0))
+
+    writer = threading.Thread(target=write)
+    try:
+        with first.transaction() as db:
+            db.execute("INSERT INTO used(jti, expires) VALUES (?, ?)", ("j1", 1.0))
+            writer.start()
+            time.sleep(0.3)  # long enough for the other writer to get in, were it not held back
+            order.append("first")
+        writer.join(10)
+        assert order == ["first", "second"] and count(second, "used") == 2
+    finally:
+        first.close()
+        second.close()
+
+
+def test_an_append_on_postgresql_does_not_wait_for_the_lock(postgres_url, tmp_path):
+    first, second = opened(settings_for(tmp_path, postgres_url)), opened(settings_for(tmp_path, postgres_url))
+    appended = threading.Event()
+
+    def append():
+        with second.transaction(exclusive=False) as db:
+            db.execute("INSERT INTO numbers(big, flag) VALUES (?, ?)", (1, 0))
+        appended.set()
+
+    try:
+        with first.transaction() as db:
+            db.execute("INSERT INTO used(jti, expires) VALUES (?, ?)", ("j1", 1.0))
+            threading.Thread(target=append).start()
+            assert appended.wait(10)  # done while the locked transaction is still open
+        assert count(first, "numbers") == 1 and count(first, "used") == 1
+    finally:
+        first.close()
+        second.close()
+
+
 def test_a_store_survives_reopening(settings, clock):
     first = opened(settings)
     Records(first, "clients", clock).put("c1", {"n": 1})
