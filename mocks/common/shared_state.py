@@ -51,9 +51,11 @@ Per-process on purpose (not observable, or a pure function of shared inputs):
   (``peers.py``): credentials a client holds; each process holding its own valid one is what
   several instances of a real client do;
 * the control plane's reference insurers and their reset keys: startup configuration from
-  whoever builds the app (the same in every process that builds it), not request state;
-* the TLS certificate switch (``ServiceRuntime.certificates``): installed by the server in front
-  of the app (the launcher), outside the app's state.
+  whoever builds the app (the same in every process that builds it), not request state.
+
+The certificate the servers present (``POST /_sandbox/tls``) is kept in ``meta``
+(``tls_certificate``, kept across a reset as before); each process's server is switched when its
+app takes the change up, whichever switch the server in front of it installed.
 """
 
 from __future__ import annotations
