@@ -51,6 +51,8 @@ ACCESS_EXTENSION = "admin_access"
 ADMIN_CALLER_KEY = "dsop.admin_caller"
 TRACE_HEADERS = ("Nav-Call-Id", "X-Request-Id", "X-Correlation-Id")
 CALENDAR_OFFSET_KEY = "calendar_offset"
+#: Which certificate the servers in front of the service present (``POST /_sandbox/tls``).
+TLS_CERTIFICATE_KEY = "tls_certificate"
 
 #: Generic error codes for HTTP failures the framework raises, mapped to each service's shape.
 HTTP_ERROR_CODES = {
@@ -99,6 +101,7 @@ class ServiceRuntime:
     def __post_init__(self):
         self._stored_offset: float | None = None
         self.shared.on_change(self._load_calendar_offset)
+        self.shared.on_change(self._take_up_certificate)
 
     def on_reset(self, hook: Callable[[bool], None]) -> None:
         """Call ``hook(registrations)`` after the store is reset, in the process that was asked to
@@ -114,7 +117,9 @@ class ServiceRuntime:
         self._stored_offset = 0.0
         for hook in self.reset_hooks:
             hook(registrations)
-        self.shared.changed()
+        with self.shared.change() as db:
+            if self.certificates is not None:  # not runtime state: the certificate served stays
+                write_meta(db, TLS_CERTIFICATE_KEY, self.certificates.current())
 
     def set_calendar_offset(self, seconds: float) -> None:
         with self.shared.change() as db:
@@ -128,6 +133,21 @@ class ServiceRuntime:
         if stored != self._stored_offset:
             self._stored_offset = stored
             self.clock.set_calendar_offset(stored)
+
+    def serve_certificate(self, kind: str) -> str:
+        """Present ``kind`` from now on, through every process's server: the PEM of its root."""
+        root_pem = self.certificates.serve(kind)
+        with self.shared.change() as db:
+            write_meta(db, TLS_CERTIFICATE_KEY, kind)
+        return root_pem
+
+    def _take_up_certificate(self) -> None:
+        """The certificate another process was told to present, on this process's server too."""
+        if self.certificates is None:
+            return
+        kind = self.store.get_meta(TLS_CERTIFICATE_KEY)
+        if kind is not None and kind != self.certificates.current():
+            self.certificates.serve(kind)
 
     def handshake_refused(self, alert: str, peer: str) -> None:
         """A client refused this service's TLS certificate: an event, so the refusal is seen

@@ -139,3 +139,36 @@ def test_a_new_worker_starts_with_what_the_others_set(workers, settings, now):
     assert late_client.get("/_sandbox/lifetimes").get_json()["lifetimes"]["maskinporten.access_token"] == 42
     assert late_client.get("/_sandbox/clock").get_json()["offset_seconds"] == 3600
     assert late_client.get("/jwk").status_code == 503
+
+
+class Switch:
+    """What the server in front of one worker installs (``ServiceRuntime.certificates``)."""
+
+    def __init__(self):
+        self.kind = "authority"
+
+    def current(self) -> str:
+        return self.kind
+
+    def serve(self, kind: str) -> str:
+        self.kind = kind
+        return f"root of {kind}"
+
+
+def test_the_certificate_switched_through_one_worker_is_presented_by_the_others_server(workers):
+    a, b = workers("nav")
+    switches = []
+    for app in (a, b):
+        switches.append(Switch())
+        app.extensions["sandbox"].certificates = switches[-1]
+    answer = a.test_client().post("/_sandbox/tls", json={"certificate": "untrusted"})
+    assert answer.get_json()["root_pem"] == "root of untrusted"
+    assert b.test_client().get("/_sandbox/tls").get_json()["certificate"] == "untrusted"
+    assert switches[1].kind == "untrusted"
+    assert b.test_client().post("/_sandbox/reset", json={}).status_code == 200  # a reset keeps it
+    [late] = workers("nav", 1)
+    late.extensions["sandbox"].certificates = Switch()
+    assert late.test_client().get("/_sandbox/tls").get_json()["certificate"] == "untrusted"
+    a.test_client().post("/_sandbox/tls", json={"certificate": "authority"})
+    b.test_client().get("/_sandbox/health")
+    assert switches[1].kind == "authority"
