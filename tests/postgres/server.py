@@ -5,6 +5,7 @@ the ``postgres`` user (made by the Debian package)."""
 
 from __future__ import annotations
 
+import atexit
 import glob
 import importlib.util
 import os
@@ -85,6 +86,7 @@ class PostgresServer:
             self.port = free_port()
             try:
                 self._pg_ctl_start()
+                atexit.register(self.stop)  # a worker that dies leaves no server behind either
                 return self
             except RuntimeError:
                 continue
@@ -113,6 +115,8 @@ class PostgresServer:
         self._pg_ctl_start()
 
     def stop(self) -> None:
+        if not self.data.exists():
+            return
         try:
             self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
