@@ -154,7 +154,22 @@ class Sandbox:
         self.serving: dict[str, str] = {}  # service -> certificate kind, when not the authority's
 
     def start(self, timeout: float = 15.0) -> Sandbox:
+        """Serve every service from threads of this process until :meth:`stop`."""
         began = time.perf_counter()
+        self.prepare()
+        try:
+            self.serve_here()
+            self.wait_healthy(timeout)
+        except BaseException:
+            self.stop()  # no server thread may outlive a failed start (a stuck process)
+            raise
+        self.startup_seconds = time.perf_counter() - began
+        return self
+
+    def prepare(self) -> Sandbox:
+        """Bind every port (0 gives a free one), then open the key authority and build every app with
+        the real base URLs. Nothing serves yet and no thread has started, so that a supervisor may
+        fork its worker processes from here (sandbox/supervisor.py)."""
         try:
             for name in self.services:
                 limits = self.requested.server
@@ -173,18 +188,17 @@ class Sandbox:
             self.stop()
             raise StartupError(f"cannot bind {name} to port {self.requested.services[name].port}: {exc}") from exc
         try:
-            self._serve(timeout)
+            self._build()
         except AuthorityError as exc:
             self.stop()
             raise StartupError(str(exc)) from exc
         except BaseException:
-            self.stop()  # no server thread may outlive a failed start (a stuck process)
+            self.stop()
             raise
-        self.startup_seconds = time.perf_counter() - began
         return self
 
-    def _serve(self, timeout: float) -> None:
-        """With every port bound: the key authority, the apps with the real base URLs, serving."""
+    def _build(self) -> None:
+        """With every port bound: the key authority, the apps with the real base URLs."""
         self.settings = self.requested.with_ports({name: s.port for name, s in self.servers.items()})
         self.settings.state_dir.mkdir(parents=True, exist_ok=True)
         authority = KeyAuthority.open(self.settings.state_dir, (self.shared_clock or Clock()).now())
@@ -196,9 +210,12 @@ class Sandbox:
             self.apps[name] = FACTORIES[name](self.settings, authority=authority, clock=clock)
         if self.settings.tls:
             self._install_certificate_switches()
+
+    def serve_here(self, worker: str | None = None) -> None:
+        """Serve every prepared app from threads of this process (``worker``: this process's name in
+        the answers' worker header, when it is one of several on the same sockets)."""
         for name in self.services:
-            self.servers[name].start(self.apps[name])
-        self.wait_healthy(timeout)
+            self.servers[name].start(self.apps[name], worker)
 
     def _use_tls(self, authority: KeyAuthority) -> None:
         """Every server serves HTTPS with its own certificate from the key authority."""
@@ -251,11 +268,16 @@ class Sandbox:
             stopper.start()
         for stopper in stoppers:
             stopper.join()
+        self.close_stores()
+        self.servers.clear()
+
+    def close_stores(self) -> None:
+        """Close every database connection this process holds (they open again on the next query): what
+        a supervisor does before it forks, so that no connection is shared between two processes."""
         for app in self.apps.values():
             runtime = app.extensions.get("sandbox")
             if runtime is not None:
                 runtime.store.close()
-        self.servers.clear()
 
     def __enter__(self) -> Sandbox:
         return self.start()

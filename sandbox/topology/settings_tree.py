@@ -5,19 +5,36 @@ the commands each process or container runs."""
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 from dsop_sandbox.mocks.common.settings import ENV_PREFIX, SERVICE_NAMES
 
+from ..ports import free_ports
+
+__all__ = [
+    "free_ports",
+    "init_arguments",
+    "serve_arguments",
+    "settings_environment",
+    "settings_toml",
+    "topology_settings",
+]
+
 
 def topology_settings(
-    ports: dict[str, int], hosts: dict[str, str], *, state_dir: str | Path, bind_host: str, tls: bool = False
+    ports: dict[str, int],
+    hosts: dict[str, str],
+    *,
+    state_dir: str | Path,
+    bind_host: str,
+    tls: bool = False,
+    workers: int | None = None,
 ) -> dict:
     """Settings (as a TOML/environment tree) for services that run apart: every service's port and
-    its base URL on the host name the others reach it by (https with ``tls``)."""
+    its base URL on the host name the others reach it by (https with ``tls``); ``workers`` processes
+    per service (None: the setting's default, the cores each process may use)."""
     scheme = "https" if tls else "http"
-    return {
+    tree = {
         "state_dir": str(state_dir),
         "bind_host": bind_host,
         "tls": tls,
@@ -25,6 +42,9 @@ def topology_settings(
             name: {"port": ports[name], "base_url": f"{scheme}://{hosts[name]}:{ports[name]}"} for name in SERVICE_NAMES
         },
     }
+    if workers is not None:
+        tree["workers"] = workers
+    return tree
 
 
 def settings_toml(tree: dict) -> str:
@@ -63,21 +83,6 @@ def _toml_value(value) -> str:
     if isinstance(value, int):
         return str(value)
     return json.dumps(str(value), ensure_ascii=False)
-
-
-def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """``count`` different ports that were free a moment ago (bound to port 0, then closed; another
-    program could take one in between: a tiny race, accepted)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind((host, 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def serve_arguments(name: str) -> list[str]:
