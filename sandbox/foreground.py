@@ -98,11 +98,11 @@ def run_supervised(
 def print_started(sandbox: Sandbox, banner: bool, *insurers, workers: int = 1) -> None:
     settings = sandbox.settings
     lines = []
-    processes = f", {workers} worker processes per service" if workers > 1 else ""
+    processes = f"{workers} worker processes per service, " if workers > 1 else ""
     if banner:
         lines.append(
             f"dsop-sandbox is up in {sandbox.startup_seconds:.2f} s "
-            f"(Altinn 3 and Altinn 2 consent, state in {settings.state_dir}{processes})"
+            f"(Altinn 3 and Altinn 2 consent, {processes}state in {settings.state_dir})"
         )
     for name in sandbox.services:
         issuer = f"   issuer {settings.issuer(name)}" if name in ("idporten", "maskinporten") else ""

@@ -21,6 +21,7 @@ a started one as a respawned one: neither builds anything, so the cold start is 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import secrets
@@ -104,6 +105,7 @@ class Supervisor:
         sandbox.prepare()
         try:
             plan = self._plan_insurers() if self.with_insurer else []
+            gc.freeze()  # what is built stays out of the workers' collections: fewer pages copied on write
             for slot in self.slots:
                 self._spawn(slot)
             self._wait_ready(timeout)

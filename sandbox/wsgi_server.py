@@ -156,7 +156,10 @@ class GrowingServer(wsgi.Server):
             self.software = f"{self.version} Server"
         self.socket.settimeout(0)
         self._connections = connections.ConnectionManager(self)
-        self.requests.start()
+        # cheroot's ``requests.start()`` polls every 0.1 s until each new thread has begun; a connection
+        # that comes first waits in the queue all the same, so the threads start without that wait.
+        pool = self.requests
+        pool._threads.extend(pool._spawn_worker() for _ in range(pool.min))
         self.ready = True
         self._start_time = time.time()
 
