@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,6 +25,7 @@ from dsop_sandbox.mocks.maskinporten import create_app as create_maskinporten
 from dsop_sandbox.mocks.nav import create_app as create_nav
 
 from . import control_plane, dashboard
+from .control_plane.fanout import trusted_root_file
 from .wsgi_server import ServiceServer
 
 
@@ -104,22 +106,52 @@ def unhealthy_after(
     return sorted(pending)
 
 
+#: Meta key (in each service's store) of the certificate its server presents: ``{"kind", "id"}``, so
+#: that every worker process of the service presents the one a ``/_sandbox/tls`` call chose.
+CERTIFICATE_KEY = "tls_certificate"
+
+
 class Certificates:
     """The certificate one server of a :class:`Sandbox` presents (see ``CertificateSwitch`` in
-    mocks/common/service.py): the key authority's, or an untrusted one for the same names."""
+    mocks/common/service.py): the key authority's, or an untrusted one for the same names.
+
+    A switch is written to the service's store; with several worker processes on one socket, each
+    takes it up before its next handshake (:meth:`follow`), presenting the same files."""
 
     def __init__(self, sandbox: Sandbox, name: str):
         self.sandbox, self.name = sandbox, name
+        self.presented: str | None = None  # the id of the switch this process presents (None: the start's)
 
     def current(self) -> str:
         return self.sandbox.serving.get(self.name, "authority")
 
     def serve(self, kind: str) -> str:
+        root = self._present(kind, make=True)
+        self.presented = uuid.uuid4().hex
+        self._store().set_meta(CERTIFICATE_KEY, {"kind": kind, "id": self.presented})
+        return root
+
+    def follow(self) -> None:
+        """Present what the last switch of any process chose, if this process does not yet."""
+        chosen = self._store().get_meta(CERTIFICATE_KEY) or {"kind": "authority", "id": None}
+        if chosen["id"] != self.presented:
+            if chosen["kind"] != self.current() or chosen["kind"] == "untrusted":  # (a new untrusted root)
+                self._present(chosen["kind"], make=False)
+            self.presented = chosen["id"]
+
+    def _store(self):
+        return self.sandbox.apps[self.name].extensions["sandbox"].store
+
+    def _present(self, kind: str, make: bool) -> str:
+        """Present ``kind`` (``make``: a new untrusted root; else the files the switching process made)."""
         sandbox = self.sandbox
         now = (sandbox.shared_clock or Clock()).now()
         hostnames = tls_hostnames(sandbox.settings, self.name)
         if kind == "untrusted":
-            cert, key = untrusted_certificate(sandbox.settings.state_dir / "untrusted-tls", self.name, hostnames, now)
+            folder = sandbox.settings.state_dir / "untrusted-tls"
+            cert, key = folder / f"{self.name}.cert.pem", folder / f"{self.name}.key.pem"
+            if make or not cert.exists():
+                cert, key = untrusted_certificate(folder, self.name, hostnames, now)
         elif kind == "authority":
             cert, key = sandbox.authority.tls_certificate(self.name, hostnames, now)
         else:
@@ -213,9 +245,14 @@ class Sandbox:
 
     def serve_here(self, worker: str | None = None) -> None:
         """Serve every prepared app from threads of this process (``worker``: this process's name in
-        the answers' worker header, when it is one of several on the same sockets)."""
+        the answers' worker header, when it is one of several on the same sockets; each then presents
+        the certificate any of them was switched to)."""
         for name in self.services:
-            self.servers[name].start(self.apps[name], worker)
+            server = self.servers[name]
+            runtime = self.apps[name].extensions.get("sandbox")
+            if worker is not None and runtime is not None and isinstance(runtime.certificates, Certificates):
+                server.before_handshake(runtime.certificates.follow)
+            server.start(self.apps[name], worker)
 
     def _use_tls(self, authority: KeyAuthority) -> None:
         """Every server serves HTTPS with its own certificate from the key authority."""
@@ -233,6 +270,9 @@ class Sandbox:
                 continue
             runtime.certificates = Certificates(self, name)
             server.on_handshake_refused(runtime.handshake_refused)
+            # a start presents the authority's certificate, whatever a run before switched to
+            runtime.store.set_meta(CERTIFICATE_KEY, None)
+            trusted_root_file(self.settings.state_dir, name).unlink(missing_ok=True)
 
     def serve_untrusted_certificate(self, name: str) -> None:
         """``name`` serves a certificate for the same host names that does *not* chain to the CA

@@ -221,8 +221,15 @@ class WatchfulSSLAdapter(BuiltinSSLAdapter):
     refusal (the client does not trust the certificate) leaves a trace where the server can see it."""
 
     on_refused: HandshakeListener | None = None
+    #: Called before each handshake (a worker process takes up a certificate switch made by another).
+    before: Callable[[], None] | None = None
 
     def wrap(self, sock):
+        if self.before is not None:
+            try:
+                self.before()
+            except Exception:
+                log.exception("before-handshake hook failed")
         try:
             peer = "{}:{}".format(*sock.getpeername()[:2])
         except OSError:
@@ -286,6 +293,11 @@ class ServiceServer:
         """Call ``listener(alert, peer)`` whenever a client refuses the TLS handshake."""
         if self.server.ssl_adapter is not None:
             self.server.ssl_adapter.on_refused = listener
+
+    def before_handshake(self, hook: Callable[[], None] | None) -> None:
+        """Call ``hook()`` before each TLS handshake (it may :meth:`swap_certificate`)."""
+        if self.server.ssl_adapter is not None:
+            self.server.ssl_adapter.before = hook
 
     def swap_certificate(self, cert_path: str, key_path: str) -> None:
         """Serve another certificate from now on, while running: new connections get it, and idle
