@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -106,8 +105,8 @@ def unhealthy_after(
     return sorted(pending)
 
 
-#: Meta key (in each service's store) of the certificate its server presents: ``{"kind", "id"}``, so
-#: that every worker process of the service presents the one a ``/_sandbox/tls`` call chose.
+#: Meta key (in each service's store) of the certificate kind its server presents, so that every
+#: worker process of the service presents the one a ``/_sandbox/tls`` call chose.
 CERTIFICATE_KEY = "tls_certificate"
 
 
@@ -116,28 +115,30 @@ class Certificates:
     mocks/common/service.py): the key authority's, or an untrusted one for the same names.
 
     A switch is written to the service's store; with several worker processes on one socket, each
-    takes it up before its next handshake (:meth:`follow`), presenting the same files."""
+    takes it up before its next handshake (:meth:`follow`). An untrusted certificate is made when
+    the service switches to it, and every process that follows (or is told the same) presents those
+    files, so that all present one root."""
 
     def __init__(self, sandbox: Sandbox, name: str):
         self.sandbox, self.name = sandbox, name
-        self.presented: str | None = None  # the id of the switch this process presents (None: the start's)
 
     def current(self) -> str:
         return self.sandbox.serving.get(self.name, "authority")
 
     def serve(self, kind: str) -> str:
-        root = self._present(kind, make=True)
-        self.presented = uuid.uuid4().hex
-        self._store().set_meta(CERTIFICATE_KEY, {"kind": kind, "id": self.presented})
+        made = kind == "untrusted" and self._stored() != "untrusted"
+        root = self._present(kind, make=made)
+        self._store().set_meta(CERTIFICATE_KEY, kind)
         return root
 
     def follow(self) -> None:
         """Present what the last switch of any process chose, if this process does not yet."""
-        chosen = self._store().get_meta(CERTIFICATE_KEY) or {"kind": "authority", "id": None}
-        if chosen["id"] != self.presented:
-            if chosen["kind"] != self.current() or chosen["kind"] == "untrusted":  # (a new untrusted root)
-                self._present(chosen["kind"], make=False)
-            self.presented = chosen["id"]
+        kind = self._stored()
+        if kind != self.current():
+            self._present(kind, make=False)
+
+    def _stored(self) -> str:
+        return self._store().get_meta(CERTIFICATE_KEY) or "authority"
 
     def _store(self):
         return self.sandbox.apps[self.name].extensions["sandbox"].store
