@@ -169,6 +169,26 @@ def test_a_consent_given_through_one_worker_is_used_through_the_other(tree, insu
     assert ufore(tree, insurer, answer.json()).status_code == 200
 
 
+def test_the_calendar_and_a_fault_set_through_one_worker_hold_on_the_other(tree, insurer):
+    first = tree.session("maskinporten")
+    other = tree.session("maskinporten", not_worker=first.worker)
+    admin = {"headers": tree.admin_headers}
+    base = tree.urls["maskinporten"] + "/_sandbox"
+    moved = first.request("POST", base + "/clock", json={"advance": "P3D"}, **admin)
+    assert moved.status_code == 200, moved.text
+    shown = other.request("GET", base + "/clock", **admin).json()
+    assert shown["offset_seconds"] == 3 * 86400, shown
+
+    armed = first.request("POST", base + "/faults", json={"operation": "token", "status": 503, "count": 2}, **admin)
+    assert armed.status_code == 201, armed.text
+    token = tree.urls["maskinporten"] + "/token"
+    refused = [other.request("POST", token, data=insurer.token_form(UFORE_SCOPE)) for _ in range(2)]
+    assert [answer.status_code for answer in refused] == [503, 503], refused[0].text
+    assert refused[0].json()["error"] == "temporarily_unavailable" or "error" in refused[0].json()
+    again = first.request("POST", token, data=insurer.token_form(UFORE_SCOPE))
+    assert again.status_code == 200, "a fault armed for 2 calls fails 2 calls in all, on whichever worker"
+
+
 def test_kill_9_of_a_worker_loses_nothing_acknowledged_and_a_new_worker_takes_its_place(tree, insurer):
     before = tree.worker_pids()
     assert len(before) == WORKERS
@@ -187,6 +207,7 @@ def test_kill_9_of_a_worker_loses_nothing_acknowledged_and_a_new_worker_takes_it
 
     os.kill(victim, signal.SIGKILL)
     began = time.monotonic()
+    tree.http.close()  # its kept-alive connections may be the dead worker's: a client reconnects
     for service, url in tree.urls.items():  # the other worker answers every service at once
         answer = tree.session(service).request("GET", url + "/_sandbox/health")
         assert answer.status_code == 200 and pid_of(worker_of(answer)) != victim
