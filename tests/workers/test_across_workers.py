@@ -96,31 +96,20 @@ def test_a_login_begun_through_one_worker_ends_through_the_other_and_its_code_is
     callback = {k: v[0] for k, v in parse_qs(urlsplit(back.headers["Location"]).query).items()}
     assert callback["state"] == "st-workers"
     basic = base64.b64encode(f"{client['client_id']}:{client['client_secret']}".encode()).decode()
-    redeemed = browser_a.request(
-        "POST",
-        idporten + "/token",
-        data={
+    redemption = {
+        "data": {
             "grant_type": "authorization_code",
             "code": callback["code"],
             "redirect_uri": REDIRECT_URI,
             "code_verifier": verifier,
         },
-        headers={"Authorization": f"Basic {basic}"},
-    )
+        "headers": {"Authorization": f"Basic {basic}"},
+    }
+    redeemed = browser_a.request("POST", idporten + "/token", **redemption)
     assert redeemed.status_code == 200, redeemed.text
     claims = jwt.decode(redeemed.json()["id_token"], options={"verify_signature": False})
     assert (claims["pid"], claims["nonce"], claims["acr"]) == (KARI, "n-workers", HIGH)
-    again = browser_b.request(  # a code is used once, whichever worker is asked
-        "POST",
-        idporten + "/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": callback["code"],
-            "redirect_uri": REDIRECT_URI,
-            "code_verifier": verifier,
-        },
-        headers={"Authorization": f"Basic {basic}"},
-    )
+    again = browser_b.request("POST", idporten + "/token", **redemption)  # once, whichever worker is asked
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant", again.text
 
 
