@@ -291,6 +291,7 @@ class Supervisor:
         """Keep N workers running until ``stop`` is set: start a worker again in the place of one that ended."""
         while not stop.wait(WATCH_INTERVAL):
             self._ready_notes()  # (respawned workers say so too; nobody waits for it)
+            self._watch_insurers()
             now = time.monotonic()
             for slot in self.slots:
                 ended = self._ended(slot)
@@ -299,6 +300,15 @@ class Supervisor:
                 if not slot.pid and now >= slot.due and not stop.is_set():
                     self._spawn(slot)
                     self.respawns += 1
+
+    def _watch_insurers(self) -> None:
+        """The insurer process is not started again (it registered its insurers once): say that it ended."""
+        if not self.insurer_pid:
+            return
+        ended = self._ended(Slot(0, pid=self.insurer_pid))
+        if ended is not None:
+            self.insurer_pid = 0
+            print(f"dsop-sandbox: the reference insurers' process ended ({ended})", file=sys.stderr)
 
     def _schedule(self, slot: Slot, ended: str, now: float) -> None:
         quick = now - slot.started < QUICK_DEATH
