@@ -59,13 +59,9 @@ class ProcessTopology:
         self.ports = chosen
         self.settings_path = self.state_dir / SETTINGS_FILE
         self.tree = topology_settings(
-            self.ports,
-            dict.fromkeys(SERVICE_NAMES, host),
-            state_dir=self.state_dir,
-            bind_host=host,
-            tls=tls,
-            workers=workers,
+            self.ports, dict.fromkeys(SERVICE_NAMES, host), state_dir=self.state_dir, bind_host=host, tls=tls
         )
+        self.workers = workers
         self.read_only_keys = read_only_keys
         self.processes: dict[str, subprocess.Popen] = {}
         self._logs = contextlib.ExitStack()  # the services' log files, open while they run
@@ -105,7 +101,17 @@ class ProcessTopology:
         return self.state_dir / LOG_FOLDER / f"{name}.log"
 
     def command(self, name: str) -> list[str]:
-        return [self.python, "-m", "dsop_sandbox.cli", *serve_arguments(name), "--config", str(self.settings_path)]
+        """A service's process (its worker count on the command line: the settings are the containers' too)."""
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
+        return [
+            self.python,
+            "-m",
+            "dsop_sandbox.cli",
+            *serve_arguments(name),
+            *workers,
+            "--config",
+            str(self.settings_path),
+        ]
 
     def init_command(self) -> list[str]:
         return [self.python, "-m", "dsop_sandbox.cli", *init_arguments(), "--config", str(self.settings_path)]

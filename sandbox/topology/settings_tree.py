@@ -22,19 +22,12 @@ __all__ = [
 
 
 def topology_settings(
-    ports: dict[str, int],
-    hosts: dict[str, str],
-    *,
-    state_dir: str | Path,
-    bind_host: str,
-    tls: bool = False,
-    workers: int | None = None,
+    ports: dict[str, int], hosts: dict[str, str], *, state_dir: str | Path, bind_host: str, tls: bool = False
 ) -> dict:
     """Settings (as a TOML/environment tree) for services that run apart: every service's port and
-    its base URL on the host name the others reach it by (https with ``tls``); ``workers`` processes
-    per service (None: the setting's default, the cores each process may use)."""
+    its base URL on the host name the others reach it by (https with ``tls``)."""
     scheme = "https" if tls else "http"
-    tree = {
+    return {
         "state_dir": str(state_dir),
         "bind_host": bind_host,
         "tls": tls,
@@ -42,9 +35,6 @@ def topology_settings(
             name: {"port": ports[name], "base_url": f"{scheme}://{hosts[name]}:{ports[name]}"} for name in SERVICE_NAMES
         },
     }
-    if workers is not None:
-        tree["workers"] = workers
-    return tree
 
 
 def settings_toml(tree: dict) -> str:
