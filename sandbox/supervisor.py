@@ -92,7 +92,6 @@ class Supervisor:
         self.insurers: list[InsurerReport] = []
         self.insurer_pid = 0
         self.startup_seconds: float | None = None
-        self.respawns = 0
         self._ready_read, self._ready_write = os.pipe()
         os.set_blocking(self._ready_read, False)
         self._pid = os.getpid()
@@ -200,20 +199,18 @@ class Supervisor:
     def _plan_insurers(self) -> list[dict]:
         """The two reference insurers' ports, URLs and reset keys, fixed before the workers fork, so that
         every worker's control plane knows the keys (the walkthrough's "reset for the next group")."""
+        from dsop_sandbox.examples.reference_insurer.config import RESET_KEY_HEADER
+
+        from . import reference_insurer as reference
         from .control_plane import allow_insurer_reset
-        from .reference_insurer import ALTINN2, ALTINN3, TWIN_NAME, TWIN_ORG
-        from .reference_insurer import NAME as FIRST_NAME
-        from .reference_insurer import ORG as FIRST_ORG
 
         settings = self.sandbox.settings
         first = settings.reference_insurer_port
         free = iter(free_ports(2, settings.bind_host))
         plan = [
-            {"port": first or next(free), "org": FIRST_ORG, "name": FIRST_NAME, "consent": ALTINN3},
-            {"port": next(free), "org": TWIN_ORG, "name": TWIN_NAME, "consent": ALTINN2},
+            {"port": first or next(free), "org": reference.ORG, "name": reference.NAME, "consent": reference.ALTINN3},
+            {"port": next(free), "org": reference.TWIN_ORG, "name": reference.TWIN_NAME, "consent": reference.ALTINN2},
         ]
-        from dsop_sandbox.examples.reference_insurer.config import RESET_KEY_HEADER
-
         control = self.sandbox.apps.get("control")
         for insurer in plan:
             insurer["reset_key"] = secrets.token_urlsafe(32)
@@ -250,6 +247,8 @@ class Supervisor:
         code, servers = 0, []
         try:
             die_with_parent()
+            if os.getppid() != self._pid:  # the supervisor died before the line above
+                return
             stop = threading.Event()
             for signum in (signal.SIGINT, signal.SIGTERM):
                 signal.signal(signum, lambda *_: stop.set())
@@ -299,7 +298,6 @@ class Supervisor:
                     self._schedule(slot, ended, now)
                 if not slot.pid and now >= slot.due and not stop.is_set():
                     self._spawn(slot)
-                    self.respawns += 1
 
     def _watch_insurers(self) -> None:
         """The insurer process is not started again (it registered its insurers once): say that it ended."""
