@@ -178,6 +178,19 @@ def test_the_calendar_and_a_fault_set_through_one_worker_hold_on_the_other(tree,
     assert again.status_code == 200, "a fault armed for 2 calls fails 2 calls in all, on whichever worker"
 
 
+def test_a_key_rotated_through_one_worker_signs_and_is_published_through_the_other(tree, insurer):
+    first = tree.session("maskinporten")
+    other = tree.session("maskinporten", not_worker=first.worker)
+    base = tree.urls["maskinporten"]
+    rotated = first.request("POST", base + "/_sandbox/keys/rotate", headers=tree.admin_headers)
+    assert rotated.status_code == 200, rotated.text
+    kid = rotated.json()["signing_kid"]
+    assert kid in [key["kid"] for key in other.request("GET", base + "/jwk").json()["keys"]]
+    token = other.request("POST", base + "/token", data=insurer.token_form(UFORE_SCOPE))
+    assert token.status_code == 200, token.text
+    assert jwt.get_unverified_header(token.json()["access_token"])["kid"] == kid
+
+
 def test_kill_9_of_a_worker_loses_nothing_acknowledged_and_a_new_worker_takes_its_place(tree, insurer):
     before = tree.worker_pids()
     assert len(before) == WORKERS
