@@ -29,13 +29,16 @@ lifetimes set at runtime (``lifetimes.py``)    ``meta`` keys ``lifetime:<name>``
 calendar offset (``clock.py``)                 ``meta`` ``calendar_offset`` (was read at startup only);
                                                reloaded on change. Protocol-time freeze/move stays per
                                                :class:`~.clock.Clock` object: tests only, never over HTTP
-signing keys after a rotation (authority)      the key directory's files (as before); the rotation changes
-                                               the generation, and every process of that service reloads
-                                               the issuer's published keys from the files
+signing keys after a rotation (authority)      the key directory's files (as before) and table
+                                               ``signing_keys`` (published generations and their PEMs, for
+                                               hosts with key directories of their own); every process of
+                                               the service takes them up on change (``key_admin.py``)
 Maskinporten registry cache (``registry.py``)  copy of store rows, dropped on change (every registry
                                                write changes the generation)
 ID-porten login denials (``idporten/app.py``)  table ``login_denials``, taken one row at a time
-ID-porten pairwise secret                      ``meta``; written only if absent, so processes agree
+ID-porten pairwise secret                      ``meta``; written only if absent, so processes agree; put
+                                               back after a reset and taken up on change
+TLS certificate presented (``/_sandbox/tls``)  ``meta`` ``tls_certificate`` (see below)
 reset (``ServiceRuntime.reset``)               the store is reset once; the generation change makes the
                                                other processes drop their copies; seeding hooks run once
 =============================================  ============================================================
