@@ -11,11 +11,13 @@ PRECISION`` and ``TEXT`` compares byte by byte (``COLLATE "C"``, as SQLite's ``B
 A write transaction takes the service's transaction-scoped advisory lock first, so the writers
 of one service run one after another across processes and hosts, as SQLite's ``BEGIN
 IMMEDIATE`` makes them: a check-then-insert (a ``jti``, a code, a consent's use) sees every
-write committed before it. Reads take no lock.
+write committed before it. Reads take no lock, and neither does an append that reads nothing
+(``transaction(exclusive=False)``: an event, a disclosure).
 
 Connections are made when first needed and kept in a small pool per process (POOL_SIZE), never
 shared across a fork (a process checks that the pool is its own), and one that the server dropped
-(a restart) is made anew on the next use. psycopg is imported only here, so the embedded default never loads it.
+(a restart) is made anew on the next use. psycopg is imported only here (:mod:`.open_store`
+imports this module only for a ``store_url``), so the embedded default never loads it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from .settings import SettingsError
-from .store import _COMMON_SCHEMA, Store, statements
+from .store import COMMON_SCHEMA, Store, statements
 
 URL_SCHEMES = ("postgresql", "postgres")
 #: Connections per service and process at most (a request holds one for a statement or a transaction,
@@ -113,11 +115,11 @@ class Row(tuple):
 
 
 def rows_like_sqlite(cursor):
+    """psycopg's row factory: :class:`Row` for a result, plain tuples for none."""
     description = cursor.description
     if description is None:
         return tuple
-    make = _row_class(tuple(column.name for column in description))
-    return make
+    return _row_class(tuple(column.name for column in description))
 
 
 class Cursor:
@@ -143,7 +145,8 @@ class Cursor:
 
 
 class Connection:
-    """One thread's connection, answering ``execute(sql, params)`` as sqlite3's does."""
+    """A connection of the pool, answering ``execute(sql, params)`` as sqlite3's does (``?``
+    placeholders, booleans as 0/1, rows by name or place)."""
 
     __slots__ = ("pid", "raw")
 
@@ -187,7 +190,7 @@ class PostgresStore(Store):
         try:
             with self.transaction() as db:
                 db.execute(f"CREATE SCHEMA IF NOT EXISTS {schema_name}")
-                for statement in statements(_COMMON_SCHEMA + schema):
+                for statement in statements(COMMON_SCHEMA + schema):
                     db.execute(statement)
         except psycopg.OperationalError as exc:
             self.close()

@@ -1,14 +1,15 @@
 """Each service's state: one SQLite database per service under the state directory (the embedded
 default), or one schema per service in PostgreSQL (``store_url``, :mod:`.postgres_store`).
 
-Each thread gets its own connection (the WSGI server is threaded); WAL mode lets readers
-run beside the single writer. Services declare their tables as *registrations* (kept by
+On SQLite each thread gets its own connection (the WSGI server is threaded); WAL mode lets
+readers run beside the single writer. Services declare their tables as *registrations* (kept by
 ``reset``) or *runtime* (cleared by ``reset``).
 
 The SQL the services write runs on both backends (portable SQL): ``?`` placeholders, no
 ``rowid``/``PRAGMA``/``INSERT OR …``/``lastrowid`` (``INSERT … ON CONFLICT … DO …`` and
 ``RETURNING id``), no SQLite-only functions, and auto-numbered keys spelled exactly
-``id INTEGER PRIMARY KEY AUTOINCREMENT``.
+``id INTEGER PRIMARY KEY AUTOINCREMENT`` (first in their table; ``seq`` where ``id`` names
+something else). A table from before its key got one is renumbered from its rowid once, on SQLite.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import threading
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-_COMMON_SCHEMA = """
+COMMON_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -73,7 +74,7 @@ class Store:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
-        script = _COMMON_SCHEMA + schema
+        script = COMMON_SCHEMA + schema
         with self.transaction() as db:
             renumbered = [(table, key) for table, key in numbered_tables(script) if self._lacks(db, table, key)]
             for table, _ in renumbered:
