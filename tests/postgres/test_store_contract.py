@@ -151,6 +151,11 @@ def test_rows_read_as_sqlite_rows_and_types_keep(store):
     assert store.query_one("SELECT id FROM numbers WHERE id = ?", (-1,)) is None
 
 
+def test_a_question_mark_or_percent_in_quoted_text_is_text(store):
+    row = store.query_one("SELECT '?' AS q, 'a%b' AS p, ? AS given", ("x",))
+    assert (row["q"], row["p"], row["given"]) == ("?", "a%b", "x")
+
+
 def test_text_compares_byte_by_byte(store):
     with store.transaction() as db:
         for label in ("b", "B", "a", "_", "2027-01-02T00:00:00Z", "2027-01-10T00:00:00Z"):
@@ -341,6 +346,16 @@ def test_many_threads_share_a_few_connections(postgres_url, tmp_path):
             assert 1 <= open_now.fetchone()[0] <= POOL_SIZE
     finally:
         store.close()
+
+
+def test_a_url_is_shown_without_its_password():
+    from dsop_sandbox.mocks.common.postgres_store import redacted
+
+    assert redacted("postgresql://team:p%40ss@db.example:5432/sandbox?sslmode=require") == (
+        "postgresql://team:***@db.example:5432/sandbox?sslmode=require"
+    )
+    assert redacted("postgresql://team@[::1]/sandbox") == "postgresql://team@[::1]/sandbox"
+    assert redacted("postgresql://team:pw@[::1]/s") == "postgresql://team:***@[::1]/s"
 
 
 def test_an_unreachable_database_is_a_one_line_startup_error(tmp_path):
