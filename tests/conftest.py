@@ -38,9 +38,9 @@ def pytest_configure(config):
 #: reordering). A file not listed starts after these, in collection order; add a file here once it
 #: takes more than about 8 s.
 LONG_POLES = {
-    "tests/containers/test_compose_http.py": 59,
+    "tests/containers/test_compose_http.py": 36,
     "tests/browser/test_walkthrough_room.py": 40,
-    "tests/containers/test_compose_tls.py": 40,
+    "tests/containers/test_compose_tls.py": 35,
     "tests/conformance/test_cli.py": 28,
     "tests/conformance/test_run_twice.py": 24,
     "tests/browser/test_dashboard.py": 21,
