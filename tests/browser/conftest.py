@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.missing_tools import skip_or_fail
 
@@ -130,6 +131,16 @@ def shoot(page, name: str, *, always: bool = False) -> Path | None:
     path = SCREENSHOTS / (re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") + ".png")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def wait_past_consent_tokens(page, sandbox, margin: float = 0.0) -> None:
+    """Waits (in the page, on the real clock the sandbox's protocol clock follows here) until every
+    Maskinporten token that carried a consent has run out, ``margin`` seconds past the last one's
+    ``exp`` (whole seconds: a token issued at t.9 with a 2 s lifetime has exp t+2, which an insurer
+    that counts from when it received the token passes up to a second later)."""
+    events = requests.get(sandbox.url("control") + "/_sandbox/events", timeout=10).json()["events"]
+    last = max(e["details"]["exp"] for e in events if e["service"] == "maskinporten" and e["details"].get("consent_id"))
+    page.wait_for_function("exp => Date.now() / 1000 > exp", arg=last + margin, timeout=(margin + 15) * 1000)
 
 
 def record_requests(page) -> list[str]:

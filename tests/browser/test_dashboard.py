@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.browser.conftest import record_requests, sandbox_with_reference_insurers, shoot
+from tests.browser.conftest import record_requests, sandbox_with_reference_insurers, shoot, wait_past_consent_tokens
 
 KARI = {"pid": "15838512329", "name": "Kari Nordmann"}
 LANES = ("citizen", "insurer", "idporten", "maskinporten", "altinn", "nav")
@@ -673,11 +673,6 @@ ALTINN3_HOPS = (
 SHORT_TOKENS = 4
 
 
-def tokens_carrying_a_consent(sandbox) -> list[dict]:
-    events = requests.get(sandbox.url("control") + "/_sandbox/events", timeout=10).json()["events"]
-    return [e for e in events if e["service"] == "maskinporten" and e["details"].get("consent_id")]
-
-
 def every_lookup_under_its_token(page) -> None:
     """Waits until each token request that carried a consent and Maskinporten's lookup for it are both drawn
     (either may come a poll after the other: Altinn logs the lookup when it answers, Maskinporten its token
@@ -772,8 +767,7 @@ def test_the_altinn3_walkthrough_shows_the_consent_in_the_maskinporten_token(pag
 
     # 6: fetch again, once the insurer's tokens that carry the consent have run out (until then NAV takes them: the
     # consent is in the token): Maskinporten looks the consent up, Altinn answers AM-00011, nothing reaches NAV
-    last_exp = max(e["details"]["exp"] for e in tokens_carrying_a_consent(sandbox))
-    page.wait_for_function("exp => Date.now() / 1000 > exp", arg=last_exp, timeout=(SHORT_TOKENS + 5) * 1000)
+    wait_past_consent_tokens(page, sandbox)
     nav_calls = page.locator(hop("insurer", "nav")).count()
     page.locator("#fetch-again").click()
     page.wait_for_function("document.getElementById('fetch-out').textContent.length > 0")

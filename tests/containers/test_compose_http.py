@@ -9,8 +9,9 @@ from __future__ import annotations
 import os
 
 import pytest
+import yaml
 
-from .compose_run import conform, musts, start
+from .compose_run import committed_probe_codes, conform, light_probe, musts, start
 from .engine import ROOT, SANDBOX_UID, docker, wait_until
 
 # compose up and a conform run share one test's time (the module's first) on a busy machine
@@ -88,3 +89,19 @@ def test_services_run_as_the_non_root_user_on_a_read_only_key_volume(sandbox):
         assert refused.returncode != 0 and "Read-only file system" in refused.stderr, refused
         # its own state volume is writable (the overlay for rotated keys lives there)
         assert docker("exec", cid, "touch", "/state/probe", check=False).returncode == 0
+
+
+def test_the_committed_healthchecks_pass_and_the_light_ones_fail_where_those_would(sandbox):
+    """The project runs with lighter probes (compose_run.light_probe): each committed probe passes as it is
+    in its container, and a light probe fails on an answer of 404 and on a closed port."""
+    file = ROOT / "docker-compose.yml"
+    services = yaml.safe_load(file.read_text(encoding="utf-8"))["services"]
+    checked = [name for name, service in services.items() if "healthcheck" in service]
+    assert committed_probe_codes(sandbox, file) == dict.fromkeys(checked, 0) and len(checked) == 6
+    probe = services["control"]["healthcheck"]["test"][3]
+    control = sandbox.compose.containers()["control"]
+    assert docker("exec", control, *light_probe(probe)[1:], check=False).returncode == 0
+    missing = light_probe(probe.replace("/_sandbox/health", "/nowhere"))[1:]
+    assert docker("exec", control, *missing, check=False).returncode == 1
+    closed = light_probe(probe.replace(":7100/", ":9/"))[1:]
+    assert docker("exec", control, *closed, check=False).returncode == 1
