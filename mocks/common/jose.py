@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
 import re
 import threading
@@ -70,16 +69,26 @@ def parse(token: str) -> CompactJws:
     if known is None:
         header, header_surrogate = _json_object(header_b64)
     else:
-        header, header_surrogate = copy.deepcopy(known[0]), known[1]
+        header, header_surrogate = _copied(known[0]), known[1]
     claims, claims_surrogate = _json_object(claims_b64)
     signature = b64url_decode(signature_b64)
     if known is None:
         with _headers_lock:
             while len(_headers) >= HEADER_CACHE_SIZE:
                 _headers.pop(next(iter(_headers)))
-            _headers[header_b64] = (copy.deepcopy(header), header_surrogate)
+            _headers[header_b64] = (_copied(header), header_surrogate)
     signing_input = f"{header_b64}.{claims_b64}".encode("ascii")
     return CompactJws(header, claims, signing_input, signature, header_surrogate or claims_surrogate)
+
+
+def _copied(value):
+    """A copy of decoded JSON (objects and arrays copied, the rest immutable): copy.deepcopy's
+    bookkeeping cost more than decoding a small header again."""
+    if isinstance(value, dict):
+        return {key: _copied(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copied(item) for item in value]
+    return value
 
 
 def _json_object(segment: str) -> tuple[dict, bool]:

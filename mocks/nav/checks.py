@@ -88,11 +88,13 @@ def _claimed_org(token: str) -> str | None:
 
 
 def _access_token(nav: Nav, asked: ApiRequest) -> tuple[str, dict]:
+    """The token's fingerprint and its claims, verified."""
     header = asked.authorization or ""
     if header[:7].lower() != "bearer " or not header[7:].strip():
         raise E.unauthorized("Authorization: Bearer <Maskinporten-token> mangler.")
     token = header[7:].strip()
-    annotate(access_token=token_fingerprint(token), caller=_claimed_org(token))
+    fingerprint = token_fingerprint(token)
+    annotate(access_token=fingerprint, caller=_claimed_org(token))
     try:
         claims = verify_jwt(
             token, nav.maskinporten_keys, issuer=nav.maskinporten_issuer, clock=nav.clock, leeway=TOKEN_LEEWAY
@@ -105,7 +107,7 @@ def _access_token(nav: Nav, asked: ApiRequest) -> tuple[str, dict]:
     aud = claims.get("aud")
     if aud is not None and not ({nav.base_url, nav.base_url + "/"} & set(aud if isinstance(aud, list) else [aud])):
         raise E.unauthorized(f"tokenet er laget for {aud}, ikke NAV")
-    return token, claims
+    return fingerprint, claims
 
 
 def _person(asked: ApiRequest, api: Api) -> str:
@@ -155,7 +157,7 @@ def _consent(nav: Nav, asked: ApiRequest, claims: dict, consumer: str, pid: str,
 
 
 def check_request(nav: Nav, api: Api, asked: ApiRequest) -> Access:
-    token, claims = _access_token(nav, asked)
+    fingerprint, claims = _access_token(nav, asked)
     consumer = _org(claims.get("consumer"))
     annotate(caller=consumer, client_id=claims.get("client_id"))
     if api.scope not in str(claims.get("scope", "")).split():
@@ -187,7 +189,7 @@ def check_request(nav: Nav, api: Api, asked: ApiRequest) -> Access:
         consent,
         fom,
         tom,
-        token_fingerprint(token),
+        fingerprint,
     )
 
 
