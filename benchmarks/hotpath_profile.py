@@ -22,11 +22,15 @@ and the top functions. ``--served`` drives the same requests over keep-alive HTT
 ``dsop-sandbox up`` in a child process and reads that process's CPU from ``/proc``, so that the
 difference is the server's (cheroot's) share.
 
-For instruction counts (repeatable on a busy machine), run one scenario under callgrind twice
-with different ``--requests`` and divide the difference::
+For instruction counts (repeatable on a busy machine), run it under callgrind with
+instrumentation off and ``HOTPATH_CALLGRIND`` set: it is switched on for the requests only (the
+totals line of the output file divided by ``--requests``). With ``--served-only`` the script
+starts ``up`` under callgrind itself and ``HOTPATH_CALLGRIND`` names the output file::
 
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python \\
-        benchmarks/hotpath_profile.py --only token --requests 20
+    HOTPATH_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=cg.out \\
+        .venv/bin/python benchmarks/hotpath_profile.py --only token --requests 30
+    HOTPATH_CALLGRIND=cg-served.out .venv/bin/python benchmarks/hotpath_profile.py --served-only \\
+        --only ufore_altinn3 --requests 100
 
     .venv/bin/python benchmarks/hotpath_profile.py [--requests 300] [--profile] [--served] [--only NAME]
 
@@ -64,7 +68,8 @@ ORG = "310000019"
 PID = "15838512329"  # Kari Nordmann, a synthetic persona NAV knows
 UFORE_SCOPE = "nav:helse/v1/uforeopplysninger"
 SCOPES = f"{UFORE_SCOPE} nav:arbeid/v1/aap"
-#: Set (to anything) when running under callgrind: see :func:`counted`.
+#: Set when running under callgrind (see :func:`counted`); with ``--served``, it names the file
+#: callgrind writes the served sandbox's counts to.
 CALLGRIND = "HOTPATH_CALLGRIND"
 SCENARIOS = ("token", "token_altinn3", "ufore_altinn2", "ufore_altinn3")
 #: How cProfile's function names map to the parts of a request (first match wins).
@@ -177,17 +182,19 @@ def call(app, environ: dict) -> tuple[int, bytes]:
     return statuses[0], body
 
 
-def counted(loop):
-    """``loop()``, with callgrind's instrumentation switched on around it when this process runs
-    under ``valgrind --tool=callgrind --instr-atstart=no`` (``callgrind_control`` answers once
-    valgrind has switched), so that only the requests' instructions are counted."""
+def counted(loop, pid: int | None = None):
+    """``loop()``, with callgrind's instrumentation switched on around it when process ``pid``
+    (default: this one) runs under ``valgrind --tool=callgrind --instr-atstart=no``
+    (``callgrind_control`` answers once valgrind has switched), so that only the requests'
+    instructions are counted."""
     if not os.environ.get(CALLGRIND):
         return loop()
-    subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True, capture_output=True)
+    target = str(pid or os.getpid())
+    subprocess.run(["callgrind_control", "--instr=on", target], check=True, capture_output=True)
     try:
         return loop()
     finally:
-        subprocess.run(["callgrind_control", "--instr=off", str(os.getpid())], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "--instr=off", target], check=True, capture_output=True)
 
 
 def part_of(where: str) -> str:
@@ -253,7 +260,11 @@ def served(scenarios, count: int) -> dict:
     from benchmarks._sandbox_process import SandboxProcess
 
     results = {}
-    sandbox = SandboxProcess()
+    prefix = ()
+    if os.environ.get(CALLGRIND):  # count the served sandbox's instructions, not this process's
+        out = os.environ[CALLGRIND]
+        prefix = ("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}")
+    sandbox = SandboxProcess(prefix=prefix)
     try:
         with requests.Session() as http:
             http.trust_env = False
@@ -261,14 +272,19 @@ def served(scenarios, count: int) -> dict:
             for scenario in scenarios:
                 service, made = world.requests_for(scenario, count + 20)
                 target = urlsplit(sandbox.urls[service])
-                connection = HTTPConnection(target.hostname, target.port, timeout=30)
-                answers = []
-                for index, (method, path, headers, body) in enumerate(made):
-                    if index == 20:
-                        began = process_cpu(sandbox.process.pid)
-                    connection.request(method, path, body or None, headers)
-                    response = connection.getresponse()
-                    answers.append((response.status, response.read()))
+                connection = HTTPConnection(target.hostname, target.port, timeout=300)
+
+                def send(todo, connection=connection):
+                    answers = []
+                    for method, path, headers, body in todo:
+                        connection.request(method, path, body or None, headers)
+                        response = connection.getresponse()
+                        answers.append((response.status, response.read()))
+                    return answers
+
+                answers = send(made[:20])
+                began = process_cpu(sandbox.process.pid)
+                answers += counted(lambda todo=made[20:]: send(todo), sandbox.process.pid)
                 cpu = process_cpu(sandbox.process.pid) - began
                 connection.close()
                 for answer in answers:
@@ -285,10 +301,13 @@ def main() -> None:
     parser.add_argument("--only", choices=SCENARIOS, action="append")
     parser.add_argument("--profile", action="store_true", help="add a cProfile breakdown by part")
     parser.add_argument("--served", action="store_true", help="also over keep-alive HTTP against `up`")
+    parser.add_argument("--served-only", action="store_true", help="only over HTTP (callgrind: count `up`)")
     args = parser.parse_args()
     scenarios = args.only or SCENARIOS
-    report = {"requests_per_scenario": args.requests, "in_process": in_process(scenarios, args.requests, args.profile)}
-    if args.served:
+    report = {"requests_per_scenario": args.requests}
+    if not args.served_only:
+        report["in_process"] = in_process(scenarios, args.requests, args.profile)
+    if args.served or args.served_only:
         report["served"] = served(scenarios, args.requests)
     print(json.dumps(report, indent=2, ensure_ascii=False))
 
