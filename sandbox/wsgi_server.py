@@ -129,14 +129,40 @@ class SocketReader:
         self._buffer = b""
 
 
+class SocketWriter:
+    """What cheroot writes answers to: each ``write`` goes out whole with ``sendall``, where cheroot's
+    own writer (``_pyio.BufferedWriter``) copies it into a buffer, sends that and trims it, in
+    pure Python, for every piece of every answer."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self.bytes_written = 0
+        self.closed = False
+
+    def write(self, data) -> int:
+        self._sock.sendall(data)
+        self.bytes_written += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing is buffered."""
+
+    def close(self) -> None:
+        """The socket is the connection's to close."""
+        self.closed = True
+
+
 class DeadlineConnection(HTTPConnection):
-    """A connection whose request (line, headers, body) must be read by ``server.request_deadline``."""
+    """A connection whose request (line, headers, body) must be read by ``server.request_deadline``,
+    read with :class:`SocketReader` and answered with :class:`SocketWriter`."""
 
     def __init__(self, server, sock, makefile=MakeFile):
         super().__init__(server, sock, makefile)
         self.deadline: float | None = None
         self.rfile.close()  # cheroot's reader, replaced by one that keeps the deadline
         self.rfile = SocketReader(sock, self, self.rbufsize)
+        self.wfile.close()
+        self.wfile = SocketWriter(sock)
 
     def communicate(self):
         self.deadline = time.monotonic() + self.server.request_deadline
