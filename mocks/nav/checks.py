@@ -79,12 +79,13 @@ def _org(party) -> str | None:
     return None
 
 
-def _claimed_org(token: str) -> str | None:
-    """Who the token says is calling, before it is verified: for the event log, refused or not."""
+def _parsed(token: str) -> jose.CompactJws | str:
+    """The token as jose reads it (once: who it says is calling is logged before it is verified), or
+    the text itself when it is no JWS (verify_jwt then refuses it as malformed)."""
     try:
-        return _org(jose.parse(token).claims.get("consumer"))
+        return jose.parse(token)
     except jose.JoseError:
-        return None
+        return token
 
 
 def _access_token(nav: Nav, asked: ApiRequest) -> tuple[str, dict]:
@@ -94,10 +95,13 @@ def _access_token(nav: Nav, asked: ApiRequest) -> tuple[str, dict]:
         raise E.unauthorized("Authorization: Bearer <Maskinporten-token> mangler.")
     token = header[7:].strip()
     fingerprint = token_fingerprint(token)
-    annotate(access_token=fingerprint, caller=_claimed_org(token))
+    parsed = _parsed(token)
+    # who the token says is calling, before it is verified: for the event log, refused or not
+    claimed = _org(parsed.claims.get("consumer")) if isinstance(parsed, jose.CompactJws) else None
+    annotate(access_token=fingerprint, caller=claimed)
     try:
         claims = verify_jwt(
-            token, nav.maskinporten_keys, issuer=nav.maskinporten_issuer, clock=nav.clock, leeway=TOKEN_LEEWAY
+            parsed, nav.maskinporten_keys, issuer=nav.maskinporten_issuer, clock=nav.clock, leeway=TOKEN_LEEWAY
         )
     except KeysUnavailable as exc:
         raise E.nav_error(503, "UKJENT_FEIL", f"Maskinportens nøkler kan ikke leses nå: {exc}") from exc
