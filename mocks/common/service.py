@@ -225,6 +225,8 @@ def operation_name(endpoint: str) -> str:
 READS = ("GET", "HEAD", "OPTIONS")
 #: (method, path) -> endpoint answers a service's middleware keeps (see ServiceMiddleware._endpoint).
 ENDPOINT_CACHE_SIZE = 4096
+#: Longer paths are matched every time (so that the cache stays small whatever clients send).
+ENDPOINT_CACHE_PATH = 512
 
 
 class ServiceMiddleware:
@@ -330,9 +332,10 @@ class ServiceMiddleware:
             endpoint, _ = self.app.url_map.bind_to_environ(environ).match(method=key[0])
         except HTTPException:
             endpoint = None
-        if len(self._endpoints) >= ENDPOINT_CACHE_SIZE:
-            self._endpoints.clear()  # paths with ids in them: start again rather than grow
-        self._endpoints[key] = endpoint
+        if len(key[1]) <= ENDPOINT_CACHE_PATH:
+            if len(self._endpoints) >= ENDPOINT_CACHE_SIZE:
+                self._endpoints.clear()  # paths with ids in them: start again rather than grow
+            self._endpoints[key] = endpoint
         return endpoint
 
     def _fault_response(self, fault, draft: EventDraft, start_response, events: EventLog):

@@ -94,3 +94,11 @@ def test_more_paths_than_are_remembered_still_route(mp, monkeypatch):
     assert mp.get("/errors/MP-011").status_code == 200
     assert mp.post("/errors/MP-011").status_code == 405
     assert [event["operation"] for event in events_of(mp)] == 11 * ["error_page"] + ["unknown"]
+
+
+def test_a_long_path_is_routed_and_not_remembered(mp_app):
+    client = mp_app.test_client()
+    long_path = "/errors/" + "M" * service.ENDPOINT_CACHE_PATH
+    assert client.get(long_path).status_code == 404
+    assert events_of(client)[-1]["operation"] == "error_page"
+    assert ("GET", long_path) not in mp_app.wsgi_app._endpoints
