@@ -319,12 +319,14 @@ def token_script(folder: Path, grants: Path, target_path: str, threads: int) -> 
     return script
 
 
-def replayed_are_refused(insurer: Insurer, grants: Path, sent: int, threads: int) -> bool:
-    """A sample of the grants wrk sent, posted again: each must be refused as a replay (MP-012)."""
+def replays_not_refused(insurer: Insurer, grants: Path, sent: int, threads: int) -> list[str]:
+    """A sample of the grants wrk sent, posted again: each must be refused as a replay (MP-012);
+    the answers that were not."""
     lines = grants.read_text().splitlines()
     # wrk thread t sends lines t, t + threads, …, and the threads need not send as many: the first
     # half of an even share surely went out.
     sent_lines = lines[: min(len(lines), (sent // threads // 2) * threads)]
+    missed = []
     for body in random.sample(sent_lines, min(REPLAY_SAMPLE, len(sent_lines))):
         answer = requests.post(
             insurer.mp["token_endpoint"],
@@ -333,8 +335,8 @@ def replayed_are_refused(insurer: Insurer, grants: Path, sent: int, threads: int
             timeout=30,
         )
         if answer.status_code != 400 or "MP-012" not in answer.text:
-            return False
-    return True
+            missed.append(f"line {lines.index(body)}: {answer.status_code} {answer.text[:200]}")
+    return missed
 
 
 def tokens(wrk: str, insurer: Insurer, load, folder: Path, peer: Peer | None, grant_count: int, **override) -> dict:
@@ -344,7 +346,10 @@ def tokens(wrk: str, insurer: Insurer, load, folder: Path, peer: Peer | None, gr
     script = token_script(folder, grants, path, threads)
     ours = run_wrk(wrk, insurer.mp["token_endpoint"], load, script=script, **override)
     result = {"dsop_sandbox": ours.describe()}
-    result["dsop_sandbox"]["replays_refused"] = replayed_are_refused(insurer, grants, ours.requests, threads)
+    missed = replays_not_refused(insurer, grants, ours.requests, threads)
+    result["dsop_sandbox"]["replays_refused"] = not missed
+    if missed:
+        result["dsop_sandbox"]["replays_not_refused"] = missed
     if ours.requests > grant_count:
         result["dsop_sandbox"]["note"] = f"the run sent more requests than the {grant_count} grants signed"
     if peer is not None:
