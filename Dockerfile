@@ -16,13 +16,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 # The dependencies first, in a layer that only pyproject.toml changes (a change to the code rebuilds
-# the next layer alone, without the network). A Debian base has python3 but no pip: a venv.
+# the next layer alone, without the network). A Debian base has python3 but no pip: a venv. The
+# postgres extra too: a team's sandbox runs the image on one PostgreSQL (store_url).
 COPY pyproject.toml ./
 RUN --mount=type=secret,id=ca \
     if [ -s /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi \
     && python3 -m venv /opt/dsop-sandbox \
     && /opt/dsop-sandbox/bin/python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb')); \
-print('\n'.join(p['project']['dependencies'] + p['build-system']['requires']))" > /tmp/requirements.txt \
+print('\n'.join(p['project']['dependencies'] + p['project']['optional-dependencies']['postgres'] \
++ p['build-system']['requires']))" > /tmp/requirements.txt \
     && /opt/dsop-sandbox/bin/pip install -r /tmp/requirements.txt
 COPY setup.py README.md ./
 COPY sandbox ./sandbox

@@ -50,11 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--ephemeral", action="store_true", help="use a temporary state directory, removed on exit")
     up.add_argument("--tls", action="store_true", help="serve every service over HTTPS")
     up.add_argument("--with-insurer", action="store_true", help="also start the reference insurer")
+    workers_option(up)
     up.set_defaults(run=cmd_up)
 
     serve = commands.add_parser("serve", help="run one service alone")
     settings_options(serve)
     serve.add_argument("service", choices=SERVICE_NAMES)
+    workers_option(serve)
     serve.set_defaults(run=cmd_serve)
 
     register = commands.add_parser("register-insurer", help="register an insurer with every service")
@@ -127,6 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- up / serve ------------------------------------------------------------------------------------
+def workers_option(command) -> None:
+    command.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes per service, all on its port (default: the workers setting, else the cores this "
+        "process may use; 1 serves from this process alone)",
+    )
+
+
 # (The sandbox itself is imported by the commands that start it: every other command runs without
 # importing the services and Flask, which would cost each ``clock``/``events`` call half a second.)
 def cmd_up(args) -> int:
@@ -134,7 +146,7 @@ def cmd_up(args) -> int:
     from .foreground import run_in_foreground
     from .launcher import Sandbox
 
-    settings = load_settings(args, tls=args.tls or None)
+    settings = load_settings(args, tls=args.tls or None, workers=args.workers)
     with state_directory(settings, throw_away=args.ephemeral) as settings:
         sandbox = Sandbox(settings)
         try:
@@ -143,6 +155,7 @@ def cmd_up(args) -> int:
                 banner=True,
                 with_insurer=args.with_insurer,
                 on_started=lambda running, _insurer: discovery.write_record(running.settings, running.services),
+                workers=settings.workers,
             )
         finally:
             discovery.remove_record(settings.state_dir)
@@ -152,7 +165,8 @@ def cmd_serve(args) -> int:
     from .foreground import run_in_foreground
     from .launcher import Sandbox
 
-    return run_in_foreground(Sandbox(load_settings(args), services=(args.service,)), banner=False)
+    settings = load_settings(args, workers=args.workers)
+    return run_in_foreground(Sandbox(settings, services=(args.service,)), banner=False, workers=settings.workers)
 
 
 # -- commands that talk to a running sandbox -----------------------------------------------------

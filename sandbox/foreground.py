@@ -20,13 +20,21 @@ EXIT_OK, EXIT_CANNOT_START = 0, 2
 
 
 def run_in_foreground(
-    sandbox: Sandbox, *, banner: bool, with_insurer: bool = False, on_started: Callable | None = None
+    sandbox: Sandbox,
+    *,
+    banner: bool,
+    with_insurer: bool = False,
+    on_started: Callable | None = None,
+    workers: int = 1,
 ) -> int:
     """Serve until a signal; ``on_started(sandbox, insurer)`` (the Altinn 3 insurer) runs once
-    everything is healthy. The exit code: 0, or 2 when something could not start."""
+    everything is healthy. ``workers`` > 1: that many processes serve (sandbox/supervisor.py); 1: this
+    process does. The exit code: 0, or 2 when something could not start."""
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
+    if workers > 1:
+        return run_supervised(sandbox, workers, stop, banner=banner, with_insurer=with_insurer, on_started=on_started)
     try:
         sandbox.start()
     except StartupError as exc:
@@ -58,13 +66,43 @@ def run_in_foreground(
     return EXIT_OK
 
 
-def print_started(sandbox: Sandbox, banner: bool, *insurers) -> None:
+def run_supervised(
+    sandbox: Sandbox,
+    workers: int,
+    stop: threading.Event,
+    *,
+    banner: bool,
+    with_insurer: bool = False,
+    on_started: Callable | None = None,
+) -> int:
+    """:func:`run_in_foreground` with ``workers`` processes per service, until ``stop`` is set."""
+    from .supervisor import Supervisor
+
+    supervisor = Supervisor(sandbox, workers, with_insurer)
+    try:
+        supervisor.start()
+    except StartupError as exc:
+        print(f"dsop-sandbox: {exc}", file=sys.stderr)
+        return EXIT_CANNOT_START
+    try:
+        print_started(sandbox, banner, *supervisor.insurers, workers=workers)
+        if on_started is not None:
+            on_started(sandbox, supervisor.insurers[0] if supervisor.insurers else None)
+        supervisor.watch(stop)
+    finally:
+        supervisor.stop()
+    print("dsop-sandbox: stopped", flush=True)
+    return EXIT_OK
+
+
+def print_started(sandbox: Sandbox, banner: bool, *insurers, workers: int = 1) -> None:
     settings = sandbox.settings
     lines = []
+    processes = f"{workers} worker processes per service, " if workers > 1 else ""
     if banner:
         lines.append(
             f"dsop-sandbox is up in {sandbox.startup_seconds:.2f} s "
-            f"(Altinn 3 and Altinn 2 consent, state in {settings.state_dir})"
+            f"(Altinn 3 and Altinn 2 consent, {processes}state in {settings.state_dir})"
         )
     for name in sandbox.services:
         issuer = f"   issuer {settings.issuer(name)}" if name in ("idporten", "maskinporten") else ""

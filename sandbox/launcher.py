@@ -24,6 +24,7 @@ from dsop_sandbox.mocks.maskinporten import create_app as create_maskinporten
 from dsop_sandbox.mocks.nav import create_app as create_nav
 
 from . import control_plane, dashboard
+from .control_plane.fanout import trusted_root_file
 from .wsgi_server import ServiceServer
 
 
@@ -104,9 +105,19 @@ def unhealthy_after(
     return sorted(pending)
 
 
+#: Meta key (in each service's store) of the certificate kind its server presents, so that every
+#: worker process of the service presents the one a ``/_sandbox/tls`` call chose.
+CERTIFICATE_KEY = "tls_certificate"
+
+
 class Certificates:
     """The certificate one server of a :class:`Sandbox` presents (see ``CertificateSwitch`` in
-    mocks/common/service.py): the key authority's, or an untrusted one for the same names."""
+    mocks/common/service.py): the key authority's, or an untrusted one for the same names.
+
+    A switch is written to the service's store; with several worker processes on one socket, each
+    takes it up before its next handshake (:meth:`follow`). An untrusted certificate is made when
+    the service switches to it, and every process that follows (or is told the same) presents those
+    files, so that all present one root."""
 
     def __init__(self, sandbox: Sandbox, name: str):
         self.sandbox, self.name = sandbox, name
@@ -115,11 +126,33 @@ class Certificates:
         return self.sandbox.serving.get(self.name, "authority")
 
     def serve(self, kind: str) -> str:
+        made = kind == "untrusted" and self._stored() != "untrusted"
+        root = self._present(kind, make=made)
+        self._store().set_meta(CERTIFICATE_KEY, kind)
+        return root
+
+    def follow(self) -> None:
+        """Present what the last switch of any process chose, if this process does not yet."""
+        kind = self._stored()
+        if kind != self.current():
+            self._present(kind, make=False)
+
+    def _stored(self) -> str:
+        return self._store().get_meta(CERTIFICATE_KEY) or "authority"
+
+    def _store(self):
+        return self.sandbox.apps[self.name].extensions["sandbox"].store
+
+    def _present(self, kind: str, make: bool) -> str:
+        """Present ``kind`` (``make``: a new untrusted root; else the files the switching process made)."""
         sandbox = self.sandbox
         now = (sandbox.shared_clock or Clock()).now()
         hostnames = tls_hostnames(sandbox.settings, self.name)
         if kind == "untrusted":
-            cert, key = untrusted_certificate(sandbox.settings.state_dir / "untrusted-tls", self.name, hostnames, now)
+            folder = sandbox.settings.state_dir / "untrusted-tls"
+            cert, key = folder / f"{self.name}.cert.pem", folder / f"{self.name}.key.pem"
+            if make or not cert.exists():
+                cert, key = untrusted_certificate(folder, self.name, hostnames, now)
         elif kind == "authority":
             cert, key = sandbox.authority.tls_certificate(self.name, hostnames, now)
         else:
@@ -154,7 +187,22 @@ class Sandbox:
         self.serving: dict[str, str] = {}  # service -> certificate kind, when not the authority's
 
     def start(self, timeout: float = 15.0) -> Sandbox:
+        """Serve every service from threads of this process until :meth:`stop`."""
         began = time.perf_counter()
+        self.prepare()
+        try:
+            self.serve_here()
+            self.wait_healthy(timeout)
+        except BaseException:
+            self.stop()  # no server thread may outlive a failed start (a stuck process)
+            raise
+        self.startup_seconds = time.perf_counter() - began
+        return self
+
+    def prepare(self) -> Sandbox:
+        """Bind every port (0 gives a free one), then open the key authority and build every app with
+        the real base URLs. Nothing serves yet and no thread has started, so that a supervisor may
+        fork its worker processes from here (sandbox/supervisor.py)."""
         try:
             for name in self.services:
                 limits = self.requested.server
@@ -173,18 +221,17 @@ class Sandbox:
             self.stop()
             raise StartupError(f"cannot bind {name} to port {self.requested.services[name].port}: {exc}") from exc
         try:
-            self._serve(timeout)
+            self._build()
         except AuthorityError as exc:
             self.stop()
             raise StartupError(str(exc)) from exc
         except BaseException:
-            self.stop()  # no server thread may outlive a failed start (a stuck process)
+            self.stop()
             raise
-        self.startup_seconds = time.perf_counter() - began
         return self
 
-    def _serve(self, timeout: float) -> None:
-        """With every port bound: the key authority, the apps with the real base URLs, serving."""
+    def _build(self) -> None:
+        """With every port bound: the key authority, the apps with the real base URLs."""
         self.settings = self.requested.with_ports({name: s.port for name, s in self.servers.items()})
         self.settings.state_dir.mkdir(parents=True, exist_ok=True)
         authority = KeyAuthority.open(self.settings.state_dir, (self.shared_clock or Clock()).now())
@@ -196,9 +243,17 @@ class Sandbox:
             self.apps[name] = FACTORIES[name](self.settings, authority=authority, clock=clock)
         if self.settings.tls:
             self._install_certificate_switches()
+
+    def serve_here(self, worker: str | None = None) -> None:
+        """Serve every prepared app from threads of this process (``worker``: this process's name in
+        the answers' worker header, when it is one of several on the same sockets; each then presents
+        the certificate any of them was switched to)."""
         for name in self.services:
-            self.servers[name].start(self.apps[name])
-        self.wait_healthy(timeout)
+            server = self.servers[name]
+            runtime = self.apps[name].extensions.get("sandbox")
+            if worker is not None and runtime is not None and isinstance(runtime.certificates, Certificates):
+                server.before_handshake(runtime.certificates.follow)
+            server.start(self.apps[name], worker)
 
     def _use_tls(self, authority: KeyAuthority) -> None:
         """Every server serves HTTPS with its own certificate from the key authority."""
@@ -216,6 +271,9 @@ class Sandbox:
                 continue
             runtime.certificates = Certificates(self, name)
             server.on_handshake_refused(runtime.handshake_refused)
+            # a start presents the authority's certificate, whatever a run before switched to
+            runtime.store.set_meta(CERTIFICATE_KEY, None)
+            trusted_root_file(self.settings.state_dir, name).unlink(missing_ok=True)
 
     def serve_untrusted_certificate(self, name: str) -> None:
         """``name`` serves a certificate for the same host names that does *not* chain to the CA
@@ -251,11 +309,16 @@ class Sandbox:
             stopper.start()
         for stopper in stoppers:
             stopper.join()
+        self.close_stores()
+        self.servers.clear()
+
+    def close_stores(self) -> None:
+        """Close every database connection this process holds (they open again on the next query): what
+        a supervisor does before it forks, so that no connection is shared between two processes."""
         for app in self.apps.values():
             runtime = app.extensions.get("sandbox")
             if runtime is not None:
                 runtime.store.close()
-        self.servers.clear()
 
     def __enter__(self) -> Sandbox:
         return self.start()

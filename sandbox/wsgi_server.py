@@ -13,18 +13,24 @@ liked, and a few dozen of them stalled a service. Here:
 * the worker pool grows, when no worker is idle, from ``threads`` up to ``max_threads``
   (:class:`GrowingServer`), so that slow clients, each held for at most the deadline, leave
   workers for everyone else.
+
+Binding starts no thread (the threads start with serving), so that a supervisor may bind every
+service's socket and then fork worker processes that all serve the one listening socket (see
+sandbox/supervisor.py): the kernel's one accept queue hands each new connection to whichever
+process takes it first. Each such process marks its answers with :data:`WORKER_HEADER`.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable
 
-from cheroot import errors, wsgi
+from cheroot import connections, errors, wsgi
 from cheroot.makefile import MakeFile
 from cheroot.server import HTTPConnection
 from cheroot.ssl.builtin import BuiltinSSLAdapter
@@ -195,10 +201,52 @@ def body_first(app, limit: int = PRE_READ_LIMIT):
 
 
 class GrowingServer(wsgi.Server):
-    """cheroot's server with :class:`DeadlineConnection` and a pool that grows when no worker is idle."""
+    """cheroot's server with :class:`DeadlineConnection` and a pool that grows when no worker is idle.
+
+    :meth:`listen` binds as cheroot's ``prepare()`` does, without starting threads; ``prepare()``
+    then serves that socket, which may be one a parent process bound (this process forked since)."""
 
     ConnectionClass = DeadlineConnection
     request_deadline = REQUEST_DEADLINE
+
+    def listen(self) -> None:
+        """Bind ``bind_addr`` (a port of 0 becomes a free one) and listen; no thread starts."""
+        host, port = self.bind_addr
+        try:
+            found = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
+        except socket.gaierror:
+            found = [(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, 0, "", None)]
+        failure: OSError = OSError(f"no socket could be created for {host}:{port}")
+        for family, kind, proto, _name, _address in found:
+            try:
+                self.bind(family, kind, proto)  # cheroot's own: socket options, bind, the real address
+                break
+            except OSError as exc:
+                failure = exc
+                if self.socket is not None:
+                    self.socket.close()
+                self.socket = None
+        if self.socket is None:
+            raise failure
+        self.socket.listen(self.request_queue_size)
+
+    def prepare(self) -> None:
+        """cheroot's ``prepare()`` on the socket :meth:`listen` bound: the connection manager, the threads.
+        The socket does not block: when several processes serve it, each is woken for a new connection
+        and all but one find nothing to accept (cheroot takes that as "try again")."""
+        if self.socket is None:
+            self.listen()
+        self._interrupt = None
+        if self.software is None:
+            self.software = f"{self.version} Server"
+        self.socket.settimeout(0)
+        self._connections = connections.ConnectionManager(self)
+        # cheroot's ``requests.start()`` polls every 0.1 s until each new thread has begun; a connection
+        # that comes first waits in the queue all the same, so the threads start without that wait.
+        pool = self.requests
+        pool._threads.extend(pool._spawn_worker() for _ in range(pool.min))
+        self.ready = True
+        self._start_time = time.time()
 
     def process_conn(self, conn):
         pool = self.requests
@@ -208,6 +256,26 @@ class GrowingServer(wsgi.Server):
             # ready (cheroot's grow() sleeps until it is, and this is the loop that accepts).
             pool._threads.extend(pool._spawn_worker() for _ in range(min(room, GROW_STEP + pool.qsize)))
         super().process_conn(conn)
+
+
+#: The response header by which a worker process names itself (``<slot>/<workers> pid <pid>``), on every
+#: answer of ``up --workers N`` with N > 1. The ``X-Sandbox-`` prefix is the sandbox's own (as its admin
+#: token header); no real service sends it, and clients ignore headers they do not know (RFC 9110, 5.1).
+WORKER_HEADER = "X-Sandbox-Worker"
+
+
+def marked(app, worker: str):
+    """``app`` with :data:`WORKER_HEADER` ``worker`` on every answer."""
+    header = (WORKER_HEADER, worker)
+
+    def with_marker(environ, start_response):
+        def start(status, headers, exc_info=None):
+            headers.append(header)
+            return start_response(status, headers, exc_info)
+
+        return app(environ, start)
+
+    return with_marker
 
 
 def _not_ready(environ, start_response):
@@ -238,8 +306,15 @@ class WatchfulSSLAdapter(BuiltinSSLAdapter):
     refusal (the client does not trust the certificate) leaves a trace where the server can see it."""
 
     on_refused: HandshakeListener | None = None
+    #: Called before each handshake (a worker process takes up a certificate switch made by another).
+    before: Callable[[], None] | None = None
 
     def wrap(self, sock):
+        if self.before is not None:
+            try:
+                self.before()
+            except Exception:
+                log.exception("before-handshake hook failed")
         try:
             peer = "{}:{}".format(*sock.getpeername()[:2])
         except OSError:
@@ -285,8 +360,8 @@ class ServiceServer:
         self.thread: threading.Thread | None = None
 
     def bind(self) -> int:
-        """Bind and listen; the port actually bound."""
-        self.server.prepare()
+        """Bind and listen (no thread starts before :meth:`start`); the port actually bound."""
+        self.server.listen()
         return self.server.bind_addr[1]
 
     @property
@@ -304,6 +379,11 @@ class ServiceServer:
         if self.server.ssl_adapter is not None:
             self.server.ssl_adapter.on_refused = listener
 
+    def before_handshake(self, hook: Callable[[], None] | None) -> None:
+        """Call ``hook()`` before each TLS handshake (it may :meth:`swap_certificate`)."""
+        if self.server.ssl_adapter is not None:
+            self.server.ssl_adapter.before = hook
+
     def swap_certificate(self, cert_path: str, key_path: str) -> None:
         """Serve another certificate from now on, while running: new connections get it, and idle
         keep-alive connections are closed so that no client goes on using the old handshake."""
@@ -318,8 +398,12 @@ class ServiceServer:
         if connections is not None:
             connections._expire(float("inf"))  # every idle connection counts as expired
 
-    def start(self, app) -> None:
-        self.server.wsgi_app = body_first(app, self.body_limit)
+    def start(self, app, worker: str | None = None) -> None:
+        """Serve ``app`` on the bound socket, from threads of this process; ``worker`` (a process of
+        several on this socket) goes into :data:`WORKER_HEADER` of every answer."""
+        app = body_first(app, self.body_limit)
+        self.server.wsgi_app = app if worker is None else marked(app, worker)
+        self.server.prepare()
         self.thread = threading.Thread(target=self._serve, name=f"serve-{self.name}", daemon=True)
         self.thread.start()
 
@@ -330,6 +414,10 @@ class ServiceServer:
             log.exception("server %s stopped with an error", self.name)
 
     def stop(self) -> None:
-        self.server.stop()
+        if self.server.ready:
+            self.server.stop()
+        elif self.server.socket is not None:  # bound, never served
+            self.server.socket.close()
+            self.server.socket = None
         if self.thread is not None:
             self.thread.join(timeout=5)

@@ -33,6 +33,7 @@ def pytest_configure(config):
 #: workers are done (measured: 295 s with the compose tests late in the order).
 LONG_POLES = (
     "tests/containers/test_compose_http.py",
+    "tests/postgres/test_two_hosts.py",
     "tests/browser/test_walkthrough_room.py",
     "tests/containers/test_compose_tls.py",
     "tests/packaging/test_wheel.py",

@@ -24,7 +24,8 @@ from dsop_sandbox.mocks.common.store import Store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consent_requests (
-    code TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    code TEXT NOT NULL UNIQUE,
     covered_by TEXT NOT NULL,
     handled_by TEXT,
     offered_by TEXT,
@@ -97,7 +98,7 @@ class Consents:
     def for_party(self, org: str) -> list[dict]:
         """Requests where ``org`` is CoveredBy or HandledBy, oldest first."""
         rows = self.store.query(
-            "SELECT data FROM consent_requests WHERE covered_by = ? OR handled_by = ? ORDER BY created, rowid",
+            "SELECT data FROM consent_requests WHERE covered_by = ? OR handled_by = ? ORDER BY created, id",
             (org, org),
         )
         return [json.loads(row["data"]) for row in rows]
@@ -106,7 +107,7 @@ class Consents:
         """The person's answered requests (their consents and refusals), newest first."""
         rows = self.store.query(
             "SELECT data FROM consent_requests WHERE offered_by = ? AND status IN (?, ?) "
-            "ORDER BY last_changed DESC, rowid DESC",
+            "ORDER BY last_changed DESC, id DESC",
             (pid, ACCEPTED, REJECTED),
         )
         return [json.loads(row["data"]) for row in rows]
@@ -118,15 +119,15 @@ class Consents:
         return [json.loads(row["data"]) for row in rows]
 
     def all(self) -> list[dict]:
-        rows = self.store.query("SELECT data FROM consent_requests ORDER BY created, rowid")
+        rows = self.store.query("SELECT data FROM consent_requests ORDER BY created, id")
         return [json.loads(row["data"]) for row in rows]
 
     def page(self, since: int, limit: int) -> list[tuple[int, dict]]:
         """(cursor, request) after ``since``, in the order they were made, at most ``limit``."""
         rows = self.store.query(
-            "SELECT rowid, data FROM consent_requests WHERE rowid > ? ORDER BY rowid LIMIT ?", (since, limit)
+            "SELECT id, data FROM consent_requests WHERE id > ? ORDER BY id LIMIT ?", (since, limit)
         )
-        return [(row["rowid"], json.loads(row["data"])) for row in rows]
+        return [(row["id"], json.loads(row["data"])) for row in rows]
 
     def uses(self, code: str) -> list[dict]:
         rows = self.store.query(

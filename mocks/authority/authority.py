@@ -294,6 +294,54 @@ class KeyAuthority:
     def jwks(self, issuer: str) -> dict:
         return {"keys": [key.jwk() for key in self.published_keys(issuer)]}
 
+    def reload(self, issuer: str) -> None:
+        """Take up the issuer's published keys as the files say now: another process on the same
+        key directory may have rotated them (its service tells this one through the store, see
+        mocks/common/shared_state.py). Keys that cannot be read keep the ones held."""
+        try:
+            published = self._published(issuer)
+            with self._lock:
+                if [key.generation for key in self._keys[issuer]] == published:
+                    return
+            keys = [self._load_generation(issuer, g) for g in published]
+        except (_NotReady, OSError, ValueError, AttributeError):
+            return  # a half-written rotation is never published; anything else: keep signing as before
+        with self._lock:
+            self._keys[issuer] = keys
+
+    def take_up(self, issuer: str, published: list[int], material: dict[int, tuple[bytes, bytes]]) -> None:
+        """Publish and sign with what a rotation on another host published: ``material`` has each
+        generation's (key PEM, certificate PEM), as the rotating host put them in the service's
+        store. Generations this key directory lacks, or holds with other keys, are written where a
+        rotation would write them, so that a later rotation here counts on from them; when nothing
+        can be written the keys are taken up in memory only. The certificates must chain to this
+        authority's root (hosts of one sandbox share its key directory's CAs)."""
+        with self._lock:
+            if [key.generation for key in self._keys[issuer]] == published:
+                return
+        try:
+            keys = [
+                SigningKey(issuer, g, pki.load_key(material[g][0]), pki.load_cert(material[g][1]), (self.root_cert,))
+                for g in published
+            ]
+            for key in keys:
+                key.certificate.verify_directly_issued_by(self.root_cert)
+        except (KeyError, ValueError, TypeError, InvalidSignature):
+            return  # not this sandbox's keys (another root) or not keys at all: keep signing as before
+        try:
+            root = self.layers.write_root(prefer_overlay=self.layers.in_overlay(_state_file(issuer)))
+            with self.layers.locked(root):
+                for generation in published:
+                    for relative, pem in zip(_generation_files(issuer, generation), material[generation], strict=True):
+                        found = self.layers.find(relative)
+                        if found is None or found.read_bytes() != pem:
+                            self.layers.write(root / relative, pem, private=relative.endswith(".key.pem"))
+                self.layers.write(root / _state_file(issuer), json.dumps({"published": published}).encode())
+        except AuthorityError:
+            pass  # a read-only key directory without a writable overlay: sign from memory
+        with self._lock:
+            self._keys[issuer] = keys
+
     def rotate(self, issuer: str, now: datetime) -> SigningKey:
         """Start signing with a new key; the previous one stays published (JWKS caches keep working).
         Written to the key directory, or to the overlay when that is read-only (or already holds

@@ -127,7 +127,7 @@ def admin_blueprint() -> Blueprint:
             raise admin_error(400, "invalid_request", f"certificate must be one of {', '.join(CERTIFICATE_KINDS)}")
         if rt.certificates is None:
             raise admin_error(409, "tls_off", f"{rt.name} serves plain HTTP; start the sandbox with --tls")
-        root_pem = rt.certificates.serve(kind)
+        root_pem = rt.serve_certificate(kind)
         return json_response({"service": rt.name, "tls": True, "certificate": kind, "root_pem": root_pem})
 
     @bp.post("/reset")

@@ -8,6 +8,9 @@ Two readings (README, "Time"):
   through :meth:`Clock.freeze` / :meth:`Clock.move`.
 * ``calendar()`` — *calendar time*: protocol time plus an offset the control plane moves
   (``POST /_sandbox/clock``). Consent validity, the dates of NAV data and of disclosures.
+  The offset is kept in the service's store and every process of the service takes it up
+  before its next request (``ServiceRuntime``, :mod:`.shared_state`); freezing or moving
+  protocol time stays with one :class:`Clock` object, as only in-process tests do it.
 """
 
 from __future__ import annotations

@@ -69,10 +69,10 @@ class EventLog:
 
     def record(self, draft: EventDraft, status: int) -> int:
         outcome = draft.outcome or ("ok" if status < 400 else "error")
-        with self.store.transaction() as db:
-            cursor = db.execute(
+        with self.store.transaction(exclusive=False) as db:  # an append: waits for no other writer
+            (row,) = db.execute(
                 "INSERT INTO events(time, calendar_time, service, operation, method, path, status, outcome,"
-                " caller, subject, error, trace_id, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " caller, subject, error, trace_id, details) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (
                     isoformat_ms(self.clock),
                     isoformat(self.clock.calendar()),
@@ -88,10 +88,10 @@ class EventLog:
                     draft.trace_id,
                     json.dumps(draft.details, ensure_ascii=False, default=str),
                 ),
-            )
-            if cursor.lastrowid % PRUNE_EVERY == 0:
-                self._prune(db, cursor.lastrowid)
-            return cursor.lastrowid
+            ).fetchall()
+            if row["id"] % PRUNE_EVERY == 0:
+                self._prune(db, row["id"])
+            return row["id"]
 
     def _prune(self, db, newest: int) -> None:
         """Drop the events past the retention (ids only grow, so a cursor stays valid)."""

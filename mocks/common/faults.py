@@ -9,18 +9,34 @@
      "drop": true,                  # close the connection without an answer
      "count": 1}                    # for the next N calls; absent or null: until cleared
 
-Faults live in memory (they are runtime state): a restart or reset clears them.
+Faults are runtime state in the service's store (table ``faults``), so that every process of the
+service applies the same ones: a fault with ``count`` N fails N calls in total, whichever process
+takes them (each use is counted by one ``UPDATE … RETURNING``). A reset clears them. Each process
+keeps a copy of the armed faults (reloaded when the shared state changes, see
+:mod:`.shared_state`) only to know, without a query, that an operation has none.
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
+import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+
+from .shared_state import SharedState
 
 MAX_DELAY_MS = 60_000
+FAULTS_TABLE = "faults"
+FAULTS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS faults (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    operation TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    count_limit INTEGER,
+    used INTEGER NOT NULL DEFAULT 0
+);
+"""
+_COLUMNS = "id, operation, spec, count_limit, used"
 
 
 class FaultError(ValueError):
@@ -50,12 +66,20 @@ class Fault:
 
 
 class Faults:
-    def __init__(self, operations: Callable[[], tuple[str, ...]]):
+    def __init__(self, operations: Callable[[], tuple[str, ...]], shared: SharedState):
         self._operations_of = operations
         self._operations: tuple[str, ...] | None = None
-        self._faults: list[Fault] = []
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        self._shared = shared
+        self._store = shared.store
+        self._armed: tuple[Fault, ...] = ()  # this process's copy, in the order they were armed
+        shared.on_change(self._load)
+        self._load()
+
+    def _load(self) -> None:
+        self._armed = tuple(self._read())
+
+    def _read(self) -> list[Fault]:
+        return [_fault(row) for row in self._store.query(f"SELECT {_COLUMNS} FROM faults ORDER BY id")]
 
     @property
     def operations(self) -> tuple[str, ...]:
@@ -91,21 +115,39 @@ class Faults:
         count = spec.get("count")
         if count is not None and (not _is_int(count) or count < 1):
             raise FaultError("count must be a positive whole number, or null for until cleared")
-        with self._lock:
-            fault = Fault(next(self._ids), operation, status, spec.get("body"), delay_ms, drop, count)
-            self._faults.append(fault)
-        return fault
+        what = {"status": status, "body": spec.get("body"), "delay_ms": delay_ms, "drop": drop}
+        with self._shared.change() as db:
+            row = db.execute(
+                "INSERT INTO faults(operation, spec, count_limit, used) VALUES (?, ?, ?, 0) RETURNING id",
+                (operation, json.dumps(what), count),
+            ).fetchone()
+        return Fault(row["id"], operation, status, spec.get("body"), delay_ms, drop, count)
 
     def take(self, operation: str) -> Fault | None:
-        """The fault to apply to this call of ``operation`` (consuming one use), or None."""
-        with self._lock:
-            for fault in self._faults:
-                if fault.operation in (operation, "*"):
-                    fault.used += 1
-                    if fault.count is not None and fault.used >= fault.count:
-                        self._faults.remove(fault)
-                    return fault
+        """The fault to apply to this call of ``operation`` (consuming one use), or None. The use is
+        counted in the store: a fault another process used up is passed over."""
+        for fault in self._armed:
+            if fault.operation in (operation, "*"):
+                taken = self._use(fault)
+                if taken is not None:
+                    return taken
         return None
+
+    def _use(self, fault: Fault) -> Fault | None:
+        with self._store.transaction() as db:
+            row = db.execute(
+                "UPDATE faults SET used = used + 1"
+                " WHERE id = ? AND (count_limit IS NULL OR used < count_limit) RETURNING used",
+                (fault.id,),
+            ).fetchone()
+            if row is None:
+                return None  # used up or cleared through another process
+            spent = fault.count is not None and row["used"] >= fault.count
+            if spent:
+                db.execute("DELETE FROM faults WHERE id = ?", (fault.id,))
+        if spent:
+            self._shared.changed()  # every process forgets it
+        return replace(fault, used=row["used"])
 
     def apply(self, operation: str, sleep: Callable[[float], None] = time.sleep) -> Fault | None:
         """The fault armed for this call of ``operation``, its delay already waited out, or None.
@@ -118,14 +160,19 @@ class Faults:
         return fault
 
     def clear(self, operation: str | None = None) -> int:
-        with self._lock:
-            before = len(self._faults)
-            self._faults = [f for f in self._faults if operation is not None and f.operation != operation]
-            return before - len(self._faults)
+        with self._shared.change() as db:
+            if operation is None:
+                return db.execute("DELETE FROM faults").rowcount
+            return db.execute("DELETE FROM faults WHERE operation = ?", (operation,)).rowcount
 
     def list(self) -> list[dict]:
-        with self._lock:
-            return [fault.describe() for fault in self._faults]
+        """The armed faults as the store has them (uses made through every process)."""
+        return [fault.describe() for fault in self._read()]
+
+
+def _fault(row) -> Fault:
+    what = json.loads(row["spec"])
+    return Fault(row["id"], row["operation"], **what, count=row["count_limit"], used=row["used"])
 
 
 def _is_int(value) -> bool:

@@ -9,7 +9,10 @@ from .store import Store
 
 
 def records_schema(table: str) -> str:
-    return f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, created TEXT NOT NULL, data TEXT NOT NULL);"
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table} (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,"
+        " created TEXT NOT NULL, data TEXT NOT NULL);"
+    )
 
 
 class Records:
@@ -31,14 +34,12 @@ class Records:
         return json.loads(row["data"]) if row else None
 
     def all(self) -> list[dict]:
-        return [json.loads(row["data"]) for row in self.store.query(f"SELECT data FROM {self.table} ORDER BY rowid")]
+        return [json.loads(row["data"]) for row in self.store.query(f"SELECT data FROM {self.table} ORDER BY id")]
 
     def page(self, since: int, limit: int) -> list[tuple[int, dict]]:
         """(cursor, record) after ``since``, in the order they were first put, at most ``limit``."""
-        rows = self.store.query(
-            f"SELECT rowid, data FROM {self.table} WHERE rowid > ? ORDER BY rowid LIMIT ?", (since, limit)
-        )
-        return [(row["rowid"], json.loads(row["data"])) for row in rows]
+        rows = self.store.query(f"SELECT id, data FROM {self.table} WHERE id > ? ORDER BY id LIMIT ?", (since, limit))
+        return [(row["id"], json.loads(row["data"])) for row in rows]
 
     def delete(self, key: str) -> bool:
         with self.store.transaction() as db:

@@ -32,11 +32,13 @@ from .clock import Clock
 from .compiled_templates import COMPILED_TEMPLATES
 from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
 from .events import ENVIRON_KEY, EventDraft, EventLog, annotate
-from .faults import Faults
+from .faults import FAULTS_SCHEMA, FAULTS_TABLE, Faults
 from .lifetimes import Lifetimes
+from .open_store import open_store
 from .outbound import Outbound
 from .page_headers import secure_page
 from .settings import MAY_BE_ZERO, Settings
+from .shared_state import SharedState, write_meta
 from .store import Store
 from .url_rules import LazyBuilderRule
 
@@ -49,6 +51,8 @@ ACCESS_EXTENSION = "admin_access"
 ADMIN_CALLER_KEY = "dsop.admin_caller"
 TRACE_HEADERS = ("Nav-Call-Id", "X-Request-Id", "X-Correlation-Id")
 CALENDAR_OFFSET_KEY = "calendar_offset"
+#: Which certificate the servers in front of the service present (``POST /_sandbox/tls``).
+TLS_CERTIFICATE_KEY = "tls_certificate"
 
 #: Generic error codes for HTTP failures the framework raises, mapped to each service's shape.
 HTTP_ERROR_CODES = {
@@ -89,25 +93,61 @@ class ServiceRuntime:
     faults: Faults
     lifetimes: Lifetimes
     errors: ErrorShape
+    shared: SharedState  # what tells this process that another one changed the service's state
     reset_hooks: list[Callable[[bool], None]] = field(default_factory=list)
     certificates: CertificateSwitch | None = None  # set when the service is served over TLS
     outbound: Outbound = field(default_factory=Outbound)  # the sessions for the service's calls to others
 
+    def __post_init__(self):
+        self._stored_offset: float | None = None
+        self.shared.on_change(self._load_calendar_offset)
+        self.shared.on_change(self._take_up_certificate)
+
     def on_reset(self, hook: Callable[[bool], None]) -> None:
-        """Call ``hook(registrations)`` after the store is reset (to clear in-memory caches)."""
+        """Call ``hook(registrations)`` after the store is reset, in the process that was asked to
+        reset, to put back what every sandbox has (seeding). Copies of store state held in memory
+        are dropped through ``shared.on_change`` instead, in every process."""
         self.reset_hooks.append(hook)
 
     def reset(self, registrations: bool = False) -> None:
+        """Reset the store (faults, lifetimes and the calendar offset with it) once for every
+        process of the service; the generation change makes each of them reload its copies."""
         self.store.reset(registrations=registrations)
-        self.faults.clear()
-        self.lifetimes.reset()
         self.clock.set_calendar_offset(0.0)
+        self._stored_offset = 0.0
         for hook in self.reset_hooks:
             hook(registrations)
+        with self.shared.change() as db:
+            if self.certificates is not None:  # not runtime state: the certificate served stays
+                write_meta(db, TLS_CERTIFICATE_KEY, self.certificates.current())
 
     def set_calendar_offset(self, seconds: float) -> None:
+        with self.shared.change() as db:
+            write_meta(db, CALENDAR_OFFSET_KEY, seconds)
         self.clock.set_calendar_offset(seconds)
-        self.store.set_meta(CALENDAR_OFFSET_KEY, seconds)
+
+    def _load_calendar_offset(self) -> None:
+        """The stored calendar offset onto the clock when it changed since last loaded (so that a
+        clock several services share in one process is not set back to one service's old offset)."""
+        stored = float(self.store.get_meta(CALENDAR_OFFSET_KEY, 0.0))
+        if stored != self._stored_offset:
+            self._stored_offset = stored
+            self.clock.set_calendar_offset(stored)
+
+    def serve_certificate(self, kind: str) -> str:
+        """Present ``kind`` from now on, through every process's server: the PEM of its root."""
+        root_pem = self.certificates.serve(kind)
+        with self.shared.change() as db:
+            write_meta(db, TLS_CERTIFICATE_KEY, kind)
+        return root_pem
+
+    def _take_up_certificate(self) -> None:
+        """The certificate another process was told to present, on this process's server too."""
+        if self.certificates is None:
+            return
+        kind = self.store.get_meta(TLS_CERTIFICATE_KEY)
+        if kind is not None and kind != self.certificates.current():
+            self.certificates.serve(kind)
 
     def handshake_refused(self, alert: str, peer: str) -> None:
         """A client refused this service's TLS certificate: an event, so the refusal is seen
@@ -159,20 +199,22 @@ def create_service_app(
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    store = Store(settings.state_dir / f"{name}.sqlite3", schema, runtime_tables, registration_tables)
+    store = open_store(settings, name, schema + FAULTS_SCHEMA, (*runtime_tables, FAULTS_TABLE), registration_tables)
+    shared = SharedState(store)
     clock = clock or Clock()
-    clock.set_calendar_offset(store.get_meta(CALENDAR_OFFSET_KEY, 0.0))
     rt = ServiceRuntime(
         name=name,
         settings=settings,
         clock=clock,
         store=store,
         events=EventLog(name, store, clock, settings.events),
-        faults=Faults(lambda: public_operations(app) + tuple(internal_operations)),
-        lifetimes=Lifetimes(settings.lifetimes_of(name), MAY_BE_ZERO),
+        faults=Faults(lambda: public_operations(app) + tuple(internal_operations), shared),
+        lifetimes=Lifetimes(settings.lifetimes_of(name), shared, MAY_BE_ZERO),
         errors=errors,
+        shared=shared,
         outbound=Outbound(settings),
     )
+    rt._load_calendar_offset()
     app.extensions["sandbox"] = rt
     access = app.extensions[ACCESS_EXTENSION] = AdminAccess(settings)
     if admin_api:
@@ -188,6 +230,7 @@ def create_service_app(
         dated_by_start=dated_by_start,
         guard_every_path=guard_every_path,
     )
+    app.wsgi_app = shared.wrap(app.wsgi_app)  # before faults and handlers: this process's copies are current
     return app
 
 

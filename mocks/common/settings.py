@@ -30,6 +30,13 @@ from pathlib import Path
 
 ENV_PREFIX = "DSOP_SANDBOX__"
 
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system tells it)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
 #: Services in start order. The control plane is not a fake but is served the same way.
 SERVICE_NAMES = ("control", "idporten", "maskinporten", "altinn", "nav")
 DEFAULT_PORTS = {"control": 7100, "idporten": 7101, "maskinporten": 7102, "altinn": 7103, "nav": 7104}
@@ -58,6 +65,9 @@ MAY_BE_ZERO = frozenset({"altinn.consent_events_delay"})
 
 DEFAULTS: dict = {
     "state_dir": ".sandbox",
+    # Empty: each service's state is an SQLite file in state_dir. "postgresql://user:password@host/db":
+    # every service's state in that database, a schema per service (hosts on one database act as one sandbox).
+    "store_url": "",
     "bind_host": "127.0.0.1",
     "public_host": "localhost",
     "tls": False,
@@ -98,7 +108,12 @@ DEFAULTS: dict = {
     "events": {"retention_count": 50_000, "retention_days": 0},
     # `dsop-sandbox up --with-insurer` serves the reference insurer (examples/) on this port (0 = any free one).
     "reference_insurer": {"port": 7200},
+    # `up` and `serve` run this many processes per service, all on the service's port (1: one process,
+    # as the library's Sandbox always runs). Default: the cores this process may use.
+    "workers": usable_cores(),
 }
+#: The most worker processes per service `workers` allows.
+MAX_WORKERS = 64
 
 
 class SettingsError(ValueError):
@@ -166,6 +181,8 @@ class Settings:
     admin_token: str = ""
     server: ServerLimits = field(default_factory=ServerLimits)
     events: Retention = field(default_factory=Retention)
+    store_url: str = ""
+    workers: int = 1
     sources: tuple[str, ...] = field(default=("defaults",), compare=False)
 
     # -- loading ---------------------------------------------------------------------------------
@@ -259,6 +276,12 @@ class Settings:
         )
         if events.count < 100 or events.days < 0:
             raise SettingsError("events.retention_count must be at least 100 and events.retention_days 0 or more")
+        store_url = _typed(data, "store_url", str).strip()
+        if store_url and not store_url.startswith(("postgresql://", "postgres://")):
+            raise SettingsError("store_url must be empty (SQLite in state_dir) or a postgresql:// URL")
+        workers = _typed(data, "workers", int)
+        if not 1 <= workers <= MAX_WORKERS:
+            raise SettingsError(f"workers must be 1-{MAX_WORKERS}, not {workers}")
         max_body = _typed(data, "max_body_bytes", int)
         if max_body < 1024:
             raise SettingsError("max_body_bytes must be at least 1024")
@@ -278,6 +301,8 @@ class Settings:
             admin_token=_typed(data, "admin_token", str),
             server=server,
             events=events,
+            store_url=store_url,
+            workers=workers,
             sources=sources,
         )
 

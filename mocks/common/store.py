@@ -1,19 +1,27 @@
-"""One SQLite database per service under the state directory.
+"""Each service's state: one SQLite database per service under the state directory (the embedded
+default), or one schema per service in PostgreSQL (``store_url``, :mod:`.postgres_store`).
 
-Each thread gets its own connection (the WSGI server is threaded); WAL mode lets readers
-run beside the single writer. Services declare their tables as *registrations* (kept by
+On SQLite each thread gets its own connection (the WSGI server is threaded); WAL mode lets
+readers run beside the single writer. Services declare their tables as *registrations* (kept by
 ``reset``) or *runtime* (cleared by ``reset``).
+
+The SQL the services write runs on both backends (portable SQL): ``?`` placeholders, no
+``rowid``/``PRAGMA``/``INSERT OR …``/``lastrowid`` (``INSERT … ON CONFLICT … DO …`` and
+``RETURNING id``), no SQLite-only functions, and auto-numbered keys spelled exactly
+``id INTEGER PRIMARY KEY AUTOINCREMENT`` (first in their table; ``seq`` where ``id`` names
+something else). A table from before its key got one is renumbered from its rowid once, on SQLite.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-_COMMON_SCHEMA = """
+COMMON_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -32,9 +40,26 @@ CREATE TABLE IF NOT EXISTS events (
     details TEXT NOT NULL
 );
 """
+#: An auto-numbered key is spelled ``<column> INTEGER PRIMARY KEY AUTOINCREMENT``, first in its table
+#: (``id``, or ``seq`` where ``id`` names something else); the PostgreSQL backend translates it.
+_NUMBERED_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)\s*\(\s*(\w+) INTEGER PRIMARY KEY AUTOINCREMENT")
+
+
+def statements(script: str) -> list[str]:
+    """A schema script's statements (schemas hold no ``;`` inside a statement)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def numbered_tables(schema: str) -> list[tuple[str, str]]:
+    """(table, column) of the tables whose first column is auto-numbered."""
+    return _NUMBERED_TABLE.findall(schema)
 
 
 class Store:
+    """The SQLite store; :func:`.open_store.open_store` picks the backend from the settings."""
+
+    backend = "sqlite"
+
     def __init__(
         self,
         path: Path,
@@ -49,10 +74,41 @@ class Store:
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._connections: list[sqlite3.Connection] = []
-        with self._write_lock:
-            # executescript commits on its own; the statements are all IF NOT EXISTS.
-            self._connection().executescript(_COMMON_SCHEMA + schema)
+        script = COMMON_SCHEMA + schema
+        with self.transaction() as db:
+            renumbered = [(table, key) for table, key in numbered_tables(script) if self._lacks(db, table, key)]
+            for table, _ in renumbered:
+                self._set_aside(db, table)
+            for statement in statements(script):
+                db.execute(statement)
+            for table, key in renumbered:
+                self._renumber(db, table, key)
 
+    # -- tables from before their auto-numbered key (a state directory survives upgrades) -----------
+    @staticmethod
+    def _lacks(db, table: str, key: str) -> bool:
+        names = {row["name"] for row in db.execute(f"PRAGMA table_info({table})")}
+        return bool(names) and key not in names
+
+    @staticmethod
+    def _set_aside(db, table: str) -> None:
+        indexes = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", (table,)
+        ).fetchall()
+        for row in indexes:
+            db.execute(f"DROP INDEX {row['name']}")
+        db.execute(f"ALTER TABLE {table} RENAME TO {table}__old")
+
+    @staticmethod
+    def _renumber(db, table: str, key: str) -> None:
+        """The old rows into the new table, numbered in the order they were made (their rowid)."""
+        old = {row["name"] for row in db.execute(f"PRAGMA table_info({table}__old)")}
+        new = [row["name"] for row in db.execute(f"PRAGMA table_info({table})")]
+        columns = ", ".join(name for name in new if name in old)
+        db.execute(f"INSERT INTO {table}({key}, {columns}) SELECT rowid, {columns} FROM {table}__old ORDER BY rowid")
+        db.execute(f"DROP TABLE {table}__old")
+
+    # -- connections and transactions -------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
@@ -67,8 +123,9 @@ class Store:
         return db
 
     @contextmanager
-    def transaction(self):
-        """A write transaction (``BEGIN IMMEDIATE``): all or nothing."""
+    def transaction(self, exclusive: bool = True):
+        """A write transaction (``BEGIN IMMEDIATE``): all or nothing. SQLite has one writer at a time
+        whatever ``exclusive`` says (PostgreSQL's store lets appends skip the service's lock)."""
         db = self._connection()
         with self._write_lock:
             db.execute("BEGIN IMMEDIATE")
@@ -79,11 +136,15 @@ class Store:
                 raise
             db.execute("COMMIT")
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple = ()) -> list:
         return self._connection().execute(sql, params).fetchall()
 
-    def query_one(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+    def query_one(self, sql: str, params: tuple = ()):
         return self._connection().execute(sql, params).fetchone()
+
+    def columns(self, table: str) -> set[str]:
+        """The names of ``table``'s columns (empty when there is no such table)."""
+        return {row["name"] for row in self.query(f"PRAGMA table_info({table})")}
 
     # -- the meta table: small persisted settings such as the calendar offset -------------------
     def get_meta(self, key: str, default=None):

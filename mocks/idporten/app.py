@@ -6,7 +6,6 @@ through the admin API."""
 from __future__ import annotations
 
 import secrets
-import threading
 import uuid
 
 from flask import Blueprint, Flask, current_app
@@ -21,6 +20,7 @@ from dsop_sandbox.mocks.common.key_admin import key_admin_blueprint
 from dsop_sandbox.mocks.common.records import Records, record_routes
 from dsop_sandbox.mocks.common.service import create_service_app
 from dsop_sandbox.mocks.common.settings import Settings
+from dsop_sandbox.mocks.common.shared_state import meta_once
 from dsop_sandbox.people.roster import TEST_PERSONS
 
 from .authorize import authorize_blueprint
@@ -44,6 +44,14 @@ SERVICE_CLIENTS = (
 )
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 PAIRWISE_SECRET_KEY = "pairwise_secret"
+#: Logins to refuse (``POST /_sandbox/deny-login``), taken one by one by whichever process gets the login.
+LOGIN_DENIALS_TABLE = "login_denials"
+LOGIN_DENIALS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS login_denials (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    error TEXT NOT NULL
+);
+"""
 
 
 class IdPorten:
@@ -55,23 +63,28 @@ class IdPorten:
         self.token_endpoint = f"{self.base_url}/token"
         self.authority = authority
         self.clock = rt.clock
+        self.store = rt.store
         self.clients = Records(rt.store, "clients", rt.clock)
         self.persons = Records(rt.store, "persons", rt.clock)
         self.state = OidcState(rt.store, rt.clock)
-        secret = rt.store.get_meta(PAIRWISE_SECRET_KEY)
-        if secret is None:
-            secret = secrets.token_hex(32)
-            rt.store.set_meta(PAIRWISE_SECRET_KEY, secret)
-        self.pairwise_secret = bytes.fromhex(secret)
+        # The secret behind pairwise subjects: one for every process of the service, kept across
+        # resets (a reset empties meta; the process that resets puts it back, and every process
+        # takes up what the store holds when the shared state changes).
+        self.pairwise_secret = bytes.fromhex(meta_once(rt.store, PAIRWISE_SECRET_KEY, lambda: secrets.token_hex(32)))
         self.settings = settings
-        self._denials: list[str] = []
-        self._lock = threading.Lock()
         self.seed()
-        rt.on_reset(lambda registrations: (self.forget_denials(), self.seed()))
+        rt.on_reset(lambda registrations: self.seed())
+        rt.shared.on_change(self._take_up_pairwise_secret)
+
+    def _take_up_pairwise_secret(self) -> None:
+        stored = self.store.get_meta(PAIRWISE_SECRET_KEY)
+        if stored is not None:
+            self.pairwise_secret = bytes.fromhex(stored)
 
     def seed(self) -> None:
         """What every sandbox's ID-porten knows: Altinn (consent pages) and NAV (innsyn) as clients,
-        and the sandbox's test persons on the login page."""
+        and the sandbox's test persons on the login page; and the pairwise secret, if a reset took it."""
+        self.pairwise_secret = bytes.fromhex(meta_once(self.store, PAIRWISE_SECRET_KEY, self.pairwise_secret.hex))
         for client_id, name, org, service, callback in SERVICE_CLIENTS:
             base_url = self.settings.base_url(service)
             client = {
@@ -98,16 +111,20 @@ class IdPorten:
                 self.persons.put(person["pid"], dict(person))
 
     def deny_logins(self, count: int, error: str) -> None:
-        with self._lock:
-            self._denials.extend([error] * count)
+        with self.store.transaction() as db:
+            for _ in range(count):
+                db.execute("INSERT INTO login_denials(error) VALUES (?)", (error,))
 
     def take_login_denial(self) -> str | None:
-        with self._lock:
-            return self._denials.pop(0) if self._denials else None
-
-    def forget_denials(self) -> None:
-        with self._lock:
-            self._denials.clear()
+        """The next denial, taken from the store: each one by exactly one login, in any process
+        (a denial another process deleted first is passed over for the next)."""
+        while True:
+            row = self.store.query_one("SELECT id, error FROM login_denials ORDER BY id LIMIT 1")
+            if row is None:
+                return None  # the usual case: no write
+            with self.store.transaction() as db:
+                if db.execute("DELETE FROM login_denials WHERE id = ?", (row["id"],)).rowcount:
+                    return row["error"]
 
 
 def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clock: Clock | None = None) -> Flask:
@@ -115,8 +132,8 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
         SERVICE,
         settings,
         errors=ERRORS,
-        schema=SCHEMA,
-        runtime_tables=RUNTIME_TABLES,
+        schema=SCHEMA + LOGIN_DENIALS_SCHEMA,
+        runtime_tables=(*RUNTIME_TABLES, LOGIN_DENIALS_TABLE),
         registration_tables=REGISTRATION_TABLES,
         clock=clock,
     )

@@ -64,6 +64,18 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def revoke_refresh_tokens(db, field: str, value: str) -> None:
+    """Revoke the live refresh tokens whose grant has ``field`` = ``value``: the stored grant (JSON
+    text) is narrowed down with LIKE, and the parsed grant decides."""
+    rows = db.execute(
+        "SELECT token_hash, grant_data FROM refresh_tokens WHERE revoked = 0 AND grant_data LIKE ?",
+        (f"%{json.dumps(value)}%",),
+    ).fetchall()
+    for row in rows:
+        if json.loads(row["grant_data"]).get(field) == value:
+            db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE token_hash = ?", (row["token_hash"],))
+
+
 @dataclass(frozen=True)
 class Session:
     sid: str
@@ -152,7 +164,7 @@ class OidcState:
         with self.store.transaction() as db:
             db.execute("UPDATE sessions SET ended = 1 WHERE sid = ?", (sid,))
             db.execute("DELETE FROM session_cookies WHERE sid = ?", (sid,))
-            db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE json_extract(grant_data, '$.sid') = ?", (sid,))
+            revoke_refresh_tokens(db, "sid", sid)
 
     # -- authorization codes (single use) ------------------------------------------------------------
     def issue_code(self, grant: dict, lifetime: int) -> str:
@@ -174,7 +186,7 @@ class OidcState:
                 return "unknown", None
             grant = json.loads(row["grant_data"])
             if row["used"]:
-                db.execute("UPDATE refresh_tokens SET revoked = 1 WHERE json_extract(grant_data, '$.code') = ?", (key,))
+                revoke_refresh_tokens(db, "code", key)
                 return "used", grant
             db.execute("UPDATE codes SET used = 1 WHERE code_hash = ?", (key,))
             if row["expires"] < self.clock.timestamp():
@@ -245,7 +257,9 @@ class OidcState:
         with self.store.transaction() as db:
             db.execute("DELETE FROM token_locales WHERE expires < ?", (self.clock.timestamp(),))
             db.execute(
-                "INSERT OR REPLACE INTO token_locales(jti, locale, expires) VALUES (?,?,?)", (jti, locale, expires)
+                "INSERT INTO token_locales(jti, locale, expires) VALUES (?,?,?)"
+                " ON CONFLICT(jti) DO UPDATE SET locale = excluded.locale, expires = excluded.expires",
+                (jti, locale, expires),
             )
 
     def locale_of(self, jti: str) -> str | None:

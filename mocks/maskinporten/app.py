@@ -45,7 +45,7 @@ class Maskinporten:
         self.base_url = settings.base_url(SERVICE)
         self.authority = authority
         self.delegation_source = settings.maskinporten.delegation_source or settings.base_url("altinn") + "/"
-        self.registry = Registry(rt.store, rt.clock, self.delegation_source)
+        self.registry = Registry(rt.store, rt.clock, self.delegation_source, rt.shared)
         self.errors = MaskinportenErrors(self.base_url)
         self.validator = GrantValidator(self.registry, authority, self.issuer, settings.maskinporten, self.errors)
         self.own_token = OwnToken(lambda: self.mint_own_token(rt), rt.clock)

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from dsop_sandbox.mocks.common.clock import Clock, isoformat
+from dsop_sandbox.mocks.common.shared_state import SharedState
 from dsop_sandbox.mocks.common.store import Store
 
 SCHEMA = """
@@ -134,40 +135,45 @@ class Scope:
 
 
 class Registry:
-    def __init__(self, store: Store, clock: Clock, delegation_source: str):
+    def __init__(self, store: Store, clock: Clock, delegation_source: str, shared: SharedState):
         self.store = store
         self.clock = clock
         self.delegation_source = delegation_source
-        # Registrations change only through this object (each service owns its database), so the
-        # token endpoint's lookups are answered from memory and forgotten on every write.
+        # The token endpoint's lookups are answered from memory. Every write changes the service's
+        # shared generation, and any process of the service (this one at once, the others at their
+        # next request) then forgets what it remembered (see mocks/common/shared_state.py).
+        self._shared = shared
         self._cache: dict = {}
+        self._forgotten = 0  # how often the cache was dropped: a load begun before is not kept
         self._cache_lock = threading.Lock()
         self._grants_since_prune = 0
+        shared.on_change(self.forget_cache)
 
     @contextmanager
     def _write(self):
-        try:
-            with self.store.transaction() as db:
-                yield db
-        finally:
-            self.forget_cache()
+        with self._shared.change() as db:
+            yield db
 
     def forget_cache(self) -> None:
         with self._cache_lock:
             self._cache.clear()
+            self._forgotten += 1
 
     def _remembered(self, key: tuple, load):
         with self._cache_lock:
             if key in self._cache:
                 return self._cache[key]
+            forgotten = self._forgotten
         value = load()
         with self._cache_lock:
-            self._cache[key] = value
+            if forgotten == self._forgotten:
+                self._cache[key] = value
         return value
 
     # -- scopes ------------------------------------------------------------------------------------
     def reseed(self) -> None:
-        """After the store was reset underneath: forget what was cached, put the DSOP scopes back."""
+        """After the store was reset: put the DSOP scopes back (the writes make every process
+        forget what it cached)."""
         self.forget_cache()
         self.seed_default_scopes()
 
@@ -281,7 +287,8 @@ class Registry:
     def delegate(self, scope: str, consumer_org: str, supplier_org: str) -> dict:
         with self._write() as db:
             db.execute(
-                "INSERT OR IGNORE INTO delegations(scope, consumer_org, supplier_org, created) VALUES (?,?,?,?)",
+                "INSERT INTO delegations(scope, consumer_org, supplier_org, created) VALUES (?,?,?,?)"
+                " ON CONFLICT DO NOTHING",
                 (scope, consumer_org, supplier_org, isoformat(self.clock.now())),
             )
         return {"scope": scope, "consumer_orgno": consumer_org, "supplier_orgno": supplier_org}

@@ -58,7 +58,7 @@ BACKFILL = (
 def upgrade(store: Store) -> None:
     """Add the columns a disclosure log from an earlier sandbox lacks (its state directory survives
     upgrades); its Altinn 2 entries get their generation and id."""
-    present = {row["name"] for row in store.query("PRAGMA table_info(disclosures)")}
+    present = store.columns("disclosures")
     missing = [column for column in ADDED_COLUMNS if column not in present]
     if not missing:
         return
@@ -96,11 +96,11 @@ class Disclosures:
         if consent_generation is None and samtykke_token is not None:
             consent_generation = ALTINN2
             consent_id = consent_id or authorization_code
-        with self.store.transaction() as db:
-            cursor = db.execute(
+        with self.store.transaction(exclusive=False) as db:  # an append: waits for no other writer
+            (row,) = db.execute(
                 "INSERT INTO disclosures(person, mottaker, tema, behandlingsgrunnlag, tidspunkt, leverte_data, "
                 "samtykke_token, authorization_code, foresporsel, leverandor, trace_id, consent_generation, "
-                "consent_id, consent_details, access_token) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "consent_id, consent_details, access_token) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (
                     person,
                     mottaker,
@@ -118,8 +118,8 @@ class Disclosures:
                     None if consent_details is None else json.dumps(consent_details, ensure_ascii=False),
                     access_token,
                 ),
-            )
-            return cursor.lastrowid
+            ).fetchall()
+            return row["id"]
 
     def _rows(self, where: str = "", params: tuple = ()) -> list[dict]:
         rows = self.store.query(f"SELECT * FROM disclosures {where} ORDER BY id", params)

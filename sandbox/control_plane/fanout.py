@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import requests
 
@@ -28,6 +30,15 @@ class ServiceRefused(RuntimeError):
         self.service, self.status, self.body = service, status, body
 
 
+TRUSTED_ROOT_SUFFIX = ".trusted-by-control.pem"
+
+
+def trusted_root_file(state_dir: Path, service: str) -> Path:
+    """Where the control plane keeps the root it reaches ``service`` through while that serves an
+    untrusted certificate (absent: the CA bundle)."""
+    return Path(state_dir) / "untrusted-tls" / (service + TRUSTED_ROOT_SUFFIX)
+
+
 class Fanout:
     def __init__(self, settings: Settings, timeout: float = 10.0, token: str | None = None):
         self.settings = settings
@@ -36,19 +47,36 @@ class Fanout:
         self.token = token  # the admin token, sent to the services only (never to an insurer)
         self.session.trust_env = False  # never send sandbox traffic through a proxy
         self.session.verify = trust(settings)  # the key authority's CA bundle when TLS is on
-        self.trusted_roots: dict[str, str] = {}  # service -> root file, while it serves an untrusted certificate
+        self.folder = trusted_root_file(settings.state_dir, "").parent
+
+    @property
+    def trusted_roots(self) -> dict[str, str]:
+        """service -> root file, while it serves an untrusted certificate. Files, not memory: every
+        process of the control plane (``up --workers N``) reaches the service through the same root."""
+        return {
+            path.name.removesuffix(TRUSTED_ROOT_SUFFIX): str(path)
+            for path in self.folder.glob("*" + TRUSTED_ROOT_SUFFIX)
+        }
 
     def trust_root(self, service: str, root_pem: str | None) -> None:
         """Reach ``service`` through the root its certificate now chains to (None: the CA bundle
         again). The control plane still administers a service whose certificate a conformant client
         must refuse; only the control plane trusts it, and only for that service."""
+        path = self._root_file(service)
         if root_pem is None:
-            self.trusted_roots.pop(service, None)
+            path.unlink(missing_ok=True)
             return
-        path = self.settings.state_dir / "untrusted-tls" / f"{service}.trusted-by-control.pem"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(root_pem)
-        self.trusted_roots[service] = str(path)
+        written = path.with_suffix(f".{os.getpid()}.tmp")
+        written.write_text(root_pem)
+        written.replace(path)  # whole, for another process reading it at once
+
+    def _root_file(self, service: str) -> Path:
+        return trusted_root_file(self.settings.state_dir, service)
+
+    def _verify(self, service: str):
+        path = self._root_file(service)
+        return str(path) if self.settings.tls and path.exists() else self.session.verify
 
     def url(self, service: str, path: str) -> str:
         return self.settings.internal_url(service) + path
@@ -60,7 +88,7 @@ class Fanout:
                 method,
                 self.url(service, path),
                 timeout=self.timeout,
-                verify=self.trusted_roots.get(service, self.session.verify),
+                verify=self._verify(service),
                 headers={TOKEN_HEADER: self.token} if self.token else None,
                 **kwargs,
             )

@@ -17,6 +17,7 @@ from dsop_sandbox.mocks.authority.authority import KEYS_FOLDER
 from dsop_sandbox.mocks.common.settings import ENV_PREFIX, SERVICE_NAMES, Settings
 
 from ..launcher import StartupError, unhealthy_after
+from ..supervisor import die_with_parent
 from .settings_tree import free_ports, init_arguments, serve_arguments, settings_toml, topology_settings
 
 SETTINGS_FILE = "topology.toml"
@@ -30,7 +31,8 @@ class ProcessTopology:
     variables from this process; the settings file alone configures them. Their output goes to
     ``<state_dir>/logs/<service>.log`` (the init step's to ``logs/keys.log``). ``tls`` serves every
     service over HTTPS; ``read_only_keys`` (default) makes the key directory read-only while the
-    services run, as docker compose mounts it.
+    services run, as docker compose mounts it. ``workers``: processes per service (default 1, so that
+    a service is one process, the one :meth:`kill` ends; None: the cores each may use).
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class ProcessTopology:
         host: str = "127.0.0.1",
         tls: bool = False,
         read_only_keys: bool = True,
+        workers: int | None = 1,
     ):
         unknown = set(services) - set(SERVICE_NAMES)
         if unknown:
@@ -58,6 +61,7 @@ class ProcessTopology:
         self.tree = topology_settings(
             self.ports, dict.fromkeys(SERVICE_NAMES, host), state_dir=self.state_dir, bind_host=host, tls=tls
         )
+        self.workers = workers
         self.read_only_keys = read_only_keys
         self.processes: dict[str, subprocess.Popen] = {}
         self._logs = contextlib.ExitStack()  # the services' log files, open while they run
@@ -97,7 +101,17 @@ class ProcessTopology:
         return self.state_dir / LOG_FOLDER / f"{name}.log"
 
     def command(self, name: str) -> list[str]:
-        return [self.python, "-m", "dsop_sandbox.cli", *serve_arguments(name), "--config", str(self.settings_path)]
+        """A service's process (its worker count on the command line: the settings are the containers' too)."""
+        workers = [] if self.workers is None else ["--workers", str(self.workers)]
+        return [
+            self.python,
+            "-m",
+            "dsop_sandbox.cli",
+            *serve_arguments(name),
+            *workers,
+            "--config",
+            str(self.settings_path),
+        ]
 
     def init_command(self) -> list[str]:
         return [self.python, "-m", "dsop_sandbox.cli", *init_arguments(), "--config", str(self.settings_path)]
@@ -128,7 +142,7 @@ class ProcessTopology:
                     stderr=subprocess.STDOUT,
                     env=env,
                     cwd=str(self.state_dir),
-                    preexec_fn=_die_with_parent,
+                    preexec_fn=die_with_parent,
                 )
             self.wait_healthy(timeout)
         except BaseException:
@@ -227,13 +241,3 @@ class ProcessTopology:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def _die_with_parent() -> None:
-    """In the child: get SIGTERM when the parent dies, so a killed test run leaves no orphans (Linux)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass

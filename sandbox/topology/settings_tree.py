@@ -5,10 +5,20 @@ the commands each process or container runs."""
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 from dsop_sandbox.mocks.common.settings import ENV_PREFIX, SERVICE_NAMES
+
+from ..ports import free_ports
+
+__all__ = [
+    "free_ports",
+    "init_arguments",
+    "serve_arguments",
+    "settings_environment",
+    "settings_toml",
+    "topology_settings",
+]
 
 
 def topology_settings(
@@ -63,21 +73,6 @@ def _toml_value(value) -> str:
     if isinstance(value, int):
         return str(value)
     return json.dumps(str(value), ensure_ascii=False)
-
-
-def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
-    """``count`` different ports that were free a moment ago (bound to port 0, then closed; another
-    program could take one in between: a tiny race, accepted)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind((host, 0))
-            sockets.append(sock)
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
 
 
 def serve_arguments(name: str) -> list[str]:

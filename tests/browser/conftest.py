@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.missing_tools import skip_or_fail
+
 CHROMIUM = os.environ.get("DSOP_CHROMIUM") or "/usr/bin/chromium"
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -76,9 +78,7 @@ def _missing() -> str | None:
 def browser():
     reason = _missing()
     if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run under CI, but {reason}", pytrace=False)
-        pytest.skip(reason)
+        skip_or_fail("browser", reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -9,6 +9,8 @@ import pytest
 
 from dsop_sandbox.mocks.common.clock import Clock, parse_time
 from dsop_sandbox.mocks.common.lifetimes import MAX_LIFETIME, LifetimeError, Lifetimes
+from dsop_sandbox.mocks.common.shared_state import SharedState
+from dsop_sandbox.mocks.common.store import Store
 
 from .conftest import FACTORIES, FROZEN_AT, assert_admin_error, events_of
 
@@ -221,8 +223,9 @@ def test_empty_lifetimes_update_is_refused(mp):
     assert_admin_error(mp.post("/_sandbox/lifetimes", json={}), 400, "invalid_lifetime")
 
 
-def test_lifetimes_unit():
-    lifetimes = Lifetimes({"a.x": 10, "a.y": 20})
+def test_lifetimes_unit(tmp_path):
+    store = Store(tmp_path / "lifetimes.sqlite3")
+    lifetimes = Lifetimes({"a.x": 10, "a.y": 20}, SharedState(store))
     assert lifetimes["a.x"] == 10
     assert lifetimes.update({"a.x": 1, "a.y": MAX_LIFETIME}) == {"a.x": 1, "a.y": MAX_LIFETIME}
     with pytest.raises(LifetimeError, match=r"unknown lifetimes: b\.z; known: a\.x, a\.y"):
@@ -237,6 +240,7 @@ def test_lifetimes_unit():
     snapshot = lifetimes.as_dict()
     snapshot["a.x"] = 99
     assert lifetimes["a.x"] == 10  # a copy, not the live values
+    store.close()
 
 
 # -- reset ----------------------------------------------------------------------------------------------------

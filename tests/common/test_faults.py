@@ -7,25 +7,39 @@ import time
 
 import pytest
 
-from dsop_sandbox.mocks.common.faults import MAX_DELAY_MS, FaultError, Faults
+from dsop_sandbox.mocks.common.faults import FAULTS_SCHEMA, FAULTS_TABLE, MAX_DELAY_MS, FaultError, Faults
+from dsop_sandbox.mocks.common.shared_state import SharedState
+from dsop_sandbox.mocks.common.store import Store
 
 from .conftest import assert_admin_error, events_of
 
 
 @pytest.fixture
-def faults() -> Faults:
-    return Faults(lambda: ("token", "jwk"))
+def store(tmp_path):
+    store = Store(tmp_path / "faults.sqlite3", FAULTS_SCHEMA, (FAULTS_TABLE,))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def faults(store) -> Faults:
+    return Faults(lambda: ("token", "jwk"), SharedState(store))
+
+
+def _id(fault):
+    """Which fault was taken (each take is a copy with that use counted)."""
+    return None if fault is None else fault.id
 
 
 # -- the registry ------------------------------------------------------------------------------------------
-def test_operations_are_read_lazily_once():
+def test_operations_are_read_lazily_once(store):
     calls = []
 
     def operations():
         calls.append(1)
         return ["token", "jwk"]
 
-    faults = Faults(operations)
+    faults = Faults(operations, SharedState(store))
     assert calls == []  # not at construction: routes are registered later
     assert faults.operations == ("token", "jwk")
     assert faults.operations == ("token", "jwk")
@@ -36,52 +50,52 @@ def test_count_n_then_gone(faults):
     fault = faults.arm({"operation": "token", "status": 503, "count": 2})
     assert fault.id == 1 and fault.count == 2
     assert faults.list()[0]["remaining"] == 2
-    assert faults.take("jwk") is None  # another operation is not touched
-    assert faults.take("token") is fault
+    assert _id(faults.take("jwk")) is None  # another operation is not touched
+    assert _id(faults.take("token")) == fault.id
     assert faults.list()[0]["remaining"] == 1
-    assert faults.take("token") is fault
-    assert faults.take("token") is None
+    assert _id(faults.take("token")) == fault.id
+    assert _id(faults.take("token")) is None
     assert faults.list() == []
 
 
 def test_until_cleared(faults):
     fault = faults.arm({"operation": "jwk", "delay_ms": 5})
     for _ in range(25):
-        assert faults.take("jwk") is fault
+        assert _id(faults.take("jwk")) == fault.id
     described = faults.list()[0]
     assert described["used"] == 25 and described["remaining"] is None and described["count"] is None
     assert faults.clear() == 1
-    assert faults.take("jwk") is None
+    assert _id(faults.take("jwk")) is None
 
 
 def test_apply_waits_out_the_delay_and_says_whether_the_call_fails(faults):
     slept = []
-    assert faults.apply("token", sleep=slept.append) is None and slept == []
+    assert _id(faults.apply("token", sleep=slept.append)) is None and slept == []
     slow = faults.arm({"operation": "token", "delay_ms": 250, "count": 1})
-    assert faults.apply("token", sleep=slept.append) is slow and slept == [0.25]
+    assert _id(faults.apply("token", sleep=slept.append)) == slow.id and slept == [0.25]
     assert not slow.fails  # a delay alone lets the call go on
     failing = faults.arm({"operation": "token", "status": 503, "count": 1})
     dropping = faults.arm({"operation": "jwk", "drop": True, "count": 1})
-    assert faults.apply("token", sleep=slept.append) is failing and failing.fails
-    assert faults.apply("jwk", sleep=slept.append) is dropping and dropping.fails
+    assert _id(faults.apply("token", sleep=slept.append)) == failing.id and failing.fails
+    assert _id(faults.apply("jwk", sleep=slept.append)) == dropping.id and dropping.fails
     assert slept == [0.25] and faults.list() == []
 
 
 def test_star_matches_every_operation(faults):
     fault = faults.arm({"operation": "*", "status": 500, "count": 3})
-    assert faults.take("token") is fault
-    assert faults.take("jwk") is fault
-    assert faults.take("anything_else") is fault
-    assert faults.take("token") is None
+    assert _id(faults.take("token")) == fault.id
+    assert _id(faults.take("jwk")) == fault.id
+    assert _id(faults.take("anything_else")) == fault.id
+    assert _id(faults.take("token")) is None
 
 
 def test_first_armed_fault_applies_first(faults):
     first = faults.arm({"operation": "token", "status": 503, "count": 1})
     second = faults.arm({"operation": "*", "status": 500, "count": 1})
     assert second.id == first.id + 1
-    assert faults.take("token") is first
-    assert faults.take("token") is second
-    assert faults.take("token") is None
+    assert _id(faults.take("token")) == first.id
+    assert _id(faults.take("token")) == second.id
+    assert _id(faults.take("token")) is None
 
 
 def test_clear_one_operation_or_all(faults):
@@ -136,10 +150,11 @@ def test_valid_specs(faults, spec):
     assert faults.list() == [armed]
     slept = []
     called = "token" if spec["operation"] == "*" else spec["operation"]
-    assert faults.apply(called, sleep=slept.append) is fault
+    taken = faults.apply(called, sleep=slept.append)
+    assert _id(taken) == fault.id
     assert slept == ([armed["delay_ms"] / 1000] if armed["delay_ms"] else [])
-    assert fault.fails == (armed["status"] is not None or armed["drop"])
-    assert fault.used == 1
+    assert taken.fails == (armed["status"] is not None or armed["drop"])
+    assert taken.used == 1
     left = None if armed["count"] is None else armed["count"] - 1
     assert faults.list() == ([] if left == 0 else [{**armed, "used": 1, "remaining": left}])
 

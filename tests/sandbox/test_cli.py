@@ -17,7 +17,7 @@ import requests
 
 from dsop_sandbox import cli
 from dsop_sandbox.invocation import COMMAND_VARIABLE
-from dsop_sandbox.mocks.common.settings import SERVICE_NAMES
+from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, usable_cores
 from tests.keys import with_test_keys
 from tests.support import InsurerKeys, grant
 
@@ -113,10 +113,12 @@ def test_up_ephemeral_reports_healthy_and_stops_cleanly(signum):
             assert requests.get(url + "/_sandbox/health", timeout=5).json() == {"status": "ok", "service": name}
         state_dir = re.search(r"state in (\S+)\)", "".join(up.lines)).group(1)
         assert Path(state_dir, "authority", "ca.pem").exists()
-        assert children_of(up.process.pid) == []
+        workers = children_of(up.process.pid)  # the default: one process per usable core, or this one alone
+        assert len(workers) == (usable_cores() if usable_cores() > 1 else 0)
     finally:
         code = up.stop(signum)
     assert code == 0
+    assert not any(Path("/proc", str(pid)).exists() for pid in workers), "no worker outlives the supervisor"
     assert "stopped" in up.rest
     assert all(refuses_connections(url) for url in up.urls.values())
     assert not Path(state_dir).exists(), "--ephemeral must remove its state directory"

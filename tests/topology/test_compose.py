@@ -117,10 +117,13 @@ def test_one_container_per_service_running_what_the_process_topology_runs(docume
     for name in SERVICE_NAMES:
         service = document["services"][name]
         assert service["command"] == ["dsop-sandbox", *serve_arguments(name)]
+        # one process per service (a container runs one worker per core)
         assert topology.command(name)[1:] == [
             "-m",
             "dsop_sandbox.cli",
             *service["command"][1:],
+            "--workers",
+            "1",
             "--config",
             str(topology.settings_path),
         ]

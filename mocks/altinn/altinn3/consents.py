@@ -32,7 +32,8 @@ from . import urns
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS consent3_requests (
-    id TEXT PRIMARY KEY,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
     from_party TEXT NOT NULL,
     to_party TEXT NOT NULL,
     status TEXT NOT NULL,
@@ -142,13 +143,13 @@ class Consents3:
 
     def of_person(self, pid: str) -> list[dict]:
         rows = self.store.query(
-            "SELECT data FROM consent3_requests WHERE from_party = ? ORDER BY created DESC, rowid DESC",
+            "SELECT data FROM consent3_requests WHERE from_party = ? ORDER BY created DESC, seq DESC",
             (urns.person_urn(pid),),
         )
         return [json.loads(row["data"]) for row in rows]
 
     def all(self) -> list[dict]:
-        return [json.loads(r["data"]) for r in self.store.query("SELECT data FROM consent3_requests ORDER BY rowid")]
+        return [json.loads(r["data"]) for r in self.store.query("SELECT data FROM consent3_requests ORDER BY seq")]
 
     def feed(
         self,

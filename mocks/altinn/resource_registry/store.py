@@ -29,7 +29,9 @@ from . import metadata_formats, templates
 from .nav import SEEDED
 
 SCHEMA = """
-CREATE TABLE IF NOT EXISTS resources (identifier TEXT PRIMARY KEY, created TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, identifier TEXT NOT NULL UNIQUE, created TEXT NOT NULL, data TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS resource_access (
     identifier TEXT NOT NULL,
     org TEXT NOT NULL,
@@ -184,7 +186,7 @@ class Resources:
         return json.loads(row["data"]) if row else None
 
     def all(self) -> list[dict]:
-        return [json.loads(row["data"]) for row in self.store.query("SELECT data FROM resources ORDER BY rowid")]
+        return [json.loads(row["data"]) for row in self.store.query("SELECT data FROM resources ORDER BY id")]
 
     def put(self, resource: dict) -> dict:
         """Store a :func:`validated` resource (replacing one with the same identifier)."""
@@ -216,7 +218,7 @@ class Resources:
         """Put ``org`` on the list; False when it was there already."""
         with self.store.transaction() as db:
             cursor = db.execute(
-                "INSERT OR IGNORE INTO resource_access(identifier, org, created) VALUES (?,?,?)",
+                "INSERT INTO resource_access(identifier, org, created) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                 (identifier, org, isoformat(self.clock.now())),
             )
             return cursor.rowcount > 0
