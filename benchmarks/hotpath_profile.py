@@ -19,8 +19,8 @@ exactly as cheroot hands it over (``body_first`` included). CPU is ``time.proces
 loop (the machine is shared: wall time is not the measure). ``--profile`` adds a cProfile of the
 loop, its own time summed by part (RSA, SQLite, Flask/Werkzeug, JSON, the sandbox's own code …)
 and the top functions. ``--served`` drives the same requests over keep-alive HTTP against
-``dsop-sandbox up`` in a child process and reads that process's CPU from ``/proc``, so that the
-difference is the server's (cheroot's) share.
+``dsop-sandbox up --workers 1`` in a child process and reads that process's CPU from ``/proc``,
+so that the difference is the server's (cheroot's) share.
 
 For instruction counts (repeatable on a busy machine), run it under callgrind with
 instrumentation off and ``HOTPATH_CALLGRIND`` set: it is switched on for the requests only (the
@@ -264,7 +264,7 @@ def served(scenarios, count: int) -> dict:
     if os.environ.get(CALLGRIND):  # count the served sandbox's instructions, not this process's
         out = os.environ[CALLGRIND]
         prefix = ("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}")
-    sandbox = SandboxProcess(prefix=prefix)
+    sandbox = SandboxProcess("--workers", "1", prefix=prefix)  # one process: its CPU is the server's
     try:
         with requests.Session() as http:
             http.trust_env = False
