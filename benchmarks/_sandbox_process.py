@@ -14,12 +14,13 @@ URL_LINE = re.compile(r"^\s+(\w+)\s+(https?://\S+)", re.M)
 
 
 class SandboxProcess:
-    def __init__(self, *args: str):
+    def __init__(self, *args: str, prefix: tuple[str, ...] = ()):
+        """``args`` are added to ``up``'s; ``prefix`` comes before the interpreter (valgrind …)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
         env.update({f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": "0" for name in SERVICES})
         self.began = time.perf_counter()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", *args],
+            [*prefix, sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", *args],
             stdout=subprocess.PIPE,
             text=True,
             env=env,

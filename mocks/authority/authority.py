@@ -24,6 +24,7 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
@@ -62,7 +63,7 @@ class SigningKey:
     certificate: x509.Certificate
     chain: tuple[x509.Certificate, ...]
 
-    @property
+    @cached_property  # read for every token signed; a key's kid never changes
     def kid(self) -> str:
         scheme = ISSUERS[self.issuer][2]
         return pki.x5t(self.certificate) if scheme == "x5t" else jwk_thumbprint(self.public_jwk_core())

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from flask import has_request_context, request
+from flask.globals import _cv_request
 
 from .clock import Clock, isoformat
 from .settings import Retention
@@ -36,9 +36,10 @@ class EventDraft:
 
 def annotate(caller: str | None = None, subject: str | None = None, error: str | None = None, **details) -> None:
     """Add facts to the event of the request being handled (no-op outside a request)."""
-    if not has_request_context():
+    context = _cv_request.get(None)  # what has_request_context() and request.environ read, read once
+    if context is None:
         return
-    draft: EventDraft | None = request.environ.get(ENVIRON_KEY)
+    draft: EventDraft | None = context.request.environ.get(ENVIRON_KEY)
     if draft is None:
         return
     if caller is not None:

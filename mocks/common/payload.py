@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 
 from flask import request
+from flask.globals import _cv_request
 
 from .errors import ErrorShape, ServiceError
 
 
 def trace_id() -> str:
-    return request.environ.get("dsop.trace_id", "")
+    context = _cv_request.get(None)  # request.environ without the proxy (called several times a request)
+    return context.request.environ.get("dsop.trace_id", "") if context is not None else ""
 
 
 def content_type() -> str:

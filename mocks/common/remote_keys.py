@@ -150,7 +150,7 @@ class RemoteKeys:
 
 
 def verify_jwt(
-    token: str,
+    token: str | jose.CompactJws,
     keys: RemoteKeys,
     *,
     issuer: str,
@@ -160,11 +160,15 @@ def verify_jwt(
     require: tuple[str, ...] = ("exp",),
     leeway: int = LEEWAY,
 ) -> dict:
-    """The claims of ``token`` after every check passed; :class:`TokenError` otherwise."""
-    try:
-        jws = jose.parse(token)
-    except jose.JoseError as exc:
-        raise TokenError("malformed", f"not a signed JWT: {exc}") from exc
+    """The claims of ``token`` (compact, or as :func:`jose.parse` read it) after every check
+    passed; :class:`TokenError` otherwise."""
+    if isinstance(token, jose.CompactJws):
+        jws = token
+    else:
+        try:
+            jws = jose.parse(token)
+        except jose.JoseError as exc:
+            raise TokenError("malformed", f"not a signed JWT: {exc}") from exc
     alg = jws.header.get("alg")
     if alg not in algorithms:
         raise TokenError("algorithm", f"the token's algorithm {alg!r} is not accepted (only {', '.join(algorithms)})")

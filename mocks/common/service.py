@@ -266,6 +266,10 @@ def operation_name(endpoint: str) -> str:
 
 
 READS = ("GET", "HEAD", "OPTIONS")
+#: (method, path) -> endpoint answers a service's middleware keeps (see ServiceMiddleware._endpoint).
+ENDPOINT_CACHE_SIZE = 4096
+#: Longer paths are matched every time (so that the cache stays small whatever clients send).
+ENDPOINT_CACHE_PATH = 512
 
 
 class ServiceMiddleware:
@@ -288,6 +292,7 @@ class ServiceMiddleware:
         self.recorded_reads = recorded_reads
         self.dated_by_start = dated_by_start
         self.guard_every_path = guard_every_path
+        self._endpoints: dict[tuple[str, str], str | None] = {}
 
     def _records(self, method: str, is_admin: bool, operation: str) -> bool:
         if method not in READS:
@@ -358,11 +363,23 @@ class ServiceMiddleware:
             log.exception("could not record event for %s %s", draft.method, draft.path)
 
     def _endpoint(self, environ) -> str | None:
+        """The endpoint the request is routed to (None: no route). The routes are fixed once the app
+        serves and match on method and path alone (no host or subdomain matching), so an answer is
+        kept for the next request with the same method and path."""
+        key = (environ.get("REQUEST_METHOD", "GET"), environ.get("PATH_INFO", ""))
         try:
-            endpoint, _ = self.app.url_map.bind_to_environ(environ).match(method=environ.get("REQUEST_METHOD", "GET"))
-            return endpoint
+            return self._endpoints[key]
+        except KeyError:
+            pass
+        try:
+            endpoint, _ = self.app.url_map.bind_to_environ(environ).match(method=key[0])
         except HTTPException:
-            return None
+            endpoint = None
+        if len(key[1]) <= ENDPOINT_CACHE_PATH:
+            if len(self._endpoints) >= ENDPOINT_CACHE_SIZE:
+                self._endpoints.clear()  # paths with ids in them: start again rather than grow
+            self._endpoints[key] = endpoint
+        return endpoint
 
     def _fault_response(self, fault, draft: EventDraft, start_response, events: EventLog):
         code = HTTP_ERROR_CODES.get(fault.status, "server_error")

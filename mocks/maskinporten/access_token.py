@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import secrets
 
-import jwt
-
 from dsop_sandbox.mocks.authority import KeyAuthority
+from dsop_sandbox.mocks.common import jose
 from dsop_sandbox.mocks.common.clock import Clock
 
 from .grant import Grant
@@ -64,5 +63,5 @@ def mint(
     if grant.pid:
         claims["pid"] = grant.pid
     key = authority.signing_key("maskinporten")
-    token = jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid, "typ": "JWT"})
+    token = jose.sign_rs256(claims, key.private_key, {"kid": key.kid, "typ": "JWT"})
     return token, claims

@@ -25,7 +25,6 @@ from dsop_sandbox.mocks.authority import ChainError, KeyAuthority, organisation_
 from dsop_sandbox.mocks.common import jose
 from dsop_sandbox.mocks.common.events import annotate
 from dsop_sandbox.mocks.common.identifiers import fnr_problem, org_number_problem
-from dsop_sandbox.mocks.common.payload import has_lone_surrogate
 from dsop_sandbox.mocks.common.settings import MaskinportenRules
 
 from . import errors as mp
@@ -98,7 +97,7 @@ class GrantValidator:
         except jose.JoseError as exc:
             raise fail("MP-011", f"The assertion is not a signed JWT ({exc})") from exc
         header, claims = jws.header, jws.claims
-        if has_lone_surrogate(header) or has_lone_surrogate(claims):
+        if jws.lone_surrogate:
             # JSON may escape half a UTF-16 pair ("\ud800"); such a string cannot be stored or echoed.
             raise fail("MP-011", "The assertion contains a string that is not valid Unicode (a lone surrogate)")
         alg = header.get("alg")
@@ -140,8 +139,8 @@ class GrantValidator:
                         "keys; send the enterprise certificate in x5c",
                     )
                 raise fail("MP-120", f"{mp.NO_CERTIFICATE}: no x5c header")
-            leaf = self._verified_leaf(header["x5c"], fail)
-            if organisation_number(leaf) != client.org:
+            leaf, leaf_org = self._verified_leaf(header["x5c"], fail)
+            if leaf_org != client.org:
                 raise fail("MP-122")
             public_key = leaf.public_key()
             client_amr = "virksomhetssertifikat"
@@ -203,17 +202,19 @@ class GrantValidator:
             raise self.fail("MP-012", trace_id)
 
     # -- pieces ---------------------------------------------------------------------------------------
-    def _verified_leaf(self, x5c, fail) -> x509.Certificate:
-        """The leaf of an ``x5c`` chain that leads to the sandbox root and is valid now.
+    def _verified_leaf(self, x5c, fail) -> tuple[x509.Certificate, str | None]:
+        """The leaf of an ``x5c`` chain that leads to the sandbox root and is valid now, and the
+        organisation number in its subject.
 
         A chain that verified before is not built again while the clock is inside the window in
-        which all of its certificates are valid (chain building is a sixth of a token request)."""
+        which all of its certificates are valid (chain building is a sixth of a token request), and
+        its leaf's subject is not read again."""
         now = self.registry.clock.now()
         key = tuple(x5c) if isinstance(x5c, list) and all(isinstance(item, str) for item in x5c) else None
         with self._chains_lock:
             known = self._chains.get(key) if key else None
-        if known and known[1] <= now <= known[2]:
-            return known[0]
+        if known and known[2] <= now <= known[3]:
+            return known[0], known[1]
         chain = self._certificate_chain(x5c, fail)
         try:
             leaf = self.authority.verify_chain(chain, now)
@@ -221,11 +222,12 @@ class GrantValidator:
             raise fail("MP-120", f"({exc})") from exc
         certificates = [*chain, self.authority.root_cert]
         window = (max(c.not_valid_before_utc for c in certificates), min(c.not_valid_after_utc for c in certificates))
+        org = organisation_number(leaf)
         with self._chains_lock:
-            self._chains[key] = (leaf, *window)
+            self._chains[key] = (leaf, org, *window)
             while len(self._chains) > CHAIN_CACHE_SIZE:
                 self._chains.pop(next(iter(self._chains)))
-        return leaf
+        return leaf, org
 
     @staticmethod
     def _certificate_chain(x5c, fail) -> list[x509.Certificate]:

@@ -79,23 +79,29 @@ def _org(party) -> str | None:
     return None
 
 
-def _claimed_org(token: str) -> str | None:
-    """Who the token says is calling, before it is verified: for the event log, refused or not."""
+def _parsed(token: str) -> jose.CompactJws | str:
+    """The token as jose reads it (once: who it says is calling is logged before it is verified), or
+    the text itself when it is no JWS (verify_jwt then refuses it as malformed)."""
     try:
-        return _org(jose.parse(token).claims.get("consumer"))
+        return jose.parse(token)
     except jose.JoseError:
-        return None
+        return token
 
 
 def _access_token(nav: Nav, asked: ApiRequest) -> tuple[str, dict]:
+    """The token's fingerprint and its claims, verified."""
     header = asked.authorization or ""
     if header[:7].lower() != "bearer " or not header[7:].strip():
         raise E.unauthorized("Authorization: Bearer <Maskinporten-token> mangler.")
     token = header[7:].strip()
-    annotate(access_token=token_fingerprint(token), caller=_claimed_org(token))
+    fingerprint = token_fingerprint(token)
+    parsed = _parsed(token)
+    # who the token says is calling, before it is verified: for the event log, refused or not
+    claimed = _org(parsed.claims.get("consumer")) if isinstance(parsed, jose.CompactJws) else None
+    annotate(access_token=fingerprint, caller=claimed)
     try:
         claims = verify_jwt(
-            token, nav.maskinporten_keys, issuer=nav.maskinporten_issuer, clock=nav.clock, leeway=TOKEN_LEEWAY
+            parsed, nav.maskinporten_keys, issuer=nav.maskinporten_issuer, clock=nav.clock, leeway=TOKEN_LEEWAY
         )
     except KeysUnavailable as exc:
         raise E.nav_error(503, "UKJENT_FEIL", f"Maskinportens nøkler kan ikke leses nå: {exc}") from exc
@@ -105,7 +111,7 @@ def _access_token(nav: Nav, asked: ApiRequest) -> tuple[str, dict]:
     aud = claims.get("aud")
     if aud is not None and not ({nav.base_url, nav.base_url + "/"} & set(aud if isinstance(aud, list) else [aud])):
         raise E.unauthorized(f"tokenet er laget for {aud}, ikke NAV")
-    return token, claims
+    return fingerprint, claims
 
 
 def _person(asked: ApiRequest, api: Api) -> str:
@@ -155,7 +161,7 @@ def _consent(nav: Nav, asked: ApiRequest, claims: dict, consumer: str, pid: str,
 
 
 def check_request(nav: Nav, api: Api, asked: ApiRequest) -> Access:
-    token, claims = _access_token(nav, asked)
+    fingerprint, claims = _access_token(nav, asked)
     consumer = _org(claims.get("consumer"))
     annotate(caller=consumer, client_id=claims.get("client_id"))
     if api.scope not in str(claims.get("scope", "")).split():
@@ -187,7 +193,7 @@ def check_request(nav: Nav, api: Api, asked: ApiRequest) -> Access:
         consent,
         fom,
         tom,
-        token_fingerprint(token),
+        fingerprint,
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from dsop_sandbox.mocks.common.errors import ServiceError
 from dsop_sandbox.mocks.common.events import annotate
@@ -68,10 +69,17 @@ def period(metadata: dict[str, str], names: str) -> tuple[date, date]:
     """The consent period from metadata whose keys are already lower case (``fraogmed``,
     ``tilogmed``); ``names`` says how the generation spells them, for the refusal's text."""
     try:
-        start = datetime.strptime(metadata[PERIOD_KEYS[0]], PERIOD_FORMAT).date()
-        end = datetime.strptime(metadata[PERIOD_KEYS[1]], PERIOD_FORMAT).date()
+        start = _day(metadata[PERIOD_KEYS[0]])
+        end = _day(metadata[PERIOD_KEYS[1]])
     except (KeyError, TypeError, ValueError) as exc:
         raise refused("period", f"Samtykket mangler en gyldig samtykkeperiode ({names}, dd.MM.yyyy).") from exc
     if start > end:
         raise refused("period", "Samtykkeperioden slutter før den begynner.")
     return start, end
+
+
+@lru_cache(maxsize=4096)
+def _day(text: str) -> date:
+    """``dd.MM.yyyy`` as a date (strptime is slow, and a consent's two dates come with every call);
+    ValueError or TypeError for anything else, as strptime raises them."""
+    return datetime.strptime(text, PERIOD_FORMAT).date()
