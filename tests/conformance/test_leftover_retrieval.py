@@ -8,7 +8,7 @@ retrieval going; the scenario then put the calendar back, so the consent was val
 next try landed in nav_down's outage: a second 0.35 s loop beside the one nav_down's own consent
 starts, about six NAV calls a second, judged as hammering. :class:`LateBackgroundRetrieval` is that
 loaded machine made certain: its background retrieval's first NAV call comes a moment after the fetch
-hook's answer. (~4 s wall, ~1 s CPU: one run of two scenarios.)"""
+hook's answer. (One run of two scenarios: ~3 s, mostly waiting.)"""
 
 from __future__ import annotations
 
