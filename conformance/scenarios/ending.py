@@ -67,6 +67,11 @@ class Expiry(Scenario):
     def run(self, ctx: Context) -> None:
         ctx.consented()
         ctx.fetched()
+        # The calendar moves only once the insurer's own retrieval after the consent is done. One still
+        # running when it moves is refused (the consent has expired); an insurer that retries a refusal
+        # goes on, finds the consent valid again once the calendar is put back, and its retries land in
+        # the next scenario (nav_down's outage: counted as a second loop hammering NAV).
+        ctx.settle(SETTLED)
         ctx.step(f"The sandbox calendar moves {THREE_YEARS_AND_A_DAY} ahead")
         ctx.api.clock(advance=THREE_YEARS_AND_A_DAY)
         try:
