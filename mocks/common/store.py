@@ -15,11 +15,17 @@ something else). A table from before its key got one is renumbered from its rowi
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import threading
 from contextlib import contextmanager, suppress
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: one process per database there (workers need fork)
+    fcntl = None
 
 COMMON_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -73,6 +79,7 @@ class Store:
         self.registration_tables = tuple(registration_tables)
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        self._lock_fd, self._lock_owner = -1, 0
         self._connections: list[sqlite3.Connection] = []
         script = COMMON_SCHEMA + schema
         with self.transaction() as db:
@@ -127,7 +134,7 @@ class Store:
         """A write transaction (``BEGIN IMMEDIATE``): all or nothing. SQLite has one writer at a time
         whatever ``exclusive`` says (PostgreSQL's store lets appends skip the service's lock)."""
         db = self._connection()
-        with self._write_lock:
+        with self._write_lock, self._writer_turn():
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -135,6 +142,27 @@ class Store:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
+
+    @contextmanager
+    def _writer_turn(self):
+        """This process's turn to write, among every process on the database (``--workers``): a
+        ``flock`` on ``<database>.lock`` beside it. The kernel wakes a waiting process the moment the
+        lock is free, where SQLite's own busy handler sleeps 1 to 100 ms between looks, during which
+        every thread of the waiting process that wants to write waits too. The file is opened once
+        per process (a forked child opens its own: a lock taken through an inherited descriptor
+        would be the parent's lock)."""
+        if fcntl is None:
+            yield
+            return
+        pid = os.getpid()
+        if self._lock_owner != pid:
+            self._lock_fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._lock_owner = pid
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def query(self, sql: str, params: tuple = ()) -> list:
         return self._connection().execute(sql, params).fetchall()
@@ -171,4 +199,8 @@ class Store:
                 with suppress(sqlite3.Error):
                     db.close()
             self._connections.clear()
+            if self._lock_owner == os.getpid():
+                with suppress(OSError):
+                    os.close(self._lock_fd)
+            self._lock_fd, self._lock_owner = -1, 0
         self._local = threading.local()
