@@ -102,7 +102,7 @@ def print_started(sandbox: Sandbox, banner: bool, *insurers, workers: int = 1) -
     if banner:
         lines.append(
             f"dsop-sandbox is up in {sandbox.startup_seconds:.2f} s "
-            f"(Altinn 3 and Altinn 2 consent, {processes}state in {settings.state_dir})"
+            f"(Altinn 3 and Altinn 2 consent, {processes}state in {settings.where_state_lives()})"
         )
     for name in sandbox.services:
         issuer = f"   issuer {settings.issuer(name)}" if name in ("idporten", "maskinporten") else ""

@@ -29,11 +29,11 @@ import threading
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from typing import ClassVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import psycopg
 
-from .settings import SettingsError
+from .settings import SettingsError, redacted
 from .store import COMMON_SCHEMA, Store, statements
 
 URL_SCHEMES = ("postgresql", "postgres")
@@ -53,18 +53,6 @@ _DDL_TYPES = (
 
 class StoreUnavailable(SettingsError):
     """The database of ``store_url`` cannot be reached or used at start (a one-line startup error)."""
-
-
-def redacted(url: str) -> str:
-    """``url`` without its password (for messages and logs)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @lru_cache(maxsize=2048)

@@ -27,6 +27,7 @@ import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ENV_PREFIX = "DSOP_SANDBOX__"
 
@@ -118,6 +119,18 @@ MAX_WORKERS = 64
 
 class SettingsError(ValueError):
     """A setting that is unknown or has the wrong type."""
+
+
+def redacted(url: str) -> str:
+    """``url`` without its password (for messages, logs and the banner)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 @dataclass(frozen=True)
@@ -311,6 +324,14 @@ class Settings:
     def scheme(self) -> str:
         return "https" if self.tls else "http"
 
+    def where_state_lives(self) -> str:
+        """Where the services keep their state, in words (the ``up`` banner):
+        the state directory, or the PostgreSQL database (without its password) and the state
+        directory that still holds the keys."""
+        if self.store_url:
+            return f"PostgreSQL at {redacted(self.store_url)}, keys in {self.state_dir}"
+        return str(self.state_dir)
+
     def base_url(self, service: str) -> str:
         """The service's base URL without a trailing slash."""
         svc = self.services[service]
@@ -351,6 +372,11 @@ class Settings:
     def describe(self) -> dict:
         return {
             "state_dir": str(self.state_dir),
+            # The password never leaves: whoever reads this is a test or a dashboard, not the database's owner.
+            "store": {"backend": "postgresql", "url": redacted(self.store_url)}
+            if self.store_url
+            else {"backend": "sqlite"},
+            "workers": self.workers,
             "tls": self.tls,
             "services": {
                 name: {"port": svc.port, "base_url": self.base_url(name), "issuer": self.issuer(name)}

@@ -361,3 +361,18 @@ def test_nav_paths_are_settings_with_the_documented_defaults():
 def test_nav_paths_must_be_distinct_absolute_and_public(path):
     with pytest.raises(SettingsError):
         Settings.load(environ={}, overrides={"nav": {"aap_meldekort_path": path}})
+
+
+def test_where_the_state_lives_is_said_without_the_database_password(tmp_path):
+    default = Settings.load(environ={}, overrides={"state_dir": str(tmp_path)})
+    assert default.describe()["store"] == {"backend": "sqlite"}
+    assert default.where_state_lives() == str(tmp_path)
+    team = Settings.load(
+        environ={"DSOP_SANDBOX__STORE_URL": "postgresql://team:s3cret@db.example:5432/sandbox"},
+        overrides={"state_dir": str(tmp_path)},
+    )
+    shown = team.describe()["store"]
+    url = "postgresql://team:***@db.example:5432/sandbox"
+    assert shown == {"backend": "postgresql", "url": url}
+    assert team.where_state_lives() == f"PostgreSQL at {url}, keys in {tmp_path}"
+    assert "s3cret" not in repr(team.describe()) + team.where_state_lives()

@@ -52,6 +52,7 @@ class TwoHosts:
                 host = Running(*args, env=cli_env(env))
                 self.hosts.append(host)
                 assert "dsop-sandbox is up" in "".join(host.lines), "".join(host.lines)
+                assert "state in PostgreSQL at postgresql://" in "".join(host.lines), "".join(host.lines)
         except BaseException:
             self.stop()
             raise
