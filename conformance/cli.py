@@ -10,6 +10,7 @@ lines and exits 2.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 from . import hints
 from .hints import command
@@ -41,10 +42,10 @@ def verify_of(args) -> bool | str:
     return getattr(args, "ca_bundle", None) or True
 
 
-def add_commands(commands, control_url_of, settings_options=None, started_as: str | None = None) -> None:
+def add_commands(commands, control_url_of, settings_options=None, started_as: Callable[[], str] | None = None) -> None:
     """Add ``conform`` and ``doctor`` to ``dsop-sandbox``'s subcommands; ``control_url_of(args)``
-    gives the control plane's URL (``--control-url`` or the settings); ``started_as`` is how the user
-    started the command line, for the hints the suite prints."""
+    gives the control plane's URL (``--control-url`` or the settings); ``started_as()`` says how the
+    user started the command line, for the hints the suite prints."""
     if started_as:
         hints.use(started_as)
     control_url_help = "the control plane (default from settings)"

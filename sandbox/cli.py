@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     keys.set_defaults(run=cmd_keys)
     from dsop_sandbox.conformance.cli import add_commands as add_conformance_commands
 
-    add_conformance_commands(commands, _control, settings_options, started_as=command_name())
+    add_conformance_commands(commands, _control, settings_options, started_as=command_name)
     from .demo import add_command as add_demo_command
 
     add_demo_command(commands)

@@ -84,3 +84,17 @@ def test_the_hints_name_the_command_as_the_user_started_it(setup, capsys, monkey
     assert code == 2 and "start it: ./dev up (or pass --control-url)" in capsys.readouterr().out
     code = cli.main(["doctor", "--insurer", str(tmp_path / "nope.toml"), "--control-url", "http://127.0.0.1:9"])
     assert code == 2 and "(./dev register-insurer --out DIR writes one)" in capsys.readouterr().out
+
+
+def test_a_command_line_made_under_dev_leaves_no_hint_behind(monkeypatch):
+    """Hints follow how the process runs when they are printed: a command line made while ./dev's
+    variable was set (an earlier test, in the same process) must not make later hints say ./dev."""
+    from dsop_sandbox import cli
+    from dsop_sandbox.conformance import hints
+
+    monkeypatch.delenv(hints.COMMAND_VARIABLE, raising=False)
+    with monkeypatch.context() as under_dev:
+        under_dev.setenv(hints.COMMAND_VARIABLE, "./dev")
+        cli.build_parser()
+        assert hints.command() == "./dev"
+    assert hints.command() == "dsop-sandbox"
