@@ -17,6 +17,7 @@ import requests
 from dsop_sandbox.mocks.altinn import create_app as create_altinn
 from dsop_sandbox.mocks.authority import AuthorityError, KeyAuthority, pki
 from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.service import TLS_CERTIFICATE_KEY
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 from dsop_sandbox.mocks.common.trust import ca_bundle_path, trust
 from dsop_sandbox.mocks.idporten import create_app as create_idporten
@@ -105,19 +106,14 @@ def unhealthy_after(
     return sorted(pending)
 
 
-#: Meta key (in each service's store) of the certificate kind its server presents, so that every
-#: worker process of the service presents the one a ``/_sandbox/tls`` call chose.
-CERTIFICATE_KEY = "tls_certificate"
-
-
 class Certificates:
     """The certificate one server of a :class:`Sandbox` presents (see ``CertificateSwitch`` in
     mocks/common/service.py): the key authority's, or an untrusted one for the same names.
 
-    A switch is written to the service's store; with several worker processes on one socket, each
-    takes it up before its next handshake (:meth:`follow`). An untrusted certificate is made when
-    the service switches to it, and every process that follows (or is told the same) presents those
-    files, so that all present one root."""
+    The service's runtime records a switch in its store (``ServiceRuntime.serve_certificate``); with
+    several worker processes on one socket, each takes it up before its next handshake
+    (:meth:`follow`). An untrusted certificate is made when the service switches to it, and every
+    process that follows (or is told the same) presents those files, so that all present one root."""
 
     def __init__(self, sandbox: Sandbox, name: str):
         self.sandbox, self.name = sandbox, name
@@ -126,10 +122,8 @@ class Certificates:
         return self.sandbox.serving.get(self.name, "authority")
 
     def serve(self, kind: str) -> str:
-        made = kind == "untrusted" and self._stored() != "untrusted"
-        root = self._present(kind, make=made)
-        self._store().set_meta(CERTIFICATE_KEY, kind)
-        return root
+        """Present ``kind`` on this process's server (the runtime records the choice)."""
+        return self._present(kind, make=kind == "untrusted" and self._stored() != "untrusted")
 
     def follow(self) -> None:
         """Present what the last switch of any process chose, if this process does not yet."""
@@ -138,7 +132,7 @@ class Certificates:
             self._present(kind, make=False)
 
     def _stored(self) -> str:
-        return self._store().get_meta(CERTIFICATE_KEY) or "authority"
+        return self._store().get_meta(TLS_CERTIFICATE_KEY) or "authority"
 
     def _store(self):
         return self.sandbox.apps[self.name].extensions["sandbox"].store
@@ -272,18 +266,18 @@ class Sandbox:
             runtime.certificates = Certificates(self, name)
             server.on_handshake_refused(runtime.handshake_refused)
             # a start presents the authority's certificate, whatever a run before switched to
-            runtime.store.set_meta(CERTIFICATE_KEY, None)
+            runtime.store.set_meta(TLS_CERTIFICATE_KEY, None)
             trusted_root_file(self.settings.state_dir, name).unlink(missing_ok=True)
 
     def serve_untrusted_certificate(self, name: str) -> None:
         """``name`` serves a certificate for the same host names that does *not* chain to the CA
         bundle (a self-signed root of its own), until :meth:`serve_trusted_certificate`. A
         conformant client must refuse the connection instead of sending its tokens."""
-        Certificates(self, name).serve("untrusted")
+        self.apps[name].extensions["sandbox"].serve_certificate("untrusted")
 
     def serve_trusted_certificate(self, name: str) -> None:
         """``name`` serves its certificate from the key authority again."""
-        Certificates(self, name).serve("authority")
+        self.apps[name].extensions["sandbox"].serve_certificate("authority")
 
     @property
     def ca_bundle(self) -> str | None:
