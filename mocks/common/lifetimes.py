@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 
-from .shared_state import SharedState, write_meta
+from .shared_state import SharedState
+from .store import write_meta
 
 MAX_LIFETIME = 366 * 24 * 3600
 _PREFIX = "lifetime:"

@@ -38,8 +38,8 @@ from .open_store import open_store
 from .outbound import Outbound
 from .page_headers import secure_page
 from .settings import MAY_BE_ZERO, Settings
-from .shared_state import SharedState, write_meta
-from .store import Store
+from .shared_state import SharedState
+from .store import Store, write_meta
 from .url_rules import LazyBuilderRule
 
 log = logging.getLogger("dsop_sandbox")

@@ -70,13 +70,11 @@ import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
 
-from .store import Store
+from .store import READ_META, UPSERT_META, Store
 
 log = logging.getLogger("dsop_sandbox")
 
 GENERATION_KEY = "shared_generation"
-_READ_META = "SELECT value FROM meta WHERE key = ?"
-_UPSERT_META = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
 
 
 class SharedState:
@@ -99,7 +97,7 @@ class SharedState:
         with self.store.transaction() as db:
             yield db
             generation = json.dumps(uuid.uuid4().hex)  # as stored: refresh compares the text
-            db.execute(_UPSERT_META, (GENERATION_KEY, generation))
+            db.execute(UPSERT_META, (GENERATION_KEY, generation))
         self._reload(generation)
 
     def changed(self) -> None:
@@ -109,7 +107,7 @@ class SharedState:
 
     def refresh(self) -> None:
         """Reload the copies if another process changed shared state since this one last looked."""
-        row = self.store.query_one(_READ_META, (GENERATION_KEY,))
+        row = self.store.query_one(READ_META, (GENERATION_KEY,))
         generation = row["value"] if row is not None else None
         if generation != self._seen:
             self._reload(generation)
@@ -133,15 +131,10 @@ class SharedState:
         return refreshed
 
 
-def write_meta(db, key: str, value) -> None:
-    """Set a ``meta`` value inside a transaction."""
-    db.execute(_UPSERT_META, (key, json.dumps(value)))
-
-
 def meta_once(store: Store, key: str, make: Callable[[], object]):
     """The ``meta`` value at ``key``, made by ``make()`` and stored if there is none yet; when
     several processes start at once, every one of them gets the value the first one stored."""
-    row = store.query_one(_READ_META, (key,))
+    row = store.query_one(READ_META, (key,))
     if row is not None:
         return json.loads(row["value"])
     with store.transaction() as db:

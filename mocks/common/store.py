@@ -176,15 +176,12 @@ class Store:
 
     # -- the meta table: small persisted settings such as the calendar offset -------------------
     def get_meta(self, key: str, default=None):
-        row = self.query_one("SELECT value FROM meta WHERE key = ?", (key,))
+        row = self.query_one(READ_META, (key,))
         return json.loads(row["value"]) if row else default
 
     def set_meta(self, key: str, value) -> None:
         with self.transaction() as db:
-            db.execute(
-                "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(value)),
-            )
+            write_meta(db, key, value)
 
     def reset(self, registrations: bool = False) -> None:
         tables = self.runtime_tables + (self.registration_tables if registrations else ())
@@ -204,3 +201,13 @@ class Store:
                     os.close(self._lock_fd)
             self._lock_fd, self._lock_owner = -1, 0
         self._local = threading.local()
+
+
+#: A ``meta`` value's text (JSON), and setting it (both backends speak this SQL).
+READ_META = "SELECT value FROM meta WHERE key = ?"
+UPSERT_META = "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+
+
+def write_meta(db, key: str, value) -> None:
+    """Set a ``meta`` value inside a transaction (``db`` from :meth:`Store.transaction`)."""
+    db.execute(UPSERT_META, (key, json.dumps(value)))
