@@ -37,7 +37,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -50,6 +49,7 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks._sandbox_process import SandboxProcess
+from dsop_sandbox.ports import free_ports
 from tests.support import InsurerKeys, grant
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "dsop-sandbox" / "peers"
@@ -186,12 +186,6 @@ def run_wrk(wrk: str, url: str, load: argparse.Namespace, *, script: Path | None
 
 
 # -- processes -----------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -224,14 +218,14 @@ class Peer:
 
 
 def oauth2_mock_server(folder: Path) -> Peer:
-    port = free_port()
+    port = free_ports(1)[0]
     binary = CACHE / "node_modules" / ".bin" / "oauth2-mock-server"
     command = [str(binary), "-a", "127.0.0.1", "-p", str(port)]
     return Peer(command, port, "/.well-known/openid-configuration", folder / "oauth2-mock-server.log")
 
 
 def prism(openapi: Path, folder: Path) -> Peer:
-    port = free_port()
+    port = free_ports(1)[0]
     binary = CACHE / "node_modules" / ".bin" / "prism"
     command = [str(binary), "mock", "-h", "127.0.0.1", "-p", str(port), "--errors", str(openapi)]
     return Peer(command, port, "/", folder / "prism.log")

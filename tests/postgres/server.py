@@ -10,11 +10,12 @@ import glob
 import importlib.util
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
+
+from dsop_sandbox.ports import free_ports
 
 SERVER_USER = "postgres"
 #: The role the tests and the sandboxes connect as (trust authentication: a test cluster only).
@@ -48,12 +49,6 @@ def _user_exists(name: str) -> bool:
     return True
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class PostgresServer:
     def __init__(self):
         self.bin = binaries()
@@ -83,7 +78,7 @@ class PostgresServer:
             "--locale=C.UTF-8",
         )
         for _attempt in range(3):  # another process may take the free port first
-            self.port = free_port()
+            self.port = free_ports(1)[0]
             try:
                 self._pg_ctl_start()
                 atexit.register(self.stop)  # a worker that dies leaves no server behind either

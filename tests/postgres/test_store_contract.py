@@ -15,8 +15,8 @@ from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.open_store import open_store
 from dsop_sandbox.mocks.common.records import Records, records_schema
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings, SettingsError
+from dsop_sandbox.ports import free_ports
 from tests.keys import with_test_keys
-from tests.postgres.server import free_port
 
 #: The application name of the test store's connections (one per service schema).
 APP = "dsop-sandbox svc"
@@ -359,7 +359,7 @@ def test_a_url_is_shown_without_its_password():
 
 
 def test_an_unreachable_database_is_a_one_line_startup_error(tmp_path):
-    url = f"postgresql://team:s3cret-pass@127.0.0.1:{free_port()}/sandbox"
+    url = f"postgresql://team:s3cret-pass@127.0.0.1:{free_ports(1)[0]}/sandbox"
     with pytest.raises(SettingsError) as refused:
         opened(settings_for(tmp_path, url))
     message = str(refused.value)
@@ -368,7 +368,7 @@ def test_an_unreachable_database_is_a_one_line_startup_error(tmp_path):
 
 
 def test_the_command_line_says_so_in_one_line(tmp_path):
-    env = {**os.environ, "DSOP_SANDBOX__STORE_URL": f"postgresql://team:pw@127.0.0.1:{free_port()}/x"}
+    env = {**os.environ, "DSOP_SANDBOX__STORE_URL": f"postgresql://team:pw@127.0.0.1:{free_ports(1)[0]}/x"}
     env.update({f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": "0" for name in SERVICE_NAMES})
     state = with_test_keys(tmp_path / "state")
     done = subprocess.run(

@@ -18,10 +18,10 @@ import requests
 from dsop_sandbox.conformance.sandbox_api import TOKEN_ENV
 from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES
+from dsop_sandbox.ports import free_ports
 from tests.conformance.test_cli import OWN, profile_of
 from tests.keys import with_test_keys
 from tests.postgres.round_robin import RoundRobin
-from tests.postgres.server import free_port
 from tests.sandbox.test_cli import Running, cli_env, run_cli
 
 pytestmark = pytest.mark.slow
@@ -33,7 +33,7 @@ class TwoHosts:
     def __init__(self, url: str, tmp_path):
         self.token = secrets.token_urlsafe(24)
         self.proxies = {name: RoundRobin().start() for name in SERVICE_NAMES}
-        self.ports = [{name: free_port() for name in SERVICE_NAMES} for _ in range(2)]
+        self.ports = [dict(zip(SERVICE_NAMES, free_ports(len(SERVICE_NAMES)), strict=True)) for _ in range(2)]
         for name, proxy in self.proxies.items():
             proxy.backends = [ports[name] for ports in self.ports]
         self.hosts: list[Running] = []
