@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from flask import render_template_string
+from flask import render_template_string, request
 
 from . import readable
 from .language import page_language, switch_url
@@ -173,7 +173,7 @@ LAYOUT = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-{% if refresh %}<meta http-equiv="refresh" content="{{ refresh }}">{% endif %}
+{% if refresh %}<meta http-equiv="refresh" content="{{ refresh }}; url={{ refresh_url }}">{% endif %}
 <title>{{ title }} – {{ insurer }}</title>
 <link rel="icon" href="/favicon.ico" type="image/svg+xml">
 <style>
@@ -338,7 +338,16 @@ def page(insurer: str, title: str, template: str, *, refresh: int | None = None,
         t=t,
         switch_url=switch_url(lang),
         refresh=refresh,
+        refresh_url=refresh_url() if refresh else None,
     )
+
+
+def refresh_url() -> str:
+    """Where a waiting page looks again: this page, named without a fragment. A refresh with no URL
+    goes to the document's own URL, and when that has a fragment (the thanks page links to
+    ``…#data``) the browser only scrolls to it and never asks the server again, so the page waits
+    forever."""
+    return request.full_path.removesuffix("?")
 
 
 def message_page(insurer: str, heading: str, message: str, *, ok: bool = True, details=(), claim_id=None) -> str:

@@ -212,7 +212,11 @@ def _certificate(subject: str, key, issuer_name=None, issuer_key=None, ca=False)
 
 @pytest.fixture(scope="module")
 def credentials(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("credentials")
+    return make_credentials(tmp_path_factory.mktemp("credentials"))
+
+
+def make_credentials(out: Path) -> Path:
+    """An enterprise key and chain under a CA of their own, as the insurer's profile names them."""
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca = _certificate("Test CA", ca_key, ca=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)

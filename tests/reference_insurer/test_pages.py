@@ -142,8 +142,13 @@ def test_a_long_table_is_folded_behind_its_sentence(app):
 
 
 def test_while_the_data_is_on_its_way_the_page_looks_again(app):
-    html = app.test_client().get(f"/claims/{claim(app, retrieval='running')}").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="2">' in html and 'id="data-waiting"' in html
+    waiting = claim(app, retrieval="running")
+    html = app.test_client().get(f"/claims/{waiting}").get_data(as_text=True)
+    # the refresh names the page itself: with no URL a browser that came through the thanks page's
+    # link (…#data) only scrolls to the fragment and never asks again
+    assert f'<meta http-equiv="refresh" content="2; url=/claims/{waiting}">' in html and 'id="data-waiting"' in html
+    english = app.test_client().get(f"/claims/{waiting}?lang=en").get_data(as_text=True)
+    assert f'content="2; url=/claims/{waiting}?lang=en"' in english
     done = app.test_client().get(f"/claims/{claim(app, retrieval='unavailable')}").get_data(as_text=True)
     assert 'http-equiv="refresh"' not in done and 'id="data-none"' in done
 
