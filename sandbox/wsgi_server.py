@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import logging
+import select
 import socket
 import ssl
 import threading
@@ -43,6 +44,10 @@ MAX_THREADS = 512
 REQUEST_DEADLINE = 10.0
 #: Seconds one ``recv`` may wait (and an idle keep-alive connection stays open).
 SOCKET_TIMEOUT = 30
+#: Seconds a worker waits, after answering, for the same connection's next request before it gives
+#: the connection back to cheroot's selector; and how many requests it answers in a row at most.
+LINGER = 0.02
+STAY_FOR = 100
 #: Workers added at once when none is idle.
 GROW_STEP = 16
 #: Bytes asked of one ``recv``: at least the first, at most the second (a large body comes in pieces).
@@ -171,11 +176,36 @@ class DeadlineConnection(HTTPConnection):
         self.wfile = SocketWriter(sock)
 
     def communicate(self):
-        self.deadline = time.monotonic() + self.server.request_deadline
+        """Answer the request that has arrived, then, on a kept-alive connection, the next ones that
+        follow within :data:`LINGER` seconds, on this same thread (at most :data:`STAY_FOR` in a row).
+        cheroot would hand the connection back to its selector thread after each answer, and that
+        thread to a worker again with the next request: two thread wake-ups per request."""
+        answered = 0
+        while True:
+            self.deadline = time.monotonic() + self.server.request_deadline
+            try:
+                keep_open = super().communicate()
+            finally:
+                self.deadline = None
+            answered += 1
+            if not keep_open or answered >= STAY_FOR or not self.server.ready or not self._next_request_soon():
+                return keep_open
+
+    def _next_request_soon(self) -> bool:
+        """Whether the client's next request is in (or its first bytes are) within :data:`LINGER`."""
+        if self.rfile.has_data():
+            return True
+        pending = getattr(self.socket, "pending", None)  # TLS: a record decrypted already
+        if pending is not None and pending():
+            return True
         try:
-            return super().communicate()
-        finally:
-            self.deadline = None
+            if not hasattr(select, "poll"):  # Windows: select() has no descriptor limit there
+                return bool(select.select([self.socket], [], [], LINGER)[0])
+            poller = select.poll()
+            poller.register(self.socket.fileno(), select.POLLIN | select.POLLPRI)
+            return bool(poller.poll(LINGER * 1000))
+        except (OSError, ValueError):  # closed under us
+            return False
 
 
 #: Bodies up to this size are read whole before the app runs (larger ones are the app's to refuse);
