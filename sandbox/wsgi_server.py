@@ -174,6 +174,8 @@ class DeadlineConnection(HTTPConnection):
         self.rfile = SocketReader(sock, self, self.rbufsize)
         self.wfile.close()
         self.wfile = SocketWriter(sock)
+        #: The TLS context this connection's handshake was made with (None over plain HTTP).
+        self.handshake_context = getattr(server.ssl_adapter, "context", None)
 
     def communicate(self):
         """Answer the request that has arrived, then, on a kept-alive connection, the next ones that
@@ -188,8 +190,16 @@ class DeadlineConnection(HTTPConnection):
             finally:
                 self.deadline = None
             answered += 1
+            if keep_open and self.certificate_swapped():
+                return False  # closed: the client's next connection gets the certificate served now
             if not keep_open or answered >= STAY_FOR or not self.server.ready or not self._next_request_soon():
                 return keep_open
+
+    def certificate_swapped(self) -> bool:
+        """Whether the server serves another certificate than this connection's handshake got
+        (:meth:`ServiceServer.swap_certificate`, which closes the idle connections itself)."""
+        adapter = self.server.ssl_adapter
+        return adapter is not None and adapter.context is not self.handshake_context
 
     def _next_request_soon(self) -> bool:
         """Whether the client's next request is in (or its first bytes are) within :data:`LINGER`."""

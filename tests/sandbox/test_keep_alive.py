@@ -4,11 +4,19 @@ pause, or STAY_FOR requests in a row, the connection goes back to the selector a
 
 from __future__ import annotations
 
+import http.client
+import ssl
 import threading
 import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from dsop_sandbox import wsgi_server
 from dsop_sandbox.wsgi_server import ServiceServer
@@ -67,3 +75,57 @@ def test_at_most_stay_for_requests_in_a_row_before_the_connection_goes_back(serv
     url, handed_back = served
     assert len(ask(url, 13)) == 13
     assert len(handed_back) == 4  # after the 3rd, 6th, 9th and 12th; the client closed after the 13th
+
+
+def self_signed(folder: Path, name: str) -> tuple[str, str]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / f"{name}.pem", folder / f"{name}.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_path), str(key_path)
+
+
+def test_a_connection_kept_on_its_thread_does_not_outlive_a_certificate_switch(tmp_path, monkeypatch):
+    """The old handshake serves at most the request that was under way; then the connection closes,
+    and the client's next one gets the certificate served now (what the TLS scenarios rest on)."""
+    monkeypatch.setattr(wsgi_server, "LINGER", 2.0)
+    first, second = self_signed(tmp_path, "first"), self_signed(tmp_path, "second")
+    server = ServiceServer("keep-alive-tls", "127.0.0.1", 0, threads=4)
+    port = server.bind()
+    server.use_tls(*first)
+    server.start(which_thread)
+    trust_anything = ssl._create_unverified_context()
+    try:
+        client = http.client.HTTPSConnection("127.0.0.1", port, context=trust_anything, timeout=10)
+        client.request("GET", "/")
+        assert client.getresponse().read()
+        seen_first = client.sock.getpeercert(binary_form=True)
+        server.swap_certificate(*second)  # while the thread waits for this connection's next request
+        client.request("GET", "/")
+        assert client.getresponse().read()  # the request under way is answered ...
+        with pytest.raises((http.client.HTTPException, OSError)):  # ... and the old handshake serves no more
+            client.request("GET", "/")
+            client.getresponse().read()
+        client.close()
+        again = http.client.HTTPSConnection("127.0.0.1", port, context=trust_anything, timeout=10)
+        again.request("GET", "/")
+        assert again.getresponse().read()
+        assert again.sock.getpeercert(binary_form=True) != seen_first
+        assert again.sock.getpeercert(binary_form=True) == ssl.PEM_cert_to_DER_cert(Path(second[0]).read_text())
+        again.close()
+    finally:
+        server.stop()
