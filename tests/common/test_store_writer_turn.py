@@ -16,21 +16,28 @@ pytestmark = pytest.mark.skipif(fcntl is None, reason="flock is POSIX")
 
 
 def child_waits_for_turn(store: Store) -> float:
-    """Seconds a forked child waited for the writer turn the parent holds for 0.3 s."""
+    """Seconds a forked child waited for the writer turn, which the parent holds for 0.3 s from the
+    moment the child says it is about to ask for it (however late the child gets to run)."""
+    ready_read, ready_write = os.pipe()
     read, write = os.pipe()
     with store._writer_turn():
         pid = os.fork()
         if pid == 0:  # the child: take the turn, then say how long that took
             os.close(read)
+            os.close(ready_read)
             began = time.monotonic()
+            os.write(ready_write, b"!")
             with store._writer_turn():
                 waited = time.monotonic() - began
             os.write(write, f"{waited:.3f}".encode())
             os._exit(0)
         os.close(write)
+        os.close(ready_write)
+        assert os.read(ready_read, 1) == b"!"
         time.sleep(0.3)  # the turn stays with the parent meanwhile (real processes: no clock to move)
     waited = float(os.read(read, 64).decode())
     os.close(read)
+    os.close(ready_read)
     os.waitpid(pid, 0)
     return waited
 
