@@ -22,10 +22,10 @@ from tests.browser.conftest import LOCALE, sandbox_with_reference_insurers, shoo
 
 KARI = {"pid": "15838512329", "name": "Kari Nordmann"}
 #: Maskinporten's tokens live this long (s) here: the insurer's tokens that carry the consent run out soon
-#: after the withdrawal, so its next token request meets Altinn's refusal, as step 6 says. Not shorter: the
-#: insurer renews a token with less than 1 s left, so with 2 s a loaded machine's 1 s between Maskinporten
-#: and NAV let a token run out in flight, and step 3 then waited on the insurer's retries (as in
-#: tests/browser/test_dashboard.py).
+#: after the withdrawal, so its next token request meets Altinn's refusal, as step 6 says. Not shorter: each
+#: of step 3's NAV calls uses a token of its own scope fetched just before, and with 2 s a loaded machine
+#: could take that long between Maskinporten and NAV, so the token ran out in flight and step 3 waited on
+#: the insurer's retries (the dashboard test uses 4 s too).
 SHORT_TOKENS = 4
 VIEWPORTS = {"projector": {"width": 1280, "height": 720}, "full-hd": {"width": 1920, "height": 1080}}
 DSOP = "/person/personopplysninger/dsop"
