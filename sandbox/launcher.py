@@ -112,8 +112,9 @@ class Certificates:
 
     The service's runtime records a switch in its store (``ServiceRuntime.serve_certificate``); with
     several worker processes on one socket, each takes it up before its next handshake
-    (:meth:`follow`). An untrusted certificate is made when the service switches to it, and every
-    process that follows (or is told the same) presents those files, so that all present one root."""
+    (``ServiceRuntime.take_up_certificate``). An untrusted certificate is made when the service
+    switches to it, and every process that takes the switch up presents those files, so that all
+    present one root."""
 
     def __init__(self, sandbox: Sandbox, name: str):
         self.sandbox, self.name = sandbox, name
@@ -124,12 +125,6 @@ class Certificates:
     def serve(self, kind: str) -> str:
         """Present ``kind`` on this process's server (the runtime records the choice)."""
         return self._present(kind, make=kind == "untrusted" and self._stored() != "untrusted")
-
-    def follow(self) -> None:
-        """Present what the last switch of any process chose, if this process does not yet."""
-        kind = self._stored()
-        if kind != self.current():
-            self._present(kind, make=False)
 
     def _stored(self) -> str:
         return self._store().get_meta(TLS_CERTIFICATE_KEY) or "authority"
@@ -246,7 +241,7 @@ class Sandbox:
             server = self.servers[name]
             runtime = self.apps[name].extensions.get("sandbox")
             if worker is not None and runtime is not None and isinstance(runtime.certificates, Certificates):
-                server.before_handshake(runtime.certificates.follow)
+                server.before_handshake(runtime.take_up_certificate)
             server.start(self.apps[name], worker)
 
     def _use_tls(self, authority: KeyAuthority) -> None:

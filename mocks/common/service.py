@@ -101,7 +101,7 @@ class ServiceRuntime:
     def __post_init__(self):
         self._stored_offset: float | None = None
         self.shared.on_change(self._load_calendar_offset)
-        self.shared.on_change(self._take_up_certificate)
+        self.shared.on_change(self.take_up_certificate)
 
     def on_reset(self, hook: Callable[[bool], None]) -> None:
         """Call ``hook(registrations)`` after the store is reset, in the process that was asked to
@@ -141,12 +141,13 @@ class ServiceRuntime:
             write_meta(db, TLS_CERTIFICATE_KEY, kind)
         return root_pem
 
-    def _take_up_certificate(self) -> None:
-        """The certificate another process was told to present, on this process's server too."""
+    def take_up_certificate(self) -> None:
+        """The certificate another process was told to present, on this process's server too: when
+        the shared state changed, and (several worker processes on one socket) before each handshake."""
         if self.certificates is None:
             return
-        kind = self.store.get_meta(TLS_CERTIFICATE_KEY)
-        if kind is not None and kind != self.certificates.current():
+        kind = self.store.get_meta(TLS_CERTIFICATE_KEY) or "authority"
+        if kind != self.certificates.current():
             self.certificates.serve(kind)
 
     def handshake_refused(self, alert: str, peer: str) -> None:
