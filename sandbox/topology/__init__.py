@@ -15,10 +15,10 @@ nested dict that becomes a TOML file for the processes and ``DSOP_SANDBOX__…``
 containers.
 """
 
+from ..ports import free_ports
 from .compose import compose_document, render_compose
 from .processes import ProcessTopology
 from .settings_tree import (
-    free_ports,
     init_arguments,
     serve_arguments,
     settings_environment,

@@ -17,8 +17,9 @@ from dsop_sandbox.mocks.authority.authority import KEYS_FOLDER
 from dsop_sandbox.mocks.common.settings import ENV_PREFIX, SERVICE_NAMES, Settings
 
 from ..launcher import StartupError, unhealthy_after
+from ..ports import free_ports
 from ..supervisor import die_with_parent
-from .settings_tree import free_ports, init_arguments, serve_arguments, settings_toml, topology_settings
+from .settings_tree import init_arguments, serve_arguments, settings_toml, topology_settings
 
 SETTINGS_FILE = "topology.toml"
 LOG_FOLDER = "logs"

@@ -9,17 +9,6 @@ from pathlib import Path
 
 from dsop_sandbox.mocks.common.settings import ENV_PREFIX, SERVICE_NAMES
 
-from ..ports import free_ports
-
-__all__ = [
-    "free_ports",
-    "init_arguments",
-    "serve_arguments",
-    "settings_environment",
-    "settings_toml",
-    "topology_settings",
-]
-
 
 def topology_settings(
     ports: dict[str, int], hosts: dict[str, str], *, state_dir: str | Path, bind_host: str, tls: bool = False
