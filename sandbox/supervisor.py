@@ -119,28 +119,48 @@ class Supervisor:
         return self
 
     def _spawn(self, slot: Slot) -> None:
-        """Fork a worker into ``slot``. The supervisor holds no thread and no database connection here."""
-        self.sandbox.close_stores()
+        """Fork a worker into ``slot``. The supervisor holds no thread here."""
         if threading.active_count() != 1:
             raise RuntimeError(f"the supervisor forks only without threads; it has {threading.active_count()}")
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
+        pid = self._fork()
         if pid == 0:
             self._be_worker(slot)  # never returns
         slot.pid, slot.started = pid, time.monotonic()
 
+    def _fork(self) -> int:
+        """``os.fork()``, with no database connection open (each process opens its own) and the
+        output written out (so that the child does not write it again)."""
+        self.sandbox.close_stores()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return os.fork()
+
+    def _child_stop(self) -> threading.Event | None:
+        """In a forked child: SIGTERM when the supervisor dies, and the event SIGTERM or SIGINT sets;
+        None when the supervisor died before the child could ask for that."""
+        die_with_parent()
+        if os.getppid() != self._pid:
+            return None
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        return stop
+
+    @staticmethod
+    def _leave(code: int) -> None:
+        """End a forked child (``os._exit``: the supervisor's stack, which the child shares, must not
+        unwind there), its output written out."""
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
     def _be_worker(self, slot: Slot) -> None:
-        """The worker's life, in the forked child: serve until SIGTERM/SIGINT, then stop and leave
-        (``os._exit``: the supervisor's stack, which this child shares, must not unwind here)."""
+        """The worker's life, in the forked child: serve until SIGTERM/SIGINT, then stop and leave."""
         code = 0
         try:
-            die_with_parent()
-            if os.getppid() != self._pid:  # the supervisor died before the line above
-                os._exit(0)
-            stop = threading.Event()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda *_: stop.set())
+            stop = self._child_stop()
+            if stop is None:
+                return
             os.close(self._ready_read)
             self.sandbox.serve_here(f"{slot.number}/{self.workers} pid {os.getpid()}")
             os.write(self._ready_write, f"{slot.number}\n".encode())
@@ -151,9 +171,7 @@ class Supervisor:
             traceback.print_exc()
             code = 1
         finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+            self._leave(code)
 
     def _wait_ready(self, timeout: float) -> None:
         """Until every worker has said it serves; a worker that ends first is a failed start."""
@@ -222,10 +240,7 @@ class Supervisor:
     def _start_insurers(self, plan: list[dict], timeout: float) -> None:
         """Fork the insurer process and read what it serves (or why it could not start)."""
         report_read, report_write = os.pipe()
-        self.sandbox.close_stores()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
+        pid = self._fork()
         if pid == 0:
             os.close(report_read)
             self._be_insurers(plan, report_write)  # never returns
@@ -246,12 +261,9 @@ class Supervisor:
 
         code, servers = 0, []
         try:
-            die_with_parent()
-            if os.getppid() != self._pid:  # the supervisor died before the line above
+            stop = self._child_stop()
+            if stop is None:
                 return
-            stop = threading.Event()
-            for signum in (signal.SIGINT, signal.SIGTERM):
-                signal.signal(signum, lambda *_: stop.set())
             try:
                 for item in plan:
                     servers.append(
@@ -281,9 +293,7 @@ class Supervisor:
         finally:
             for server in reversed(servers):
                 server.stop()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
+            self._leave(code)
 
     # -- while it runs -------------------------------------------------------------------------------
     def watch(self, stop: threading.Event) -> None:
