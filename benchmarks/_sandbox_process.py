@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 SERVICES = ("control", "idporten", "maskinporten", "altinn", "nav")
 URL_LINE = re.compile(r"^\s+(\w+)\s+(https?://\S+)", re.M)
@@ -39,3 +40,29 @@ class SandboxProcess:
     def stop(self) -> None:
         self.process.send_signal(signal.SIGINT)
         self.process.wait(timeout=30)
+
+
+def _stat(pid: int | str) -> tuple[int, float]:
+    """(parent pid, user + system CPU seconds of all its threads) of process ``pid``, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` (all its threads)."""
+    return _stat(pid)[1]
+
+
+def tree_cpu(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` and of its children so far."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent, cpu = _stat(entry.name)
+        except OSError:
+            continue
+        if int(entry.name) == pid or parent == pid:
+            total += cpu
+    return total

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._sandbox_process import SandboxProcess
+from benchmarks._sandbox_process import SandboxProcess, tree_cpu
 from dsop_sandbox.mocks.common.settings import usable_cores
 
 
@@ -33,7 +32,7 @@ def main() -> None:
     for _ in range(args.runs):
         sandbox = SandboxProcess("--workers", str(args.workers))
         try:
-            cpu.append(tree_cpu_seconds(sandbox.process.pid))
+            cpu.append(tree_cpu(sandbox.process.pid))
             for name, url in sandbox.urls.items():  # check the claim independently
                 assert requests.get(url + "/_sandbox/health", timeout=5).json()["status"] == "ok", name
             spawn.append(sandbox.ready_after)
@@ -56,22 +55,6 @@ def main() -> None:
         "target_s": 1.0,
     }
     print(json.dumps(result, indent=2))
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    """User and system CPU of ``pid`` and its children so far (Linux /proc; clock ticks)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(entry.name) == pid or int(fields[1]) == pid:
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
 
 
 if __name__ == "__main__":

@@ -250,14 +250,8 @@ def in_process(scenarios, count: int, profile: bool) -> dict:
     return results
 
 
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` (all its threads), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def served(scenarios, count: int) -> dict:
-    from benchmarks._sandbox_process import SandboxProcess
+    from benchmarks._sandbox_process import SandboxProcess, process_cpu
 
     results = {}
     prefix = ()
