@@ -4,6 +4,7 @@ and a registered insurer."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -95,14 +96,12 @@ def name_each_item_once(items) -> None:
     /token]``), and pytest-xdist schedules by node id, so it ran each such test's first operation and
     silently dropped the rest (19 of 22 contract tests under ./dev test). Such an item's node id takes
     the name's bracket; two items still sharing one is an error, never a silent loss."""
-    seen: dict[str, int] = {}
-    for item in items:
-        seen[item.nodeid] = seen.get(item.nodeid, 0) + 1
+    seen = Counter(item.nodeid for item in items)
     for item in items:
         suffix = item.name[item.name.find("[") :] if "[" in item.name else ""
         if seen[item.nodeid] > 1 and suffix and not item.nodeid.endswith(suffix):
             rename(item, item.nodeid + suffix)
-    shared = sorted({item.nodeid for item in items if sum(other.nodeid == item.nodeid for other in items) > 1})
+    shared = sorted(nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1)
     if shared:
         raise pytest.UsageError(f"these tests share a node id, and pytest-xdist would run only one of each: {shared}")
 
