@@ -194,6 +194,8 @@ class DeadlineConnection(HTTPConnection):
                 return False  # closed: the client's next connection gets the certificate served now
             if not keep_open or answered >= STAY_FOR or not self.server.ready or not self._next_request_soon():
                 return keep_open
+            if self.certificate_swapped():
+                return False  # switched while it waited: closed unread, as swap_certificate closes the idle ones
 
     def certificate_swapped(self) -> bool:
         """Whether the server serves another certificate than this connection's handshake got
