@@ -250,6 +250,8 @@ class GrowingServer(wsgi.Server):
 
     ConnectionClass = DeadlineConnection
     request_deadline = REQUEST_DEADLINE
+    #: The listening socket once :meth:`listen` bound it (cheroot sets it only when a bind succeeds).
+    socket = None
 
     def listen(self) -> None:
         """Bind ``bind_addr`` (a port of 0 becomes a free one) and listen; no thread starts."""
