@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from flask.globals import _cv_request
 
 from .clock import Clock, isoformat
 from .settings import Retention
@@ -34,12 +35,28 @@ class EventDraft:
     details: dict = field(default_factory=dict)
 
 
+#: The event of the request this thread is handling (set by the service middleware).
+_DRAFT: ContextVar[EventDraft | None] = ContextVar("dsop_event_draft", default=None)
+
+
+@contextmanager
+def drafting(draft: EventDraft) -> Iterator[None]:
+    """``draft`` is the event of the request handled in the block (blocks nest: a fake answering
+    another fake's call in the same thread, as the in-process tests deliver them)."""
+    token = _DRAFT.set(draft)
+    try:
+        yield
+    finally:
+        _DRAFT.reset(token)
+
+
+def current_draft() -> EventDraft | None:
+    return _DRAFT.get()
+
+
 def annotate(caller: str | None = None, subject: str | None = None, error: str | None = None, **details) -> None:
     """Add facts to the event of the request being handled (no-op outside a request)."""
-    context = _cv_request.get(None)  # what has_request_context() and request.environ read, read once
-    if context is None:
-        return
-    draft: EventDraft | None = context.request.environ.get(ENVIRON_KEY)
+    draft = _DRAFT.get()
     if draft is None:
         return
     if caller is not None:

@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 
 from flask import Flask, request
 
+from .direct import after_response
+
 COOKIE = "dsop_lang"
 PARAMETER = "lang"
 DEFAULT = "nb"
@@ -45,15 +47,15 @@ def tag_language(value) -> str | None:
     return None
 
 
-def chosen() -> str | None:
-    """The language this request's ``?lang=`` chooses (``nb`` or ``en`` exactly), or None."""
-    value = request.args.get(PARAMETER)
+def chosen(asked=None) -> str | None:
+    """The language this request's (or ``asked``'s) ``?lang=`` chooses (``nb`` or ``en`` exactly), or None."""
+    value = (request if asked is None else asked).args.get(PARAMETER)
     return value if value in LANGUAGES else None
 
 
-def remembered() -> str | None:
+def remembered(asked=None) -> str | None:
     """The citizen's earlier choice, from the cookie (None when it is missing or not ours)."""
-    value = request.cookies.get(COOKIE)
+    value = (request if asked is None else asked).cookies.get(COOKIE)
     return value if value in LANGUAGES else None
 
 
@@ -75,15 +77,16 @@ def switch_url(lang: str, path: str | None = None, args: dict | None = None) -> 
     return f"{request.path if path is None else path}?{urlencode(kept)}"
 
 
-def remember_choice(response):
-    """After a page with ``?lang=``: the cookie that carries the choice to the other services."""
-    lang = chosen()
-    if lang is not None and lang != remembered():
+def remember_choice(response, asked=None):
+    """After a page with ``?lang=``: the cookie that carries the choice to the other services
+    (``asked``: the request answered, when it is not Flask's current one)."""
+    lang = chosen(asked)
+    if lang is not None and lang != remembered(asked):
         response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE, path="/", samesite="Lax")
     return response
 
 
 def install(app: Flask) -> Flask:
     """Every response of ``app`` remembers a ``?lang=`` choice."""
-    app.after_request(remember_choice)
+    after_response(app, lambda asked, response: remember_choice(response, asked))
     return app

@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 
 from flask import request
-from flask.globals import _cv_request
 
 from .errors import ErrorShape, ServiceError
+from .events import current_draft
 
 
 def trace_id() -> str:
-    context = _cv_request.get(None)  # request.environ without the proxy (called several times a request)
-    return context.request.environ.get("dsop.trace_id", "") if context is not None else ""
+    """The trace id of the request being handled ("" outside a request)."""
+    draft = current_draft()
+    return draft.trace_id if draft is not None else ""
 
 
 def content_type() -> str:

@@ -22,16 +22,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
 
 from . import favicon
 from .admin import admin_blueprint
 from .admin_access import AdminAccess, redact_body
 from .clock import Clock
 from .compiled_templates import COMPILED_TEMPLATES
+from .direct import AFTER_EXTENSION, DIRECT_EXTENSION, after_response
 from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
-from .events import ENVIRON_KEY, EventDraft, EventLog, annotate
+from .events import ENVIRON_KEY, EventDraft, EventLog, annotate, drafting
 from .faults import FAULTS_SCHEMA, FAULTS_TABLE, Faults
 from .lifetimes import Lifetimes
 from .open_store import open_store
@@ -221,8 +223,9 @@ def create_service_app(
     if admin_api:
         app.register_blueprint(admin_blueprint())
     _register_error_handlers(app, rt)
-    app.after_request(_hide_secrets)
-    app.after_request(secure_page)  # every HTML page of every service: never framed, never sniffed
+    app.extensions[DIRECT_EXTENSION] = {}
+    after_response(app, _hide_secrets)
+    after_response(app, lambda asked, response: secure_page(response))  # every HTML page: never framed, never sniffed
     app.wsgi_app = ServiceMiddleware(
         app,
         rt,
@@ -235,7 +238,7 @@ def create_service_app(
     return app
 
 
-def _hide_secrets(response):
+def _hide_secrets(request, response):
     """An admin read answers client secrets and API keys to token holders only."""
     if (
         request.path.startswith(ADMIN_PREFIX)
@@ -293,6 +296,7 @@ class ServiceMiddleware:
         self.recorded_reads = recorded_reads
         self.dated_by_start = dated_by_start
         self.guard_every_path = guard_every_path
+        self.direct: dict[str, Callable[[Request], Response]] = app.extensions[DIRECT_EXTENSION]
         self._endpoints: dict[tuple[str, str], str | None] = {}
 
     def _records(self, method: str, is_admin: bool, operation: str) -> bool:
@@ -311,9 +315,14 @@ class ServiceMiddleware:
         operation = operation_name(endpoint) if endpoint else "unknown"
         trace_id = _incoming_trace_id(environ) or uuid.uuid4().hex
         environ["dsop.trace_id"] = trace_id
-        is_admin = path.startswith(ADMIN_PREFIX)
         draft = EventDraft(operation, method, path, trace_id)
         environ[ENVIRON_KEY] = draft
+        with drafting(draft):  # what annotate() and trace_id() reach, on either path
+            return self._handle(environ, start_response, endpoint, draft)
+
+    def _handle(self, environ, start_response, endpoint: str | None, draft: EventDraft):
+        method, path, operation, trace_id = draft.method, draft.path, draft.operation, draft.trace_id
+        is_admin = path.startswith(ADMIN_PREFIX)
         record = self._records(method, is_admin, operation)
         events = self._events_for_request()
         environ[ADMIN_CALLER_KEY] = self.access.is_admin(environ)
@@ -341,10 +350,22 @@ class ServiceMiddleware:
             statuses.append(int(status.split(" ", 1)[0]))
             return start_response(status, headers, exc_info)
 
-        result = self.inner(environ, capture)
+        view = self.direct.get(endpoint) if method == "GET" else None
+        result = self.inner(environ, capture) if view is None else self._answer_directly(view, environ, capture)
         if record:
             self._record(events, draft, statuses[0] if statuses else 0)
         return result
+
+    def _answer_directly(self, view, environ, start_response):
+        """``view``'s answer, made as Flask would make it (see :func:`direct_get`)."""
+        asked = Request(environ)
+        try:
+            response = view(asked)
+        except Exception as exc:
+            response = error_response(exc, self.rt, asked.path, asked.environ.get("dsop.trace_id", ""))
+        for hook in reversed(self.app.extensions[AFTER_EXTENSION]):
+            response = hook(asked, response)
+        return response(environ, start_response)
 
     def _events_for_request(self) -> EventLog:
         """The service's event log; with ``dated_by_start``, the same log dated by a clock that
@@ -423,28 +444,27 @@ def _reason(status: int) -> str:
 
 def _register_error_handlers(app: Flask, rt: ServiceRuntime) -> None:
     @app.errorhandler(ServiceError)
-    def service_error(exc: ServiceError):
+    @app.errorhandler(HTTPException)
+    @app.errorhandler(Exception)
+    def answer_error(exc: Exception):
+        return error_response(exc, rt, request.path, request.environ.get("dsop.trace_id", ""))
+
+
+def error_response(exc: Exception, rt: ServiceRuntime, path: str, trace_id: str) -> Response:
+    """The answer to ``exc`` raised while handling a request for ``path``, in the service's error
+    shape (the admin API's under ``/_sandbox``); called where the exception is being handled."""
+    if isinstance(exc, ServiceError):
         annotate(error=exc.code)
         return json_response(exc.body, exc.status, exc.headers)
-
-    @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
+    shape = ADMIN_ERRORS if path.startswith(ADMIN_PREFIX) else rt.errors
+    if isinstance(exc, HTTPException):
         status = exc.code or 500
         code = HTTP_ERROR_CODES.get(status, "invalid_request")
-        shape = ADMIN_ERRORS if request.path.startswith(ADMIN_PREFIX) else rt.errors
         annotate(error=code)
         headers = {}
         if status == 405 and getattr(exc, "valid_methods", None):
             headers["Allow"] = ", ".join(exc.valid_methods)
-        body = shape.build(status, code, exc.description or code, request.environ.get("dsop.trace_id", ""))
-        return json_response(body, status, headers)
-
-    @app.errorhandler(Exception)
-    def unexpected(exc: Exception):  # a bug: still JSON in the service's shape, and logged loudly
-        log.exception("unhandled error in %s", rt.name)
-        annotate(error="server_error")
-        shape = ADMIN_ERRORS if request.path.startswith(ADMIN_PREFIX) else rt.errors
-        body = shape.build(
-            500, "server_error", "internal error in the sandbox", request.environ.get("dsop.trace_id", "")
-        )
-        return json_response(body, 500)
+        return json_response(shape.build(status, code, exc.description or code, trace_id), status, headers)
+    log.exception("unhandled error in %s", rt.name)  # a bug: still JSON in the service's shape, and logged loudly
+    annotate(error="server_error")
+    return json_response(shape.build(500, "server_error", "internal error in the sandbox", trace_id), 500)

@@ -26,6 +26,7 @@ from dsop_sandbox.mocks.common import language
 from dsop_sandbox.mocks.common import validation as check
 from dsop_sandbox.mocks.common.admin import admin_error, admin_json, fixtures_blueprint, page_request, paged
 from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.direct import after_response, direct_get
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.events import annotate
 from dsop_sandbox.mocks.common.payload import trace_id
@@ -75,19 +76,21 @@ def create_app(
     )
     rt = app.extensions["sandbox"]
     authority = authority or KeyAuthority.open(settings.state_dir, rt.clock.now())
-    app.extensions[SERVICE] = Nav(settings, rt, authority, PERSONAS if personas is None else personas)
-    app.register_blueprint(api_blueprint(settings))
+    service = app.extensions[SERVICE] = Nav(settings, rt, authority, PERSONAS if personas is None else personas)
+    app.register_blueprint(api_blueprint(settings, service))
     app.register_blueprint(innsyn_blueprint())
     app.register_blueprint(access_fixtures())
 
-    @app.after_request
-    def echo_correlation(response: Response) -> Response:
-        for name in CORRELATION_HEADERS:
-            if request.headers.get(name):
-                response.headers[name] = request.headers[name]
-        return response
-
+    after_response(app, echo_correlation)
     return language.install(app)
+
+
+def echo_correlation(asked, response: Response) -> Response:
+    """NAV answers the call id it was sent (``Nav-Call-Id`` and its kin)."""
+    for name in CORRELATION_HEADERS:
+        if asked.headers.get(name):
+            response.headers[name] = asked.headers[name]
+    return response
 
 
 def history_of(service: Nav, pid: str):
@@ -128,29 +131,24 @@ def deliver(service: Nav, access: Access, asked: ApiRequest, body: dict) -> Resp
     return Response(data, mimetype="application/json")
 
 
-def api_blueprint(settings: Settings) -> Blueprint:
+def api_blueprint(settings: Settings, service: Nav) -> Blueprint:
+    """The DSOP APIs, answered beside Flask (:func:`~dsop_sandbox.mocks.common.direct.direct_get`)."""
     bp = Blueprint("nav_api", __name__)
     paths = settings.nav
 
-    def serve(api: Api, build) -> Response:
-        service = nav()
-        asked = api_request.parse(request)
-        access = check_request(service, api, asked)
-        consent = access.consent
-        body = build(history_of(service, access.pid), access.fom, access.tom, consent.start, consent.end)
-        return deliver(service, access, asked, body)
+    def serving(api: Api, build):
+        def serve(request) -> Response:
+            asked = api_request.parse(request)
+            access = check_request(service, api, asked)
+            consent = access.consent
+            body = build(history_of(service, access.pid), access.fom, access.tom, consent.start, consent.end)
+            return deliver(service, access, asked, body)
 
-    @bp.get(paths.ufore_path, endpoint="hentUforeopplysninger")
-    def ufore():
-        return serve(UFORE, benefits.uforeopplysninger)
+        return serve
 
-    @bp.get(paths.aap_vedtak_path, endpoint="finnVedtakListe")
-    def aap_vedtak():
-        return serve(AAP, benefits.vedtaksliste)
-
-    @bp.get(paths.aap_meldekort_path, endpoint="finnMeldekortListe")
-    def aap_meldekort():
-        return serve(AAP, benefits.meldekortliste)
+    direct_get(bp, paths.ufore_path, "hentUforeopplysninger", serving(UFORE, benefits.uforeopplysninger))
+    direct_get(bp, paths.aap_vedtak_path, "finnVedtakListe", serving(AAP, benefits.vedtaksliste))
+    direct_get(bp, paths.aap_meldekort_path, "finnMeldekortListe", serving(AAP, benefits.meldekortliste))
 
     @bp.get("/openapi.json")
     def openapi():

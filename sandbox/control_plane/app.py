@@ -5,11 +5,12 @@ reset and withdraw buttons, and hand their browser the admin token."""
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask
 
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.admin_access import TOKEN_COOKIE, is_loopback
 from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.direct import after_response
 from dsop_sandbox.mocks.common.errors import ADMIN_ERRORS
 from dsop_sandbox.mocks.common.records import records_schema
 from dsop_sandbox.mocks.common.service import ACCESS_EXTENSION, create_service_app
@@ -42,13 +43,12 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     app.register_blueprint(admin_blueprint())
     app.register_blueprint(walkthrough_blueprint())
 
-    @app.after_request
-    def token_for_own_pages(response):
+    def token_for_own_pages(asked, response):
         """A page of the control plane, asked for from this machine (or opened once with
         ``?token=``), gives its browser the admin token as an HttpOnly, SameSite=Strict cookie: its
         own scripts' calls then carry it, and no other site's page can read or send it."""
         if response.mimetype == "text/html" and (
-            is_loopback(request.remote_addr or "") or access.query_token_valid(request.environ)
+            is_loopback(asked.remote_addr or "") or access.query_token_valid(asked.environ)
         ):
             response.set_cookie(
                 TOKEN_COOKIE,
@@ -56,8 +56,9 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
                 httponly=True,
                 samesite="Strict",
                 path="/",
-                secure=request.scheme == "https",
+                secure=asked.scheme == "https",
             )
         return response
 
+    after_response(app, token_for_own_pages)
     return app

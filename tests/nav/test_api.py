@@ -184,6 +184,29 @@ def test_correlation_ids_are_echoed(world, company, consents):
     assert events[-1]["trace_id"] == "forsikring-4711"
 
 
+def test_a_dsop_call_is_answered_beside_flask_as_flask_answers_it(world, company, consents):
+    """GET is answered by the service middleware itself (mocks/common/direct.py), HEAD by Flask
+    through the same view: the same headers, the call id echoed and ``?lang=`` remembered on both."""
+    token = token_for(world, company, consents, OLA["pid"])
+    sent = {"Authorization": f"Bearer {company.token(UFORE_SCOPE)}", "fnr": OLA["pid"], "NAV-Samtykke-Token": token}
+    sent["Nav-Call-Id"] = "forsikring-4712"
+    url = world.nav + world.paths.ufore_path + "?lang=en"
+    world.http.cookies.clear()
+    got = world.http.get(url, headers=sent, timeout=10)
+    world.http.cookies.clear()  # so that HEAD is asked to remember the choice too
+    head = world.http.head(url, headers=sent, timeout=10)
+    assert got.status_code == head.status_code == 200, got.text
+    assert got.headers["Nav-Call-Id"] == "forsikring-4712"
+    assert "dsop_lang=en" in got.headers.pop("Set-Cookie") and "dsop_lang=en" in head.headers.pop("Set-Cookie")
+    assert dict(got.headers) == dict(head.headers)  # (the cookies' Expires may be a second apart)
+    app = world.sandbox.app("nav")
+    assert sorted(app.extensions["direct_views"]) == [
+        "nav_api.finnMeldekortListe",
+        "nav_api.finnVedtakListe",
+        "nav_api.hentUforeopplysninger",
+    ]
+
+
 # -- refusals, in NAV's order --------------------------------------------------------------------------
 def test_no_access_token(world, company, consents):
     answer = world.http.get(world.nav + world.paths.ufore_path, headers={"fnr": OLA["pid"]}, timeout=10)
