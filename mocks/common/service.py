@@ -359,12 +359,16 @@ class ServiceMiddleware:
     def _answer_directly(self, view, environ, start_response):
         """``view``'s answer, made as Flask would make it (see :func:`direct_get`)."""
         asked = Request(environ)
+        trace_id = environ.get("dsop.trace_id", "")
         try:
             response = view(asked)
         except Exception as exc:
-            response = error_response(exc, self.rt, asked.path, asked.environ.get("dsop.trace_id", ""))
-        for hook in reversed(self.app.extensions[AFTER_EXTENSION]):
-            response = hook(asked, response)
+            response = error_response(exc, self.rt, asked.path, trace_id)
+        try:
+            for hook in reversed(self.app.extensions[AFTER_EXTENSION]):
+                response = hook(asked, response)
+        except Exception as exc:  # a hook's bug: Flask too answers it as an error, in the service's shape
+            response = error_response(exc, self.rt, asked.path, trace_id)
         return response(environ, start_response)
 
     def _events_for_request(self) -> EventLog:

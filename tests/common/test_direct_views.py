@@ -92,6 +92,23 @@ def test_errors_beside_flask_are_flasks_errors(app, do, status, code, caplog):
     assert event["details"] == {"asked": do}
 
 
+def test_a_hook_that_breaks_is_a_500_in_the_service_shape_on_both_paths(app, caplog):
+    def breaking(asked, response):
+        if asked.args.get("do") == "hook":
+            raise RuntimeError("a hook's bug")
+        return response
+
+    after_response(app, breaking)
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR, logger="dsop_sandbox"):
+        got = client.get("/data", query_string={"do": "hook"})
+        head = client.head("/data", query_string={"do": "hook"})
+    assert app.extensions["seen"] == [False, True]
+    assert got.status_code == head.status_code == 500
+    assert got.get_json()["code"] == "server_error"
+    assert "a hook's bug" in caplog.text
+
+
 def test_the_event_of_a_direct_get_has_what_the_view_annotated(app):
     client = app.test_client()
     client.get("/data", query_string={"do": "nothing"}, headers={"Nav-Call-Id": "call-8"})
