@@ -33,10 +33,35 @@ def direct_get(bp: Blueprint, rule: str, endpoint: str, view: Callable[[Request]
     ``HEAD``, ``OPTIONS``, 405 with ``Allow``, faults and events by endpoint), ``HEAD`` is answered by
     Flask through the same view, errors take the form Flask's handlers give them
     (:func:`~.service.error_response`), and the hooks of :func:`after_response` make both answers.
-    The view gets a werkzeug request (Flask's is one too) and reaches no Flask global but
-    :func:`~.events.annotate` and :func:`~.payload.trace_id`, which the middleware serves
-    (:class:`~.service.ServiceMiddleware`)."""
-    bp.add_url_rule(rule, endpoint, lambda: view(request), methods=["GET"])
-    bp.record(
-        lambda state: state.app.extensions.setdefault(DIRECT_EXTENSION, {}).__setitem__(f"{bp.name}.{endpoint}", view)
+    The view gets a werkzeug request with Flask's body limits (:func:`request_class`) and reaches no
+    Flask global but :func:`~.events.annotate` and :func:`~.payload.trace_id`, which the middleware
+    serves (:class:`~.service.ServiceMiddleware`)."""
+    direct_route(bp, rule, endpoint, view, "GET")
+
+
+def direct_post(bp: Blueprint, rule: str, endpoint: str, view: Callable[[Request], Response]) -> None:
+    """A POST route answered beside Flask, as :func:`direct_get` (Maskinporten's token endpoint)."""
+    direct_route(bp, rule, endpoint, view, "POST")
+
+
+def direct_route(bp: Blueprint, rule: str, endpoint: str, view: Callable[[Request], Response], method: str) -> None:
+    bp.add_url_rule(rule, endpoint, lambda: view(request), methods=[method])
+
+    def register(state) -> None:  # when bp is registered on an app
+        state.app.extensions.setdefault(DIRECT_EXTENSION, {})[f"{bp.name}.{endpoint}"] = (method, view)
+
+    bp.record(register)
+
+
+def request_class(app: Flask) -> type[Request]:
+    """werkzeug's request with the body limits Flask's request reads from ``app``'s config (413 for
+    a body over ``MAX_CONTENT_LENGTH``, the form limits), for the views answered beside Flask."""
+    return type(
+        "DirectRequest",
+        (Request,),
+        {
+            "max_content_length": app.config.get("MAX_CONTENT_LENGTH"),
+            "max_form_memory_size": app.config.get("MAX_FORM_MEMORY_SIZE"),
+            "max_form_parts": app.config.get("MAX_FORM_PARTS"),
+        },
     )

@@ -22,8 +22,9 @@ def trace_id() -> str:
     return draft.trace_id if draft is not None else ""
 
 
-def content_type() -> str:
-    return (request.mimetype or "").lower()
+def content_type(asked=None) -> str:
+    """The request's (or ``asked``'s) media type, lower case."""
+    return ((request if asked is None else asked).mimetype or "").lower()
 
 
 def is_json_type(mimetype: str) -> bool:
@@ -76,9 +77,10 @@ def has_lone_surrogate(value) -> bool:
     return False
 
 
-def require_form(shape: ErrorShape, error_code: str = "invalid_request") -> None:
-    """Refuse a body that is not ``application/x-www-form-urlencoded``."""
-    if content_type() != "application/x-www-form-urlencoded":
+def require_form(shape: ErrorShape, error_code: str = "invalid_request", asked=None) -> None:
+    """Refuse a body that is not ``application/x-www-form-urlencoded`` (``asked``: the request, when
+    it is not Flask's current one)."""
+    if content_type(asked) != "application/x-www-form-urlencoded":
         raise ServiceError(
             400,
             shape.build(400, error_code, "Content-Type must be application/x-www-form-urlencoded", trace_id()),

@@ -24,14 +24,13 @@ from typing import Protocol
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Request
 
 from . import favicon
 from .admin import admin_blueprint
 from .admin_access import AdminAccess, redact_body
 from .clock import Clock
 from .compiled_templates import COMPILED_TEMPLATES
-from .direct import AFTER_EXTENSION, DIRECT_EXTENSION, after_response
+from .direct import AFTER_EXTENSION, DIRECT_EXTENSION, after_response, request_class
 from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
 from .events import ENVIRON_KEY, EventDraft, EventLog, annotate, drafting
 from .faults import FAULTS_SCHEMA, FAULTS_TABLE, Faults
@@ -296,7 +295,8 @@ class ServiceMiddleware:
         self.recorded_reads = recorded_reads
         self.dated_by_start = dated_by_start
         self.guard_every_path = guard_every_path
-        self.direct: dict[str, Callable[[Request], Response]] = app.extensions[DIRECT_EXTENSION]
+        self.direct: dict[str, tuple[str, Callable]] = app.extensions[DIRECT_EXTENSION]  # endpoint -> (method, view)
+        self.request_class = request_class(app)
         self._endpoints: dict[tuple[str, str], str | None] = {}
 
     def _records(self, method: str, is_admin: bool, operation: str) -> bool:
@@ -350,15 +350,18 @@ class ServiceMiddleware:
             statuses.append(int(status.split(" ", 1)[0]))
             return start_response(status, headers, exc_info)
 
-        view = self.direct.get(endpoint) if method == "GET" else None
-        result = self.inner(environ, capture) if view is None else self._answer_directly(view, environ, capture)
+        direct = self.direct.get(endpoint)
+        if direct is not None and direct[0] == method:
+            result = self._answer_directly(direct[1], environ, capture)
+        else:
+            result = self.inner(environ, capture)
         if record:
             self._record(events, draft, statuses[0] if statuses else 0)
         return result
 
     def _answer_directly(self, view, environ, start_response):
         """``view``'s answer, made as Flask would make it (see :func:`direct_get`)."""
-        asked = Request(environ)
+        asked = self.request_class(environ)
         trace_id = environ.get("dsop.trace_id", "")
         try:
             response = view(asked)

@@ -10,16 +10,17 @@ endpoint then asks Altinn over HTTP, with a token of its own (:mod:`.own_token`,
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, abort, current_app
 from markupsafe import escape
 
 from dsop_sandbox.mocks.authority import KeyAuthority
 from dsop_sandbox.mocks.common.clock import Clock
+from dsop_sandbox.mocks.common.direct import direct_post
 from dsop_sandbox.mocks.common.errors import json_response
 from dsop_sandbox.mocks.common.events import annotate, token_fingerprint
 from dsop_sandbox.mocks.common.key_admin import key_admin_blueprint
 from dsop_sandbox.mocks.common.payload import require_form, trace_id
-from dsop_sandbox.mocks.common.service import create_service_app, runtime
+from dsop_sandbox.mocks.common.service import create_service_app
 from dsop_sandbox.mocks.common.settings import Settings
 
 from . import access_token
@@ -86,7 +87,7 @@ def create_app(settings: Settings, *, authority: KeyAuthority | None = None, clo
     app.extensions[SERVICE] = service
     service.registry.seed_default_scopes()
     rt.on_reset(lambda registrations: service.registry.reseed())
-    app.register_blueprint(public_blueprint())
+    app.register_blueprint(public_blueprint(service, rt))
     app.register_blueprint(fixtures())
     app.register_blueprint(key_admin_blueprint(authority, SERVICE))
     return app
@@ -96,7 +97,7 @@ def _service() -> Maskinporten:
     return current_app.extensions[SERVICE]
 
 
-def public_blueprint() -> Blueprint:
+def public_blueprint(service: Maskinporten, rt) -> Blueprint:
     bp = Blueprint(SERVICE, __name__)
 
     @bp.get("/.well-known/oauth-authorization-server")
@@ -107,10 +108,9 @@ def public_blueprint() -> Blueprint:
     def jwk():
         return json_response(_service().authority.jwks(SERVICE))
 
-    @bp.post("/token")
-    def token():
-        service, rt = _service(), runtime()
-        require_form(ERRORS)
+    def token(request) -> Response:
+        """``POST /token``, answered beside Flask (:func:`~dsop_sandbox.mocks.common.direct.direct_post`)."""
+        require_form(ERRORS, asked=request)
         grant_type = request.form.get("grant_type")
         if not grant_type:
             raise ERRORS.error(400, "invalid_request", "Missing parameter grant_type", trace_id())
@@ -157,6 +157,8 @@ def public_blueprint() -> Blueprint:
             {"access_token": token_value, "token_type": "Bearer", "expires_in": lifetime, "scope": claims["scope"]},
             headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
         )
+
+    direct_post(bp, "/token", "token", token)
 
     @bp.get("/errors/<code>")
     def error_page(code: str):

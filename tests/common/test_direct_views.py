@@ -149,3 +149,16 @@ def test_every_response_hook_of_a_service_is_one_the_direct_path_runs_too(make_a
 def test_the_control_planes_response_hooks_too(control_app):
     assert len(control_app.after_request_funcs.get(None, [])) == len(control_app.extensions[AFTER_EXTENSION])
     assert not any(control_app.before_request_funcs.values())
+
+
+def test_maskinporten_answers_post_token_beside_flask_with_flasks_body_limits(mp_app, settings):
+    """The token endpoint is a direct POST: its request has Flask's body limit (413 in Maskinporten's
+    shape, tests/maskinporten/test_grant_rules.py), and other methods stay Flask's."""
+    method, _view = mp_app.extensions["direct_views"]["maskinporten.token"]
+    assert method == "POST"
+    client = mp_app.test_client()
+    too_big = client.post("/token", data={"grant_type": "x", "assertion": "a" * (settings.max_body_bytes + 10)})
+    assert too_big.status_code == 413 and too_big.get_json()["error"] == "invalid_request"
+    refused = client.get("/token")
+    assert refused.status_code == 405
+    assert set(refused.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
