@@ -19,8 +19,6 @@ from .clock import Clock, isoformat
 from .settings import Retention
 from .store import Store
 
-ENVIRON_KEY = "dsop.event"
-
 
 @dataclass
 class EventDraft:

@@ -32,12 +32,13 @@ from .clock import Clock
 from .compiled_templates import COMPILED_TEMPLATES
 from .direct import AFTER_EXTENSION, DIRECT_EXTENSION, after_response, request_class
 from .errors import ADMIN_ERRORS, ErrorShape, ServiceError, json_response
-from .events import ENVIRON_KEY, EventDraft, EventLog, annotate, drafting
+from .events import EventDraft, EventLog, annotate, drafting
 from .faults import FAULTS_SCHEMA, FAULTS_TABLE, Faults
 from .lifetimes import Lifetimes
 from .open_store import open_store
 from .outbound import Outbound
 from .page_headers import secure_page
+from .payload import trace_id as current_trace_id
 from .settings import MAY_BE_ZERO, Settings
 from .shared_state import SharedState
 from .store import Store, write_meta
@@ -313,10 +314,7 @@ class ServiceMiddleware:
         path = environ.get("PATH_INFO", "") or "/"
         endpoint = self._endpoint(environ)
         operation = operation_name(endpoint) if endpoint else "unknown"
-        trace_id = _incoming_trace_id(environ) or uuid.uuid4().hex
-        environ["dsop.trace_id"] = trace_id
-        draft = EventDraft(operation, method, path, trace_id)
-        environ[ENVIRON_KEY] = draft
+        draft = EventDraft(operation, method, path, _incoming_trace_id(environ) or uuid.uuid4().hex)
         with drafting(draft):  # what annotate() and trace_id() reach, on either path
             return self._handle(environ, start_response, endpoint, draft)
 
@@ -362,16 +360,15 @@ class ServiceMiddleware:
     def _answer_directly(self, view, environ, start_response):
         """``view``'s answer, made as Flask would make it (see :func:`direct_get`)."""
         asked = self.request_class(environ)
-        trace_id = environ.get("dsop.trace_id", "")
         try:
             response = view(asked)
         except Exception as exc:
-            response = error_response(exc, self.rt, asked.path, trace_id)
+            response = error_response(exc, self.rt, asked.path)
         try:
             for hook in reversed(self.app.extensions[AFTER_EXTENSION]):
                 response = hook(asked, response)
         except Exception as exc:  # a hook's bug: Flask too answers it as an error, in the service's shape
-            response = error_response(exc, self.rt, asked.path, trace_id)
+            response = error_response(exc, self.rt, asked.path)
         return response(environ, start_response)
 
     def _events_for_request(self) -> EventLog:
@@ -454,12 +451,14 @@ def _register_error_handlers(app: Flask, rt: ServiceRuntime) -> None:
     @app.errorhandler(HTTPException)
     @app.errorhandler(Exception)
     def answer_error(exc: Exception):
-        return error_response(exc, rt, request.path, request.environ.get("dsop.trace_id", ""))
+        return error_response(exc, rt, request.path)
 
 
-def error_response(exc: Exception, rt: ServiceRuntime, path: str, trace_id: str) -> Response:
+def error_response(exc: Exception, rt: ServiceRuntime, path: str) -> Response:
     """The answer to ``exc`` raised while handling a request for ``path``, in the service's error
-    shape (the admin API's under ``/_sandbox``); called where the exception is being handled."""
+    shape (the admin API's under ``/_sandbox``), with the request's trace id; called where the
+    exception is being handled."""
+    trace_id = current_trace_id()
     if isinstance(exc, ServiceError):
         annotate(error=exc.code)
         return json_response(exc.body, exc.status, exc.headers)
