@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.peers import install_wrk, parse_wrk
+from benchmarks.peers import install_wrk, run_wrk
 from dsop_sandbox.wsgi_server import ServiceServer
 
 SHAPES = {
@@ -43,11 +42,10 @@ def nothing(environ, start_response):
 
 
 def measure(wrk: str, port: int, script: Path, seconds: int) -> dict:
-    command = [wrk, "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(script), f"http://127.0.0.1:{port}/"]
+    load = argparse.Namespace(threads=2, connections=16, seconds=seconds)
     began = time.process_time()
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    result = run_wrk(wrk, f"http://127.0.0.1:{port}/", load, script=script)
     cpu = time.process_time() - began
-    result = parse_wrk(output)
     return {
         "per_second": round(result.per_second),
         "cpu_us_per_request": round(cpu * 1e6 / max(result.requests, 1)),

@@ -165,22 +165,22 @@ class SocketWriter:
         if self._holding:
             self._holding = False
             self._held = bytes(data)
-            return len(data)
-        if self._held:
-            held, self._held = self._held, b""
-            self._sock.sendall(held + data)
         else:
-            self._sock.sendall(data)
-        self.bytes_written += len(data)
+            self._send(data)
         return len(data)
 
     def flush(self) -> None:
         """Send what is held."""
         self._holding = False
+        self._send(b"")
+
+    def _send(self, data) -> None:
+        """``data`` after what is held, in one ``sendall``."""
         if self._held:
-            held, self._held = self._held, b""
-            self._sock.sendall(held)
-            self.bytes_written += len(held)
+            data, self._held = self._held + data, b""
+        if data:
+            self._sock.sendall(data)
+            self.bytes_written += len(data)
 
     def close(self) -> None:
         """The socket is the connection's to close."""

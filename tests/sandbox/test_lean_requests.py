@@ -135,3 +135,19 @@ def test_a_malformed_header_line_is_still_refused(served):
     host, port, _ = served
     refused = raw(host, port, b"GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n")
     assert refused.startswith(b"HTTP/1.1 400 ") and b"Illegal header line" in refused
+
+
+def test_the_writer_counts_every_byte_it_sends_held_or_not():
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        writer = SocketWriter(ours)
+        writer.hold_next()
+        writer.write(b"HEAD\r\n\r\n")
+        assert writer.bytes_written == 0  # held, not sent
+        writer.write(b"body")
+        writer.hold_next()
+        writer.write(b"NEXT\r\n\r\n")
+        writer.flush()
+        writer.flush()  # nothing left to send
+        assert writer.bytes_written == len(b"HEAD\r\n\r\nbodyNEXT\r\n\r\n")
+        assert theirs.recv(100) == b"HEAD\r\n\r\nbodyNEXT\r\n\r\n"
