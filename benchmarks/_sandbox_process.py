@@ -1,4 +1,5 @@
-"""Start ``dsop-sandbox up --ephemeral`` in a child process on free ports; its URLs and timing."""
+"""Start ``dsop-sandbox up --ephemeral`` (or on a given state directory) in a child process on free
+ports; its URLs and timing."""
 
 from __future__ import annotations
 
@@ -15,13 +16,16 @@ URL_LINE = re.compile(r"^\s+(\w+)\s+(https?://\S+)", re.M)
 
 
 class SandboxProcess:
-    def __init__(self, *args: str, prefix: tuple[str, ...] = ()):
-        """``args`` are added to ``up``'s; ``prefix`` comes before the interpreter (valgrind …)."""
+    def __init__(self, *args: str, prefix: tuple[str, ...] = (), state_dir: Path | None = None):
+        """``args`` are added to ``up``'s; ``prefix`` comes before the interpreter (valgrind …);
+        ``state_dir``: kept there instead of a throw-away directory (another process may then build
+        apps on the same state)."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
         env.update({f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": "0" for name in SERVICES})
+        where = ["--state-dir", str(state_dir)] if state_dir is not None else ["--ephemeral"]
         self.began = time.perf_counter()
         self.process = subprocess.Popen(
-            [*prefix, sys.executable, "-m", "dsop_sandbox.cli", "up", "--ephemeral", *args],
+            [*prefix, sys.executable, "-m", "dsop_sandbox.cli", "up", *where, *args],
             stdout=subprocess.PIPE,
             text=True,
             env=env,
