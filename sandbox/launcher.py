@@ -20,6 +20,7 @@ from dsop_sandbox.mocks.common.clock import Clock
 from dsop_sandbox.mocks.common.service import TLS_CERTIFICATE_KEY
 from dsop_sandbox.mocks.common.settings import SERVICE_NAMES, Settings
 from dsop_sandbox.mocks.common.trust import ca_bundle_path, trust
+from dsop_sandbox.mocks.common.turn import TURN
 from dsop_sandbox.mocks.idporten import create_app as create_idporten
 from dsop_sandbox.mocks.maskinporten import create_app as create_maskinporten
 from dsop_sandbox.mocks.nav import create_app as create_nav
@@ -203,6 +204,9 @@ class Sandbox:
                     max_threads=limits.max_threads,
                     request_deadline=limits.request_deadline,
                     body_limit=self.requested.max_body_bytes,  # what the app takes at most
+                    # a fake's requests take turns in this process, but not on PostgreSQL, whose every
+                    # statement waits on the network while it would hold the turn
+                    turn=None if self.requested.store_url else TURN,
                 )
                 self.servers[name] = server
                 server.bind()

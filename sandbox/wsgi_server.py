@@ -36,6 +36,8 @@ from cheroot.makefile import MakeFile
 from cheroot.server import HTTPConnection, HTTPRequest, SizeCheckWrapper
 from cheroot.ssl.builtin import BuiltinSSLAdapter
 
+from dsop_sandbox.mocks.common.turn import Turn
+
 log = logging.getLogger("dsop_sandbox")
 
 THREADS = 24
@@ -294,10 +296,12 @@ class DeadlineConnection(HTTPConnection):
 PRE_READ_LIMIT = 16 * 1024 * 1024
 
 
-def body_first(app, limit: int = PRE_READ_LIMIT):
+def body_first(app, limit: int = PRE_READ_LIMIT, turn: Turn | None = None):
     """``app`` called once the request's body is in (under the connection's deadline), so that the
     deadline bounds what the client sends, never how long the app takes before it reads. A body
-    longer than ``limit`` is left to the app, which refuses it (413) without reading it."""
+    longer than ``limit`` is left to the app, which refuses it (413) without reading it. With a
+    ``turn``, the app runs in turn (:mod:`~dsop_sandbox.mocks.common.turn`): reading the request
+    and sending the answer stay outside it."""
 
     def read_then_call(environ, start_response):
         try:
@@ -306,7 +310,10 @@ def body_first(app, limit: int = PRE_READ_LIMIT):
             length = 0
         if 0 < length <= limit:
             environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(length))
-        return app(environ, start_response)
+        if turn is None:
+            return app(environ, start_response)
+        with turn.taken():
+            return app(environ, start_response)
 
     return read_then_call
 
@@ -455,9 +462,13 @@ class ServiceServer:
         max_threads: int = MAX_THREADS,
         request_deadline: float = REQUEST_DEADLINE,
         body_limit: int = PRE_READ_LIMIT,
+        turn: Turn | None = None,
     ):
+        """``turn``: run the app's work in turn with the other requests of this process (a fake's
+        server; :mod:`~dsop_sandbox.mocks.common.turn`), or side by side (None)."""
         self.name = name
         self.body_limit = body_limit
+        self.turn = turn
         self.server = GrowingServer(
             (host, port),
             _not_ready,
@@ -514,7 +525,7 @@ class ServiceServer:
     def start(self, app, worker: str | None = None) -> None:
         """Serve ``app`` on the bound socket, from threads of this process; ``worker`` (a process of
         several on this socket) goes into :data:`WORKER_HEADER` of every answer."""
-        app = body_first(app, self.body_limit)
+        app = body_first(app, self.body_limit, self.turn)
         self.server.wsgi_app = app if worker is None else marked(app, worker)
         self.server.prepare()
         self.thread = threading.Thread(target=self._serve, name=f"serve-{self.name}", daemon=True)

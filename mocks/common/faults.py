@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
 from .shared_state import SharedState
+from .turn import TURN
 
 MAX_DELAY_MS = 60_000
 FAULTS_TABLE = "faults"
@@ -153,10 +154,12 @@ class Faults:
         """The fault armed for this call of ``operation``, its delay already waited out, or None.
         The one place a fault takes effect: the service middleware (for a whole request) and a
         handler's internal step (NAV's disclosure log write) both call it, then fail the call
-        when :attr:`Fault.fails`."""
+        when :attr:`Fault.fails`. The delay gives the request's turn up (:mod:`.turn`): a slow
+        service is slow to its caller, not to every other request of its process."""
         fault = self.take(operation)
         if fault is not None and fault.delay_ms:
-            sleep(fault.delay_ms / 1000)
+            with TURN.given_up():
+                sleep(fault.delay_ms / 1000)
         return fault
 
     def clear(self, operation: str | None = None) -> int:

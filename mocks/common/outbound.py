@@ -9,7 +9,9 @@ token endpoint. An :class:`Outbound` is made from the settings, once per service
 * never read proxies or certificates from the environment (``trust_env`` off: sandbox traffic
   never goes through a proxy), and
 * trust exactly the sandbox's CA bundle when the sandbox serves TLS (``verify`` from
-  :func:`~dsop_sandbox.mocks.common.trust.trust`).
+  :func:`~dsop_sandbox.mocks.common.trust.trust`), and
+* give the caller's turn up while a request is on the wire (:mod:`.turn`): the service called may
+  be served by the same process.
 
 :meth:`Outbound.mount` mounts a ``requests`` transport adapter for a URL prefix on every session
 handed out afterwards. The sandbox itself never mounts one; a test does, to deliver a fake's
@@ -25,6 +27,7 @@ from requests.adapters import BaseAdapter
 
 from .settings import Settings
 from .trust import trust
+from .turn import giving_session
 
 
 class Outbound:
@@ -54,7 +57,7 @@ class Outbound:
 
     def session(self) -> requests.Session:
         """A new session for one or a few calls; close it after use (``with outbound.session() as http``)."""
-        session = requests.Session()
+        session = giving_session(requests.Session())  # the caller's turn is free while it waits
         session.trust_env = False
         session.verify = self.verify
         for prefix, adapter in self.mounted.items():

@@ -11,6 +11,7 @@ import requests
 from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER
 from dsop_sandbox.mocks.common.settings import Settings
 from dsop_sandbox.mocks.common.trust import trust
+from dsop_sandbox.mocks.common.turn import TURN, giving_session
 
 FAKES = ("idporten", "maskinporten", "altinn", "nav")
 
@@ -43,7 +44,7 @@ class Fanout:
     def __init__(self, settings: Settings, timeout: float = 10.0, token: str | None = None):
         self.settings = settings
         self.timeout = timeout
-        self.session = requests.Session()
+        self.session = giving_session(requests.Session())  # the turn is free while a call is out
         self.token = token  # the admin token, sent to the services only (never to an insurer)
         self.session.trust_env = False  # never send sandbox traffic through a proxy
         self.session.verify = trust(settings)  # the key authority's CA bundle when TLS is on
@@ -111,7 +112,7 @@ class Fanout:
             except (ServiceUnreachable, ServiceRefused) as exc:
                 return service, exc
 
-        with ThreadPoolExecutor(max_workers=len(services)) as pool:
+        with TURN.given_up(), ThreadPoolExecutor(max_workers=len(services)) as pool:
             return dict(pool.map(one, services))
 
     def health(self, service: str) -> str:

@@ -37,6 +37,14 @@ def test_every_service_keeps_its_state_in_postgresql(world):
         assert isinstance(store, PostgresStore) and store.schema_name == name
 
 
+def test_the_services_on_postgresql_take_no_turns(world):
+    """Each statement waits on the network, and a turn held across it would make the requests of a
+    process wait on one another's database round trips (sandbox/launcher.py, mocks/common/turn.py)."""
+    assert {name: server.turn for name, server in world.sandbox.servers.items()} == dict.fromkeys(
+        world.sandbox.apps, None
+    )
+
+
 def test_an_altinn2_fetch_is_answered_logged_and_shown_to_the_citizen(world, insurer):
     flows.test_an_altinn2_fetch_is_answered_logged_and_shown_to_the_citizen(world, insurer)
 
