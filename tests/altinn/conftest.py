@@ -28,8 +28,8 @@ READ = "altinn:consentrequests.read"
 class Insurer:
     """One registered insurer speaking to the sandbox as an integration would."""
 
-    def __init__(self, eco: Ecosystem, facts: dict):
-        self.eco, self.facts = eco, facts
+    def __init__(self, eco: Ecosystem, facts: dict, redirect_uri: str):
+        self.eco, self.facts, self.redirect_uri = eco, facts, redirect_uri
         self.org = facts["org"]
         self.api_key = facts["altinn"]["api_key"]
         self.keys = InsurerKeys.from_pem(facts["certificate"]["key_pem"], facts["certificate"]["chain_pem"])
@@ -74,7 +74,7 @@ class Ecosystem:
             json={"org": org, "name": name, "redirect_uri": redirect_uri},
         )
         assert answer.status_code == 201, answer.text
-        return Insurer(self, answer.json())
+        return Insurer(self, answer.json(), redirect_uri)
 
     def calendar_now(self):
         return self.sandbox.app("altinn").extensions["sandbox"].clock.calendar()
@@ -89,7 +89,7 @@ class Ecosystem:
             "OfferedBy": KARI["pid"],
             "OfferedByName": KARI["last_name"],
             "ValidTo": self.valid_to(),
-            "RedirectUrl": REDIRECT_URI,
+            "RedirectUrl": insurer.redirect_uri,  # the one it registered
             "RequestResources": [
                 {
                     "ServiceCode": "5252",

@@ -22,6 +22,7 @@ import os
 import re
 from contextlib import contextmanager
 from pathlib import Path
+from wsgiref.util import request_uri
 
 import pytest
 import requests
@@ -104,6 +105,51 @@ def page(browser):
 def artifacts() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+class InsurerSite:
+    """The insurer's web site a citizen comes back to from Altinn, served for real on a free port, with
+    every page it was asked for (``reached``). A ``page.route`` cannot stand in for it: Playwright does
+    not take the requests a browser makes after a redirect (its documented limit), so the answer to
+    Altinn's 302 reached such a route only most of the time, and otherwise an error page had the URL."""
+
+    PAGE = (
+        b"<!doctype html><html lang='nb'><link rel='icon' href='data:,'>"
+        b"<title>Tilbake hos forsikringsselskapet</title><h1>Takk</h1></html>"
+    )
+
+    def __init__(self):
+        from dsop_sandbox.wsgi_server import ServiceServer
+
+        self.reached: list[str] = []
+        self.server = ServiceServer("insurer-site", "127.0.0.1", 0)
+        self.url = f"http://localhost:{self.server.bind()}"
+        self.redirect_uri = self.url + "/claims/callback"
+        self.server.start(self.answer)
+
+    def answer(self, environ, start_response):
+        if environ["PATH_INFO"] != "/favicon.ico":
+            self.reached.append(request_uri(environ))
+        headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(self.PAGE)))]
+        start_response("200 OK", headers)
+        return [self.PAGE]
+
+
+@pytest.fixture(scope="module")
+def insurer_web():
+    """:class:`InsurerSite` for a module (its insurer registers :attr:`InsurerSite.redirect_uri`)."""
+    site = InsurerSite()
+    try:
+        yield site
+    finally:
+        site.server.stop()
+
+
+@pytest.fixture
+def insurer_site(insurer_web) -> InsurerSite:
+    """The module's :class:`InsurerSite`, with nothing reached yet in this test."""
+    insurer_web.reached.clear()
+    return insurer_web
 
 
 @contextmanager

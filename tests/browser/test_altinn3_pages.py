@@ -18,7 +18,7 @@ from dsop_sandbox.mocks.altinn.resource_registry.nav import IDENTIFIER as NAV
 from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.altinn.conftest import started
 from tests.browser.conftest import record_requests, shoot, tab_order
-from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI
+from tests.conftest import INSURER_NAME, INSURER_ORG
 
 LOOPBACK = {"localhost", "127.0.0.1"}
 KARI = TEST_PERSONS[0]
@@ -32,28 +32,10 @@ def eco(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def company(eco):
-    insurer = eco.register(INSURER_ORG, INSURER_NAME, REDIRECT_URI)
+def company(eco, insurer_web):
+    insurer = eco.register(INSURER_ORG, INSURER_NAME, insurer_web.redirect_uri)
     assert eco.admin("PUT", f"/resources/{NAV}/access-list/{INSURER_ORG}").status_code in (200, 201)
     return insurer
-
-
-@pytest.fixture
-def insurer_site(page):
-    """The insurer's redirectUrl (http://localhost:7200/…), answered by the browser itself."""
-    reached: list[str] = []
-
-    def answer(route):
-        reached.append(route.request.url)
-        route.fulfill(
-            status=200,
-            content_type="text/html; charset=utf-8",
-            body="<!doctype html><html lang='nb'><link rel='icon' href='data:,'>"
-            "<title>Tilbake hos forsikringsselskapet</title><h1>Takk</h1></html>",
-        )
-
-    page.route("http://localhost:7200/**", answer)
-    return reached
 
 
 def ask(eco, company, **overrides) -> dict:
@@ -69,7 +51,7 @@ def ask(eco, company, **overrides) -> dict:
                 "metadata": {"fraogmed": "01.01.2024", "tilogmed": "31.12.2026"},
             }
         ],
-        "redirectUrl": REDIRECT_URI + "?sak=2026-0042",
+        "redirectUrl": company.redirect_uri + "?sak=2026-0042",
         **overrides,
     }
     answer = eco.http.post(
@@ -120,9 +102,9 @@ def test_a_citizen_consents_in_altinn3_and_then_revokes(page, eco, company, insu
     page.set_viewport_size({"width": 1280, "height": 900})
 
     accept.click()
-    page.wait_for_url(re.compile(r"^http://localhost:7200/"))
-    assert page.url == f"{REDIRECT_URI}?sak=2026-0042&Status=OK"
-    assert insurer_site == [page.url]
+    page.wait_for_url(insurer_site.url + "/**")
+    assert page.url == f"{insurer_site.redirect_uri}?sak=2026-0042&Status=OK"
+    assert insurer_site.reached == [page.url]
     stored = eco.admin("GET", f"/altinn3/consents/{created['id']}").json()
     assert stored["status"] == "Accepted"
 
@@ -157,7 +139,7 @@ def test_declining_in_english_lands_on_failed(page, eco, company, insurer_site):
     assert "The consent is time-limited, and will expire" in page.locator("#expiration").inner_text()
     shoot(page, "altinn3-consent-en")
     page.get_by_role("button", name="No, I do not give consent").click()
-    page.wait_for_url(re.compile(r"^http://localhost:7200/"))
+    page.wait_for_url(insurer_site.url + "/**")
     query = parse_qs(urlsplit(page.url).query)
     assert query == {"sak": ["2026-0042"], "Status": ["Failed"], "ErrorMessage": ["User did not give consent"]}
     assert eco.admin("GET", f"/altinn3/consents/{created['id']}").json()["status"] == "Rejected"

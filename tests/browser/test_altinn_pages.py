@@ -13,7 +13,7 @@ from dsop_sandbox.mocks.altinn.norwegian_time import OSLO
 from dsop_sandbox.people.roster import TEST_PERSONS
 from tests.altinn.conftest import started
 from tests.browser.conftest import record_requests, shoot, tab_order
-from tests.conftest import INSURER_NAME, INSURER_ORG, REDIRECT_URI
+from tests.conftest import INSURER_NAME, INSURER_ORG
 
 LOOPBACK = {"localhost", "127.0.0.1"}
 PERIOD = re.compile(r"fra og med \d{2}\.\d{2}\.\d{4} kl\. \d{2}:\d{2} til og med \d{2}\.\d{2}\.\d{4} kl\. \d{2}:\d{2}")
@@ -27,26 +27,8 @@ def eco(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def company(eco):
-    return eco.register(INSURER_ORG, INSURER_NAME, REDIRECT_URI)
-
-
-@pytest.fixture
-def insurer_site(page):
-    """The insurer's RedirectUrl (http://localhost:7200/…), answered by the browser itself."""
-    reached: list[str] = []
-
-    def answer(route):
-        reached.append(route.request.url)
-        route.fulfill(
-            status=200,
-            content_type="text/html; charset=utf-8",
-            body="<!doctype html><html lang='nb'><link rel='icon' href='data:,'>"
-            "<title>Tilbake hos forsikringsselskapet</title><h1>Takk</h1></html>",
-        )
-
-    page.route("http://localhost:7200/**", answer)
-    return reached
+def company(eco, insurer_web):
+    return eco.register(INSURER_ORG, INSURER_NAME, insurer_web.redirect_uri)
 
 
 def log_in_at_idporten(page, person: dict = KARI) -> None:
@@ -89,9 +71,9 @@ def test_a_citizen_consents_in_the_browser_and_then_withdraws(page, eco, company
     page.set_viewport_size({"width": 1280, "height": 900})
 
     accept.click()
-    page.wait_for_url(re.compile(r"^http://localhost:7200/"))
-    assert page.url == f"{REDIRECT_URI}?AuthorizationCode={code}&Status=OK"
-    assert insurer_site == [page.url]
+    page.wait_for_url(insurer_site.url + "/**")
+    assert page.url == f"{insurer_site.redirect_uri}?AuthorizationCode={code}&Status=OK"
+    assert insurer_site.reached == [page.url]
     assert eco.admin("GET", f"/consents/{code}").json()["status"] == "Accepted"
 
     used_at = eco.calendar_now().astimezone(OSLO)
@@ -137,7 +119,7 @@ def test_declining_in_the_browser_lands_on_failed(page, eco, company, insurer_si
     assert "from and including" in page.locator("#consent-validity").inner_text()
     shoot(page, "altinn-consent-en")
     page.get_by_role("button", name="No, I do not consent").click()
-    page.wait_for_url(re.compile(r"^http://localhost:7200/"))
+    page.wait_for_url(insurer_site.url + "/**")
     query = parse_qs(urlsplit(page.url).query)
     assert query == {
         "Status": ["Failed"],
