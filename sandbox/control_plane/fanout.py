@@ -9,9 +9,9 @@ from pathlib import Path
 import requests
 
 from dsop_sandbox.mocks.common.admin_access import TOKEN_HEADER
+from dsop_sandbox.mocks.common.outbound import Outbound
 from dsop_sandbox.mocks.common.settings import Settings
-from dsop_sandbox.mocks.common.trust import trust
-from dsop_sandbox.mocks.common.turn import TURN, giving_session
+from dsop_sandbox.mocks.common.turn import TURN
 
 FAKES = ("idporten", "maskinporten", "altinn", "nav")
 
@@ -44,10 +44,10 @@ class Fanout:
     def __init__(self, settings: Settings, timeout: float = 10.0, token: str | None = None):
         self.settings = settings
         self.timeout = timeout
-        self.session = giving_session(requests.Session())  # the turn is free while a call is out
+        # kept for the connections: a fake's session (no proxy, the key authority's CA bundle under
+        # TLS, the caller's turn given up while a call is out)
+        self.session = Outbound(settings).session()
         self.token = token  # the admin token, sent to the services only (never to an insurer)
-        self.session.trust_env = False  # never send sandbox traffic through a proxy
-        self.session.verify = trust(settings)  # the key authority's CA bundle when TLS is on
         self.folder = trusted_root_file(settings.state_dir, "").parent
 
     @property
