@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import faulthandler
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -29,6 +32,7 @@ EVENTS_PAGE, FOLLOW_SECONDS = 1000, 1.0
 
 
 def main(argv: list[str] | None = None) -> int:
+    dump_stacks_on_request()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -38,6 +42,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CANNOT_START
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def dump_stacks_on_request() -> None:
+    """``kill -USR1 PID`` prints where every thread of the process is to stderr, and goes on (a sandbox
+    that will not stop, or a request that never ends, then says where it waits). Forked workers keep it."""
+    if hasattr(signal, "SIGUSR1") and sys.stderr is not None and hasattr(sys.stderr, "fileno"):
+        # (no real stderr, as under a capture: no dump; faulthandler says so with one of these)
+        with contextlib.suppress(OSError, ValueError, RuntimeError):
+            faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True, chain=False)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -9,6 +10,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 import tomllib
 from pathlib import Path
 
@@ -55,7 +58,8 @@ def run_main(capsys, *args) -> subprocess.CompletedProcess:
 
 
 class Running:
-    """``dsop-sandbox up`` in a child process, with the URLs it printed."""
+    """``dsop-sandbox up`` in a child process, with the URLs it printed. Both of its pipes are read all the
+    time (a child that fills an unread pipe blocks on its next write, and then never stops)."""
 
     def __init__(self, *args, env=None, command: list[str] | None = None, cwd=None):
         self.process = subprocess.Popen(
@@ -66,18 +70,51 @@ class Running:
             env=env or cli_env(),
             cwd=cwd,
         )
+        self._err: list[str] = []
+        self._out: list[str] = []
+        self._readers = [threading.Thread(target=self._err.extend, args=(self.process.stderr,), daemon=True)]
+        self._readers[0].start()
         self.lines = []
         for line in self.process.stdout:
             self.lines.append(line)
             if line.startswith("healthy") or " healthy; " in line:
                 break
         self.urls = dict(URL_LINE.findall("".join(self.lines)))
+        self._readers.append(threading.Thread(target=self._out.extend, args=(self.process.stdout,), daemon=True))
+        self._readers[1].start()
 
     def stop(self, signum=signal.SIGINT, timeout=15) -> int:
         self.process.send_signal(signum)
-        code = self.process.wait(timeout=timeout)
-        self.rest = self.process.stdout.read()
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"not stopped {timeout} s after {signal.Signals(signum).name}:\n{self.stacks()}", pytrace=False)
+        self.rest = self._read_out()[0]
         return code
+
+    def err(self) -> str:
+        """What the process wrote to stderr, once it has ended."""
+        return self._read_out()[1]
+
+    def _read_out(self) -> tuple[str, str]:
+        for reader in self._readers:
+            reader.join(timeout=10)
+        return "".join(self._out), "".join(self._err)
+
+    def stacks(self) -> str:
+        """Where every thread of the process and its children waits (``dsop-sandbox`` prints that on SIGUSR1),
+        what the process printed, and then the process tree killed."""
+        tree = [self.process.pid, *children_of(self.process.pid)]
+        for pid in tree:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGUSR1)
+        time.sleep(1.0)
+        for pid in tree:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+        out, err = self._read_out()
+        return f"pids {tree}\nstdout:\n{''.join(self.lines)}{out}\nstderr:\n{err}"
 
 
 def children_of(pid: int) -> list[int]:
@@ -115,9 +152,16 @@ def test_up_ephemeral_reports_healthy_and_stops_cleanly(signum):
         assert Path(state_dir, "authority", "ca.pem").exists()
         workers = children_of(up.process.pid)  # the default: one process per usable core, or this one alone
         assert len(workers) == (usable_cores() if usable_cores() > 1 else 0)
+        # SIGUSR1: where every thread waits, on stderr, and the process goes on serving
+        for pid in (up.process.pid, *workers):
+            os.kill(pid, signal.SIGUSR1)
+        for name, url in up.urls.items():
+            assert requests.get(url + "/_sandbox/health", timeout=5).json() == {"status": "ok", "service": name}
     finally:
         code = up.stop(signum)
     assert code == 0
+    stacks = up.err()
+    assert stacks.count("most recent call first") >= 1 + len(workers) and 'File "' in stacks, stacks
     assert not any(Path("/proc", str(pid)).exists() for pid in workers), "no worker outlives the supervisor"
     assert "stopped" in up.rest
     assert all(refuses_connections(url) for url in up.urls.values())

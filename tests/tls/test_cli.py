@@ -20,7 +20,7 @@ def test_up_tls_serves_https_and_prints_the_ca_bundle(tmp_path):
     up = Running("up", "--tls", env=cli_env({"DSOP_SANDBOX__STATE_DIR": str(with_test_keys(tmp_path / "state"))}))
     try:
         text = "".join(up.lines)
-        assert "dsop-sandbox is up" in text, text + up.process.stderr.read() if up.process.poll() is not None else text
+        assert "dsop-sandbox is up" in text, text + up.err() if up.process.poll() is not None else text
         bundle = re.search(r"trust the CA bundle (\S+)", text).group(1)
         assert bundle.endswith("/authority/ca.pem")
         assert set(up.urls) == set(SERVICE_NAMES)
