@@ -58,6 +58,17 @@ def wait_for_arrows(page, selector: str, at_least: int = 1) -> None:
     )
 
 
+def flash_of_a_new_row(page, sandbox) -> str:
+    """The animation of the flash the next new row gets (a citizen's refused login), looked at in the page while
+    the row is new: it stays so for 1.3 s."""
+    page.evaluate("document.querySelectorAll('.event').forEach(row => { row.dataset.before = '1'; })")
+    requests.get(sandbox.url("idporten") + "/authorize", timeout=10)
+    return page.wait_for_function(
+        """() => { const row = document.querySelector(".event.new:not([data-before])");
+                   return row ? getComputedStyle(row, "::after").animationName : null; }"""
+    ).json_value()
+
+
 def test_the_dashboard_controls(page, world, artifacts):
     sandbox, insurer, twin = world
     control = sandbox.url("control")
@@ -84,6 +95,11 @@ def test_the_dashboard_controls(page, world, artifacts):
         " .arrow.answer.refused",
     )
     assert page.locator('.event[data-operation="unknown"]').count() == 0  # no favicon noise
+    # a new row flashes, but not for a citizen whose system asks for less motion
+    assert flash_of_a_new_row(page, sandbox) == "flash"
+    page.emulate_media(reduced_motion="reduce")
+    assert flash_of_a_new_row(page, sandbox) == "none"
+    page.emulate_media(reduced_motion="no-preference")
     timeline = page.locator("#timeline")
     at_bottom = timeline.evaluate("el => el.scrollTop + el.clientHeight >= el.scrollHeight - 48")
     assert at_bottom
