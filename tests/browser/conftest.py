@@ -186,7 +186,10 @@ def wait_past_consent_tokens(page, sandbox, margin: float = 0.0) -> None:
     that counts from when it received the token passes up to a second later)."""
     events = requests.get(sandbox.url("control") + "/_sandbox/events", timeout=10).json()["events"]
     last = max(e["details"]["exp"] for e in events if e["service"] == "maskinporten" and e["details"].get("consent_id"))
-    page.wait_for_function("exp => Date.now() / 1000 > exp", arg=last + margin, timeout=(margin + 15) * 1000)
+    # (every 100 ms: a look in every frame kept the renderer drawing frames for seconds)
+    page.wait_for_function(
+        "exp => Date.now() / 1000 > exp", arg=last + margin, timeout=(margin + 15) * 1000, polling=100
+    )
 
 
 def record_requests(page) -> list[str]:
