@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 def dump_stacks_on_request() -> None:
     """``kill -USR1 PID`` prints where every thread of the process is to stderr, and goes on (a sandbox
     that will not stop, or a request that never ends, then says where it waits). Forked workers keep it."""
-    if hasattr(signal, "SIGUSR1") and sys.stderr is not None and hasattr(sys.stderr, "fileno"):
+    if hasattr(signal, "SIGUSR1") and hasattr(sys.stderr, "fileno"):  # (None has no fileno either)
         # (no real stderr, as under a capture: no dump; faulthandler says so with one of these)
         with contextlib.suppress(OSError, ValueError, RuntimeError):
             faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True, chain=False)

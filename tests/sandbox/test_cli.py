@@ -70,18 +70,23 @@ class Running:
             env=env or cli_env(),
             cwd=cwd,
         )
-        self._err: list[str] = []
-        self._out: list[str] = []
-        self._readers = [threading.Thread(target=self._err.extend, args=(self.process.stderr,), daemon=True)]
-        self._readers[0].start()
+        self._readers: list[threading.Thread] = []
+        self._err = self._read_all(self.process.stderr)
         self.lines = []
         for line in self.process.stdout:
             self.lines.append(line)
             if line.startswith("healthy") or " healthy; " in line:
                 break
         self.urls = dict(URL_LINE.findall("".join(self.lines)))
-        self._readers.append(threading.Thread(target=self._out.extend, args=(self.process.stdout,), daemon=True))
-        self._readers[1].start()
+        self._out = self._read_all(self.process.stdout)
+
+    def _read_all(self, pipe) -> list[str]:
+        """The lines of ``pipe`` from now on, read by a thread of their own until the process closes it."""
+        lines: list[str] = []
+        reader = threading.Thread(target=lines.extend, args=(pipe,), daemon=True)
+        reader.start()
+        self._readers.append(reader)
+        return lines
 
     def stop(self, signum=signal.SIGINT, timeout=15) -> int:
         self.process.send_signal(signum)
