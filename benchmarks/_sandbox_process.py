@@ -15,20 +15,26 @@ SERVICES = ("control", "idporten", "maskinporten", "altinn", "nav")
 URL_LINE = re.compile(r"^\s+(\w+)\s+(https?://\S+)", re.M)
 
 
+def sandbox_env(ports: dict[str, int] | None = None) -> dict[str, str]:
+    """This process's environment for a sandbox child process: no ``DSOP_SANDBOX__`` setting of its own, and
+    each service's port from ``ports`` (by default every one of :data:`SERVICES` on 0: a free one)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
+    ports = dict.fromkeys(SERVICES, 0) if ports is None else ports
+    return env | {f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": str(port) for name, port in ports.items()}
+
+
 class SandboxProcess:
     def __init__(self, *args: str, prefix: tuple[str, ...] = (), state_dir: Path | None = None):
         """``args`` are added to ``up``'s; ``prefix`` comes before the interpreter (valgrind …);
         ``state_dir``: kept there instead of a throw-away directory (another process may then build
         apps on the same state)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
-        env.update({f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": "0" for name in SERVICES})
         where = ["--state-dir", str(state_dir)] if state_dir is not None else ["--ephemeral"]
         self.began = time.perf_counter()
         self.process = subprocess.Popen(
             [*prefix, sys.executable, "-m", "dsop_sandbox.cli", "up", *where, *args],
             stdout=subprocess.PIPE,
             text=True,
-            env=env,
+            env=sandbox_env(),
         )
         lines = []
         for line in self.process.stdout:

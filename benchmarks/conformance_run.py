@@ -14,7 +14,6 @@ Measured on the 2-core development machine (3 runs each, plain HTTP): altinn3 me
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import signal
 import statistics
@@ -24,20 +23,14 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks._sandbox_process import URL_LINE, sandbox_env
+
 ROOT = Path(__file__).resolve().parent.parent
-URL_LINE = re.compile(r"^\s+(\w+)\s+(https?://\S+)", re.M)
 
 
 def env() -> dict:
-    values = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
-    for name in ("CONTROL", "IDPORTEN", "MASKINPORTEN", "ALTINN", "NAV", "REFERENCE_INSURER"):
-        key = (
-            f"DSOP_SANDBOX__SERVICES__{name}__PORT"
-            if name != "REFERENCE_INSURER"
-            else "DSOP_SANDBOX__REFERENCE_INSURER__PORT"
-        )
-        values[key] = "0"
-    return values
+    return sandbox_env() | {"DSOP_SANDBOX__REFERENCE_INSURER__PORT": "0"}
 
 
 BUNDLE_LINE = re.compile(r"trust the CA bundle (\S+)")

@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks._sandbox_process import SERVICES, SandboxProcess, process_cpu, tree_cpu
+from benchmarks._sandbox_process import SERVICES, SandboxProcess, process_cpu, sandbox_env, tree_cpu
 from benchmarks.peers import CACHE, UFORE_PATH, Insurer, install_wrk, run_wrk, sign_grants, token_script
 from benchmarks.serving_overhead import SHAPES, nothing
 from dsop_sandbox.ports import free_ports
@@ -121,9 +121,7 @@ def main() -> None:
         started: list[Granian] = []
         try:
             insurer = Insurer(sandbox)
-            env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_SANDBOX__")}
-            ports = {name: urlsplit(sandbox.urls[name]).port for name in SERVICES}
-            env |= {f"DSOP_SANDBOX__SERVICES__{name.upper()}__PORT": str(port) for name, port in ports.items()}
+            env = sandbox_env({name: urlsplit(sandbox.urls[name]).port for name in SERVICES})
             env |= {"DSOP_ENGINE_STATE_DIR": str(folder / "state"), "PYTHONPATH": f"{engines}{os.pathsep}{ROOT}"}
             served = {
                 name: Granian(name, options.workers, env, folder / f"granian-{name}.log")
